@@ -1,0 +1,37 @@
+//! One error type for the core. Messages never carry URI credentials.
+
+use crate::uri::mask_credentials;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The caller passed something unusable (a malformed URI, a bad option).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The server could not be reached or refused us.
+    #[error("{0}")]
+    Connection(String),
+    /// Any other driver failure.
+    #[error("{0}")]
+    Database(String),
+    /// Local file I/O failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl CoreError {
+    pub fn database(context: &str, err: mongodb::error::Error) -> Self {
+        CoreError::Database(mask_credentials(&format!("{context}: {err}")))
+    }
+
+    /// A short stable code the binding maps onto MsPASS severities.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CoreError::InvalidArgument(_) => "InvalidArgument",
+            CoreError::Connection(_) => "Connection",
+            CoreError::Database(_) => "Database",
+            CoreError::Io(_) => "Io",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CoreError>;

@@ -1,0 +1,11 @@
+//! mspass-core: the performance-critical paths of mspass, in pure Rust.
+//!
+//! Nothing here knows about Node or napi; `crates/mspass-node` is a thin binding
+//! over it. Every module is tested with `cargo test`.
+
+pub mod error;
+pub mod io;
+pub mod pool;
+pub mod uri;
+
+pub use error::{CoreError, Result};

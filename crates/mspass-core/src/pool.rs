@@ -1,0 +1,154 @@
+//! The process-wide MongoDB connection pool registry.
+//!
+//! One `mongodb::Client` per distinct URI per process. The `.node` library is
+//! loaded once per process, so these statics are shared by the main thread and
+//! every worker thread: that is what makes connection multiplexing work.
+//!
+//! A `mongodb::Client` is bound to the Tokio runtime it was created on, so the
+//! binding must call [`client_for`] from napi's (process-global) runtime.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bson::doc;
+use mongodb::options::ClientOptions;
+use mongodb::Client;
+use tokio::sync::OnceCell;
+
+use crate::error::{CoreError, Result};
+use crate::uri::mask_credentials;
+
+/// Options that shape a pool. They only apply when the pool is first created:
+/// later callers with the same URI share the existing client.
+#[derive(Debug, Clone, Default)]
+pub struct PoolOptions {
+    pub max_pool_size: Option<u32>,
+    pub server_selection_timeout_ms: Option<u64>,
+    pub app_name: Option<String>,
+}
+
+/// Default bound on connections per server for the shared pool. Every worker
+/// thread multiplexes over it, so it is sized for in-flight operations, not for
+/// threads.
+pub const DEFAULT_MAX_POOL_SIZE: u32 = 16;
+pub const DEFAULT_SERVER_SELECTION_TIMEOUT_MS: u64 = 10_000;
+
+type Cell = Arc<OnceCell<Client>>;
+
+fn registry() -> &'static Mutex<HashMap<String, Cell>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Cell>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+static CLIENTS_CREATED: AtomicU64 = AtomicU64::new(0);
+
+/// How many `mongodb::Client`s this process has created so far.
+pub fn clients_created() -> u64 {
+    CLIENTS_CREATED.load(Ordering::SeqCst)
+}
+
+/// Number of pools currently registered (one per distinct URI).
+pub fn pool_count() -> usize {
+    registry().lock().expect("pool registry poisoned").len()
+}
+
+/// Return the shared client for `uri`, creating and validating it (a `ping`)
+/// on first use. A URI whose validation fails is not cached, so a later call
+/// tries again.
+pub async fn client_for(uri: &str, options: &PoolOptions) -> Result<Client> {
+    let cell = {
+        let mut map = registry().lock().expect("pool registry poisoned");
+        map.entry(uri.to_string()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
+    };
+    let client = cell
+        .get_or_try_init(|| async { create_client(uri, options).await })
+        .await?;
+    Ok(client.clone())
+}
+
+/// The cached client for `uri`, if one exists, without creating it.
+pub fn existing_client(uri: &str) -> Option<Client> {
+    let map = registry().lock().expect("pool registry poisoned");
+    map.get(uri).and_then(|cell| cell.get().cloned())
+}
+
+async fn create_client(uri: &str, options: &PoolOptions) -> Result<Client> {
+    let masked = mask_credentials(uri);
+    let mut opts = ClientOptions::parse(uri).await.map_err(|e| {
+        CoreError::InvalidArgument(mask_credentials(&format!("invalid MongoDB URI {masked}: {e}")))
+    })?;
+    opts.max_pool_size = Some(options.max_pool_size.unwrap_or(DEFAULT_MAX_POOL_SIZE));
+    opts.server_selection_timeout = Some(Duration::from_millis(
+        options
+            .server_selection_timeout_ms
+            .unwrap_or(DEFAULT_SERVER_SELECTION_TIMEOUT_MS),
+    ));
+    if opts.app_name.is_none() {
+        opts.app_name = Some(options.app_name.clone().unwrap_or_else(|| "mspass".to_string()));
+    }
+    let client = Client::with_options(opts).map_err(|e| {
+        CoreError::InvalidArgument(mask_credentials(&format!("invalid MongoDB URI {masked}: {e}")))
+    })?;
+    if let Err(e) = client.database("admin").run_command(doc! { "ping": 1 }).await {
+        // Stop the monitors of a client we will not keep.
+        client.shutdown().await;
+        return Err(CoreError::Connection(mask_credentials(&format!(
+            "cannot connect to the database at {masked}: {e}"
+        ))));
+    }
+    CLIENTS_CREATED.fetch_add(1, Ordering::SeqCst);
+    Ok(client)
+}
+
+/// Forget and shut down the pool for `uri` (used by tests and `closeAll`).
+pub async fn shutdown(uri: &str) -> bool {
+    let cell = registry().lock().expect("pool registry poisoned").remove(uri);
+    match cell.and_then(|c| c.get().cloned()) {
+        Some(client) => {
+            client.shutdown().await;
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn malformed_uri_is_invalid_argument_and_masked() {
+        let err = client_for("mongodb://bob:pw@", &PoolOptions::default()).await.unwrap_err();
+        assert_eq!(err.kind(), "InvalidArgument");
+        assert!(!err.to_string().contains("pw"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn unreachable_server_is_connection_error_and_not_cached() {
+        let opts = PoolOptions { server_selection_timeout_ms: Some(300), ..Default::default() };
+        // Port 1 on loopback is closed on any sane machine.
+        let uri = "mongodb://u:secret@127.0.0.1:1/?directConnection=true";
+        let err = client_for(uri, &opts).await.unwrap_err();
+        assert_eq!(err.kind(), "Connection");
+        assert!(err.to_string().contains("127.0.0.1:1"));
+        assert!(!err.to_string().contains("secret"));
+        assert!(existing_client(uri).is_none());
+    }
+
+    /// Runs against the real server when CI provides one.
+    #[tokio::test]
+    async fn one_client_per_uri_against_real_server() {
+        let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
+            eprintln!("MSPASS_TEST_DB_URI not set; the vitest suite covers this against the server");
+            return;
+        };
+        let before = clients_created();
+        let a = client_for(&uri, &PoolOptions::default()).await.unwrap();
+        let b = client_for(&uri, &PoolOptions::default()).await.unwrap();
+        assert_eq!(clients_created() - before, 1);
+        a.database("admin").run_command(doc! {"ping": 1}).await.unwrap();
+        drop(b);
+    }
+}

@@ -1,0 +1,5 @@
+//! napi-rs binding for mspass-core. Keep this crate thin: convert arguments,
+//! call the core, map errors. Logic belongs in `mspass-core`.
+
+mod errors;
+mod pool;
