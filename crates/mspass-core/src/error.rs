@@ -23,6 +23,27 @@ impl CoreError {
         CoreError::Database(mask_credentials(&format!("{context}: {err}")))
     }
 
+    /// Classify a driver error: unreachable/refused servers are `Connection`
+    /// (MsPASS treats them as fatal for the job), argument and BSON problems
+    /// are `InvalidArgument`, the rest `Database`. `context` says what we were
+    /// doing (e.g. "find in mspass.wf_TimeSeries").
+    pub fn from_driver(context: &str, err: mongodb::error::Error) -> Self {
+        use mongodb::error::ErrorKind;
+        let msg = mask_credentials(&format!("{context}: {err}"));
+        match *err.kind {
+            ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+            | ErrorKind::Authentication { .. }
+            | ErrorKind::DnsResolve { .. }
+            | ErrorKind::Shutdown => CoreError::Connection(msg),
+            ErrorKind::InvalidArgument { .. }
+            | ErrorKind::BsonSerialization(_)
+            | ErrorKind::BsonDeserialization(_) => CoreError::InvalidArgument(msg),
+            _ => CoreError::Database(msg),
+        }
+    }
+
     /// A short stable code the binding maps onto MsPASS severities.
     pub fn kind(&self) -> &'static str {
         match self {

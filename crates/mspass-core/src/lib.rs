@@ -3,8 +3,10 @@
 //! Nothing here knows about Node or napi; `crates/mspass-node` is a thin binding
 //! over it. Every module is tested with `cargo test`.
 
+pub mod cursor;
 pub mod error;
 pub mod io;
+pub mod ops;
 pub mod pool;
 pub mod uri;
 

@@ -102,16 +102,41 @@ async fn create_client(uri: &str, options: &PoolOptions) -> Result<Client> {
     Ok(client)
 }
 
-/// Forget and shut down the pool for `uri` (used by tests and `closeAll`).
+/// Forget and shut down the pool for `uri` (used by tests and `shutdownAll`).
+///
+/// Its open cursors are released first, and the shutdown is `immediate`:
+/// a plain `Client::shutdown` waits for every outstanding cursor and
+/// operation handle, which would hang on a cursor JS never finished.
+/// Operations still in flight on other threads fail with a shutdown error.
 pub async fn shutdown(uri: &str) -> bool {
     let cell = registry().lock().expect("pool registry poisoned").remove(uri);
+    crate::cursor::close_for_uri(uri);
     match cell.and_then(|c| c.get().cloned()) {
         Some(client) => {
-            client.shutdown().await;
+            client.shutdown().immediate(true).await;
             true
         }
         None => false,
     }
+}
+
+/// The URIs that currently have a pool (credentials included: for the
+/// binding's `shutdownAll`, never for messages).
+pub fn uris() -> Vec<String> {
+    registry().lock().expect("pool registry poisoned").keys().cloned().collect()
+}
+
+/// One runtime for every test that touches a server. A `Client` is bound to
+/// the runtime it was created on and `#[tokio::test]` gives each test its own,
+/// so tests sharing the process-wide pool must share a runtime too (just as
+/// the binding shares napi's).
+#[cfg(test)]
+pub(crate) fn test_block_on<F: std::future::Future>(fut: F) -> F::Output {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("test runtime")
+    })
+    .block_on(fut)
 }
 
 #[cfg(test)]
@@ -138,17 +163,25 @@ mod tests {
     }
 
     /// Runs against the real server when CI provides one.
-    #[tokio::test]
-    async fn one_client_per_uri_against_real_server() {
-        let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
+    #[test]
+    fn one_client_per_uri_against_real_server() {
+        let Ok(base) = std::env::var("MSPASS_TEST_DB_URI") else {
             eprintln!("MSPASS_TEST_DB_URI not set; the vitest suite covers this against the server");
             return;
         };
-        let before = clients_created();
-        let a = client_for(&uri, &PoolOptions::default()).await.unwrap();
-        let b = client_for(&uri, &PoolOptions::default()).await.unwrap();
-        assert_eq!(clients_created() - before, 1);
-        a.database("admin").run_command(doc! {"ping": 1}).await.unwrap();
-        drop(b);
+        // A URI no other test uses, so the pool is created here.
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let uri = format!("{base}{sep}appName=pool-test");
+        test_block_on(async {
+            let before = clients_created();
+            let opts = PoolOptions::default();
+            let (a, b) = tokio::join!(client_for(&uri, &opts), client_for(&uri, &opts));
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(clients_created() - before, 1, "two concurrent callers made two clients");
+            a.database("admin").run_command(doc! {"ping": 1}).await.unwrap();
+            drop(b);
+            assert!(shutdown(&uri).await);
+            assert!(existing_client(&uri).is_none());
+        });
     }
 }
