@@ -1,0 +1,279 @@
+//! File-mode sample I/O: MsPASS "binary" format, raw little-endian f64 with
+//! no header at byte `foff` of `dir/dfile`; Seismograms column-major
+//! (x0, y0, z0, x1, ...). Writes always append.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::codec::{as_le_bytes, as_le_bytes_mut, decode_column_major_into, encode_column_major, fix_endianness_in_place};
+use super::read::Placed;
+use crate::error::{CoreError, Result};
+
+/// Seismogram records are read through a scratch buffer (to transpose); cap
+/// it so a huge run does not double the memory held.
+const MAX_SCRATCH_RUN: u64 = 32 << 20;
+
+/// Read every group (one file each, members sorted by foff with buffer
+/// offsets assigned in that order) into `dst`. Returns `(member index,
+/// message)` for each member that could not be read; the others are filled.
+pub(crate) fn read_file_groups(groups: &[(PathBuf, Vec<Placed>)], dst: &mut [f64]) -> Vec<(usize, String)> {
+    let mut errors = Vec::new();
+    let mut scratch: Vec<u8> = Vec::new();
+    for (path, members) in groups {
+        read_group(path, members, dst, &mut scratch, &mut errors);
+    }
+    errors
+}
+
+fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Vec<u8>, errors: &mut Vec<(usize, String)>) {
+    let fail_all = |errors: &mut Vec<(usize, String)>, msg: String| {
+        errors.extend(members.iter().map(|p| (p.index, msg.clone())));
+    };
+    // One open per file, whatever the number of members in it.
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail_all(errors, format!("cannot open file {}: {e}", path.display())),
+    };
+    let flen = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return fail_all(errors, format!("cannot stat file {}: {e}", path.display())),
+    };
+    let foff = |p: &Placed| match p.member.location {
+        super::member::Location::File { foff, .. } => foff,
+        _ => unreachable!("file group holds only file members"),
+    };
+    let valid: Vec<bool> = members
+        .iter()
+        .map(|p| {
+            let end = foff(p).checked_add(p.member.nbytes());
+            let ok = end.is_some_and(|e| e <= flen);
+            if !ok {
+                errors.push((
+                    p.index,
+                    format!(
+                        "file {} has {flen} bytes, shorter than foff+nbytes = {}+{}",
+                        path.display(),
+                        foff(p),
+                        p.member.nbytes()
+                    ),
+                ));
+            }
+            ok
+        })
+        .collect();
+
+    let ncomp = members.first().map_or(1, |p| p.member.ncomp);
+    let mut i = 0;
+    while i < members.len() {
+        if !valid[i] {
+            i += 1;
+            continue;
+        }
+        // Coalesce records adjacent both in the file and in the buffer.
+        let fstart = foff(&members[i]);
+        let dstart = members[i].offset;
+        let mut fend = fstart + members[i].member.nbytes();
+        let mut dend = dstart + members[i].member.nsamples();
+        let mut j = i + 1;
+        while j < members.len()
+            && valid[j]
+            && foff(&members[j]) == fend
+            && members[j].offset == dend
+            && (ncomp == 1 || fend - fstart + members[j].member.nbytes() <= MAX_SCRATCH_RUN)
+        {
+            fend += members[j].member.nbytes();
+            dend += members[j].member.nsamples();
+            j += 1;
+        }
+        let run = &members[i..j];
+        let result = file.seek(SeekFrom::Start(fstart)).and_then(|_| {
+            if ncomp == 1 {
+                // TimeSeries: the stored bytes are the in-memory layout; read
+                // straight into the destination.
+                let out = &mut dst[dstart..dend];
+                file.read_exact(as_le_bytes_mut(out))?;
+                fix_endianness_in_place(out);
+            } else {
+                scratch.resize((fend - fstart) as usize, 0);
+                file.read_exact(scratch)?;
+                let mut at = 0usize;
+                for p in run {
+                    let nb = p.member.nbytes() as usize;
+                    decode_column_major_into(
+                        &scratch[at..at + nb],
+                        ncomp,
+                        &mut dst[p.offset..p.offset + p.member.nsamples()],
+                    );
+                    at += nb;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            let msg = format!("cannot read file {} at foff {fstart}: {e}", path.display());
+            errors.extend(run.iter().map(|p| (p.index, msg.clone())));
+        }
+        i = j;
+    }
+}
+
+/// `<uuid4>-binary`, MsPASS's default `dfile`.
+pub fn default_dfile() -> String {
+    format!("{}-binary", uuid::Uuid::new_v4())
+}
+
+/// Appends to the same path from several threads of this process are
+/// serialised, so each writer's `foff` (the file length when it starts) stays
+/// exact. (MsPASS itself does not lock binary appends across processes.)
+fn path_lock(path: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let mut map = LOCKS.get_or_init(Default::default).lock().expect("file lock registry poisoned");
+    map.entry(path.to_path_buf()).or_default().clone()
+}
+
+/// Append the members (each component-major, `ncomp * npts` values) to
+/// `dir/dfile` in order, creating `dir` if needed, with one open. Returns the
+/// `foff` of each member. Seismograms are transposed to MsPASS's
+/// column-major file layout.
+pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize) -> Result<Vec<u64>> {
+    if ncomp != 1 && ncomp != 3 {
+        return Err(CoreError::InvalidArgument(format!("ncomponents must be 1 or 3, got {ncomp}")));
+    }
+    if dfile.is_empty() {
+        return Err(CoreError::InvalidArgument("dfile must not be empty".into()));
+    }
+    if let Some((i, m)) = members.iter().enumerate().find(|(_, m)| m.len() % ncomp != 0) {
+        return Err(CoreError::InvalidArgument(format!(
+            "member {i} has {} samples, not a multiple of ncomponents={ncomp}",
+            m.len()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CoreError::Io(format!("cannot create directory {}: {e}", dir.display())))?;
+    let path = dir.join(dfile);
+    let lock = path_lock(&path);
+    let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| CoreError::Io(format!("cannot open {} for append: {e}", path.display())))?;
+    let start = file
+        .metadata()
+        .map_err(|e| CoreError::Io(format!("cannot stat {}: {e}", path.display())))?
+        .len();
+    let io_err = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut foffs = Vec::with_capacity(members.len());
+    let mut at = start;
+    let mut scratch = Vec::new();
+    for m in members {
+        foffs.push(at);
+        if ncomp == 1 {
+            #[cfg(target_endian = "little")]
+            out.write_all(as_le_bytes(m)).map_err(io_err)?;
+            #[cfg(not(target_endian = "little"))]
+            out.write_all(&super::codec::encode_le(m)).map_err(io_err)?;
+        } else {
+            encode_column_major(m, ncomp, &mut scratch);
+            out.write_all(&scratch).map_err(io_err)?;
+        }
+        at += std::mem::size_of_val(*m) as u64;
+    }
+    out.flush().map_err(io_err)?;
+    Ok(foffs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::{read_members, ReadOptions};
+    use bson::{doc, RawDocument, RawDocumentBuf};
+
+    fn tmpdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mspass-io-{tag}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn file_doc(dir: &Path, dfile: &str, foff: u64, npts: i64) -> RawDocumentBuf {
+        RawDocumentBuf::from_document(&doc! {
+            "npts": npts, "storage_mode": "file", "format": "binary",
+            "dir": dir.to_str().unwrap(), "dfile": dfile, "foff": foff as i64,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn default_dfile_is_uuid4_binary() {
+        let d = default_dfile();
+        assert!(d.ends_with("-binary"));
+        let u = uuid::Uuid::parse_str(d.trim_end_matches("-binary")).unwrap();
+        assert_eq!(u.get_version_num(), 4);
+    }
+
+    #[test]
+    fn append_writes_raw_le_and_returns_foffs() {
+        let dir = tmpdir("append").join("sub");
+        let a = [1.0, 2.0, 3.0];
+        let b = [4.0, 5.0];
+        let f1 = append_members(&dir, "x", &[&a, &b], 1).unwrap();
+        assert_eq!(f1, vec![0, 24]);
+        // A second append continues where the file ends.
+        let f2 = append_members(&dir, "x", &[&a], 1).unwrap();
+        assert_eq!(f2, vec![40]);
+        let bytes = std::fs::read(dir.join("x")).unwrap();
+        let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0, 1.0, 2.0, 3.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(bytes, expect);
+    }
+
+    #[test]
+    fn seismogram_is_column_major_in_file() {
+        let dir = tmpdir("seis");
+        let s = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
+        append_members(&dir, "s", &[&s], 3).unwrap();
+        let bytes = std::fs::read(dir.join("s")).unwrap();
+        let expect: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(bytes, expect);
+        assert!(append_members(&dir, "s", &[&[1.0, 2.0]], 3).unwrap_err().to_string().contains("multiple"));
+    }
+
+    #[tokio::test]
+    async fn read_back_out_of_order_with_bad_members() {
+        let dir = tmpdir("read");
+        let members: Vec<Vec<f64>> = (0..5).map(|k| (0..7).map(|i| (k * 100 + i) as f64).collect()).collect();
+        let refs: Vec<&[f64]> = members.iter().map(|m| m.as_slice()).collect();
+        let foffs = append_members(&dir, "e", &refs, 1).unwrap();
+        let mut docs: Vec<RawDocumentBuf> = foffs.iter().rev().map(|&f| file_doc(&dir, "e", f, 7)).collect();
+        docs.push(file_doc(&dir, "missing", 0, 7));
+        docs.push(file_doc(&dir, "e", foffs[4], 8)); // runs past the end
+        docs.push(RawDocumentBuf::from_document(&doc! {"npts": "7", "storage_mode": "file"}).unwrap());
+        let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
+        let batch = read_members(None, &refs, &ReadOptions::default()).await.unwrap();
+        for k in 0..5 {
+            assert_eq!(batch.member(k).unwrap(), members[4 - k].as_slice());
+        }
+        assert!(batch.member(5).unwrap_err().contains("cannot open file"));
+        assert!(batch.member(6).unwrap_err().contains("shorter than foff+nbytes"));
+        assert!(batch.member(7).unwrap_err().contains("npts has type string"));
+        // Space is reserved before reading: members that then fail keep a zeroed slot.
+        assert_eq!(batch.data.len(), 5 * 7 + 7 + 8);
+    }
+
+    #[tokio::test]
+    async fn seismogram_round_trip_through_file() {
+        let dir = tmpdir("seisrt");
+        let a: Vec<f64> = (0..30).map(|i| i as f64).collect();
+        let b: Vec<f64> = (0..12).map(|i| -(i as f64)).collect();
+        let foffs = append_members(&dir, "s", &[&a, &b], 3).unwrap();
+        let docs = [file_doc(&dir, "s", foffs[1], 4), file_doc(&dir, "s", foffs[0], 10)];
+        let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
+        let opts = ReadOptions { ncomponents: 3, ..Default::default() };
+        let batch = read_members(None, &refs, &opts).await.unwrap();
+        assert_eq!(batch.member(0).unwrap(), b.as_slice());
+        assert_eq!(batch.member(1).unwrap(), a.as_slice());
+    }
+}

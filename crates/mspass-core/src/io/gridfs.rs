@@ -1,0 +1,465 @@
+//! GridFS sample I/O, byte-compatible with pymongo's GridFS as MsPASS uses it:
+//! `<bucket>.files` {_id, chunkSize, length, uploadDate} and `<bucket>.chunks`
+//! {_id, files_id, n, data: Binary subtype 0} in the wf collection's database,
+//! 255 KiB chunks, raw little-endian f64 (a Seismogram component-major, which
+//! is also the in-memory layout, so no transpose).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bson::oid::ObjectId;
+use bson::raw::{RawBinaryRef, RawBsonRef, RawDocument};
+use bson::spec::BinarySubtype;
+use bson::{doc, Bson, RawDocumentBuf};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use mongodb::{Collection, Database};
+
+use super::codec::{as_le_bytes_mut, fix_endianness_in_place};
+use super::read::Placed;
+use crate::error::{CoreError, Result};
+
+/// pymongo's (and every driver's) default GridFS chunk size: 255 KiB.
+pub const DEFAULT_CHUNK_SIZE: usize = 261_120;
+
+/// How chunks are fetched.
+#[derive(Debug, Clone)]
+pub struct GridFsReadOptions {
+    /// Bucket name; MsPASS uses the default `fs`.
+    pub bucket: String,
+    /// GridFS files per `fs.chunks` query. 1 means an equality filter on
+    /// `files_id` (which FerretDB v1 pushes down to SQLite and an index can
+    /// serve); more means `files_id: {$in: [...]}` (one round trip for many
+    /// files on MongoDB, but a whole-collection scan per query on FerretDB v1).
+    pub batch_size: usize,
+    /// Queries in flight at once (each holds one pooled connection).
+    pub concurrency: usize,
+}
+
+impl Default for GridFsReadOptions {
+    fn default() -> Self {
+        GridFsReadOptions { bucket: "fs".to_string(), batch_size: 1000, concurrency: 2 }
+    }
+}
+
+/// fs.files ids per query for the metadata lookup (small documents).
+const FILES_QUERY_BATCH: usize = 10_000;
+
+fn count_of(v: Option<RawBsonRef<'_>>) -> Option<u64> {
+    match v? {
+        RawBsonRef::Int32(x) if x >= 0 => Some(x as u64),
+        RawBsonRef::Int64(x) if x >= 0 => Some(x as u64),
+        RawBsonRef::Double(x) if x >= 0.0 && x.fract() == 0.0 => Some(x as u64),
+        _ => None,
+    }
+}
+
+/// One GridFS file to fetch and the byte offsets (in the destination) of the
+/// members that want its bytes.
+struct Target {
+    length: u64,
+    chunk_size: u64,
+    dests: Vec<usize>,
+}
+
+impl Target {
+    fn nchunks(&self) -> u64 {
+        self.length.div_ceil(self.chunk_size)
+    }
+}
+
+/// Fill `dst` (the GridFS part of the batch buffer, starting at buffer offset
+/// `base`) with the samples of the `placed` members. Returns per-member
+/// errors; a failing query is an `Err`.
+pub(crate) async fn read_gridfs(
+    db: &Database,
+    placed: &[Placed],
+    base: usize,
+    dst: &mut [f64],
+    opts: &GridFsReadOptions,
+) -> Result<Vec<(usize, String)>> {
+    let mut errors = Vec::new();
+    // Distinct ids, first-seen order; a file shared by several members is fetched once.
+    let mut wanted: HashMap<ObjectId, Vec<&Placed>> = HashMap::new();
+    let mut ids: Vec<ObjectId> = Vec::new();
+    for p in placed {
+        let super::member::Location::GridFs { id } = p.member.location else {
+            unreachable!("gridfs list holds only gridfs members")
+        };
+        wanted
+            .entry(id)
+            .or_insert_with(|| {
+                ids.push(id);
+                Vec::new()
+            })
+            .push(p);
+    }
+
+    // fs.files: existence and length, with few large $in queries.
+    let files: Collection<RawDocumentBuf> = db.collection(&format!("{}.files", opts.bucket));
+    let mut info: HashMap<ObjectId, (Option<u64>, Option<u64>)> = HashMap::with_capacity(ids.len());
+    for batch in ids.chunks(FILES_QUERY_BATCH) {
+        let mut cursor = files
+            .find(doc! {"_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}})
+            .projection(doc! {"length": 1, "chunkSize": 1})
+            .await
+            .map_err(|e| CoreError::database("GridFS files query failed", e))?;
+        while cursor.advance().await.map_err(|e| CoreError::database("GridFS files query failed", e))? {
+            let d = cursor.current();
+            if let Ok(id) = d.get_object_id("_id") {
+                info.insert(id, (count_of(d.get("length").ok().flatten()), count_of(d.get("chunkSize").ok().flatten())));
+            }
+        }
+    }
+
+    let mut targets: HashMap<ObjectId, Target> = HashMap::new();
+    for id in &ids {
+        let members = &wanted[id];
+        let fail = |errors: &mut Vec<(usize, String)>, msg: String| {
+            errors.extend(members.iter().map(|p| (p.index, msg.clone())));
+        };
+        let (length, chunk_size) = match info.get(id) {
+            None => {
+                fail(&mut errors, format!("gridfs_id {id} has no file in {}.files", opts.bucket));
+                continue;
+            }
+            Some((None, _)) => {
+                fail(&mut errors, format!("GridFS file {id} has no valid length"));
+                continue;
+            }
+            Some((Some(len), cs)) => (*len, cs.unwrap_or(0)),
+        };
+        if chunk_size == 0 && length > 0 {
+            fail(&mut errors, format!("GridFS file {id} has no valid chunkSize"));
+            continue;
+        }
+        let mut dests = Vec::new();
+        for p in members {
+            if p.member.nbytes() != length {
+                errors.push((
+                    p.index,
+                    format!(
+                        "GridFS file {id} has length {length}; expected {} bytes for npts={}",
+                        p.member.nbytes(),
+                        p.member.npts
+                    ),
+                ));
+            } else {
+                dests.push((p.offset - base) * 8);
+            }
+        }
+        if !dests.is_empty() && length > 0 {
+            targets.insert(*id, Target { length, chunk_size: chunk_size.max(1), dests });
+        }
+    }
+
+    let order: Vec<ObjectId> = ids.iter().filter(|i| targets.contains_key(i)).copied().collect();
+    let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
+    let out = Mutex::new(as_le_bytes_mut(dst));
+    let file_errors: Vec<Vec<(ObjectId, String)>> = stream::iter(order.chunks(opts.batch_size.max(1)))
+        .map(|batch| fetch_chunks(&chunks, batch, &targets, &out))
+        .buffer_unordered(opts.concurrency.max(1))
+        .try_collect()
+        .await?;
+    drop(out);
+    for (id, msg) in file_errors.into_iter().flatten() {
+        let t = &targets[&id];
+        for p in &wanted[&id] {
+            if t.dests.contains(&((p.offset - base) * 8)) {
+                errors.push((p.index, msg.clone()));
+            }
+        }
+    }
+    fix_endianness_in_place(dst);
+    Ok(errors)
+}
+
+/// Fetch the chunks of `batch` with one query and copy each straight to its
+/// place (chunk `n` of a file is at byte `n * chunkSize`), so no server-side
+/// sort is needed. Returns per-file errors (missing or malformed chunks).
+async fn fetch_chunks(
+    coll: &Collection<RawDocumentBuf>,
+    batch: &[ObjectId],
+    targets: &HashMap<ObjectId, Target>,
+    out: &Mutex<&mut [u8]>,
+) -> Result<Vec<(ObjectId, String)>> {
+    let filter = if batch.len() == 1 {
+        doc! {"files_id": batch[0]}
+    } else {
+        doc! {"files_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}}
+    };
+    let mut seen: HashMap<ObjectId, Vec<bool>> =
+        batch.iter().map(|id| (*id, vec![false; targets[id].nchunks() as usize])).collect();
+    let mut bad: HashMap<ObjectId, String> = HashMap::new();
+    let mut cursor = coll
+        .find(filter)
+        .projection(doc! {"_id": 0, "files_id": 1, "n": 1, "data": 1})
+        .await
+        .map_err(|e| CoreError::database("GridFS chunks query failed", e))?;
+    while cursor.advance().await.map_err(|e| CoreError::database("GridFS chunks query failed", e))? {
+        let d: &RawDocument = cursor.current();
+        let Ok(fid) = d.get_object_id("files_id") else { continue };
+        let (Some(t), Some(seen_f)) = (targets.get(&fid), seen.get_mut(&fid)) else { continue };
+        let n = count_of(d.get("n").ok().flatten());
+        let data = match d.get("data") {
+            Ok(Some(RawBsonRef::Binary(RawBinaryRef { bytes, .. }))) => Some(bytes),
+            _ => None,
+        };
+        let (Some(n), Some(bytes)) = (n, data) else {
+            bad.entry(fid).or_insert_with(|| format!("GridFS file {fid} has a chunk without a valid n or data"));
+            continue;
+        };
+        let start = n.saturating_mul(t.chunk_size);
+        let expect = t.length.saturating_sub(start).min(t.chunk_size);
+        if n >= t.nchunks() || bytes.len() as u64 != expect {
+            bad.entry(fid).or_insert_with(|| {
+                format!("GridFS file {fid} chunk n={n} has {} bytes; expected {expect}", bytes.len())
+            });
+            continue;
+        }
+        seen_f[n as usize] = true;
+        let mut dst = out.lock().unwrap_or_else(|p| p.into_inner());
+        for &d0 in &t.dests {
+            let at = d0 + start as usize;
+            dst[at..at + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+    let mut errors: Vec<(ObjectId, String)> = bad.into_iter().collect();
+    for (id, s) in seen {
+        let got = s.iter().filter(|x| **x).count();
+        if got != s.len() && !errors.iter().any(|(e, _)| *e == id) {
+            errors.push((id, format!("GridFS file {id} has {got} of {} chunks", s.len())));
+        }
+    }
+    Ok(errors)
+}
+
+/// Options of a GridFS write.
+#[derive(Debug, Clone)]
+pub struct GridFsWriteOptions {
+    pub bucket: String,
+    pub chunk_size: usize,
+    /// Upper bound on the chunk bytes of one insertMany (the driver splits
+    /// further at the server's message size limit).
+    pub bytes_per_insert: usize,
+}
+
+impl Default for GridFsWriteOptions {
+    fn default() -> Self {
+        GridFsWriteOptions { bucket: "fs".to_string(), chunk_size: DEFAULT_CHUNK_SIZE, bytes_per_insert: 16 << 20 }
+    }
+}
+
+/// pymongo stores a Python int as int32 when it fits, else int64.
+fn py_int(v: u64) -> Bson {
+    i32::try_from(v).map(Bson::Int32).unwrap_or(Bson::Int64(v as i64))
+}
+
+/// Store each member (component-major samples) as one GridFS file, with bulk
+/// inserts: all chunks first (few insertMany calls), then all fs.files
+/// documents in one, so a file document only exists once its chunks do (as
+/// pymongo does). `ids`, when given, are the fs.files `_id`s to use (lets a
+/// caller retry idempotently after deleting them). Returns the ids.
+pub async fn write_gridfs(
+    db: &Database,
+    members: &[&[f64]],
+    ids: Option<&[ObjectId]>,
+    opts: &GridFsWriteOptions,
+) -> Result<Vec<ObjectId>> {
+    if let Some(ids) = ids {
+        if ids.len() != members.len() {
+            return Err(CoreError::InvalidArgument(format!(
+                "ids has {} entries for {} members",
+                ids.len(),
+                members.len()
+            )));
+        }
+    }
+    if opts.chunk_size == 0 {
+        return Err(CoreError::InvalidArgument("chunk_size must be positive".into()));
+    }
+    let ids: Vec<ObjectId> = match ids {
+        Some(ids) => ids.to_vec(),
+        None => members.iter().map(|_| ObjectId::new()).collect(),
+    };
+    let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
+    let files: Collection<RawDocumentBuf> = db.collection(&format!("{}.files", opts.bucket));
+
+    let mut pending: Vec<RawDocumentBuf> = Vec::new();
+    let mut pending_bytes = 0usize;
+    for (m, fid) in members.iter().zip(&ids) {
+        #[cfg(target_endian = "little")]
+        let bytes: &[u8] = super::codec::as_le_bytes(m);
+        #[cfg(not(target_endian = "little"))]
+        let owned = super::codec::encode_le(m);
+        #[cfg(not(target_endian = "little"))]
+        let bytes: &[u8] = &owned;
+        for (n, piece) in bytes.chunks(opts.chunk_size).enumerate() {
+            let mut d = RawDocumentBuf::new();
+            d.append("_id", ObjectId::new());
+            d.append("files_id", *fid);
+            d.append("n", n as i32);
+            d.append_ref("data", RawBinaryRef { subtype: BinarySubtype::Generic, bytes: piece });
+            pending_bytes += piece.len();
+            pending.push(d);
+            if pending_bytes >= opts.bytes_per_insert {
+                insert_all(&chunks, std::mem::take(&mut pending), "GridFS chunks insert failed").await?;
+                pending_bytes = 0;
+            }
+        }
+    }
+    if !pending.is_empty() {
+        insert_all(&chunks, pending, "GridFS chunks insert failed").await?;
+    }
+    let now = bson::DateTime::now();
+    let file_docs: Vec<RawDocumentBuf> = members
+        .iter()
+        .zip(&ids)
+        .map(|(m, fid)| {
+            let d = doc! {
+                "_id": *fid,
+                "chunkSize": py_int(opts.chunk_size as u64),
+                "length": py_int(std::mem::size_of_val(*m) as u64),
+                "uploadDate": now,
+            };
+            RawDocumentBuf::from_document(&d).expect("a fixed-shape document always encodes")
+        })
+        .collect();
+    if !file_docs.is_empty() {
+        insert_all(&files, file_docs, "GridFS files insert failed").await?;
+    }
+    Ok(ids)
+}
+
+async fn insert_all(coll: &Collection<RawDocumentBuf>, docs: Vec<RawDocumentBuf>, what: &str) -> Result<()> {
+    coll.insert_many(docs).await.map_err(|e| CoreError::database(what, e))?;
+    Ok(())
+}
+
+/// Delete GridFS files (used by overwrite). Chunks go first, then the fs.files
+/// documents: a failure midway leaves file documents whose chunks are gone,
+/// which a retry deletes. Returns the number of fs.files documents deleted.
+pub async fn delete_gridfs(db: &Database, ids: &[ObjectId], bucket: &str) -> Result<u64> {
+    let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{bucket}.chunks"));
+    let files: Collection<RawDocumentBuf> = db.collection(&format!("{bucket}.files"));
+    let mut deleted = 0;
+    for batch in ids.chunks(FILES_QUERY_BATCH) {
+        let list: Vec<Bson> = batch.iter().map(|i| Bson::ObjectId(*i)).collect();
+        chunks
+            .delete_many(doc! {"files_id": {"$in": list.clone()}})
+            .await
+            .map_err(|e| CoreError::database("GridFS chunks delete failed", e))?;
+        deleted += files
+            .delete_many(doc! {"_id": {"$in": list}})
+            .await
+            .map_err(|e| CoreError::database("GridFS files delete failed", e))?
+            .deleted_count;
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::{read_members, ReadOptions};
+    use futures_util::TryStreamExt;
+
+    async fn test_db(tag: &str) -> Option<Database> {
+        let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
+            eprintln!("MSPASS_TEST_DB_URI not set; skipping the GridFS round trip (vitest covers it)");
+            return None;
+        };
+        // A client of this test's own runtime: the shared pool's client would be
+        // bound to whichever test runtime created it first.
+        let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
+        let db = client.database(&format!("h3_core_{tag}_{}", ObjectId::new()));
+        Some(db)
+    }
+
+    fn gridfs_doc(id: ObjectId, npts: i64) -> RawDocumentBuf {
+        RawDocumentBuf::from_document(&doc! {"npts": npts, "storage_mode": "gridfs", "gridfs_id": id}).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gridfs_round_trip_layout_and_bad_members() {
+        let Some(db) = test_db("rt").await else { return };
+        // 3 chunks + a bit for the big one; an empty member too.
+        let big: Vec<f64> = (0..(DEFAULT_CHUNK_SIZE / 8 * 3 + 5)).map(|i| i as f64 * 0.5).collect();
+        let small = vec![1.0, -2.0, 3.5];
+        let empty: Vec<f64> = vec![];
+        let ids = write_gridfs(&db, &[&big, &small, &empty], None, &Default::default()).await.unwrap();
+
+        // Stored exactly as pymongo would: fs.files fields, 255 KiB chunks, LE f64.
+        let f = db.collection::<bson::Document>("fs.files").find_one(doc! {"_id": ids[0]}).await.unwrap().unwrap();
+        assert_eq!(f.get_i32("chunkSize").unwrap(), 261_120);
+        assert_eq!(f.get_i32("length").unwrap() as usize, big.len() * 8);
+        assert!(f.get_datetime("uploadDate").is_ok());
+        let chunks: Vec<bson::Document> = db
+            .collection::<bson::Document>("fs.chunks")
+            .find(doc! {"files_id": ids[0]})
+            .sort(doc! {"n": 1})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(chunks.len(), 4);
+        let c0 = chunks[0].get_binary_generic("data").unwrap();
+        assert_eq!(c0.len(), DEFAULT_CHUNK_SIZE);
+        assert_eq!(&c0[8..16], &0.5f64.to_le_bytes());
+        assert_eq!(chunks[3].get_binary_generic("data").unwrap().len(), 40);
+
+        // Read back with the bad cases mixed in, via both query strategies.
+        let missing = ObjectId::new();
+        let docs = vec![
+            gridfs_doc(ids[1], 3),
+            gridfs_doc(ids[0], big.len() as i64),
+            gridfs_doc(missing, 3),
+            gridfs_doc(ids[1], 4), // wrong length
+            gridfs_doc(ids[2], 0),
+            gridfs_doc(ids[1], 3), // same file twice
+        ];
+        let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
+        for (batch_size, concurrency) in [(1000, 1), (1, 4), (2, 2)] {
+            let mut opts = ReadOptions::default();
+            opts.gridfs.batch_size = batch_size;
+            opts.gridfs.concurrency = concurrency;
+            let b = read_members(Some(&db), &refs, &opts).await.unwrap();
+            assert_eq!(b.member(0).unwrap(), small.as_slice());
+            assert_eq!(b.member(1).unwrap(), big.as_slice());
+            assert!(b.member(2).unwrap_err().contains("has no file in fs.files"), "{:?}", b.member(2));
+            assert!(b.member(3).unwrap_err().contains("has length 24; expected 32"), "{:?}", b.member(3));
+            assert_eq!(b.member(4).unwrap(), &[] as &[f64]);
+            assert_eq!(b.member(5).unwrap(), small.as_slice());
+        }
+
+        // A lost chunk is a per-member error, not a failure of the batch.
+        db.collection::<bson::Document>("fs.chunks").delete_one(doc! {"files_id": ids[0], "n": 2}).await.unwrap();
+        let b = read_members(Some(&db), &refs[..2], &ReadOptions::default()).await.unwrap();
+        assert_eq!(b.member(0).unwrap(), small.as_slice());
+        assert!(b.member(1).unwrap_err().contains("has 3 of 4 chunks"), "{:?}", b.member(1));
+
+        assert_eq!(delete_gridfs(&db, &ids, "fs").await.unwrap(), 3);
+        assert_eq!(db.collection::<bson::Document>("fs.chunks").count_documents(doc! {}).await.unwrap(), 0);
+        db.drop().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn caller_chosen_ids_and_seismogram_row_major() {
+        let Some(db) = test_db("ids").await else { return };
+        let seis = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
+        let want = [ObjectId::new()];
+        let ids = write_gridfs(&db, &[&seis], Some(&want), &Default::default()).await.unwrap();
+        assert_eq!(ids, want);
+        let c = db.collection::<bson::Document>("fs.chunks").find_one(doc! {"files_id": want[0]}).await.unwrap().unwrap();
+        let expect: Vec<u8> = seis.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(c.get_binary_generic("data").unwrap(), &expect, "GridFS keeps component-major order");
+        assert_eq!(c.get_i32("n").unwrap(), 0);
+        let doc = gridfs_doc(want[0], 2);
+        let opts = ReadOptions { ncomponents: 3, ..Default::default() };
+        let b = read_members(Some(&db), &[doc.as_ref()], &opts).await.unwrap();
+        assert_eq!(b.member(0).unwrap(), &seis);
+        let err = write_gridfs(&db, &[&seis, &seis], Some(&want), &Default::default()).await.unwrap_err();
+        assert_eq!(err.kind(), "InvalidArgument");
+        db.drop().await.unwrap();
+    }
+}

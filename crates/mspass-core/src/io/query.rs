@@ -1,0 +1,89 @@
+//! A cursor-based ensemble read in one call: run the query, keep the raw wf
+//! documents in one byte buffer (the caller decodes them in bulk), and read
+//! all their samples.
+
+use bson::{Document, RawDocument, RawDocumentBuf};
+use mongodb::options::FindOptions;
+use mongodb::{Collection, Database};
+
+use super::read::{read_members, ReadOptions, SampleBatch};
+use crate::error::{CoreError, Result};
+
+/// What to find (the parts of a find command the ensemble reader honours).
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub filter: Document,
+    pub sort: Option<Document>,
+    pub projection: Option<Document>,
+    pub skip: Option<u64>,
+    pub limit: Option<i64>,
+}
+
+/// The raw documents, concatenated (`docs[offsets[i]..offsets[i+1]]` is
+/// document i, `offsets.len() == count + 1`), plus their samples.
+#[derive(Debug, Default)]
+pub struct EnsembleRead {
+    pub docs: Vec<u8>,
+    pub offsets: Vec<usize>,
+    pub samples: SampleBatch,
+}
+
+pub async fn find_raw(db: &Database, collection: &str, query: &Query) -> Result<(Vec<u8>, Vec<usize>)> {
+    let coll: Collection<RawDocumentBuf> = db.collection(collection);
+    let opts = FindOptions::builder()
+        .sort(query.sort.clone())
+        .projection(query.projection.clone())
+        .skip(query.skip)
+        .limit(query.limit)
+        .build();
+    let mut cursor = coll
+        .find(query.filter.clone())
+        .with_options(opts)
+        .await
+        .map_err(|e| CoreError::database(&format!("find on {collection} failed"), e))?;
+    let mut docs = Vec::new();
+    let mut offsets = vec![0usize];
+    while cursor
+        .advance()
+        .await
+        .map_err(|e| CoreError::database(&format!("find on {collection} failed"), e))?
+    {
+        docs.extend_from_slice(cursor.current().as_bytes());
+        offsets.push(docs.len());
+    }
+    Ok((docs, offsets))
+}
+
+/// Split a concatenation of BSON documents (each starts with its int32
+/// length) into documents. A malformed buffer is a caller error.
+pub fn split_documents(buf: &[u8]) -> Result<Vec<&RawDocument>> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < buf.len() {
+        let Some(len_bytes) = buf.get(at..at + 4) else {
+            return Err(CoreError::InvalidArgument(format!("docs: truncated BSON document at byte {at}")));
+        };
+        let len = i32::from_le_bytes(len_bytes.try_into().unwrap());
+        if len < 5 || at + len as usize > buf.len() {
+            return Err(CoreError::InvalidArgument(format!("docs: bad BSON document length {len} at byte {at}")));
+        }
+        let d = RawDocument::from_bytes(&buf[at..at + len as usize])
+            .map_err(|e| CoreError::InvalidArgument(format!("docs: malformed BSON document at byte {at}: {e}")))?;
+        out.push(d);
+        at += len as usize;
+    }
+    Ok(out)
+}
+
+/// Run the query and read the samples of every document found.
+pub async fn read_ensemble(db: &Database, collection: &str, query: &Query, opts: &ReadOptions) -> Result<EnsembleRead> {
+    let (docs, offsets) = find_raw(db, collection, query).await?;
+    let samples = {
+        let refs: Vec<&RawDocument> = offsets
+            .windows(2)
+            .map(|w| RawDocument::from_bytes(&docs[w[0]..w[1]]).expect("the server sent valid BSON"))
+            .collect();
+        read_members(Some(db), &refs, opts).await?
+    };
+    Ok(EnsembleRead { docs, offsets, samples })
+}

@@ -1,0 +1,155 @@
+//! Batch (ensemble) sample read, the hot path.
+//!
+//! All members land in ONE contiguous `Vec<f64>` (8-byte aligned by
+//! construction) that the binding hands to JavaScript without a copy; each
+//! member gets `{offset, len, error}` into it. File members are laid out
+//! first, grouped by file and in `foff` order, so a run of adjacent records is
+//! one read straight into the destination; GridFS members follow.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use bson::raw::RawDocument;
+use mongodb::Database;
+
+use super::file::read_file_groups;
+use super::gridfs::{read_gridfs, GridFsReadOptions};
+use super::member::{parse_member, Location, Member};
+use crate::error::{CoreError, Result};
+
+/// Options of a batch read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// 1 for TimeSeries, 3 for Seismogram.
+    pub ncomponents: usize,
+    pub gridfs: GridFsReadOptions,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { ncomponents: 1, gridfs: GridFsReadOptions::default() }
+    }
+}
+
+/// One member's place in the sample buffer. `len` is 0 when `error` is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSlot {
+    pub offset: usize,
+    pub len: usize,
+    pub error: Option<String>,
+}
+
+/// The result of a batch read: all samples, and one slot per input document
+/// (in input order).
+#[derive(Debug, Default)]
+pub struct SampleBatch {
+    pub data: Vec<f64>,
+    pub slots: Vec<MemberSlot>,
+}
+
+impl SampleBatch {
+    /// The samples of member `i`, or its error.
+    pub fn member(&self, i: usize) -> std::result::Result<&[f64], &str> {
+        let s = &self.slots[i];
+        match &s.error {
+            Some(e) => Err(e),
+            None => Ok(&self.data[s.offset..s.offset + s.len]),
+        }
+    }
+}
+
+/// A member whose samples go to `data[offset..offset+len]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed {
+    pub index: usize,
+    pub member: Member,
+    pub offset: usize,
+}
+
+/// Read the samples of the given wf documents. Per-member problems become
+/// `slots[i].error`; only an unusable call (bad options, a database failure)
+/// is an `Err`. `db` is needed only if some member is in GridFS.
+pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &ReadOptions) -> Result<SampleBatch> {
+    if opts.ncomponents != 1 && opts.ncomponents != 3 {
+        return Err(CoreError::InvalidArgument(format!(
+            "ncomponents must be 1 (TimeSeries) or 3 (Seismogram), got {}",
+            opts.ncomponents
+        )));
+    }
+    let mut slots: Vec<MemberSlot> =
+        (0..docs.len()).map(|_| MemberSlot { offset: 0, len: 0, error: None }).collect();
+
+    // Group file members by path, each group in foff order; GridFS members after.
+    let mut files: BTreeMap<PathBuf, Vec<(u64, usize, Member)>> = BTreeMap::new();
+    let mut gridfs: Vec<(usize, Member)> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        match parse_member(doc, opts.ncomponents) {
+            Ok(m) => match &m.location {
+                Location::File { path, foff } => files.entry(path.clone()).or_default().push((*foff, i, m)),
+                Location::GridFs { .. } => gridfs.push((i, m)),
+            },
+            Err(e) => slots[i].error = Some(e),
+        }
+    }
+    let mut total = 0usize;
+    let mut file_groups: Vec<(PathBuf, Vec<Placed>)> = Vec::with_capacity(files.len());
+    for (path, mut members) in files {
+        members.sort_by_key(|(foff, i, _)| (*foff, *i));
+        let placed = members
+            .into_iter()
+            .map(|(_, index, member)| {
+                let p = Placed { index, offset: total, member };
+                total += p.member.nsamples();
+                p
+            })
+            .collect();
+        file_groups.push((path, placed));
+    }
+    let file_total = total;
+    let gridfs_placed: Vec<Placed> = gridfs
+        .into_iter()
+        .map(|(index, member)| {
+            let p = Placed { index, offset: total, member };
+            total += p.member.nsamples();
+            p
+        })
+        .collect();
+
+    // Zeroed (calloc'd, so lazily committed) and exactly sized: the binding
+    // hands this allocation to V8 as is.
+    let mut data = vec![0.0f64; total];
+    let mut errors: Vec<(usize, String)> = Vec::new();
+    if !file_groups.is_empty() {
+        // File reads block: run them off the async workers, lending the buffer.
+        let (back, groups, errs) = tokio::task::spawn_blocking(move || {
+            let errs = read_file_groups(&file_groups, &mut data[..file_total]);
+            (data, file_groups, errs)
+        })
+        .await
+        .map_err(|e| CoreError::Io(format!("file read task failed: {e}")))?;
+        data = back;
+        file_groups = groups;
+        errors.extend(errs);
+    }
+    if !gridfs_placed.is_empty() {
+        let gridfs_part = &mut data[file_total..];
+        match db {
+            Some(db) => errors.extend(read_gridfs(db, &gridfs_placed, file_total, gridfs_part, &opts.gridfs).await?),
+            None => {
+                for p in &gridfs_placed {
+                    errors.push((p.index, "no database given for a gridfs member".to_string()));
+                }
+            }
+        }
+    }
+    for group in file_groups.iter().map(|(_, g)| g).chain(std::iter::once(&gridfs_placed)) {
+        for p in group {
+            slots[p.index] = MemberSlot { offset: p.offset, len: p.member.nsamples(), error: None };
+        }
+    }
+    for (i, e) in errors {
+        slots[i].len = 0;
+        slots[i].error = Some(e);
+    }
+    Ok(SampleBatch { data, slots })
+}
