@@ -3,3 +3,6 @@
  */
 export { MsPASSError, SEVERITIES, isSeverity, maskCredentials } from "./errors.js";
 export type { ErrorSeverity } from "./errors.js";
+// Seismic data objects and the schema system (issue 3).
+export * from "./data/index.js";
+export * from "./schema/index.js";
