@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite against a real MongoDB-API server.
+//
+// 1. brings the build up to date (addon, TypeScript, FerretDB; each step is a
+//    no-op when nothing changed) and makes sure Chromium is there for the
+//    dashboard's browser test;
+// 2. starts a throw-away FerretDB on a free loopback port (or uses
+//    MSPASS_TEST_DB_URI if you point it at a server of your own);
+// 3. runs `cargo test` for the pure Rust core, then the vitest suite;
+// 4. stops the server even when tests fail, and exits non-zero on any failure.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const extraArgs = process.argv.slice(2);
+
+function run(cmd, args, env = process.env) {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function startFerret() {
+  const bin = join(root, ".bin", "ferretdb");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run 'npm run build:ferretdb'`);
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "mspass-test-db-"));
+  const child = spawn(bin, ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const uri = await new Promise((res, rej) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const line = out.split("\n").find((l) => l.startsWith("mongodb://"));
+      if (line) res(line.trim());
+    });
+    child.once("exit", (code) => rej(new Error(`FerretDB exited early (code ${code})`)));
+    setTimeout(() => rej(new Error("FerretDB did not start within 30 s")), 30_000).unref();
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { uri, stop };
+}
+
+async function main() {
+  if (run("npm", ["run", "build"]) !== 0) return 1;
+  if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
+
+  let server = null;
+  let uri = process.env.MSPASS_TEST_DB_URI;
+  if (!uri) {
+    server = await startFerret();
+    uri = server.uri;
+  }
+  console.log(`\ntest database: ${uri}`);
+  const stopOnSignal = () => { server?.stop().finally(() => process.exit(130)); };
+  process.once("SIGINT", stopOnSignal);
+  process.once("SIGTERM", stopOnSignal);
+
+  const env = { ...process.env, MSPASS_TEST_DB_URI: uri };
+  let failed = 0;
+  try {
+    failed += run("cargo", ["test", "-p", "mspass-core", "--release"], env) !== 0 ? 1 : 0;
+    failed += run("npx", ["vitest", "run", ...extraArgs], env) !== 0 ? 1 : 0;
+  } finally {
+    await server?.stop();
+  }
+  console.log(failed ? `\n${failed} test stage(s) failed` : "\nall test stages passed");
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`npm test: ${err.message}`);
+    process.exit(1);
+  },
+);
