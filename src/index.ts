@@ -6,3 +6,5 @@ export type { ErrorSeverity } from "./errors.js";
 // Seismic data objects and the schema system (issue 3).
 export * from "./data/index.js";
 export * from "./schema/index.js";
+// Scheduler on worker threads: futures, bags, worker plugins, dashboard (issue 4).
+export * from "./scheduler/index.js";

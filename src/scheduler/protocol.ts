@@ -1,0 +1,89 @@
+/**
+ * Messages between the scheduler (main thread) and its worker threads.
+ *
+ * Tasks travel in batches and results come back in batches: one message per
+ * many tasks is what keeps the per-task overhead near the cost of a single
+ * structured clone rather than a full postMessage round trip.
+ *
+ * Workers run their tasks strictly in the order received, so results arrive
+ * in dispatch order; the main thread relies on that to pair them up.
+ */
+import type { ErrorInfo } from "./error-transport.js";
+import type { FnDef } from "./task-ref.js";
+
+/** Built-in function ids (user functions get positive ids). */
+export const FN_PARTITION = -1;
+export const FN_FOLD_COMBINE = -2;
+export const FN_FOLDBY_COMBINE = -3;
+
+/** A reference to scattered data held in the worker's store. */
+export interface DataRef {
+  __mspassData: number;
+}
+
+export interface PluginWire {
+  name: string;
+  module: string;
+  export: string;
+  options: unknown;
+  version: number;
+}
+
+/** Initial `workerData`. */
+export interface WorkerBoot {
+  id: number;
+  name: string;
+  /** Float64Array view: [0] id of the task running now, or -1. Read by the main thread after a crash. */
+  state: SharedArrayBuffer;
+  plugins: PluginWire[];
+  /** Broadcast data to install before the first task. */
+  data: [number, unknown][];
+}
+
+export type MainToWorker =
+  | {
+      t: "batch";
+      ids: number[];
+      fns: number[];
+      args: unknown[][];
+      /** Indices of tasks whose arguments contain DataRefs. */
+      refs: number[] | null;
+      defs: FnDef[] | null;
+      data: [number, unknown][] | null;
+    }
+  | { t: "cancel"; ids: number[] }
+  | { t: "drop"; ids: number[] }
+  | { t: "mem" }
+  | { t: "plugin-add"; seq: number; plugin: PluginWire }
+  | { t: "plugin-remove"; seq: number; name: string }
+  | { t: "data"; seq: number; id: number; value: unknown }
+  | { t: "stop"; seq: number };
+
+export type ControlMessage = Extract<MainToWorker, { seq: number }>;
+
+export interface ResultsMessage {
+  t: "res";
+  ids: number[];
+  vals: unknown[];
+  /** [index in ids, error] */
+  errs: [number, ErrorInfo][] | null;
+  /** Indices of tasks skipped because they were cancelled before starting. */
+  skipped: number[] | null;
+  /** Task-stream segments, flat: [firstIndex, endIndex, startMs, endMs]* (epoch ms). */
+  seg: number[];
+  /** Busy time of these tasks (ms), for batch sizing. */
+  busy: number;
+  mem: MemoryInfo | null;
+}
+
+export interface MemoryInfo {
+  used: number;
+  limit: number;
+}
+
+export type WorkerToMain =
+  | { t: "ready"; mem: MemoryInfo }
+  | { t: "boot-error"; error: ErrorInfo }
+  | ResultsMessage
+  | { t: "ack"; seq: number; error: ErrorInfo | null }
+  | { t: "mem"; mem: MemoryInfo };

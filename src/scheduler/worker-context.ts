@@ -1,0 +1,79 @@
+/**
+ * The worker object that plugins and task code see inside a worker thread,
+ * and `getWorker()` (dask's `get_worker`) to reach it from task code.
+ *
+ * This module is loaded both by the worker entry and, through the package
+ * index, by task modules; both resolve to the same compiled file, so they
+ * share the one `current` worker.
+ */
+import { isMainThread } from "node:worker_threads";
+import { MsPASSError } from "../errors.js";
+
+/** A plugin instance living in one worker (built there from its module + export). */
+export interface WorkerPlugin {
+  /** Runs on every worker before its next task, and on every worker started later. */
+  setup?(worker: SchedulerWorker): void | Promise<void>;
+  /** Runs when the worker stops or the plugin is unregistered or replaced. */
+  teardown?(worker: SchedulerWorker): void | Promise<void>;
+}
+
+/**
+ * Where a plugin comes from: each worker imports `module` and builds
+ * `export` with `options`: a class is constructed (`new Export(options)`), a
+ * plain function is called as a factory (`Export(options)`, may be async),
+ * an object with `setup`/`teardown` is used as is.
+ */
+export interface PluginSpec<O = unknown> {
+  module: string | URL;
+  export: string;
+  options?: O;
+}
+
+export interface RegisterPluginOptions {
+  /** Registry key (default: the export name). Registering a name again replaces that plugin. */
+  name?: string;
+  /** If true and a plugin with this name is already registered, keep it and do nothing (dask's `idempotent`). */
+  idempotent?: boolean;
+}
+
+/** One worker thread, as seen from inside it. */
+export class SchedulerWorker {
+  /** Unique over the scheduler's life; a restarted worker gets a new id. */
+  readonly id: number;
+  /** e.g. "worker-3". */
+  readonly name: string;
+  readonly threadId: number;
+  /** Per-worker state for plugins and tasks (e.g. a database handle). */
+  readonly data = new Map<string, unknown>();
+  /** Plugins set up on this worker, by registry name. */
+  readonly plugins = new Map<string, WorkerPlugin>();
+
+  constructor(id: number, name: string, threadId: number) {
+    this.id = id;
+    this.name = name;
+    this.threadId = threadId;
+  }
+}
+
+let current: SchedulerWorker | undefined;
+
+/** @internal Called once by the worker entry. */
+export function setCurrentWorker(worker: SchedulerWorker): void {
+  current = worker;
+}
+
+/**
+ * The worker running the calling task or plugin. Throws MsPASSError when
+ * called outside a scheduler worker (e.g. on the main thread).
+ */
+export function getWorker(): SchedulerWorker {
+  if (current === undefined) {
+    throw new MsPASSError(
+      isMainThread
+        ? "getWorker() was called on the main thread: it only works in code running on a scheduler worker"
+        : "getWorker() was called in a worker thread that is not a mspass scheduler worker",
+      "Invalid",
+    );
+  }
+  return current;
+}
