@@ -36,8 +36,10 @@ export async function setup(): Promise<void> {
   }
   const port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), "mspass-test-db-"));
+  // stderr is inherited, not piped: an unread pipe fills up and blocks the
+  // server. The runner logs only errors by default.
   child = spawn(bin, ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "inherit"],
   });
   const uri = await new Promise<string>((res, rej) => {
     let out = "";

@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	ferretdb --data-dir DIR [--listen-addr 127.0.0.1:PORT] [--log-level warn] [--uri-file FILE]
+//	ferretdb --data-dir DIR [--listen-addr 127.0.0.1:PORT] [--log-level error] [--uri-file FILE]
 //
 // PORT 0 picks a free port. When the server listens, its URI is printed on
 // stdout and, with --uri-file, written atomically to FILE: the mspass service
@@ -70,7 +70,7 @@ func writeAtomically(path string, data string) error {
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on (port 0 picks a free port)")
 	dir := flag.String("data-dir", "", "directory for the SQLite files (required)")
-	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	logLevel := flag.String("log-level", "error", "log level: debug, info, warn or error (warn logs every failed command, e.g. the endSessions that FerretDB v1 lacks)")
 	uriFile := flag.String("uri-file", "", "write the server URI to this file once listening")
 	flag.Parse()
 
