@@ -8,3 +8,5 @@ export * from "./data/index.js";
 export * from "./schema/index.js";
 // Scheduler on worker threads: futures, bags, worker plugins, dashboard (issue 4).
 export * from "./scheduler/index.js";
+// The database service: find or start the local MongoDB-API server (issue 2).
+export * from "./service/index.js";
