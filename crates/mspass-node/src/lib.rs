@@ -1,5 +1,8 @@
 //! napi-rs binding for mspass-core. Keep this crate thin: convert arguments,
 //! call the core, map errors. Logic belongs in `mspass-core`.
 
+mod collection;
+mod cursor;
 mod errors;
+mod io;
 mod pool;

@@ -44,3 +44,15 @@ pub fn pool_count() -> u32 {
 pub async fn shutdown_pool(uri: String) -> bool {
     pool::shutdown(&uri).await
 }
+
+/// Shut down every pool of this process (tests, process exit). Returns how many.
+#[napi]
+pub async fn shutdown_all_pools() -> u32 {
+    let mut n = 0;
+    for uri in pool::uris() {
+        if pool::shutdown(&uri).await {
+            n += 1;
+        }
+    }
+    n
+}
