@@ -10,6 +10,7 @@ import {
   SeismogramEnsemble,
   TimeSeries,
   TimeSeriesEnsemble,
+  makeAbortion,
 } from "mspass";
 
 /** Expect `fn` to throw an MsPASSError whose message matches `re`. */
@@ -352,5 +353,23 @@ describe("Ensembles", () => {
     expect(se.live).toBe(true);
     se.member.push(new TimeSeries() as never);
     throwsMsPASS(() => se.syncMetadata(), /member\[1\] must be a Seismogram/);
+  });
+});
+
+describe("abortions", () => {
+  it("a dead isAbortion datum keeps the document keys and the reasons, never throwing on bad values", () => {
+    const doc = { npts: "lots", delta: -1, starttime: 5, sta: "AAK", storage_mode: "tape" };
+    const a = makeAbortion("TimeSeries", doc, [{ algorithm: "readData", message: "npts is not an integer", badness: "Invalid" }]);
+    expect(a).toBeInstanceOf(TimeSeries);
+    expect([a.live, a.isAbortion, a.npts, a.dt, a.t0, a.data.length]).toEqual([false, true, 0, 1, 5, 0]);
+    expect(a.md.get("sta")).toBe("AAK");
+    expect(a.md.get("storage_mode")).toBe("tape");
+    expect(a.elog.worstError()).toBe("Invalid");
+    expect(a.elog.entries[1]!.message).toMatch(/not kept in the dead datum: npts="lots", delta=-1/);
+    expect(a.md.modified().size).toBe(0);
+    const s = makeAbortion("Seismogram", new Metadata({ npts: 1e9, delta: 0.1 }));
+    expect(s).toBeInstanceOf(Seismogram);
+    expect([s.npts, s.dt, s.data.length]).toEqual([0, 0.1, 0]);
+    throwsMsPASS(() => makeAbortion("Trace" as never, {}), /type must be "TimeSeries" or "Seismogram"/);
   });
 });

@@ -5,10 +5,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ObjectId } from "mongodb";
+import { BSON, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_SCHEMA,
+  applyBsonTypes,
   Metadata,
   MsPASSError,
   Schema,
@@ -369,5 +370,24 @@ describe("wf document fields", () => {
     const excluded = buildWfDocument(ts, "wf", "promiscuous", { excludeKeys: ["endtime"] });
     expect(excluded.doc).not.toHaveProperty("endtime");
     expect(excluded.doc.sta).toBe("NEW");
+  });
+});
+
+describe("BSON number types", () => {
+  it("integral doubles are stored as BSON double (MsPASS's isinstance(float) checks), ints stay int", () => {
+    const s = new Seismogram({ npts: 3, dt: 1, t0: 0, tref: "UTC" });
+    const { doc } = buildWfDocument(s, "wf_Seismogram", "cautious");
+    const raw = (d: object) => BSON.deserialize(BSON.serialize(d), { promoteValues: false });
+    // without the wrapping the driver would write int32 for delta: 1
+    expect((raw(doc).delta as { _bsontype: string })._bsontype).toBe("Int32");
+    const typed = raw(applyBsonTypes(doc, "wf_Seismogram"));
+    const kind = (v: unknown) => (v as { _bsontype: string })._bsontype;
+    expect(kind(typed.delta)).toBe("Double");
+    expect(kind(typed.starttime)).toBe("Double");
+    expect(kind(typed.endtime)).toBe("Double");
+    expect(kind(typed.npts)).toBe("Int32");
+    expect((typed.tmatrix as unknown[]).map(kind)).toEqual(Array(9).fill("Double"));
+    // values survive the round trip unchanged when promoted
+    expect(BSON.deserialize(BSON.serialize(applyBsonTypes(doc, "wf_Seismogram")))).toEqual(doc);
   });
 });

@@ -11,4 +11,5 @@ export { TimeSeries } from "./time-series.js";
 export { Seismogram } from "./seismogram.js";
 export type { SeismogramOptions, TransformationMatrix } from "./seismogram.js";
 export { TimeSeriesEnsemble, SeismogramEnsemble } from "./ensemble.js";
+export { makeAbortion } from "./abortion.js";
 export type { Ensemble } from "./ensemble.js";

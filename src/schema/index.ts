@@ -9,4 +9,5 @@ export type { AttributeType } from "./types.js";
 export { MODES, WF_WRITER_KEYS, docToMetadata, metadataToDoc } from "./modes.js";
 export type { Mode, ModeOptions, SaveOptions, ReadResult, SaveResult } from "./modes.js";
 export { wfDocFields, buildWfDocument } from "./wf-document.js";
+export { applyBsonTypes } from "./bson-types.js";
 export type { WfDocFields, WfDocumentResult } from "./wf-document.js";
