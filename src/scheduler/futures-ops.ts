@@ -25,7 +25,7 @@ export function gatherAll<T>(items: readonly (Future<T> | T)[], options: GatherO
     const n = items.length;
     const values: unknown[] = new Array(n);
     const failed: boolean[] | null = mode === "skip" ? new Array(n).fill(false) : null;
-    let pending = 0;
+    let pending = 1; // held until every future is registered: settled ones call back synchronously
     let finished = false;
     const complete = (): void => {
       if (finished) return;
@@ -52,7 +52,7 @@ export function gatherAll<T>(items: readonly (Future<T> | T)[], options: GatherO
         if (--pending === 0) complete();
       });
     }
-    if (pending === 0) complete();
+    if (--pending === 0) complete();
   });
 }
 
