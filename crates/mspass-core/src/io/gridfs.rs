@@ -102,8 +102,8 @@ pub(crate) async fn read_gridfs(
             .find(doc! {"_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}})
             .projection(doc! {"length": 1, "chunkSize": 1})
             .await
-            .map_err(|e| CoreError::database("GridFS files query failed", e))?;
-        while cursor.advance().await.map_err(|e| CoreError::database("GridFS files query failed", e))? {
+            .map_err(|e| CoreError::from_driver("GridFS files query failed", e))?;
+        while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS files query failed", e))? {
             let d = cursor.current();
             if let Ok(id) = d.get_object_id("_id") {
                 info.insert(id, (count_of(d.get("length").ok().flatten()), count_of(d.get("chunkSize").ok().flatten())));
@@ -155,11 +155,15 @@ pub(crate) async fn read_gridfs(
     let order: Vec<ObjectId> = ids.iter().filter(|i| targets.contains_key(i)).copied().collect();
     let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
     let out = Mutex::new(as_le_bytes_mut(dst));
-    let file_errors: Vec<Vec<(ObjectId, String)>> = stream::iter(order.chunks(opts.batch_size.max(1)))
-        .map(|batch| fetch_chunks(&chunks, batch, &targets, &out))
-        .buffer_unordered(opts.concurrency.max(1))
-        .try_collect()
-        .await?;
+    // Futures built up front with owned batches: a closure over borrowed
+    // slices inside the stream trips rustc's higher-ranked lifetime check
+    // when the whole future must be Send (napi's async fns).
+    let queries: Vec<_> = order
+        .chunks(opts.batch_size.max(1))
+        .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), &targets, &out)))
+        .collect();
+    let file_errors: Vec<Vec<(ObjectId, String)>> =
+        stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
     drop(out);
     for (id, msg) in file_errors.into_iter().flatten() {
         let t = &targets[&id];
@@ -178,7 +182,7 @@ pub(crate) async fn read_gridfs(
 /// sort is needed. Returns per-file errors (missing or malformed chunks).
 async fn fetch_chunks(
     coll: &Collection<RawDocumentBuf>,
-    batch: &[ObjectId],
+    batch: Vec<ObjectId>,
     targets: &HashMap<ObjectId, Target>,
     out: &Mutex<&mut [u8]>,
 ) -> Result<Vec<(ObjectId, String)>> {
@@ -194,8 +198,8 @@ async fn fetch_chunks(
         .find(filter)
         .projection(doc! {"_id": 0, "files_id": 1, "n": 1, "data": 1})
         .await
-        .map_err(|e| CoreError::database("GridFS chunks query failed", e))?;
-    while cursor.advance().await.map_err(|e| CoreError::database("GridFS chunks query failed", e))? {
+        .map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))?;
+    while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))? {
         let d: &RawDocument = cursor.current();
         let Ok(fid) = d.get_object_id("files_id") else { continue };
         let (Some(t), Some(seen_f)) = (targets.get(&fid), seen.get_mut(&fid)) else { continue };
@@ -331,7 +335,7 @@ pub async fn write_gridfs(
 }
 
 async fn insert_all(coll: &Collection<RawDocumentBuf>, docs: Vec<RawDocumentBuf>, what: &str) -> Result<()> {
-    coll.insert_many(docs).await.map_err(|e| CoreError::database(what, e))?;
+    coll.insert_many(docs).await.map_err(|e| CoreError::from_driver(what, e))?;
     Ok(())
 }
 
@@ -347,11 +351,11 @@ pub async fn delete_gridfs(db: &Database, ids: &[ObjectId], bucket: &str) -> Res
         chunks
             .delete_many(doc! {"files_id": {"$in": list.clone()}})
             .await
-            .map_err(|e| CoreError::database("GridFS chunks delete failed", e))?;
+            .map_err(|e| CoreError::from_driver("GridFS chunks delete failed", e))?;
         deleted += files
             .delete_many(doc! {"_id": {"$in": list}})
             .await
-            .map_err(|e| CoreError::database("GridFS files delete failed", e))?
+            .map_err(|e| CoreError::from_driver("GridFS files delete failed", e))?
             .deleted_count;
     }
     Ok(deleted)

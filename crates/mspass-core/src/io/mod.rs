@@ -17,5 +17,5 @@ pub mod read;
 pub use file::{append_members, default_dfile};
 pub use gridfs::{delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOptions, DEFAULT_CHUNK_SIZE};
 pub use member::{parse_member, Location, Member};
-pub use query::{read_ensemble, split_documents, EnsembleRead, Query};
+pub use query::{read_cursor, read_ensemble, split_documents, EnsembleRead, FindSpec};
 pub use read::{read_members, MemberSlot, ReadOptions, SampleBatch};

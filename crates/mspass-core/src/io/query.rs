@@ -2,22 +2,13 @@
 //! documents in one byte buffer (the caller decodes them in bulk), and read
 //! all their samples.
 
-use bson::{Document, RawDocument, RawDocumentBuf};
+use bson::{RawDocument, RawDocumentBuf};
 use mongodb::options::FindOptions;
 use mongodb::{Collection, Database};
 
 use super::read::{read_members, ReadOptions, SampleBatch};
 use crate::error::{CoreError, Result};
-
-/// What to find (the parts of a find command the ensemble reader honours).
-#[derive(Debug, Clone, Default)]
-pub struct Query {
-    pub filter: Document,
-    pub sort: Option<Document>,
-    pub projection: Option<Document>,
-    pub skip: Option<u64>,
-    pub limit: Option<i64>,
-}
+pub use crate::ops::FindSpec;
 
 /// The raw documents, concatenated (`docs[offsets[i]..offsets[i+1]]` is
 /// document i, `offsets.len() == count + 1`), plus their samples.
@@ -28,25 +19,27 @@ pub struct EnsembleRead {
     pub samples: SampleBatch,
 }
 
-pub async fn find_raw(db: &Database, collection: &str, query: &Query) -> Result<(Vec<u8>, Vec<usize>)> {
+/// Run a find and keep the raw documents in one buffer.
+pub async fn find_raw(db: &Database, collection: &str, query: &FindSpec) -> Result<(Vec<u8>, Vec<usize>)> {
     let coll: Collection<RawDocumentBuf> = db.collection(collection);
     let opts = FindOptions::builder()
         .sort(query.sort.clone())
         .projection(query.projection.clone())
         .skip(query.skip)
         .limit(query.limit)
+        .batch_size(query.batch_size.filter(|b| *b > 0))
         .build();
     let mut cursor = coll
         .find(query.filter.clone())
         .with_options(opts)
         .await
-        .map_err(|e| CoreError::database(&format!("find on {collection} failed"), e))?;
+        .map_err(|e| CoreError::from_driver(&format!("find on {collection}"), e))?;
     let mut docs = Vec::new();
     let mut offsets = vec![0usize];
     while cursor
         .advance()
         .await
-        .map_err(|e| CoreError::database(&format!("find on {collection} failed"), e))?
+        .map_err(|e| CoreError::from_driver(&format!("find on {collection}"), e))?
     {
         docs.extend_from_slice(cursor.current().as_bytes());
         offsets.push(docs.len());
@@ -76,8 +69,27 @@ pub fn split_documents(buf: &[u8]) -> Result<Vec<&RawDocument>> {
 }
 
 /// Run the query and read the samples of every document found.
-pub async fn read_ensemble(db: &Database, collection: &str, query: &Query, opts: &ReadOptions) -> Result<EnsembleRead> {
+pub async fn read_ensemble(db: &Database, collection: &str, query: &FindSpec, opts: &ReadOptions) -> Result<EnsembleRead> {
     let (docs, offsets) = find_raw(db, collection, query).await?;
+    read_raw_documents(db, docs, offsets, opts).await
+}
+
+/// Drain an open cursor of the registry ([`crate::cursor`]) and read the
+/// samples of the remaining documents; `db` is the database whose GridFS
+/// holds them.
+pub async fn read_cursor(cursor: u64, db: &Database, opts: &ReadOptions) -> Result<EnsembleRead> {
+    let mut docs = Vec::new();
+    while let Some(batch) = crate::cursor::next_batch(cursor).await? {
+        docs.extend_from_slice(&batch);
+    }
+    let mut offsets = vec![0usize];
+    for d in split_documents(&docs)? {
+        offsets.push(offsets.last().unwrap() + d.as_bytes().len());
+    }
+    read_raw_documents(db, docs, offsets, opts).await
+}
+
+async fn read_raw_documents(db: &Database, docs: Vec<u8>, offsets: Vec<usize>, opts: &ReadOptions) -> Result<EnsembleRead> {
     let samples = {
         let refs: Vec<&RawDocument> = offsets
             .windows(2)

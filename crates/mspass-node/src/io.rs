@@ -1,0 +1,278 @@
+//! Sample I/O binding (issue 3): thin wrappers over `mspass_core::io`.
+//!
+//! Samples cross as ONE `Float64Array` per call created from the core's
+//! `Vec<f64>` (V8 adopts the allocation: no copy, 8-byte aligned); each
+//! member is `samples.subarray(offsets[i], offsets[i] + lengths[i])`.
+//! Documents cross as one `Buffer` of concatenated BSON plus offsets, which
+//! the TypeScript side decodes in bulk. Per-member problems are strings in
+//! `errors` (dead data never throw); only caller mistakes and database
+//! failures reject.
+
+use std::path::PathBuf;
+
+use bson::oid::ObjectId;
+use mspass_core::io::{self, GridFsReadOptions, GridFsWriteOptions, ReadOptions, SampleBatch};
+use mspass_core::pool::{self, PoolOptions};
+use mspass_core::CoreError;
+use napi::bindgen_prelude::{Buffer, Float64Array};
+use napi_derive::napi;
+
+use crate::collection::{find_spec, FindOptions};
+use crate::errors::to_napi;
+
+#[napi(object)]
+pub struct SampleReadOptions {
+    /// 1 for TimeSeries (default), 3 for Seismogram.
+    pub ncomponents: Option<u32>,
+    /// GridFS bucket (default "fs", as MsPASS).
+    pub bucket: Option<String>,
+    /// GridFS files per fs.chunks query (default 1000; 1 = one equality
+    /// query per file).
+    pub gridfs_batch_size: Option<u32>,
+    /// fs.chunks queries in flight (default 2).
+    pub gridfs_concurrency: Option<u32>,
+}
+
+#[napi(object)]
+pub struct SampleReadResult {
+    /// All members' samples, one allocation.
+    pub samples: Float64Array,
+    /// Member i starts at `samples[offsets[i]]` (in samples, not bytes).
+    pub offsets: Float64Array,
+    /// Member i has `lengths[i]` values (npts, or 3*npts for a Seismogram); 0 on error.
+    pub lengths: Float64Array,
+    /// Why member i could not be read, or null.
+    pub errors: Vec<Option<String>>,
+}
+
+#[napi(object)]
+pub struct EnsembleReadResult {
+    /// The wf documents found, concatenated raw BSON.
+    pub docs: Buffer,
+    /// Document i is `docs.subarray(docOffsets[i], docOffsets[i+1])` (length n+1).
+    pub doc_offsets: Float64Array,
+    pub samples: Float64Array,
+    pub offsets: Float64Array,
+    pub lengths: Float64Array,
+    pub errors: Vec<Option<String>>,
+}
+
+#[napi(object)]
+pub struct FileWriteResult {
+    pub dir: String,
+    /// The dfile written (the one given, or a new `<uuid4>-binary`).
+    pub dfile: String,
+    /// Byte offset of each member in the file.
+    pub foffs: Vec<f64>,
+    /// Bytes of each member (8*npts or 24*npts).
+    pub nbytes: Vec<f64>,
+}
+
+#[napi(object)]
+pub struct GridfsWriteOptions {
+    /// fs.files `_id`s to use (24-hex strings), one per member; new ones otherwise.
+    pub ids: Option<Vec<String>>,
+    pub bucket: Option<String>,
+    /// Chunk bytes (default 261120 = 255 KiB, as pymongo).
+    pub chunk_size: Option<u32>,
+}
+
+fn invalid(msg: String) -> napi::Error {
+    to_napi(CoreError::InvalidArgument(msg))
+}
+
+fn read_options(o: Option<SampleReadOptions>) -> napi::Result<ReadOptions> {
+    let mut r = ReadOptions::default();
+    if let Some(o) = o {
+        if let Some(n) = o.ncomponents {
+            if n != 1 && n != 3 {
+                return Err(invalid(format!("ncomponents must be 1 (TimeSeries) or 3 (Seismogram), got {n}")));
+            }
+            r.ncomponents = n as usize;
+        }
+        r.gridfs = GridFsReadOptions {
+            bucket: o.bucket.unwrap_or(r.gridfs.bucket),
+            batch_size: o.gridfs_batch_size.map_or(r.gridfs.batch_size, |b| b.max(1) as usize),
+            concurrency: o.gridfs_concurrency.map_or(r.gridfs.concurrency, |c| c.max(1) as usize),
+        };
+    }
+    Ok(r)
+}
+
+fn check_name(what: &str, name: &str) -> napi::Result<()> {
+    if name.is_empty() || name.contains('\0') {
+        return Err(invalid(format!("{what} must be a non-empty string without NUL, got {name:?}")));
+    }
+    Ok(())
+}
+
+async fn database(uri: &str, db: &str) -> napi::Result<mongodb::Database> {
+    check_name("database name", db)?;
+    let client = pool::client_for(uri, &PoolOptions::default()).await.map_err(to_napi)?;
+    Ok(client.database(db))
+}
+
+fn parse_ids(ids: &[String]) -> napi::Result<Vec<ObjectId>> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, s)| ObjectId::parse_str(s).map_err(|_| invalid(format!("ids[{i}] is not a 24-hex ObjectId: {s:?}"))))
+        .collect()
+}
+
+/// Split a batch into the JS-facing parts; the sample Vec is handed over as is.
+fn parts(b: SampleBatch) -> (Float64Array, Float64Array, Float64Array, Vec<Option<String>>) {
+    let n = b.slots.len();
+    let (mut offsets, mut lengths, mut errors) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for s in b.slots {
+        offsets.push(s.offset as f64);
+        lengths.push(s.len as f64);
+        errors.push(s.error);
+    }
+    (Float64Array::new(b.data), Float64Array::new(offsets), Float64Array::new(lengths), errors)
+}
+
+/// Read the samples of the given wf documents (`docs`: concatenated BSON,
+/// e.g. raw cursor batches). GridFS members are read from `database`'s
+/// `fs` bucket through the shared pool for `uri`; with only file members the
+/// database is not contacted.
+#[napi]
+pub async fn read_samples(
+    uri: String,
+    database_name: String,
+    docs: Buffer,
+    options: Option<SampleReadOptions>,
+) -> napi::Result<SampleReadResult> {
+    let opts = read_options(options)?;
+    let list = io::split_documents(&docs).map_err(to_napi)?;
+    let needs_db = list.iter().any(|d| matches!(
+        io::parse_member(d, opts.ncomponents).map(|m| m.location),
+        Ok(io::Location::GridFs { .. })
+    ));
+    let db = if needs_db { Some(database(&uri, &database_name).await?) } else { None };
+    let batch = io::read_members(db.as_ref(), &list, &opts).await.map_err(to_napi)?;
+    let (samples, offsets, lengths, errors) = parts(batch);
+    Ok(SampleReadResult { samples, offsets, lengths, errors })
+}
+
+fn ensemble_result(r: io::EnsembleRead) -> EnsembleReadResult {
+    let doc_offsets = Float64Array::new(r.offsets.iter().map(|&o| o as f64).collect());
+    let (samples, offsets, lengths, errors) = parts(r.samples);
+    EnsembleReadResult { docs: Buffer::from(r.docs), doc_offsets, samples, offsets, lengths, errors }
+}
+
+/// Run a find on `collection` (filter and options as for `find`) and read the
+/// samples of every document found, in ONE call: the documents come back as
+/// raw BSON with the samples.
+#[napi]
+pub async fn read_ensemble(
+    uri: String,
+    database_name: String,
+    collection: String,
+    filter: Buffer,
+    find_options: Option<FindOptions>,
+    options: Option<SampleReadOptions>,
+) -> napi::Result<EnsembleReadResult> {
+    check_name("collection name", &collection)?;
+    let spec = find_spec(&filter, find_options)?;
+    let opts = read_options(options)?;
+    let db = database(&uri, &database_name).await?;
+    let r = io::read_ensemble(&db, &collection, &spec, &opts).await.map_err(to_napi)?;
+    Ok(ensemble_result(r))
+}
+
+/// Drain an open cursor handle (from `find`) and read the samples of its
+/// remaining documents, in one call. The handle is released.
+#[napi]
+pub async fn read_cursor_ensemble(
+    uri: String,
+    database_name: String,
+    cursor: i64,
+    options: Option<SampleReadOptions>,
+) -> napi::Result<EnsembleReadResult> {
+    let id = u64::try_from(cursor).map_err(|_| invalid(format!("cursor handle must be >= 0, got {cursor}")))?;
+    let opts = read_options(options)?;
+    let db = database(&uri, &database_name).await?;
+    let r = io::read_cursor(id, &db, &opts).await.map_err(to_napi)?;
+    Ok(ensemble_result(r))
+}
+
+/// Append members (component-major samples, `ncomponents` per frame) to
+/// `dir/dfile` with one open; Seismograms are written column-major as in
+/// MsPASS. `dfile` null → a new `<uuid4>-binary`. `dir` is created.
+#[napi]
+pub async fn write_file_samples(
+    dir: String,
+    dfile: Option<String>,
+    members: Vec<Float64Array>,
+    ncomponents: Option<u32>,
+) -> napi::Result<FileWriteResult> {
+    let ncomp = ncomponents.unwrap_or(1) as usize;
+    if dir.is_empty() {
+        return Err(invalid("dir must be a non-empty path".into()));
+    }
+    let dfile = dfile.unwrap_or_else(io::default_dfile);
+    let (d, f) = (PathBuf::from(&dir), dfile.clone());
+    // The typed arrays stay referenced (alive) until this promise settles;
+    // JS must not mutate them meanwhile.
+    let (foffs, members) = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&[f64]> = members.iter().map(|m| &m[..]).collect();
+        (io::append_members(&d, &f, &refs, ncomp), members)
+    })
+    .await
+    .map_err(|e| to_napi(CoreError::Io(format!("file write task failed: {e}"))))?;
+    let foffs = foffs.map_err(to_napi)?;
+    let nbytes = members.iter().map(|m| (m.len() * 8) as f64).collect();
+    Ok(FileWriteResult { dir, dfile, foffs: foffs.into_iter().map(|o| o as f64).collect(), nbytes })
+}
+
+/// Store each member as one GridFS file in `database` (bulk inserts, 255 KiB
+/// chunks, row-major as MsPASS). Resolves to the fs.files ids (24-hex).
+#[napi]
+pub async fn write_gridfs_samples(
+    uri: String,
+    database_name: String,
+    members: Vec<Float64Array>,
+    options: Option<GridfsWriteOptions>,
+) -> napi::Result<Vec<String>> {
+    let mut w = GridFsWriteOptions::default();
+    let mut ids = None;
+    if let Some(o) = options {
+        if let Some(b) = o.bucket {
+            check_name("bucket", &b)?;
+            w.bucket = b;
+        }
+        if let Some(c) = o.chunk_size {
+            if c == 0 {
+                return Err(invalid("chunkSize must be positive".into()));
+            }
+            w.chunk_size = c as usize;
+        }
+        ids = o.ids.as_deref().map(parse_ids).transpose()?;
+    }
+    let db = database(&uri, &database_name).await?;
+    let refs: Vec<&[f64]> = members.iter().map(|m| &m[..]).collect();
+    let out = io::write_gridfs(&db, &refs, ids.as_deref(), &w).await.map_err(to_napi)?;
+    Ok(out.iter().map(|i| i.to_hex()).collect())
+}
+
+/// Delete GridFS files (chunks, then fs.files docs) by id; resolves to the
+/// number of fs.files documents removed.
+#[napi]
+pub async fn delete_gridfs_files(
+    uri: String,
+    database_name: String,
+    ids: Vec<String>,
+    bucket: Option<String>,
+) -> napi::Result<u32> {
+    let ids = parse_ids(&ids)?;
+    let bucket = bucket.unwrap_or_else(|| "fs".to_string());
+    check_name("bucket", &bucket)?;
+    let db = database(&uri, &database_name).await?;
+    io::delete_gridfs(&db, &ids, &bucket).await.map(|n| n as u32).map_err(to_napi)
+}
+
+/// A new MsPASS default dfile name, `<uuid4>-binary`.
+#[napi]
+pub fn default_dfile() -> String {
+    io::default_dfile()
+}
