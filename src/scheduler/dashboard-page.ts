@@ -50,7 +50,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       <div class="count erred"><b id="n-erred">0</b>erred</div>
     </div>
   </section>
-  <section class="wide"><h2>Task stream (last 30 s, one row per worker)</h2><canvas id="stream" width="1200" height="160"></canvas></section>
+  <section class="wide"><h2>Task stream (one row per worker; colour = task name, red = erred)</h2><canvas id="stream" width="1200" height="160"></canvas></section>
   <section><h2>Progress by task name</h2><div id="progress"><div class="empty">no tasks yet</div></div></section>
   <section><h2>Workers</h2>
     <table><thead><tr><th>worker</th><th>status</th><th>processing</th><th>done</th><th>erred</th><th style="width:35%">memory</th></tr></thead>
@@ -109,7 +109,11 @@ function renderStream(st) {
   for (const s of st.stream) if (!workers.includes(s.worker)) workers.push(s.worker);
   if (workers.length === 0) return;
   const rowH = Math.max(8, Math.floor((H - 16) / workers.length));
-  const t1 = st.time, t0 = t1 - 30000, x = (t) => ((t - t0) / (t1 - t0)) * W;
+  // Zoom to the activity shown: at least 5 s, at most the 30 s the server sends.
+  let first = st.time;
+  for (const s of st.stream) first = Math.min(first, s.start);
+  const span = Math.min(30000, Math.max(5000, (st.time - first) * 1.1));
+  const t1 = st.time, t0 = t1 - span, x = (t) => 24 + ((t - t0) / (t1 - t0)) * (W - 24);
   ctx.font = "11px ui-monospace, monospace";
   workers.forEach((id, i) => { ctx.fillStyle = "#8593a3"; ctx.fillText("w" + id, 2, i * rowH + rowH / 2 + 4); });
   for (const s of st.stream) {
@@ -119,7 +123,7 @@ function renderStream(st) {
     ctx.fillRect(x0, i * rowH + 2, x1 - x0, rowH - 4);
   }
   ctx.fillStyle = "#8593a3";
-  ctx.fillText("-30 s", 26, H - 3);
+  ctx.fillText("-" + (span / 1000).toFixed(0) + " s", 26, H - 3);
   ctx.fillText("now", W - 24, H - 3);
 }
 function render(st) {

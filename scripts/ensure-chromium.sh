@@ -1,0 +1,16 @@
+#!/bin/sh
+# Make sure Debian's chromium is installed for the dashboard's browser test
+# (test/dashboard.test.ts drives /usr/bin/chromium through playwright-core).
+# CI calls this before the tests; it is a no-op when chromium is present.
+set -eu
+if [ -x /usr/bin/chromium ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+$SUDO apt-get update
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
+/usr/bin/chromium --version
