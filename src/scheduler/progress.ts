@@ -69,7 +69,7 @@ export class ProgressBar {
     const frac = Math.min(finished / total, 1);
     const secs = ((performance.now() - this.#started) / 1000).toFixed(1);
     const tail = ` ${String(Math.floor(frac * 100)).padStart(3)}% ${finished}/${this.#total}${this.#erred > 0 ? ` | ${this.#erred} erred` : ""} | ${secs}s`;
-    const cols = this.#stream.columns ?? 80;
+    const cols = this.#stream.columns || 80; // a pseudo-terminal may report 0
     const width = Math.max(10, Math.min(40, cols - this.#label.length - tail.length - 4));
     const full = Math.round(frac * width);
     return `${this.#label} [${"#".repeat(full)}${"-".repeat(width - full)}]${tail}`;
