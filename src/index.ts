@@ -10,3 +10,25 @@ export * from "./schema/index.js";
 export * from "./scheduler/index.js";
 // The database service: find or start the local MongoDB-API server (issue 2).
 export * from "./service/index.js";
+// Database access through the process-wide Rust pool (issue 2).
+export { DatabaseClient } from "./client/database-client.js";
+export type { DatabaseClientOptions, PoolStats } from "./client/database-client.js";
+export { Database } from "./db/database.js";
+export type { DatabaseOptions } from "./db/database.js";
+export { Collection } from "./db/collection.js";
+export type {
+  AggregateOptions,
+  CountDocumentsOptions,
+  CreateIndexOptions,
+  DeleteResult,
+  FindOneOptions,
+  IndexDirection,
+  IndexSpec,
+  InsertManyOptions,
+  InsertManyResult,
+  InsertOneResult,
+  UpdateOptions,
+  UpdateResult,
+} from "./db/collection.js";
+export { Cursor } from "./db/cursor.js";
+export type { CursorOptions, FindOptions, SortDirection, SortSpec } from "./db/cursor.js";

@@ -1,0 +1,145 @@
+/**
+ * `Database`: one database on the shared connection pool, and the home of
+ * MsPASS's database API (schema-aware `readData`/`saveData` are added by the
+ * data-I/O layer). This file holds only collection access.
+ *
+ * MsPASS code writes `db.wf_TimeSeries` for `db["wf_TimeSeries"]`; a Proxy
+ * gives the same here for any string property the class does not define.
+ * The standard MsPASS collections also exist as typed getters so TypeScript
+ * code gets `Collection` types for them.
+ */
+import type { Document } from "mongodb";
+import { MsPASSError } from "../errors.js";
+import { native, toMsPASSError } from "../native.js";
+import type { DatabaseClient } from "../client/database-client.js";
+import { describe } from "./bson.js";
+import { Collection } from "./collection.js";
+
+export interface DatabaseOptions {
+  /** The MsPASS schema (see src/schema); interpreted by the data-I/O layer. */
+  schema?: unknown;
+}
+
+/**
+ * Property names the Proxy never turns into collections: `then` (or `await
+ * db` would treat the database as a promise), and names that inspection and
+ * test tooling probe on arbitrary objects.
+ */
+const NOT_COLLECTIONS = new Set([
+  "then",
+  "catch",
+  "finally",
+  "toJSON",
+  "inspect",
+  "asymmetricMatch",
+  "nodeType",
+  "constructor",
+]);
+
+/**
+ * Check a database name as MongoDB does: non-empty, shorter than 64 bytes,
+ * none of `/\. "$*<>:|?` and no NUL.
+ */
+export function checkDatabaseName(name: unknown, what: string): string {
+  if (typeof name !== "string" || name === "" || Buffer.byteLength(name) >= 64 || /[/\\. "$*<>:|?\0]/.test(name)) {
+    throw new MsPASSError(
+      `${what}: database name must be a non-empty string under 64 bytes without any of /\\. "$*<>:|? or NUL, got ${
+        typeof name === "string" ? JSON.stringify(name) : describe(name)
+      }`,
+      "Invalid",
+    );
+  }
+  return name;
+}
+
+export class Database {
+  /** The client handle this database was obtained from. */
+  readonly client: DatabaseClient;
+  readonly name: string;
+  readonly options: Readonly<DatabaseOptions>;
+  /** Collection handles are cached so `db.site === db.site`. */
+  private readonly collections = new Map<string, Collection>();
+
+  constructor(client: DatabaseClient, name: string, options: DatabaseOptions = {}) {
+    this.client = client;
+    this.name = checkDatabaseName(name, "Database(name)");
+    this.options = Object.freeze({ ...options });
+    // Real members (own, inherited, Object.prototype's) always win over
+    // collection names. Methods run with `this` = the Proxy, so this class
+    // keeps no #private fields; a subclass's #private fields work, because
+    // its constructor already runs on the Proxy returned here.
+    return new Proxy(this, {
+      get(target, prop, receiver) {
+        if (typeof prop === "string" && !(prop in target) && !NOT_COLLECTIONS.has(prop) && !prop.startsWith("@@")) {
+          return (receiver as Database).collection(prop);
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+  }
+
+  /** A handle on collection `name` (no server round trip). */
+  collection<T extends Document = Document>(name: string): Collection<T> {
+    let c = this.collections.get(name);
+    if (c === undefined) {
+      c = new Collection(this, name);
+      this.collections.set(name, c);
+    }
+    return c as unknown as Collection<T>;
+  }
+
+  async listCollectionNames(): Promise<string[]> {
+    const what = `Database.listCollectionNames(${this.name})`;
+    this.client.assertOpen(what);
+    try {
+      return await native.listCollectionNames(this.client.connectionString, this.name);
+    } catch (err) {
+      throw toMsPASSError(err, what);
+    }
+  }
+
+  /** Drop this database and all its collections. */
+  async dropDatabase(): Promise<boolean> {
+    const what = `Database.dropDatabase(${this.name})`;
+    this.client.assertOpen(what);
+    try {
+      await native.dropDatabase(this.client.connectionString, this.name);
+    } catch (err) {
+      throw toMsPASSError(err, what);
+    }
+    return true;
+  }
+
+  // The standard MsPASS collections, typed for TypeScript users (any other
+  // name works through the Proxy or `collection(name)`).
+  get wf_TimeSeries(): Collection {
+    return this.collection("wf_TimeSeries");
+  }
+  get wf_Seismogram(): Collection {
+    return this.collection("wf_Seismogram");
+  }
+  get wf_miniseed(): Collection {
+    return this.collection("wf_miniseed");
+  }
+  get site(): Collection {
+    return this.collection("site");
+  }
+  get channel(): Collection {
+    return this.collection("channel");
+  }
+  get source(): Collection {
+    return this.collection("source");
+  }
+  get elog(): Collection {
+    return this.collection("elog");
+  }
+  get history_object(): Collection {
+    return this.collection("history_object");
+  }
+  get history_global(): Collection {
+    return this.collection("history_global");
+  }
+  get abortions(): Collection {
+    return this.collection("abortions");
+  }
+}
