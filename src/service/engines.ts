@@ -39,6 +39,8 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undef
 /** How to start one server: executable, arguments, and whether it writes `uriFile`. */
 export interface LaunchPlan {
   kind: DatabaseServerKind;
+  /** Port asked for; 0 only for FerretDB, which reports the port it bound in `uriFile`. */
+  port: number;
   command: string;
   args: string[];
   /** FerretDB writes its URI (with the port it bound) to this file when ready. */
@@ -48,12 +50,13 @@ export interface LaunchPlan {
 export function mongodPlan(command: string, dataDir: string, port: number): LaunchPlan {
   // No --fork: we detach the process ourselves and keep its pid. Output goes
   // to the log file through stdout, so no --logpath.
-  return { kind: "mongod", command, args: ["--dbpath", dataDir, "--bind_ip", "127.0.0.1", "--port", String(port)] };
+  return { kind: "mongod", port, command, args: ["--dbpath", dataDir, "--bind_ip", "127.0.0.1", "--port", String(port)] };
 }
 
 export function ferretdbPlan(command: string, dataDir: string, port: number, uriFile: string): LaunchPlan {
   return {
     kind: "ferretdb",
+    port,
     command,
     args: ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir, "--uri-file", uriFile, "--log-level", "error"],
     uriFile,

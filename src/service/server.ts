@@ -12,6 +12,7 @@ import {
   accessSync,
   closeSync,
   constants,
+  fstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -132,14 +133,18 @@ function ensureWritableDir(dir: string, what: string, hint: string): void {
   }
 }
 
-function tailOfLog(logFile: string, lines = 5): string {
+/** What the log file gained since byte `offset` (this start's output). */
+function logSince(logFile: string, offset: number): string {
   try {
-    const text = readFileSync(logFile, "utf8").trimEnd();
-    const tail = text.split("\n").slice(-lines).join("\n  ");
-    return tail ? `; its last lines:\n  ${tail}` : "";
+    return readFileSync(logFile).subarray(offset).toString("utf8").trimEnd();
   } catch {
     return "";
   }
+}
+
+function tailOfLog(logFile: string, offset: number, lines = 5): string {
+  const tail = logSince(logFile, offset).split("\n").slice(-lines).join("\n  ");
+  return tail ? `; its last lines:\n  ${tail}` : "";
 }
 
 /** Pick the program to run; builds FerretDB if it is the one and missing. */
@@ -156,15 +161,15 @@ async function choosePlan(engine: DatabaseEngine, env: NodeJS.ProcessEnv, dataDi
 }
 
 /** The server's URI once it is ready; throws (after killing it) if it is not ready in time. */
-async function waitUntilReady(plan: LaunchPlan, port: number, pid: number, exited: () => number | string | null | undefined, logFile: string, timeoutMS: number): Promise<string> {
+async function waitUntilReady(plan: LaunchPlan, pid: number, exited: () => number | string | null | undefined, logFile: string, logOffset: number, timeoutMS: number): Promise<string> {
   const deadline = Date.now() + timeoutMS;
-  let uri = plan.uriFile ? undefined : `mongodb://127.0.0.1:${port}/`;
+  let uri = plan.uriFile ? undefined : `mongodb://127.0.0.1:${plan.port}/`;
   for (;;) {
     const status = exited();
     if (status !== undefined) {
       throw new MsPASSError(
         `the ${plan.kind} database server exited while starting (${status === null ? "killed" : `status ${status}`}); ` +
-          `see ${logFile}${tailOfLog(logFile)}`,
+          `see ${logFile}${tailOfLog(logFile, logOffset)}`,
         "Fatal",
       );
     }
@@ -178,14 +183,10 @@ async function waitUntilReady(plan: LaunchPlan, port: number, pid: number, exite
     }
     if (uri && (await pingMongo(uri, 1000))) return uri;
     if (Date.now() > deadline) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      signal(pid, "SIGKILL");
       throw new MsPASSError(
         `the ${plan.kind} database server did not answer within ${Math.round(timeoutMS / 1000)} s; it was killed. ` +
-          `See ${logFile}${tailOfLog(logFile)}`,
+          `See ${logFile}${tailOfLog(logFile, logOffset)}`,
         "Fatal",
       );
     }
@@ -264,6 +265,7 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     const plan = await choosePlan(engine, env, dir, port, paths);
     rmSync(paths.uriFile, { force: true });
     const logFd = openSync(paths.logFile, "a");
+    const logOffset = fstatSync(logFd).size;
     let child;
     try {
       // Detached in its own process group, with no pipes back to us, so it
@@ -285,8 +287,8 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     const info: DatabaseServerState = {
       kind: plan.kind,
       pid,
-      port,
-      uri: `mongodb://127.0.0.1:${port}/`,
+      port: plan.port,
+      uri: `mongodb://127.0.0.1:${plan.port}/`,
       dataDir: dir,
       logFile: paths.logFile,
       command: plan.command,
@@ -296,11 +298,11 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     writeState(paths.stateFile, info);
     let uri: string;
     try {
-      uri = await waitUntilReady(plan, port, pid, () => exitStatus, paths.logFile, startTimeoutMS);
+      uri = await waitUntilReady(plan, pid, () => exitStatus, paths.logFile, logOffset, startTimeoutMS);
     } catch (err) {
       removeState(paths.stateFile);
-      const text = readLogSafely(paths.logFile);
-      if (/address already in use/i.test(text) && port !== 0) throw portTakenError(port);
+      // Lost a race for the port to another program since the probe.
+      if (plan.port !== 0 && /address already in use/i.test(logSince(paths.logFile, logOffset))) throw portTakenError(plan.port);
       throw err;
     }
     const ready = { ...info, uri, port: Number(new URL(uri).port) };
@@ -309,13 +311,22 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
   });
 }
 
-function readLogSafely(logFile: string): string {
+/**
+ * Signal the server's process group (it was started detached, so it leads
+ * one): a wrapper script and the server it runs both get the signal.
+ */
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    return readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n");
+    process.kill(-pid, sig);
   } catch {
-    return "";
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // exited in between
+    }
   }
 }
+
 
 /**
  * Stop the server mspass started (SIGTERM, wait, SIGKILL after
@@ -338,17 +349,9 @@ export async function stopDatabaseServer(opts: StopDatabaseServerOptions = {}): 
       }
       return !processAlive(state.pid, state.command);
     };
-    try {
-      process.kill(state.pid, "SIGTERM");
-    } catch {
-      // exited in between
-    }
+    signal(state.pid, "SIGTERM");
     if (!(await gone(timeout))) {
-      try {
-        process.kill(state.pid, "SIGKILL");
-      } catch {
-        // exited in between
-      }
+      signal(state.pid, "SIGKILL");
       if (!(await gone(5000))) {
         throw new MsPASSError(`cannot stop the ${state.kind} server (pid ${state.pid}); kill it by hand`, "Fatal");
       }

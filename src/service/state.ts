@@ -87,8 +87,10 @@ export function processAlive(pid: number, command?: string): boolean {
   if (st === "Z" || st === "X") return false;
   if (command) {
     try {
-      const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
-      if (basename(argv0) !== basename(command)) return false;
+      // Any argument naming the program counts, so a wrapper script
+      // (`/bin/sh /usr/bin/mongod ...`) is still recognised.
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (!argv.some((a) => basename(a) === basename(command))) return false;
     } catch {
       // no /proc (not Linux): trust kill(pid, 0)
     }
