@@ -138,11 +138,9 @@ describe("dashboard", () => {
       const row = page.locator('#progress [data-group="sleep"]');
       await row.waitFor({ timeout: 10_000 });
       // Progress while it runs: some done, not all.
+      // (functions below run in the page; strings keep the DOM types out of this Node test)
       await page.waitForFunction(
-        () => {
-          const n = Number(document.getElementById("n-done")?.textContent);
-          return n > 10 && n < 80;
-        },
+        "(() => { const n = Number(document.getElementById('n-done').textContent); return n > 10 && n < 80; })()",
         undefined,
         { timeout: 10_000, polling: 50 },
       );
@@ -156,7 +154,7 @@ describe("dashboard", () => {
       expect(statSync(shot).size).toBeGreaterThan(10_000);
 
       await s.gather(job);
-      await page.waitForFunction(() => document.getElementById("n-done")?.textContent === "80", undefined, { timeout: 10_000 });
+      await page.waitForFunction("document.getElementById('n-done').textContent === '80'", undefined, { timeout: 10_000 });
       await expect(row.textContent()).resolves.toMatch(/80 \/ 80/);
       expect(errors).toEqual([]);
     } finally {

@@ -53,7 +53,7 @@ describe("Bag", () => {
 
   it("mapPartitions must return an iterable", async () => {
     const seen = await fromSequence(range(20), { npartitions: 2 })
-      .mapPartitions((part: number[]) => part.length)
+      .mapPartitions(((part: number[]) => part.length) as never)
       .compute()
       .catch((e: Error) => e.message);
     expect(seen).toMatch(/must return an array or iterable/);

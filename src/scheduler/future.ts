@@ -55,7 +55,8 @@ export interface Task {
   worker: unknown;
   value: unknown;
   error: Error | undefined;
-  listeners: ((t: Task) => void)[] | null;
+  /** One callback, or several (most tasks have exactly one: gather's). */
+  listeners: ((t: Task) => void) | ((t: Task) => void)[] | null;
   future: Future<unknown> | null;
   /** Scattered data id when this future stands for scattered data. */
   dataId: number;
@@ -142,7 +143,9 @@ export function isSettled(t: Task): boolean {
 
 export function onSettled(t: Task, fn: (t: Task) => void): void {
   if (isSettled(t)) fn(t);
-  else (t.listeners ??= []).push(fn);
+  else if (t.listeners === null) t.listeners = fn;
+  else if (typeof t.listeners === "function") t.listeners = [t.listeners, fn];
+  else t.listeners.push(fn);
 }
 
 /** @internal Settle and notify; returns false when it was already settled. */
@@ -159,7 +162,8 @@ export function settle(t: Task, state: "finished" | "error" | "cancelled", value
   t.transfer = null;
   const ls = t.listeners;
   t.listeners = null;
-  if (ls !== null) for (const l of ls) l(t);
+  if (typeof ls === "function") ls(t);
+  else if (ls !== null) for (const l of ls) l(t);
   return true;
 }
 

@@ -204,10 +204,13 @@ export class LocalScheduler extends EventEmitter {
   #dispatchQueued = false;
   #avgTaskMs = -1;
 
-  #fnIds = new WeakMap<AnyFunction, FnDef>();
-  #refIds = new Map<string, FnDef>();
-  #sourceIds = new Map<string, FnDef>();
+  #fnIds = new WeakMap<object, FnDef>();
+  #defsByText = new Map<string, FnDef>();
+  /** Pending tasks by explicit or pure key (automatic keys are unique and not indexed). */
   #keys = new Map<string, Future<unknown>>();
+  /** Tasks waiting for dependencies (close() rejects them). */
+  #waitingDeps = new Set<Task>();
+  readonly #cancelFn = (t: Task): void => this.#cancelTask(t);
   #groups = new Map<string, TaskGroup>();
   #plugins = new Map<string, PluginWire>();
   #data = new Map<number, { value: unknown; broadcast: boolean }>();
@@ -485,30 +488,19 @@ export class LocalScheduler extends EventEmitter {
     return g;
   }
 
-  #def(fn: TaskFn | FnDef, where: string): FnDef {
-    if (typeof fn === "function") {
-      let d = this.#fnIds.get(fn as AnyFunction);
-      if (d === undefined) {
-        // Same source, same definition: a function literal in a loop is a new object each time.
-        const desc = describeFn(fn, where);
-        const k = desc.kind === "source" ? desc.source : "";
-        d = this.#sourceIds.get(k);
-        if (d === undefined) {
-          d = { ...desc, id: this.#nextFnId++ };
-          this.#sourceIds.set(k, d);
-        }
-        this.#fnIds.set(fn as AnyFunction, d);
-      }
-      return d;
-    }
+  #def(fn: TaskFn, where: string): FnDef {
+    // Functions and task() references are cached by identity: #def runs on every submit.
+    const cached = typeof fn === "object" || typeof fn === "function" ? this.#fnIds.get(fn as object) : undefined;
+    if (cached !== undefined) return cached;
     const desc = describeFn(fn, where);
-    if (desc.kind !== "module") throw new MsPASSError(`${where}: internal error`, "Fatal");
-    const k = `${desc.module}#${desc.export}`;
-    let d = this.#refIds.get(k);
+    // Same source or same module#export, same definition: a function literal in a loop is a new object each time.
+    const k = desc.kind === "source" ? `src:${desc.source}` : `mod:${desc.module}#${desc.export}`;
+    let d = this.#defsByText.get(k);
     if (d === undefined) {
       d = { ...desc, id: this.#nextFnId++ };
-      this.#refIds.set(k, d);
+      this.#defsByText.set(k, d);
     }
+    this.#fnIds.set(fn as object, d);
     return d;
   }
 
@@ -537,7 +529,8 @@ export class LocalScheduler extends EventEmitter {
     if (isSettled(t)) return;
     this.#counts[t.state]--;
     this.#counts[state]++;
-    if (this.#keys.get(t.key)?.[TASK] === t) this.#keys.delete(t.key);
+    if (this.#keys.size > 0 && this.#keys.get(t.key)?.[TASK] === t) this.#keys.delete(t.key);
+    if (t.pendingDeps > 0) this.#waitingDeps.delete(t);
     settle(t, state, value, error);
     this.#activate(-1);
   }
@@ -578,10 +571,17 @@ export class LocalScheduler extends EventEmitter {
       }
     }
     let key = opts.key;
-    if (key === undefined) key = opts.pure ? `${group.name}-${pureHash(fnId, def, args)}` : `${group.name}-${id}`;
-    else if (typeof key !== "string" || key.length === 0) throw new MsPASSError(`key must be a non-empty string, got ${String(key)}`, "Invalid");
-    const existing = this.#keys.get(key);
-    if (existing !== undefined) return existing;
+    let indexed = true;
+    if (key === undefined) {
+      indexed = opts.pure === true;
+      key = indexed ? `${group.name}-${pureHash(fnId, def, args)}` : `${group.name}-${id}`;
+    } else if (typeof key !== "string" || key.length === 0) {
+      throw new MsPASSError(`key must be a non-empty string, got ${String(key)}`, "Invalid");
+    }
+    if (indexed) {
+      const existing = this.#keys.get(key);
+      if (existing !== undefined) return existing;
+    }
 
     const t: Task = {
       id,
@@ -607,14 +607,14 @@ export class LocalScheduler extends EventEmitter {
       listeners: null,
       future: null,
       dataId: 0,
-      cancel: (x) => this.#cancelTask(x),
+      cancel: this.#cancelFn,
     };
     const f = new Future<unknown>(t);
     t.future = f;
     group.total++;
     this.#counts.waiting++;
     this.#activate(1);
-    this.#keys.set(key, f);
+    if (indexed) this.#keys.set(key, f);
     if (deps !== null) {
       for (const d of deps) {
         if (d.dataId > 0) t.hasScatterRefs = true;
@@ -627,7 +627,8 @@ export class LocalScheduler extends EventEmitter {
         }
       }
     }
-    if (t.pendingDeps === 0 && opts.hold !== true) this.#enqueue(t);
+    if (t.pendingDeps > 0) this.#waitingDeps.add(t);
+    else if (opts.hold !== true) this.#enqueue(t);
     return f;
   }
 
@@ -638,7 +639,10 @@ export class LocalScheduler extends EventEmitter {
       this.#settle(t, "error", undefined, err);
       return;
     }
-    if (--t.pendingDeps <= 0) this.#enqueue(t);
+    if (--t.pendingDeps <= 0) {
+      this.#waitingDeps.delete(t);
+      this.#enqueue(t);
+    }
   }
 
   #enqueue(t: Task): void {
@@ -883,10 +887,10 @@ export class LocalScheduler extends EventEmitter {
     const out: Future<Awaited<ReturnType<F>>>[] = [];
     let i = 0;
     const prefix = options.key;
-    const base = { retries: options.retries, priority: options.priority, pure: options.pure, batchCap };
+    const base = { retries: options.retries, priority: options.priority, pure: options.pure, batchCap, key: undefined as string | undefined };
     for (const item of items) {
-      const key = prefix === undefined ? undefined : `${prefix}-${i}`;
-      out.push(this.makeTask(def, def.id, [item], { ...base, key }, group) as Future<Awaited<ReturnType<F>>>);
+      if (prefix !== undefined) base.key = `${prefix}-${i}`;
+      out.push(this.makeTask(def, def.id, [item], base, group) as Future<Awaited<ReturnType<F>>>);
       i++;
     }
     const bar = barFor(options.progress, def.name);
@@ -1123,10 +1127,7 @@ export class LocalScheduler extends EventEmitter {
   async #close(): Promise<void> {
     const closed = new MsPASSError("the scheduler was closed", "Fatal");
     for (const t of this.#queue.drain()) if (t.state === "queued") this.#settle(t, "error", undefined, closed);
-    for (const f of [...this.#keys.values()]) {
-      const t = f[TASK];
-      if (t.state === "waiting") this.#settle(t, "error", undefined, closed);
-    }
+    for (const t of [...this.#waitingDeps]) this.#settle(t, "error", undefined, closed);
     for (const b of this.#bootWaiters) b.reject(closed);
     this.#bootWaiters = [];
     const workers = [...this.#workers];
