@@ -5,7 +5,7 @@
  * started. Real FerretDB throughout (the suite's server for "already running").
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -281,6 +281,25 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     );
     expect(err.severity).toBe("Fatal");
     expect(existsSync(join(dir, ".mspass", "db.json"))).toBe(false);
+  });
+
+  it("kills a server that does not answer in time and points at its log", async () => {
+    const dir = newProject();
+    // A `mongod` on PATH that never listens.
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "mongod"), '#!/bin/bash\necho "mongod stand-in: waiting forever"\nexec -a "$0" sleep 300\n');
+    chmodSync(join(bin, "mongod"), 0o755);
+    const env = cleanEnv({ PATH: `${bin}:${process.env.PATH}` });
+    const started = Date.now();
+    const err = await expectMsPASSError(
+      startDatabaseServer({ projectDir: dir, port: 0, env, startTimeoutMS: 1500 }),
+      new RegExp(`^the mongod database server did not answer within 2 s; it was killed\\. See ${join(dir, ".mspass", "db.log")}; its last lines:\n  mongod stand-in: waiting forever$`),
+    );
+    expect(err.severity).toBe("Fatal");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(existsSync(join(dir, ".mspass", "db.json"))).toBe(false);
+    expect((await databaseServerStatus({ projectDir: dir, env })).state).toBe("stopped");
   });
 
   it("rejects bad options at once, naming them", async () => {
