@@ -5,6 +5,10 @@
  * created lazily, so a task that fails while nobody waits for it never
  * raises an unhandled rejection; the error is kept for `result()`,
  * `exception()` and `gather`.
+ *
+ * Being awaitable has one consequence: returning a Future from an async
+ * function (or resolving a promise with it) hands out its value, not the
+ * Future. Return futures inside arrays or objects when you need them.
  */
 import { MsPASSError } from "../errors.js";
 import type { FnDef } from "./task-ref.js";

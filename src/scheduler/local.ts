@@ -158,11 +158,13 @@ interface WorkerRec {
   exited: Promise<number>;
 }
 
-let defaultScheduler: LocalScheduler | undefined;
+/** Open schedulers, oldest first; the oldest is the default for Bag.compute(). */
+const openSchedulers = new Set<LocalScheduler>();
 
 /** @internal The scheduler bags use when compute() is given none. */
 export function currentScheduler(): LocalScheduler | undefined {
-  return defaultScheduler;
+  for (const s of openSchedulers) return s;
+  return undefined;
 }
 
 function positiveInt(v: unknown, what: string): number {
@@ -230,8 +232,8 @@ export class LocalScheduler extends EventEmitter {
 
   /**
    * Start `nworkers` worker threads (and the dashboard) and resolve once
-   * every worker is ready. The first scheduler started becomes the default
-   * one for `Bag.compute()`.
+   * every worker is ready. The oldest open scheduler is the default one for
+   * `Bag.compute()`.
    */
   static async start(options: LocalSchedulerOptions = {}): Promise<LocalScheduler> {
     if (typeof options !== "object" || options === null) {
@@ -253,7 +255,7 @@ export class LocalScheduler extends EventEmitter {
       await s.close();
       throw err;
     }
-    defaultScheduler ??= s;
+    openSchedulers.add(s);
     return s;
   }
 
@@ -1125,6 +1127,7 @@ export class LocalScheduler extends EventEmitter {
   }
 
   async #close(): Promise<void> {
+    openSchedulers.delete(this);
     const closed = new MsPASSError("the scheduler was closed", "Fatal");
     for (const t of this.#queue.drain()) if (t.state === "queued") this.#settle(t, "error", undefined, closed);
     for (const t of [...this.#waitingDeps]) this.#settle(t, "error", undefined, closed);
@@ -1135,7 +1138,7 @@ export class LocalScheduler extends EventEmitter {
     await this.#dashboard?.close();
     this.#dashboard = undefined;
     this.#setRef(false);
-    if (defaultScheduler === this) defaultScheduler = undefined;
+    openSchedulers.delete(this);
   }
 
   async #stopWorker(w: WorkerRec): Promise<void> {
