@@ -26,8 +26,8 @@ pub struct SampleReadOptions {
     pub ncomponents: Option<u32>,
     /// GridFS bucket (default "fs", as MsPASS).
     pub bucket: Option<String>,
-    /// GridFS files per fs.chunks query (default 1000; 1 = one equality
-    /// query per file).
+    /// GridFS files per fs.chunks query (default 10000: on FerretDB v1 each
+    /// query scans the whole collection, so one query per ensemble is best).
     pub gridfs_batch_size: Option<u32>,
     /// fs.chunks queries in flight (default 2).
     pub gridfs_concurrency: Option<u32>,
