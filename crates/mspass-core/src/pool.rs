@@ -62,10 +62,18 @@ pub async fn client_for(uri: &str, options: &PoolOptions) -> Result<Client> {
         let mut map = registry().lock().expect("pool registry poisoned");
         map.entry(uri.to_string()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
     };
-    let client = cell
-        .get_or_try_init(|| async { create_client(uri, options).await })
-        .await?;
-    Ok(client.clone())
+    match cell.get_or_try_init(|| async { create_client(uri, options).await }).await {
+        Ok(client) => Ok(client.clone()),
+        Err(e) => {
+            // Drop the empty slot so `pool_count` counts live pools only
+            // (unless a concurrent caller has filled or replaced it meanwhile).
+            let mut map = registry().lock().expect("pool registry poisoned");
+            if map.get(uri).is_some_and(|c| Arc::ptr_eq(c, &cell) && c.get().is_none()) {
+                map.remove(uri);
+            }
+            Err(e)
+        }
+    }
 }
 
 /// The cached client for `uri`, if one exists, without creating it.
@@ -160,6 +168,7 @@ mod tests {
         assert!(err.to_string().contains("127.0.0.1:1"));
         assert!(!err.to_string().contains("secret"));
         assert!(existing_client(uri).is_none());
+        assert!(!uris().iter().any(|u| u == uri), "a failed URI left an empty pool slot");
     }
 
     /// Runs against the real server when CI provides one.
