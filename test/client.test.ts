@@ -4,7 +4,10 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, MsPASSError } from "mspass";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client, MsPASSError, findFreePort, stopDatabaseServer, databaseServerStatus } from "mspass";
 import { parseDatabaseAddress } from "../dist/client/address.js";
 import { resolveOptions } from "../dist/client/options.js";
 
@@ -146,6 +149,29 @@ describe("Client.connect", () => {
     await c.close();
     await c.close();
     expect(() => c.getDatabase()).toThrow(/closed/);
+  });
+});
+
+describe("the embedded default database", () => {
+  it("with no address, connect() starts a server under <projectDir>/.mspass and reuses it next time", async () => {
+    const projectDir = mkdtempSync(join(tmpdir(), "mspass-client-default-"));
+    const port = await findFreePort();
+    const env = { MONGODB_PORT: String(port), PATH: process.env.PATH };
+    try {
+      const first = await Client.connect({ env, projectDir, scheduler: "none" });
+      expect(first.getDatabaseClient().address).toBe(`mongodb://127.0.0.1:${port}/`);
+      await first.getDatabase("mspass_default").collection("wf_TimeSeries").insertOne({ npts: 5 });
+      await first.close();
+      const status = await databaseServerStatus({ projectDir, env });
+      expect(status.state).toBe("running");
+      const second = await Client.connect({ env, projectDir, scheduler: "none" });
+      expect(await second.getDatabase("mspass_default").collection("wf_TimeSeries").countDocuments({ npts: 5 })).toBe(1);
+      expect((await databaseServerStatus({ projectDir, env })).server?.pid).toBe(status.server?.pid);
+      await second.close();
+    } finally {
+      await stopDatabaseServer({ projectDir, env });
+      rmSync(projectDir, { recursive: true, force: true });
+    }
   });
 });
 
