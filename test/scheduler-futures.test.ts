@@ -218,6 +218,18 @@ describe("LocalScheduler futures", () => {
     expect(s.state().counts.cancelled).toBeGreaterThanOrEqual(2);
   });
 
+  it("cancel aborts the running task's signal (getWorker().taskSignal)", async () => {
+    const { mkdtempSync, existsSync, readFileSync } = await import("node:fs");
+    const dir = mkdtempSync("/tmp/mspass-abort-");
+    await s.gather([s.submit(sleep, 1, 0), s.submit(sleep, 1, 0)]);
+    const f = s.submit(task(TASKS, "waitForAbort"), dir);
+    await new Promise((r) => setTimeout(r, 50));
+    f.cancel();
+    for (let i = 0; i < 100 && !existsSync(`${dir}/aborted`); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(readFileSync(`${dir}/aborted`, "utf8")).toBe("task cancelled");
+    expect(f.status).toBe("cancelled");
+  });
+
   it("moves transferred ArrayBuffers both ways", async () => {
     const arr = new Float64Array(1000).fill(2);
     const f = s.submit(task(TASKS, "sumAndFill"), transfer(arr), 4);

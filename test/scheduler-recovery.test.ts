@@ -91,7 +91,10 @@ describe("recovery from dying workers", () => {
     expect(err?.message).toMatch(/worker-\d+ died while running task exitAlways-\d+: it exited with code 3/);
     expect(err?.message).toMatch(/no retries left after 2 attempt/);
     expect(await s.gather(others)).toEqual([2, 4, 6, 8]);
-    // both replacement workers set the plugin up again
+    // both replacement workers set the plugin up again (the last may still be starting)
+    for (let i = 0; i < 200 && !(s.workers().length === 2 && s.workers().every((w) => w.status === "ready")); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const setups = readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("setup"));
     expect(setups.length).toBe(4);
   });
@@ -121,6 +124,17 @@ describe("stopping", () => {
     expect(outcomes.filter((e) => e !== undefined).every((e) => /closed/.test(e!.message))).toBe(true);
     expect(readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("teardown"))).toHaveLength(2);
     expect(() => s.submit((x: number) => x, 1)).toThrow(/scheduler is closed/);
+  });
+
+  it("close() aborts the running task's signal so cooperative async work winds down", async () => {
+    const s = await start({ nworkers: 1 });
+    await s.submit(task(TASKS, "sleep"), 1, null); // module loaded: the next task starts at once
+    const f = s.submit(task(TASKS, "waitForAbort"));
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    await s.close();
+    expect(performance.now() - t0).toBeLessThan(2000); // not the 5 s stop deadline
+    expect(await f).toMatch(/^aborted: worker-\d+ is stopping$/);
   });
 
   it("a worker stuck in a loop is terminated after stopTimeoutMs", async () => {

@@ -204,7 +204,8 @@ export class LocalScheduler extends EventEmitter {
   #active = 0;
   #refd = false;
   #dispatchQueued = false;
-  #avgTaskMs = -1;
+  /** Measured milliseconds per task, by task name (EMA). */
+  #avgMs = new Map<string, number>();
 
   #fnIds = new WeakMap<object, FnDef>();
   #defsByText = new Map<string, FnDef>();
@@ -659,20 +660,31 @@ export class LocalScheduler extends EventEmitter {
     }
   }
 
-  #batchTarget(): number {
-    if (this.#avgTaskMs < 0) return 1; // unknown task cost: start small, grow from measurements
-    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_TARGET_MS / Math.max(this.#avgTaskMs, 1e-4))));
+  /**
+   * How many tasks like `t` a worker should hold: about BATCH_TARGET_MS of
+   * work. Unknown or slow tasks get 1, so nothing waits behind a long task
+   * on one worker while another is idle, and priorities stay meaningful.
+   */
+  #batchTarget(t: Task | undefined): number {
+    const avg = t === undefined ? undefined : this.#avgMs.get(t.group.name);
+    if (avg === undefined) return 1; // unknown cost: start small, grow from measurements
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_TARGET_MS / Math.max(avg, 1e-4))));
   }
 
   #dispatch(): void {
     if (this.#counts.queued === 0 || this.#closing !== undefined) return;
     const ready = this.#workers.filter((w) => w.status === "ready");
     if (ready.length === 0) return;
-    const target = this.#batchTarget();
     let progress = true;
     while (progress && this.#counts.queued > 0) {
       progress = false;
       for (let k = 0; k < ready.length && this.#counts.queued > 0; k++) {
+        let head = this.#queue.peek();
+        while (head !== undefined && head.state !== "queued") {
+          this.#queue.shift(); // drop cancelled entries so the head is real
+          head = this.#queue.peek();
+        }
+        const target = this.#batchTarget(head);
         const w = ready[(this.#rr + k) % ready.length];
         if (w.status !== "ready" || w.inflight.length >= target) continue;
         const n = Math.min(target, Math.ceil(this.#counts.queued / ready.length));
@@ -786,8 +798,6 @@ export class LocalScheduler extends EventEmitter {
   #onResults(w: WorkerRec, m: ResultsMessage): void {
     const n = m.ids.length;
     if (m.mem !== null) w.mem = m.mem;
-    const per = m.busy / Math.max(n, 1);
-    this.#avgTaskMs = this.#avgTaskMs < 0 ? per : 0.7 * this.#avgTaskMs + 0.3 * per;
     const errs = m.errs;
     let ei = 0;
     const skipped = m.skipped;
@@ -837,8 +847,15 @@ export class LocalScheduler extends EventEmitter {
     const s = m.seg;
     for (let k = 0; k + 3 < s.length; k += 4) {
       const first = tasks[s[k]];
+      const n = s[k + 1] - s[k];
+      const name = first?.group.name ?? "?";
       const erred = m.errs === null ? 0 : m.errs.filter(([i]) => i >= s[k] && i < s[k + 1]).length;
-      this.#stream.push({ worker: w.id, name: first?.group.name ?? "?", start: s[k + 2], end: s[k + 3], n: s[k + 1] - s[k], erred });
+      this.#stream.push({ worker: w.id, name, start: s[k + 2], end: s[k + 3], n, erred });
+      if (n > 0 && first !== undefined) {
+        const per = (s[k + 3] - s[k + 2]) / n;
+        const prev = this.#avgMs.get(name);
+        this.#avgMs.set(name, prev === undefined ? per : 0.7 * prev + 0.3 * per);
+      }
     }
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream = this.#stream.slice(-STREAM_KEEP);
   }

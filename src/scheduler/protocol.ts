@@ -71,8 +71,6 @@ export interface ResultsMessage {
   skipped: number[] | null;
   /** Task-stream segments, flat: [firstIndex, endIndex, startMs, endMs]* (epoch ms). */
   seg: number[];
-  /** Busy time of these tasks (ms), for batch sizing. */
-  busy: number;
   mem: MemoryInfo | null;
 }
 

@@ -88,6 +88,15 @@ export class PriorityQueue<T> {
     this.#size++;
   }
 
+  /** The next item shift() would return (possibly a stale one the caller skips). */
+  peek(): T | undefined {
+    for (const p of this.#order) {
+      const x = this.#levels.get(p)!.peek();
+      if (x !== undefined) return x;
+    }
+    return undefined;
+  }
+
   shift(): T | undefined {
     for (let i = 0; i < this.#order.length; i++) {
       const p = this.#order[i];

@@ -47,11 +47,65 @@ export class SchedulerWorker {
   readonly data = new Map<string, unknown>();
   /** Plugins set up on this worker, by registry name. */
   readonly plugins = new Map<string, WorkerPlugin>();
+  readonly #stop = new AbortController();
+  #taskId = -1;
+  #task: AbortController | undefined;
 
   constructor(id: number, name: string, threadId: number) {
     this.id = id;
     this.name = name;
     this.threadId = threadId;
+  }
+
+  /**
+   * Aborted when the scheduler asks this worker to stop (close()). Long
+   * native async work should listen to it and wind down: the worker is
+   * terminated once its running task ends or the stop deadline passes.
+   */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  /**
+   * Signal of the task running now: aborted when its future is cancelled or
+   * the worker is asked to stop. Pass it to cancellable async work.
+   */
+  get taskSignal(): AbortSignal {
+    if (this.#task === undefined) {
+      this.#task = new AbortController();
+      if (this.#taskId < 0 || this.#stop.signal.aborted) this.#task.abort(this.#stop.signal.reason ?? "no task is running");
+    }
+    return this.#task.signal;
+  }
+
+  /** @internal */
+  beginTask(id: number): void {
+    this.#taskId = id;
+    this.#task = undefined; // created on first use only: most tasks never ask
+  }
+
+  /** @internal */
+  endTask(): void {
+    this.#taskId = -1;
+    this.#task = undefined;
+  }
+
+  /** @internal A cancel arrived for task `id`. */
+  cancelTask(id: number): void {
+    if (id !== this.#taskId) return;
+    this.#task ??= new AbortController();
+    this.#task.abort(new Error("task cancelled"));
+  }
+
+  /** @internal The scheduler asked this worker to stop. */
+  requestStop(): void {
+    const reason = new Error(`${this.name} is stopping`);
+    this.#stop.abort(reason);
+    this.#task?.abort(reason);
+    if (this.#taskId >= 0 && this.#task === undefined) {
+      this.#task = new AbortController();
+      this.#task.abort(reason);
+    }
   }
 }
 

@@ -175,7 +175,10 @@ port.on("message", (m: MainToWorker) => {
       batches.push(m);
       break;
     case "cancel":
-      for (const id of m.ids) cancelled.add(id);
+      for (const id of m.ids) {
+        cancelled.add(id);
+        self.cancelTask(id);
+      }
       return;
     case "drop":
       for (const id of m.ids) store.delete(id);
@@ -183,6 +186,10 @@ port.on("message", (m: MainToWorker) => {
     case "mem":
       post({ t: "mem", mem: memory() });
       return;
+    case "stop":
+      self.requestStop(); // at once, so a running task can wind down before the stop is handled
+      control.push(m);
+      break;
     default:
       control.push(m);
   }
@@ -247,7 +254,6 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
   const flush = (): void => {
     if (out.ids.length === 0) return;
     const now = performance.now();
-    out.busy = now - flushedAt;
     closeSegment(now);
     if (now - lastMem >= MEM_EVERY_MS) out.mem = memory();
     send(out, transferList);
@@ -290,6 +296,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     }
     const entry = fns.get(fnId);
     running[0] = id;
+    self.beginTask(id);
     let value: unknown;
     try {
       if (entry === undefined) throw new MsPASSError(`internal: function ${fnId} was never sent to ${self.name}`, "Fatal");
@@ -305,6 +312,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
       value = undefined;
     }
     running[0] = -1;
+    self.endTask();
     out.ids.push(id);
     out.vals.push(value);
     if (performance.now() - flushedAt >= FLUSH_MS) flush();
@@ -313,7 +321,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
 }
 
 function fresh(): ResultsMessage {
-  return { t: "res", ids: [], vals: [], errs: null, skipped: null, seg: [], busy: 0, mem: null };
+  return { t: "res", ids: [], vals: [], errs: null, skipped: null, seg: [], mem: null };
 }
 
 /**
