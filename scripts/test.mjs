@@ -2,8 +2,8 @@
 // `npm test`: the whole suite against a real MongoDB-API server.
 //
 // 1. brings the build up to date (addon, TypeScript, FerretDB; each step is a
-//    no-op when nothing changed) and makes sure Chromium is there for the
-//    dashboard's browser test;
+//    no-op when nothing changed), type-checks the tests and benches, and makes
+//    sure Chromium is there for the dashboard's browser test;
 // 2. starts a throw-away FerretDB on a free loopback port (or uses
 //    MSPASS_TEST_DB_URI if you point it at a server of your own);
 // 3. runs `cargo test` for the pure Rust core, then the vitest suite;
@@ -69,6 +69,7 @@ async function startFerret() {
 
 async function main() {
   if (run("npm", ["run", "build"]) !== 0) return 1;
+  if (run("npm", ["run", "typecheck"]) !== 0) return 1;
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
 
   let server = null;
