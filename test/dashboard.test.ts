@@ -48,6 +48,17 @@ describe("dashboard", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<title>mspass scheduler<\/title>/);
     expect((await fetch(s.dashboardLink!.replace("/status", "/nope"))).status).toBe(404);
+    // a foreign Host header (DNS rebinding) is refused
+    const { request } = await import("node:http");
+    const foreign = await new Promise<number>((resolve, reject) => {
+      request(s.dashboardLink!.replace("/status", "/api/state"), { headers: { host: "evil.example:80" } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect(foreign).toBe(421);
     // the port it holds is taken: the next scheduler moves on
     const t = await start({ dashboardPort: port });
     expect(Number(new URL(t.dashboardLink!).port)).toBeGreaterThan(port);

@@ -63,6 +63,13 @@ export class Dashboard {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
+    // Loopback only is not enough against DNS rebinding: a page from another
+    // origin could resolve its own name to 127.0.0.1. Accept loopback names only.
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+    if (host !== HOST && host !== "localhost" && host !== "[::1]") {
+      res.writeHead(421, { "content-type": "text/plain" }).end("misdirected request: use http://127.0.0.1\n");
+      return;
+    }
     const url = new URL(req.url ?? "/", `http://${HOST}`);
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
