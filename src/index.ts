@@ -36,3 +36,9 @@ export type {
 } from "./db/collection.js";
 export { Cursor } from "./db/cursor.js";
 export type { CursorOptions, FindOptions, SortDirection, SortSpec } from "./db/cursor.js";
+// Database.readData / saveData and dead-data handling (issue 3).
+export { Undertaker } from "./db/undertaker.js";
+export type { BuryOptions, BuryResult } from "./db/undertaker.js";
+export type { ReadDataOptions, SaveDataOptions } from "./db/io-options.js";
+export type { ReadDataResult } from "./db/read.js";
+export type { SaveDataResult } from "./db/save.js";

@@ -14,9 +14,24 @@ import { native, toMsPASSError } from "../native.js";
 import type { DatabaseClient } from "../client/database-client.js";
 import { describe } from "./bson.js";
 import { Collection } from "./collection.js";
+import type { Schema } from "../schema/schema.js";
+import type { ObjectId } from "mongodb";
+import type { Metadata } from "../data/metadata.js";
+import type { TimeSeries } from "../data/time-series.js";
+import type { Seismogram } from "../data/seismogram.js";
+import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
+import type { Cursor } from "./cursor.js";
+import { resolveSchemaOption, type ReadDataOptions, type SaveDataOptions } from "./io-options.js";
+import { readData, type ReadDataResult } from "./read.js";
+import { saveData, type SaveDataResult } from "./save.js";
 
 export interface DatabaseOptions {
-  /** The MsPASS schema (see src/schema); interpreted by the data-I/O layer. */
+  /**
+   * The MsPASS schema (see src/schema): undefined → the default schema; a
+   * path to a MsPASS-format yaml file (or a name under
+   * `$MSPASS_HOME/data/yaml/`); or a `Schema`. Resolved at construction, so
+   * an invalid one throws MsPASSError there.
+   */
   schema?: unknown;
 }
 
@@ -57,6 +72,8 @@ export class Database {
   readonly client: DatabaseClient;
   readonly name: string;
   readonly options: Readonly<DatabaseOptions>;
+  /** The schema readData/saveData apply (resolved from `options.schema`). */
+  readonly schema: Schema;
   /** Collection handles are cached so `db.site === db.site`. */
   private readonly collections = new Map<string, Collection>();
 
@@ -64,6 +81,7 @@ export class Database {
     this.client = client;
     this.name = checkDatabaseName(name, "Database(name)");
     this.options = Object.freeze({ ...options });
+    this.schema = resolveSchemaOption(options.schema, `Database(${name})`);
     // Real members (own, inherited, Object.prototype's) always win over
     // collection names. Methods run with `this` = the Proxy, so this class
     // keeps no #private fields; a subclass's #private fields work, because
@@ -108,6 +126,32 @@ export class Database {
       throw toMsPASSError(err, what);
     }
     return true;
+  }
+
+  /**
+   * MsPASS's read_data: an ObjectId or a document → one TimeSeries /
+   * Seismogram; a Cursor → an ensemble (read in one core call). Dead data
+   * never throw: they come back dead with the reason in their elog. See
+   * src/db/read.ts.
+   */
+  readData(arg: Cursor<Document>, options?: ReadDataOptions): Promise<TimeSeriesEnsemble | SeismogramEnsemble>;
+  readData(arg: ObjectId | Document | Metadata, options?: ReadDataOptions): Promise<TimeSeries | Seismogram>;
+  readData(arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult>;
+  readData(arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
+    return readData(this, this.schema, arg, options);
+  }
+
+  /**
+   * MsPASS's save_data: samples to GridFS (default) or a file, then the wf
+   * document; dead data buried (or cremated). Returns `{ isLive, _id }`
+   * (ensembles: `{ isLive, ids }`) or, with `returnData`, the datum. See
+   * src/db/save.ts.
+   */
+  saveData<D extends ReadDataResult>(datum: D, options: SaveDataOptions & { returnData: true }): Promise<D>;
+  saveData(datum: ReadDataResult, options?: SaveDataOptions & { returnData?: false }): Promise<SaveDataResult>;
+  saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult>;
+  saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult> {
+    return saveData(this, this.schema, datum, options);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other

@@ -1,0 +1,235 @@
+/**
+ * Option checking for `Database.readData` / `Database.saveData` (MsPASS's
+ * `read_data` / `save_data` keywords in camelCase). Everything a caller can
+ * get wrong is rejected here with an `MsPASSError` naming the option, before
+ * any I/O: only caller mistakes throw; problems with data never do.
+ */
+import { MsPASSError } from "../errors.js";
+import { Metadata } from "../data/metadata.js";
+import { Schema } from "../schema/schema.js";
+import { MODES, type Mode } from "../schema/modes.js";
+import { describe, isDocument } from "./bson.js";
+
+/** The object types a waveform collection can hold. */
+export type WfDataType = "TimeSeries" | "Seismogram";
+
+export interface ReadDataOptions {
+  /**
+   * Waveform collection deciding the object type: "wf" (= "wf_TimeSeries",
+   * the default) or "wf_Seismogram". For a cursor the default is the cursor's
+   * own collection when the schema gives it a data type.
+   */
+  collection?: string;
+  /** "promiscuous" (default), "cautious" or "pedantic". */
+  mode?: Mode;
+  /** Document keys not copied into the datum's Metadata. */
+  excludeKeys?: readonly string[];
+  /** Only documents with this `data_tag` are read. */
+  dataTag?: string;
+  /** Cursor reads: keys put into the ensemble's Metadata, last. */
+  ensembleMetadata?: Metadata | Readonly<Record<string, unknown>>;
+}
+
+export interface SaveDataOptions {
+  /** "promiscuous" (default), "cautious" or "pedantic": how Metadata becomes the document. */
+  mode?: Mode;
+  /** "gridfs" (default) or "file". */
+  storageMode?: "gridfs" | "file";
+  /** File mode: directory (argument, else Metadata `dir`, else the working directory; created if needed). */
+  dir?: string;
+  /** File mode: file name (argument, else Metadata `dfile`, else `<uuid4>-binary`). */
+  dfile?: string;
+  /** Only raw binary is written; "binary" is recorded in the document when given. */
+  format?: "binary";
+  /** GridFS: delete the datum's previous GridFS file (its Metadata `gridfs_id`) once the new one is stored. */
+  overwrite?: boolean;
+  /** Metadata keys not saved. */
+  excludeKeys?: readonly string[];
+  /** Waveform collection; defaults to the datum's type (wf_TimeSeries / wf_Seismogram). */
+  collection?: string;
+  /** Stored as `data_tag` (an existing `data_tag` is dropped when not given, as MsPASS does). */
+  dataTag?: string;
+  /** Dead data are discarded instead of being buried in `cemetery` / `abortions`. */
+  cremate?: boolean;
+  /** Return the (updated) datum instead of `{ isLive, _id }`. */
+  returnData?: boolean;
+}
+
+const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata"] as const;
+const SAVE_KEYS = [
+  "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
+] as const;
+
+export interface ResolvedRead {
+  collection: string;
+  dataType: WfDataType;
+  mode: Mode;
+  excludeKeys: string[];
+  dataTag: string | undefined;
+  ensembleMetadata: Metadata | undefined;
+}
+
+export interface ResolvedSave {
+  collection: string;
+  dataType: WfDataType;
+  mode: Mode;
+  storageMode: "gridfs" | "file";
+  dir: string | undefined;
+  dfile: string | undefined;
+  format: "binary" | undefined;
+  overwrite: boolean;
+  excludeKeys: string[];
+  dataTag: string | undefined;
+  cremate: boolean;
+  returnData: boolean;
+}
+
+function checkKeys(options: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (!isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) {
+      throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${allowed.join(", ")})`, "Invalid");
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+export function checkModeOption(mode: unknown, fn: string): Mode {
+  if (mode === undefined) return "promiscuous";
+  if (!(MODES as readonly unknown[]).includes(mode)) {
+    throw new MsPASSError(`${fn}: unknown mode ${JSON.stringify(mode)}; must be one of ${MODES.join(", ")}`, "Fatal");
+  }
+  return mode as Mode;
+}
+
+function optString(v: unknown, name: string, fn: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
+  return v;
+}
+
+function optBool(v: unknown, name: string, fn: string): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== "boolean") throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
+  return v;
+}
+
+function excludeKeysOption(v: unknown, fn: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((k) => typeof k !== "string")) {
+    throw new MsPASSError(`${fn}: excludeKeys must be an array of strings`, "Invalid");
+  }
+  return [...(v as string[])];
+}
+
+/**
+ * Resolve a waveform collection name through the schema (`wf` →
+ * `wf_TimeSeries`) and check it holds TimeSeries or Seismogram data.
+ */
+export function resolveWfCollection(schema: Schema, name: unknown, fn: string): { collection: string; dataType: WfDataType } {
+  if (typeof name !== "string" || name === "") {
+    throw new MsPASSError(`${fn}: collection must be a non-empty string, got ${describe(name)}`, "Fatal");
+  }
+  let collection: string;
+  try {
+    collection = schema.resolveCollection(name);
+  } catch {
+    throw new MsPASSError(`${fn}: unknown collection "${name}" (not defined in the schema)`, "Fatal");
+  }
+  const dataType = schema.dataType(collection);
+  if (dataType !== "TimeSeries" && dataType !== "Seismogram") {
+    throw new MsPASSError(
+      `${fn}: collection "${name}" holds ${dataType === undefined ? "no waveform data type" : `data_type ${dataType}`}; ` +
+        "only TimeSeries and Seismogram collections can be read or saved",
+      "Fatal",
+    );
+  }
+  return { collection, dataType };
+}
+
+/** The wf collection a cursor's own collection stands for, if the schema gives it a waveform data type. */
+export function wfCollectionOf(schema: Schema, name: string): string | undefined {
+  if (!schema.hasCollection(name)) return undefined;
+  const t = schema.dataType(name);
+  return t === "TimeSeries" || t === "Seismogram" ? name : undefined;
+}
+
+export function resolveReadOptions(schema: Schema, options: unknown, defaultCollection: string): ResolvedRead {
+  const fn = "Database.readData";
+  const o = checkKeys(options, READ_KEYS, fn);
+  const { collection, dataType } = resolveWfCollection(schema, o.collection ?? defaultCollection, fn);
+  let ensembleMetadata: Metadata | undefined;
+  if (o.ensembleMetadata !== undefined) {
+    const em = o.ensembleMetadata;
+    if (!(em instanceof Metadata) && !isDocument(em)) {
+      throw new MsPASSError(`${fn}: ensembleMetadata must be a Metadata or a plain object, got ${describe(em)}`, "Invalid");
+    }
+    ensembleMetadata = new Metadata(em as Metadata | Record<string, unknown>);
+  }
+  return {
+    collection,
+    dataType,
+    mode: checkModeOption(o.mode, fn),
+    excludeKeys: excludeKeysOption(o.excludeKeys, fn),
+    dataTag: optString(o.dataTag, "dataTag", fn),
+    ensembleMetadata,
+  };
+}
+
+export function resolveSaveOptions(schema: Schema, options: unknown, datumType: WfDataType): ResolvedSave {
+  const fn = "Database.saveData";
+  const o = checkKeys(options, SAVE_KEYS, fn);
+  const { collection, dataType } = resolveWfCollection(schema, o.collection ?? `wf_${datumType}`, fn);
+  if (dataType !== datumType) {
+    throw new MsPASSError(`${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${datumType}`, "Fatal");
+  }
+  const storageMode = o.storageMode ?? "gridfs";
+  if (storageMode !== "gridfs" && storageMode !== "file") {
+    throw new MsPASSError(`${fn}: storageMode must be "gridfs" or "file", got ${JSON.stringify(storageMode)}`, "Fatal");
+  }
+  if (o.format !== undefined && o.format !== "binary") {
+    throw new MsPASSError(
+      `${fn}: format ${JSON.stringify(o.format)} is not supported; only raw binary ("binary" or no format) is written`,
+      "Fatal",
+    );
+  }
+  const dfile = optString(o.dfile, "dfile", fn);
+  if (dfile !== undefined && /[/\\\0]/.test(dfile)) {
+    throw new MsPASSError(`${fn}: dfile must be a file name without a directory part, got ${JSON.stringify(dfile)}`, "Invalid");
+  }
+  return {
+    collection,
+    dataType,
+    mode: checkModeOption(o.mode, fn),
+    storageMode,
+    dir: optString(o.dir, "dir", fn),
+    dfile,
+    format: o.format as "binary" | undefined,
+    overwrite: optBool(o.overwrite, "overwrite", fn),
+    excludeKeys: excludeKeysOption(o.excludeKeys, fn),
+    dataTag: optString(o.dataTag, "dataTag", fn),
+    cremate: optBool(o.cremate, "cremate", fn),
+    returnData: optBool(o.returnData, "returnData", fn),
+  };
+}
+
+/**
+ * The Database's schema option: undefined → the default schema; a string →
+ * a MsPASS-format yaml file (path, or a name found under
+ * `$MSPASS_HOME/data/yaml/`; "mspass"/"mspass.yaml" with no such file is the
+ * built-in default, which is MsPASS's mspass.yaml); a Schema → itself.
+ */
+export function resolveSchemaOption(schema: unknown, what: string): Schema {
+  if (schema === undefined || schema === null) return Schema.default();
+  if (schema instanceof Schema) return schema;
+  if (typeof schema === "string") {
+    try {
+      return Schema.fromYaml(schema);
+    } catch (err) {
+      if (schema === "mspass" || schema === "mspass.yaml") return Schema.default();
+      throw new MsPASSError(`${what}: schema ${JSON.stringify(schema)}: ${(err as Error).message}`, "Fatal", { cause: err });
+    }
+  }
+  throw new MsPASSError(`${what}: schema must be a Schema or a path to a MsPASS yaml file, got ${describe(schema)}`, "Fatal");
+}

@@ -1,0 +1,242 @@
+/**
+ * `Database.readData` (MsPASS's `read_data`): wf documents → TimeSeries /
+ * Seismogram / ensembles, samples by the Rust core.
+ *
+ * - ObjectId → one `findOne`, then as a document.
+ * - document (plain object or Metadata) → one datum; its samples in one
+ *   native call.
+ * - Cursor → an ensemble in ONE native call that runs the query and returns
+ *   the raw documents together with every member's samples in one buffer;
+ *   each member's `data` is a Float64Array VIEW into that buffer (no copy).
+ *
+ * Dead data never throw. A document that cannot become a datum gives a dead
+ * datum whose elog says why:
+ * - the document itself is unusable (mode failure, missing or wrong-typed
+ *   `npts`/`delta`/`starttime`, `nbytes` ≠ npts, unknown `storage_mode`,
+ *   missing storage fields) → an *abortion* (`isAbortion`, never constructed;
+ *   saved to `abortions`);
+ * - the header is fine but the stored samples are not (no GridFS file, a
+ *   missing or short file) → the constructed datum, killed (saved to
+ *   `cemetery`).
+ * An ensemble keeps all members, dead ones included (MsPASS writes read
+ * failures to `abortions` at once; here `saveData` buries them, so the
+ * caller sees them first). Only caller mistakes throw `MsPASSError`.
+ */
+import { BSON, ObjectId, type Document } from "mongodb";
+import { MsPASSError } from "../errors.js";
+import { Metadata, type MetadataValue } from "../data/metadata.js";
+import type { LogEntry } from "../data/error-logger.js";
+import { makeAbortion } from "../data/abortion.js";
+import { Seismogram } from "../data/seismogram.js";
+import { TimeSeries } from "../data/time-series.js";
+import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
+import { docToMetadata } from "../schema/modes.js";
+import type { Schema } from "../schema/schema.js";
+import { native, toMsPASSError } from "../native.js";
+import { asBuffer, describe, encodeDocument, isDocument } from "./bson.js";
+import { Cursor, nativeFindOptions } from "./cursor.js";
+import { recordAbortionSource } from "./undertaker.js";
+import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
+import type { Database } from "./database.js";
+
+const ALG = "readData";
+
+type Atomic = TimeSeries | Seismogram;
+type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
+
+/** What `readData` returns for each kind of argument. */
+export type ReadDataResult = Atomic | AnyEnsemble;
+
+/**
+ * Errors of the core's sample reader that concern the *stored samples* (the
+ * document was fine): the datum is constructed, then killed. Any other
+ * member error means the document itself is unusable (an abortion).
+ */
+const STORAGE_ERROR = /^(cannot (open|stat|read) file |file .* shorter than |gridfs_id \S+ has no file|GridFS file )/;
+
+function isObjectId(v: unknown): v is ObjectId {
+  return v instanceof ObjectId || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId");
+}
+
+/** An abortion of the collection's type, remembering the document it came from (its tombstone). */
+function abort(r: ResolvedRead, md: Metadata, entries: LogEntry[], doc: Document): Atomic {
+  const d = makeAbortion(r.dataType, md, entries);
+  recordAbortionSource(d, doc);
+  return d;
+}
+
+function entry(message: string, badness: LogEntry["badness"]): LogEntry {
+  return { algorithm: ALG, message, badness };
+}
+
+/** Decode with the driver's defaults (as `Collection.find` returns documents). */
+function decode(bytes: Uint8Array): Document {
+  return BSON.deserialize(bytes);
+}
+
+function readOptionsFor(r: ResolvedRead) {
+  return { ncomponents: r.dataType === "Seismogram" ? 3 : 1 };
+}
+
+export async function readData(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
+  if (arg instanceof Cursor) {
+    const own = wfCollectionOf(schema, arg.collection.collectionName);
+    const r = resolveReadOptions(schema, options, own ?? "wf");
+    return readCursor(db, schema, arg, r);
+  }
+  const r = resolveReadOptions(schema, options, "wf");
+  if (r.ensembleMetadata !== undefined) {
+    throw new MsPASSError("Database.readData: ensembleMetadata applies only to a cursor (ensemble) read", "Invalid");
+  }
+  if (isObjectId(arg)) {
+    const doc = await db.collection(r.collection).findOne({ _id: arg });
+    if (doc === null) {
+      return emptyDead(r, `no document with _id=${arg.toHexString()} in ${r.collection}`);
+    }
+    return readDocument(db, schema, doc, r);
+  }
+  if (arg instanceof Metadata) return readDocument(db, schema, arg.toObject(), r);
+  if (isPlainDocument(arg)) {
+    return readDocument(db, schema, arg, r);
+  }
+  throw new MsPASSError(
+    `Database.readData: the first argument must be an ObjectId, a document or a Cursor, got ${isBsonValue(arg) ? (arg as { _bsontype: string })._bsontype : describe(arg)}`,
+    "Invalid",
+  );
+}
+
+/** A plain object (what the driver returns), not a class instance such as a Date or a bson value. */
+function isPlainDocument(v: unknown): v is Document {
+  if (!isDocument(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function isBsonValue(v: unknown): boolean {
+  return typeof v === "object" && v !== null && typeof (v as { _bsontype?: unknown })._bsontype === "string";
+}
+
+/** An empty dead datum of the collection's type, with why it is empty. */
+function emptyDead(r: ResolvedRead, why: string): Atomic {
+  const d = r.dataType === "Seismogram" ? new Seismogram() : new TimeSeries();
+  d.elog.log(ALG, why, "Invalid");
+  d.kill();
+  return d;
+}
+
+function tagMismatch(doc: Document, r: ResolvedRead): boolean {
+  return r.dataTag !== undefined && doc.data_tag !== r.dataTag;
+}
+
+async function readDocument(db: Database, schema: Schema, doc: Document, r: ResolvedRead): Promise<Atomic> {
+  if (tagMismatch(doc, r)) {
+    return emptyDead(r, `data_tag ${JSON.stringify(doc.data_tag ?? null)} of the document does not match the requested ${JSON.stringify(r.dataTag)}`);
+  }
+  const conv = docToMetadata(doc, r.collection, r.mode, { excludeKeys: r.excludeKeys, schema });
+  if (conv.dead) return abort(r, conv.md, conv.elogEntries, doc);
+  let bytes: Buffer;
+  try {
+    bytes = encodeDocument(doc, "Database.readData(document)");
+  } catch (err) {
+    // A document that cannot be BSON (e.g. a value of no BSON type) cannot point at samples.
+    return abort(r, conv.md, [...conv.elogEntries, entry((err as Error).message, "Invalid")], doc);
+  }
+  const what = `Database.readData(${db.name}.${r.collection})`;
+  db.client.assertOpen(what);
+  let res;
+  try {
+    res = await native.readSamples(db.client.connectionString, db.name, bytes, readOptionsFor(r));
+  } catch (err) {
+    throw toMsPASSError(err, what);
+  }
+  const data = res.errors[0] ? undefined : res.samples.subarray(res.offsets[0], res.offsets[0]! + res.lengths[0]!);
+  return buildDatum(r, doc, conv.md, conv.elogEntries, data, res.errors[0] ?? undefined);
+}
+
+/**
+ * Build a datum from converted Metadata and its samples (a view, adopted),
+ * or a dead one when the samples could not be read or the header cannot
+ * make a datum. Never throws.
+ */
+function buildDatum(r: ResolvedRead, doc: Document, md: Metadata, entries: LogEntry[], data: Float64Array | undefined, sampleError: string | undefined): Atomic {
+  const Type = r.dataType === "Seismogram" ? Seismogram : TimeSeries;
+  if (sampleError !== undefined && !STORAGE_ERROR.test(sampleError)) {
+    return abort(r, md, [...entries, entry(`cannot read this document: ${sampleError}`, "Invalid")], doc);
+  }
+  let d: Atomic;
+  try {
+    d = Type.fromMetadata(md, data === undefined ? {} : { data });
+  } catch (err) {
+    return abort(r, md, [...entries, entry(`cannot construct a ${r.dataType}: ${(err as Error).message}`, "Invalid")], doc);
+  }
+  d.elog.append(entries);
+  if (sampleError !== undefined) {
+    d.elog.log(ALG, `cannot load the samples: ${sampleError}`, "Invalid");
+    d.kill();
+  }
+  d.md.clearModified();
+  return d;
+}
+
+interface EnsembleBatch {
+  docs: Uint8Array;
+  docOffsets: ArrayLike<number>;
+  samples: Float64Array;
+  offsets: ArrayLike<number>;
+  lengths: ArrayLike<number>;
+  errors: ReadonlyArray<string | null | undefined>;
+}
+
+async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>, r: ResolvedRead): Promise<AnyEnsemble> {
+  const coll = cursor.collection;
+  const what = `Database.readData(cursor on ${coll.namespace})`;
+  db.client.assertOpen(what);
+  if (coll.database.client.connectionString !== db.client.connectionString || coll.dbName !== db.name) {
+    // GridFS samples live in the database of the wf documents.
+    throw new MsPASSError(`${what}: the cursor belongs to another database than ${db.name}`, "Invalid");
+  }
+  const { uri } = coll.target();
+  let batch: EnsembleBatch;
+  try {
+    if (!cursor.started && cursor.pipeline === undefined) {
+      // The fast path: the query itself goes to the core; documents and samples come back together.
+      const filter = encodeDocument(cursor.filter, `${what}: filter`);
+      batch = await native.readEnsemble(uri, db.name, coll.collectionName, filter, nativeFindOptions(cursor.options, what), readOptionsFor(r));
+      await cursor.close(); // consumed, as a driver cursor read to the end
+    } else {
+      // A started or aggregation cursor: drain what is left, then one sample read.
+      const docs = await cursor.toArray();
+      const bytes = Buffer.concat(docs.map((d, i) => encodeDocument(d, `${what}: document ${i}`)));
+      const res = await native.readSamples(uri, db.name, asBuffer(bytes), readOptionsFor(r));
+      const docOffsets = [0];
+      for (const d of docs) docOffsets.push(docOffsets[docOffsets.length - 1]! + BSON.calculateObjectSize(d));
+      batch = { docs: bytes, docOffsets, ...res };
+    }
+  } catch (err) {
+    throw toMsPASSError(err, what);
+  }
+  const members: Atomic[] = [];
+  const n = batch.docOffsets.length - 1;
+  for (let i = 0; i < n; i++) {
+    const doc = decode(batch.docs.subarray(batch.docOffsets[i], batch.docOffsets[i + 1]));
+    if (tagMismatch(doc, r)) continue; // MsPASS drops documents of another tag
+    const conv = docToMetadata(doc, r.collection, r.mode, { excludeKeys: r.excludeKeys, schema });
+    if (conv.dead) {
+      members.push(abort(r, conv.md, conv.elogEntries, doc));
+      continue;
+    }
+    const err = batch.errors[i] ?? undefined;
+    const data = err === undefined ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!) : undefined;
+    members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err));
+  }
+  const ens = r.dataType === "Seismogram" ? new SeismogramEnsemble(members as Seismogram[]) : new TimeSeriesEnsemble(members as TimeSeries[]);
+  if (members.length === 0) {
+    ens.elog.log(ALG, `no ${r.dataTag === undefined ? "" : `data_tag=${JSON.stringify(r.dataTag)} `}documents found by the cursor on ${coll.namespace}`, "Invalid");
+    ens.kill();
+  }
+  if (r.ensembleMetadata !== undefined) {
+    for (const [k, v] of r.ensembleMetadata) ens.md.put(k, v as MetadataValue);
+  }
+  ens.md.clearModified();
+  return ens;
+}
