@@ -127,6 +127,24 @@ describe("Bag", () => {
     expect(got).toEqual(range(30).map((x) => x * x));
   });
 
+  it('scheduler "none" runs in this thread with the same results and rules', async () => {
+    const b = fromSequence(range(60), { npartitions: 4 })
+      .map(double)
+      .filter((x: number) => x % 3 === 0)
+      .mapPartitions((p: number[]) => p.map((x) => [x]))
+      .flatten();
+    const onWorkers = await b.compute({ scheduler: s });
+    expect(await b.compute({ scheduler: "none" })).toEqual(onWorkers);
+    expect(await fromSequence(range(101), { npartitions: 5 }).fold(add).compute({ scheduler: "none" })).toBe(5050);
+    const counts = await fromSequence("a b a".split(" "))
+      .foldby((w: string) => w, (n: number, _w: string) => n + 1, 0, add, 0)
+      .compute({ scheduler: "none" });
+    expect(new Map(counts)).toEqual(new Map([["a", 2], ["b", 1]]));
+    const k = 2;
+    await expect(fromSequence([1]).map((x: number) => x * k).compute({ scheduler: "none" })).rejects.toThrow(/closures are unsupported/);
+    await expect(fromSequence([1]).compute({ scheduler: "nope" as never })).rejects.toThrow(/LocalScheduler or "none"/);
+  });
+
   it("computes a large bag", async () => {
     const n = 200_000;
     const out = await fromSequence(range(n), { npartitions: 20 }).map((x: number) => x + 1).compute();

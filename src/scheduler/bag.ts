@@ -12,7 +12,8 @@ import { MsPASSError } from "../errors.js";
 import type { Stage } from "./executor.js";
 import { Future } from "./future.js";
 import { gatherAll } from "./futures-ops.js";
-import { currentScheduler, type LocalScheduler } from "./local.js";
+import { InlineRunner, type BagRunner } from "./inline.js";
+import { currentScheduler, LocalScheduler } from "./local.js";
 import { barFor, type ProgressOption } from "./progress.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import type { AnyFunction, FnDef, TaskFn } from "./task-ref.js";
@@ -25,8 +26,11 @@ export interface FromSequenceOptions {
 }
 
 export interface ComputeOptions {
-  /** Default: the first LocalScheduler started and still open. */
-  scheduler?: LocalScheduler;
+  /**
+   * Default: the oldest LocalScheduler still open. `"none"` runs every
+   * partition in this thread, one after another (same function rules).
+   */
+  scheduler?: LocalScheduler | "none";
   /** Terminal progress bar over the partitions (drawn only on a TTY). */
   progress?: ProgressOption;
 }
@@ -44,10 +48,17 @@ function fnLabel(fn: TaskFn): string {
   return (fn as { export?: string }).export ?? "fn";
 }
 
-function resolveScheduler(options: ComputeOptions): LocalScheduler {
+function resolveScheduler(options: ComputeOptions): BagRunner {
+  if (options.scheduler === "none") return new InlineRunner();
   const s = options.scheduler ?? currentScheduler();
   if (s === undefined) {
-    throw new MsPASSError("compute: no scheduler; start one with LocalScheduler.start() or pass { scheduler }", "Invalid");
+    throw new MsPASSError(
+      'compute: no scheduler; start one with LocalScheduler.start(), or pass { scheduler } ("none" runs in this thread)',
+      "Invalid",
+    );
+  }
+  if (!(s instanceof LocalScheduler)) {
+    throw new MsPASSError(`compute: scheduler must be a LocalScheduler or "none", got ${String(s)}`, "Invalid");
   }
   if (s.closed) throw new MsPASSError("compute: the scheduler is closed", "Invalid");
   return s;
@@ -173,7 +184,7 @@ export class Bag<T> implements AsyncIterable<T> {
   }
 
   /** Submit one task per partition; futures in partition order. */
-  async #submit(s: LocalScheduler, opts: ComputeOptions, extra: Stage[], extraDefs: FnDef[], label: string): Promise<Future<unknown[]>[]> {
+  async #submit(s: BagRunner, opts: ComputeOptions, extra: Stage[], extraDefs: FnDef[], label: string): Promise<Future<unknown[]>[]> {
     const defs: FnDef[] = [...extraDefs];
     const stages: Stage[] = [];
     for (const st of this.#stages) {
