@@ -274,7 +274,7 @@ export class LocalScheduler extends EventEmitter {
   #spawn(slot: Slot): WorkerRec {
     const id = this.#nextWorkerId++;
     const name = `worker-${id}`;
-    const state = new SharedArrayBuffer(8);
+    const state = new SharedArrayBuffer(16);
     const running = new Float64Array(state);
     running[0] = -1;
     const broadcast: [number, unknown][] = [];
@@ -407,24 +407,23 @@ export class LocalScheduler extends EventEmitter {
     }
     w.acks.clear();
 
+    // Node delivers a dead worker's last messages before 'exit', so `held`
+    // starts with the tasks it finished but had not reported yet (their
+    // number is in running[1]), then the one it was running (running[0]).
     const culprit = w.running[0];
+    let unreported = w.running[1];
     const held = w.inflight.drain();
-    let beforeCulprit = culprit >= 0 && held.some((t) => t.id === culprit);
     const requeue: Task[] = [];
     for (const t of held) {
-      if (t.worker !== w || t.state !== "processing") {
-        if (t.id === culprit) beforeCulprit = false;
-        continue;
-      }
+      const completed = unreported > 0;
+      unreported--;
+      if (t.worker !== w || t.state !== "processing") continue;
       if (closing) {
         this.#settle(t, "error", undefined, new MsPASSError(`the scheduler closed before task ${t.key} finished`, "Fatal"));
         continue;
       }
-      let charge = false;
-      if (t.id === culprit) {
-        beforeCulprit = false;
-        charge = true;
-      } else if (beforeCulprit) {
+      const charge = t.id === culprit;
+      if (completed) {
         // It ran to completion but its result died with the worker.
         t.reruns++;
         this.#reruns++;

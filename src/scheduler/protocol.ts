@@ -33,7 +33,10 @@ export interface PluginWire {
 export interface WorkerBoot {
   id: number;
   name: string;
-  /** Float64Array view: [0] id of the task running now, or -1. Read by the main thread after a crash. */
+  /**
+   * Float64Array view, read by the main thread after a crash: [0] id of the
+   * task running now, or -1; [1] tasks finished since the last results message.
+   */
   state: SharedArrayBuffer;
   plugins: PluginWire[];
   /** Broadcast data to install before the first task. */

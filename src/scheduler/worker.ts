@@ -257,6 +257,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     closeSegment(now);
     if (now - lastMem >= MEM_EVERY_MS) out.mem = memory();
     send(out, transferList);
+    running[1] = 0;
     out = fresh();
     transferList = [];
     flushedAt = now;
@@ -292,6 +293,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
       (out.skipped ??= []).push(out.ids.length);
       out.ids.push(id);
       out.vals.push(undefined);
+      running[1] = out.ids.length;
       continue;
     }
     const entry = fns.get(fnId);
@@ -315,6 +317,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     self.endTask();
     out.ids.push(id);
     out.vals.push(value);
+    running[1] = out.ids.length;
     if (performance.now() - flushedAt >= FLUSH_MS) flush();
   }
   flush();
