@@ -86,10 +86,10 @@ export async function saveData(
   const undertaker = new Undertaker(db);
 
   // 1. the dead: a killed (or empty, or all-dead) ensemble buries every member.
-  const dead: Atomic[] = [];
+  const dead: Array<Atomic | AnyEnsemble> = [];
   let live: Atomic[];
   if (ensemble !== undefined && ensemble.dead) {
-    dead.push(...members);
+    dead.push(ensemble); // the Undertaker takes every member of a killed ensemble
     live = [];
   } else {
     live = members.filter((m) => m.live);
