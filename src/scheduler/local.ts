@@ -447,6 +447,7 @@ export class LocalScheduler extends EventEmitter {
         );
       } else {
         if (charge) t.retriesLeft--;
+        else if (!completed) t.attempts--; // dispatched but never started: not an attempt
         requeue.push(t);
       }
     }
@@ -819,6 +820,7 @@ export class LocalScheduler extends EventEmitter {
       if (t.worker !== w || t.state !== "processing") continue; // cancelled meanwhile: result discarded
       if (skip) {
         // The worker skipped it after a cancel that has since been overtaken (cannot normally happen); run it again.
+        t.attempts--;
         this.#move(t, "queued");
         this.#queue.unshift(t, t.priority);
         continue;
