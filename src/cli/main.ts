@@ -23,8 +23,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "start, stop or inspect the local database server (start | stop | status)",
     load: async () => (await import("./db.js")).command,
   },
-  // The demo workflow lives in ./demo.ts; register it here as
-  //   demo: { summary: "...", load: async () => (await import("./demo.js")).command },
+  demo: { summary: "save synthetic waveforms, read them back, check and report", load: async () => (await import("./demo.js")).command },
 };
 
 function usage(): string {
