@@ -13,16 +13,17 @@
  * from .bin/ferretdb.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { BSON, MongoClient, ObjectId, type Db } from "mongodb";
+import { BSON, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { Bench } from "tinybench";
 import type * as NativeModule from "../dist/native.js";
 import {
+  baselineReadDocs,
   baselineReadEnsemble,
   baselineWriteFile,
   baselineWriteGridfs,
@@ -111,6 +112,9 @@ interface Ctx {
   /** byte range of the ensemble in its file, for the floor */
   fileBytes: number;
   gridfsIds: ObjectId[];
+  /** The file-mode wf docs, fetched once: as the driver returns them and as BSON. */
+  fileDocs?: Document[];
+  fileDocsBson?: Buffer;
 }
 
 /** What readData(cursor) will do: one native call, then decode the docs and take member views. */
@@ -152,6 +156,21 @@ async function floorGridfs(ctx: Ctx): Promise<number> {
   return bytes;
 }
 
+/** The sample I/O alone, file mode: the wf docs are already in hand (readData(list of docs)). */
+async function nativeReadDocs(ctx: Ctx): Promise<number> {
+  const r = await native.readSamples(ctx.uri, FILE_DB, ctx.fileDocsBson!);
+  let n = 0;
+  for (let i = 0; i < r.offsets.length; i++) {
+    if (r.errors[i] == null && r.samples.subarray(r.offsets[i], r.offsets[i] + r.lengths[i]).length === NPTS) n++;
+  }
+  return n;
+}
+
+async function baselineReadDocsInHand(ctx: Ctx): Promise<number> {
+  const r = await baselineReadDocs(ctx.db(FILE_DB), ctx.fileDocs!);
+  return r.data.filter((d) => d !== null && d.length === NPTS).length;
+}
+
 async function wfQueryOnly(ctx: Ctx, dbName: string): Promise<number> {
   return (await ctx.db(dbName).collection(WF).find({}).sort(SORT).toArray()).length;
 }
@@ -161,25 +180,48 @@ const READS: Record<string, (ctx: Ctx) => Promise<number>> = {
   "file: baseline (TS + driver)": (c) => baselineRead(c, FILE_DB),
   "file: floor (read the bytes)": floorFile,
   "file: wf query only (driver)": (c) => wfQueryOnly(c, FILE_DB),
+  "file, docs in hand: native readSamples": nativeReadDocs,
+  "file, docs in hand: baseline readDocs": baselineReadDocsInHand,
   "gridfs: native readEnsemble": (c) => nativeRead(c, GRIDFS_DB),
   "gridfs: baseline (TS + driver)": (c) => baselineRead(c, GRIDFS_DB),
   "gridfs: floor (fetch raw chunks)": floorGridfs,
 };
 
+async function loadFileDocs(ctx: Ctx): Promise<void> {
+  ctx.fileDocs = await ctx.db(FILE_DB).collection(WF).find({}).sort(SORT).toArray();
+  ctx.fileDocsBson = Buffer.concat(ctx.fileDocs.map((d) => BSON.serialize(d)));
+}
+
 // ------------------------------------------------------------------ RSS child
+
+/** A /proc/self/status memory figure, in bytes. */
+function procStatus(key: string): number {
+  const line = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith(key + ":"));
+  if (!line) throw new Error(`no ${key} in /proc/self/status`);
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
 
 async function rssChild(variant: string, ctxJson: string): Promise<void> {
   const c = JSON.parse(ctxJson) as Omit<Ctx, "db" | "gridfsIds"> & { gridfsIds: string[] };
   const client = await MongoClient.connect(c.uri);
   const ctx: Ctx = { ...c, db: (n) => client.db(n), gridfsIds: c.gridfsIds.map((i) => new ObjectId(i)) };
+  await loadFileDocs(ctx);
   await native.connect(c.uri);
   // Warm the code paths on a tiny query so the measured peak is the read's.
   await native.readEnsemble(c.uri, FILE_DB, WF, one({ k: -1 }));
   await ctx.db(FILE_DB).collection(WF).findOne({ k: -1 });
   (globalThis as { gc?: () => void }).gc?.();
-  const before = process.memoryUsage().rss;
+  // getrusage's maxRSS survives fork+exec (it starts at the parent's RSS), so
+  // use the process's own high-water mark, reset just before the read
+  // ("5" > clear_refs, Linux >= 4.0).
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    /* older kernel: the high-water mark then includes start-up */
+  }
+  const before = procStatus("VmRSS");
   const n = await READS[variant](ctx);
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = procStatus("VmHWM");
   process.stdout.write(JSON.stringify({ variant, n, before, peak, delta: peak - before }) + "\n");
   await client.close();
   process.exit(0);
@@ -221,6 +263,7 @@ async function main(): Promise<void> {
   );
   console.log(`setup GridFS mode ${(performance.now() - t).toFixed(0)} ms`);
   const ctx: Ctx = { uri: server.uri, db, dir, dfile, fileBytes: sampleBytes, gridfsIds: ids };
+  await loadFileDocs(ctx);
 
   // Every variant must fetch the whole ensemble before it is timed.
   const expect: Record<string, number> = {
@@ -270,7 +313,7 @@ async function main(): Promise<void> {
   const rss: Record<string, { delta: number }> = {};
   if (!args.has("skip-rss")) {
     const ctxJson = JSON.stringify({ uri: server.uri, dir, dfile, fileBytes: sampleBytes, gridfsIds: ids.map((i) => i.toHexString()) });
-    for (const variant of ["file: native readEnsemble", "file: baseline (TS + driver)", "gridfs: native readEnsemble", "gridfs: baseline (TS + driver)"]) {
+    for (const variant of ["file: native readEnsemble", "file: baseline (TS + driver)", "file, docs in hand: native readSamples", "file, docs in hand: baseline readDocs", "gridfs: native readEnsemble", "gridfs: baseline (TS + driver)"]) {
       const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), `--child=${variant}`, `--ctx=${ctxJson}`], { encoding: "utf8" });
       const line = r.stdout.trim().split("\n").pop() ?? "";
       if (r.status !== 0 || !line.startsWith("{")) throw new Error(`RSS child ${variant} failed: ${r.stderr}`);
@@ -293,6 +336,14 @@ async function main(): Promise<void> {
       `${rb ? (rb.delta / 1e6).toFixed(0) + " MB (" + (rb.delta / bytes).toFixed(2) + ")" : "-"} |`);
   };
   row("file", sampleBytes, "file: floor (read the bytes)");
+  {
+    const nat = m["file, docs in hand: native readSamples"], base = m["file, docs in hand: baseline readDocs"];
+    const fl = m["file: floor (read the bytes)"];
+    const rn = rss["file, docs in hand: native readSamples"], rb = rss["file, docs in hand: baseline readDocs"];
+    console.log(`| file, docs in hand | ${ms(nat)} | ${ms(base)} | ${ms(fl)} | ${x(base, nat)} | ${x(nat, fl)} | ` +
+      `${rn ? (rn.delta / 1e6).toFixed(0) + " MB (" + (rn.delta / sampleBytes).toFixed(2) + ")" : "-"} | ` +
+      `${rb ? (rb.delta / 1e6).toFixed(0) + " MB (" + (rb.delta / sampleBytes).toFixed(2) + ")" : "-"} |`);
+  }
   row("gridfs", gBytes, "gridfs: floor (fetch raw chunks)");
   console.log(`\nwf query alone (driver, ${MEMBERS} docs): ${ms(m["file: wf query only (driver)"])} ms`);
   if (!args.has("skip-save")) {

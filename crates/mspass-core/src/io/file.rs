@@ -94,7 +94,7 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
                 // TimeSeries: the stored bytes are the in-memory layout; read
                 // straight into the destination.
                 let out = &mut dst[dstart..dend];
-                file.read_exact(as_le_bytes_mut(out))?;
+                read_exact_parallel(&mut file, fstart, as_le_bytes_mut(out))?;
                 fix_endianness_in_place(out);
             } else {
                 scratch.resize((fend - fstart) as usize, 0);
@@ -118,6 +118,34 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
         }
         i = j;
     }
+}
+
+/// Below this a run is read by one thread.
+const PARALLEL_READ_MIN: usize = 8 << 20;
+
+/// Read `out.len()` bytes at `offset`. A large run is split across threads
+/// with positional reads: copying out of the page cache (and faulting in the
+/// fresh destination pages) is CPU-bound, so a second core nearly halves it.
+fn read_exact_parallel(file: &mut File, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        if threads > 1 && out.len() >= PARALLEL_READ_MIN {
+            let part = out.len().div_ceil(threads);
+            let file: &File = file;
+            return std::thread::scope(|s| {
+                let handles: Vec<_> = out
+                    .chunks_mut(part)
+                    .enumerate()
+                    .map(|(k, piece)| s.spawn(move || file.read_exact_at(piece, offset + (k * part) as u64)))
+                    .collect();
+                handles.into_iter().try_for_each(|h| h.join().expect("read thread panicked"))
+            });
+        }
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(out)
 }
 
 /// `<uuid4>-binary`, MsPASS's default `dfile`.
