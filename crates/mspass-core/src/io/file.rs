@@ -292,6 +292,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn large_runs_are_read_in_parallel_pieces_correctly() {
+        let dir = tmpdir("big");
+        // Two adjacent 5.6 MB records: one 11.2 MB run, above PARALLEL_READ_MIN.
+        let n = 700_001;
+        let a: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let b: Vec<f64> = (0..n).map(|i| -(i as f64) - 0.5).collect();
+        let foffs = append_members(&dir, "big", &[&a, &b], 1).unwrap();
+        assert!(2 * n * 8 >= PARALLEL_READ_MIN);
+        let docs = [file_doc(&dir, "big", foffs[0], n as i64), file_doc(&dir, "big", foffs[1], n as i64)];
+        let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
+        let batch = read_members(None, &refs, &ReadOptions::default()).await.unwrap();
+        assert!(batch.member(0).unwrap() == a.as_slice());
+        assert!(batch.member(1).unwrap() == b.as_slice());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn seismogram_round_trip_through_file() {
         let dir = tmpdir("seisrt");
         let a: Vec<f64> = (0..30).map(|i| i as f64).collect();
