@@ -116,16 +116,23 @@ describe("LocalScheduler futures", () => {
   });
 
   it("priority: higher-priority queued tasks run first", async () => {
-    // Occupy both workers, then queue low before high.
-    const blockers = [s.submit(sleep, 150, 0), s.submit(sleep, 150, 0)];
-    await new Promise((r) => setTimeout(r, 30));
-    const order: string[] = [];
-    const low = s.map(sleep, [1, 1, 1, 1].map(() => 1), { priority: 0 });
-    const high = s.submit(sleep, 1, "high", taskOptions({ priority: 10 }));
-    low.forEach((f, i) => f.addDoneCallback(() => order.push(`low${i}`)));
-    high.addDoneCallback(() => order.push("high"));
-    await s.gather([...blockers, ...low, high]);
-    expect(order[0]).toBe("high");
+    // One worker, so completion order is run order.
+    const one = await LocalScheduler.start({ nworkers: 1, dashboard: false });
+    try {
+      const blocker = one.submit(sleep, 100, 0);
+      await new Promise((r) => setTimeout(r, 30));
+      const order: string[] = [];
+      const low = one.map(sleep, [1, 1, 1, 1]);
+      const mid = one.submit(sleep, 1, "mid", taskOptions({ priority: 5 }));
+      const high = one.submit(sleep, 1, "high", taskOptions({ priority: 10 }));
+      low.forEach((f, i) => f.addDoneCallback(() => order.push(`low${i}`)));
+      mid.addDoneCallback(() => order.push("mid"));
+      high.addDoneCallback(() => order.push("high"));
+      await one.gather([blocker, ...low, mid, high]);
+      expect(order).toEqual(["high", "mid", "low0", "low1", "low2", "low3"]);
+    } finally {
+      await one.close();
+    }
   });
 
   it("map returns futures in order, with batchSize honoured", async () => {

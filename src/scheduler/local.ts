@@ -55,6 +55,8 @@ const BATCH_TARGET_MS = 4;
 const MAX_BATCH = 4096;
 const MAX_BOOT_FAILURES = 3;
 const STREAM_KEEP = 4000;
+/** No results for this long (ms) = busy with a slow task: do not queue more behind it. */
+const STALL_MS = 25;
 
 export interface LocalSchedulerOptions {
   /** Worker threads (default: the machine's cores, `os.availableParallelism()`). */
@@ -151,6 +153,8 @@ interface WorkerRec {
   acks: Map<number, Ack>;
   cancelIds: number[] | null;
   mem: MemoryInfo | null;
+  /** When it last reported results, or was handed work while idle (performance.now()). */
+  progressAt: number;
   done: number;
   erred: number;
   lastError: Error | undefined;
@@ -295,6 +299,7 @@ export class LocalScheduler extends EventEmitter {
       acks: new Map(),
       cancelIds: null,
       mem: null,
+      progressAt: 0,
       done: 0,
       erred: 0,
       lastError: undefined,
@@ -687,6 +692,9 @@ export class LocalScheduler extends EventEmitter {
         const target = this.#batchTarget(head);
         const w = ready[(this.#rr + k) % ready.length];
         if (w.status !== "ready" || w.inflight.length >= target) continue;
+        // A worker that has reported nothing for a while is inside a slow task:
+        // tasks sent now would wait behind it instead of going to the next free worker.
+        if (w.inflight.length > 0 && performance.now() - w.progressAt > STALL_MS) continue;
         const n = Math.min(target, Math.ceil(this.#counts.queued / ready.length));
         if (this.#sendBatch(w, n) > 0) progress = true;
       }
@@ -733,6 +741,7 @@ export class LocalScheduler extends EventEmitter {
       tasks.push(t);
     }
     if (ids.length === 0) return 0;
+    if (w.inflight.length === 0) w.progressAt = performance.now();
     for (const t of tasks) {
       this.#move(t, "processing");
       t.worker = w;
@@ -797,6 +806,7 @@ export class LocalScheduler extends EventEmitter {
 
   #onResults(w: WorkerRec, m: ResultsMessage): void {
     const n = m.ids.length;
+    w.progressAt = performance.now();
     if (m.mem !== null) w.mem = m.mem;
     const errs = m.errs;
     let ei = 0;
