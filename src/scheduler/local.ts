@@ -1045,7 +1045,8 @@ export class LocalScheduler extends EventEmitter {
    * included) set it up before their first task. Registering a name again
    * replaces the plugin (teardown, then setup). If any setup throws, the
    * plugin is removed from every worker (teardown where setup had succeeded)
-   * and this rejects with that error.
+   * and this rejects with that error. A worker that crashes cannot run
+   * teardowns; its replacement runs setup again.
    */
   async registerPlugin(spec: PluginSpec, options: RegisterPluginOptions = {}): Promise<void> {
     this.#checkOpen("registerPlugin");
