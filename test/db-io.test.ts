@@ -244,6 +244,24 @@ describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode
   });
 });
 
+describe("re-saving what was read", () => {
+  it("an ensemble read from a file (members are views into one buffer) saves to GridFS and back to a file byte for byte", async () => {
+    const members = [makeTs(33, 70), makeTs(44, 71), makeTs(55, 72)];
+    await db.saveData(new TimeSeriesEnsemble(members, { resave: "src" }), { storageMode: "file", dir: join(dir, "resave") });
+    const back = await db.readData(db.wf_TimeSeries.find({ resave: "src" }).sort({ sta: 1 }));
+    expect(back.member[1]!.data.byteOffset).toBe(33 * 8); // views, not copies
+    back.md.put("resave", "copy");
+    for (const storageMode of ["gridfs", "file"] as const) {
+      const r = await db.saveData(back, { storageMode, dir: join(dir, "resave2") });
+      for (let i = 0; i < 3; i++) {
+        const doc = await rawDoc("wf_TimeSeries", r.ids![i]);
+        expect(doc.storage_mode.toString()).toBe(storageMode);
+        expect((await storedBytes(doc)).equals(le(members[i]!.data))).toBe(true);
+      }
+    }
+  });
+});
+
 describe("file storage details", () => {
   it("appends to an existing dfile; format is recorded only when given; dir defaults to the working directory", async () => {
     const d = join(dir, "append");
