@@ -6,7 +6,7 @@ import { LocalScheduler, MsPASSError, task, taskOptions, type Future } from "msp
 
 const TASKS = new URL("./fixtures/scheduler-tasks.mjs", import.meta.url);
 const PLUGINS = new URL("./fixtures/scheduler-plugins.mjs", import.meta.url);
-type Who = { id: number; name: string; plugins: string[]; data: unknown[] };
+type Who = { id: number; name: string; at: number; plugins: string[]; data: unknown[] };
 const whoami = task<(...keys: string[]) => Who>(TASKS, "whoami");
 
 const open: LocalScheduler[] = [];
@@ -57,6 +57,44 @@ describe("worker plugins", () => {
     expect(log.lines().filter((l) => l.startsWith("teardown")).sort()).toEqual(ids.map((id) => `teardown db ${id}`).sort());
     for (const w of (await askAll(s, "db")).values()) expect(w.data[0]).toBeNull();
     await expect(s.unregisterPlugin("db")).rejects.toThrow(/no plugin named "db"/);
+  });
+
+  it("registering while tasks run: every task that starts afterwards sees the plugin", async () => {
+    const s = await start();
+    const log = logFile();
+    const sleep = task<(ms: number, v: unknown) => Promise<unknown>>(TASKS, "sleep");
+    await s.gather(s.map(sleep, [1, 1, 1, 1])); // task module loaded on both workers
+    const busy = [s.submit(sleep, 200, "a"), s.submit(sleep, 200, "b")];
+    const queued = Array.from({ length: 6 }, () => s.submit(whoami, "live"));
+    await new Promise((r) => setTimeout(r, 30));
+    const registered = s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "live" } }, { name: "live" });
+    const after = Array.from({ length: 6 }, () => s.submit(whoami, "live"));
+    await registered;
+    expect(await s.gather(busy)).toEqual(["a", "b"]);
+    // The running tasks finished first, then setup ran, then the queued tasks: all see it.
+    for (const w of await s.gather([...queued, ...after])) expect(w.data[0]).toEqual({ label: "live", worker: w.id });
+  });
+
+  it("registering during a flood of tasks: set up mid-flood, and no task starts after setup without it", async () => {
+    const s = await start();
+    const log = logFile();
+    await s.gather(s.map(whoami, [1, 2, 3, 4].map(() => "x"))); // task module loaded on both workers
+    const flood = Array.from({ length: 30_000 }, () => s.submit(whoami, "f", "f-at"));
+    await new Promise((r) => setTimeout(r, 5));
+    await s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "f", stamp: true } }, { name: "f" });
+    const results = await s.gather(flood);
+    const setupAt = new Map<number, number>();
+    for (const r of results) if (r.data[1] !== null) setupAt.set(r.id, r.data[1] as number);
+    expect(setupAt.size).toBe(2); // both workers set it up while the flood ran...
+    let before = 0;
+    for (const r of results) {
+      if (r.data[0] === null) {
+        before++;
+        expect(r.at).toBeLessThan(setupAt.get(r.id)!); // ...no task started after setup without the plugin
+      } else expect(r.at).toBeGreaterThanOrEqual(setupAt.get(r.id)!);
+    }
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(results.length);
   });
 
   it("registerWorkerPlugin is an alias; names default to the export; factories work", async () => {
