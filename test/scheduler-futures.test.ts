@@ -254,6 +254,15 @@ describe("LocalScheduler futures", () => {
     expect(() => getWorker()).toThrow(/main thread/);
   });
 
+  it("a script submitting its own export: works behind isMainThread, clear error without the guard", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = new URL("./fixtures/sched/self-script.mjs", import.meta.url).pathname;
+    const run = (mode: string): string =>
+      spawnSync(process.execPath, [script], { encoding: "utf8", env: { ...process.env, SELF_SCRIPT_MODE: mode }, timeout: 30_000 }).stdout;
+    expect(run("guarded")).toBe("result 42\n");
+    expect(run("unguarded")).toMatch(/^error .*LocalScheduler\.start\(\) was called inside a scheduler worker.*isMainThread/);
+  });
+
   it("handles many small tasks with results in order", async () => {
     const n = 20_000;
     const fs = s.map((x: number) => x + 1, Array.from({ length: n }, (_, i) => i));

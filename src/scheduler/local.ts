@@ -48,7 +48,7 @@ import {
   type SubmitOptions,
   type TaskFn,
 } from "./task-ref.js";
-import type { PluginSpec, RegisterPluginOptions } from "./worker-context.js";
+import { inSchedulerWorker, type PluginSpec, type RegisterPluginOptions } from "./worker-context.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 const BATCH_TARGET_MS = 4;
@@ -243,6 +243,16 @@ export class LocalScheduler extends EventEmitter {
   static async start(options: LocalSchedulerOptions = {}): Promise<LocalScheduler> {
     if (typeof options !== "object" || options === null) {
       throw new MsPASSError("LocalScheduler.start: options must be an object", "Invalid");
+    }
+    if (inSchedulerWorker()) {
+      // Typically a script that submits task(import.meta.url, ...) from its own
+      // unguarded top level: each worker imports it and would start a scheduler.
+      throw new MsPASSError(
+        "LocalScheduler.start() was called inside a scheduler worker. A worker imports the module of every task it " +
+          "runs, so that module's top-level code runs in each worker: guard your script's main code with " +
+          '`if (isMainThread)` (from "node:worker_threads") or keep task functions in a module of their own.',
+        "Invalid",
+      );
     }
     const s = new LocalScheduler(options);
     for (let i = 0; i < s.nworkers; i++) {

@@ -7,7 +7,12 @@
  * 1. A function exported from a module: `task(import.meta.url, "fnName")`
  *    (or the plain object `{ module, export }`). The worker imports the same
  *    module and calls the export, so the function may use imports and
- *    module-level state freely. This is the recommended form.
+ *    module-level state freely. This is the recommended form. The module's
+ *    top-level code runs in every worker that imports it: a script that
+ *    names its own exports must guard its main code with
+ *    `if (isMainThread) { ... }` (node:worker_threads), or keep its task
+ *    functions in a separate module (LocalScheduler.start() refuses to run
+ *    inside a worker, which makes a missing guard a clear error).
  * 2. A self-contained function passed directly (`submit((x) => x * 2, 21)`).
  *    Its source text (`fn.toString()`) is compiled in the worker, in strict
  *    mode, in a clean global scope. It must not use variables, imports or

@@ -116,6 +116,11 @@ export function setCurrentWorker(worker: SchedulerWorker): void {
   current = worker;
 }
 
+/** True inside a scheduler worker thread. */
+export function inSchedulerWorker(): boolean {
+  return current !== undefined;
+}
+
 /**
  * The worker running the calling task or plugin. Throws MsPASSError when
  * called outside a scheduler worker (e.g. on the main thread).
