@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
+import { Double, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Client,
@@ -108,6 +108,30 @@ describe("bad documents give dead data, never exceptions", () => {
     expect(Array.from(live[0]!.data)).toEqual([4, 5, 6]);
     for (const [, , message] of cases) {
       expect(ens.member.some((m) => m.dead && m.elog.entries.some((e) => message.test(e.message)))).toBe(true);
+    }
+  });
+
+  it("counts stored with other types: a double npts reads in every mode; a string npts only in cautious mode (converted)", async () => {
+    const g = await db.saveData(new TimeSeries({ dt: 0.5, data: new Float64Array([7, 8, 9]) }));
+    const gridfs_id = (await rdb.collection("wf_TimeSeries").findOne({ _id: g._id }))!.gridfs_id;
+    const common = { ...base, storage_mode: "gridfs", gridfs_id, grp: "types" };
+    const dbl = await rdb.collection("wf_TimeSeries").insertOne({ ...common, npts: new Double(3), kind: "double" });
+    const str = await rdb.collection("wf_TimeSeries").insertOne({ ...common, npts: "3", kind: "string" });
+    for (const mode of ["promiscuous", "cautious", "pedantic"] as const) {
+      const d = await db.readData(dbl.insertedId, { mode });
+      expect([mode, d.live, Array.from(d.data)]).toEqual([mode, true, [7, 8, 9]]);
+    }
+    const sp = await db.readData(str.insertedId);
+    expect(sp.live).toBe(false);
+    const sc = await db.readData(str.insertedId, { mode: "cautious" });
+    expect(sc.live).toBe(true);
+    expect(Array.from(sc.data)).toEqual([7, 8, 9]);
+    // The same through a cursor (the core first sees the stored types).
+    for (const [mode, live] of [["promiscuous", [dbl.insertedId]], ["cautious", [dbl.insertedId, str.insertedId]]] as const) {
+      const e = await db.readData(db.wf_TimeSeries.find({ grp: "types" }).sort({ kind: 1 }), { mode });
+      expect(e.member).toHaveLength(2);
+      expect(e.member.filter((m) => m.live).map((m) => m.md.get("_id"))).toEqual(live);
+      for (const m of e.member.filter((x) => x.live)) expect(Array.from(m.data)).toEqual([7, 8, 9]);
     }
   });
 

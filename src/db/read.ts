@@ -54,6 +54,9 @@ export type ReadDataResult = Atomic | AnyEnsemble;
  */
 const STORAGE_ERROR = /^(cannot (open|stat|read) file |file .* shorter than |gridfs_id \S+ has no file|GridFS file )/;
 
+/** A member error about the BSON type of a field the reader uses. */
+const TYPE_ERROR = /^\w+ has type /;
+
 function isObjectId(v: unknown): v is ObjectId {
   return v instanceof ObjectId || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId");
 }
@@ -124,6 +127,24 @@ function emptyDead(r: ResolvedRead, why: string): Atomic {
   return d;
 }
 
+/** The keys the core's sample reader looks at. */
+const SAMPLE_KEYS = ["npts", "nbytes", "storage_mode", "format", "dir", "dfile", "foff", "gridfs_id"] as const;
+
+/**
+ * cautious mode converts types (npts stored as 10.0, foff as "800"); the
+ * samples must then be located with the converted values, as MsPASS builds
+ * the datum from the converted Metadata. Returns the document with those
+ * values, or undefined when nothing the reader uses was converted.
+ */
+function convertedForSamples(doc: Document, md: Metadata, r: ResolvedRead): Document | undefined {
+  if (r.mode !== "cautious") return undefined;
+  let fixed: Document | undefined;
+  for (const k of SAMPLE_KEYS) {
+    if (md.has(k) && md.get(k) !== doc[k]) (fixed ??= { ...doc })[k] = md.get(k);
+  }
+  return fixed;
+}
+
 function tagMismatch(doc: Document, r: ResolvedRead): boolean {
   return r.dataTag !== undefined && doc.data_tag !== r.dataTag;
 }
@@ -136,7 +157,7 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
   if (conv.dead) return abort(r, conv.md, conv.elogEntries, doc);
   let bytes: Buffer;
   try {
-    bytes = encodeDocument(doc, "Database.readData(document)");
+    bytes = encodeDocument(convertedForSamples(doc, conv.md, r) ?? doc, "Database.readData(document)");
   } catch (err) {
     // A document that cannot be BSON (e.g. a value of no BSON type) cannot point at samples.
     return abort(r, conv.md, [...conv.elogEntries, entry((err as Error).message, "Invalid")], doc);
@@ -216,6 +237,8 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     throw toMsPASSError(err, what);
   }
   const members: Atomic[] = [];
+  // members whose samples must be located with decoded / converted values
+  const retry: Array<{ at: number; doc: Document; fixed: Document; md: Metadata; entries: LogEntry[] }> = [];
   const n = batch.docOffsets.length - 1;
   for (let i = 0; i < n; i++) {
     const doc = decode(batch.docs.subarray(batch.docOffsets[i], batch.docOffsets[i + 1]));
@@ -226,8 +249,28 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       continue;
     }
     const err = batch.errors[i] ?? undefined;
+    // The core saw the stored BSON types; JavaScript sees numbers. A count
+    // stored as a double (10.0) is re-sent as decoded, as the document path
+    // does, and cautious mode's conversions are applied.
+    const fixed = err !== undefined && TYPE_ERROR.test(err) ? (convertedForSamples(doc, conv.md, r) ?? doc) : undefined;
+    if (fixed !== undefined) retry.push({ at: members.length, doc, fixed, md: conv.md, entries: conv.elogEntries });
     const data = err === undefined ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!) : undefined;
     members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err));
+  }
+  if (retry.length > 0) {
+    // One more core call for all of them (rare: only type-converted documents).
+    let res;
+    try {
+      const bytes = Buffer.concat(retry.map((x, k) => encodeDocument(x.fixed, `${what}: converted document ${k}`)));
+      res = await native.readSamples(uri, db.name, bytes, readOptionsFor(r));
+    } catch (err) {
+      throw toMsPASSError(err, what);
+    }
+    retry.forEach((x, k) => {
+      const err = res.errors[k] ?? undefined;
+      const data = err === undefined ? res.samples.subarray(res.offsets[k], res.offsets[k]! + res.lengths[k]!) : undefined;
+      members[x.at] = buildDatum(r, x.doc, x.md, x.entries, data, err);
+    });
   }
   const ens = r.dataType === "Seismogram" ? new SeismogramEnsemble(members as Seismogram[]) : new TimeSeriesEnsemble(members as TimeSeries[]);
   if (members.length === 0) {
