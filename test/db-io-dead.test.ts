@@ -258,6 +258,8 @@ describe("schema", () => {
       const udb = c.getDatabase(db.name);
       expect(udb.schema).toBeInstanceOf(Schema);
       expect(udb.schema).not.toBe(Schema.default());
+      // The parsed file is reused while it is unchanged.
+      expect(c.getDatabaseClient().getDatabase("another", { schema: MSPASS_YAML }).schema).toBe(udb.schema);
       const ts = new TimeSeries({ dt: 0.1, data: new Float64Array([1, 2, 3]), metadata: { sta: "YAML", not_in_schema: 1 } });
       const r = await udb.saveData(ts, { mode: "cautious", storageMode: "file", dir: join(dir, "yaml") });
       const doc = await rdb.collection("wf_TimeSeries").findOne({ _id: r._id });

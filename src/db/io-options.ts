@@ -4,6 +4,8 @@
  * get wrong is rejected here with an `MsPASSError` naming the option, before
  * any I/O: only caller mistakes throw; problems with data never do.
  */
+import { statSync } from "node:fs";
+import path from "node:path";
 import { MsPASSError } from "../errors.js";
 import { Metadata } from "../data/metadata.js";
 import { Schema } from "../schema/schema.js";
@@ -215,6 +217,29 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
 }
 
 /**
+ * Parsed yaml schemas by path, reused while the file is unchanged: worker
+ * tasks may make a Database per task, and parsing mspass.yaml takes
+ * milliseconds.
+ */
+const yamlCache = new Map<string, { mtimeMs: number; size: number; schema: Schema }>();
+
+function loadYamlCached(pathOrName: string): Schema {
+  let st: { mtimeMs: number; size: number } | undefined;
+  try {
+    st = statSync(pathOrName);
+  } catch {
+    st = undefined; // not a plain path (yaml text, or a name under MSPASS_HOME): no cache
+  }
+  if (st === undefined) return Schema.fromYaml(pathOrName);
+  const key = path.resolve(pathOrName);
+  const hit = yamlCache.get(key);
+  if (hit !== undefined && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.schema;
+  const schema = Schema.fromYaml(pathOrName);
+  yamlCache.set(key, { mtimeMs: st.mtimeMs, size: st.size, schema });
+  return schema;
+}
+
+/**
  * The Database's schema option: undefined → the default schema; a string →
  * a MsPASS-format yaml file (path, or a name found under
  * `$MSPASS_HOME/data/yaml/`; "mspass"/"mspass.yaml" with no such file is the
@@ -225,7 +250,7 @@ export function resolveSchemaOption(schema: unknown, what: string): Schema {
   if (schema instanceof Schema) return schema;
   if (typeof schema === "string") {
     try {
-      return Schema.fromYaml(schema);
+      return loadYamlCached(schema);
     } catch (err) {
       if (schema === "mspass" || schema === "mspass.yaml") return Schema.default();
       throw new MsPASSError(`${what}: schema ${JSON.stringify(schema)}: ${(err as Error).message}`, "Fatal", { cause: err });
