@@ -281,7 +281,9 @@ async function main(): Promise<void> {
   const opts = (iterations: number) => ({ iterations, time: 0, warmupIterations: 1, warmupTime: 0 });
   const fileReads = new Bench({ name: "ensemble read, file", ...opts(ITER) });
   const gridfsReads = new Bench({ name: "ensemble read, GridFS", ...opts(GRIDFS_ITER) });
+  const only = args.get("only");
   for (const [name, fn] of Object.entries(READS)) {
+    if (only && !name.includes(only)) continue;
     (name.startsWith("gridfs") ? gridfsReads : fileReads).add(name, async () => {
       await fn(ctx);
     });

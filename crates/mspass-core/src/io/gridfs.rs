@@ -44,6 +44,9 @@ impl Default for GridFsReadOptions {
     }
 }
 
+/// Target bytes of chunk data per server batch of the chunks cursor.
+const CURSOR_BATCH_BYTES: u64 = 4 << 20;
+
 /// fs.files ids per query for the metadata lookup (small documents).
 const FILES_QUERY_BATCH: usize = 10_000;
 
@@ -156,6 +159,11 @@ pub(crate) async fn read_gridfs(
     }
 
     let order: Vec<ObjectId> = ids.iter().filter(|i| targets.contains_key(i)).copied().collect();
+    // Server batches of about CURSOR_BATCH_BYTES: the driver holds a whole
+    // reply (and its documents) at a time, so this bounds the memory used on
+    // top of the sample buffer (peak RSS) at a few more getMore round trips.
+    let largest_chunk = targets.values().map(|t| t.chunk_size.min(t.length)).max().unwrap_or(1).max(1);
+    let cursor_batch = (CURSOR_BATCH_BYTES / largest_chunk).clamp(4, 1000) as u32;
     let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
     let out = Mutex::new(as_le_bytes_mut(dst));
     // Futures built up front with owned batches: a closure over borrowed
@@ -163,7 +171,7 @@ pub(crate) async fn read_gridfs(
     // when the whole future must be Send (napi's async fns).
     let queries: Vec<_> = order
         .chunks(opts.batch_size.max(1))
-        .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), &targets, &out)))
+        .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), cursor_batch, &targets, &out)))
         .collect();
     let file_errors: Vec<Vec<(ObjectId, String)>> =
         stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
@@ -186,6 +194,7 @@ pub(crate) async fn read_gridfs(
 async fn fetch_chunks(
     coll: &Collection<RawDocumentBuf>,
     batch: Vec<ObjectId>,
+    cursor_batch: u32,
     targets: &HashMap<ObjectId, Target>,
     out: &Mutex<&mut [u8]>,
 ) -> Result<Vec<(ObjectId, String)>> {
@@ -200,6 +209,7 @@ async fn fetch_chunks(
     let mut cursor = coll
         .find(filter)
         .projection(doc! {"_id": 0, "files_id": 1, "n": 1, "data": 1})
+        .batch_size(cursor_batch)
         .await
         .map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))?;
     while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))? {
