@@ -19,6 +19,7 @@ import {
   Seismogram,
   TimeSeries,
   TimeSeriesEnsemble,
+  Undertaker,
   type Database,
 } from "mspass";
 
@@ -210,6 +211,28 @@ describe("burying", () => {
     killed.kill();
     expect(await db.saveData(killed)).toMatchObject({ isLive: false });
     expect(await rdb.collection("cemetery").countDocuments({ "tombstone.sta": { $in: ["KA", "KB"] } })).toBe(2);
+  });
+});
+
+describe("Undertaker", () => {
+  it("bringOutYourDead removes dead members; bury writes one cemetery and one abortions insert; live data are left alone", async () => {
+    const mk = (sta: string) => new TimeSeries({ dt: 1, data: new Float64Array([1, 2]), metadata: { sta } });
+    const [a, b, c] = [mk("UA"), mk("UB"), mk("UC")];
+    b.kill();
+    const ens = new TimeSeriesEnsemble([a, b, c]);
+    const u = new Undertaker(db);
+    expect(u.bringOutYourDead(ens)).toEqual([b]);
+    expect(ens.member).toEqual([a, c]);
+    const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne({ npts: -4, delta: 1, starttime: 0, sta: "UD" });
+    const abortion = await db.readData(insertedId);
+    const r = await u.bury([b, abortion, a], { dataTag: "u" });
+    expect(r.cemetery).toHaveLength(1);
+    expect(r.abortions).toHaveLength(1);
+    expect((await rdb.collection("cemetery").findOne({ _id: r.cemetery[0] }))!.tombstone.sta).toBe("UB");
+    expect((await rdb.collection("abortions").findOne({ _id: r.abortions[0] }))!.tombstone.sta).toBe("UD");
+    expect(await rdb.collection("cemetery").countDocuments({ "tombstone.sta": "UA" })).toBe(0);
+    expect(a.npts).toBe(2); // live: untouched
+    expect(b.npts).toBe(0); // buried: mummified
   });
 });
 
