@@ -16,6 +16,7 @@ import type { ObjectId } from "mongodb";
 import path from "node:path";
 import { Client } from "../client/client.js";
 import { maskCredentials } from "../errors.js";
+import { databaseServerStatus } from "../service/index.js";
 import { Seismogram } from "../data/seismogram.js";
 import { TimeSeries } from "../data/time-series.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
@@ -107,8 +108,14 @@ async function run(argv: string[]): Promise<number> {
   try {
     const db = client.getDatabase(dbName);
     const removed = await cleanPrevious(db);
-    line("database", `${maskCredentials(client.getDatabaseClient().connectionString)}  database "${dbName}"` +
+    const uri = client.getDatabaseClient().connectionString;
+    line("database", `${maskCredentials(uri)}  database "${dbName}"` +
       ` (previous demo data removed${removed ? `, ${removed} file(s)` : ""})`);
+    // Say so when the embedded server of this directory is the one in use: it keeps running.
+    const embedded = await databaseServerStatus().catch(() => undefined);
+    if (embedded?.state === "running" && embedded.server?.uri === uri) {
+      line("", `embedded ${embedded.server.kind} server, data in ${embedded.dataDir}; 'npx mspass db stop' stops it`);
+    }
 
     // 1. synthetic waveforms, on the workers when there is a scheduler.
     let t = process.hrtime.bigint();
