@@ -262,6 +262,26 @@ describe("re-saving what was read", () => {
   });
 });
 
+describe("cursor kinds", () => {
+  it("an aggregation cursor and an already-started find cursor also give ensembles (the remaining documents)", async () => {
+    const members = [makeTs(9, 80), makeTs(10, 81), makeTs(11, 82)];
+    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 1 }), { storageMode: "file", dir: join(dir, "kinds") });
+    const agg = await db.readData(db.wf_TimeSeries.aggregate([{ $match: { kinds: 1 } }, { $sort: { sta: 1 } }]));
+    expect(agg.member.map((m) => Array.from(m.data))).toEqual(members.map((m) => Array.from(m.data)));
+
+    const cur = db.wf_TimeSeries.find({ kinds: 1 }).sort({ sta: 1 });
+    expect((await cur.next())!.sta).toBe("S80");
+    const rest = await db.readData(cur);
+    expect(rest.member.map((m) => m.md.get("sta"))).toEqual(["S81", "S82"]);
+    expect(Array.from(rest.member[1]!.data)).toEqual(Array.from(members[2]!.data));
+    expect(cur.closed).toBe(true);
+
+    const fresh = db.wf_TimeSeries.find({ kinds: 1 });
+    await db.readData(fresh);
+    expect(fresh.closed).toBe(true); // consumed, as a driver cursor read to the end
+  });
+});
+
 describe("file storage details", () => {
   it("appends to an existing dfile; format is recorded only when given; dir defaults to the working directory", async () => {
     const d = join(dir, "append");
