@@ -42,3 +42,5 @@ export type { BuryOptions, BuryResult } from "./db/undertaker.js";
 export type { ReadDataOptions, SaveDataOptions } from "./db/io-options.js";
 export type { ReadDataResult } from "./db/read.js";
 export type { SaveDataResult } from "./db/save.js";
+// Parallel database access: MongoDBWorker, fetchDbhandle, distributed read/write (issue 5).
+export * from "./parallel/index.js";

@@ -55,6 +55,13 @@ export interface PoolStats {
 const CONSTRUCT = Symbol("DatabaseClient.construct");
 const URI_SCHEME = /^mongodb(\+srv)?:\/\//i;
 
+/**
+ * The URI and options of the most recent successful `connect()` in this
+ * thread: the pool `fetchDbhandle(name)` falls back on outside a scheduler
+ * worker (src/parallel/fetch.ts).
+ */
+let lastConnected: { uri: string; options: DatabaseClientOptions } | undefined;
+
 function checkOptions(options: unknown): DatabaseClientOptions {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -145,7 +152,29 @@ export class DatabaseClient {
         : `DatabaseClient.connect: cannot connect to the database at ${masked}: ${cause}`;
       throw new MsPASSError(message, "Fatal", e.cause === undefined ? undefined : { cause: e.cause });
     }
+    lastConnected = { uri, options: opts };
     return new DatabaseClient(CONSTRUCT, uri, opts);
+  }
+
+  /**
+   * @internal A handle on the shared pool for `uri` WITHOUT a round trip (the
+   * core creates the pool on first use if this process has none yet). For
+   * worker plugins, whose setup must not fail or wait while the server is
+   * briefly away; user code calls `connect()`, which checks the server.
+   */
+  static attach(uri: string, options?: DatabaseClientOptions): DatabaseClient {
+    if (typeof uri !== "string" || !URI_SCHEME.test(uri.trim())) {
+      throw new MsPASSError("DatabaseClient.attach: uri must be a mongodb:// or mongodb+srv:// connection string", "Invalid");
+    }
+    return new DatabaseClient(CONSTRUCT, uri, checkOptions(options));
+  }
+
+  /**
+   * @internal A new handle on the pool of the most recent successful
+   * `connect()` in this thread, or undefined if there was none.
+   */
+  static lastConnected(): DatabaseClient | undefined {
+    return lastConnected === undefined ? undefined : new DatabaseClient(CONSTRUCT, lastConnected.uri, lastConnected.options);
   }
 
   /**

@@ -4,23 +4,58 @@
  */
 import type { ResolvedOptions, SchedulerKind } from "./options.js";
 import { LocalScheduler } from "../scheduler/index.js";
+import { MongoDBWorker } from "../parallel/mongodb-worker.js";
 
 /** What the Client needs from any scheduler it holds. */
 export type Scheduler = LocalScheduler & { onDatabaseChanged?(uri: string): void };
 
-export async function startScheduler(
-  kind: SchedulerKind,
-  options: Pick<ResolvedOptions, "nworkers" | "resourceLimits" | "dashboardPort" | "schedulerHost">,
-  _databaseUri: string,
-): Promise<Scheduler | null> {
+/** The plugin name MsPASS registers its MongoDBWorker under. */
+export const MONGODB_WORKER_PLUGIN = "mongodb_worker";
+
+type StartOptions = Pick<ResolvedOptions, "nworkers" | "resourceLimits" | "dashboardPort" | "schedulerHost"> &
+  Partial<Pick<ResolvedOptions, "maxPoolSize" | "serverSelectionTimeoutMS" | "jobName" | "schema">>;
+
+function dbWorker(uri: string, options: StartOptions): MongoDBWorker {
+  const pool = {
+    ...(options.maxPoolSize === undefined ? {} : { maxPoolSize: options.maxPoolSize }),
+    ...(options.serverSelectionTimeoutMS === undefined ? {} : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS }),
+    ...(options.jobName === undefined ? {} : { appName: options.jobName }),
+  };
+  return new MongoDBWorker({
+    uri,
+    dbclientKey: "dbclient",
+    pool,
+    ...(typeof options.schema === "string" ? { schema: options.schema } : {}),
+  });
+}
+
+export async function startScheduler(kind: SchedulerKind, options: StartOptions, databaseUri: string): Promise<Scheduler | null> {
   switch (kind) {
     case "none":
       return null;
-    case "local":
-      return LocalScheduler.start({
+    case "local": {
+      const s: Scheduler = await LocalScheduler.start({
         nworkers: options.nworkers,
         resourceLimits: options.resourceLimits,
         dashboardPort: options.dashboardPort,
       });
+      // As MsPASS's Client does for dask: every worker keeps one database
+      // client (a handle on this process's shared pool) for fetchDbhandle.
+      try {
+        await s.registerPlugin(dbWorker(databaseUri, options), { name: MONGODB_WORKER_PLUGIN });
+      } catch (err) {
+        await s.close();
+        throw err;
+      }
+      // Client.setDatabaseClient: the workers switch to the new server too
+      // (registering the name again replaces the plugin on every worker).
+      s.onDatabaseChanged = (uri: string) => {
+        if (s.closed) return;
+        s.registerPlugin(dbWorker(uri, options), { name: MONGODB_WORKER_PLUGIN }).catch((err: unknown) => {
+          s.emit("plugin-error", { name: MONGODB_WORKER_PLUGIN, error: err });
+        });
+      };
+      return s;
+    }
   }
 }

@@ -33,6 +33,8 @@ export interface ComputeOptions {
   scheduler?: LocalScheduler | "none";
   /** Terminal progress bar over the partitions (drawn only on a TTY). */
   progress?: ProgressOption;
+  /** Re-runs of a partition after its worker died or it threw (default 0; LocalScheduler only). */
+  retries?: number;
 }
 
 type StageSpec =
@@ -202,7 +204,9 @@ export class Bag<T> implements AsyncIterable<T> {
     let partitions: unknown[][];
     if (this.#source.kind === "seq") partitions = this.#source.partitions;
     else partitions = [await this.#source.run({ ...opts, progress: undefined })];
-    const futures = partitions.map((p) => s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs }, group) as Future<unknown[]>);
+    const futures = partitions.map(
+      (p) => s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs, retries: opts.retries }, group) as Future<unknown[]>,
+    );
     const bar = barFor(opts.progress, group.name);
     if (bar !== null) {
       bar.track(futures);

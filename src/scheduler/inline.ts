@@ -9,12 +9,13 @@ import { failedFn, foldbyCombine, foldCombine, loadFn, runPartition, type FnEntr
 import { Future, settle, type Task, type TaskGroup } from "./future.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import { describeFn, type FnDef, type TaskFn } from "./task-ref.js";
+import { checkArguments } from "./arg-guards.js";
 
 /** What a Bag needs from whatever runs it (LocalScheduler or InlineRunner). */
 export interface BagRunner {
   defOf(fn: TaskFn, where: string): FnDef;
   groupOf(name: string): TaskGroup;
-  makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null }, group: TaskGroup): Future<unknown>;
+  makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null; retries?: number }, group: TaskGroup): Future<unknown>;
 }
 
 export class InlineRunner implements BagRunner {
@@ -48,6 +49,7 @@ export class InlineRunner implements BagRunner {
   }
 
   makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null }, group: TaskGroup): Future<unknown> {
+    checkArguments(args, `task ${group.name}`);
     const id = this.#nextTask++;
     const t: Task = {
       id,

@@ -38,6 +38,7 @@ import { AsCompleted, gatherAll, waitFor, type GatherOptions, type WaitOptions, 
 import { barFor, type ProgressOption } from "./progress.js";
 import type { ControlMessage, DataRef, MainToWorker, MemoryInfo, PluginWire, ResultsMessage, WorkerBoot, WorkerToMain } from "./protocol.js";
 import { Deque, PriorityQueue } from "./queue.js";
+import { checkArguments } from "./arg-guards.js";
 import {
   describeFn,
   isTaskOptions,
@@ -570,6 +571,7 @@ export class LocalScheduler extends EventEmitter {
     },
     group: TaskGroup,
   ): Future<unknown> {
+    checkArguments(args, `task ${group.name}`);
     const id = this.#nextTaskId++;
     const retries = opts.retries === undefined ? 0 : nonNegativeInt(opts.retries, "retries");
     const priority = opts.priority ?? 0;
@@ -973,6 +975,7 @@ export class LocalScheduler extends EventEmitter {
   }
 
   #scatterOne<T>(value: T, broadcast: boolean): Future<T> {
+    checkArguments([value], "scatter");
     try {
       structuredClone(value);
     } catch (err) {

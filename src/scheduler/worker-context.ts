@@ -78,6 +78,14 @@ export class SchedulerWorker {
     return this.#task.signal;
   }
 
+  /**
+   * Id of the task running now (-1 between tasks). A task retried after its
+   * worker died keeps its id, so it can key idempotent side effects.
+   */
+  get taskId(): number {
+    return this.#taskId;
+  }
+
   /** @internal */
   beginTask(id: number): void {
     this.#taskId = id;

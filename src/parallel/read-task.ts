@@ -1,0 +1,121 @@
+/**
+ * The worker side of readDistributedData: one call reads one bag
+ * partition's read specs. Runs in scheduler workers (or in the calling
+ * thread with `scheduler: "none"`); resolves the database by name with
+ * `fetchDbhandle`, so it uses the worker's one client.
+ *
+ * Specs cross threads as plain data: filters and documents as BSON bytes
+ * (a structured clone would turn an ObjectId into a plain object).
+ */
+import { BSON, type Document } from "mongodb";
+import { MsPASSError } from "../errors.js";
+import type { Mode } from "../schema/modes.js";
+import { TimeSeries } from "../data/time-series.js";
+import { Seismogram } from "../data/seismogram.js";
+import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
+import { fetchDbhandle } from "./fetch.js";
+import { withServerRetry } from "./retry.js";
+
+export interface ReadCommon {
+  db: string;
+  dbclientKey: string;
+  collection: string;
+  mode: Mode;
+  excludeKeys: string[];
+  dataTag?: string;
+  retryTimeoutMS: number;
+}
+
+/** One partition of an atomic read: the documents of `filter` (query AND an `_id` range), as atomic data. */
+export interface RangeSpec extends ReadCommon {
+  kind: "range";
+  filter: Uint8Array;
+  /** For messages: "partition 3/20". */
+  label: string;
+}
+
+/** One ensemble: the documents of `filter`, sorted. */
+export interface EnsembleSpec extends ReadCommon {
+  kind: "ensemble";
+  filter: Uint8Array;
+  sort?: Record<string, 1 | -1>;
+  label: string;
+}
+
+/** One atomic datum from the given document. */
+export interface DocumentSpec extends ReadCommon {
+  kind: "document";
+  doc: Uint8Array;
+}
+
+export type ReadSpec = RangeSpec | EnsembleSpec | DocumentSpec;
+
+type Atomic = TimeSeries | Seismogram;
+type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
+
+function readOptions(s: ReadCommon) {
+  return {
+    collection: s.collection,
+    mode: s.mode,
+    excludeKeys: s.excludeKeys,
+    ...(s.dataTag === undefined ? {} : { dataTag: s.dataTag }),
+  };
+}
+
+/** Read every spec of a partition; atomic data and ensembles in spec order. */
+export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | AnyEnsemble>> {
+  const out: Array<Atomic | AnyEnsemble> = [];
+  for (const s of specs) {
+    const db = fetchDbhandle(s.db, s.dbclientKey);
+    const uri = db.client.connectionString;
+    switch (s.kind) {
+      case "range": {
+        const filter = BSON.deserialize(s.filter) as Document;
+        // One core call for the documents and all their samples; the members
+        // are the atomic data. Sorted by _id: the order of the main thread's split.
+        const ens = await withServerRetry(
+          () => db.readData(db.collection(s.collection).find(filter, { sort: { _id: 1 } }), readOptions(s)) as Promise<AnyEnsemble>,
+          uri,
+          `readDistributedData(${s.db}.${s.collection}, ${s.label})`,
+          s.retryTimeoutMS,
+        );
+        for (const m of ens.member as Atomic[]) {
+          // Members are views into one buffer for the whole partition; give
+          // each its own, so a datum sent elsewhere does not drag the rest along.
+          if (m.data.buffer.byteLength !== m.data.byteLength) m.data = m.data.slice();
+          out.push(m);
+        }
+        break;
+      }
+      case "ensemble": {
+        const filter = BSON.deserialize(s.filter) as Document;
+        const ens = await withServerRetry(
+          () =>
+            db.readData(
+              db.collection(s.collection).find(filter, s.sort === undefined ? {} : { sort: s.sort }),
+              readOptions(s),
+            ) as Promise<AnyEnsemble>,
+          uri,
+          `readDistributedData(${s.db}.${s.collection}, ${s.label})`,
+          s.retryTimeoutMS,
+        );
+        out.push(ens);
+        break;
+      }
+      case "document": {
+        const doc = BSON.deserialize(s.doc) as Document;
+        const d = await withServerRetry(
+          () => db.readData(doc, readOptions(s)) as Promise<Atomic>,
+          uri,
+          `readDistributedData(${s.db}.${s.collection}, document ${String(doc._id ?? "")})`,
+          s.retryTimeoutMS,
+        );
+        out.push(d);
+        break;
+      }
+      default:
+        throw new MsPASSError(`readPartition: unknown read spec ${JSON.stringify((s as { kind?: unknown }).kind)}`, "Fatal");
+    }
+  }
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * `readDistributedData` (MsPASS's `read_distributed_data`): a lazy Bag whose
+ * elements are read on the workers.
+ *
+ *     const bag = await readDistributedData(db, { query: { sta: "AAK" }, npartitions: 16 });
+ *     const ids = await writeDistributedData(bag.map(demean), db, { dataTag: "demeaned" });
+ *
+ * What `data` may be:
+ * - a `Database` or its name, with `query` (default `{}`): one atomic datum
+ *   per document. The main thread does NOT load the documents: it streams
+ *   only their `_id`s (a projection, sorted) and keeps a bounded sample of
+ *   them (at most SPLIT_KEEP, thinned as it goes), from which it cuts
+ *   `npartitions` `_id` ranges. Each partition reads `query AND lo <= _id
+ *   < hi` on a worker. Memory on the main thread is O(npartitions), not
+ *   O(documents). `_id`s must be of one BSON type (ObjectIds, as MsPASS
+ *   writes).
+ * - an array of query objects (with `db`): one ensemble per query, sorted
+ *   by `sortClause`.
+ * - an array of wf documents (with `db`): one atomic datum per document.
+ *   An array counts as documents when every element has an `_id` and a
+ *   `storage_mode` (what wf documents have and queries do not);
+ *   `listOf: "queries" | "documents"` says it explicitly.
+ *
+ * It is async (unlike dask's) because the `_id` split is one streamed query;
+ * the Bag itself is lazy: nothing is read before `compute()`.
+ *
+ * If the server stops during `compute()`, each partition retries connection
+ * errors for `retryTimeoutMS` (default 30 s, on top of the pool's server
+ * selection timeout), then the job fails with one error naming the server —
+ * see retry.ts and docs/parallel.md.
+ */
+import { BSON, type Document } from "mongodb";
+import { MsPASSError } from "../errors.js";
+import { describe, isDocument } from "../db/bson.js";
+import { Database } from "../db/database.js";
+import { resolveWfCollection } from "../db/io-options.js";
+import { fromSequence, type Bag } from "../scheduler/bag.js";
+import { task } from "../scheduler/task-ref.js";
+import type { TimeSeries } from "../data/time-series.js";
+import type { Seismogram } from "../data/seismogram.js";
+import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
+import type { Mode } from "../schema/modes.js";
+import { fetchDbhandle, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
+import { withServerRetry } from "./retry.js";
+import {
+  checkKeys,
+  optExcludeKeys,
+  optMode,
+  optPositiveInt,
+  optRetryTimeout,
+  optSort,
+  optString,
+} from "./options.js";
+import type { ReadCommon, ReadSpec } from "./read-task.js";
+
+export interface ReadDistributedOptions {
+  /** With a Database or name: the wf documents to read (default `{}`). */
+  query?: Document;
+  /** With an array of queries or documents: the database (a Database or its name). */
+  db?: Database | string;
+  /** Waveform collection: "wf" (= "wf_TimeSeries", default) or "wf_Seismogram". */
+  collection?: string;
+  /** "promiscuous" (default), "cautious" or "pedantic". */
+  mode?: Mode;
+  /** Partitions of the bag (default: one per 1000 documents for a query; 100 at most for a list, as dask). */
+  npartitions?: number;
+  /** Only documents with this `data_tag`. */
+  dataTag?: string;
+  /** Ensembles: member order, `{key: 1|-1}` or `[[key, 1|-1], ...]`. */
+  sortClause?: Record<string, 1 | -1 | "asc" | "desc"> | Array<[string, 1 | -1 | "asc" | "desc"]> | [string, 1 | -1];
+  /** Document keys not copied into the data's Metadata. */
+  excludeKeys?: string[];
+  /** An array `data` holds queries (ensembles) or documents (atomic data); default: guessed, see above. */
+  listOf?: "queries" | "documents";
+  /** How long a partition keeps retrying while the server is unreachable (default 30 000 ms). */
+  retryTimeoutMS?: number;
+  /** worker.data key of the workers' MongoDBWorker (default "dbclient"). */
+  dbclientKey?: string;
+}
+
+type Atomic = TimeSeries | Seismogram;
+type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
+
+const FN = "readDistributedData";
+const KEYS = [
+  "query", "db", "collection", "mode", "npartitions", "dataTag", "sortClause", "excludeKeys", "listOf", "retryTimeoutMS", "dbclientKey",
+] as const;
+/** `_id` split: at most this many sampled ids are held while streaming. */
+export const SPLIT_KEEP = 65_536;
+/** Default documents per partition of a query read. */
+export const DEFAULT_PARTITION_DOCS = 1000;
+
+const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(new URL("./read-task.js", import.meta.url), "readPartition");
+
+function resolveDb(v: unknown, what: string): Database {
+  if (v instanceof Database) return v;
+  if (typeof v === "string") return fetchDbhandle(v);
+  throw new MsPASSError(`${FN}: ${what} must be a Database or a database name, got ${describe(v)}`, "Invalid");
+}
+
+function looksLikeWfDocument(x: unknown): boolean {
+  if (!isDocument(x)) return false;
+  const d = x as Document;
+  return d._id !== undefined && typeof d.storage_mode === "string" && !Object.keys(d).some((k) => k.startsWith("$"));
+}
+
+function encode(doc: Document, what: string): Uint8Array {
+  try {
+    return BSON.serialize(doc);
+  } catch (err) {
+    throw new MsPASSError(`${FN}: ${what} cannot be encoded as BSON: ${(err as Error).message}`, "Invalid");
+  }
+}
+
+/** Read (lazily, on the workers) the data described by `data`; see the module comment. */
+export function readDistributedData(data: Database | string, options?: ReadDistributedOptions): Promise<Bag<Atomic>>;
+export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions & { listOf: "queries" }): Promise<Bag<AnyEnsemble>>;
+export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions & { listOf: "documents" }): Promise<Bag<Atomic>>;
+export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions): Promise<Bag<Atomic | AnyEnsemble>>;
+export async function readDistributedData(data: unknown, options?: ReadDistributedOptions): Promise<Bag<Atomic | AnyEnsemble>> {
+  const o = checkKeys(FN, options, KEYS);
+  const mode = optMode(FN, o);
+  const excludeKeys = optExcludeKeys(FN, o);
+  const dataTag = optString(FN, o, "dataTag");
+  const npartitions = optPositiveInt(FN, o, "npartitions");
+  const sort = optSort(FN, o);
+  const retryTimeoutMS = optRetryTimeout(FN, o);
+  const dbclientKey = optString(FN, o, "dbclientKey") ?? DEFAULT_DBCLIENT_KEY;
+  if (o.listOf !== undefined && o.listOf !== "queries" && o.listOf !== "documents") {
+    throw new MsPASSError(`${FN}: listOf must be "queries" or "documents", got ${describe(o.listOf)}`, "Invalid");
+  }
+
+  if (Array.isArray(data)) {
+    if (o.query !== undefined) throw new MsPASSError(`${FN}: query applies to a Database or name, not to an array of queries/documents`, "Invalid");
+    if (o.db === undefined) throw new MsPASSError(`${FN}: db (a Database or its name) is required when data is an array`, "Invalid");
+    const db = resolveDb(o.db, "db");
+    const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
+    const common: ReadCommon = { db: db.name, dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
+    data.forEach((x, i) => {
+      if (!isDocument(x)) throw new MsPASSError(`${FN}: data[${i}] must be a query or document object, got ${describe(x)}`, "Invalid");
+    });
+    const asDocs = o.listOf === "documents" || (o.listOf === undefined && data.length > 0 && data.every(looksLikeWfDocument));
+    if (asDocs && sort !== undefined) throw new MsPASSError(`${FN}: sortClause applies to a list of queries (ensembles), not to documents`, "Invalid");
+    const specs: ReadSpec[] = data.map((x, i) =>
+      asDocs
+        ? { ...common, kind: "document", doc: encode(x as Document, `data[${i}]`) }
+        : {
+            ...common,
+            kind: "ensemble",
+            filter: encode(dataTag === undefined ? (x as Document) : { $and: [x, { data_tag: dataTag }] }, `data[${i}]`),
+            ...(sort === undefined ? {} : { sort }),
+            label: `query ${i}`,
+          },
+    );
+    return fromSequence(specs, { npartitions: npartitions ?? Math.max(1, Math.min(100, specs.length)) }).mapPartitions(READ_TASK);
+  }
+
+  if (o.db !== undefined) throw new MsPASSError(`${FN}: db is for an array of queries/documents; pass the Database (or name) as data`, "Invalid");
+  if (sort !== undefined) throw new MsPASSError(`${FN}: sortClause applies to a list of queries (ensembles); a query read gives atomic data in _id order`, "Invalid");
+  if (o.listOf !== undefined) throw new MsPASSError(`${FN}: listOf applies only when data is an array`, "Invalid");
+  const db = resolveDb(data, "data");
+  const query = o.query ?? {};
+  if (!isDocument(query)) throw new MsPASSError(`${FN}: query must be an object, got ${describe(query)}`, "Invalid");
+  const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
+  const filter: Document = dataTag === undefined ? (query as Document) : { $and: [query, { data_tag: dataTag }] };
+  encode(filter, "query");
+
+  const split = await withServerRetry(
+    () => splitIds(db, collection, filter),
+    db.client.connectionString,
+    `${FN}(${db.name}.${collection}): splitting the query by _id`,
+    retryTimeoutMS,
+  );
+  const common: ReadCommon = { db: db.name, dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
+  const ranges = cutRanges(split, npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)));
+  const specs: ReadSpec[] = ranges.map((r, i) => ({
+    ...common,
+    kind: "range",
+    filter: encode({ $and: [filter, r.hi === undefined ? { _id: { $gte: r.lo } } : r.last ? { _id: { $gte: r.lo, $lte: r.hi } } : { _id: { $gte: r.lo, $lt: r.hi } }] }, "query"),
+    label: `partition ${i + 1}/${ranges.length}`,
+  }));
+  // One spec per partition: the bag's partitions are exactly the _id ranges.
+  return fromSequence(specs, { npartitions: Math.max(1, specs.length) }).mapPartitions(READ_TASK);
+}
+
+/** The streamed `_id` sample: every `stride`-th id in `_id` order, and the last one. */
+export interface IdSplit {
+  count: number;
+  stride: number;
+  starts: unknown[];
+  last: unknown;
+}
+
+/**
+ * Stream the `_id`s of `filter` in order, keeping every `stride`-th one;
+ * when SPLIT_KEEP would be exceeded, the stride doubles and every other
+ * kept id is dropped — so memory stays bounded whatever the count.
+ */
+export async function splitIds(db: Database, collection: string, filter: Document): Promise<IdSplit> {
+  let stride = 1;
+  let starts: unknown[] = [];
+  let count = 0;
+  let last: unknown;
+  const cursor = db.collection(collection).find(filter, { projection: { _id: 1 }, sort: { _id: 1 }, batchSize: 10_000 });
+  for await (const d of cursor) {
+    if (count % stride === 0) {
+      starts.push(d._id);
+      if (starts.length > SPLIT_KEEP) {
+        starts = starts.filter((_x, i) => i % 2 === 0);
+        stride *= 2;
+      }
+    }
+    last = d._id;
+    count++;
+  }
+  return { count, stride, starts, last };
+}
+
+interface Range {
+  lo: unknown;
+  hi: unknown;
+  /** hi is inclusive (the last partition ends at the last id seen). */
+  last: boolean;
+}
+
+/** `n` contiguous `_id` ranges of nearly equal size (fewer if there are fewer granules). */
+export function cutRanges(split: IdSplit, n: number): Range[] {
+  const g = split.starts.length;
+  if (g === 0) return [];
+  const parts = Math.min(n, g);
+  const out: Range[] = [];
+  for (let p = 0; p < parts; p++) {
+    const a = Math.floor((p * g) / parts);
+    const b = Math.floor(((p + 1) * g) / parts);
+    const lastPart = p === parts - 1;
+    out.push({ lo: split.starts[a], hi: lastPart ? split.last : split.starts[b], last: lastPart });
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+/**
+ * What a distributed read does when the database server goes away.
+ *
+ * Each operation already waits for a server up to the pool's
+ * `serverSelectionTimeoutMS` (10 s by default) and the Rust driver retries a
+ * read once after a network error. On top of that a partition whose read
+ * fails with a *connection* error is retried here, with backoff, until
+ * `retryTimeoutMS` (default 30 s) has passed since its first failure. After
+ * that the partition fails with ONE `MsPASSError` naming the server and the
+ * time waited, and `compute()` rejects with it — no partial result is ever
+ * returned as if complete. Any other error (a bad query, a server-side
+ * error that is not about the connection) fails at once.
+ */
+import { MsPASSError, maskCredentials } from "../errors.js";
+import { nativeErrorKind } from "../native.js";
+
+export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
+
+/** Server-side errors that mean "the server is going away / coming back", not "your request is wrong". */
+const TRANSIENT = /shut ?down|interrupted|not (primary|master)|connection|network|socket|closed|reset|refused|timed? ?out|server selection|pool/i;
+
+/** Whether `err` (a binding error or an MsPASSError wrapping one) is about reaching the server. */
+export function isConnectionError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const kind = nativeErrorKind(e);
+    if (kind === "Connection") return true;
+    if (kind === "Database") return TRANSIENT.test((e as Error).message);
+    e = (e as { cause?: unknown }).cause;
+  }
+  // toMsPASSError keeps no cause when masking changed the message; fall back on its text.
+  return err instanceof MsPASSError && /cannot connect to the database|server selection|connection (refused|reset|closed)|broken pipe/i.test(err.message);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Run `op`, retrying connection errors until `timeoutMs` has passed since
+ * the first failure; then throw one Fatal MsPASSError naming `uri` (masked).
+ */
+export async function withServerRetry<T>(op: () => Promise<T>, uri: string, what: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  let firstFailure: number | undefined;
+  let delay = 100;
+  let attempts = 0;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      attempts++;
+      const now = Date.now();
+      firstFailure ??= now;
+      if (now - firstFailure >= timeoutMs || signal?.aborted) {
+        throw new MsPASSError(
+          `${what}: the database server at ${maskCredentials(uri)} did not answer: gave up after ${attempts} attempt(s) over ` +
+            `${((now - firstFailure) / 1000).toFixed(1)} s (retryTimeoutMS ${timeoutMs}): ${(err as Error).message}`,
+          "Fatal",
+          { cause: err },
+        );
+      }
+      await sleep(Math.min(delay, Math.max(0, firstFailure + timeoutMs - now)));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}

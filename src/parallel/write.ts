@@ -1,0 +1,123 @@
+/**
+ * `writeDistributedData` (MsPASS's `write_distributed_data`): save a bag of
+ * TimeSeries / Seismograms (or their ensembles) on the workers and return
+ * the new wf ids — `null` for dead data, a list per ensemble.
+ *
+ *     const ids = await writeDistributedData(bag, db, { storageMode: "file", dir: "/data/wf", dataTag: "x" });
+ *
+ * As in MsPASS it always computes the bag (with `scheduler`, default the
+ * oldest open LocalScheduler), each partition writes its samples in bulk
+ * and its wf documents with ONE insertMany, and the dead are buried unless
+ * `cremate`. Unlike MsPASS a partition may be re-run safely (after a worker
+ * died): see write-task.ts for how the write is made idempotent. Partitions
+ * are re-run up to `retries` times (default 3).
+ *
+ * The per-job parameters reach the workers inside a tiny generated module
+ * (a `data:` URL importing write-task.js), because a bag stage function
+ * takes only its partition.
+ */
+import path from "node:path";
+import { ObjectId } from "mongodb";
+import { MsPASSError } from "../errors.js";
+import { describe } from "../db/bson.js";
+import { Database } from "../db/database.js";
+import { resolveWfCollection } from "../db/io-options.js";
+import { Bag, type ComputeOptions } from "../scheduler/bag.js";
+import { task } from "../scheduler/task-ref.js";
+import type { Mode } from "../schema/modes.js";
+import { fetchDbhandle, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
+import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optScheduler, optString } from "./options.js";
+import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
+import type { LocalScheduler } from "../scheduler/local.js";
+
+export interface WriteDistributedOptions {
+  /** "gridfs" (default) or "file". */
+  storageMode?: "gridfs" | "file";
+  /** File mode: the directory (default: the working directory); each partition writes one file `<job>-<task>-binary` there. */
+  dir?: string;
+  /** Waveform collection (default "wf_TimeSeries"; "wf_Seismogram" for Seismograms). */
+  collection?: string;
+  /** Stored as `data_tag`. */
+  dataTag?: string;
+  /** Dead data are dropped instead of buried in cemetery / abortions. */
+  cremate?: boolean;
+  /** GridFS: delete each datum's previous GridFS file (its `gridfs_id`) once the new one is stored. */
+  overwrite?: boolean;
+  /** "promiscuous" (default), "cautious" or "pedantic". */
+  mode?: Mode;
+  /** Metadata keys not saved. */
+  excludeKeys?: string[];
+  /** "local" (default: the oldest open LocalScheduler), "none" (this thread) or a LocalScheduler. */
+  scheduler?: "local" | "none" | LocalScheduler;
+  /** Re-runs of a partition whose worker died or that failed (default 3). */
+  retries?: number;
+  /** worker.data key of the workers' MongoDBWorker (default "dbclient"). */
+  dbclientKey?: string;
+}
+
+/** Per datum its wf id, `null` when dead; an ensemble gives a list (MsPASS's list of lists). */
+export type WriteDistributedResult = Array<ObjectId | null | Array<ObjectId | null>>;
+
+const FN = "writeDistributedData";
+const KEYS = [
+  "storageMode", "dir", "collection", "dataTag", "cremate", "overwrite", "mode", "excludeKeys", "scheduler", "retries", "dbclientKey",
+] as const;
+const WRITE_TASK_URL = new URL("./write-task.js", import.meta.url).href;
+
+function partitionModule(params: WriteParams): string {
+  const src =
+    `import { writePartition } from ${JSON.stringify(WRITE_TASK_URL)};\n` +
+    `const P = ${JSON.stringify(params)};\n` +
+    "export function writeJobPartition(items) { return writePartition(items, P); }\n";
+  return `data:text/javascript;base64,${Buffer.from(src).toString("base64")}`;
+}
+
+export async function writeDistributedData(bag: Bag<unknown>, db: Database | string, options?: WriteDistributedOptions): Promise<WriteDistributedResult> {
+  const o = checkKeys(FN, options, KEYS);
+  if (!(bag instanceof Bag)) throw new MsPASSError(`${FN}: data must be a Bag (e.g. from readDistributedData or fromSequence), got ${describe(bag)}`, "Invalid");
+  if (!(db instanceof Database) && typeof db !== "string") {
+    throw new MsPASSError(`${FN}: db must be a Database or a database name, got ${describe(db)}`, "Invalid");
+  }
+  const database = fetchDbhandle(db);
+  const storageMode = o.storageMode ?? "gridfs";
+  if (storageMode !== "gridfs" && storageMode !== "file") {
+    throw new MsPASSError(`${FN}: storageMode must be "gridfs" or "file", got ${describe(storageMode)}`, "Invalid");
+  }
+  const { collection, dataType } = resolveWfCollection(database.schema, o.collection ?? "wf_TimeSeries", FN);
+  const overwrite = optBool(FN, o, "overwrite");
+  if (overwrite && storageMode !== "gridfs") throw new MsPASSError(`${FN}: overwrite works only with storageMode "gridfs"`, "Invalid");
+  const dir = optString(FN, o, "dir");
+  if (dir !== undefined && storageMode !== "file") throw new MsPASSError(`${FN}: dir applies only to storageMode "file"`, "Invalid");
+  const dataTag = optString(FN, o, "dataTag");
+  const scheduler = optScheduler(FN, o);
+  const retries = optPositiveInt(FN, o, "retries", true) ?? 3;
+  const job = new ObjectId();
+  const params: WriteParams = {
+    db: database.name,
+    dbclientKey: optString(FN, o, "dbclientKey") ?? DEFAULT_DBCLIENT_KEY,
+    job: job.toHexString(),
+    collection,
+    dataType,
+    storageMode,
+    dir: path.resolve(dir ?? process.cwd()),
+    mode: optMode(FN, o),
+    excludeKeys: optExcludeKeys(FN, o),
+    ...(dataTag === undefined ? {} : { dataTag }),
+    cremate: optBool(FN, o, "cremate"),
+    overwrite,
+  };
+  const writer = task<(items: unknown[]) => Promise<WriteResult[]>>(partitionModule(params), "writeJobPartition");
+  const compute: ComputeOptions = { retries, ...(scheduler === undefined ? {} : { scheduler }) };
+  let out: WriteResult[];
+  try {
+    out = (await bag.mapPartitions(writer).compute(compute)) as WriteResult[];
+  } finally {
+    // The journal only matters while partitions may re-run.
+    await database
+      .collection(JOURNAL_COLLECTION)
+      .deleteMany({ job })
+      .catch(() => undefined);
+  }
+  const oid = (x: string | null) => (x === null ? null : new ObjectId(x));
+  return out.map((r) => (Array.isArray(r) ? r.map(oid) : oid(r)));
+}
