@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -194,25 +194,45 @@ pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize)
         .map_err(|e| CoreError::Io(format!("cannot stat {}: {e}", path.display())))?
         .len();
     let io_err = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut foffs = Vec::with_capacity(members.len());
     let mut at = start;
-    let mut scratch = Vec::new();
     for m in members {
         foffs.push(at);
-        if ncomp == 1 {
-            #[cfg(target_endian = "little")]
-            out.write_all(as_le_bytes(m)).map_err(io_err)?;
-            #[cfg(not(target_endian = "little"))]
-            out.write_all(&super::codec::encode_le(m)).map_err(io_err)?;
-        } else {
-            encode_column_major(m, ncomp, &mut scratch);
-            out.write_all(&scratch).map_err(io_err)?;
-        }
         at += std::mem::size_of_val(*m) as u64;
+    }
+    #[cfg(target_endian = "little")]
+    if ncomp == 1 {
+        // TimeSeries: the samples are the file bytes; gather-write them
+        // (writev) with no intermediate copy.
+        let mut file = file;
+        let mut slices: Vec<IoSlice<'_>> = members.iter().map(|m| IoSlice::new(as_le_bytes(m))).collect();
+        write_all_vectored(&mut file, &mut slices).map_err(io_err)?;
+        return Ok(foffs);
+    }
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut scratch = Vec::new();
+    for m in members {
+        encode_column_major(m, ncomp, &mut scratch);
+        out.write_all(&scratch).map_err(io_err)?;
     }
     out.flush().map_err(io_err)?;
     Ok(foffs)
+}
+
+/// `write_all` for a list of slices (std's is unstable), at most IOV_MAX per call.
+#[cfg(target_endian = "little")]
+fn write_all_vectored(file: &mut File, mut slices: &mut [IoSlice<'_>]) -> std::io::Result<()> {
+    const IOV_MAX: usize = 1024;
+    while !slices.is_empty() {
+        let n = slices.len().min(IOV_MAX);
+        match file.write_vectored(&slices[..n]) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(written) => IoSlice::advance_slices(&mut slices, written),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
