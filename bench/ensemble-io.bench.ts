@@ -278,39 +278,55 @@ async function main(): Promise<void> {
     if (want < 0 && got < GRIDFS_MEMBERS * NPTS * 8) throw new Error(`${name}: fetched ${got} bytes`);
   }
 
-  const opts = (iterations: number) => ({ iterations, time: 0, warmupIterations: 1, warmupTime: 0 });
-  const fileReads = new Bench({ name: "ensemble read, file", ...opts(ITER) });
-  const gridfsReads = new Bench({ name: "ensemble read, GridFS", ...opts(GRIDFS_ITER) });
-  const only = args.get("only");
-  for (const [name, fn] of Object.entries(READS)) {
-    if (only && !name.includes(only)) continue;
-    (name.startsWith("gridfs") ? gridfsReads : fileReads).add(name, async () => {
-      await fn(ctx);
+  // Interleaved rounds: each round runs every task once (A, B, C, A, B, C,
+  // ...), so load from other jobs on the shared 2 cores drifts over all
+  // variants alike and the ratios stay meaningful; one unrecorded warm-up
+  // round first. Medians over rounds.
+  type Task = { name: string; fn: () => Promise<void>; after?: () => unknown };
+  async function rounds(title: string, tasks: Task[], n: number): Promise<Record<string, number>> {
+    const samples = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
+    for (let r = 0; r <= n; r++) {
+      const b = new Bench({ name: title, iterations: 1, time: 0, warmup: false });
+      for (const t of tasks) b.add(t.name, t.fn, t.after ? { afterEach: async () => { await t.after!(); } } : {});
+      await b.run();
+      if (r > 0) for (const task of b.tasks) samples.get(task.name)!.push(median(task));
+    }
+    const med: Record<string, number> = {};
+    const rows = tasks.map((t) => {
+      const v = [...samples.get(t.name)!].sort((a, c) => a - c);
+      med[t.name] = v[Math.floor((v.length - 1) / 2)];
+      return { task: t.name, "median ms": med[t.name].toFixed(1), "min ms": v[0].toFixed(1), "max ms": v[v.length - 1].toFixed(1), rounds: v.length };
     });
+    console.log(`\n${title}`);
+    console.table(rows);
+    return med;
   }
-  const m: Record<string, number> = {};
-  for (const b of [fileReads, gridfsReads]) {
-    await b.run();
-    console.table(b.table());
-    for (const task of b.tasks) m[task.name] = median(task);
-  }
+  const only = args.get("only");
+  const readTasks = (prefix: (n: string) => boolean): Task[] =>
+    Object.entries(READS)
+      .filter(([name]) => prefix(name) && (!only || name.includes(only)))
+      .map(([name, fn]) => ({ name, fn: async () => { await fn(ctx); } }));
+  const m: Record<string, number> = {
+    ...(await rounds("ensemble read, file mode", readTasks((n) => n.startsWith("file")), ITER)),
+    ...(await rounds("ensemble read, GridFS mode", readTasks((n) => n.startsWith("gridfs")), GRIDFS_ITER)),
+  };
 
-  const saves = new Bench({ name: "ensemble save, file", ...opts(ITER) });
-  const gridfsSaves = new Bench({ name: "ensemble save, GridFS", ...opts(GRIDFS_ITER) });
+  let s: Record<string, number> = {};
   if (!args.has("skip-save")) {
     let seq = 0;
     const cleanFile = () => { try { unlinkSync(join(dir, `save-${seq}`)); } catch { /* not written */ } };
-    const cleanDb = async () => { await db(`bench_save_${seq}`).dropDatabase(); };
-    saves.add("file: native writeFileSamples", async () => { await native.writeFileSamples(dir, `save-${++seq}`, members, 1); }, { afterEach: cleanFile });
-    saves.add("file: baseline (fs writev)", async () => { await baselineWriteFile(dir, `save-${++seq}`, members); }, { afterEach: cleanFile });
-    gridfsSaves.add("gridfs: native writeGridfsSamples", async () => { await native.writeGridfsSamples(server.uri, `bench_save_${++seq}`, gmembers); }, { afterEach: cleanDb });
-    gridfsSaves.add("gridfs: baseline (driver insertMany)", async () => { await baselineWriteGridfs(db(`bench_save_${++seq}`), gmembers); }, { afterEach: cleanDb });
-    for (const b of [saves, gridfsSaves]) {
-      await b.run();
-      console.table(b.table());
-    }
+    const cleanDb = () => db(`bench_save_${seq}`).dropDatabase();
+    s = {
+      ...(await rounds("ensemble save, file mode", [
+        { name: "file: native writeFileSamples", fn: async () => { await native.writeFileSamples(dir, `save-${++seq}`, members, 1); }, after: cleanFile },
+        { name: "file: baseline (fs writev)", fn: async () => { await baselineWriteFile(dir, `save-${++seq}`, members); }, after: cleanFile },
+      ], ITER)),
+      ...(await rounds("ensemble save, GridFS mode", [
+        { name: "gridfs: native writeGridfsSamples", fn: async () => { await native.writeGridfsSamples(server.uri, `bench_save_${++seq}`, gmembers); }, after: cleanDb },
+        { name: "gridfs: baseline (driver insertMany)", fn: async () => { await baselineWriteGridfs(db(`bench_save_${++seq}`), gmembers); }, after: cleanDb },
+      ], GRIDFS_ITER)),
+    };
   }
-  const s = Object.fromEntries([...saves.tasks, ...gridfsSaves.tasks].map((task) => [task.name, median(task)]));
 
   const rss: Record<string, { delta: number }> = {};
   if (!args.has("skip-rss")) {
