@@ -402,6 +402,14 @@ describe("faults", () => {
       expect(peak).toBeLessThanOrEqual(16 + 2);
       expect(peak).toBeGreaterThan(1); // the pool did multiplex several connections
       expect(establishedTo(port)).toBeLessThanOrEqual(18);
+
+      // More operations in flight (4 workers x 16) than the pool has connections: it saturates at maxPoolSize.
+      const burst = sampleConnections(port, 5);
+      const found = await s.gather(s.map(t("findManyTask"), Array.from({ length: 400 }, () => dbName)));
+      const b = burst.stop();
+      expect(found.every((x) => x === 16)).toBe(true);
+      expect(b.peak).toBeLessThanOrEqual(16 + 2);
+      expect(b.peak).toBeGreaterThan(4);
     } finally {
       await s.close();
     }
