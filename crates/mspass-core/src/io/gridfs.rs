@@ -175,7 +175,6 @@ pub(crate) async fn read_gridfs(
         .collect();
     let file_errors: Vec<Vec<(ObjectId, String)>> =
         stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
-    drop(out);
     for (id, msg) in file_errors.into_iter().flatten() {
         let t = &targets[&id];
         for p in &wanted[&id] {
