@@ -161,6 +161,22 @@ describe("MongoDBWorker and fetchDbhandle", () => {
     // Names are what tasks take.
     await expect(scheduler.submit(t("findOneTask"), dbName).result()).resolves.toMatchObject({ k: 1 });
   });
+  it("Client.setDatabaseClient moves the workers' clients to the new server", async () => {
+    const c2 = await Client.connect({ databaseHost: uri, scheduler: "local", nworkers: 1, dashboardPort: false });
+    try {
+      const s2 = c2.getScheduler()!;
+      expect(await s2.submit(t("workerClient"), "dbclient").result()).toMatchObject({ address: c2.getDatabaseClient().address });
+      const other = `${uri}${uri.includes("?") ? "&" : "?"}appName=parallel-switch`;
+      await c2.setDatabaseClient(other);
+      const seen = (await s2.submit(t("workerClient"), "dbclient").result()) as { address: string };
+      expect(seen.address).toContain("appName=parallel-switch");
+      expect(await s2.submit(t("findOneAnywhere"), dbName).result()).toMatchObject({ k: 1 });
+    } finally {
+      await c2.close();
+      await DatabaseClient.shutdown(`${uri}${uri.includes("?") ? "&" : "?"}appName=parallel-switch`);
+      await DatabaseClient.connect(uri); // fetchDbhandle's fallback is the most recent connect: back to the test pool
+    }
+  });
 });
 
 describe("readDistributedData", () => {
@@ -302,6 +318,12 @@ describe("writeDistributedData", () => {
     expect(ks).toEqual(Array.from({ length: N / 3 }, (_, i) => 3 * i + 1));
   });
 
+  it('scheduler "none": the same write in this thread', async () => {
+    const ids = await writeDistributedData(await readDistributedData(db, { dataTag: "raw", npartitions: 2 }), db, { dataTag: "inline", scheduler: "none" });
+    expect(ids.filter((x) => x instanceof ObjectId)).toHaveLength(N);
+    expect(await db.wf_TimeSeries.countDocuments({ data_tag: "inline" })).toBe(N);
+  });
+
   it("validates its options", async () => {
     const bag = await readDistributedData(db, { npartitions: 1 });
     await expect(writeDistributedData(bag, db, { storageMode: "s3" as never })).rejects.toThrow(/storageMode must be "gridfs" or "file"/);
@@ -387,13 +409,13 @@ describe("faults", () => {
     }
   });
 
-  it("the connection bound holds over 20,000 tasks at 4 workers (≤ maxPoolSize 16 + 2 monitors)", async () => {
+  it("the connection bound holds over 12,000 tasks at 4 workers (≤ maxPoolSize 16 + 2 monitors)", async () => {
     const s = await LocalScheduler.start({ nworkers: 4, dashboard: false });
     try {
       await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
       const sampler = sampleConnections(port, 5);
       const before = DatabaseClient.stats().clientsCreated;
-      const out = await s.gather(s.map(t("findOneTask"), Array.from({ length: 20_000 }, () => dbName)));
+      const out = await s.gather(s.map(t("findOneTask"), Array.from({ length: 12_000 }, () => dbName)));
       const { peak, samples } = sampler.stop();
       expect(out.every((r) => r.k === 1)).toBe(true);
       expect(DatabaseClient.stats().clientsCreated).toBe(before);
