@@ -100,22 +100,25 @@ pub(crate) async fn read_gridfs(
             .push(p);
     }
 
-    // fs.files: existence and length, with few large $in queries.
+    // fs.files: existence and length. When one chunks query covers the whole
+    // batch (the usual case), it is sent at the same time: on FerretDB each
+    // `$in` query over 1,000 ids costs ~0.2 s of server time before the first
+    // reply, so overlapping the two hides the smaller one.
     let files: Collection<RawDocumentBuf> = db.collection(&format!("{}.files", opts.bucket));
-    let mut info: HashMap<ObjectId, (Option<u64>, Option<u64>)> = HashMap::with_capacity(ids.len());
-    for batch in ids.chunks(FILES_QUERY_BATCH) {
-        let mut cursor = files
-            .find(doc! {"_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}})
-            .projection(doc! {"length": 1, "chunkSize": 1})
-            .await
-            .map_err(|e| CoreError::from_driver("GridFS files query failed", e))?;
-        while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS files query failed", e))? {
-            let d = cursor.current();
-            if let Ok(id) = d.get_object_id("_id") {
-                info.insert(id, (count_of(d.get("length").ok().flatten()), count_of(d.get("chunkSize").ok().flatten())));
-            }
-        }
-    }
+    let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
+    // Server batches of about CURSOR_BATCH_BYTES: the driver holds a whole
+    // reply (and its documents) at a time, so this bounds the memory used on
+    // top of the sample buffer (peak RSS) at a few more getMore round trips.
+    let largest_chunk = placed.iter().map(|p| p.member.nbytes().min(DEFAULT_CHUNK_SIZE as u64)).max().unwrap_or(1).max(1);
+    let cursor_batch = (CURSOR_BATCH_BYTES / largest_chunk).clamp(4, 1000) as u32;
+    let single = ids.len() <= opts.batch_size.max(1);
+    let (info, early) = if single && !ids.is_empty() {
+        let (info, cursor) =
+            futures_util::future::join(files_info(&files, &ids), open_chunks(&chunks, &ids, cursor_batch)).await;
+        (info?, Some(cursor?))
+    } else {
+        (files_info(&files, &ids).await?, None)
+    };
 
     let mut targets: HashMap<ObjectId, Target> = HashMap::new();
     for id in &ids {
@@ -159,22 +162,24 @@ pub(crate) async fn read_gridfs(
     }
 
     let order: Vec<ObjectId> = ids.iter().filter(|i| targets.contains_key(i)).copied().collect();
-    // Server batches of about CURSOR_BATCH_BYTES: the driver holds a whole
-    // reply (and its documents) at a time, so this bounds the memory used on
-    // top of the sample buffer (peak RSS) at a few more getMore round trips.
-    let largest_chunk = targets.values().map(|t| t.chunk_size.min(t.length)).max().unwrap_or(1).max(1);
-    let cursor_batch = (CURSOR_BATCH_BYTES / largest_chunk).clamp(4, 1000) as u32;
-    let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
     let out = Mutex::new(as_le_bytes_mut(dst));
-    // Futures built up front with owned batches: a closure over borrowed
-    // slices inside the stream trips rustc's higher-ranked lifetime check
-    // when the whole future must be Send (napi's async fns).
-    let queries: Vec<_> = order
-        .chunks(opts.batch_size.max(1))
-        .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), cursor_batch, &targets, &out)))
-        .collect();
-    let file_errors: Vec<Vec<(ObjectId, String)>> =
-        stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
+    let mut file_errors: Vec<Vec<(ObjectId, String)>> = Vec::new();
+    if let Some(cursor) = early {
+        // Nothing valid to place: drop the cursor (the driver kills it).
+        if !order.is_empty() {
+            file_errors.push(drain_chunks(cursor, &order, &targets, &out).await?);
+        }
+    } else {
+        // Futures built up front with owned batches: a closure over borrowed
+        // slices inside the stream trips rustc's higher-ranked lifetime check
+        // when the whole future must be Send (napi's async fns).
+        let queries: Vec<_> = order
+            .chunks(opts.batch_size.max(1))
+            .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), cursor_batch, &targets, &out)))
+            .collect();
+        file_errors =
+            stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
+    }
     for (id, msg) in file_errors.into_iter().flatten() {
         let t = &targets[&id];
         for p in &wanted[&id] {
@@ -187,9 +192,7 @@ pub(crate) async fn read_gridfs(
     Ok(errors)
 }
 
-/// Fetch the chunks of `batch` with one query and copy each straight to its
-/// place (chunk `n` of a file is at byte `n * chunkSize`), so no server-side
-/// sort is needed. Returns per-file errors (missing or malformed chunks).
+/// Fetch and place the chunks of `batch` with one query.
 async fn fetch_chunks(
     coll: &Collection<RawDocumentBuf>,
     batch: Vec<ObjectId>,
@@ -197,20 +200,65 @@ async fn fetch_chunks(
     targets: &HashMap<ObjectId, Target>,
     out: &Mutex<&mut [u8]>,
 ) -> Result<Vec<(ObjectId, String)>> {
-    let filter = if batch.len() == 1 {
-        doc! {"files_id": batch[0]}
+    let cursor = open_chunks(coll, &batch, cursor_batch).await?;
+    drain_chunks(cursor, &batch, targets, out).await
+}
+
+/// fs.files `length` and `chunkSize` of the given ids, few large `$in` queries.
+async fn files_info(
+    files: &Collection<RawDocumentBuf>,
+    ids: &[ObjectId],
+) -> Result<HashMap<ObjectId, (Option<u64>, Option<u64>)>> {
+    let mut info = HashMap::with_capacity(ids.len());
+    for batch in ids.chunks(FILES_QUERY_BATCH) {
+        let mut cursor = files
+            .find(doc! {"_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}})
+            .projection(doc! {"length": 1, "chunkSize": 1})
+            .await
+            .map_err(|e| CoreError::from_driver("GridFS files query failed", e))?;
+        while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS files query failed", e))? {
+            let d = cursor.current();
+            if let Ok(id) = d.get_object_id("_id") {
+                info.insert(id, (count_of(d.get("length").ok().flatten()), count_of(d.get("chunkSize").ok().flatten())));
+            }
+        }
+    }
+    Ok(info)
+}
+
+/// One chunks query for `ids` (equality for one id, `$in` otherwise).
+async fn open_chunks(
+    coll: &Collection<RawDocumentBuf>,
+    ids: &[ObjectId],
+    cursor_batch: u32,
+) -> Result<mongodb::Cursor<RawDocumentBuf>> {
+    let filter = if ids.len() == 1 {
+        doc! {"files_id": ids[0]}
     } else {
-        doc! {"files_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}}
+        doc! {"files_id": {"$in": ids.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}}
     };
-    let mut seen: HashMap<ObjectId, Vec<bool>> =
-        batch.iter().map(|id| (*id, vec![false; targets[id].nchunks() as usize])).collect();
-    let mut bad: HashMap<ObjectId, String> = HashMap::new();
-    let mut cursor = coll
-        .find(filter)
+    coll.find(filter)
         .projection(doc! {"_id": 0, "files_id": 1, "n": 1, "data": 1})
         .batch_size(cursor_batch)
         .await
-        .map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))?;
+        .map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))
+}
+
+/// Copy each chunk of `batch` straight to its place (chunk `n` of a file is
+/// at byte `n * chunkSize`), so no server-side sort is needed. Chunks of
+/// files not in `targets` are skipped. Returns per-file errors (missing or
+/// malformed chunks).
+async fn drain_chunks(
+    mut cursor: mongodb::Cursor<RawDocumentBuf>,
+    batch: &[ObjectId],
+    targets: &HashMap<ObjectId, Target>,
+    out: &Mutex<&mut [u8]>,
+) -> Result<Vec<(ObjectId, String)>> {
+    let mut seen: HashMap<ObjectId, Vec<bool>> = batch
+        .iter()
+        .filter_map(|id| targets.get(id).map(|t| (*id, vec![false; t.nchunks() as usize])))
+        .collect();
+    let mut bad: HashMap<ObjectId, String> = HashMap::new();
     while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))? {
         let d: &RawDocument = cursor.current();
         let Ok(fid) = d.get_object_id("files_id") else { continue };
