@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client, MsPASSError, findFreePort, stopDatabaseServer, databaseServerStatus } from "mspass";
+import { Client, LocalScheduler, MsPASSError, findFreePort, stopDatabaseServer, databaseServerStatus } from "mspass";
 import { parseDatabaseAddress } from "../dist/client/address.js";
 import { resolveOptions } from "../dist/client/options.js";
 
@@ -149,6 +149,26 @@ describe("Client.connect", () => {
     await c.close();
     await c.close();
     expect(() => c.getDatabase()).toThrow(/closed/);
+  });
+});
+
+describe("the scheduler", () => {
+  it("is the local worker-thread scheduler by default, and setScheduler switches kinds", async () => {
+    const c = await Client.connect({ databaseHost: uri, nworkers: 2, dashboardPort: 0 });
+    try {
+      const s = c.getScheduler();
+      expect(s).toBeInstanceOf(LocalScheduler);
+      expect(c.schedulerType).toBe("local");
+      expect(await s!.submit((a: number, b: number) => a * b, 6, 7)).toBe(42);
+      expect(s!.dashboardLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/status$/);
+      await c.setScheduler("none");
+      expect(c.getScheduler()).toBeNull();
+      expect(c.schedulerType).toBe("none");
+      await expectMsPASSError(c.setScheduler("dask" as never), /"dask" is a Python scheduler|must be one of/);
+      expect(c.schedulerType).toBe("none");
+    } finally {
+      await c.close();
+    }
   });
 });
 
