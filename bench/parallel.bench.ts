@@ -14,7 +14,8 @@
  *    readData/saveData loop.
  *
  *   npm run build:ts && npx tsc -p bench/tsconfig.json && node bench/out/parallel.bench.js
- *   env: BENCH_TASKS (200000), BENCH_NAIVE (1000), BENCH_E2E (20000), BENCH_E2E_SERIAL (same as BENCH_E2E)
+ *   env: BENCH_TASKS (200000), BENCH_NAIVE (1000), BENCH_E2E (20000), BENCH_E2E_SERIAL (same as BENCH_E2E),
+ *        BENCH_E2E_PARTS (npartitions of the e2e read; default readDistributedData's), BENCH_ONLY=e2e
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,6 +40,9 @@ const N_TASKS = Number(process.env.BENCH_TASKS ?? 200_000);
 const N_NAIVE = Number(process.env.BENCH_NAIVE ?? 1000);
 const N_E2E = Number(process.env.BENCH_E2E ?? 20_000);
 const N_SERIAL = Number(process.env.BENCH_E2E_SERIAL ?? N_E2E);
+const E2E_PARTS = process.env.BENCH_E2E_PARTS === undefined ? undefined : Number(process.env.BENCH_E2E_PARTS);
+/** BENCH_ONLY=e2e runs section 3 only. */
+const ONLY = process.env.BENCH_ONLY;
 const NPTS = 2000;
 const TASKS = new URL("./parallel-tasks.js", import.meta.url);
 const DB = "bench_parallel";
@@ -79,7 +83,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const pooled = task<(name: string) => Promise<number>>(TASKS, "pooledFindOne");
 const naive = task<(a: { uri: string; name: string }) => Promise<number>>(TASKS, "naiveFindOne");
 const burst = task<(name: string) => Promise<number>>(TASKS, "pooledBurst");
-for (const nworkers of [2, 8]) {
+for (const nworkers of ONLY === "e2e" ? [] : [2, 8]) {
   const s = await LocalScheduler.start({ nworkers, dashboard: false });
   await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
   await s.gather(s.map(pooled, Array.from({ length: 200 }, () => DB))); // warm: workers loaded, pool open
@@ -119,7 +123,7 @@ for (const nworkers of [2, 8]) {
 }
 
 // ---------------------------------------------------------------- 2. fresh worker → first usable handle
-{
+if (ONLY !== "e2e") {
   const s = await LocalScheduler.start({ nworkers: 1, dashboard: false });
   const base = new MongoDBWorker(client);
   await s.registerPlugin({ module: TASKS, export: "TimedMongoDBWorker", options: base.options }, { name: "mongodb_worker" });
@@ -166,7 +170,7 @@ for (const nworkers of [2, 8]) {
   await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
   const dm = task<(d: TimeSeries) => TimeSeries>(TASKS, "demean");
   t0 = performance.now();
-  const bag = (await readDistributedData(db, { dataTag: "in" })).map(dm);
+  const bag = (await readDistributedData(db, { dataTag: "in", ...(E2E_PARTS === undefined ? {} : { npartitions: E2E_PARTS }) })).map(dm);
   const ids = await writeDistributedData(bag, db, { storageMode: "file", dir: join(work, "par"), dataTag: "par", scheduler: s });
   const parMs = performance.now() - t0;
   if (ids.length !== N_E2E || ids.some((x) => x === null)) throw new Error("parallel e2e lost data");
