@@ -27,6 +27,7 @@ import {
   writeDistributedData,
 } from "mspass";
 import { establishedTo, sampleConnections } from "./fixtures/parallel-connections.mjs";
+import { uriTag } from "../dist/parallel/fetch.js";
 
 const uri = process.env.MSPASS_TEST_DB_URI!;
 const port = Number(new URL(uri).port);
@@ -216,6 +217,19 @@ describe("readDistributedData", () => {
     expect(out.every((s) => s.live)).toBe(true);
   });
 
+  it("workers whose MongoDBWorker is on another server refuse to read the caller's Database", async () => {
+    const s = await LocalScheduler.start({ nworkers: 1, dashboard: false });
+    const elsewhere = `${uri}${uri.includes("?") ? "&" : "?"}appName=elsewhere`;
+    try {
+      await s.registerPlugin(new MongoDBWorker(elsewhere), { name: "mongodb_worker" });
+      const bag = await readDistributedData(db, { npartitions: 1 });
+      await expect(bag.compute({ scheduler: s })).rejects.toThrow(/is on another server than this worker's database client \(mongodb:\/\/127\.0\.0\.1:\d+\/\?appName=elsewhere\)/);
+    } finally {
+      await s.close();
+      await DatabaseClient.shutdown(elsewhere);
+    }
+  });
+
   it("validates its options, naming the bad one", async () => {
     await expect(readDistributedData(db, { npartitions: 0 })).rejects.toThrow(/readDistributedData: npartitions must be a positive integer/);
     await expect(readDistributedData(db, { mode: "loose" as never })).rejects.toThrow(/readDistributedData: mode must be one of/);
@@ -373,6 +387,7 @@ describe("faults", () => {
       const spec = {
         kind: "range",
         db: d.name,
+        server: uriTag(uri),
         dbclientKey: "dbclient",
         collection: "wf_TimeSeries",
         mode: "promiscuous",
@@ -384,7 +399,7 @@ describe("faults", () => {
       };
       const job = new ObjectId().toHexString();
       const params = {
-        db: d.name, dbclientKey: "dbclient", job, collection: "wf_TimeSeries", dataType: "TimeSeries", storageMode, dir,
+        db: d.name, server: uriTag(uri), dbclientKey: "dbclient", job, collection: "wf_TimeSeries", dataType: "TimeSeries", storageMode, dir,
         mode: "promiscuous", excludeKeys: [], dataTag: "out", cremate: false, overwrite: false,
       };
       const f = scheduler.submit(task(new URL("./fixtures/parallel-rerun.mjs", import.meta.url), "readWriteThenDie"), [spec], params, marker, taskOptions({ retries: 2 }));

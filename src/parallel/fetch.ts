@@ -15,6 +15,7 @@
  *   With no connection made yet in this thread it is an `MsPASSError`.
  * - A `Database` is returned as is; anything else is an `MsPASSError`.
  */
+import { createHash } from "node:crypto";
 import { MsPASSError } from "../errors.js";
 import { DatabaseClient } from "../client/database-client.js";
 import { Database, checkDatabaseName } from "../db/database.js";
@@ -97,4 +98,43 @@ export function fetchDbhandle(db: string | Database, dbclientKey: string = DEFAU
     );
   }
   return databaseOf(client, name);
+}
+
+/** Clients the distributed reader/writer were given in this thread, by uriTag (see taskDatabase). */
+const known = new Map<string, DatabaseClient>();
+
+/**
+ * @internal A short, non-secret tag of a connection string (it carries no
+ * credentials, unlike the URI), so tasks can check which server they are
+ * meant for without the URI crossing threads in task code.
+ */
+export function uriTag(uri: string): string {
+  return createHash("sha256").update(uri).digest("hex").slice(0, 16);
+}
+
+/** @internal Remember the caller's client (main thread), for `scheduler: "none"` runs. */
+export function rememberClient(client: DatabaseClient): string {
+  const tag = uriTag(client.connectionString);
+  known.set(tag, client);
+  return tag;
+}
+
+/**
+ * @internal The Database `name` for the distributed reader/writer: the
+ * worker's own client when it is on the caller's server (the normal case);
+ * in the caller's thread (`scheduler: "none"`) the caller's client. A worker
+ * whose MongoDBWorker points at another server refuses, rather than read or
+ * write the wrong database.
+ */
+export function taskDatabase(name: string, dbclientKey: string, tag: string): Database {
+  const client = currentDatabaseClient(dbclientKey);
+  if (client !== undefined && uriTag(client.connectionString) === tag) return databaseOf(client, name);
+  const mine = known.get(tag);
+  if (mine !== undefined && !mine.closed) return databaseOf(mine, name);
+  throw new MsPASSError(
+    `the Database "${name}" given to readDistributedData/writeDistributedData is on another server than this worker's database client` +
+      `${client === undefined ? " (it has none)" : ` (${client.address})`}: register a MongoDBWorker for that server on the scheduler ` +
+      '(Client.connect() does it for its own database), or pass the data\'s database of the Client',
+    "Invalid",
+  );
 }

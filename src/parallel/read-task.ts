@@ -13,11 +13,13 @@ import type { Mode } from "../schema/modes.js";
 import { TimeSeries } from "../data/time-series.js";
 import { Seismogram } from "../data/seismogram.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
-import { fetchDbhandle } from "./fetch.js";
+import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
 
 export interface ReadCommon {
   db: string;
+  /** uriTag of the caller's Database's server (see fetch.ts taskDatabase). */
+  server: string;
   dbclientKey: string;
   collection: string;
   mode: Mode;
@@ -66,7 +68,7 @@ function readOptions(s: ReadCommon) {
 export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | AnyEnsemble>> {
   const out: Array<Atomic | AnyEnsemble> = [];
   for (const s of specs) {
-    const db = fetchDbhandle(s.db, s.dbclientKey);
+    const db = taskDatabase(s.db, s.dbclientKey, s.server);
     const uri = db.client.connectionString;
     switch (s.kind) {
       case "range": {

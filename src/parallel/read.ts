@@ -40,7 +40,7 @@ import type { TimeSeries } from "../data/time-series.js";
 import type { Seismogram } from "../data/seismogram.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Mode } from "../schema/modes.js";
-import { fetchDbhandle, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
+import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
 import {
   checkKeys,
@@ -135,7 +135,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     if (o.db === undefined) throw new MsPASSError(`${FN}: db (a Database or its name) is required when data is an array`, "Invalid");
     const db = resolveDb(o.db, "db");
     const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
-    const common: ReadCommon = { db: db.name, dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
+    const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
     data.forEach((x, i) => {
       if (!isDocument(x)) throw new MsPASSError(`${FN}: data[${i}] must be a query or document object, got ${describe(x)}`, "Invalid");
     });
@@ -171,7 +171,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     `${FN}(${db.name}.${collection}): splitting the query by _id`,
     retryTimeoutMS,
   );
-  const common: ReadCommon = { db: db.name, dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
+  const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
   const ranges = cutRanges(split, npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)));
   const specs: ReadSpec[] = ranges.map((r, i) => ({
     ...common,

@@ -42,13 +42,15 @@ import { native, toMsPASSError } from "../native.js";
 import { elogDocument, mummify, tombstoneDocument } from "../db/undertaker.js";
 import type { Database } from "../db/database.js";
 import { getWorker } from "../scheduler/worker-context.js";
-import { fetchDbhandle } from "./fetch.js";
+import { taskDatabase } from "./fetch.js";
 import { derivedId, type IdKind } from "./ids.js";
 
 export const JOURNAL_COLLECTION = "write_journal";
 
 export interface WriteParams {
   db: string;
+  /** uriTag of the caller's Database's server (see fetch.ts taskDatabase). */
+  server: string;
   dbclientKey: string;
   /** Job id (24 hex). */
   job: string;
@@ -94,7 +96,7 @@ function describeItem(x: unknown): string {
 
 /** Save one partition; see the module comment. */
 export async function writePartition(items: unknown[], p: WriteParams): Promise<WriteResult[]> {
-  const db = fetchDbhandle(p.db, p.dbclientKey);
+  const db = taskDatabase(p.db, p.dbclientKey, p.server);
   const job = new ObjectId(p.job);
   let part: string;
   try {

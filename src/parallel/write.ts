@@ -25,7 +25,7 @@ import { resolveWfCollection } from "../db/io-options.js";
 import { Bag, type ComputeOptions } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
 import type { Mode } from "../schema/modes.js";
-import { fetchDbhandle, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
+import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
 import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optScheduler, optString } from "./options.js";
 import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
@@ -94,6 +94,7 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
   const job = new ObjectId();
   const params: WriteParams = {
     db: database.name,
+    server: rememberClient(database.client),
     dbclientKey: optString(FN, o, "dbclientKey") ?? DEFAULT_DBCLIENT_KEY,
     job: job.toHexString(),
     collection,
