@@ -267,6 +267,13 @@ describe("readDistributedData", () => {
       expect(await bad.wf_TimeSeries.countDocuments({ data_tag: "again" })).toBe(6);
       expect(await bad.collection("abortions").countDocuments({ data_tag: "again" })).toBe(1);
       expect(await bad.collection("cemetery").countDocuments({ data_tag: "again" })).toBe(1);
+      // cremate: the dead give null ids and leave no record.
+      const ids2 = await writeDistributedData(await readDistributedData(bad, { npartitions: 2, query: { data_tag: { $exists: false } } }), bad, { dataTag: "crem", cremate: true });
+      expect(ids2).toHaveLength(8);
+      expect(ids2.filter((x) => x === null)).toHaveLength(2);
+      expect(await bad.collection("abortions").countDocuments({ data_tag: "crem" })).toBe(0);
+      expect(await bad.collection("cemetery").countDocuments({ data_tag: "crem" })).toBe(0);
+      expect(await bad.wf_TimeSeries.countDocuments({ data_tag: "crem" })).toBe(6);
     } finally {
       await bad.dropDatabase();
     }
@@ -330,6 +337,24 @@ describe("writeDistributedData", () => {
     expect((ids[1] as ObjectId[]).every((x) => x instanceof ObjectId)).toBe(true);
     const ks = (await db.wf_TimeSeries.find({ data_tag: "ens", grp: "G1" }, { sort: { k: 1 } }).toArray()).map((d) => d.k);
     expect(ks).toEqual(Array.from({ length: N / 3 }, (_, i) => 3 * i + 1));
+  });
+
+  it("overwrite: each datum's previous GridFS file is deleted once the new one is stored", async () => {
+    const o = client.getDatabase(`${dbName}_ow`);
+    await o.dropDatabase();
+    try {
+      for (let k = 0; k < 5; k++) await o.saveData(ts(k), { dataTag: "v1" });
+      const old = (await o.wf_TimeSeries.find({ data_tag: "v1" }).toArray()).map((d) => String(d.gridfs_id));
+      const ids = await writeDistributedData((await readDistributedData(o, { dataTag: "v1" })).map(t("demean")), o, { dataTag: "v2", overwrite: true });
+      expect(ids.every((x) => x instanceof ObjectId)).toBe(true);
+      const files = (await o.collection("fs.files").find({}).toArray()).map((f) => String(f._id));
+      expect(files).toHaveLength(5);
+      expect(files.filter((f) => old.includes(f))).toEqual([]);
+      const back = (await o.readData(ids[2] as ObjectId)) as TimeSeries;
+      expect(back.live).toBe(true);
+    } finally {
+      await o.dropDatabase();
+    }
   });
 
   it('scheduler "none": the same write in this thread', async () => {
