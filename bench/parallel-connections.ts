@@ -22,7 +22,9 @@ function socketInodes(): Set<string> {
 export function establishedTo(port: number): string[] {
   const mine = socketInodes();
   const hex = port.toString(16).toUpperCase().padStart(4, "0");
-  const out: string[] = [];
+  // A Set: /proc/net/tcp is read in chunks and can repeat a row when sockets
+  // come and go meanwhile, which would overcount.
+  const out = new Set<string>();
   for (const file of ["/proc/self/net/tcp", "/proc/self/net/tcp6"]) {
     let text: string;
     try {
@@ -33,10 +35,10 @@ export function establishedTo(port: number): string[] {
     for (const line of text.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 10) continue;
-      if (f[2]!.split(":")[1] === hex && f[3] === "01" && mine.has(f[9]!)) out.push(f[9]!);
+      if (f[2]!.split(":")[1] === hex && f[3] === "01" && mine.has(f[9]!)) out.add(f[9]!);
     }
   }
-  return out;
+  return [...out];
 }
 
 export function sampleConnections(port: number, everyMs = 10): { stop(): { peak: number; samples: number; distinct: number } } {
