@@ -318,11 +318,35 @@ fn py_int(v: u64) -> Bson {
     i32::try_from(v).map(Bson::Int32).unwrap_or(Bson::Int64(v as i64))
 }
 
+/// The `_id` of chunk `n` of GridFS file `fid`: deterministic, so a late or
+/// repeated insert of the same chunk (a dead worker's native write still in
+/// flight on the process-wide runtime, or a retry) hits a duplicate key
+/// instead of adding a second copy. The file id's 4-byte timestamp is kept;
+/// the other 8 bytes are the file id's mixed with a bijective hash of `n`
+/// (distinct n → distinct ids for one file; ids of different files collide
+/// only if their own random/derived tails happen to, ~2^-64).
+pub fn chunk_id(fid: &ObjectId, n: u64) -> ObjectId {
+    let b = fid.bytes();
+    let tail = u64::from_be_bytes(b[4..12].try_into().expect("8 bytes"));
+    let mut z = n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let mut out = [0u8; 12];
+    out[..4].copy_from_slice(&b[..4]);
+    out[4..].copy_from_slice(&(tail ^ z).to_be_bytes());
+    ObjectId::from_bytes(out)
+}
+
 /// Store each member (component-major samples) as one GridFS file, with bulk
 /// inserts: all chunks first (few insertMany calls), then all fs.files
 /// documents in one, so a file document only exists once its chunks do (as
 /// pymongo does). `ids`, when given, are the fs.files `_id`s to use (lets a
-/// caller retry idempotently after deleting them). Returns the ids.
+/// caller retry idempotently after deleting them). Chunk `_id`s derive from
+/// the file id and `n` (`chunk_id`), and an insert whose only failures are
+/// duplicate keys on documents already stored with the same content (the
+/// `uploadDate` of a files document aside) succeeds: writing the same ids
+/// twice, or concurrently, stores each chunk and file once. Returns the ids.
 pub async fn write_gridfs(
     db: &Database,
     members: &[&[f64]],
@@ -359,7 +383,7 @@ pub async fn write_gridfs(
         let bytes: &[u8] = &owned;
         for (n, piece) in bytes.chunks(opts.chunk_size).enumerate() {
             let mut d = RawDocumentBuf::new();
-            d.append("_id", ObjectId::new());
+            d.append("_id", chunk_id(fid, n as u64));
             d.append("files_id", *fid);
             d.append("n", n as i32);
             d.append_ref("data", RawBinaryRef { subtype: BinarySubtype::Generic, bytes: piece });
@@ -394,9 +418,86 @@ pub async fn write_gridfs(
     Ok(ids)
 }
 
+/// MongoDB's duplicate key error code.
+const DUPLICATE_KEY: i32 = 11000;
+
+/// Unordered insertMany. When every failure is a duplicate key, the batch
+/// counts as written if each of its documents is present with the same
+/// content (see `same_content`); anything else is an error.
 async fn insert_all(coll: &Collection<RawDocumentBuf>, docs: Vec<RawDocumentBuf>, what: &str) -> Result<()> {
-    coll.insert_many(docs).await.map_err(|e| CoreError::from_driver(what, e))?;
+    let err = match coll.insert_many(&docs).ordered(false).await {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
+    let only_duplicates = match err.kind.as_ref() {
+        mongodb::error::ErrorKind::InsertMany(ime) => {
+            ime.write_concern_error.is_none()
+                && ime.write_errors.as_ref().is_some_and(|w| !w.is_empty() && w.iter().all(|x| x.code == DUPLICATE_KEY))
+        }
+        mongodb::error::ErrorKind::Write(mongodb::error::WriteFailure::WriteError(w)) => w.code == DUPLICATE_KEY,
+        _ => false,
+    };
+    if !only_duplicates {
+        return Err(CoreError::from_driver(what, err));
+    }
+    // Verify the whole batch (not only the reported indexes): robust to how
+    // the driver numbers errors across its own sub-batches.
+    let ids: Vec<Bson> = docs
+        .iter()
+        .filter_map(|d| d.get("_id").ok().flatten().and_then(|v| v.to_raw_bson().try_into().ok()))
+        .collect();
+    let mut stored: HashMap<Vec<u8>, RawDocumentBuf> = HashMap::with_capacity(docs.len());
+    let mut cursor = coll
+        .find(doc! {"_id": {"$in": ids}})
+        .await
+        .map_err(|e| CoreError::from_driver(what, e))?;
+    while cursor.advance().await.map_err(|e| CoreError::from_driver(what, e))? {
+        let d = cursor.current();
+        if let Ok(Some(id)) = d.get("_id") {
+            stored.insert(raw_key(id), d.to_raw_document_buf());
+        }
+    }
+    for d in &docs {
+        let Ok(Some(id)) = d.get("_id") else { return Err(CoreError::from_driver(what, err)) };
+        match stored.get(&raw_key(id)) {
+            Some(s) if same_content(d, s) => {}
+            _ => {
+                return Err(CoreError::from_driver(
+                    &format!("{what} (a duplicate _id with different content or a missing document)"),
+                    err,
+                ))
+            }
+        }
+    }
     Ok(())
+}
+
+fn raw_key(v: RawBsonRef<'_>) -> Vec<u8> {
+    match v {
+        RawBsonRef::ObjectId(o) => o.bytes().to_vec(),
+        other => format!("{other:?}").into_bytes(),
+    }
+}
+
+/// Every field of `want` (but `uploadDate`, a time stamp) is in `got` with an
+/// equal value, and `got` has no other field.
+fn same_content(want: &RawDocument, got: &RawDocument) -> bool {
+    let mut n = 0usize;
+    for kv in want.iter() {
+        let Ok((k, v)) = kv else { return false };
+        n += 1;
+        if k == "uploadDate" {
+            if !matches!(got.get(k), Ok(Some(_))) {
+                return false;
+            }
+            continue;
+        }
+        match got.get(k) {
+            Ok(Some(g)) if g == v => {}
+            _ => return false,
+        }
+    }
+    got.iter().count() == n
 }
 
 /// Delete GridFS files (used by overwrite). Chunks go first, then the fs.files
@@ -441,6 +542,37 @@ mod tests {
 
     fn gridfs_doc(id: ObjectId, npts: i64) -> RawDocumentBuf {
         RawDocumentBuf::from_document(&doc! {"npts": npts, "storage_mode": "gridfs", "gridfs_id": id}).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gridfs_write_same_ids_twice_stores_once_and_refuses_other_content() {
+        let Some(db) = test_db("dup").await else { return };
+        let big: Vec<f64> = (0..(DEFAULT_CHUNK_SIZE / 8 * 2 + 3)).map(|i| i as f64).collect();
+        let small = vec![1.0, 2.0];
+        let ids = [ObjectId::new(), ObjectId::new()];
+        let opts = GridFsWriteOptions::default();
+        write_gridfs(&db, &[&big, &small], Some(&ids), &opts).await.unwrap();
+        // A late or repeated write of the same files (a dead worker's native
+        // work still running): duplicates of identical content are success.
+        write_gridfs(&db, &[&big, &small], Some(&ids), &opts).await.unwrap();
+        let chunks = db.collection::<bson::Document>("fs.chunks");
+        assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 4);
+        assert_eq!(db.collection::<bson::Document>("fs.files").count_documents(doc! {}).await.unwrap(), 2);
+        let c = chunks.find_one(doc! {"files_id": ids[0], "n": 2}).await.unwrap().unwrap();
+        assert_eq!(c.get_object_id("_id").unwrap(), chunk_id(&ids[0], 2));
+        // Half the chunks deleted (a cleanup racing a late insert), then rewritten: whole again.
+        chunks.delete_many(doc! {"files_id": ids[0], "n": {"$in": [0, 2]}}).await.unwrap();
+        write_gridfs(&db, &[&big, &small], Some(&ids), &opts).await.unwrap();
+        assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 4);
+        // The same ids with other samples: a duplicate key that is NOT the same content fails.
+        let other = vec![1.0, 2.5];
+        let err = write_gridfs(&db, &[&other], Some(&ids[1..]), &opts).await.unwrap_err();
+        assert!(err.to_string().contains("different content"), "{err}");
+        assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 4);
+        // chunk ids of one file are distinct for distinct n.
+        let set: std::collections::HashSet<ObjectId> = (0..10_000).map(|n| chunk_id(&ids[0], n)).collect();
+        assert_eq!(set.len(), 10_000);
+        db.drop().await.unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
