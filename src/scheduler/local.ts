@@ -12,6 +12,11 @@
  *   Float64Array. When a worker dies, that task alone is charged a retry;
  *   the others it held are rescheduled for free (and those that had
  *   completed without reporting are counted as reruns on their futures).
+ * - Plugin changes go on a per-worker MessagePort and bump a shared epoch
+ *   counter; workers check it (one Atomics.load) before every task and pull
+ *   the change with receiveMessageOnPort, so setup/teardown happen before
+ *   the next task even in the middle of a batch of synchronous tasks, which
+ *   never lets the worker's event loop deliver a message.
  * - Workers are unref'd whenever nothing is pending, so an idle scheduler
  *   never keeps Node alive; close() stops them gracefully.
  */
@@ -19,7 +24,7 @@ import { EventEmitter } from "node:events";
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { serialize } from "node:v8";
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { MsPASSError } from "../errors.js";
 import { Dashboard } from "./dashboard.js";
 import { deserializeError, type ErrorInfo } from "./error-transport.js";
@@ -147,6 +152,9 @@ interface WorkerRec {
   slot: Slot;
   thread: Worker;
   running: Float64Array;
+  /** Plugin changes go here (see WorkerBoot.pluginPort), then pluginEpoch[0] is bumped. */
+  pluginPort: MessagePort;
+  pluginEpoch: Int32Array;
   status: "booting" | "ready" | "stopping" | "dead";
   inflight: Deque<Task>;
   sentFns: Set<number>;
@@ -294,8 +302,18 @@ export class LocalScheduler extends EventEmitter {
     running[0] = -1;
     const broadcast: [number, unknown][] = [];
     for (const [dataId, d] of this.#data) if (d.broadcast) broadcast.push([dataId, d.value]);
-    const boot: WorkerBoot = { id, name, state, plugins: [...this.#plugins.values()], data: broadcast };
-    const thread = new Worker(WORKER_URL, { workerData: boot, resourceLimits: this.#resourceLimits });
+    const plugins = new MessageChannel();
+    const epoch = new SharedArrayBuffer(4);
+    const boot: WorkerBoot = {
+      id,
+      name,
+      state,
+      plugins: [...this.#plugins.values()],
+      pluginPort: plugins.port2,
+      pluginEpoch: epoch,
+      data: broadcast,
+    };
+    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits });
     let onExit!: (code: number) => void;
     const w: WorkerRec = {
       id,
@@ -303,6 +321,8 @@ export class LocalScheduler extends EventEmitter {
       slot,
       thread,
       running,
+      pluginPort: plugins.port1,
+      pluginEpoch: new Int32Array(epoch),
       status: "booting",
       inflight: new Deque<Task>(),
       sentFns: new Set(),
@@ -415,6 +435,7 @@ export class LocalScheduler extends EventEmitter {
   #onExit(w: WorkerRec, code: number): void {
     const prev = w.status;
     w.status = "dead";
+    w.pluginPort.close();
     this.#workers = this.#workers.filter((x) => x !== w);
     const closing = this.#closing !== undefined;
     const reason = prev === "booting" && w.bootError ? `plugin setup failed: ${w.bootError.message}` : this.#describeDeath(w, code);
@@ -1047,7 +1068,14 @@ export class LocalScheduler extends EventEmitter {
           resolve(e);
         },
       });
-      w.thread.postMessage({ ...msg, seq });
+      if (msg.t === "plugin-add" || msg.t === "plugin-remove") {
+        // Post first, bump second: a worker that sees the new epoch between
+        // two tasks of a batch is sure to find the message on the port.
+        w.pluginPort.postMessage({ ...msg, seq });
+        Atomics.add(w.pluginEpoch, 0, 1);
+      } else {
+        w.thread.postMessage({ ...msg, seq });
+      }
     });
   }
 

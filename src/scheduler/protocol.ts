@@ -8,6 +8,7 @@
  * Workers run their tasks strictly in the order received, so results arrive
  * in dispatch order; the main thread relies on that to pair them up.
  */
+import type { MessagePort } from "node:worker_threads";
 import type { ErrorInfo } from "./error-transport.js";
 import type { FnDef } from "./task-ref.js";
 
@@ -39,6 +40,15 @@ export interface WorkerBoot {
    */
   state: SharedArrayBuffer;
   plugins: PluginWire[];
+  /**
+   * Plugin changes (plugin-add / plugin-remove) arrive on this port, not on
+   * the worker's parentPort: a worker running a batch of synchronous tasks
+   * never yields to its event loop, so it pulls them with
+   * receiveMessageOnPort between tasks when `pluginEpoch` changes.
+   */
+  pluginPort: MessagePort;
+  /** Int32Array view; [0] is bumped (Atomics) after each message posted on pluginPort. */
+  pluginEpoch: SharedArrayBuffer;
   /** Broadcast data to install before the first task. */
   data: [number, unknown][];
 }

@@ -7,7 +7,7 @@
  * by task. Results are flushed at the end of a batch or every FLUSH_MS,
  * whichever comes first, so long tasks still report promptly.
  */
-import { parentPort, workerData, threadId } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import { MsPASSError } from "../errors.js";
 import { serializeError, type ErrorInfo } from "./error-transport.js";
@@ -44,6 +44,9 @@ if (parentPort === null) throw new MsPASSError("scheduler worker entry loaded ou
 const port = parentPort;
 const boot = workerData as WorkerBoot;
 const running = new Float64Array(boot.state);
+const pluginPort = boot.pluginPort;
+const pluginEpoch = new Int32Array(boot.pluginEpoch);
+let seenEpoch = 0;
 const self = new SchedulerWorker(boot.id, boot.name, threadId);
 setCurrentWorker(self);
 
@@ -169,7 +172,28 @@ async function handleControl(m: ControlMessage): Promise<void> {
   post({ t: "ack", seq: m.seq, error });
 }
 
+/**
+ * Move the plugin changes waiting on pluginPort into the control queue.
+ * Synchronous (receiveMessageOnPort), so it works in the middle of a batch of
+ * synchronous tasks, when the event loop never gets a turn to deliver them.
+ */
+function pullPlugins(): void {
+  seenEpoch = Atomics.load(pluginEpoch, 0); // read before draining: a later bump is seen next time
+  for (let r = receiveMessageOnPort(pluginPort); r !== undefined; r = receiveMessageOnPort(pluginPort)) {
+    control.push(r.message as ControlMessage);
+  }
+}
+
+// Idle worker: the event loop delivers plugin changes.
+pluginPort.on("message", (m: ControlMessage) => {
+  control.push(m);
+  pullPlugins(); // anything queued behind it, in order
+  if (!busy) void loop();
+});
+
 port.on("message", (m: MainToWorker) => {
+  // A plugin change posted before this message is handled before it.
+  if (Atomics.load(pluginEpoch, 0) !== seenEpoch) pullPlugins();
   switch (m.t) {
     case "batch":
       batches.push(m);
@@ -206,7 +230,11 @@ async function loop(): Promise<void> {
   } finally {
     busy = false;
   }
-  if (stopped) port.close(); // lets the thread end on its own; the main thread terminates it after a deadline anyway
+  if (stopped) {
+    // lets the thread end on its own; the main thread terminates it after a deadline anyway
+    port.close();
+    pluginPort.close();
+  }
 }
 
 function resolveRefs(args: unknown[]): unknown[] {
@@ -272,6 +300,9 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
   };
 
   for (let i = 0; i < b.ids.length; i++) {
+    // One shared-memory load per task: synchronous tasks never let the event
+    // loop deliver a plugin change, so it is pulled from its port here.
+    if (Atomics.load(pluginEpoch, 0) !== seenEpoch) pullPlugins();
     if (control.length > 0) {
       // Plugin changes and stop requests take effect before the next task.
       flush();
@@ -372,6 +403,7 @@ async function start(): Promise<void> {
     post({ t: "boot-error", error });
     busy = false;
     port.close();
+    pluginPort.close();
     return;
   }
   post({ t: "ready", mem: memory() });
