@@ -28,6 +28,7 @@
  * recomputation does.
  */
 import path from "node:path";
+import { unlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Long, ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
@@ -186,6 +187,7 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
     return applyBsonTypes(full, p.collection, { schema: db.schema });
   });
   await insertIdempotent(db, "elog", elogDocs, what);
+  crashHookForTests();
   await insertIdempotent(db, p.collection, wfDocs, what);
 
   // 4. the dead.
@@ -223,6 +225,26 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
     else (results[s.item] as Array<string | null>)[s.member] = hex;
   });
   return results;
+}
+
+/**
+ * INTERNAL, for the fault tests only (test/parallel-write-fault.test.ts):
+ * when the environment variable MSPASS_INTERNAL_WRITE_CRASH_MARKER names a
+ * file that exists, the first partition to get here removes it and its
+ * worker dies (process.exit in a worker thread ends that thread) — after its
+ * samples and elog are written, before its wf insertMany. unlinkSync lets
+ * exactly one partition win. Not part of the API; unset, it costs one
+ * environment lookup per partition.
+ */
+function crashHookForTests(): void {
+  const marker = process.env.MSPASS_INTERNAL_WRITE_CRASH_MARKER;
+  if (!marker) return;
+  try {
+    unlinkSync(marker);
+  } catch {
+    return; // already used (or never armed): write normally
+  }
+  process.exit(7);
 }
 
 /** Live and writable → `live` (with its document); otherwise → `dead` (killed, with the reason in its elog). */
