@@ -9,6 +9,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, Database, LocalScheduler, MongoDBWorker, TimeSeries, readDistributedData, task, writeDistributedData } from "mspass";
 
@@ -92,7 +93,7 @@ describe("a worker dies mid-write (samples stored, wf insertMany not done)", () 
       } else {
         expect(existsSync(dir)).toBe(false);
       }
-      const back = (await d.readData(ids[3] as never)) as TimeSeries;
+      const back = (await d.readData(ids[3] as ObjectId)) as TimeSeries;
       expect(back.live).toBe(true);
       expect(back.npts).toBe(50);
     } finally {
