@@ -158,7 +158,10 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
         const ids = await native.writeGridfsSamples(uri, db.name, datas, { ids: gridfsIds });
         for (const g of ids) storage.push({ storage_mode: "gridfs", gridfs_id: new ObjectId(g) });
       } else {
-        const w = await native.writeFileSamples(p.dir, dfile, datas, p.dataType === "Seismogram" ? 3 : 1);
+        // From byte 0, positionally, file cut at the partition's end: the file
+        // is this partition's alone, so a dead attempt's late (identical)
+        // write lands on the same bytes instead of appending a second copy.
+        const w = await native.writeFileSamples(p.dir, dfile, datas, p.dataType === "Seismogram" ? 3 : 1, 0);
         w.foffs.forEach((foff, i) => storage.push({ storage_mode: "file", dir: w.dir, dfile: w.dfile, foff: int(foff), nbytes: int(w.nbytes[i]!) }));
       }
     } catch (err) {
@@ -289,6 +292,10 @@ async function cleanup(
       const fsIds = all.map((s) => id("gridfs", s.item, s.member).toHexString());
       if (fsIds.length > 0) await native.deleteGridfsFiles(uri, db.name, fsIds);
     } else {
+      // The rewrite below is positional from byte 0 and cuts the file at its
+      // end, so this removal only matters when nothing live is written now;
+      // a dead attempt's late write can recreate the file only with the same
+      // bytes the retry writes.
       await rm(path.join(p.dir, dfile), { force: true });
     }
     if (all.length > 0) {

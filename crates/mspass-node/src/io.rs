@@ -199,24 +199,34 @@ pub async fn read_cursor_ensemble(
 /// Append members (component-major samples, `ncomponents` per frame) to
 /// `dir/dfile` with one open; Seismograms are written column-major as in
 /// MsPASS. `dfile` null → a new `<uuid4>-binary`. `dir` is created.
+/// `startOffset` given → instead of appending, write the members contiguously
+/// from that byte with positional writes and end the file there, so an
+/// identical late write (a dead attempt's) lands on identical bytes.
 #[napi]
 pub async fn write_file_samples(
     dir: String,
     dfile: Option<String>,
     members: Vec<Float64Array>,
     ncomponents: Option<u32>,
+    start_offset: Option<f64>,
 ) -> napi::Result<FileWriteResult> {
     let ncomp = ncomponents.unwrap_or(1) as usize;
     if dir.is_empty() {
         return Err(invalid("dir must be a non-empty path".into()));
     }
+    let start = match start_offset {
+        None => None,
+        // Above 2^53 a JS number is no longer an exact byte offset.
+        Some(o) if o >= 0.0 && o.fract() == 0.0 && o <= 9007199254740991.0 => Some(o as u64),
+        Some(o) => return Err(invalid(format!("startOffset must be a non-negative integer, got {o}"))),
+    };
     let dfile = dfile.unwrap_or_else(io::default_dfile);
     let (d, f) = (PathBuf::from(&dir), dfile.clone());
     // The typed arrays stay referenced (alive) until this promise settles;
     // JS must not mutate them meanwhile.
     let (foffs, members) = tokio::task::spawn_blocking(move || {
         let refs: Vec<&[f64]> = members.iter().map(|m| &m[..]).collect();
-        (io::append_members(&d, &f, &refs, ncomp), members)
+        (io::write_members(&d, &f, &refs, ncomp, start), members)
     })
     .await
     .map_err(|e| to_napi(CoreError::Io(format!("file write task failed: {e}"))))?;

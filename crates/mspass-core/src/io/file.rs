@@ -1,10 +1,13 @@
 //! File-mode sample I/O: MsPASS "binary" format, raw little-endian f64 with
 //! no header at byte `foff` of `dir/dfile`; Seismograms column-major
-//! (x0, y0, z0, x1, ...). Writes always append.
+//! (x0, y0, z0, x1, ...). Writes append, or, given a start offset, write
+//! positionally from it (so a repeated identical write lands on identical
+//! bytes instead of adding a second copy).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, IoSlice, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -167,6 +170,19 @@ fn path_lock(path: &Path) -> Arc<Mutex<()>> {
 /// `foff` of each member. Seismograms are transposed to MsPASS's
 /// column-major file layout.
 pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize) -> Result<Vec<u64>> {
+    write_members(dir, dfile, members, ncomp, None)
+}
+
+/// As [`append_members`], but with `start = Some(off)` the members are written
+/// contiguously from byte `off` with positional writes (the file is opened
+/// with create, neither append nor truncate) and the file is then cut to end
+/// exactly where the members end. Writing the same members at the same offset
+/// twice, even concurrently or after the file was removed and recreated,
+/// leaves the same bytes and length as writing once: that is what makes a
+/// dead attempt's late write harmless to a retry's file (docs/parallel.md).
+/// Anything the file held past `off` is replaced, so use it only on a file
+/// (or a tail of one) that belongs to this write alone.
+pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, start: Option<u64>) -> Result<Vec<u64>> {
     if ncomp != 1 && ncomp != 3 {
         return Err(CoreError::InvalidArgument(format!("ncomponents must be 1 or 3, got {ncomp}")));
     }
@@ -184,6 +200,23 @@ pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize)
     let path = dir.join(dfile);
     let lock = path_lock(&path);
     let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let io_err = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
+    if let Some(start) = start {
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| CoreError::Io(format!("cannot open {} for writing: {e}", path.display())))?;
+        let foffs = offsets_from(start, members);
+        let mut scratch = Vec::new();
+        for (m, &at) in members.iter().zip(&foffs) {
+            file.write_all_at(member_bytes(m, ncomp, &mut scratch), at).map_err(io_err)?;
+        }
+        let end = start + members.iter().map(|m| std::mem::size_of_val(*m) as u64).sum::<u64>();
+        file.set_len(end).map_err(io_err)?;
+        return Ok(foffs);
+    }
     let file = OpenOptions::new()
         .create(true)
         .append(true)
@@ -193,13 +226,7 @@ pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize)
         .metadata()
         .map_err(|e| CoreError::Io(format!("cannot stat {}: {e}", path.display())))?
         .len();
-    let io_err = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut foffs = Vec::with_capacity(members.len());
-    let mut at = start;
-    for m in members {
-        foffs.push(at);
-        at += std::mem::size_of_val(*m) as u64;
-    }
+    let foffs = offsets_from(start, members);
     #[cfg(target_endian = "little")]
     if ncomp == 1 {
         // TimeSeries: the samples are the file bytes; gather-write them
@@ -217,6 +244,30 @@ pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize)
     }
     out.flush().map_err(io_err)?;
     Ok(foffs)
+}
+
+/// A member's file bytes: the samples themselves for a TimeSeries on a
+/// little-endian host (no copy), else encoded (transposed) into `scratch`.
+fn member_bytes<'a>(m: &'a [f64], ncomp: usize, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    #[cfg(target_endian = "little")]
+    if ncomp == 1 {
+        return as_le_bytes(m);
+    }
+    encode_column_major(m, ncomp, scratch);
+    scratch
+}
+
+/// Each member's byte offset when written contiguously from `start`.
+fn offsets_from(start: u64, members: &[&[f64]]) -> Vec<u64> {
+    let mut at = start;
+    members
+        .iter()
+        .map(|m| {
+            let here = at;
+            at += std::mem::size_of_val(*m) as u64;
+            here
+        })
+        .collect()
 }
 
 /// `write_all` for a list of slices (std's is unstable), at most IOV_MAX per call.
@@ -276,6 +327,33 @@ mod tests {
         let bytes = std::fs::read(dir.join("x")).unwrap();
         let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0, 1.0, 2.0, 3.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
         assert_eq!(bytes, expect);
+    }
+
+    #[test]
+    fn positional_write_twice_leaves_one_copy() {
+        let dir = tmpdir("at");
+        let a = [1.0, 2.0, 3.0];
+        let b = [4.0, 5.0];
+        let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap(), vec![0, 24]);
+        // The same write again (a dead attempt's late copy): same bytes, same length.
+        assert_eq!(write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap(), vec![0, 24]);
+        assert_eq!(std::fs::read(dir.join("p")).unwrap(), expect);
+        // Stale bytes past the members' end are cut off.
+        append_members(&dir, "p", &[&a], 1).unwrap();
+        assert_eq!(std::fs::read(dir.join("p")).unwrap().len(), 64);
+        write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap();
+        assert_eq!(std::fs::read(dir.join("p")).unwrap(), expect);
+        // Seismograms: column-major from a nonzero offset, foffs from it.
+        let s = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
+        assert_eq!(write_members(&dir, "q", &[&s, &s], 3, Some(8)).unwrap(), vec![8, 56]);
+        assert_eq!(write_members(&dir, "q", &[&s, &s], 3, Some(8)).unwrap(), vec![8, 56]);
+        let col: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes = std::fs::read(dir.join("q")).unwrap();
+        assert_eq!(bytes.len(), 104);
+        assert_eq!(&bytes[..8], &[0u8; 8]);
+        assert_eq!(&bytes[8..56], &col[..]);
+        assert_eq!(&bytes[56..], &col[..]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod member;
 pub mod query;
 pub mod read;
 
-pub use file::{append_members, default_dfile};
+pub use file::{append_members, default_dfile, write_members};
 pub use gridfs::{delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOptions, DEFAULT_CHUNK_SIZE};
 pub use member::{parse_member, Location, Member};
 pub use query::{read_cursor, read_ensemble, split_documents, EnsembleRead, FindSpec};
