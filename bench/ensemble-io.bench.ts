@@ -12,15 +12,15 @@
  * --skip-rss. The server is MSPASS_BENCH_DB_URI, else a throw-away FerretDB
  * from .bin/ferretdb.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BSON, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { Bench } from "tinybench";
+import { startThrowawayServer } from "./throwaway-server.js";
 import type * as NativeModule from "../dist/native.js";
 import {
   baselineReadDocs,
@@ -63,44 +63,7 @@ function makeMembers(n: number): Float64Array[] {
 
 // ------------------------------------------------------------------ server
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
-async function startServer(): Promise<{ uri: string; stop: () => Promise<void> }> {
-  const given = process.env.MSPASS_BENCH_DB_URI;
-  if (given) return { uri: given, stop: async () => {} };
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "mspass-bench-db-"));
-  const child: ChildProcess = spawn(join(root, ".bin", "ferretdb"), ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const uri = await new Promise<string>((res, rej) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("mongodb://"));
-      if (line) res(line.trim());
-    });
-    child.once("exit", (c) => rej(new Error(`FerretDB exited (${c})`)));
-  });
-  return {
-    uri,
-    stop: async () => {
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await gone;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ------------------------------------------------------------------ the read variants
 
@@ -235,7 +198,7 @@ function median(task: { result: unknown }): number {
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startThrowawayServer("ensemble");
   const client = await MongoClient.connect(server.uri);
   const db = (n: string) => client.db(n);
   const dir = mkdtempSync(join(tmpdir(), "mspass-bench-files-"));

@@ -17,12 +17,11 @@
  *   env: BENCH_TASKS (200000), BENCH_NAIVE (1000), BENCH_E2E (20000), BENCH_E2E_SERIAL (same as BENCH_E2E),
  *        BENCH_E2E_PARTS (npartitions of the e2e read; default readDistributedData's), BENCH_ONLY=e2e
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Bench } from "tinybench";
+import { startThrowawayServer } from "./throwaway-server.js";
 import {
   Client,
   LocalScheduler,
@@ -47,30 +46,11 @@ const NPTS = 2000;
 const TASKS = new URL("./parallel-tasks.js", import.meta.url);
 const DB = "bench_parallel";
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
-const port = await freePort();
-const dataDir = mkdtempSync(join(tmpdir(), "mspass-bench-parallel-db-"));
+const server = await startThrowawayServer("parallel");
+const uri = server.uri;
+const port = Number(new URL(uri).port);
 const work = mkdtempSync(join(tmpdir(), "mspass-bench-parallel-"));
-const server = spawn(resolve(".bin/ferretdb"), ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], { stdio: ["ignore", "pipe", "inherit"] });
-const uri = await new Promise<string>((res, rej) => {
-  let out = "";
-  server.stdout!.on("data", (d: Buffer) => {
-    out += d.toString();
-    const line = out.split("\n").find((l) => l.startsWith("mongodb://"));
-    if (line) res(line.trim());
-  });
-  server.on("exit", (c) => rej(new Error(`ferretdb exited ${c}`)));
-});
 
 const client = await Client.connect({ databaseHost: uri, scheduler: "none" });
 const db = client.getDatabase(DB);
@@ -196,7 +176,5 @@ if (ONLY !== "e2e") {
 
 console.log(JSON.stringify(report, null, 2));
 await client.close();
-server.kill("SIGTERM");
 rmSync(work, { recursive: true, force: true });
-await new Promise((r) => server.once("exit", r));
-rmSync(dataDir, { recursive: true, force: true });
+await server.stop();

@@ -16,14 +16,13 @@
  * --gridfs-iterations=N --skip-save. Server: MSPASS_BENCH_DB_URI, else a
  * throw-away FerretDB from .bin/ferretdb.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BSON, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { Bench } from "tinybench";
+import { startThrowawayServer } from "./throwaway-server.js";
 import { Client, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
 import type * as NativeModule from "../dist/native.js";
 import { baselineReadEnsemble, baselineWriteFile, baselineWriteGridfs } from "./baseline-reader.js";
@@ -50,44 +49,7 @@ const GRIDFS_DB = "bench_rd_gridfs";
 const SORT = { k: 1 } as const;
 const one = (d: object) => Buffer.from(BSON.serialize(d));
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
-async function startServer(): Promise<{ uri: string; stop: () => Promise<void> }> {
-  const given = process.env.MSPASS_BENCH_DB_URI;
-  if (given) return { uri: given, stop: async () => {} };
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "mspass-bench-rd-db-"));
-  const child: ChildProcess = spawn(join(root, ".bin", "ferretdb"), ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const uri = await new Promise<string>((res, rej) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("mongodb://"));
-      if (line) res(line.trim());
-    });
-    child.once("exit", (c) => rej(new Error(`FerretDB exited (${c})`)));
-  });
-  return {
-    uri,
-    stop: async () => {
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await gone;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A realistic ensemble: samples plus the header keys a MsPASS wf document carries. */
 function makeEnsemble(n: number): TimeSeriesEnsemble {
@@ -113,7 +75,7 @@ function plainDocs(ens: TimeSeriesEnsemble, storage: (i: number) => Document): D
 }
 
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startThrowawayServer("rd");
   const raw = await MongoClient.connect(server.uri);
   const rdb = (n: string): Db => raw.db(n);
   const client = await Client.connect({ databaseHost: server.uri, scheduler: "none" });

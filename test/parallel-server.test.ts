@@ -10,11 +10,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatabaseClient, LocalScheduler, MongoDBWorker, TimeSeries, readDistributedData, task, type Database } from "mspass";
+import { DatabaseClient, LocalScheduler, findFreePort, MongoDBWorker, TimeSeries, readDistributedData, task, type Database } from "mspass";
 
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,16 +26,6 @@ let scheduler: LocalScheduler;
 let db: Database;
 const N = 24;
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
 
 async function startServer(): Promise<string> {
   const child = spawn(resolve(".bin/ferretdb"), ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
@@ -64,7 +53,7 @@ async function stopServer(): Promise<void> {
 }
 
 beforeAll(async () => {
-  port = await freePort();
+  port = await findFreePort();
   uri = await startServer();
   // A short server selection timeout, so one attempt fails in 2 s while the server is away.
   const c = await DatabaseClient.connect(uri, { serverSelectionTimeoutMS: 2000 });
