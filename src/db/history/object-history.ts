@@ -111,6 +111,19 @@ function historyCollection(db: Database): string {
   return db.schema.resolveCollection("history_object");
 }
 
+/**
+ * The `history_object_id` each datum being saved must get in its new wf
+ * document, set by the save hook for the duration of one save. The writer
+ * reads it with `pendingHistoryId` (it drops any `history_object_id` the
+ * Metadata carries from an earlier read: that one names another history).
+ */
+const pending = new WeakMap<object, ObjectId>();
+
+/** @internal the waveform writer's hook: the history id to store for `d`, if its history is being saved. */
+export function pendingHistoryId(d: object): ObjectId | undefined {
+  return pending.get(d);
+}
+
 /** One datum's `history_object` document, prepared but not written; the datum is not changed. */
 interface PreparedHistory {
   d: Atomic;
@@ -188,13 +201,18 @@ export async function saveDataWithHistory<R>(
       if (x.p.d.md.has("history_object_id")) x.p.d.md.erase("history_object_id");
     } else x.p.d.md.put("history_object_id", x.before);
   };
-  for (const x of prepared) x.p.d.md.put("history_object_id", x.p.doc._id);
+  for (const x of prepared) {
+    x.p.d.md.put("history_object_id", x.p.doc._id);
+    pending.set(x.p.d, x.p.doc._id);
+  }
   let result: R;
   try {
     result = await save(datum, rest);
   } catch (err) {
     for (const x of prepared) restore(x);
     throw err;
+  } finally {
+    for (const x of prepared) pending.delete(x.p.d);
   }
   // Written = still live with a new _id (the writer sets it on the datum).
   const written = prepared.filter((x) => {
