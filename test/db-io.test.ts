@@ -5,11 +5,11 @@
  * layout, the wf document fields against the reference list, aliases,
  * normalized keys, the three modes (READONLYERROR_), data tags, overwrite.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 import {
   Client,
   Seismogram,
@@ -26,22 +26,14 @@ let raw: MongoClient;
 let rdb: Db;
 let dir: string;
 
+let env: TestDatabase;
+
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `db_io_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-db-io-"));
+  env = await openTestDatabase("db_io");
+  ({ client, db, raw, rdb, dir } = env);
 });
 
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** Little-endian float64 bytes, MsPASS's stored form. */
 function le(values: ArrayLike<number>): Buffer {
