@@ -272,6 +272,20 @@ describe("cursor kinds", () => {
     await db.readData(fresh);
     expect(fresh.closed).toBe(true); // consumed, as a driver cursor read to the end
   });
+
+  it("a started cursor whose rest spans its current batch and the server: both parts, in order, with their samples", async () => {
+    const members = [makeTs(12, 90), makeTs(13, 91), makeTs(14, 92), makeTs(15, 93)];
+    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 2 }), { storageMode: "file", dir: join(dir, "kinds2") });
+    for (const batchSize of [1, 2, 3]) {
+      const cur = db.wf_TimeSeries.find({ kinds: 2 }).sort({ sta: 1 }).batchSize(batchSize);
+      expect((await cur.next())!.sta).toBe("S90");
+      const rest = await db.readData(cur);
+      expect(rest.member.map((m) => m.md.get("sta"))).toEqual(["S91", "S92", "S93"]);
+      expect(rest.member.map((m) => Array.from(m.data))).toEqual(members.slice(1).map((m) => Array.from(m.data)));
+      expect(cur.closed).toBe(true);
+      expect(await cur.next()).toBeNull();
+    }
+  });
 });
 
 describe("file storage details", () => {
