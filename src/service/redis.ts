@@ -1,0 +1,136 @@
+/**
+ * A throw-away `redis-server` (Debian's; `scripts/ensure-redis.sh` installs
+ * it) for tests, benches and single-host use of the distributed scheduler:
+ * no persistence (`--save "" --appendonly no`), its own directory, bound to
+ * 127.0.0.1 unless told otherwise, on a free port unless given one.
+ * `restart()` stops it and starts it again on the same port (empty, as a
+ * server restarted without persistence is); `stop()` removes its directory.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createConnection } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MsPASSError } from "../errors.js";
+import { findFreePort } from "./probe.js";
+
+export interface RedisServerOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default: a free one on `host`). */
+  port?: number;
+  /** The redis-server executable (default "redis-server" on PATH). */
+  bin?: string;
+  /** Wrap the command, e.g. ["ip", "netns", "exec", "ns1"] to run it in a network namespace. */
+  prefix?: string[];
+}
+
+export interface RedisServerHandle {
+  readonly host: string;
+  readonly port: number;
+  /** `redis://host:port` */
+  readonly url: string;
+  readonly pid: number | undefined;
+  /** Stop (SIGKILL when `hard`), then start again on the same port, empty. */
+  restart(options?: { hard?: boolean; downMs?: number }): Promise<void>;
+  /** Stop it and remove its directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? (await findFreePort(host));
+  const dir = mkdtempSync(join(tmpdir(), "mspass-redis-"));
+  const bin = options.bin ?? "redis-server";
+  const prefix = options.prefix ?? [];
+  let child: ChildProcess | undefined;
+
+  const launch = async (): Promise<void> => {
+    const args = [bin, "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"];
+    const argv = [...prefix, ...args];
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    child = c;
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new MsPASSError(`redis-server did not start on ${host}:${port} within 10 s: ${out.slice(-500)}`, "Fatal")), 10_000);
+      const onData = (d: Buffer): void => {
+        out += d.toString();
+      };
+      c.stdout!.on("data", onData);
+      c.stderr!.on("data", onData);
+      c.once("error", (err) => {
+        clearTimeout(timer);
+        reject(new MsPASSError(`cannot run ${bin}: ${err.message} (install it with scripts/ensure-redis.sh)`, "Fatal"));
+      });
+      c.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new MsPASSError(`redis-server exited early (code ${code}) on ${host}:${port}: ${out.slice(-500)}`, "Fatal"));
+      });
+      // Ready when it answers PING.
+      const probe = async (): Promise<void> => {
+        for (;;) {
+          if (c.exitCode !== null) return;
+          if (await ping(host, port)) {
+            clearTimeout(timer);
+            resolve();
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      void probe();
+    });
+    c.stdout!.resume();
+    c.stderr!.resume();
+    c.removeAllListeners("exit");
+  };
+
+  const kill = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise((r) => c.once("exit", r));
+    c.kill(signal);
+    const t = setTimeout(() => c.kill("SIGKILL"), 5000);
+    await gone;
+    clearTimeout(t);
+  };
+
+  await launch();
+  let stopped = false;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    url: `redis://${hostPart}:${port}`,
+    get pid() {
+      return child?.pid;
+    },
+    async restart(o = {}) {
+      await kill(o.hard ? "SIGKILL" : "SIGTERM");
+      if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
+      await launch();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+
+/** One RESP PING; true on +PONG. */
+function ping(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once("error", () => done(false));
+    s.once("connect", () => s.write("PING\r\n"));
+    s.once("data", (d) => done(d.toString().startsWith("+PONG")));
+  });
+}
