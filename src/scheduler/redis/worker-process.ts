@@ -28,7 +28,7 @@ import type { PluginWire } from "../protocol.js";
 import { task } from "../task-ref.js";
 import { parseRedisAddress, type RedisAddress } from "./address.js";
 import type { runJobChunk } from "./run-chunk.js";
-import { bullQueueName, decode, encode, keys, type JobPayload, type WorkerHeartbeat } from "./wire.js";
+import { bullQueueName, decode, keys, type JobPayload, type WorkerHeartbeat } from "./wire.js";
 
 const RUN_CHUNK = task<typeof runJobChunk>(new URL("./run-chunk.js", import.meta.url), "runJobChunk");
 
@@ -221,10 +221,9 @@ export class RedisWorkerProcess {
     try {
       await this.#syncPlugins();
       const payload = decode<JobPayload>((job.data as { p: string }).p);
-      const r = await this.#pool.submit(RUN_CHUNK, payload, this.id);
-      this.#done += payload.tasks.length - r.errs.length;
-      this.#erred += r.errs.length;
-      return encode(r);
+      const encoded = await this.#pool.submit(RUN_CHUNK, payload, this.id);
+      this.#done += payload.tasks.length;
+      return encoded;
     } finally {
       this.#processing--;
     }
