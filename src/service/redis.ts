@@ -23,12 +23,14 @@ export interface RedisServerOptions {
   bin?: string;
   /** Wrap the command, e.g. ["ip", "netns", "exec", "ns1"] to run it in a network namespace. */
   prefix?: string[];
+  /** Require this password (`--requirepass`); `url` then carries it (never print `url`). */
+  password?: string;
 }
 
 export interface RedisServerHandle {
   readonly host: string;
   readonly port: number;
-  /** `redis://host:port` */
+  /** `redis://host:port` (`redis://:password@host:port` with a password: a secret) */
   readonly url: string;
   readonly pid: number | undefined;
   /** Stop (SIGKILL when `hard`), then start again on the same port, empty. */
@@ -46,7 +48,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
-    const args = [bin, "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"];
+    const args = [bin, "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning",
+      ...(options.password === undefined ? [] : ["--requirepass", options.password])];
     const argv = [...prefix, ...args];
     const c = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
     child = c;
@@ -101,7 +104,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     host,
     port,
-    url: `redis://${hostPart}:${port}`,
+    url: `redis://${options.password === undefined ? "" : `:${encodeURIComponent(options.password)}@`}${hostPart}:${port}`,
     get pid() {
       return child?.pid;
     },
@@ -131,6 +134,7 @@ function ping(host: string, port: number): Promise<boolean> {
     s.setTimeout(1000, () => done(false));
     s.once("error", () => done(false));
     s.once("connect", () => s.write("PING\r\n"));
-    s.once("data", (d) => done(d.toString().startsWith("+PONG")));
+    // -NOAUTH: it is up and wants the password.
+    s.once("data", (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
   });
 }

@@ -30,10 +30,11 @@ export interface ClusterOptions {
   stalledMs?: number;
   heartbeatMs?: number;
   env?: Record<string, string>;
+  password?: string;
 }
 
 export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
-  const redis = await startRedisServer();
+  const redis = await startRedisServer({ password: o.password });
   const url = redis.url;
   const workers: WorkerProc[] = [];
   const spawnWorker = async (w: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; url?: string } = {}): Promise<WorkerProc> => {

@@ -91,6 +91,8 @@ interface JobRec {
   /** Encoded JobPayload, kept to re-add the job after a Redis restart. */
   data: string;
   added: number;
+  /** Times a worker process started it (BullMQ "active" events). */
+  starts: number;
 }
 
 function positiveInt(v: unknown, what: string): number {
@@ -213,6 +215,7 @@ export class RedisScheduler extends EventEmitter {
     this.#events.on("error", (err: Error) => this.#onRedisError(err));
     this.#events.on("completed", ({ jobId, returnvalue }) => this.#onJobCompleted(jobId, returnvalue as unknown));
     this.#events.on("failed", ({ jobId, failedReason }) => this.#onJobFailed(jobId, failedReason));
+    this.#events.on("active", ({ jobId }) => this.#onJobActive(jobId));
     await Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]);
     await this.#pollWorkers();
     this.#workersTimer = setInterval(() => void this.#pollWorkers(), WORKERS_POLL_MS);
@@ -579,9 +582,8 @@ export class RedisScheduler extends EventEmitter {
     for (const t of ok) {
       this.#move(t, "processing");
       t.worker = id;
-      t.attempts++;
     }
-    const rec: JobRec = { id, tasks: ok, data, added: Date.now() };
+    const rec: JobRec = { id, tasks: ok, data, added: Date.now(), starts: 0 };
     this.#jobs.set(id, rec);
     return rec;
   }
@@ -594,7 +596,7 @@ export class RedisScheduler extends EventEmitter {
     try {
       r = decode<JobResult>(typeof returnvalue === "string" ? returnvalue : String(returnvalue));
     } catch (err) {
-      this.#failJob(j, `its result could not be decoded: ${(err as Error).message}`, false);
+      this.#failJob(j, `its result could not be decoded: ${(err as Error).message}`);
       return;
     }
     let ei = 0;
@@ -624,21 +626,37 @@ export class RedisScheduler extends EventEmitter {
     return n;
   }
 
-  #onJobFailed(jobId: string, reason: string): void {
+  /**
+   * A worker process started the job. Counting starts (not stalls) gives
+   * exact attempts: a start after the first is a re-run, after BullMQ found
+   * the previous worker process dead or cut off (stalled-job recovery).
+   */
+  #onJobActive(jobId: string): void {
     const j = this.#jobs.get(jobId);
     if (j === undefined) return;
-    this.#jobs.delete(jobId);
-    this.#failJob(j, maskCredentials(reason), true);
-  }
-
-  /** The job as a whole failed (its worker processes died or lost Redis too often): charge each task one retry. */
-  #failJob(j: JobRec, reason: string, rerun: boolean): void {
+    const rerun = j.starts++ > 0;
     for (const t of j.tasks) {
-      if (t.worker !== j.id || t.state !== "processing") continue;
+      if (t.worker !== jobId || t.state !== "processing") continue;
+      t.attempts++;
       if (rerun) {
         t.reruns++;
         this.#reruns++;
       }
+    }
+    if (rerun) this.emit("job-rerun", { jobId });
+  }
+
+  #onJobFailed(jobId: string, reason: string): void {
+    const j = this.#jobs.get(jobId);
+    if (j === undefined) return;
+    this.#jobs.delete(jobId);
+    this.#failJob(j, maskCredentials(reason));
+  }
+
+  /** The job as a whole failed (its worker processes died or lost Redis too often): charge each task one retry. */
+  #failJob(j: JobRec, reason: string): void {
+    for (const t of j.tasks) {
+      if (t.worker !== j.id || t.state !== "processing") continue;
       if (t.retriesLeft > 0) {
         t.retriesLeft--;
         t.worker = null;

@@ -237,7 +237,14 @@ export class RedisWorkerProcess {
 
   async #close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#bull?.close().catch(() => undefined);
+    // With Redis away, BullMQ's graceful close would wait for it: force after a while.
+    const bull = this.#bull;
+    if (bull !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((r) => (timer = setTimeout(r, this.#down ? 0 : 10_000)));
+      await Promise.race([bull.close(this.#down).catch(() => undefined), late]);
+      clearTimeout(timer);
+    }
     await this.#pool?.close();
     if (this.#redis !== undefined) {
       if (!this.#down) {
