@@ -7,7 +7,6 @@
  * server restarted without persistence is); `stop()` removes its directory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createConnection } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,14 +40,16 @@ export interface RedisServerHandle {
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? (await findFreePort(host));
+  const prefix = options.prefix ?? [];
+  // Under a prefix (another network namespace) `host` may not exist here: a
+  // port free on this side's loopback is as good as any in a fresh namespace.
+  const port = options.port ?? (await findFreePort(prefix.length > 0 ? "127.0.0.1" : host));
   const dir = mkdtempSync(join(tmpdir(), "mspass-redis-"));
   const bin = options.bin ?? "redis-server";
-  const prefix = options.prefix ?? [];
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
-    const args = [bin, "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning",
+    const args = [bin, "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice",
       ...(options.password === undefined ? [] : ["--requirepass", options.password])];
     const argv = [...prefix, ...args];
     const c = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
@@ -69,19 +70,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         clearTimeout(timer);
         reject(new MsPASSError(`redis-server exited early (code ${code}) on ${host}:${port}: ${out.slice(-500)}`, "Fatal"));
       });
-      // Ready when it answers PING.
-      const probe = async (): Promise<void> => {
-        for (;;) {
-          if (c.exitCode !== null) return;
-          if (await ping(host, port)) {
-            clearTimeout(timer);
-            resolve();
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 50));
+      // Ready when it says so: read from its log, which works as well inside
+      // another network namespace, where this process cannot connect to it.
+      const ready = (): void => {
+        if (/Ready to accept connections/.test(out)) {
+          clearTimeout(timer);
+          resolve();
         }
       };
-      void probe();
+      c.stdout!.on("data", ready);
     });
     c.stdout!.resume();
     c.stderr!.resume();
@@ -120,21 +117,4 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-
-/** One RESP PING; true on +PONG. */
-function ping(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host, port });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once("error", () => done(false));
-    s.once("connect", () => s.write("PING\r\n"));
-    // -NOAUTH: it is up and wants the password.
-    s.once("data", (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
-  });
 }
