@@ -29,6 +29,7 @@ import { startCluster, type Cluster } from "./redis/cluster.js";
 const uri = process.env.MSPASS_TEST_DB_URI!;
 const dbName = `mspass_test_redis_${process.pid}`;
 const RT = new URL("./fixtures/redis-tasks.mjs", import.meta.url);
+type Where = { pid: number; taskId: number; plugins: string[]; k: number | null };
 const tmp = mkdtempSync(join(tmpdir(), "mspass-redis-test-"));
 
 function ts(k: number, npts = 50): TimeSeries {
@@ -73,7 +74,7 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     expect(s).toBeInstanceOf(RedisScheduler);
     expect(client.schedulerType).toBe("redis");
     expect(s.plugins()).toEqual(["mongodb_worker"]);
-    const out = await s.gather(s.map(task(RT, "whereAndFind"), Array.from({ length: 64 }, () => dbName)));
+    const out = await s.gather(s.map(task<(db: string) => Where>(RT, "whereAndFind"), Array.from({ length: 64 }, () => dbName)));
     expect(out.every((o) => o.k === 1 && o.plugins.includes("mongodb_worker"))).toBe(true);
     expect(new Set(out.map((o) => o.pid))).toEqual(new Set(cluster.workers.map((w) => w.child.pid)));
   });
@@ -83,7 +84,7 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     await s.waitForWorkers(3);
     let seen: { pid: number; plugins: string[]; k: number | null } | undefined;
     for (let round = 0; round < 40 && seen === undefined; round++) {
-      const out = await s.gather(s.map(task(RT, "whereAndFind"), Array.from({ length: 24 }, () => dbName)));
+      const out = await s.gather(s.map(task<(db: string) => Where>(RT, "whereAndFind"), Array.from({ length: 24 }, () => dbName)));
       seen = out.find((o) => o.pid === late.child.pid);
     }
     expect(seen).toMatchObject({ plugins: ["mongodb_worker"], k: 1 });

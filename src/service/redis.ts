@@ -49,14 +49,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
-    const args = [bin, "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice",
-      ...(options.password === undefined ? [] : ["--requirepass", options.password])];
+    // The password goes in a config read from stdin ("-"), not on the command line where `ps` shows it.
+    const args = [bin, "-", "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice"];
     const argv = [...prefix, ...args];
-    const c = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+    c.stdin!.end(options.password === undefined ? "" : `requirepass ${JSON.stringify(options.password)}\n`);
     child = c;
     let out = "";
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new MsPASSError(`redis-server did not start on ${host}:${port} within 10 s: ${out.slice(-500)}`, "Fatal")), 10_000);
+      const timer = setTimeout(() => {
+        c.kill("SIGKILL"); // never leave a half-started server behind
+        reject(new MsPASSError(`redis-server did not start on ${host}:${port} within 10 s: ${out.slice(-500)}`, "Fatal"));
+      }, 10_000);
       const onData = (d: Buffer): void => {
         out += d.toString();
       };
