@@ -44,3 +44,10 @@ export type { ReadDataResult } from "./db/read.js";
 export type { SaveDataResult } from "./db/save.js";
 // Parallel database access: MongoDBWorker, fetchDbhandle, distributed read/write (issue 5).
 export * from "./parallel/index.js";
+
+// Station/event metadata and normalization (issue 12)
+export * from "./normalize/index.js";
+export { NULL_STARTTIME, NULL_ENDTIME, CHANNEL_XML_KEY, EVENT_XML_KEY } from "./inventory/save.js";
+export type { SaveInventoryOptions, SaveInventoryResult, SaveCatalogOptions } from "./inventory/save.js";
+export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, InventoryDocuments } from "./inventory/lookup.js";
+export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";

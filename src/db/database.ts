@@ -24,6 +24,17 @@ import type { Cursor } from "./cursor.js";
 import { resolveSchemaOption, type ReadDataOptions, type SaveDataOptions } from "./io-options.js";
 import { readData, type ReadDataResult } from "./read.js";
 import { saveData, type SaveDataResult } from "./save.js";
+import { saveCatalog, saveInventory, type SaveCatalogOptions, type SaveInventoryOptions, type SaveInventoryResult } from "../inventory/save.js";
+import {
+  getSeedChannel,
+  getSeedSite,
+  loadEvent,
+  readInventory,
+  type InventoryDocuments,
+  type ReadInventoryOptions,
+  type SeedChannelOptions,
+  type SeedSiteOptions,
+} from "../inventory/lookup.js";
 
 export interface DatabaseOptions {
   /**
@@ -152,6 +163,34 @@ export class Database {
   saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult>;
   saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult> {
     return saveData(this, this.schema, datum, options);
+  }
+
+  // Station and event metadata (src/inventory): thin wrappers.
+
+  /** StationXML (paths or XML text) → `site` and `channel` documents (MsPASS save_inventory). */
+  saveInventory(source: string | Buffer | readonly (string | Buffer)[], options?: SaveInventoryOptions): Promise<SaveInventoryResult> {
+    return saveInventory(this, source, options);
+  }
+
+  /** QuakeML (paths or XML text) → `source` documents; resolves to the count (MsPASS save_catalog). */
+  saveCatalog(source: string | Buffer | readonly (string | Buffer)[], options?: SaveCatalogOptions): Promise<number> {
+    return saveCatalog(this, source, options);
+  }
+
+  getSeedSite(net: string, sta: string, options?: SeedSiteOptions): Promise<Document | null> {
+    return getSeedSite(this, net, sta, options);
+  }
+
+  getSeedChannel(net: string, sta: string, chan: string, options?: SeedChannelOptions): Promise<Document | null> {
+    return getSeedChannel(this, net, sta, chan, options);
+  }
+
+  readInventory(options?: ReadInventoryOptions): Promise<InventoryDocuments | null> {
+    return readInventory(this, options);
+  }
+
+  loadEvent(sourceId: unknown): Promise<Document | null> {
+    return loadEvent(this, sourceId);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other
