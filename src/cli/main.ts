@@ -23,6 +23,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "start, stop or inspect the local database server (start | stop | status)",
     load: async () => (await import("./db.js")).command,
   },
+  shell: {
+    summary: "an interactive REPL with a connected client and db (top-level await)",
+    load: async () => (await import("./shell.js")).command,
+  },
   demo: { summary: "save synthetic waveforms, read them back, check and report", load: async () => (await import("./demo.js")).command },
 };
 
