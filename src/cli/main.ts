@@ -23,6 +23,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "start, stop or inspect the local database server (start | stop | status)",
     load: async () => (await import("./db.js")).command,
   },
+  worker: {
+    summary: "run a worker process of the distributed scheduler (--scheduler redis://host:6379 --nthreads N)",
+    load: async () => (await import("./worker.js")).command,
+  },
   shell: {
     summary: "an interactive REPL with a connected client and db (top-level await)",
     load: async () => (await import("./shell.js")).command,
