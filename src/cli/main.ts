@@ -38,6 +38,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "JupyterLab with a TypeScript kernel in this directory (--install installs it)",
     load: async () => (await import("./notebook.js")).command,
   },
+  hpc: {
+    summary: "launch the services on a SLURM job's nodes, run a workflow, shut down (launch | run | status | shutdown)",
+    load: async () => (await import("./hpc.js")).command,
+  },
   demo: { summary: "save synthetic waveforms, read them back, check and report", load: async () => (await import("./demo.js")).command },
 };
 
