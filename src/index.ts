@@ -55,3 +55,10 @@ export type { DeleteDataOptions, DeleteDataResult } from "./db/maintenance/delet
 export type { CleanOptions, CleanCollectionOptions } from "./db/maintenance/clean.js";
 export { VERIFY_TESTS } from "./db/maintenance/verify.js";
 export type { VerifyOptions, VerifyTest } from "./db/maintenance/verify.js";
+
+// Station/event metadata and normalization (issue 12)
+export * from "./normalize/index.js";
+export { NULL_STARTTIME, NULL_ENDTIME, CHANNEL_XML_KEY, EVENT_XML_KEY } from "./inventory/save.js";
+export type { SaveInventoryOptions, SaveInventoryResult, SaveCatalogOptions } from "./inventory/save.js";
+export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, InventoryDocuments } from "./inventory/lookup.js";
+export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";
