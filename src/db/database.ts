@@ -38,6 +38,17 @@ import { updateData, updateMetadata, type UpdateDataOptions, type UpdateMetadata
 import { deleteData, type DeleteDataOptions, type DeleteDataResult } from "./maintenance/delete.js";
 import { clean, cleanCollection, type CleanCollectionOptions, type CleanOptions } from "./maintenance/clean.js";
 import { verify, type VerifyOptions, type VerifyTest } from "./maintenance/verify.js";
+import { saveCatalog, saveInventory, type SaveCatalogOptions, type SaveInventoryOptions, type SaveInventoryResult } from "../inventory/save.js";
+import {
+  getSeedChannel,
+  getSeedSite,
+  loadEvent,
+  readInventory,
+  type InventoryDocuments,
+  type ReadInventoryOptions,
+  type SeedChannelOptions,
+  type SeedSiteOptions,
+} from "../inventory/lookup.js";
 
 export interface DatabaseOptions {
   /**
@@ -211,6 +222,34 @@ export class Database {
   /** MsPASS's verify: `{key: [failed tests]}` for one document. */
   verify(documentId: unknown, options?: VerifyOptions): Promise<Record<string, VerifyTest[]>> {
     return verify(this, documentId, options);
+  }
+
+  // Station and event metadata (src/inventory): thin wrappers.
+
+  /** StationXML (paths or XML text) → `site` and `channel` documents (MsPASS save_inventory). */
+  saveInventory(source: string | Buffer | readonly (string | Buffer)[], options?: SaveInventoryOptions): Promise<SaveInventoryResult> {
+    return saveInventory(this, source, options);
+  }
+
+  /** QuakeML (paths or XML text) → `source` documents; resolves to the count (MsPASS save_catalog). */
+  saveCatalog(source: string | Buffer | readonly (string | Buffer)[], options?: SaveCatalogOptions): Promise<number> {
+    return saveCatalog(this, source, options);
+  }
+
+  getSeedSite(net: string, sta: string, options?: SeedSiteOptions): Promise<Document | null> {
+    return getSeedSite(this, net, sta, options);
+  }
+
+  getSeedChannel(net: string, sta: string, chan: string, options?: SeedChannelOptions): Promise<Document | null> {
+    return getSeedChannel(this, net, sta, chan, options);
+  }
+
+  readInventory(options?: ReadInventoryOptions): Promise<InventoryDocuments | null> {
+    return readInventory(this, options);
+  }
+
+  loadEvent(sourceId: unknown): Promise<Document | null> {
+    return loadEvent(this, sourceId);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other

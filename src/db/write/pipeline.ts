@@ -174,6 +174,7 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
     delete full.elog_id;
     delete full.data_tag;
     delete full.history_object_id;
+    // saveData({ saveHistory }) (src/db/history/object-history.ts) chose this datum's new history id.
     const historyId = pendingHistoryId(s.d);
     if (historyId !== undefined) full.history_object_id = historyId;
     if (full.npts !== undefined) full.npts = int(full.npts as number);
