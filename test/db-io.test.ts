@@ -5,11 +5,11 @@
  * layout, the wf document fields against the reference list, aliases,
  * normalized keys, the three modes (READONLYERROR_), data tags, overwrite.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 import {
   Client,
   Seismogram,
@@ -26,22 +26,14 @@ let raw: MongoClient;
 let rdb: Db;
 let dir: string;
 
+let env: TestDatabase;
+
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `db_io_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-db-io-"));
+  env = await openTestDatabase("db_io");
+  ({ client, db, raw, rdb, dir } = env);
 });
 
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** Little-endian float64 bytes, MsPASS's stored form. */
 function le(values: ArrayLike<number>): Buffer {
@@ -279,6 +271,20 @@ describe("cursor kinds", () => {
     const fresh = db.wf_TimeSeries.find({ kinds: 1 });
     await db.readData(fresh);
     expect(fresh.closed).toBe(true); // consumed, as a driver cursor read to the end
+  });
+
+  it("a started cursor whose rest spans its current batch and the server: both parts, in order, with their samples", async () => {
+    const members = [makeTs(12, 90), makeTs(13, 91), makeTs(14, 92), makeTs(15, 93)];
+    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 2 }), { storageMode: "file", dir: join(dir, "kinds2") });
+    for (const batchSize of [1, 2, 3]) {
+      const cur = db.wf_TimeSeries.find({ kinds: 2 }).sort({ sta: 1 }).batchSize(batchSize);
+      expect((await cur.next())!.sta).toBe("S90");
+      const rest = await db.readData(cur);
+      expect(rest.member.map((m) => m.md.get("sta"))).toEqual(["S91", "S92", "S93"]);
+      expect(rest.member.map((m) => Array.from(m.data))).toEqual(members.slice(1).map((m) => Array.from(m.data)));
+      expect(cur.closed).toBe(true);
+      expect(await cur.next()).toBeNull();
+    }
   });
 });
 

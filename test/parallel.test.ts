@@ -334,6 +334,7 @@ describe("writeDistributedData", () => {
     const named = join(tmp, "named");
     const data = Array.from({ length: 6 }, (_, k) => {
       const d = ts(100 + k);
+      d.md.put("dir", dir); // never the working directory
       if (k % 2 === 0) {
         d.md.put("dir", named);
         d.md.put("dfile", "mine.bin");
@@ -352,10 +353,12 @@ describe("writeDistributedData", () => {
       const back = (await db.readData(id as ObjectId)) as TimeSeries;
       expect(Array.from(back.data)).toEqual(Array.from(data[i]!.data));
     }
+    expect(readdirSync(dir)).toHaveLength(2); // the partitions' own files, in the datum's dir
     // The option dir wins over the datum's, as saveData's argument does.
-    const over = await writeDistributedData(fromSequence([data[0]!]), db, { storageMode: "file", dir, dataTag: "ownfile2", scheduler: "none" });
-    expect((await db.wf_TimeSeries.findOne({ _id: over[0] as ObjectId }))!.dir).toBe(dir);
-    expect(statSync(join(dir, "mine.bin")).size).toBe(50 * 8);
+    const elsewhere = join(tmp, "elsewhere");
+    const over = await writeDistributedData(fromSequence([data[0]!]), db, { storageMode: "file", dir: elsewhere, dataTag: "ownfile2", scheduler: "none" });
+    expect((await db.wf_TimeSeries.findOne({ _id: over[0] as ObjectId }))!.dir).toBe(elsewhere);
+    expect(statSync(join(elsewhere, "mine.bin")).size).toBe(50 * 8);
   });
 
   it("the elog carries the datum's previous _id (saved before the wf document, as MsPASS); history_object_id is not carried over", async () => {

@@ -30,7 +30,8 @@ async fn database(uri: &str, db: &str) -> Result<mongodb::Database> {
     Ok(client.database(db))
 }
 
-fn check_name(what: &str, name: &str) -> Result<()> {
+/// THE name check for databases, collections and buckets (the binding uses it too).
+pub fn check_name(what: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('\0') {
         return Err(CoreError::InvalidArgument(format!("{what} must be a non-empty string without NUL, got {name:?}")));
     }
@@ -146,6 +147,21 @@ pub struct FindSpec {
     /// at most `-limit` documents in a single batch.
     pub limit: Option<i64>,
     pub batch_size: Option<u32>,
+}
+
+impl FindSpec {
+    /// The driver's find options for this query: THE one builder (the cursor
+    /// registry and the ensemble reader both use it). A 0 limit or batch size
+    /// means "not set", as in the Node driver.
+    pub fn find_options(&self) -> mongodb::options::FindOptions {
+        let mut o = mongodb::options::FindOptions::default();
+        o.sort = self.sort.clone();
+        o.projection = self.projection.clone();
+        o.skip = self.skip;
+        o.limit = self.limit.filter(|&l| l != 0);
+        o.batch_size = self.batch_size.filter(|&b| b > 0);
+        o
+    }
 }
 
 pub async fn find_one(uri: &str, db: &str, coll: &str, spec: FindSpec) -> Result<Option<RawDocumentBuf>> {

@@ -24,9 +24,11 @@
  *   datum's PREVIOUS `_id` (the document it was read from), absent for a
  *   datum never saved; the new wf document links to the elog by `elog_id`;
  * - `data_tag` is the one given now, never an old one carried over;
- * - `history_object_id` is not carried over: it names the history of the
- *   document the datum was read from, and this pipeline saves no history
- *   (a history writer sets the new one, as MsPASS's `_save_history` does).
+ * - `history_object_id` is not carried over: one read with the datum names
+ *   the history of the document it was read from. The wf document gets the
+ *   one the history save hook prepared for this save (`pendingHistoryId`,
+ *   src/db/history/object-history.ts), as MsPASS's `_save_history` does, or
+ *   none.
  */
 import { Long, ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../../errors.js";
@@ -40,9 +42,9 @@ import type { Schema } from "../../schema/schema.js";
 import { nativeErrorKind, native, toMsPASSError } from "../../native.js";
 import { derivedId } from "../../parallel/ids.js";
 import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
+import { pendingHistoryId } from "../history/object-history.js";
 import type { Database } from "../database.js";
 import { STORAGE_KEYS, int, sampleWriterFor, type FilePlacement } from "./sample-writers.js";
-import { pendingHistoryId } from "../history/object-history.js";
 
 export type Atomic = TimeSeries | Seismogram;
 
@@ -213,7 +215,9 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
     if (!plan.updateData) return;
     const md = s.d.md;
     for (const k of STORAGE_KEYS) if (md.has(k)) md.erase(k);
-    if (md.has("history_object_id")) md.erase("history_object_id");
+    const historyId = pendingHistoryId(s.d);
+    if (historyId !== undefined) md.put("history_object_id", historyId);
+    else if (md.has("history_object_id")) md.erase("history_object_id");
     for (const [k, v] of Object.entries(samples.records[i]!)) md.put(k, (v instanceof Long ? v.toNumber() : v) as MetadataValue);
     md.put("_id", wfIds[i]!);
     if (elogIds[i] !== undefined) md.put("elog_id", elogIds[i]!);
