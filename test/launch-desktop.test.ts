@@ -125,6 +125,43 @@ describe("mspass up / status / run / down (local scheduler)", () => {
   });
 });
 
+describe("mspass up with the Redis scheduler (needs redis-server and `mspass worker`)", () => {
+  it("starts redis-server and N mspass worker processes; run's tasks execute in them; down stops all", async () => {
+    const [dbPort, redisPort] = [await findFreePort(), await findFreePort()];
+    const d = project({
+      "mspass-desktop.yaml": `scheduler: redis\nworkers: 2\nnthreads: 1\nengine_startup_delay_time: 60\nports: { database: ${dbPort}, scheduler: ${redisPort} }\n`,
+      "tasks.mjs": `export function pid() { return process.pid; }`,
+      "wf.mjs": `import { Client, task } from "mspass";
+const client = await Client.connect();
+const s = client.getScheduler();
+const t = task(new URL("./tasks.mjs", import.meta.url), "pid");
+const pids = new Set(await s.gather(await Promise.all(Array.from({ length: 30 }, () => s.submit(t)))));
+console.log("PIDS " + JSON.stringify({ kind: client.schedulerType, me: process.pid, pids: [...pids] }));
+await client.close();`,
+    });
+    const up = await mspass(["up"], d);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`scheduler: redis-server redis://127.0.0.1:${redisPort}`);
+    const st = state(d);
+    const workerPids = st.services.filter((s) => s.name.startsWith("worker-")).map((s) => s.pid!);
+    expect(workerPids).toHaveLength(2);
+    const status = await mspass(["status"], d);
+    expect(status.code, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(/worker-2\s+running\s+mspass worker/);
+    const run = await mspass(["run", "wf.mjs"], d);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(/PIDS (.*)/.exec(run.stdout)![1]!) as { kind: string; me: number; pids: number[] };
+    expect(out.kind).toBe("redis");
+    // Every task ran in one of the worker processes `up` started, none in the script.
+    expect(out.pids.length).toBeGreaterThan(0);
+    for (const p of out.pids) expect(workerPids).toContain(p);
+    const down = await mspass(["down"], d);
+    expect(down.code).toBe(0);
+    for (const p of workerPids) expect(alive(p)).toBe(false);
+    expect(await leftoversAfter(d)).toEqual([]);
+  });
+});
+
 describe("mspass up: failures give one clear message and leave nothing running", () => {
   it("a database port taken by another program", async () => {
     const port = await findFreePort();

@@ -9,6 +9,8 @@
  * keeps running, as it does after a script.
  */
 import repl from "node:repl";
+import { resolve } from "node:path";
+import { readDesktopState } from "../launcher/desktop-state.js";
 import { Client } from "../client/client.js";
 import type { ClientOptions } from "../client/options.js";
 import * as mspass from "../index.js";
@@ -22,7 +24,7 @@ An interactive Node REPL with a connected \`client\` and \`db\`, and \`mspass\`
 Options:
   --db-host ADDR     database address (default MSPASS_DB_ADDRESS, else the embedded server)
   --database NAME    the database \`db\` is (default mspass)
-  --scheduler KIND   local (default) or none
+  --scheduler KIND   local (default), redis or none
   --nworkers N       local scheduler: worker threads (default: one per core)
   --dashboard-port N local scheduler: dashboard port (default 8787, the next free one if taken)
   --project-dir DIR  directory holding .mspass/ (default MSPASS_PROJECT_DIR, else the current directory)
@@ -38,13 +40,13 @@ function intOption(value: string | undefined, name: string, min: number): number
 /** Client options from the shared frontend flags (also used by `mspass run`). */
 export function clientOptionsFrom(options: Map<string, string>, usage: string): ClientOptions {
   const scheduler = options.get("scheduler");
-  if (scheduler !== undefined && scheduler !== "local" && scheduler !== "none") {
-    throw new UsageError(`--scheduler must be local or none, got '${scheduler}'`, usage);
+  if (scheduler !== undefined && !["local", "none", "redis"].includes(scheduler)) {
+    throw new UsageError(`--scheduler must be local, redis or none, got '${scheduler}'`, usage);
   }
   const out: ClientOptions = {};
   if (options.has("db-host")) out.databaseHost = options.get("db-host");
   if (options.has("database")) out.databaseName = options.get("database");
-  if (scheduler) out.scheduler = scheduler as "local" | "none";
+  if (scheduler) out.scheduler = scheduler as ClientOptions["scheduler"];
   const nworkers = intOption(options.get("nworkers"), "nworkers", 1);
   if (nworkers !== undefined) out.nworkers = nworkers;
   const dash = intOption(options.get("dashboard-port"), "dashboard-port", 0);
@@ -64,7 +66,11 @@ async function runShell(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, SHELL_USAGE);
-  const client = await Client.connect(clientOptionsFrom(args.options, SHELL_USAGE));
+  // After `mspass up` here, use its services (the environment still wins).
+  const projectDir = args.options.get("project-dir") ?? process.env.MSPASS_PROJECT_DIR ?? process.cwd();
+  const upEnv = readDesktopState(resolve(projectDir))?.env ?? {};
+  const env = { ...upEnv, ...process.env };
+  const client = await Client.connect({ ...clientOptionsFrom(args.options, SHELL_USAGE), env });
   const db = client.getDatabase();
   const scheduler = client.getScheduler();
   const lines = [

@@ -102,8 +102,18 @@ async function addressOf(cfg: HpcConfig, host: string): Promise<string> {
   }
 }
 
-/** Start `command args` on `host` through srun or ssh, output to `log`. */
+/**
+ * Start `command args` on `host` through srun or ssh, output to `log`. The
+ * record names `command` (not srun/ssh) as the program to recognise the pid
+ * by: srun's command line carries it, and a launcher that execs into it
+ * (srun stand-ins, `ip netns exec`) becomes it.
+ */
 async function onNode(cfg: HpcConfig, host: string, dir: string, command: string, args: string[], env: Record<string, string>, log: string): Promise<Detached> {
+  const p = await startOnNode(cfg, host, dir, command, args, env, log);
+  return { ...p, command };
+}
+
+async function startOnNode(cfg: HpcConfig, host: string, dir: string, command: string, args: string[], env: Record<string, string>, log: string): Promise<Detached> {
   const base = process.env;
   if (cfg.launcher === "srun") {
     const srun = requireProgram("srun", "the HPC launcher starts services with srun under SLURM (or set HPC_cluster.launcher: ssh)", base);
