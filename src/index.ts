@@ -44,3 +44,5 @@ export type { ReadDataResult } from "./db/read.js";
 export type { SaveDataResult } from "./db/save.js";
 // Parallel database access: MongoDBWorker, fetchDbhandle, distributed read/write (issue 5).
 export * from "./parallel/index.js";
+// S3: S3Worker, fetchS3Client, S3 storage modes, a local S3 server (issue 13).
+export * from "./s3/index.js";

@@ -11,6 +11,7 @@ import { Metadata } from "../data/metadata.js";
 import { Schema } from "../schema/schema.js";
 import { MODES, type Mode } from "../schema/modes.js";
 import { describe, isDocument } from "./bson.js";
+import { S3Connection } from "../s3/fetch.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -30,6 +31,10 @@ export interface ReadDataOptions {
   dataTag?: string;
   /** Cursor reads: keys put into the ensemble's Metadata, last. */
   ensembleMetadata?: Metadata | Readonly<Record<string, unknown>>;
+  /** S3 storage modes: the connection to read with (default: `fetchS3Connection()`, the worker's S3Worker client). */
+  s3?: S3Connection;
+  /** S3 storage modes: bucket for documents without `s3_bucket` (default: the connection's bucket, else "scedc-pds" as MsPASS). */
+  s3Bucket?: string;
 }
 
 export interface SaveDataOptions {
@@ -57,7 +62,7 @@ export interface SaveDataOptions {
   returnData?: boolean;
 }
 
-const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata"] as const;
+const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "s3", "s3Bucket"] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
 ] as const;
@@ -69,6 +74,8 @@ export interface ResolvedRead {
   excludeKeys: string[];
   dataTag: string | undefined;
   ensembleMetadata: Metadata | undefined;
+  s3: S3Connection | undefined;
+  s3Bucket: string | undefined;
 }
 
 export interface ResolvedSave {
@@ -176,7 +183,15 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
     excludeKeys: excludeKeysOption(o.excludeKeys, fn),
     dataTag: optString(o.dataTag, "dataTag", fn),
     ensembleMetadata,
+    s3: s3Option(o.s3, fn),
+    s3Bucket: optString(o.s3Bucket, "s3Bucket", fn),
   };
+}
+
+function s3Option(v: unknown, fn: string): S3Connection | undefined {
+  if (v === undefined) return undefined;
+  if (!(v instanceof S3Connection)) throw new MsPASSError(`${fn}: s3 must be an S3Connection (fetchS3Connection()), got ${describe(v)}`, "Invalid");
+  return v;
 }
 
 export function resolveSaveOptions(schema: Schema, options: unknown, datumType: WfDataType): ResolvedSave {
