@@ -24,6 +24,11 @@ export function isSeverity(value: unknown): value is ErrorSeverity {
 
 export class MsPASSError extends Error {
   readonly severity: ErrorSeverity;
+  /**
+   * Set when the error wraps a native (Rust core) failure: its kind code,
+   * e.g. "MSPASS_CONNECTION" (see `nativeErrorKind` in src/native.ts).
+   */
+  declare code?: string;
 
   constructor(message: string, severity: ErrorSeverity = "Fatal", options?: { cause?: unknown }) {
     super(message, options);

@@ -24,7 +24,8 @@ import {
 } from "mspass";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const MSPASS_YAML = path.resolve(repoRoot, "../shared/reference/mspass.yaml");
+/** A user's schema file in MsPASS's mspass.yaml format, kept in the repository. */
+const MSPASS_YAML = path.resolve(repoRoot, "test/fixtures/schema/mspass-schema.yaml");
 
 let uri: string;
 let client: Client;

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MongoClient, type Db, type Document } from "mongodb";
+import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Client,
@@ -361,6 +361,28 @@ describe("overwrite", () => {
   });
 });
 
+describe("MsPASS links on save", () => {
+  it("history_object_id of the source document is not carried into the new wf document nor left on the datum", async () => {
+    const saved = await db.saveData(makeTs(8, 70));
+    const ts = await db.readData(saved._id!);
+    ts.md.put("history_object_id", new ObjectId());
+    const r = await db.saveData(ts);
+    expect("history_object_id" in (await rawDoc("wf_TimeSeries", r._id))).toBe(false);
+    expect(ts.md.has("history_object_id")).toBe(false);
+    expect(ts.md.get("_id")).toEqual(r._id);
+  });
+
+  it("a datum never saved: its elog document has no wf_<Type>_id; the wf document links to it by elog_id", async () => {
+    const ts = makeTs(8, 71);
+    ts.elog.log("test", "note", "Complaint");
+    const r = await db.saveData(ts);
+    const doc = await rawDoc("wf_TimeSeries", r._id);
+    const elog = await rdb.collection("elog").findOne({ _id: doc.elog_id });
+    expect(elog).not.toBeNull();
+    expect("wf_TimeSeries_id" in elog!).toBe(false);
+  });
+});
+
 describe("modes", () => {
   it("save: cautious renames a modified readonly key to READONLYERROR_ with an elog Complaint, drops unknown keys; promiscuous keeps them", async () => {
     const saved = await db.saveData(makeTs(12, 60, { extra_key: 7 }));
@@ -373,9 +395,12 @@ describe("modes", () => {
     expect("net" in doc).toBe(false); // unmodified readonly: dropped
     expect("extra_key" in doc).toBe(false); // not in the schema
     expect("note" in doc).toBe(false);
-    const elog = await rdb.collection("elog").findOne({ wf_TimeSeries_id: r._id });
+    // As MsPASS, the elog is saved before the wf document: it carries the
+    // datum's previous _id (the document it was read from); the new wf
+    // document links to it by elog_id.
+    const elog = await rdb.collection("elog").findOne({ _id: doc.elog_id });
     expect(elog).not.toBeNull();
-    expect(doc.elog_id).toEqual(elog!._id);
+    expect(elog!.wf_TimeSeries_id).toEqual(saved._id);
     expect(elog!.logdata.some((l: Document) => l.badness === "ErrorSeverity.Complaint" && /READONLYERROR_sta/.test(l.error_message))).toBe(true);
 
     const p = await db.saveData(ts, { mode: "promiscuous" });

@@ -11,6 +11,7 @@ import { Metadata } from "../data/metadata.js";
 import { Schema } from "../schema/schema.js";
 import { MODES, type Mode } from "../schema/modes.js";
 import { describe, isDocument } from "./bson.js";
+import type { NormalizeListItem } from "../normalize/read-hook.js";
 import { S3Connection } from "../s3/fetch.js";
 
 /** The object types a waveform collection can hold. */
@@ -31,6 +32,12 @@ export interface ReadDataOptions {
   dataTag?: string;
   /** Cursor reads: keys put into the ensemble's Metadata, last. */
   ensembleMetadata?: Metadata | Readonly<Record<string, unknown>>;
+  /**
+   * Matchers applied to each datum (ensemble member) once built: collection
+   * names ("channel", "site", "source" → ObjectIdDBMatcher), `{collection,
+   * attributesToLoad, loadIfDefined}`, or matchers. See src/normalize/read-hook.ts.
+   */
+  normalize?: readonly NormalizeListItem[];
   /** S3 storage modes: the connection to read with (default: `fetchS3Connection()`, the worker's S3Worker client). */
   s3?: S3Connection;
   /** S3 storage modes: bucket for documents without `s3_bucket` (default: the connection's bucket, else "scedc-pds" as MsPASS). */
@@ -62,7 +69,7 @@ export interface SaveDataOptions {
   returnData?: boolean;
 }
 
-const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "s3", "s3Bucket"] as const;
+const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket"] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
 ] as const;

@@ -38,6 +38,7 @@ import { Cursor, nativeFindOptions } from "./cursor.js";
 import { recordAbortionSource } from "./undertaker.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
+import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
 import { isS3StorageMode, readS3Samples } from "../s3/read.js";
 
 const ALG = "readData";
@@ -83,6 +84,12 @@ function readOptionsFor(r: ResolvedRead) {
 }
 
 export async function readData(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
+  // normalize (src/normalize/read-hook.ts): matchers applied once each datum is built.
+  const matchers = parseNormalizeList(db, options?.normalize);
+  return applyReadNormalize(await readBuilt(db, schema, arg, options), matchers);
+}
+
+async function readBuilt(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
   if (arg instanceof Cursor) {
     const own = wfCollectionOf(schema, arg.collection.collectionName);
     const r = resolveReadOptions(schema, options, own ?? "wf");

@@ -55,6 +55,7 @@ import {
   type TaskFn,
 } from "./task-ref.js";
 import { inSchedulerWorker, type PluginSpec, type RegisterPluginOptions } from "./worker-context.js";
+import { workerExecArgv } from "./worker-exec-argv.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 const BATCH_TARGET_MS = 4;
@@ -269,6 +270,9 @@ export class LocalScheduler extends EventEmitter {
       s.#slots.push(slot);
       s.#spawn(slot);
     }
+    // Booting workers are unref'd: hold the event loop open until start settles, or a
+    // frontend with nothing else pending (node -e, stdin) exits 13 with no message.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     try {
       await s.#untilReady();
       if (options.dashboard !== false && options.dashboardPort !== false) {
@@ -278,6 +282,8 @@ export class LocalScheduler extends EventEmitter {
     } catch (err) {
       await s.close();
       throw err;
+    } finally {
+      clearInterval(keepAlive);
     }
     openSchedulers.add(s);
     return s;
@@ -313,7 +319,7 @@ export class LocalScheduler extends EventEmitter {
       pluginEpoch: epoch,
       data: broadcast,
     };
-    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits });
+    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits, execArgv: workerExecArgv() });
     let onExit!: (code: number) => void;
     const w: WorkerRec = {
       id,

@@ -76,11 +76,16 @@ pub fn split_concatenated(what: &str, bytes: &[u8]) -> Result<Vec<RawDocumentBuf
                 "{what}: truncated BSON document at byte {at}"
             )));
         }
-        let len = i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len < 5 || at + len > bytes.len() {
+        // Check the declared length as the signed int32 BSON says it is: a
+        // negative one cast to usize first would wrap and slip past the bounds
+        // check (a slice panic in release on bad input).
+        let declared = i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+        let remaining = bytes.len() - at;
+        let len = usize::try_from(declared).unwrap_or(0);
+        if len < 5 || len > remaining {
+            let len = declared;
             return Err(CoreError::InvalidArgument(format!(
-                "{what}: BSON document at byte {at} declares length {len}, {} bytes remain",
-                bytes.len() - at
+                "{what}: BSON document at byte {at} declares length {len}, {remaining} bytes remain"
             )));
         }
         docs.push(raw_from_bytes(what, bytes[at..at + len].to_vec())?);
@@ -343,6 +348,17 @@ mod tests {
     }
 
     #[test]
+    fn split_concatenated_rejects_negative_and_huge_lengths_without_panicking() {
+        for declared in [-1i32, i32::MIN, -5, i32::MAX] {
+            let mut bytes = declared.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&[0u8; 8]);
+            let err = split_concatenated("documents", &bytes).unwrap_err();
+            assert_eq!(err.kind(), "InvalidArgument");
+            assert!(err.to_string().contains(&format!("declares length {declared}")), "{err}");
+        }
+    }
+
+    #[test]
     fn bad_filter_bytes_name_the_argument() {
         let err = document_from_bytes("filter", &[7, 0, 0, 0, 1]).unwrap_err();
         assert_eq!(err.kind(), "InvalidArgument");
@@ -384,6 +400,14 @@ mod tests {
         .unwrap();
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[0], Bson::ObjectId(own));
+        // A repeated _id is its own kind (code 11000), one-document and many.
+        let dup = insert_one(&uri, db, coll, rawdoc! { "_id": own }).await.unwrap_err();
+        assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
+        let dup = insert_many(&uri, db, coll, vec![rawdoc! { "_id": own }, rawdoc! { "sta": "DDK" }], false)
+            .await
+            .unwrap_err();
+        assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
+        delete(&uri, db, coll, doc! { "sta": "DDK" }, false).await.unwrap();
 
         let got = find_one(&uri, db, coll, FindSpec { filter: doc! { "sta": "AAK" }, ..Default::default() })
             .await
