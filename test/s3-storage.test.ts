@@ -7,14 +7,14 @@
  * one clear MsPASSError, never with a credential in it.
  */
 import { inspect } from "node:util";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Client,
   MsPASSError,
   S3Worker,
   TimeSeries,
-  type Seismogram,
+  Seismogram,
   createS3Client,
   fetchS3Connection,
   s3ContinuousKey,
@@ -125,6 +125,40 @@ describe("readData from S3", () => {
     expect([...ens.member[0]!.data]).toEqual([1, 2]);
     expect(ens.member[0]!.live).toBe(true);
     expect(ens.member[1]!.live).toBe(false);
+  });
+});
+
+describe('saveData({ storageMode: "s3" })', () => {
+  it("writes one raw-binary object per datum and reads it back (TimeSeries and Seismogram)", async () => {
+    const ts = new TimeSeries({ npts: 4, dt: 0.5, t0: 100, data: Float64Array.from([1, -2, 3.5, 4]) });
+    ts.md.put("sta", "S3A");
+    const r = (await db.saveData(ts, { storageMode: "s3", s3Bucket: "other-bucket", s3KeyPrefix: "saved/" })) as { _id: unknown };
+    const doc = (await db.collection("wf_TimeSeries").findOne({ _id: r._id }))!;
+    expect(doc).toMatchObject({ storage_mode: "s3", s3_bucket: "other-bucket", foff: 0, nbytes: 32, format: "binary" });
+    expect(doc.s3_key).toMatch(/^saved\/[0-9a-f-]{36}\.bin$/);
+    expect(doc.dir).toBeUndefined();
+    const back = await db.readData(doc);
+    expect(back.live).toBe(true);
+    expect([...back.data]).toEqual([1, -2, 3.5, 4]);
+
+    const seis = new Seismogram({ npts: 2, dt: 1, t0: 0, data: Float64Array.from([1, 2, 10, 20, 100, 200]) });
+    const rs = (await db.saveData(seis, { storageMode: "s3" })) as { _id: unknown };
+    const sdoc = (await db.collection("wf_Seismogram").findOne({ _id: rs._id }))!;
+    expect(sdoc).toMatchObject({ storage_mode: "s3", s3_bucket: BUCKET, nbytes: 48 });
+    // The object holds file mode's layout, sample by sample (x0,y0,z0,x1,y1,z1).
+    const obj = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: sdoc.s3_key }));
+    const raw = new Float64Array((await obj.Body!.transformToByteArray()).buffer);
+    expect([...raw]).toEqual([1, 10, 100, 2, 20, 200]);
+    const sback = await db.readData(sdoc, { collection: "wf_Seismogram" });
+    expect([...sback.data]).toEqual([1, 2, 10, 20, 100, 200]);
+  });
+
+  it("a bucket that does not exist → one MsPASSError, and no wf document", async () => {
+    const ts = new TimeSeries({ npts: 2, dt: 1, t0: 0, data: Float64Array.from([1, 2]) });
+    ts.md.put("tag", "nobucket");
+    await expect(db.saveData(ts, { storageMode: "s3", s3Bucket: "no-such-bucket-here" })).rejects.toThrow(/bucket "no-such-bucket-here" does not exist|NoSuchBucket/);
+    expect(await db.collection("wf_TimeSeries").countDocuments({ tag: "nobucket" })).toBe(0);
+    await expect(db.saveData(ts, { storageMode: "file", s3Bucket: "x" } as never)).rejects.toThrow(/apply only to storageMode "s3"/);
   });
 });
 

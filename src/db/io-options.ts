@@ -13,6 +13,7 @@ import { MODES, type Mode } from "../schema/modes.js";
 import { describe, isDocument } from "./bson.js";
 import type { NormalizeListItem } from "../normalize/read-hook.js";
 import { S3Connection } from "../s3/fetch.js";
+import type { S3SavePlan } from "../s3/sample-writer.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -47,8 +48,14 @@ export interface ReadDataOptions {
 export interface SaveDataOptions {
   /** "promiscuous" (default), "cautious" or "pedantic": how Metadata becomes the document. */
   mode?: Mode;
-  /** "gridfs" (default) or "file". */
-  storageMode?: "gridfs" | "file";
+  /** "gridfs" (default), "file", or "s3" (one S3 object of raw binary per datum: see `s3Bucket`, `s3KeyPrefix`, `s3`). */
+  storageMode?: "gridfs" | "file" | "s3";
+  /** storageMode "s3": bucket (default: the connection's, else "scedc-pds"). */
+  s3Bucket?: string;
+  /** storageMode "s3": prefix of the generated object keys (default "mspass/"); keys are `<prefix><uuid>.bin`. */
+  s3KeyPrefix?: string;
+  /** storageMode "s3": the connection (default: `fetchS3Connection()`, the worker's S3Worker client). */
+  s3?: S3Connection;
   /** File mode: directory (argument, else Metadata `dir`, else the working directory; created if needed). */
   dir?: string;
   /** File mode: file name (argument, else Metadata `dfile`, else `<uuid4>-binary`). */
@@ -72,6 +79,7 @@ export interface SaveDataOptions {
 const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket"] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
+  "s3", "s3Bucket", "s3KeyPrefix",
 ] as const;
 
 export interface ResolvedRead {
@@ -89,7 +97,9 @@ export interface ResolvedSave {
   collection: string;
   dataType: WfDataType;
   mode: Mode;
-  storageMode: "gridfs" | "file";
+  storageMode: "gridfs" | "file" | "s3";
+  /** storageMode "s3" only. */
+  s3: S3SavePlan | undefined;
   dir: string | undefined;
   dfile: string | undefined;
   format: "binary" | undefined;
@@ -209,8 +219,11 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
     throw new MsPASSError(`${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${datumType}`, "Fatal");
   }
   const storageMode = o.storageMode ?? "gridfs";
-  if (storageMode !== "gridfs" && storageMode !== "file") {
-    throw new MsPASSError(`${fn}: storageMode must be "gridfs" or "file", got ${JSON.stringify(storageMode)}`, "Fatal");
+  if (storageMode !== "gridfs" && storageMode !== "file" && storageMode !== "s3") {
+    throw new MsPASSError(`${fn}: storageMode must be "gridfs", "file" or "s3", got ${JSON.stringify(storageMode)}`, "Fatal");
+  }
+  if (storageMode !== "s3" && (o.s3 !== undefined || o.s3Bucket !== undefined || o.s3KeyPrefix !== undefined)) {
+    throw new MsPASSError(`${fn}: s3, s3Bucket and s3KeyPrefix apply only to storageMode "s3"`, "Invalid");
   }
   if (o.format !== undefined && o.format !== "binary") {
     throw new MsPASSError(
@@ -227,6 +240,7 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
     dataType,
     mode: checkModeOption(o.mode, fn),
     storageMode,
+    s3: storageMode === "s3" ? { connection: s3Option(o.s3, fn), bucket: optString(o.s3Bucket, "s3Bucket", fn), keyPrefix: optString(o.s3KeyPrefix, "s3KeyPrefix", fn) } : undefined,
     dir: optString(o.dir, "dir", fn),
     dfile,
     format: o.format as "binary" | undefined,

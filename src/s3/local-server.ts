@@ -77,14 +77,14 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
     JSON.stringify({ identities: [{ name: "mspass", credentials: [{ accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey }], actions: ["Admin", "Read", "List", "Tagging", "Write"] }] }),
     { mode: 0o600 },
   );
-  const [s3, master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc] = await freePorts(8);
+  const [s3, master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc, admin, adminGrpc] = await freePorts(10);
   const args = [
     "mini", `-dir=${join(dir, "data")}`, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-    `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, "-s3.port.lance=0", `-s3.config=${config}`,
+    `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, "-s3.port.lance=0", "-s3.port.iceberg=0", `-s3.config=${config}`,
     `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`, "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
     `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`,
     `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
-    "-webdav=false", "-admin.ui=false", "-admin.port.legacy=0",
+    "-webdav=false", "-admin.ui=false", `-admin.port=${admin}`, `-admin.port.grpc=${adminGrpc}`, "-admin.port.legacy=0",
   ];
   mkdirSync(join(dir, "data"));
   const child: ChildProcess = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
