@@ -10,7 +10,9 @@
  *
  * Every listener gets its own free loopback port (weed would otherwise use
  * fixed defaults such as 8333/9333 and collide with a second server), the
- * web UIs and WebDAV are off, and so is SeaweedFS's telemetry.
+ * web UIs and WebDAV are off, and so is SeaweedFS's telemetry. Buckets are not
+ * created on first upload (SeaweedFS does that for admins by default; AWS
+ * answers NoSuchBucket, and so does this server).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -80,7 +82,7 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
   const [s3, master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc, admin, adminGrpc] = await freePorts(10);
   const args = [
     "mini", `-dir=${join(dir, "data")}`, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-    `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, "-s3.port.lance=0", "-s3.port.iceberg=0", `-s3.config=${config}`,
+    `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, "-s3.port.lance=0", "-s3.port.iceberg=0", "-s3.autoCreateBucket=false", `-s3.config=${config}`,
     `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`, "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
     `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`,
     `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
