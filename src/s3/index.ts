@@ -10,3 +10,5 @@ export type { ContinuousKeyParts } from "./keys.js";
 export { S3_STORAGE_MODES } from "./read.js";
 export { startLocalS3Server, s3ServerBinary } from "./local-server.js";
 export type { LocalS3Server, LocalS3ServerOptions } from "./local-server.js";
+export { indexMseedS3Continuous } from "./index-continuous.js";
+export type { IndexMseedS3ContinuousOptions } from "./index-continuous.js";

@@ -19,3 +19,29 @@ export function decodeMiniseedBytes(bytes: Uint8Array): DecodeOutcome {
     return { error: (err as Error).message };
   }
 }
+
+/** One segment found by the core's indexer (MsPASS `_mseed_file_indexer` fields). */
+export interface IndexedSegment {
+  net: string;
+  sta: string;
+  loc: string;
+  chan: string;
+  sampling_rate: number;
+  starttime: number;
+  last_packet_time: number;
+  foff: number;
+  nbytes: number;
+  npts: number;
+}
+
+type Indexer = (bytes: Buffer, segmentTimeTears: boolean) => { segments: IndexedSegment[]; log?: string };
+
+export function indexMiniseedBytes(bytes: Uint8Array, segmentTimeTears: boolean): { segments: IndexedSegment[]; log?: string } | { error: string } {
+  const index = (native as unknown as { indexMseedBytes?: Indexer }).indexMseedBytes;
+  if (typeof index !== "function") return { error: "this build of the native addon has no miniSEED indexer (indexMseedBytes)" };
+  try {
+    return index(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), segmentTimeTears);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
