@@ -6,6 +6,8 @@
  * wrong credentials, server down — each a dead datum with its elog entry or
  * one clear MsPASSError, never with a credential in it.
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +19,7 @@ import {
   Seismogram,
   createS3Client,
   fetchS3Connection,
+  indexMseedS3Continuous,
   s3ContinuousKey,
   s3EventKey,
   startLocalS3Server,
@@ -25,6 +28,7 @@ import {
 } from "mspass";
 
 const BUCKET = "mspass-storage-test";
+const hasMseedDecoder = typeof (createRequire(import.meta.url)("../native/index.cjs") as Record<string, unknown>).decodeMseedBytes === "function";
 let server: LocalS3Server;
 let s3: S3Client;
 let client: Client;
@@ -159,6 +163,29 @@ describe('saveData({ storageMode: "s3" })', () => {
     await expect(db.saveData(ts, { storageMode: "s3", s3Bucket: "no-such-bucket-here" })).rejects.toThrow(/bucket "no-such-bucket-here" does not exist|NoSuchBucket/);
     expect(await db.collection("wf_TimeSeries").countDocuments({ tag: "nobucket" })).toBe(0);
     await expect(db.saveData(ts, { storageMode: "file", s3Bucket: "x" } as never)).rejects.toThrow(/apply only to storageMode "s3"/);
+  });
+});
+
+describe("miniSEED on S3", () => {
+  const MSEED = readFileSync(new URL("./fixtures/miniseed/test.mseed", import.meta.url)); // NL.HGN.00.BHZ, 11947 samples
+  const parts = { year: "2003", day_of_year: "148", net: "NL", sta: "HGN", chan: "BHZ", loc: "00" };
+
+  it("indexMseedS3Continuous: a missing day object is one MsPASSError naming it", async () => {
+    await expect(indexMseedS3Continuous(db, { year: 2003, dayOfYear: 149, network: "NL", station: "HGN", channel: "BHZ", location: "00" })).rejects.toThrow(
+      `s3://${BUCKET}/continuous_waveforms/2003/2003_149/NLHGN__BHZ00_2003149.ms does not exist`,
+    );
+  });
+
+  // Runs once the core's miniSEED decoder is in the addon (engineer mseed's binding; src/s3/mseed-bytes.ts).
+  it.skipIf(!hasMseedDecoder)("s3_continuous miniSEED: index the day object, then read each segment by its byte range", async () => {
+    await put(s3ContinuousKey(parts), MSEED);
+    const ids = await indexMseedS3Continuous(db, { year: 2003, dayOfYear: 148, network: "NL", station: "HGN", channel: "BHZ", location: "00" });
+    expect(ids.length).toBeGreaterThan(0);
+    const doc = (await db.collection("wf_miniseed").findOne({ _id: ids[0] }))!;
+    expect(doc).toMatchObject({ storage_mode: "s3_continuous", format: "mseed", year: "2003", day_of_year: "148", s3_bucket: BUCKET, foff: 0 });
+    const d = await db.readData(doc, { collection: "wf_miniseed" });
+    expect(d.live).toBe(true);
+    expect([...d.data.subarray(0, 3)]).toEqual([2787, 2776, 2774]);
   });
 });
 
