@@ -45,10 +45,11 @@ if (go.error || go.status !== 0) die("Go is not installed (needed once to build 
 console.log(`build-s3-server: building ${bin} (SeaweedFS) with ${go.stdout.trim()}; the first build downloads ~300 modules and takes several minutes`);
 mkdirSync(dirname(bin), { recursive: true });
 const tmp = `${bin}.tmp-${process.pid}`;
-const build = spawnSync("go", ["build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "github.com/seaweedfs/seaweedfs/weed"], {
+// -mod=readonly: build exactly what go.sum pins, never edit go.mod on a user's machine.
+const build = spawnSync("go", ["build", "-mod=readonly", "-trimpath", "-ldflags=-s -w", "-o", tmp, "github.com/seaweedfs/seaweedfs/weed"], {
   cwd: srcDir,
   stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: `${process.env.GOFLAGS ?? ""} -mod=readonly`.trim() },
+  env: { ...process.env, CGO_ENABLED: "0" },
 });
 if (build.error || build.status !== 0) {
   rmSync(tmp, { force: true });
