@@ -28,7 +28,7 @@ import {
 } from "mspass";
 
 const BUCKET = "mspass-storage-test";
-const hasMseedDecoder = typeof (createRequire(import.meta.url)("../native/index.cjs") as Record<string, unknown>).decodeMseedBytes === "function";
+const hasMseedDecoder = typeof (createRequire(import.meta.url)("../native/index.cjs") as Record<string, unknown>).decodeMseed === "function";
 let server: LocalS3Server;
 let s3: S3Client;
 let client: Client;

@@ -48,7 +48,7 @@ export async function indexMseedS3Continuous(db: Database, o: IndexMseedS3Contin
   const bucket = o.bucket ?? conn.options.bucket ?? DEFAULT_S3_BUCKET;
   const got = await getS3Bytes(conn.client, { bucket, key });
   if (!got.ok) throw new MsPASSError(`${fn}: ${got.message}`, "Invalid");
-  const idx = indexMiniseedBytes(got.bytes, o.segmentTimeTears ?? true);
+  const idx = await indexMiniseedBytes(got.bytes, o.segmentTimeTears ?? true);
   if ("error" in idx) throw new MsPASSError(`${fn}: s3://${bucket}/${key}: ${idx.error}`, "Invalid");
   const docs = idx.segments.map((s) => ({
     sta: s.sta,
@@ -62,7 +62,7 @@ export async function indexMseedS3Continuous(db: Database, o: IndexMseedS3Contin
     foff: s.foff,
     nbytes: s.nbytes,
     npts: s.npts,
-    endtime: s.starttime + (s.npts - 1) / s.sampling_rate,
+    endtime: s.endtime,
     year,
     day_of_year: day,
     storage_mode: "s3_continuous",

@@ -90,7 +90,7 @@ export async function readS3Samples(doc: Document, o: S3ReadOptions): Promise<S3
     return { data, npts: data.length / o.ncomponents };
   }
   if (o.ncomponents !== 1) return { abort: "miniSEED on S3 holds single channels: read it into a TimeSeries (collection wf_miniseed)" };
-  const dec = decodeMiniseedBytes(got.bytes);
+  const dec = await decodeMiniseedBytes(got.bytes);
   if ("error" in dec) return { dead: `S3 object s3://${loc.bucket}/${loc.key}: cannot decode miniSEED: ${dec.error}` };
   return { data: dec.data, npts: dec.data.length };
 }
