@@ -43,5 +43,5 @@ export class MsPASSError extends Error {
  * reach an error or a log line.
  */
 export function maskCredentials(text: string): string {
-  return text.replace(/(mongodb(?:\+srv)?:\/\/)([^@/\s]*)@/gi, (_m, scheme: string) => `${scheme}***@`);
+  return text.replace(/((?:mongodb(?:\+srv)?|rediss?):\/\/)([^@/\s]*)@/gi, (_m, scheme: string) => `${scheme}***@`);
 }

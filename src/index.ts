@@ -12,6 +12,8 @@ export * from "./data/index.js";
 export * from "./schema/index.js";
 // Scheduler on worker threads: futures, bags, worker plugins, dashboard (issue 4).
 export * from "./scheduler/index.js";
+// The distributed scheduler on BullMQ/Redis and its worker processes (issue 10).
+export * from "./scheduler/redis/index.js";
 // The database service: find or start the local MongoDB-API server (issue 2).
 export * from "./service/index.js";
 // Database access through the process-wide Rust pool (issue 2).

@@ -60,7 +60,7 @@ interface Summary {
 
 beforeAll(async () => {
   client = await Client.connect({ databaseHost: uri, scheduler: "local", nworkers: 2, dashboardPort: false });
-  scheduler = client.getScheduler()!;
+  scheduler = client.getScheduler() as LocalScheduler; // scheduler: "local" above
   db = client.getDatabase(dbName);
   await db.dropDatabase();
   for (let k = 0; k < N; k++) await db.saveData(ts(k), { dataTag: "raw" });

@@ -23,7 +23,7 @@ import {
   type ServiceRecord,
 } from "./desktop-state.js";
 import { logShows, portAnswers, processAlive, requirePortFree, requireProgram, spawnDetached, stopProcess, waitUntil } from "./processes.js";
-import { startNotebookServer } from "./notebook.js";
+import { startNotebookServer, stopOrphanKernels } from "./notebook.js";
 
 /** The `mspass` CLI entry, to start `mspass worker` processes with this very build. */
 export const CLI_ENTRY = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -157,6 +157,7 @@ async function stopServices(state: DesktopState): Promise<ServiceRecord[]> {
     } else if (s.pid !== undefined && (await stopProcess(s.pid, s.command))) {
       stopped.push(s);
     }
+    if (s.name === "notebook") await stopOrphanKernels(state.workingDirectory);
   }
   return stopped;
 }

@@ -7,11 +7,11 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MsPASSError } from "../errors.js";
 import { packageRoot } from "../service/paths.js";
-import { requirePortFree, spawnDetached, waitUntil } from "./processes.js";
+import { requirePortFree, spawnDetached, stopProcess, waitUntil } from "./processes.js";
 
 export function notebookHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.MSPASS_NOTEBOOK_HOME ?? join(packageRoot(), ".mspass", "notebook");
@@ -30,6 +30,32 @@ export function installNotebook(env: NodeJS.ProcessEnv = process.env): Promise<v
       code === 0 ? resolve() : reject(new MsPASSError(`installing JupyterLab and tslab failed (${ensureNotebookScript()} exited ${code}); see its output above`, "Fatal")),
     );
   });
+}
+
+/** Where this project's Jupyter connection files live (one per kernel). */
+export function jupyterRuntimeDir(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.JUPYTER_RUNTIME_DIR ?? join(workingDirectory, ".mspass", "jupyter-runtime");
+}
+
+/**
+ * Stop kernels the server left behind. Jupyter starts each kernel in a session
+ * of its own and, on a hurried shutdown, a kernel holding worker threads can
+ * outlive it; its command line names its connection file in this project's
+ * runtime directory, which is how we know it is ours.
+ */
+export async function stopOrphanKernels(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
+  const marker = join(jupyterRuntimeDir(workingDirectory, env), "kernel-");
+  const pids: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, "utf8").includes(marker)) pids.push(Number(e));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  for (const pid of pids) await stopProcess(pid, undefined, 5000);
+  return pids;
 }
 
 export interface NotebookCommand {
@@ -58,10 +84,17 @@ export function notebookCommand(opts: { workingDirectory: string; port: number; 
       "--ServerApp.port_retries=0",
       `--ServerApp.root_dir=${opts.workingDirectory}`,
       `--IdentityProvider.token=${token}`,
+      // Jupyter refuses to run as root unless told; containers (MsPASS's too) run as root.
+      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],
     // The kernel spec runs `tslab`; the kernel's working directory is the
     // notebook's, so `import("mspass")` resolves from the user's project.
-    env: { ...opts.env, PATH: [join(home, "venv", "bin"), tslabBin, opts.env.PATH ?? ""].join(delimiter) },
+    env: {
+      ...opts.env,
+      // Connection files and cookie secret stay in this project, not in ~/.local.
+      JUPYTER_RUNTIME_DIR: jupyterRuntimeDir(opts.workingDirectory, opts.env),
+      PATH: [join(home, "venv", "bin"), tslabBin, opts.env.PATH ?? ""].join(delimiter),
+    },
     url: `http://127.0.0.1:${opts.port}/lab?token=${token}`,
     token,
   };

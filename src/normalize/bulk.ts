@@ -21,6 +21,8 @@ export interface BulkNormalizeOptions {
   blocksize?: number;
   /** The matchers, applied in order; each hit `$set`s its prefixed attributesToLoad. */
   matcherList: readonly BasicMatcher[];
+  /** Only these wf fields are read (plus _id); default all. normalizeMseed passes the SEED/time keys. */
+  projection?: Document;
 }
 
 export interface NormalizeMseedOptions {
@@ -59,6 +61,7 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
   if (!Array.isArray(matchers) || matchers.length === 0 || !matchers.every((m) => m instanceof BasicMatcher)) {
     throw new MsPASSError(`${fn}: matcherList must be a non-empty array of matchers`, "Invalid");
   }
+  const projection = options.projection;
   const wf = db.collection(wfCol);
   const ndocs = await wf.countDocuments(wfquery);
   if (ndocs === 0) throw new MsPASSError(`${fn}: the query ${JSON.stringify(wfquery)} matches no document in ${wfCol}`, "Fatal");
@@ -72,7 +75,13 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
     }
     block = [];
   };
-  for await (const doc of wf.find(wfquery)) {
+  // The look-ups run while the cursor is read; the writes wait until it is
+  // drained. On FerretDB v1 (SQLite) updates issued while a multi-batch
+  // cursor on the same collection is open stalled (observed at 10,000
+  // documents), so no write overlaps the open cursor. Memory: one small
+  // `$set` per matched document.
+  const pending: Array<{ filter: Document; update: Document }> = [];
+  for await (const doc of wf.find(wfquery, projection === undefined ? {} : { projection })) {
     const set: Document = {};
     for (const [i, m] of matchers.entries()) {
       const hit = await m.findDoc(doc);
@@ -80,13 +89,18 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
       hits[i]!++;
       Object.assign(set, m.setDocument(hit));
     }
-    if (Object.keys(set).length === 0) continue;
-    block.push({ filter: { _id: doc._id }, update: { $set: set } });
+    if (Object.keys(set).length > 0) pending.push({ filter: { _id: doc._id }, update: { $set: set } });
+  }
+  for (const p of pending) {
+    block.push(p);
     if (block.length >= blocksize) await flush();
   }
   await flush();
   return [ndocs, ...hits];
 }
+
+/** The wf_miniseed keys the MiniSEED matchers look at. */
+const MSEED_KEYS = { net: 1, sta: 1, chan: 1, loc: 1, starttime: 1, endtime: 1 } as const;
 
 /**
  * MsPASS's normalize_mseed: `channel_id`, `channel_starttime`,
@@ -108,6 +122,6 @@ export async function normalizeMseed(db: Database, options: NormalizeMseedOption
     const wfCol = options.wfCol ?? "wf_miniseed";
     return [await db.collection(wfCol).countDocuments(queryOption(options.wfquery, fn)), 0, 0];
   }
-  const r = await bulkNormalize(db, { wfquery: options.wfquery, wfCol: options.wfCol, blocksize: options.blocksize, matcherList });
+  const r = await bulkNormalize(db, { wfquery: options.wfquery, wfCol: options.wfCol, blocksize: options.blocksize, matcherList, projection: MSEED_KEYS });
   return [r[0]!, normalizeChannel ? r[1]! : 0, normalizeSite ? r[normalizeChannel ? 2 : 1]! : 0];
 }

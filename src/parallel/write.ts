@@ -29,6 +29,7 @@ import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js"
 import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optScheduler, optString } from "./options.js";
 import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
+import type { BagScheduler } from "../scheduler/runner-registry.js";
 
 export interface WriteDistributedOptions {
   /** "gridfs" (default) or "file". */
@@ -55,7 +56,7 @@ export interface WriteDistributedOptions {
   /** Metadata keys not saved. */
   excludeKeys?: string[];
   /** "local" (default: the oldest open LocalScheduler), "none" (this thread) or a LocalScheduler. */
-  scheduler?: "local" | "none" | LocalScheduler;
+  scheduler?: "local" | "none" | LocalScheduler | BagScheduler;
   /** Re-runs of a partition whose worker died or that failed (default 3). */
   retries?: number;
   /** worker.data key of the workers' MongoDBWorker (default "dbclient"). */

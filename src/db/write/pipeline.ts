@@ -43,6 +43,7 @@ import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
 import type { Database } from "../database.js";
 import { STORAGE_KEYS, int, sampleWriterFor, type FilePlacement } from "./sample-writers.js";
 import type { S3SavePlan } from "../../s3/sample-writer.js";
+import { pendingHistoryId } from "../history/object-history.js";
 
 export type Atomic = TimeSeries | Seismogram;
 
@@ -174,6 +175,9 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
     delete full.elog_id;
     delete full.data_tag;
     delete full.history_object_id;
+    // saveData({ saveHistory }) (src/db/history/object-history.ts) chose this datum's new history id.
+    const historyId = pendingHistoryId(s.d);
+    if (historyId !== undefined) full.history_object_id = historyId;
     if (full.npts !== undefined) full.npts = int(full.npts as number);
     Object.assign(full, samples.records[i]);
     if (plan.dataTag !== undefined) full.data_tag = plan.dataTag;
