@@ -3,7 +3,7 @@
  * started on 127.0.0.1 by startLocalS3Server): one client per worker, set up
  * again on a restarted worker, and no secret in any printed form or error.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -114,6 +114,7 @@ describe("S3Worker", () => {
         onFresh = rs.find((r) => r.worker === fresh[0]);
       }
       expect(onFresh).toEqual({ worker: fresh[0], nbytes: 1234, clientsCreated: 1 });
+      rmSync(dir, { recursive: true, force: true });
     } finally {
       await s.close();
     }
