@@ -58,6 +58,7 @@ async function main() {
   if (!nativeIsFresh() && run("npm", ["run", "build:native"]) !== 0) return 1;
   if (run("npm", ["run", "build:ts"]) !== 0) return 1;
   if (run("npm", ["run", "build:ferretdb"]) !== 0) return 1;
+  if (run("node", ["scripts/build-s3-server.mjs", "--quiet"]) !== 0) return 1; // SeaweedFS for test/s3-*.test.ts
   if (run("npm", ["run", "typecheck"]) !== 0) return 1;
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-redis.sh"]) !== 0) return 1;

@@ -64,3 +64,5 @@ export { NULL_STARTTIME, NULL_ENDTIME, CHANNEL_XML_KEY, EVENT_XML_KEY } from "./
 export type { SaveInventoryOptions, SaveInventoryResult, SaveCatalogOptions } from "./inventory/save.js";
 export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, InventoryDocuments } from "./inventory/lookup.js";
 export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";
+// S3: S3Worker, fetchS3Client, S3 storage modes, a local S3 server (issue 13).
+export * from "./s3/index.js";

@@ -51,7 +51,7 @@ describe("bad documents give dead data, never exceptions", () => {
     ["npts missing", async () => ({ ...base, storage_mode: "gridfs", gridfs_id: new ObjectId() }), /npts is missing/, true],
     ["npts of the wrong type", async () => ({ ...base, npts: "10", storage_mode: "gridfs", gridfs_id: new ObjectId() }), /npts has type string/, true],
     ["nbytes disagreeing with npts", async () => ({ ...base, npts: 10, nbytes: 81, storage_mode: "file", dir, dfile: "x", foff: 0 }), /nbytes=81 disagrees with npts=10/, true],
-    ["an unknown storage_mode", async () => ({ ...base, npts: 10, storage_mode: "s3_event" }), /storage_mode 's3_event' is not supported/, true],
+    ["an unknown storage_mode", async () => ({ ...base, npts: 10, storage_mode: "fdsn" }), /storage_mode 'fdsn' is not supported/, true],
     ["a gridfs_id with no file", async () => ({ ...base, npts: 10, storage_mode: "gridfs", gridfs_id: new ObjectId() }), /gridfs_id \S+ has no file in fs\.files/, false],
     ["a missing file", async () => ({ ...base, npts: 10, storage_mode: "file", dir, dfile: "no-such-file", foff: 0 }), /cannot open file .*no-such-file/, false],
     [
@@ -247,7 +247,7 @@ describe("caller mistakes throw MsPASSError", () => {
   it("saveData", async () => {
     const ts = new TimeSeries({ dt: 1, data: new Float64Array(2) });
     await expectMsPASSError(db.saveData({ npts: 2 }), /datum must be a TimeSeries, Seismogram/);
-    await expectMsPASSError(db.saveData(ts, { storageMode: "s3" as never }), /storageMode must be "gridfs" or "file"/);
+    await expectMsPASSError(db.saveData(ts, { storageMode: "tape" as never }), /storageMode must be "gridfs", "file" or "s3"/);
     await expectMsPASSError(db.saveData(ts, { format: "mseed" as never }), /format "mseed" is not supported/);
     await expectMsPASSError(db.saveData(ts, { mode: "strict" as never }), /unknown mode "strict"/);
     await expectMsPASSError(db.saveData(ts, { collection: "wf_Seismogram" }), /holds Seismogram data, but the datum is a TimeSeries/);

@@ -12,6 +12,8 @@ import { Schema } from "../schema/schema.js";
 import { MODES, type Mode } from "../schema/modes.js";
 import { describe, isDocument } from "./bson.js";
 import type { NormalizeListItem } from "../normalize/read-hook.js";
+import { S3Connection } from "../s3/fetch.js";
+import type { S3SavePlan } from "../s3/sample-writer.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -37,13 +39,23 @@ export interface ReadDataOptions {
    * attributesToLoad, loadIfDefined}`, or matchers. See src/normalize/read-hook.ts.
    */
   normalize?: readonly NormalizeListItem[];
+  /** S3 storage modes: the connection to read with (default: `fetchS3Connection()`, the worker's S3Worker client). */
+  s3?: S3Connection;
+  /** S3 storage modes: bucket for documents without `s3_bucket` (default: the connection's bucket, else "scedc-pds" as MsPASS). */
+  s3Bucket?: string;
 }
 
 export interface SaveDataOptions {
   /** "promiscuous" (default), "cautious" or "pedantic": how Metadata becomes the document. */
   mode?: Mode;
-  /** "gridfs" (default) or "file". */
-  storageMode?: "gridfs" | "file";
+  /** "gridfs" (default), "file", or "s3" (one S3 object of raw binary per datum: see `s3Bucket`, `s3KeyPrefix`, `s3`). */
+  storageMode?: "gridfs" | "file" | "s3";
+  /** storageMode "s3": bucket (default: the connection's, else "scedc-pds"). */
+  s3Bucket?: string;
+  /** storageMode "s3": prefix of the generated object keys (default "mspass/"); keys are `<prefix><uuid>.bin`. */
+  s3KeyPrefix?: string;
+  /** storageMode "s3": the connection (default: `fetchS3Connection()`, the worker's S3Worker client). */
+  s3?: S3Connection;
   /** File mode: directory (argument, else Metadata `dir`, else the working directory; created if needed). */
   dir?: string;
   /** File mode: file name (argument, else Metadata `dfile`, else `<uuid4>-binary`). */
@@ -64,9 +76,10 @@ export interface SaveDataOptions {
   returnData?: boolean;
 }
 
-const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize"] as const;
+const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket"] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
+  "s3", "s3Bucket", "s3KeyPrefix",
 ] as const;
 
 export interface ResolvedRead {
@@ -76,13 +89,17 @@ export interface ResolvedRead {
   excludeKeys: string[];
   dataTag: string | undefined;
   ensembleMetadata: Metadata | undefined;
+  s3: S3Connection | undefined;
+  s3Bucket: string | undefined;
 }
 
 export interface ResolvedSave {
   collection: string;
   dataType: WfDataType;
   mode: Mode;
-  storageMode: "gridfs" | "file";
+  storageMode: "gridfs" | "file" | "s3";
+  /** storageMode "s3" only. */
+  s3: S3SavePlan | undefined;
   dir: string | undefined;
   dfile: string | undefined;
   format: "binary" | undefined;
@@ -183,7 +200,15 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
     excludeKeys: excludeKeysOption(o.excludeKeys, fn),
     dataTag: optString(o.dataTag, "dataTag", fn),
     ensembleMetadata,
+    s3: s3Option(o.s3, fn),
+    s3Bucket: optString(o.s3Bucket, "s3Bucket", fn),
   };
+}
+
+function s3Option(v: unknown, fn: string): S3Connection | undefined {
+  if (v === undefined) return undefined;
+  if (!(v instanceof S3Connection)) throw new MsPASSError(`${fn}: s3 must be an S3Connection (fetchS3Connection()), got ${describe(v)}`, "Invalid");
+  return v;
 }
 
 export function resolveSaveOptions(schema: Schema, options: unknown, datumType: WfDataType): ResolvedSave {
@@ -194,8 +219,11 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
     throw new MsPASSError(`${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${datumType}`, "Fatal");
   }
   const storageMode = o.storageMode ?? "gridfs";
-  if (storageMode !== "gridfs" && storageMode !== "file") {
-    throw new MsPASSError(`${fn}: storageMode must be "gridfs" or "file", got ${JSON.stringify(storageMode)}`, "Fatal");
+  if (storageMode !== "gridfs" && storageMode !== "file" && storageMode !== "s3") {
+    throw new MsPASSError(`${fn}: storageMode must be "gridfs", "file" or "s3", got ${JSON.stringify(storageMode)}`, "Fatal");
+  }
+  if (storageMode !== "s3" && (o.s3 !== undefined || o.s3Bucket !== undefined || o.s3KeyPrefix !== undefined)) {
+    throw new MsPASSError(`${fn}: s3, s3Bucket and s3KeyPrefix apply only to storageMode "s3"`, "Invalid");
   }
   if (o.format !== undefined && o.format !== "binary") {
     throw new MsPASSError(
@@ -212,6 +240,7 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
     dataType,
     mode: checkModeOption(o.mode, fn),
     storageMode,
+    s3: storageMode === "s3" ? { connection: s3Option(o.s3, fn), bucket: optString(o.s3Bucket, "s3Bucket", fn), keyPrefix: optString(o.s3KeyPrefix, "s3KeyPrefix", fn) } : undefined,
     dir: optString(o.dir, "dir", fn),
     dfile,
     format: o.format as "binary" | undefined,

@@ -39,6 +39,7 @@ import { recordAbortionSource } from "./undertaker.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
 import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
+import { isS3StorageMode, readS3Samples } from "../s3/read.js";
 
 const ALG = "readData";
 
@@ -169,6 +170,7 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
     // A document that cannot be BSON (e.g. a value of no BSON type) cannot point at samples.
     return abort(r, conv.md, [...conv.elogEntries, entry((err as Error).message, "Invalid")], doc);
   }
+  if (isS3StorageMode(doc.storage_mode)) return readS3Document(r, doc, conv.md, conv.elogEntries);
   const what = `Database.readData(${db.name}.${r.collection})`;
   db.client.assertOpen(what);
   let res;
@@ -181,14 +183,31 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
   return buildDatum(r, doc, conv.md, conv.elogEntries, data, res.errors[0] ?? undefined);
 }
 
+/** S3 storage modes (src/s3/read.ts): setup failures throw; a missing/truncated/undecodable object kills. */
+async function readS3Document(r: ResolvedRead, doc: Document, md: Metadata, entries: LogEntry[]): Promise<Atomic> {
+  const got = await readS3Samples(doc, { s3: r.s3, s3Bucket: r.s3Bucket, ...readOptionsFor(r) });
+  if ("abort" in got) return abort(r, md, [...entries, entry(got.abort, "Invalid")], doc);
+  if ("dead" in got) return buildDatum(r, doc, md, entries, undefined, undefined, got.dead);
+  if (got.npts !== md.get("npts")) md.put("npts", got.npts); // MsPASS s3_continuous sets npts from the decoded data
+  return buildDatum(r, doc, md, entries, got.data, undefined);
+}
+
 /**
  * Build a datum from converted Metadata and its samples (a view, adopted),
  * or a dead one when the samples could not be read or the header cannot
  * make a datum. Never throws.
  */
-function buildDatum(r: ResolvedRead, doc: Document, md: Metadata, entries: LogEntry[], data: Float64Array | undefined, sampleError: string | undefined): Atomic {
+function buildDatum(
+  r: ResolvedRead,
+  doc: Document,
+  md: Metadata,
+  entries: LogEntry[],
+  data: Float64Array | undefined,
+  sampleError: string | undefined,
+  storageError: string | undefined = sampleError !== undefined && STORAGE_ERROR.test(sampleError) ? sampleError : undefined,
+): Atomic {
   const Type = r.dataType === "Seismogram" ? Seismogram : TimeSeries;
-  if (sampleError !== undefined && !STORAGE_ERROR.test(sampleError)) {
+  if (sampleError !== undefined && storageError === undefined) {
     return abort(r, md, [...entries, entry(`cannot read this document: ${sampleError}`, "Invalid")], doc);
   }
   let d: Atomic;
@@ -198,8 +217,8 @@ function buildDatum(r: ResolvedRead, doc: Document, md: Metadata, entries: LogEn
     return abort(r, md, [...entries, entry(`cannot construct a ${r.dataType}: ${(err as Error).message}`, "Invalid")], doc);
   }
   d.elog.append(entries);
-  if (sampleError !== undefined) {
-    d.elog.log(ALG, `cannot load the samples: ${sampleError}`, "Invalid");
+  if (storageError !== undefined) {
+    d.elog.log(ALG, `cannot load the samples: ${storageError}`, "Invalid");
     d.kill();
   }
   d.md.clearModified();
@@ -270,6 +289,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
   const members: Atomic[] = [];
   // members whose samples must be located with decoded / converted values
   const retry: Array<{ at: number; doc: Document; fixed: Document; md: Metadata; entries: LogEntry[] }> = [];
+  const s3Members: Array<{ at: number; doc: Document; md: Metadata; entries: LogEntry[] }> = [];
   const n = batch.docOffsets.length - 1;
   for (let i = 0; i < n; i++) {
     const doc = decode(batch.docs.subarray(batch.docOffsets[i], batch.docOffsets[i + 1]));
@@ -277,6 +297,12 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     const conv = docToMetadata(doc, r.collection, r.mode, { excludeKeys: r.excludeKeys, schema });
     if (conv.dead) {
       members.push(abort(r, conv.md, conv.elogEntries, doc));
+      continue;
+    }
+    if (isS3StorageMode(doc.storage_mode)) {
+      // The core does not reach S3: these members are fetched below, in parallel.
+      s3Members.push({ at: members.length, doc, md: conv.md, entries: conv.elogEntries });
+      members.push(undefined as unknown as Atomic);
       continue;
     }
     const err = batch.errors[i] ?? undefined;
@@ -288,6 +314,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     const data = err === undefined ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!) : undefined;
     members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err));
   }
+  await Promise.all(s3Members.map(async (x) => (members[x.at] = await readS3Document(r, x.doc, x.md, x.entries))));
   if (retry.length > 0) {
     // One more core call for all of them (rare: only type-converted documents).
     let res;

@@ -82,6 +82,7 @@ export async function saveData(
     storageMode: o.storageMode,
     format: o.format,
     place: () => place,
+    ...(o.s3 === undefined ? {} : { s3: o.s3 }),
     ids: randomIds(),
     updateData: true,
   };

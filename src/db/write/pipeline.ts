@@ -45,6 +45,7 @@ import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
 import { pendingHistoryId } from "../history/object-history.js";
 import type { Database } from "../database.js";
 import { STORAGE_KEYS, int, sampleWriterFor, type FilePlacement } from "./sample-writers.js";
+import type { S3SavePlan } from "../../s3/sample-writer.js";
 
 export type Atomic = TimeSeries | Seismogram;
 
@@ -109,10 +110,12 @@ export interface WritePlan {
   dataTag?: string;
   cremate: boolean;
   overwrite: boolean;
-  storageMode: "gridfs" | "file";
+  storageMode: "gridfs" | "file" | "s3";
   format: "binary" | undefined;
   /** File mode: where each datum goes. */
   place(s: Slot): FilePlacement;
+  /** S3 mode: where the objects go. */
+  s3?: S3SavePlan;
   ids: IdPolicy;
   /** Set the stored fields and the new `_id` on each datum written (saveData does, as MsPASS). */
   updateData: boolean;
@@ -157,7 +160,7 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
   if (live.length === 0) return [];
   const { db, ids } = plan;
   const writer = sampleWriterFor(plan.storageMode, plan.format);
-  const samples = await writer(live, { db, dataType: plan.dataType, what: plan.what, format: plan.format, gridfsId: (s) => ids.gridfs(s), place: (s) => plan.place(s) });
+  const samples = await writer(live, { db, dataType: plan.dataType, what: plan.what, format: plan.format, gridfsId: (s) => ids.gridfs(s), place: (s) => plan.place(s), ...(plan.s3 === undefined ? {} : { s3: plan.s3 }) });
 
   const wfIds = live.map((s) => ids.wf(s));
   const elogDocs: Document[] = [];

@@ -15,9 +15,10 @@ import { Long, ObjectId } from "mongodb";
 import { native, toMsPASSError } from "../../native.js";
 import type { Database } from "../database.js";
 import type { LiveSlot } from "./pipeline.js";
+import { writeS3, type S3SavePlan } from "../../s3/sample-writer.js";
 
 /** Keys that describe where samples are; the writer replaces them all. */
-export const STORAGE_KEYS = ["storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "url"] as const;
+export const STORAGE_KEYS = ["storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "url", "s3_bucket", "s3_key"] as const;
 
 const INT32_MAX = 2_147_483_647;
 
@@ -49,6 +50,8 @@ export interface SampleWriteContext {
   gridfsId(s: LiveSlot): string | undefined;
   /** File mode: where each datum goes. */
   place(s: LiveSlot): FilePlacement;
+  /** S3 mode: connection, bucket, key prefix (src/s3/sample-writer.ts). */
+  s3?: S3SavePlan;
 }
 
 export interface SampleWriteResult {
@@ -63,8 +66,9 @@ export interface SampleWriteResult {
 export type SampleWriter = (live: LiveSlot[], ctx: SampleWriteContext) => Promise<SampleWriteResult>;
 
 /** The writer for a storage mode and format (the seam a new format plugs into). */
-export function sampleWriterFor(storageMode: "gridfs" | "file", format: "binary" | undefined): SampleWriter {
+export function sampleWriterFor(storageMode: "gridfs" | "file" | "s3", format: "binary" | undefined): SampleWriter {
   if (storageMode === "gridfs") return writeGridfs;
+  if (storageMode === "s3") return writeS3;
   switch (format) {
     case undefined:
     case "binary":

@@ -1,0 +1,143 @@
+/**
+ * A throw-away S3-compatible server on 127.0.0.1: SeaweedFS's `weed mini`
+ * (master + volume + filer + S3 gateway in one process), built by
+ * `scripts/build-s3-server.mjs` into `.bin/weed`. For tests, benchmarks and
+ * local work; data live in a fresh temporary directory removed by `stop()`.
+ *
+ *     const s3 = await startLocalS3Server({ buckets: ["waveforms"] });
+ *     // s3.options: { endpoint, credentials, bucket } ready for S3Worker / setDefaultS3
+ *     await s3.stop();
+ *
+ * Every listener gets its own free loopback port (weed would otherwise use
+ * fixed defaults such as 8333/9333 and collide with a second server), the
+ * web UIs and WebDAV are off, and so is SeaweedFS's telemetry. Buckets are not
+ * created on first upload (SeaweedFS does that for admins by default; AWS
+ * answers NoSuchBucket, and so does this server).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import { MsPASSError } from "../errors.js";
+import { packageRoot } from "../service/paths.js";
+import { findFreePort } from "../service/probe.js";
+import { createS3Client, type S3Options } from "./config.js";
+import { maskedCredentials, type S3KeyPair } from "./credentials.js";
+
+export function s3ServerBinary(): string {
+  return join(packageRoot(), ".bin", "weed");
+}
+
+export interface LocalS3ServerOptions {
+  /** Buckets to create once the server answers. */
+  buckets?: string[];
+  /** Credentials the server accepts (default: a random pair made for this server). */
+  credentials?: S3KeyPair;
+  /** How long to wait for the S3 port to answer (default 60 s: a cold start on a busy machine is slow). */
+  startTimeoutMs?: number;
+}
+
+export interface LocalS3Server {
+  endpoint: string;
+  port: number;
+  /** Options for `new S3Worker(...)` / `setDefaultS3(...)`; credentials masked when printed. */
+  options: S3Options;
+  /** The server process id (for tests that stop it to simulate an outage). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const out = new Set<number>();
+  // grpc ports are separate flags here, so any free port will do; a set avoids duplicates.
+  while (out.size < n) out.add(await findFreePort());
+  return [...out];
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host: "127.0.0.1", port });
+    s.once("connect", () => { s.destroy(); res(true); });
+    s.once("error", () => res(false));
+  });
+}
+
+export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<LocalS3Server> {
+  const bin = s3ServerBinary();
+  if (!existsSync(bin)) throw new MsPASSError(`${bin} is missing: run 'node scripts/build-s3-server.mjs' (needs Go)`, "Fatal");
+  const credentials = maskedCredentials(
+    o.credentials ?? { accessKeyId: `MSPASS${randomBytes(6).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(24).toString("base64url") },
+    "startLocalS3Server",
+  );
+  const dir = mkdtempSync(join(tmpdir(), "mspass-s3-"));
+  const config = join(dir, "s3.json");
+  writeFileSync(
+    config,
+    JSON.stringify({ identities: [{ name: "mspass", credentials: [{ accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey }], actions: ["Admin", "Read", "List", "Tagging", "Write"] }] }),
+    { mode: 0o600 },
+  );
+  const [s3, master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc, admin, adminGrpc] = await freePorts(10);
+  const args = [
+    "mini", `-dir=${join(dir, "data")}`, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+    `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, "-s3.port.lance=0", "-s3.port.iceberg=0", "-s3.autoCreateBucket=false", `-s3.config=${config}`,
+    `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`, "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
+    `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`,
+    `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
+    "-webdav=false", "-admin.ui=false", `-admin.port=${admin}`, `-admin.port.grpc=${adminGrpc}`, "-admin.port.legacy=0",
+  ];
+  mkdirSync(join(dir, "data"));
+  const child: ChildProcess = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const endpoint = `http://127.0.0.1:${s3}`;
+  const options: S3Options = { endpoint, credentials, region: "us-east-1", forcePathStyle: true, ...(o.buckets?.[0] ? { bucket: o.buckets[0] } : {}) };
+  const deadline = Date.now() + (o.startTimeoutMs ?? 60_000);
+  const client = createS3Client({ ...options, maxAttempts: 1, connectTimeoutMs: 1000, requestTimeoutMs: 5000 });
+  try {
+    // Ready = the S3 port answers a signed request (the filer behind it may come up later than the port).
+    for (;;) {
+      if (child.exitCode !== null) throw new MsPASSError(`the S3 server (${bin} mini) exited with code ${child.exitCode}: ${stderr.trim().split("\n").slice(-5).join(" | ")}`, "Fatal");
+      if (await listening(s3)) {
+        try {
+          await client.send(new ListBucketsCommand({}));
+          break;
+        } catch {
+          /* not ready yet */
+        }
+      }
+      if (Date.now() > deadline) throw new MsPASSError(`the S3 server on 127.0.0.1:${s3} did not answer within ${o.startTimeoutMs ?? 60_000} ms`, "Fatal");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const b of o.buckets ?? []) {
+      for (;;) {
+        try {
+          await client.send(new CreateBucketCommand({ Bucket: b }));
+          break;
+        } catch (err) {
+          if ((err as { name?: string }).name === "BucketAlreadyOwnedByYou" || (err as { name?: string }).name === "BucketAlreadyExists") break;
+          if (Date.now() > deadline) throw new MsPASSError(`the S3 server could not create bucket "${b}": ${(err as Error).name}`, "Fatal");
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, port: s3, options, pid: child.pid!, stop };
+}
