@@ -8,10 +8,8 @@
 //    MSPASS_TEST_DB_URI if you point it at a server of your own);
 // 3. runs `cargo test` for the pure Rust core, then the vitest suite;
 // 4. stops the server even when tests fail, and exits non-zero on any failure.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,46 +23,10 @@ function run(cmd, args, env = process.env) {
   return r.status ?? 1;
 }
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
+/** The service's throw-away starter (src/service/throwaway.ts), from the build made above. */
 async function startFerret() {
-  const bin = join(root, ".bin", "ferretdb");
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run 'npm run build:ferretdb'`);
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "mspass-test-db-"));
-  const child = spawn(bin, ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const uri = await new Promise((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const line = out.split("\n").find((l) => l.startsWith("mongodb://"));
-      if (line) res(line.trim());
-    });
-    child.once("exit", (code) => rej(new Error(`FerretDB exited early (code ${code})`)));
-    setTimeout(() => rej(new Error("FerretDB did not start within 30 s")), 30_000).unref();
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { uri, stop };
+  const { startThrowawayDatabaseServer } = await import(new URL("../dist/service/throwaway.js", import.meta.url).href);
+  return startThrowawayDatabaseServer({ label: "test-db" });
 }
 
 /** Newest modification time under `paths` (files or directories, recursively). */
@@ -98,6 +60,8 @@ async function main() {
   if (run("npm", ["run", "build:ferretdb"]) !== 0) return 1;
   if (run("npm", ["run", "typecheck"]) !== 0) return 1;
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
+  if (run("sh", ["scripts/ensure-redis.sh"]) !== 0) return 1;
+  if (run("sh", ["scripts/ensure-iproute2.sh"]) !== 0) return 1;
 
   let server = null;
   let uri = process.env.MSPASS_TEST_DB_URI;

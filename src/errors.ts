@@ -24,6 +24,11 @@ export function isSeverity(value: unknown): value is ErrorSeverity {
 
 export class MsPASSError extends Error {
   readonly severity: ErrorSeverity;
+  /**
+   * Set when the error wraps a native (Rust core) failure: its kind code,
+   * e.g. "MSPASS_CONNECTION" (see `nativeErrorKind` in src/native.ts).
+   */
+  declare code?: string;
 
   constructor(message: string, severity: ErrorSeverity = "Fatal", options?: { cause?: unknown }) {
     super(message, options);
@@ -38,5 +43,5 @@ export class MsPASSError extends Error {
  * reach an error or a log line.
  */
 export function maskCredentials(text: string): string {
-  return text.replace(/(mongodb(?:\+srv)?:\/\/)([^@/\s]*)@/gi, (_m, scheme: string) => `${scheme}***@`);
+  return text.replace(/((?:mongodb(?:\+srv)?|rediss?):\/\/)([^@/\s]*)@/gi, (_m, scheme: string) => `${scheme}***@`);
 }

@@ -12,6 +12,8 @@ export * from "./data/index.js";
 export * from "./schema/index.js";
 // Scheduler on worker threads: futures, bags, worker plugins, dashboard (issue 4).
 export * from "./scheduler/index.js";
+// The distributed scheduler on BullMQ/Redis and its worker processes (issue 10).
+export * from "./scheduler/redis/index.js";
 // The database service: find or start the local MongoDB-API server (issue 2).
 export * from "./service/index.js";
 // Database access through the process-wide Rust pool (issue 2).
@@ -44,3 +46,21 @@ export type { ReadDataResult } from "./db/read.js";
 export type { SaveDataResult } from "./db/save.js";
 // Parallel database access: MongoDBWorker, fetchDbhandle, distributed read/write (issue 5).
 export * from "./parallel/index.js";
+// Document maintenance and processing history (issue 12, edits).
+export { GlobalHistoryManager, GLOBAL_HISTORY_INDEX } from "./db/history/global-history.js";
+export type { GlobalHistoryManagerOptions, GlobalHistoryRecord } from "./db/history/global-history.js";
+export { mspassMap, mspassFold, mspassParameters } from "./db/history/bag-logging.js";
+export type { HistoryLogOptions, Logged } from "./db/history/bag-logging.js";
+export type { SaveHistoryOptions, LoadHistoryOptions, SaveDataHistoryOptions, ReadDataHistoryOptions } from "./db/history/object-history.js";
+export type { UpdateMetadataOptions, UpdateDataOptions } from "./db/maintenance/update.js";
+export type { DeleteDataOptions, DeleteDataResult } from "./db/maintenance/delete.js";
+export type { CleanOptions, CleanCollectionOptions } from "./db/maintenance/clean.js";
+export { VERIFY_TESTS } from "./db/maintenance/verify.js";
+export type { VerifyOptions, VerifyTest } from "./db/maintenance/verify.js";
+
+// Station/event metadata and normalization (issue 12)
+export * from "./normalize/index.js";
+export { NULL_STARTTIME, NULL_ENDTIME, CHANNEL_XML_KEY, EVENT_XML_KEY } from "./inventory/save.js";
+export type { SaveInventoryOptions, SaveInventoryResult, SaveCatalogOptions } from "./inventory/save.js";
+export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, InventoryDocuments } from "./inventory/lookup.js";
+export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";

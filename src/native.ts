@@ -31,41 +31,128 @@ function load(): NativeBinding {
   }
 }
 
-export const native: NativeBinding = load();
+/**
+ * The kinds of failure the core reports (crates/mspass-core/src/error.rs
+ * `CoreError::kind`). Code decides on these, never on message text.
+ */
+export const NATIVE_ERROR_KINDS = ["InvalidArgument", "Connection", "Database", "DuplicateKey", "Io"] as const;
+export type NativeErrorKind = (typeof NATIVE_ERROR_KINDS)[number];
 
 /**
- * The kinds the binding prefixes its error messages with ("<Kind>: ...", see
- * crates/mspass-node/src/errors.rs), mapped onto MsPASS severities: a bad
- * argument is "Invalid" (the caller can fix the call), anything the server or
- * the connection did is "Fatal" for the job, as in MsPASS.
+ * The binding contract for errors: the addon rejects/throws a JS Error
+ * whose message starts with the kind, "<Kind>: <text>" (napi-rs 3 fixes
+ * an async error's `code` to its napi `Status`, so the reason string is the
+ * one channel a rejected promise carries). This module decodes that token
+ * ONCE, as every call comes back, into `err.code = "MSPASS_<KIND>"`
+ * (e.g. `MSPASS_DUPLICATE_KEY`), a property that survives the scheduler's
+ * error transport between threads. Everything else reads the kind with
+ * `nativeErrorKind(err)`; rewording any message changes no behaviour.
  */
-const KIND_SEVERITY: Record<string, ErrorSeverity> = {
+const KIND_CODE: Record<NativeErrorKind, string> = {
+  InvalidArgument: "MSPASS_INVALID_ARGUMENT",
+  Connection: "MSPASS_CONNECTION",
+  Database: "MSPASS_DATABASE",
+  DuplicateKey: "MSPASS_DUPLICATE_KEY",
+  Io: "MSPASS_IO",
+};
+const CODE_KIND = new Map<string, NativeErrorKind>(Object.entries(KIND_CODE).map(([k, c]) => [c, k as NativeErrorKind]));
+const KIND_TOKEN = new RegExp(`^(${NATIVE_ERROR_KINDS.join("|")}): `);
+
+/** Stamp the kind code on an error coming out of the addon; returns it. */
+function decorate(err: unknown): unknown {
+  if (err instanceof Error && !CODE_KIND.has((err as { code?: unknown }).code as string)) {
+    const kind = KIND_TOKEN.exec(err.message)?.[1] as NativeErrorKind | undefined;
+    if (kind !== undefined) (err as { code?: string }).code = KIND_CODE[kind];
+  }
+  return err;
+}
+
+/** `fn` with its throws and rejections decorated. */
+function guarded<F extends (...args: never[]) => unknown>(fn: F): F {
+  return function (this: unknown, ...args: Parameters<F>) {
+    let out: unknown;
+    try {
+      out = fn.apply(this, args);
+    } catch (err) {
+      throw decorate(err);
+    }
+    return out instanceof Promise ? out.catch((err: unknown) => Promise.reject(decorate(err))) : out;
+  } as F;
+}
+
+/** The binding with every function's errors decorated (classes: their prototype methods). */
+function wrap(binding: NativeBinding): NativeBinding {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(binding)) {
+    if (typeof value !== "function") {
+      out[name] = value;
+      continue;
+    }
+    const proto = (value as { prototype?: object }).prototype;
+    const methods = proto === undefined ? [] : Object.getOwnPropertyNames(proto).filter((m) => m !== "constructor");
+    if (methods.length > 0) {
+      // A napi class: decorate its methods in place (instances come from Rust).
+      for (const m of methods) {
+        const d = Object.getOwnPropertyDescriptor(proto, m)!;
+        if (typeof d.value === "function") Object.defineProperty(proto, m, { ...d, value: guarded(d.value as (...a: never[]) => unknown) });
+      }
+      out[name] = value;
+    } else {
+      out[name] = guarded(value as (...a: never[]) => unknown);
+    }
+  }
+  return out as NativeBinding;
+}
+
+export const native: NativeBinding = wrap(load());
+
+/**
+ * MsPASS severities per kind: a bad argument is "Invalid" (the caller can
+ * fix the call), anything the server or the connection did is "Fatal" for
+ * the job, as in MsPASS.
+ */
+const KIND_SEVERITY: Record<NativeErrorKind, ErrorSeverity> = {
   InvalidArgument: "Invalid",
   Connection: "Fatal",
   Database: "Fatal",
+  DuplicateKey: "Fatal",
   Io: "Fatal",
 };
-const KIND_PREFIX = /^(InvalidArgument|Connection|Database|Io): /;
 
-/** The kind prefix of a binding error ("Connection", ...), if it has one. */
-export function nativeErrorKind(err: unknown): string | undefined {
-  const message = err instanceof Error ? err.message : String(err);
-  return KIND_PREFIX.exec(message)?.[1];
+/**
+ * The kind of a binding error ("Connection", ...), or of the binding error
+ * an `MsPASSError` wraps (its `code`, or its `cause` chain); undefined for
+ * anything else (e.g. napi's own argument-conversion errors).
+ */
+export function nativeErrorKind(err: unknown): NativeErrorKind | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    const kind = typeof code === "string" ? CODE_KIND.get(code) : undefined;
+    if (kind !== undefined) return kind;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**
  * Turn an error thrown by the binding into an `MsPASSError` whose message
- * starts with `context` (the API call, e.g. "Collection.find(mspass.site)").
- * Messages are masked once more here so no credential can slip through.
+ * starts with `context` (the API call, e.g. "Collection.find(mspass.site)")
+ * and whose `code` is the binding error's kind code, so callers can still
+ * tell a connection failure from a duplicate key. Messages are masked once
+ * more here so no credential can slip through.
  */
 export function toMsPASSError(err: unknown, context: string): MsPASSError {
   if (err instanceof MsPASSError) return err;
+  decorate(err);
+  const kind = nativeErrorKind(err);
   const raw = err instanceof Error ? err.message : String(err);
-  const match = KIND_PREFIX.exec(raw);
-  const text = maskCredentials(match ? raw.slice(match[0].length) : raw);
+  const token = KIND_TOKEN.exec(raw);
+  const text = maskCredentials(token ? raw.slice(token[0].length) : raw);
   // Napi's own argument conversion errors ("Failed to convert ...") carry no kind.
-  const severity: ErrorSeverity = match ? (KIND_SEVERITY[match[1]!] ?? "Fatal") : "Invalid";
+  const severity: ErrorSeverity = kind === undefined ? "Invalid" : KIND_SEVERITY[kind];
   // Keep the original as `cause` only when it holds nothing masking removed.
   const cause = maskCredentials(raw) === raw ? err : undefined;
-  return new MsPASSError(`${context}: ${text}`, severity, cause === undefined ? undefined : { cause });
+  const out = new MsPASSError(`${context}: ${text}`, severity, cause === undefined ? undefined : { cause });
+  if (kind !== undefined) (out as { code?: string }).code = KIND_CODE[kind];
+  return out;
 }

@@ -6,12 +6,12 @@
  * samples; the rollback when the wf insert fails; MsPASSError for wrong
  * arguments; a user's mspass.yaml as the schema.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Double, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectMsPASSError, openTestDatabase, type TestDatabase } from "./helpers.js";
 import {
   Client,
   MsPASSError,
@@ -24,7 +24,8 @@ import {
 } from "mspass";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const MSPASS_YAML = path.resolve(repoRoot, "../shared/reference/mspass.yaml");
+/** A user's schema file in MsPASS's mspass.yaml format, kept in the repository. */
+const MSPASS_YAML = path.resolve(repoRoot, "test/fixtures/schema/mspass-schema.yaml");
 
 let uri: string;
 let client: Client;
@@ -33,34 +34,14 @@ let raw: MongoClient;
 let rdb: Db;
 let dir: string;
 
+let env: TestDatabase;
+
 beforeAll(async () => {
-  uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `db_io_dead_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-db-io-dead-"));
+  env = await openTestDatabase("db_io_dead");
+  ({ uri, client, db, raw, rdb, dir } = env);
 });
 
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function expectMsPASSError(p: Promise<unknown> | (() => unknown), pattern: RegExp): Promise<MsPASSError> {
-  let caught: unknown;
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, "expected an MsPASSError").toBeInstanceOf(MsPASSError);
-  expect((caught as MsPASSError).message).toMatch(pattern);
-  return caught as MsPASSError;
-}
+afterAll(() => env?.close());
 
 const base = { delta: 0.5, starttime: 10, time_standard: "UTC" };
 

@@ -5,11 +5,11 @@
  * layout, the wf document fields against the reference list, aliases,
  * normalized keys, the three modes (READONLYERROR_), data tags, overwrite.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MongoClient, type Db, type Document } from "mongodb";
+import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 import {
   Client,
   Seismogram,
@@ -26,22 +26,14 @@ let raw: MongoClient;
 let rdb: Db;
 let dir: string;
 
+let env: TestDatabase;
+
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `db_io_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-db-io-"));
+  env = await openTestDatabase("db_io");
+  ({ client, db, raw, rdb, dir } = env);
 });
 
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** Little-endian float64 bytes, MsPASS's stored form. */
 function le(values: ArrayLike<number>): Buffer {
@@ -280,6 +272,20 @@ describe("cursor kinds", () => {
     await db.readData(fresh);
     expect(fresh.closed).toBe(true); // consumed, as a driver cursor read to the end
   });
+
+  it("a started cursor whose rest spans its current batch and the server: both parts, in order, with their samples", async () => {
+    const members = [makeTs(12, 90), makeTs(13, 91), makeTs(14, 92), makeTs(15, 93)];
+    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 2 }), { storageMode: "file", dir: join(dir, "kinds2") });
+    for (const batchSize of [1, 2, 3]) {
+      const cur = db.wf_TimeSeries.find({ kinds: 2 }).sort({ sta: 1 }).batchSize(batchSize);
+      expect((await cur.next())!.sta).toBe("S90");
+      const rest = await db.readData(cur);
+      expect(rest.member.map((m) => m.md.get("sta"))).toEqual(["S91", "S92", "S93"]);
+      expect(rest.member.map((m) => Array.from(m.data))).toEqual(members.slice(1).map((m) => Array.from(m.data)));
+      expect(cur.closed).toBe(true);
+      expect(await cur.next()).toBeNull();
+    }
+  });
 });
 
 describe("file storage details", () => {
@@ -361,6 +367,28 @@ describe("overwrite", () => {
   });
 });
 
+describe("MsPASS links on save", () => {
+  it("history_object_id of the source document is not carried into the new wf document nor left on the datum", async () => {
+    const saved = await db.saveData(makeTs(8, 70));
+    const ts = await db.readData(saved._id!);
+    ts.md.put("history_object_id", new ObjectId());
+    const r = await db.saveData(ts);
+    expect("history_object_id" in (await rawDoc("wf_TimeSeries", r._id))).toBe(false);
+    expect(ts.md.has("history_object_id")).toBe(false);
+    expect(ts.md.get("_id")).toEqual(r._id);
+  });
+
+  it("a datum never saved: its elog document has no wf_<Type>_id; the wf document links to it by elog_id", async () => {
+    const ts = makeTs(8, 71);
+    ts.elog.log("test", "note", "Complaint");
+    const r = await db.saveData(ts);
+    const doc = await rawDoc("wf_TimeSeries", r._id);
+    const elog = await rdb.collection("elog").findOne({ _id: doc.elog_id });
+    expect(elog).not.toBeNull();
+    expect("wf_TimeSeries_id" in elog!).toBe(false);
+  });
+});
+
 describe("modes", () => {
   it("save: cautious renames a modified readonly key to READONLYERROR_ with an elog Complaint, drops unknown keys; promiscuous keeps them", async () => {
     const saved = await db.saveData(makeTs(12, 60, { extra_key: 7 }));
@@ -373,9 +401,12 @@ describe("modes", () => {
     expect("net" in doc).toBe(false); // unmodified readonly: dropped
     expect("extra_key" in doc).toBe(false); // not in the schema
     expect("note" in doc).toBe(false);
-    const elog = await rdb.collection("elog").findOne({ wf_TimeSeries_id: r._id });
+    // As MsPASS, the elog is saved before the wf document: it carries the
+    // datum's previous _id (the document it was read from); the new wf
+    // document links to it by elog_id.
+    const elog = await rdb.collection("elog").findOne({ _id: doc.elog_id });
     expect(elog).not.toBeNull();
-    expect(doc.elog_id).toEqual(elog!._id);
+    expect(elog!.wf_TimeSeries_id).toEqual(saved._id);
     expect(elog!.logdata.some((l: Document) => l.badness === "ErrorSeverity.Complaint" && /READONLYERROR_sta/.test(l.error_message))).toBe(true);
 
     const p = await db.saveData(ts, { mode: "promiscuous" });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BSON, MongoClient, ObjectId, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { native } from "../dist/native.js";
+import { native, nativeErrorKind, toMsPASSError } from "../dist/native.js";
 
 const CHUNK = 261_120;
 let uri: string;
@@ -118,11 +118,27 @@ describe("file storage", () => {
     expect(native.defaultDfile()).not.toBe(w.dfile);
   });
 
+  it("a repeated _id is the DuplicateKey kind, on the raw error and on the MsPASSError wrapping it", async () => {
+    const doc = Buffer.from(BSON.serialize({ _id: new ObjectId(), a: 1 }));
+    await native.insertOne(uri, dbName, "dups", doc);
+    const err = await native.insertOne(uri, dbName, "dups", doc).catch((e: unknown) => e);
+    expect(nativeErrorKind(err)).toBe("DuplicateKey");
+    const wrapped = toMsPASSError(err, "insert");
+    expect(wrapped.code).toBe("MSPASS_DUPLICATE_KEY");
+    expect(nativeErrorKind(wrapped)).toBe("DuplicateKey");
+    const many = await native.insertMany(uri, dbName, "dups", Buffer.concat([doc, BSON.serialize({ _id: new ObjectId() })]), false).catch((e: unknown) => e);
+    expect(nativeErrorKind(many)).toBe("DuplicateKey");
+  });
+
   it("rejects caller mistakes", async () => {
     await expect(native.writeFileSamples(dir, "x", [new Float64Array(4)], 3)).rejects.toThrow(/InvalidArgument: .*multiple/);
     await expect(native.writeFileSamples("", "x", [new Float64Array(3)], 1)).rejects.toThrow(/dir/);
     await expect(native.readSamples(uri, dbName, Buffer.from([1, 2, 3]))).rejects.toThrow(/InvalidArgument: docs/);
     await expect(native.readSamples(uri, dbName, bson([]), { ncomponents: 2 })).rejects.toThrow(/ncomponents/);
+    // The kind is a property, not only text: src/native.ts decodes it once.
+    const err = await native.writeFileSamples(dir, "x", [new Float64Array(4)], 3).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe("MSPASS_INVALID_ARGUMENT");
+    expect(nativeErrorKind(err)).toBe("InvalidArgument");
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * writeDistributedData when a worker dies in the MIDDLE of a partition's
  * write: after its samples (GridFS chunks and files, or its partition file)
- * and elog are written, before its wf insertMany. The internal hook in
- * write-task.ts (MSPASS_INTERNAL_WRITE_CRASH_MARKER, a marker file that the
- * first partition to reach the hook removes before process.exit) makes the
- * death happen exactly there, once. Real server, both storage modes.
+ * and elog are written, before its wf insertMany. The fault is injected by
+ * the test's own module (fixtures/write-fault-hook.mjs: a bag stage that
+ * installs a hook in the worker; a marker file that the first partition to
+ * reach the hook removes before process.exit) so the death happens exactly
+ * there, once. Real server, both storage modes.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +17,7 @@ import { Client, Database, LocalScheduler, MongoDBWorker, TimeSeries, readDistri
 const uri = process.env.MSPASS_TEST_DB_URI!;
 const dbName = `mspass_test_wfault_${process.pid}`;
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
+const FAULT = new URL("./fixtures/write-fault-hook.mjs", import.meta.url);
 const N = 24;
 
 let client: Client;
@@ -30,12 +32,12 @@ function ts(k: number, npts = 50): TimeSeries {
 
 beforeAll(async () => {
   // Workers copy the environment when they start: set before any scheduler exists.
-  process.env.MSPASS_INTERNAL_WRITE_CRASH_MARKER = marker;
+  process.env.MSPASS_TEST_WRITE_CRASH_MARKER = marker;
   client = await Client.connect({ databaseHost: uri, scheduler: "none" });
 });
 
 afterAll(async () => {
-  delete process.env.MSPASS_INTERNAL_WRITE_CRASH_MARKER;
+  delete process.env.MSPASS_TEST_WRITE_CRASH_MARKER;
   await client?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -50,7 +52,7 @@ describe("a worker dies mid-write (samples stored, wf insertMany not done)", () 
       await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
       for (let k = 0; k < N; k++) await d.saveData(ts(k), { dataTag: "in" });
       writeFileSync(marker, "arm"); // armed only now: the reads above must not die
-      const bag = (await readDistributedData(d, { dataTag: "in", npartitions: 4 })).map(task(TASKS, "demean"));
+      const bag = (await readDistributedData(d, { dataTag: "in", npartitions: 4 })).map(task(TASKS, "demean")).map(task(FAULT, "armWriteCrash"));
       const ids = await writeDistributedData(bag, d, { dataTag: "out", storageMode, ...(storageMode === "file" ? { dir } : {}), scheduler: s });
 
       expect(existsSync(marker)).toBe(false); // a partition reached the hook and its worker died

@@ -60,7 +60,7 @@ interface Summary {
 
 beforeAll(async () => {
   client = await Client.connect({ databaseHost: uri, scheduler: "local", nworkers: 2, dashboardPort: false });
-  scheduler = client.getScheduler()!;
+  scheduler = client.getScheduler() as LocalScheduler; // scheduler: "local" above
   db = client.getDatabase(dbName);
   await db.dropDatabase();
   for (let k = 0; k < N; k++) await db.saveData(ts(k), { dataTag: "raw" });
@@ -327,6 +327,50 @@ describe("writeDistributedData", () => {
     const back = (await db.readData(ids[5] as ObjectId)) as TimeSeries;
     expect(back.live).toBe(true);
     expect(back.npts).toBe(50);
+  });
+
+  it("file mode honours each datum's own dir/dfile (as MsPASS); the others go to the partition's file; format recorded as saveData", async () => {
+    const dir = join(tmp, "own");
+    const named = join(tmp, "named");
+    const data = Array.from({ length: 6 }, (_, k) => {
+      const d = ts(100 + k);
+      d.md.put("dir", dir); // never the working directory
+      if (k % 2 === 0) {
+        d.md.put("dir", named);
+        d.md.put("dfile", "mine.bin");
+      }
+      return d;
+    });
+    const ids = await writeDistributedData(fromSequence(data, { npartitions: 2 }), db, { storageMode: "file", format: "binary", dataTag: "ownfile", scheduler: "none" });
+    expect(ids.every((x) => x instanceof ObjectId)).toBe(true);
+    const docs = await db.wf_TimeSeries.find({ data_tag: "ownfile" }, { sort: { k: 1 } }).toArray();
+    expect(docs.map((d) => d.dfile === "mine.bin")).toEqual([true, false, true, false, true, false]);
+    expect(docs.filter((d) => d.dfile === "mine.bin").every((d) => d.dir === named)).toBe(true);
+    expect(docs.every((d) => d.format === "binary")).toBe(true);
+    expect(statSync(join(named, "mine.bin")).size).toBe(3 * 50 * 8);
+    expect(new Set(docs.filter((d) => d.dfile !== "mine.bin").map((d) => d.dfile)).size).toBe(2); // one per partition
+    for (const [i, id] of ids.entries()) {
+      const back = (await db.readData(id as ObjectId)) as TimeSeries;
+      expect(Array.from(back.data)).toEqual(Array.from(data[i]!.data));
+    }
+    expect(readdirSync(dir)).toHaveLength(2); // the partitions' own files, in the datum's dir
+    // The option dir wins over the datum's, as saveData's argument does.
+    const elsewhere = join(tmp, "elsewhere");
+    const over = await writeDistributedData(fromSequence([data[0]!]), db, { storageMode: "file", dir: elsewhere, dataTag: "ownfile2", scheduler: "none" });
+    expect((await db.wf_TimeSeries.findOne({ _id: over[0] as ObjectId }))!.dir).toBe(elsewhere);
+    expect(statSync(join(elsewhere, "mine.bin")).size).toBe(50 * 8);
+  });
+
+  it("the elog carries the datum's previous _id (saved before the wf document, as MsPASS); history_object_id is not carried over", async () => {
+    const src = await db.saveData(ts(200), { dataTag: "elogsrc" });
+    const d = (await db.readData(src._id!)) as TimeSeries;
+    d.md.put("history_object_id", new ObjectId());
+    d.elog.log("test", "a note for the elog", "Complaint");
+    const [id] = await writeDistributedData(fromSequence([d]), db, { dataTag: "elogdst", scheduler: "none" });
+    const doc = (await db.wf_TimeSeries.findOne({ _id: id as ObjectId }))!;
+    expect("history_object_id" in doc).toBe(false);
+    const elog = (await db.collection("elog").findOne({ _id: doc.elog_id }))!;
+    expect(elog.wf_TimeSeries_id).toEqual(src._id);
   });
 
   it("ensembles: a list of ids per ensemble", async () => {

@@ -75,6 +75,24 @@ describe("LocalScheduler futures", () => {
     expect(await good).toBe(8);
   });
 
+  it("an unclonable result EARLIER in a batch than a task that throws: each task gets its own outcome", async () => {
+    // One worker, and a task group whose cost is known (warmed up), so the
+    // three tasks travel in one batch and their results in one message, where
+    // the unclonable result's error is found only after the later task's
+    // error was recorded.
+    const one = await LocalScheduler.start({ nworkers: 1, dashboard: false });
+    try {
+      const outcome = task<(x: unknown) => number>(TASKS, "outcomeOf");
+      expect(await one.gather(one.map(outcome, Array.from({ length: 200 }, (_, i) => i)))).toHaveLength(200);
+      const [bad, boom, good] = one.map(outcome, ["unclonable", "throw", 21]);
+      await expect(bad!).rejects.toThrow(/cannot be sent to the main thread/);
+      await expect(boom!).rejects.toThrow("a later task failed");
+      expect(await good!).toBe(42);
+    } finally {
+      await one.close();
+    }
+  });
+
   it("rejects arguments that cannot be cloned without losing the other tasks", async () => {
     const bad = s.submit(double, { fn: () => 1 } as unknown as number);
     const good = s.submit(double, 5);

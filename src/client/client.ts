@@ -26,6 +26,7 @@ import {
 } from "./options.js";
 import { ensureDatabaseService } from "../service/index.js";
 import { startScheduler, type Scheduler } from "./scheduler-factory.js";
+import { GlobalHistoryManager, type GlobalHistoryManagerOptions } from "../db/history/global-history.js";
 
 const CONSTRUCT = Symbol("Client.construct");
 
@@ -40,6 +41,8 @@ export class Client {
   private ownsScheduler = true;
   private readonly databases = new Map<string, Database>();
   private closed = false;
+  /** Set by `connect` (MsPASS's Client makes one with a new job id). */
+  private globalHistory!: GlobalHistoryManager;
 
   /** @internal use `Client.connect()` */
   constructor(token: symbol, options: ResolvedOptions, dbClient: DatabaseClient, scheduler: Scheduler | null) {
@@ -87,7 +90,32 @@ export class Client {
       await dbClient.close();
       throw err;
     }
-    return new Client(CONSTRUCT, resolved, dbClient, scheduler);
+    const client = new Client(CONSTRUCT, resolved, dbClient, scheduler);
+    try {
+      // As MsPASS: a GlobalHistoryManager with a new job id on the default
+      // database; its index is created now, so connecting writes to the server.
+      client.globalHistory = await GlobalHistoryManager.create(client.getDatabase(), resolved.jobName);
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw err;
+    }
+    return client;
+  }
+
+  /** The job-level history manager (`history_global`) made at connection. */
+  getGlobalHistoryManager(): GlobalHistoryManager {
+    this.assertOpen("getGlobalHistoryManager");
+    return this.globalHistory;
+  }
+
+  /**
+   * Replace the history manager (MsPASS's `set_global_history_manager(history_db,
+   * job_name, collection=None)`): a new job id, in `historyDb`.
+   */
+  async setGlobalHistoryManager(historyDb: Database, jobName: string, options: GlobalHistoryManagerOptions = {}): Promise<GlobalHistoryManager> {
+    this.assertOpen("setGlobalHistoryManager");
+    this.globalHistory = await GlobalHistoryManager.create(historyDb, jobName, options);
+    return this.globalHistory;
   }
 
   /** The database client: a handle on this process's shared connection pool. */

@@ -11,17 +11,21 @@
  */
 import { MsPASSError } from "../errors.js";
 import { describe, parsePort } from "./address.js";
+import { parseRedisAddress } from "../scheduler/redis/address.js";
 
-/** Scheduler kinds: worker threads in this process, or no scheduler at all. */
-export const SCHEDULER_KINDS = ["local", "none"] as const;
+/** Scheduler kinds: worker threads in this process, `mspass worker` processes on many hosts through Redis, or none. */
+export const SCHEDULER_KINDS = ["local", "none", "redis"] as const;
 export type SchedulerKind = (typeof SCHEDULER_KINDS)[number];
 
 export interface ClientOptions {
   /** `host`, `host:port`, `[ipv6]:port`, `mongodb://…` or `mongodb+srv://…`. Env: MSPASS_DB_ADDRESS. */
   databaseHost?: string;
-  /** "local" (worker threads, the default) or "none". Env: MSPASS_SCHEDULER. */
+  /** "local" (worker threads, the default), "redis" (`mspass worker` processes on many hosts) or "none". Env: MSPASS_SCHEDULER. */
   scheduler?: SchedulerKind;
-  /** Address of a remote scheduler. Env: MSPASS_SCHEDULER_ADDRESS. The local scheduler runs in this process and does not use it. */
+  /**
+   * Address of the distributed scheduler's Redis: `host`, `host:port` or `redis://[user:pass@]host:port[/db]`.
+   * Env: MSPASS_SCHEDULER_ADDRESS. Required with `scheduler: "redis"`; the local scheduler does not use it.
+   */
   schedulerHost?: string;
   /** Name of the job, recorded with the processing history. Default "mspass". */
   jobName?: string;
@@ -101,6 +105,13 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
         ? env.MSPASS_SCHEDULER_ADDRESS!.trim()
         : undefined;
 
+  if (scheduler === "redis") {
+    if (schedulerHost === undefined) {
+      throw new MsPASSError('scheduler "redis" needs the Redis address: pass schedulerHost (e.g. "redis://head:6379") or set MSPASS_SCHEDULER_ADDRESS', "Fatal");
+    }
+    parseRedisAddress(schedulerHost, options.schedulerHost !== undefined ? "schedulerHost" : "MSPASS_SCHEDULER_ADDRESS");
+  }
+
   const timeout = options.serverSelectionTimeoutMS ?? 10_000;
   if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
     throw new MsPASSError(`serverSelectionTimeoutMS must be a positive number of milliseconds, got ${describe(timeout)}`, "Fatal");
@@ -138,7 +149,7 @@ export function parseScheduler(value: unknown, what = "scheduler"): SchedulerKin
   if ((SCHEDULER_KINDS as readonly string[]).includes(kind)) return kind as SchedulerKind;
   const hint =
     kind === "dask" || kind === "spark"
-      ? ` ('${kind}' is a Python scheduler; in Node the local worker-thread scheduler takes its place)`
+      ? ` ('${kind}' is a Python scheduler; in Node the local worker-thread scheduler takes its place, and "redis" spans many hosts)`
       : "";
   throw new MsPASSError(`${what} must be one of ${SCHEDULER_KINDS.map((k) => `"${k}"`).join(", ")}, got "${value}"${hint}`, "Fatal");
 }

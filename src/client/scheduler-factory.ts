@@ -2,12 +2,14 @@
  * Starting the scheduler a Client asks for. Kept apart from the Client so the
  * Client does not grow a branch per scheduler kind.
  */
+import { MsPASSError } from "../errors.js";
 import type { ResolvedOptions, SchedulerKind } from "./options.js";
 import { LocalScheduler } from "../scheduler/index.js";
+import { RedisScheduler } from "../scheduler/redis/scheduler.js";
 import { MongoDBWorker } from "../parallel/mongodb-worker.js";
 
 /** What the Client needs from any scheduler it holds. */
-export type Scheduler = LocalScheduler & { onDatabaseChanged?(uri: string): void };
+export type Scheduler = (LocalScheduler | RedisScheduler) & { onDatabaseChanged?(uri: string): void };
 
 /** The plugin name MsPASS registers its MongoDBWorker under. */
 export const MONGODB_WORKER_PLUGIN = "mongodb_worker";
@@ -33,12 +35,19 @@ export async function startScheduler(kind: SchedulerKind, options: StartOptions,
   switch (kind) {
     case "none":
       return null;
-    case "local": {
-      const s: Scheduler = await LocalScheduler.start({
-        nworkers: options.nworkers,
-        resourceLimits: options.resourceLimits,
-        dashboardPort: options.dashboardPort,
-      });
+    case "local":
+    case "redis": {
+      if (kind === "redis" && options.schedulerHost === undefined) {
+        throw new MsPASSError('scheduler "redis" needs the Redis address (schedulerHost or MSPASS_SCHEDULER_ADDRESS)', "Fatal");
+      }
+      const s: Scheduler =
+        kind === "redis"
+          ? await RedisScheduler.start({ address: options.schedulerHost!, dashboardPort: options.dashboardPort })
+          : await LocalScheduler.start({
+              nworkers: options.nworkers,
+              resourceLimits: options.resourceLimits,
+              dashboardPort: options.dashboardPort,
+            });
       // As MsPASS's Client does for dask: every worker keeps one database
       // client (a handle on this process's shared pool) for fetchDbhandle.
       try {

@@ -21,6 +21,30 @@ export interface HistoryNode {
   readonly type: AtomicType;
 }
 
+/** Format tag of a history stored by this package (see `ProcessingHistory.toDocument`). */
+export const HISTORY_DOCUMENT_FORMAT = "mspass-js-history/1";
+
+export interface HistoryNodeDocument {
+  status: ProcessingStatus;
+  uuid: string;
+  algorithm: string;
+  algid: string;
+  stage: number;
+  type: AtomicType;
+  /** uuids of the node's inputs. */
+  inputs: string[];
+}
+
+/** `processing_history` as this package stores it (MsPASS stores a pickle). */
+export interface HistoryDocument {
+  format: typeof HISTORY_DOCUMENT_FORMAT;
+  job_name: string;
+  job_id: string;
+  /** uuid of the current node, null for an empty history. */
+  current: string | null;
+  nodes: HistoryNodeDocument[];
+}
+
 export class ProcessingHistory {
   jobName = "";
   jobId = "";
@@ -29,6 +53,12 @@ export class ProcessingHistory {
   /** uuid of a node → uuids of its inputs. */
   readonly #inputs = new Map<string, string[]>();
   #current: HistoryNode | undefined;
+  /**
+   * The `processing_history` bytes of a MsPASS-written `history_object` this
+   * history continues from (a Python pickle: kept opaque, never parsed), or
+   * undefined.
+   */
+  opaqueParent: Uint8Array | undefined;
 
   /** True when no node has been recorded (MsPASS's `is_empty`). */
   isEmpty(): boolean {
@@ -89,7 +119,57 @@ export class ProcessingHistory {
     );
   }
 
+  /**
+   * The history as a BSON-storable document: MsPASS stores a Python pickle of
+   * the C++ tree, which no other language can write, so the tree is stored as
+   * `{format, job_name, job_id, current, nodes: [{status, uuid, algorithm,
+   * algid, stage, type, inputs: [uuid...]}]}` (an array of sub-documents, no
+   * nested arrays, so FerretDB v1 stores it). `extra` nodes are appended after
+   * the current one without changing this history (a SAVED node the writer
+   * adds only once the save succeeds).
+   */
+  toDocument(extra?: Omit<HistoryNode, "stage">): HistoryDocument {
+    const nodes: HistoryNodeDocument[] = this.#nodes.map((n) => ({ ...n, inputs: [...this.inputsOf(n.uuid)] }));
+    let current = this.#current?.uuid ?? null;
+    if (extra !== undefined) {
+      const parent = this.#current;
+      nodes.push({ ...extra, stage: parent === undefined ? 0 : parent.stage + 1, inputs: parent === undefined ? [] : [parent.uuid] });
+      current = extra.uuid;
+    }
+    return { format: HISTORY_DOCUMENT_FORMAT, job_name: this.jobName, job_id: this.jobId, current, nodes };
+  }
+
+  /** Replace this history by the tree of `doc` (from `toDocument`). Throws MsPASSError on a malformed one. */
+  loadDocument(doc: unknown): void {
+    const fn = "ProcessingHistory.loadDocument";
+    const d = doc as Partial<HistoryDocument> | null;
+    if (typeof d !== "object" || d === null || d.format !== HISTORY_DOCUMENT_FORMAT || !Array.isArray(d.nodes)) {
+      throw new MsPASSError(`${fn}: not a history document of format ${HISTORY_DOCUMENT_FORMAT}`, "Invalid");
+    }
+    const nodes: Array<{ node: HistoryNode; inputs: string[] }> = [];
+    for (const [i, n] of d.nodes.entries()) {
+      const ok = typeof n === "object" && n !== null && PROCESSING_STATUS.includes(n.status) && typeof n.uuid === "string" &&
+        typeof n.algorithm === "string" && typeof n.algid === "string" && Number.isInteger(Number(n.stage)) &&
+        typeof n.type === "string" && Array.isArray(n.inputs) && n.inputs.every((x) => typeof x === "string");
+      if (!ok) throw new MsPASSError(`${fn}: node ${i} is malformed`, "Invalid");
+      nodes.push({
+        node: { status: n.status, uuid: n.uuid, algorithm: n.algorithm, algid: n.algid, stage: Number(n.stage), type: n.type },
+        inputs: [...n.inputs],
+      });
+    }
+    const current = nodes.find((x) => x.node.uuid === d.current)?.node ?? nodes[nodes.length - 1]?.node;
+    this.clear();
+    for (const { node, inputs } of nodes) {
+      this.#nodes.push(node);
+      this.#inputs.set(node.uuid, inputs);
+    }
+    this.#current = current;
+    if (typeof d.job_name === "string") this.jobName = d.job_name;
+    if (typeof d.job_id === "string") this.jobId = d.job_id;
+  }
+
   clear(): void {
+    this.opaqueParent = undefined;
     this.#nodes.length = 0;
     this.#inputs.clear();
     this.#current = undefined;

@@ -45,6 +45,23 @@ export interface UpdateResult {
   upsertedId: unknown;
 }
 
+/** One statement of `bulkUpdate`. */
+export interface UpdateStatement {
+  filter: Document;
+  /** Update operators ($set, $unset, ...). */
+  update: Document;
+  /** Update every match (default false: the first). */
+  multi?: boolean;
+}
+
+export interface BulkUpdateResult {
+  acknowledged: true;
+  matchedCount: number;
+  modifiedCount: number;
+  /** Failed statements by position (ordered: the first failure stops the rest). */
+  writeErrors: Array<{ index: number; errmsg: string }>;
+}
+
 export interface DeleteResult {
   acknowledged: true;
   deletedCount: number;
@@ -266,6 +283,34 @@ export class Collection<T extends Document = Document> {
     const upsert = boolOption(options?.upsert, this.what(method, "options.upsert"));
     const fn = method === "updateOne" ? native.updateOne : native.updateMany;
     return updateResult(await this.call(method, (t) => fn(t.uri, t.db, t.coll, f, u, upsert)));
+  }
+
+  /**
+   * Many updates in one round trip per 10,000 statements (the `update`
+   * command with an `updates` array, which FerretDB v1 and every mongod
+   * implement; what drivers' collection.bulkWrite sends for updates).
+   */
+  async bulkUpdate(statements: readonly UpdateStatement[], options?: { ordered?: boolean }): Promise<BulkUpdateResult> {
+    const what = this.what("bulkUpdate");
+    if (!Array.isArray(statements)) throw new MsPASSError(`${what}: statements must be an array`, "Invalid");
+    const ordered = boolOption(options?.ordered, this.what("bulkUpdate", "options.ordered"));
+    if (statements.length === 0) return { acknowledged: true, matchedCount: 0, modifiedCount: 0, writeErrors: [] };
+    const parts: Buffer[] = statements.map((s, i) => {
+      if (!isDocument(s) || !isDocument(s.filter)) throw new MsPASSError(`${what}: statements[${i}] must be {filter, update, multi?}`, "Invalid");
+      this.checkUpdate(s.update, "bulkUpdate");
+      if (s.multi !== undefined && typeof s.multi !== "boolean") throw new MsPASSError(`${what}: statements[${i}].multi must be a boolean`, "Invalid");
+      return encodeDocument({ q: s.filter, u: s.update, multi: s.multi === true }, `${what}: statements[${i}]`);
+    });
+    const bytes = Buffer.concat(parts);
+    const r = decodeDocument<{ matchedCount: number; modifiedCount: number; writeErrors: Array<{ index: number; errmsg: string }> }>(
+      await this.call("bulkUpdate", (t) => native.bulkUpdate(t.uri, t.db, t.coll, bytes, ordered)),
+    );
+    return {
+      acknowledged: true,
+      matchedCount: Number(r.matchedCount),
+      modifiedCount: Number(r.modifiedCount),
+      writeErrors: r.writeErrors.map((e) => ({ index: Number(e.index), errmsg: String(e.errmsg) })),
+    };
   }
 
   async replaceOne(filter: Document, replacement: T, options?: UpdateOptions): Promise<UpdateResult> {

@@ -255,6 +255,31 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
     return out;
   }
 
+  /**
+   * @internal `Database.readData(cursor)`: start the query if it has not
+   * been sent, then give up the rest of this cursor — the current batch's
+   * unread documents as raw BSON bytes, and the open server cursor's handle
+   * (undefined when the server has nothing more) for the core to drain. The
+   * cursor is exhausted afterwards. No document is decoded or re-encoded.
+   */
+  async handOff(): Promise<{ buffered: Uint8Array; handle: number | undefined }> {
+    if (this.fetching !== undefined) await this.fetching;
+    if (this.state === "new") await this.fetch();
+    const last = this.offsets.length - 1;
+    const buffered =
+      this.batch !== undefined && this.index < last ? this.batch.subarray(this.offsets[this.index], this.offsets[last]) : new Uint8Array(0);
+    let handle: number | undefined;
+    if (this.state === "open" && this.handle !== undefined) {
+      handle = this.handle;
+      abandoned.unregister(this); // the core owns it now (it releases it when drained or on error)
+    }
+    this.state = "exhausted";
+    this.handle = undefined;
+    this.batch = undefined;
+    this.offsets = [];
+    return { buffered, handle };
+  }
+
   /** Release the server cursor. Idempotent; further `next()` calls return null. */
   async close(): Promise<void> {
     if (this.handle !== undefined && this.state === "open") {

@@ -24,6 +24,31 @@ import type { Cursor } from "./cursor.js";
 import { resolveSchemaOption, type ReadDataOptions, type SaveDataOptions } from "./io-options.js";
 import { readData, type ReadDataResult } from "./read.js";
 import { saveData, type SaveDataResult } from "./save.js";
+import {
+  loadHistory,
+  readDataWithHistory,
+  saveDataWithHistory,
+  saveHistory,
+  type LoadHistoryOptions,
+  type ReadDataHistoryOptions,
+  type SaveDataHistoryOptions,
+  type SaveHistoryOptions,
+} from "./history/object-history.js";
+import { updateData, updateMetadata, type UpdateDataOptions, type UpdateMetadataOptions } from "./maintenance/update.js";
+import { deleteData, type DeleteDataOptions, type DeleteDataResult } from "./maintenance/delete.js";
+import { clean, cleanCollection, type CleanCollectionOptions, type CleanOptions } from "./maintenance/clean.js";
+import { verify, type VerifyOptions, type VerifyTest } from "./maintenance/verify.js";
+import { saveCatalog, saveInventory, type SaveCatalogOptions, type SaveInventoryOptions, type SaveInventoryResult } from "../inventory/save.js";
+import {
+  getSeedChannel,
+  getSeedSite,
+  loadEvent,
+  readInventory,
+  type InventoryDocuments,
+  type ReadInventoryOptions,
+  type SeedChannelOptions,
+  type SeedSiteOptions,
+} from "../inventory/lookup.js";
 
 export interface DatabaseOptions {
   /**
@@ -134,11 +159,12 @@ export class Database {
    * never throw: they come back dead with the reason in their elog. See
    * src/db/read.ts.
    */
-  readData(arg: Cursor<Document>, options?: ReadDataOptions): Promise<TimeSeriesEnsemble | SeismogramEnsemble>;
-  readData(arg: ObjectId | Document | Metadata, options?: ReadDataOptions): Promise<TimeSeries | Seismogram>;
-  readData(arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult>;
-  readData(arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
-    return readData(this, this.schema, arg, options);
+  readData(arg: Cursor<Document>, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<TimeSeriesEnsemble | SeismogramEnsemble>;
+  readData(arg: ObjectId | Document | Metadata, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<TimeSeries | Seismogram>;
+  readData(arg: unknown, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<ReadDataResult>;
+  readData(arg: unknown, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<ReadDataResult> {
+    // History hook (loadHistory, src/db/history/object-history.ts) around the reader.
+    return readDataWithHistory(this, arg, options, (a, o) => readData(this, this.schema, a, o as ReadDataOptions));
   }
 
   /**
@@ -147,11 +173,83 @@ export class Database {
    * (ensembles: `{ isLive, ids }`) or, with `returnData`, the datum. See
    * src/db/save.ts.
    */
-  saveData<D extends ReadDataResult>(datum: D, options: SaveDataOptions & { returnData: true }): Promise<D>;
-  saveData(datum: ReadDataResult, options?: SaveDataOptions & { returnData?: false }): Promise<SaveDataResult>;
-  saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult>;
-  saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult> {
-    return saveData(this, this.schema, datum, options);
+  saveData<D extends ReadDataResult>(datum: D, options: SaveDataOptions & SaveDataHistoryOptions & { returnData: true }): Promise<D>;
+  saveData(datum: ReadDataResult, options?: SaveDataOptions & SaveDataHistoryOptions & { returnData?: false }): Promise<SaveDataResult>;
+  saveData(datum: unknown, options?: SaveDataOptions & SaveDataHistoryOptions): Promise<SaveDataResult | ReadDataResult>;
+  saveData(datum: unknown, options?: SaveDataOptions & SaveDataHistoryOptions): Promise<SaveDataResult | ReadDataResult> {
+    // History hook (saveHistory, default true as MsPASS; src/db/history/object-history.ts) around the writer.
+    return saveDataWithHistory(this, datum, options, (d, o) => saveData(this, this.schema, d, o as SaveDataOptions));
+  }
+
+  /**
+   * Save a datum's processing history now (`history_object`), setting its
+   * `history_object_id`; null for a dead datum or an empty history.
+   */
+  saveHistory(datum: TimeSeries | Seismogram, options?: SaveHistoryOptions): Promise<ObjectId | null> {
+    return saveHistory(this, datum, options);
+  }
+
+  /** Load the stored history of a datum or of an ensemble's members (as `readData({ loadHistory: true })`). */
+  loadHistory(datum: ReadDataResult, options?: LoadHistoryOptions): Promise<void> {
+    return loadHistory(this, datum, options);
+  }
+
+  /** MsPASS's update_metadata: `$set` the datum's modified keys on its document. See src/db/maintenance/update.ts. */
+  updateMetadata(datum: TimeSeries | Seismogram, options?: UpdateMetadataOptions): Promise<TimeSeries | Seismogram | null> {
+    return updateMetadata(this, datum, options);
+  }
+
+  /** MsPASS's update_data: updateMetadata, then history, samples (GridFS) and elog. */
+  updateData(datum: TimeSeries | Seismogram, options?: UpdateDataOptions): Promise<TimeSeries | Seismogram | null> {
+    return updateData(this, datum, options);
+  }
+
+  /** MsPASS's delete_data: a wf document with its samples, history and elog. See src/db/maintenance/delete.ts. */
+  deleteData(objectId: unknown, objectType: "TimeSeries" | "Seismogram", options?: DeleteDataOptions): Promise<DeleteDataResult> {
+    return deleteData(this, objectId, objectType, options);
+  }
+
+  /** MsPASS's clean: repair one document against the schema; `{key: conversions}`. */
+  clean(documentId: unknown, options?: CleanOptions): Promise<Record<string, number>> {
+    return clean(this, documentId, options);
+  }
+
+  /** MsPASS's clean_collection: `clean` on every matching document, counts summed. */
+  cleanCollection(options?: CleanCollectionOptions): Promise<Record<string, number>> {
+    return cleanCollection(this, options);
+  }
+
+  /** MsPASS's verify: `{key: [failed tests]}` for one document. */
+  verify(documentId: unknown, options?: VerifyOptions): Promise<Record<string, VerifyTest[]>> {
+    return verify(this, documentId, options);
+  }
+
+  // Station and event metadata (src/inventory): thin wrappers.
+
+  /** StationXML (paths or XML text) → `site` and `channel` documents (MsPASS save_inventory). */
+  saveInventory(source: string | Buffer | readonly (string | Buffer)[], options?: SaveInventoryOptions): Promise<SaveInventoryResult> {
+    return saveInventory(this, source, options);
+  }
+
+  /** QuakeML (paths or XML text) → `source` documents; resolves to the count (MsPASS save_catalog). */
+  saveCatalog(source: string | Buffer | readonly (string | Buffer)[], options?: SaveCatalogOptions): Promise<number> {
+    return saveCatalog(this, source, options);
+  }
+
+  getSeedSite(net: string, sta: string, options?: SeedSiteOptions): Promise<Document | null> {
+    return getSeedSite(this, net, sta, options);
+  }
+
+  getSeedChannel(net: string, sta: string, chan: string, options?: SeedChannelOptions): Promise<Document | null> {
+    return getSeedChannel(this, net, sta, chan, options);
+  }
+
+  readInventory(options?: ReadInventoryOptions): Promise<InventoryDocuments | null> {
+    return readInventory(this, options);
+  }
+
+  loadEvent(sourceId: unknown): Promise<Document | null> {
+    return loadEvent(this, sourceId);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other

@@ -11,6 +11,7 @@ import { Metadata } from "../data/metadata.js";
 import { Schema } from "../schema/schema.js";
 import { MODES, type Mode } from "../schema/modes.js";
 import { describe, isDocument } from "./bson.js";
+import type { NormalizeListItem } from "../normalize/read-hook.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -30,6 +31,12 @@ export interface ReadDataOptions {
   dataTag?: string;
   /** Cursor reads: keys put into the ensemble's Metadata, last. */
   ensembleMetadata?: Metadata | Readonly<Record<string, unknown>>;
+  /**
+   * Matchers applied to each datum (ensemble member) once built: collection
+   * names ("channel", "site", "source" → ObjectIdDBMatcher), `{collection,
+   * attributesToLoad, loadIfDefined}`, or matchers. See src/normalize/read-hook.ts.
+   */
+  normalize?: readonly NormalizeListItem[];
 }
 
 export interface SaveDataOptions {
@@ -57,7 +64,7 @@ export interface SaveDataOptions {
   returnData?: boolean;
 }
 
-const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata"] as const;
+const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize"] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
 ] as const;

@@ -36,12 +36,13 @@ import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { docToMetadata } from "../schema/modes.js";
 import type { Schema } from "../schema/schema.js";
 import { native, toMsPASSError } from "../native.js";
-import { asBuffer, describe, encodeDocument, isDocument } from "./bson.js";
+import { asBuffer, describe, documentOffsets, encodeDocument, isDocument } from "./bson.js";
 import { Cursor, nativeFindOptions } from "./cursor.js";
 import { recordAbortionSource } from "./undertaker.js";
 import { isRetryableWithConvertedValues, memberErrorAt, memberErrorFate, type MemberError } from "./member-error.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
+import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
 
 const ALG = "readData";
 
@@ -76,6 +77,12 @@ function readOptionsFor(r: ResolvedRead) {
 }
 
 export async function readData(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
+  // normalize (src/normalize/read-hook.ts): matchers applied once each datum is built.
+  const matchers = parseNormalizeList(db, options?.normalize);
+  return applyReadNormalize(await readBuilt(db, schema, arg, options), matchers);
+}
+
+async function readBuilt(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
   if (arg instanceof Cursor) {
     const own = wfCollectionOf(schema, arg.collection.collectionName);
     const r = resolveReadOptions(schema, options, own ?? "wf");
@@ -204,6 +211,27 @@ interface EnsembleBatch {
   errorKinds: ReadonlyArray<string | null | undefined>;
 }
 
+/** Two reads as one: documents and samples of `b` after those of `a` (offsets shifted). */
+function joinBatches(a: EnsembleBatch, b: EnsembleBatch): EnsembleBatch {
+  if (a.docOffsets.length === 1) return b;
+  const docs = new Uint8Array(a.docs.byteLength + b.docs.byteLength);
+  docs.set(a.docs, 0);
+  docs.set(b.docs, a.docs.byteLength);
+  const samples = new Float64Array(a.samples.length + b.samples.length);
+  samples.set(a.samples, 0);
+  samples.set(b.samples, a.samples.length);
+  const docOffsets = Array.from(a.docOffsets);
+  for (let i = 1; i < b.docOffsets.length; i++) docOffsets.push(b.docOffsets[i]! + a.docs.byteLength);
+  return {
+    docs,
+    docOffsets,
+    samples,
+    offsets: [...Array.from(a.offsets), ...Array.from(b.offsets, (o) => o + a.samples.length)],
+    lengths: [...Array.from(a.lengths), ...Array.from(b.lengths)],
+    errors: [...a.errors, ...b.errors],
+  };
+}
+
 async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>, r: ResolvedRead): Promise<AnyEnsemble> {
   const coll = cursor.collection;
   const what = `Database.readData(cursor on ${coll.namespace})`;
@@ -221,13 +249,16 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       batch = await native.readEnsemble(uri, db.name, coll.collectionName, filter, nativeFindOptions(cursor.options, what), readOptionsFor(r));
       await cursor.close(); // consumed, as a driver cursor read to the end
     } else {
-      // A started or aggregation cursor: drain what is left, then one sample read.
-      const docs = await cursor.toArray();
-      const bytes = Buffer.concat(docs.map((d, i) => encodeDocument(d, `${what}: document ${i}`)));
-      const res = await native.readSamples(uri, db.name, asBuffer(bytes), readOptionsFor(r));
-      const docOffsets = [0];
-      for (const d of docs) docOffsets.push(docOffsets[docOffsets.length - 1]! + BSON.calculateObjectSize(d));
-      batch = { docs: bytes, docOffsets, ...res };
+      // A started or aggregation cursor: the documents it still holds (raw
+      // bytes, one sample read) and the rest of the server cursor (drained
+      // by the core, samples with it), never decoded and re-encoded here.
+      const { buffered, handle } = await cursor.handOff();
+      const opts = readOptionsFor(r);
+      const head: EnsembleBatch =
+        buffered.byteLength === 0
+          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [] }
+          : { docs: buffered, docOffsets: documentOffsets(buffered), ...(await native.readSamples(uri, db.name, asBuffer(buffered), opts)) };
+      batch = handle === undefined ? head : joinBatches(head, await native.readCursorEnsemble(uri, db.name, handle, opts));
     }
   } catch (err) {
     throw toMsPASSError(err, what);

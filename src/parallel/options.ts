@@ -7,6 +7,7 @@ import { MsPASSError } from "../errors.js";
 import { describe, isDocument } from "../db/bson.js";
 import { MODES, type Mode } from "../schema/modes.js";
 import { LocalScheduler } from "../scheduler/local.js";
+import { isBagScheduler, type BagScheduler } from "../scheduler/runner-registry.js";
 import { DEFAULT_RETRY_TIMEOUT_MS } from "./retry.js";
 
 export function checkKeys(fn: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
@@ -68,10 +69,10 @@ export function optRetryTimeout(fn: string, o: Record<string, unknown>): number 
   return v;
 }
 
-export function optScheduler(fn: string, o: Record<string, unknown>): LocalScheduler | "none" | undefined {
+export function optScheduler(fn: string, o: Record<string, unknown>): LocalScheduler | BagScheduler | "none" | undefined {
   const v = o.scheduler;
   if (v === undefined || v === "local") return undefined; // the default open LocalScheduler
-  if (v === "none" || v instanceof LocalScheduler) return v;
+  if (v === "none" || v instanceof LocalScheduler || isBagScheduler(v)) return v;
   throw new MsPASSError(`${fn}: scheduler must be "local", "none" or a LocalScheduler, got ${describe(v)}`, "Invalid");
 }
 

@@ -15,6 +15,7 @@ import { Seismogram } from "../data/seismogram.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
+import type { MatcherSpec } from "../normalize/basic-matcher.js";
 
 export interface ReadCommon {
   db: string;
@@ -26,6 +27,8 @@ export interface ReadCommon {
   excludeKeys: string[];
   dataTag?: string;
   retryTimeoutMS: number;
+  /** readData's normalize, as matcher specs (rebuilt once per worker: src/normalize/spec.ts). */
+  normalize?: MatcherSpec[];
 }
 
 /** One partition of an atomic read: the documents of `filter` (query AND an `_id` range), as atomic data. */
@@ -61,6 +64,7 @@ function readOptions(s: ReadCommon) {
     mode: s.mode,
     excludeKeys: s.excludeKeys,
     ...(s.dataTag === undefined ? {} : { dataTag: s.dataTag }),
+    ...(s.normalize === undefined ? {} : { normalize: s.normalize }),
   };
 }
 

@@ -52,6 +52,8 @@ import {
   optString,
 } from "./options.js";
 import type { ReadCommon, ReadSpec } from "./read-task.js";
+import { parseNormalizeList, type NormalizeListItem } from "../normalize/read-hook.js";
+import type { MatcherSpec } from "../normalize/basic-matcher.js";
 
 export interface ReadDistributedOptions {
   /** With a Database or name: the wf documents to read (default `{}`). */
@@ -76,6 +78,12 @@ export interface ReadDistributedOptions {
   retryTimeoutMS?: number;
   /** worker.data key of the workers' MongoDBWorker (default "dbclient"). */
   dbclientKey?: string;
+  /**
+   * Matchers applied to every datum as readData's `normalize`. They reach
+   * the workers as specs (matcher.toSpec()); each worker rebuilds a matcher
+   * once and keeps it, so a cached matcher loads once per worker.
+   */
+  normalize?: readonly NormalizeListItem[];
 }
 
 type Atomic = TimeSeries | Seismogram;
@@ -84,6 +92,7 @@ type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 const FN = "readDistributedData";
 const KEYS = [
   "query", "db", "collection", "mode", "npartitions", "dataTag", "sortClause", "excludeKeys", "listOf", "retryTimeoutMS", "dbclientKey",
+  "normalize",
 ] as const;
 /** `_id` split: at most this many sampled ids are held while streaming. */
 export const SPLIT_KEEP = 65_536;
@@ -91,6 +100,12 @@ export const SPLIT_KEEP = 65_536;
 export const DEFAULT_PARTITION_DOCS = 5000;
 
 const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(new URL("./read-task.js", import.meta.url), "readPartition");
+
+/** Matchers as specs for the workers (a matcher holds a Database handle: not a task argument). */
+function normalizeSpecs(db: Database, list: unknown): { normalize?: MatcherSpec[] } {
+  const matchers = parseNormalizeList(db, list, FN);
+  return matchers.length === 0 ? {} : { normalize: matchers.map((m) => m.toSpec()) };
+}
 
 function resolveDb(v: unknown, what: string): Database {
   if (v instanceof Database) return v;
@@ -135,7 +150,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     if (o.db === undefined) throw new MsPASSError(`${FN}: db (a Database or its name) is required when data is an array`, "Invalid");
     const db = resolveDb(o.db, "db");
     const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
-    const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
+    const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize) };
     data.forEach((x, i) => {
       if (!isDocument(x)) throw new MsPASSError(`${FN}: data[${i}] must be a query or document object, got ${describe(x)}`, "Invalid");
     });
@@ -171,7 +186,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     `${FN}(${db.name}.${collection}): splitting the query by _id`,
     retryTimeoutMS,
   );
-  const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS };
+  const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize) };
   const ranges = cutRanges(split, npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)));
   const specs: ReadSpec[] = ranges.map((r, i) => ({
     ...common,

@@ -16,19 +16,15 @@ import { nativeErrorKind } from "../native.js";
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
 
-/** Server-side errors that mean "the server is going away / coming back", not "your request is wrong". */
-const TRANSIENT = /shut ?down|interrupted|not (primary|master)|connection|network|socket|closed|reset|refused|timed? ?out|server selection|pool/i;
-
-/** Whether `err` (a binding error or an MsPASSError wrapping one) is about reaching the server. */
+/**
+ * Whether `err` (a binding error, or an MsPASSError wrapping one, possibly
+ * rebuilt on another thread) is about reaching the server. The core decides
+ * that from the driver's error kind and the server's numeric codes
+ * (shutdown, not-primary, network: crates/mspass-core/src/error.rs) and
+ * reports it as the "Connection" kind; nothing here reads message text.
+ */
 export function isConnectionError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    const kind = nativeErrorKind(e);
-    if (kind === "Connection") return true;
-    if (kind === "Database") return TRANSIENT.test((e as Error).message);
-    e = (e as { cause?: unknown }).cause;
-  }
-  // toMsPASSError keeps no cause when masking changed the message; fall back on its text.
-  return err instanceof MsPASSError && /cannot connect to the database|server selection|connection (refused|reset|closed)|broken pipe/i.test(err.message);
+  return nativeErrorKind(err) === "Connection";
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -13,9 +13,11 @@
  *    attempt could have written is removed first — its GridFS files and
  *    chunks (by their deterministic ids), its wf / elog / cemetery /
  *    abortions documents (by `_id`), and its sample file is truncated;
- * 2. samples are written: GridFS with the deterministic file ids, or ONE
- *    file per partition, `<job>-<task>-binary` in `dir`, rewritten from
- *    byte 0 (so a retry leaves no bytes without a document);
+ * 2. samples are written (the shared pipeline, src/db/write/pipeline.ts):
+ *    GridFS with the deterministic file ids; in file mode each datum's own
+ *    `dfile` is appended to (as MsPASS), the others go to ONE file per
+ *    partition, `<job>-<task>-binary`, rewritten from byte 0 (so a retry
+ *    leaves no bytes without a document there);
  * 3. elog documents, then the wf documents with ONE insertMany for the
  *    partition (unordered; a duplicate `_id` left by a racing earlier
  *    attempt counts as written after checking it is there);
@@ -28,23 +30,20 @@
  * recomputation does.
  */
 import path from "node:path";
-import { unlinkSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { Long, ObjectId, type Document } from "mongodb";
+import { ObjectId } from "mongodb";
 import { MsPASSError } from "../errors.js";
-import type { MetadataValue } from "../data/metadata.js";
 import { TimeSeries } from "../data/time-series.js";
 import { Seismogram } from "../data/seismogram.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
-import { buildWfDocument } from "../schema/wf-document.js";
-import { applyBsonTypes } from "../schema/bson-types.js";
 import type { Mode } from "../schema/modes.js";
 import { native, toMsPASSError } from "../native.js";
-import { elogDocument, mummify, tombstoneDocument } from "../db/undertaker.js";
 import type { Database } from "../db/database.js";
+import { buryDead, derivedIds, sortLiveDead, writeLive, type Atomic, type IdPolicy, type Slot, type TombKind, type WriteHooks, type WritePlan } from "../db/write/pipeline.js";
+import type { FilePlacement } from "../db/write/sample-writers.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
-import { derivedId, type IdKind } from "./ids.js";
+import { derivedId } from "./ids.js";
 
 export const JOURNAL_COLLECTION = "write_journal";
 
@@ -58,8 +57,12 @@ export interface WriteParams {
   collection: string;
   dataType: "TimeSeries" | "Seismogram";
   storageMode: "gridfs" | "file";
-  /** Absolute directory for file mode. */
-  dir: string;
+  /** File mode: the `dir` option (absolute), which wins over each datum's Metadata `dir`. */
+  dir?: string;
+  /** The caller's working directory: file mode's last-resort `dir`. */
+  cwd: string;
+  /** File mode: the `format` recorded ("binary" or none), as saveData. */
+  format: "binary" | undefined;
   mode: Mode;
   excludeKeys: string[];
   dataTag?: string;
@@ -70,23 +73,9 @@ export interface WriteParams {
 /** Per item: the wf id (24 hex) or null (dead); an ensemble gives one per member. */
 export type WriteResult = string | null | Array<string | null>;
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
-const STORAGE_KEYS = ["storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "url"] as const;
-const INT32_MAX = 2_147_483_647;
 const ALG = "writeDistributedData";
-
-function int(n: number): number | Long {
-  return n > INT32_MAX ? Long.fromNumber(n) : n;
-}
-
-interface Slot {
-  item: number;
-  member: number;
-  d: Atomic;
-  doc?: Record<string, MetadataValue>;
-}
 
 function describeItem(x: unknown): string {
   if (x === null) return "null";
@@ -105,19 +94,39 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
   } catch {
     part = `n${new ObjectId().toHexString()}`; // scheduler "none": in this thread, never re-run
   }
-  const id = (kind: IdKind, item: number, member = -1) => derivedId(job, part, kind, item, member);
+  const ids = derivedIds(job, part);
   const uri = db.client.connectionString;
   const what = `writeDistributedData(${p.db}.${p.collection})`;
+  // The partition's own file: named by (job, part), rewritten from byte 0.
+  const ownFile = `${p.job}-${part}-binary`;
+  const plan: WritePlan = {
+    db,
+    schema: db.schema,
+    what,
+    alg: ALG,
+    collection: p.collection,
+    dataType: p.dataType,
+    mode: p.mode,
+    excludeKeys: p.excludeKeys,
+    ...(p.dataTag === undefined ? {} : { dataTag: p.dataTag }),
+    cremate: p.cremate,
+    overwrite: p.overwrite,
+    storageMode: p.storageMode,
+    format: p.format,
+    place: (s) => placeInFile(s.d, p, ownFile),
+    ids,
+    updateData: false,
+  };
 
   // Which data are written, which are buried; the documents, in memory.
   const Type = p.dataType === "Seismogram" ? Seismogram : TimeSeries;
   const EnsType = p.dataType === "Seismogram" ? SeismogramEnsemble : TimeSeriesEnsemble;
-  const live: Slot[] = [];
+  const candidates: Slot[] = [];
   const dead: Slot[] = [];
   const results: WriteResult[] = [];
   items.forEach((x, i) => {
     if (x instanceof Type) {
-      classify({ item: i, member: -1, d: x }, live, dead, p, db);
+      candidates.push({ item: i, member: -1, d: x });
       results.push(null);
     } else if (x instanceof EnsType) {
       const ens = x as AnyEnsemble;
@@ -125,7 +134,7 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
       if (ens.dead) for (const [j, d] of members.entries()) dead.push({ item: i, member: j, d });
       else {
         ens.syncMetadata();
-        for (const [j, d] of members.entries()) classify({ item: i, member: j, d }, live, dead, p, db);
+        for (const [j, d] of members.entries()) candidates.push({ item: i, member: j, d });
       }
       results.push(members.map(() => null));
     } else {
@@ -135,94 +144,24 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
       );
     }
   });
-  const all = [...live, ...dead];
-  const wfIds = live.map((s) => id("wf", s.item, s.member));
-  const gridfsIds = p.storageMode === "gridfs" ? live.map((s) => id("gridfs", s.item, s.member).toHexString()) : [];
-  const dfile = `${p.job}-${part}-binary`;
+  const all = [...candidates, ...dead];
+  const sorted = sortLiveDead(candidates, plan);
+  dead.push(...sorted.dead);
 
   // 1. journal: first attempt, or clean up after an earlier one.
-  const journalId = id("journal", 0);
+  const journalId = derivedId(job, part, "journal", 0);
   const journal = db.collection(JOURNAL_COLLECTION);
   if ((await journal.findOne({ _id: journalId }, { projection: { _id: 1 } })) === null) {
     await journal.insertOne({ _id: journalId, job: job, part, db: p.db, collection: p.collection, started: new Date() });
   } else {
-    await cleanup(db, uri, p, all, id, dfile);
+    await cleanup(db, uri, p, all, ids, ownFile);
   }
 
-  // 2. samples.
-  const storage: Array<Record<string, unknown>> = [];
-  if (live.length > 0) {
-    const datas = live.map((s) => s.d.data);
-    try {
-      if (p.storageMode === "gridfs") {
-        const ids = await native.writeGridfsSamples(uri, db.name, datas, { ids: gridfsIds });
-        for (const g of ids) storage.push({ storage_mode: "gridfs", gridfs_id: new ObjectId(g) });
-      } else {
-        // From byte 0, positionally, file cut at the partition's end: the file
-        // is this partition's alone, so a dead attempt's late (identical)
-        // write lands on the same bytes instead of appending a second copy.
-        const w = await native.writeFileSamples(p.dir, dfile, datas, p.dataType === "Seismogram" ? 3 : 1, 0);
-        w.foffs.forEach((foff, i) => storage.push({ storage_mode: "file", dir: w.dir, dfile: w.dfile, foff: int(foff), nbytes: int(w.nbytes[i]!) }));
-      }
-    } catch (err) {
-      throw toMsPASSError(err, `${what}: writing the samples`);
-    }
-  }
+  // 2.–4. samples, elog, wf documents; the dead.
+  const wfIds = await writeLive(sorted.live, plan, { beforeWfInsert: () => partitionHooks.beforeWfInsert?.() });
+  await buryDead(dead, plan);
 
-  // 3. elog, then the wf documents: one insert each for the partition.
-  const elogDocs: Document[] = [];
-  const wfDocs = live.map((s, k) => {
-    let elogId: ObjectId | undefined;
-    if (s.d.elog.size > 0) {
-      const e = elogDocument(s.d, wfIds[k], p.dataTag);
-      e._id = elogId = id("elog", s.item, s.member);
-      elogDocs.push(e);
-    }
-    const full: Record<string, unknown> = { ...s.doc };
-    for (const key of STORAGE_KEYS) delete full[key];
-    delete full.elog_id;
-    delete full.data_tag;
-    if (full.npts !== undefined) full.npts = int(full.npts as number);
-    Object.assign(full, storage[k]);
-    if (p.dataTag !== undefined) full.data_tag = p.dataTag;
-    if (elogId !== undefined) full.elog_id = elogId;
-    full._id = wfIds[k];
-    return applyBsonTypes(full, p.collection, { schema: db.schema });
-  });
-  await insertIdempotent(db, "elog", elogDocs, what);
-  crashHookForTests();
-  await insertIdempotent(db, p.collection, wfDocs, what);
-
-  // 4. the dead.
-  if (dead.length > 0) {
-    if (!p.cremate) {
-      const cemetery: Document[] = [];
-      const abortions: Document[] = [];
-      for (const s of dead) {
-        const t = tombstoneDocument(s.d, p.dataTag);
-        const kind = s.d.isAbortion ? "abortions" : "cemetery";
-        t._id = id(kind, s.item, s.member);
-        (kind === "abortions" ? abortions : cemetery).push(t);
-      }
-      await insertIdempotent(db, "cemetery", cemetery, what);
-      await insertIdempotent(db, "abortions", abortions, what);
-    }
-    for (const s of dead) mummify(s.d);
-  }
-
-  // overwrite: the data's previous GridFS files go once the new ones are stored.
-  if (p.overwrite && p.storageMode === "gridfs") {
-    const old = live.map((s) => s.d.md.get("gridfs_id")).filter((g): g is ObjectId => g instanceof ObjectId).map((g) => g.toHexString());
-    if (old.length > 0) {
-      try {
-        await native.deleteGridfsFiles(uri, db.name, [...new Set(old)]);
-      } catch (err) {
-        throw toMsPASSError(err, `${what}: saved, but deleting the overwritten GridFS files failed`);
-      }
-    }
-  }
-
-  live.forEach((s, k) => {
+  sorted.live.forEach((s, k) => {
     const hex = wfIds[k]!.toHexString();
     if (s.member < 0) results[s.item] = hex;
     else (results[s.item] as Array<string | null>)[s.member] = hex;
@@ -231,48 +170,31 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
 }
 
 /**
- * INTERNAL, for the fault tests only (test/parallel-write-fault.test.ts):
- * when the environment variable MSPASS_INTERNAL_WRITE_CRASH_MARKER names a
- * file that exists, the first partition to get here removes it and its
- * worker dies (process.exit in a worker thread ends that thread) — after its
- * samples and elog are written, before its wf insertMany. unlinkSync lets
- * exactly one partition win. Not part of the API; unset, it costs one
- * environment lookup per partition.
+ * File mode, where a datum goes (as MsPASS: each datum's own `dir`/`dfile`).
+ * `dir`: the job's `dir` option if given, else the datum's Metadata `dir`,
+ * else the working directory (saveData's order). `dfile`: the datum's
+ * Metadata `dfile` (appended to, as MsPASS; a re-run partition appends
+ * again and the earlier attempt's bytes stay unreferenced — see
+ * docs/parallel.md), else the partition's own file, written positionally
+ * from byte 0 so a re-run leaves no stray bytes.
  */
-function crashHookForTests(): void {
-  const marker = process.env.MSPASS_INTERNAL_WRITE_CRASH_MARKER;
-  if (!marker) return;
-  try {
-    unlinkSync(marker);
-  } catch {
-    return; // already used (or never armed): write normally
-  }
-  process.exit(7);
+function placeInFile(d: Atomic, p: WriteParams, ownFile: string): FilePlacement {
+  const dir = p.dir ?? stringKey(d, "dir") ?? p.cwd;
+  const dfile = stringKey(d, "dfile");
+  return dfile === undefined ? { dir: path.resolve(p.cwd, dir), dfile: ownFile, startOffset: 0 } : { dir: path.resolve(p.cwd, dir), dfile };
 }
 
-/** Live and writable → `live` (with its document); otherwise → `dead` (killed, with the reason in its elog). */
-function classify(s: Slot, live: Slot[], dead: Slot[], p: WriteParams, db: Database): void {
-  const d = s.d;
-  if (d.dead) {
-    dead.push(s);
-    return;
-  }
-  if (d.npts === 0) {
-    d.elog.log(ALG, "the datum has zero samples; it was killed and not saved", "Invalid");
-    d.kill();
-    dead.push(s);
-    return;
-  }
-  const built = buildWfDocument(d, p.collection, p.mode, { excludeKeys: p.excludeKeys, schema: db.schema });
-  d.elog.append(built.elogEntries);
-  if (built.dead) {
-    d.kill();
-    dead.push(s);
-    return;
-  }
-  s.doc = built.doc;
-  live.push(s);
+function stringKey(d: Atomic, key: string): string | undefined {
+  const v = d.md.get(key);
+  return typeof v === "string" && v !== "" ? v : undefined;
 }
+
+/**
+ * @internal Points in a partition's write where a test may inject a fault
+ * from its OWN module (a stage that runs before the write in the same worker
+ * sets them; see test/parallel-write-fault.test.ts). Empty in production.
+ */
+export const partitionHooks: WriteHooks = {};
 
 /** Remove whatever an earlier attempt of this partition may have written. */
 async function cleanup(
@@ -280,58 +202,34 @@ async function cleanup(
   uri: string,
   p: WriteParams,
   all: Slot[],
-  id: (kind: IdKind, item: number, member?: number) => ObjectId,
-  dfile: string,
+  ids: IdPolicy,
+  ownFile: string,
 ): Promise<void> {
   const what = `writeDistributedData(${p.db}.${p.collection}): removing an earlier attempt's output`;
   // Every slot, live or dead now: the earlier attempt saw the same items, but
   // this cleanup must not depend on it having classified them the same way.
-  const ids = (kind: IdKind) => all.map((s) => id(kind, s.item, s.member));
+  const idsOf = (kind: "wf" | "elog" | TombKind) =>
+    all.map((s) => (kind === "wf" ? ids.wf(s) : kind === "elog" ? ids.elog(s) : ids.tombstone(kind, s)));
   try {
     if (p.storageMode === "gridfs") {
-      const fsIds = all.map((s) => id("gridfs", s.item, s.member).toHexString());
+      const fsIds = all.map((s) => ids.gridfs(s)!);
       if (fsIds.length > 0) await native.deleteGridfsFiles(uri, db.name, fsIds);
     } else {
       // The rewrite below is positional from byte 0 and cuts the file at its
       // end, so this removal only matters when nothing live is written now;
       // a dead attempt's late write can recreate the file only with the same
       // bytes the retry writes.
-      await rm(path.join(p.dir, dfile), { force: true });
+      // Only the partition's own files: a user-named (shared) file is never touched.
+      const own = new Set(all.map((s) => placeInFile(s.d, p, ownFile)).filter((f) => f.startOffset === 0).map((f) => path.join(f.dir, ownFile)));
+      for (const f of own) await rm(f, { force: true });
     }
     if (all.length > 0) {
-      await db.collection(p.collection).deleteMany({ _id: { $in: ids("wf") } });
-      await db.collection("elog").deleteMany({ _id: { $in: ids("elog") } });
-      await db.collection("cemetery").deleteMany({ _id: { $in: ids("cemetery") } });
-      await db.collection("abortions").deleteMany({ _id: { $in: ids("abortions") } });
+      await db.collection(p.collection).deleteMany({ _id: { $in: idsOf("wf") } });
+      await db.collection("elog").deleteMany({ _id: { $in: idsOf("elog") } });
+      await db.collection("cemetery").deleteMany({ _id: { $in: idsOf("cemetery") } });
+      await db.collection("abortions").deleteMany({ _id: { $in: idsOf("abortions") } });
     }
   } catch (err) {
     throw toMsPASSError(err, what);
-  }
-}
-
-const DUPLICATE = /E11000|duplicate key/i;
-
-/**
- * insertMany, unordered. A duplicate `_id` can only come from an earlier
- * attempt of this partition whose insert was still in flight when it was
- * cleaned up (same ids, same content): it counts as written once every id
- * is verified present.
- */
-async function insertIdempotent(db: Database, collection: string, docs: Document[], what: string): Promise<void> {
-  if (docs.length === 0) return;
-  const coll = db.collection(collection);
-  try {
-    await coll.insertMany(docs, { ordered: false });
-  } catch (err) {
-    if (!DUPLICATE.test((err as Error).message)) {
-      throw new MsPASSError(`${what}: inserting into ${collection} failed: ${(err as Error).message}`, "Fatal", { cause: err });
-    }
-    const ids = docs.map((d) => d._id);
-    const n = await coll.countDocuments({ _id: { $in: ids } });
-    if (n !== ids.length) {
-      throw new MsPASSError(`${what}: inserting into ${collection} failed (${ids.length - n} document(s) missing): ${(err as Error).message}`, "Fatal", {
-        cause: err,
-      });
-    }
   }
 }

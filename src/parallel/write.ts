@@ -29,12 +29,20 @@ import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js"
 import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optScheduler, optString } from "./options.js";
 import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
+import type { BagScheduler } from "../scheduler/runner-registry.js";
 
 export interface WriteDistributedOptions {
   /** "gridfs" (default) or "file". */
   storageMode?: "gridfs" | "file";
-  /** File mode: the directory (default: the working directory); each partition writes one file `<job>-<task>-binary` there. */
+  /**
+   * File mode: the directory. As MsPASS, each datum's own Metadata `dir` and
+   * `dfile` are honoured: `dir` is this option, else the datum's `dir`, else
+   * the working directory; a datum with a `dfile` is appended to that file,
+   * the others go to one file per partition, `<job>-<task>-binary`.
+   */
   dir?: string;
+  /** File mode: the `format` recorded in each wf document ("binary", the only one written; default none, read as binary). */
+  format?: "binary";
   /** Waveform collection (default "wf_TimeSeries"; "wf_Seismogram" for Seismograms). */
   collection?: string;
   /** Stored as `data_tag`. */
@@ -48,7 +56,7 @@ export interface WriteDistributedOptions {
   /** Metadata keys not saved. */
   excludeKeys?: string[];
   /** "local" (default: the oldest open LocalScheduler), "none" (this thread) or a LocalScheduler. */
-  scheduler?: "local" | "none" | LocalScheduler;
+  scheduler?: "local" | "none" | LocalScheduler | BagScheduler;
   /** Re-runs of a partition whose worker died or that failed (default 3). */
   retries?: number;
   /** worker.data key of the workers' MongoDBWorker (default "dbclient"). */
@@ -60,7 +68,7 @@ export type WriteDistributedResult = Array<ObjectId | null | Array<ObjectId | nu
 
 const FN = "writeDistributedData";
 const KEYS = [
-  "storageMode", "dir", "collection", "dataTag", "cremate", "overwrite", "mode", "excludeKeys", "scheduler", "retries", "dbclientKey",
+  "storageMode", "dir", "format", "collection", "dataTag", "cremate", "overwrite", "mode", "excludeKeys", "scheduler", "retries", "dbclientKey",
 ] as const;
 const WRITE_TASK_URL = new URL("./write-task.js", import.meta.url).href;
 
@@ -88,6 +96,10 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
   if (overwrite && storageMode !== "gridfs") throw new MsPASSError(`${FN}: overwrite works only with storageMode "gridfs"`, "Invalid");
   const dir = optString(FN, o, "dir");
   if (dir !== undefined && storageMode !== "file") throw new MsPASSError(`${FN}: dir applies only to storageMode "file"`, "Invalid");
+  const format = optString(FN, o, "format");
+  if (format !== undefined && format !== "binary") {
+    throw new MsPASSError(`${FN}: format ${JSON.stringify(format)} is not supported; only raw binary ("binary" or no format) is written`, "Invalid");
+  }
   const dataTag = optString(FN, o, "dataTag");
   const scheduler = optScheduler(FN, o);
   const retries = optPositiveInt(FN, o, "retries", true) ?? 3;
@@ -100,7 +112,9 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
     collection,
     dataType,
     storageMode,
-    dir: path.resolve(dir ?? process.cwd()),
+    ...(dir === undefined ? {} : { dir: path.resolve(dir) }),
+    cwd: process.cwd(),
+    format: format as "binary" | undefined,
     mode: optMode(FN, o),
     excludeKeys: optExcludeKeys(FN, o),
     ...(dataTag === undefined ? {} : { dataTag }),

@@ -14,6 +14,7 @@ import { Future } from "./future.js";
 import { gatherAll } from "./futures-ops.js";
 import { InlineRunner, type BagRunner } from "./inline.js";
 import { currentScheduler, LocalScheduler } from "./local.js";
+import { currentBagScheduler, isBagScheduler, type BagScheduler } from "./runner-registry.js";
 import { barFor, type ProgressOption } from "./progress.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import type { AnyFunction, FnDef, TaskFn } from "./task-ref.js";
@@ -30,7 +31,7 @@ export interface ComputeOptions {
    * Default: the oldest LocalScheduler still open. `"none"` runs every
    * partition in this thread, one after another (same function rules).
    */
-  scheduler?: LocalScheduler | "none";
+  scheduler?: LocalScheduler | BagScheduler | "none";
   /** Terminal progress bar over the partitions (drawn only on a TTY). */
   progress?: ProgressOption;
   /** Re-runs of a partition after its worker died or it threw (default 0; LocalScheduler only). */
@@ -52,15 +53,15 @@ function fnLabel(fn: TaskFn): string {
 
 function resolveScheduler(options: ComputeOptions): BagRunner {
   if (options.scheduler === "none") return new InlineRunner();
-  const s = options.scheduler ?? currentScheduler();
+  const s = options.scheduler ?? currentScheduler() ?? currentBagScheduler();
   if (s === undefined) {
     throw new MsPASSError(
       'compute: no scheduler; start one with LocalScheduler.start(), or pass { scheduler } ("none" runs in this thread)',
       "Invalid",
     );
   }
-  if (!(s instanceof LocalScheduler)) {
-    throw new MsPASSError(`compute: scheduler must be a LocalScheduler or "none", got ${String(s)}`, "Invalid");
+  if (!(s instanceof LocalScheduler) && !isBagScheduler(s)) {
+    throw new MsPASSError(`compute: scheduler must be a LocalScheduler, a RedisScheduler or "none", got ${String(s)}`, "Invalid");
   }
   if (s.closed) throw new MsPASSError("compute: the scheduler is closed", "Invalid");
   return s;

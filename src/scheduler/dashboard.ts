@@ -8,7 +8,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { MsPASSError } from "../errors.js";
 import { DASHBOARD_HTML } from "./dashboard-page.js";
-import type { LocalScheduler } from "./local.js";
+import type { SchedulerState } from "./local.js";
+
+/** What the dashboard reads: the LocalScheduler, or the RedisScheduler (workers of every host). */
+export interface DashboardSource {
+  state(since: number): SchedulerState;
+  pollMemory(): void;
+}
 
 const HOST = "127.0.0.1";
 const PUSH_MS = 500;
@@ -24,14 +30,14 @@ export class Dashboard {
   #pushTimer: NodeJS.Timeout | undefined;
   #memTimer: NodeJS.Timeout | undefined;
 
-  private constructor(server: Server, port: number, private readonly scheduler: LocalScheduler) {
+  private constructor(server: Server, port: number, private readonly scheduler: DashboardSource) {
     this.#server = server;
     this.port = port;
     this.link = `http://${HOST}:${port}/status`;
   }
 
   /** Listen on `port`, or the next free one above it (0 = any free port). */
-  static async start(scheduler: LocalScheduler, port: number): Promise<Dashboard> {
+  static async start(scheduler: DashboardSource, port: number): Promise<Dashboard> {
     let lastErr: Error | undefined;
     const tries = port === 0 ? 1 : PORT_TRIES;
     for (let i = 0; i < tries && port + i <= 65535; i++) {

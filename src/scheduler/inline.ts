@@ -8,7 +8,8 @@ import { MsPASSError } from "../errors.js";
 import { failedFn, foldbyCombine, foldCombine, loadFn, runPartition, type FnEntry, type Stage } from "./executor.js";
 import { Future, settle, type Task, type TaskGroup } from "./future.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
-import { describeFn, type FnDef, type TaskFn } from "./task-ref.js";
+import type { FnDef, TaskFn } from "./task-ref.js";
+import { FnRegistry, GroupTable } from "./registry.js";
 import { checkArguments } from "./arg-guards.js";
 
 /** What a Bag needs from whatever runs it (LocalScheduler or InlineRunner). */
@@ -19,33 +20,19 @@ export interface BagRunner {
 }
 
 export class InlineRunner implements BagRunner {
-  #ids = new WeakMap<object, FnDef>();
-  #byText = new Map<string, FnDef>();
+  readonly #fns = new FnRegistry();
   #entries = new Map<number, FnEntry>();
-  #groups = new Map<string, TaskGroup>();
-  #nextId = 1;
+  readonly #groups = new GroupTable();
   #nextTask = 1;
   /** Serial execution: each task starts after the previous one settled. */
   #chain: Promise<unknown> = Promise.resolve();
 
   defOf(fn: TaskFn, where: string): FnDef {
-    const hit = this.#ids.get(fn as object);
-    if (hit !== undefined) return hit;
-    const desc = describeFn(fn, where);
-    const k = desc.kind === "source" ? `src:${desc.source}` : `mod:${desc.module}#${desc.export}`;
-    let d = this.#byText.get(k);
-    if (d === undefined) {
-      d = { ...desc, id: this.#nextId++ };
-      this.#byText.set(k, d);
-    }
-    this.#ids.set(fn as object, d);
-    return d;
+    return this.#fns.defOf(fn, where);
   }
 
   groupOf(name: string): TaskGroup {
-    let g = this.#groups.get(name);
-    if (g === undefined) this.#groups.set(name, (g = { name, total: 0, done: 0, erred: 0, cancelled: 0 }));
-    return g;
+    return this.#groups.groupOf(name);
   }
 
   makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null }, group: TaskGroup): Future<unknown> {

@@ -44,8 +44,8 @@ import { barFor, type ProgressOption } from "./progress.js";
 import type { ControlMessage, DataRef, MainToWorker, MemoryInfo, PluginWire, ResultsMessage, WorkerBoot, WorkerToMain } from "./protocol.js";
 import { Deque, PriorityQueue } from "./queue.js";
 import { checkArguments } from "./arg-guards.js";
+import { FnRegistry, GroupTable } from "./registry.js";
 import {
-  describeFn,
   isTaskOptions,
   isTransfer,
   normalizeModule,
@@ -55,6 +55,7 @@ import {
   type TaskFn,
 } from "./task-ref.js";
 import { inSchedulerWorker, type PluginSpec, type RegisterPluginOptions } from "./worker-context.js";
+import { workerExecArgv } from "./worker-exec-argv.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 const BATCH_TARGET_MS = 4;
@@ -205,7 +206,6 @@ export class LocalScheduler extends EventEmitter {
   #slots: Slot[] = [];
   #nextWorkerId = 1;
   #nextTaskId = 1;
-  #nextFnId = 1;
   #nextDataId = 1;
   #nextSeq = 1;
   #nextPluginVersion = 1;
@@ -220,14 +220,13 @@ export class LocalScheduler extends EventEmitter {
   /** Measured milliseconds per task, by task name (EMA). */
   #avgMs = new Map<string, number>();
 
-  #fnIds = new WeakMap<object, FnDef>();
-  #defsByText = new Map<string, FnDef>();
+  readonly #fns = new FnRegistry();
   /** Pending tasks by explicit or pure key (automatic keys are unique and not indexed). */
   #keys = new Map<string, Future<unknown>>();
   /** Tasks waiting for dependencies (close() rejects them). */
   #waitingDeps = new Set<Task>();
   readonly #cancelFn = (t: Task): void => this.#cancelTask(t);
-  #groups = new Map<string, TaskGroup>();
+  readonly #groups = new GroupTable();
   #plugins = new Map<string, PluginWire>();
   #data = new Map<number, { value: unknown; broadcast: boolean }>();
   #stream: StreamSegment[] = [];
@@ -269,6 +268,9 @@ export class LocalScheduler extends EventEmitter {
       s.#slots.push(slot);
       s.#spawn(slot);
     }
+    // Booting workers are unref'd: hold the event loop open until start settles, or a
+    // frontend with nothing else pending (node -e, stdin) exits 13 with no message.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     try {
       await s.#untilReady();
       if (options.dashboard !== false && options.dashboardPort !== false) {
@@ -278,6 +280,8 @@ export class LocalScheduler extends EventEmitter {
     } catch (err) {
       await s.close();
       throw err;
+    } finally {
+      clearInterval(keepAlive);
     }
     openSchedulers.add(s);
     return s;
@@ -313,7 +317,7 @@ export class LocalScheduler extends EventEmitter {
       pluginEpoch: epoch,
       data: broadcast,
     };
-    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits });
+    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits, execArgv: workerExecArgv() });
     let onExit!: (code: number) => void;
     const w: WorkerRec = {
       id,
@@ -520,28 +524,11 @@ export class LocalScheduler extends EventEmitter {
   // ---------------------------------------------------------------- tasks
 
   #group(name: string): TaskGroup {
-    let g = this.#groups.get(name);
-    if (g === undefined) {
-      g = { name, total: 0, done: 0, erred: 0, cancelled: 0 };
-      this.#groups.set(name, g);
-    }
-    return g;
+    return this.#groups.groupOf(name);
   }
 
   #def(fn: TaskFn, where: string): FnDef {
-    // Functions and task() references are cached by identity: #def runs on every submit.
-    const cached = typeof fn === "object" || typeof fn === "function" ? this.#fnIds.get(fn as object) : undefined;
-    if (cached !== undefined) return cached;
-    const desc = describeFn(fn, where);
-    // Same source or same module#export, same definition: a function literal in a loop is a new object each time.
-    const k = desc.kind === "source" ? `src:${desc.source}` : `mod:${desc.module}#${desc.export}`;
-    let d = this.#defsByText.get(k);
-    if (d === undefined) {
-      d = { ...desc, id: this.#nextFnId++ };
-      this.#defsByText.set(k, d);
-    }
-    this.#fnIds.set(fn as object, d);
-    return d;
+    return this.#fns.defOf(fn, where);
   }
 
   /** @internal Function definition (with id) for a bag stage. */

@@ -78,7 +78,7 @@ export interface ResultsMessage {
   t: "res";
   ids: number[];
   vals: unknown[];
-  /** [index in ids, error] */
+  /** [index in ids, error] per failed task, SORTED by index (the main thread walks them in order). */
   errs: [number, ErrorInfo][] | null;
   /** Indices of tasks skipped because they were cancelled before starting. */
   skipped: number[] | null;

@@ -389,6 +389,9 @@ function send(msg: ResultsMessage, transferList: ArrayBuffer[]): void {
       ]);
     }
   }
+  // The main thread walks `errs` in index order (local.ts #onResults): a
+  // clone error found here may belong BEFORE a task error recorded earlier.
+  msg.errs?.sort((a, b) => a[0] - b[0]);
   post(msg);
 }
 

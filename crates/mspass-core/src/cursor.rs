@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bson::Document;
 use futures_util::StreamExt;
-use mongodb::options::{AggregateOptions, FindOptions};
+use mongodb::options::AggregateOptions;
 use mongodb::raw_batch_cursor::RawBatchCursor;
 
 use crate::error::{CoreError, Result};
@@ -51,12 +51,7 @@ fn take(id: u64) -> Option<Arc<Entry>> {
 /// Run a find and register its cursor; returns the handle.
 pub async fn find(uri: &str, db: &str, coll: &str, spec: FindSpec) -> Result<u64> {
     let c = ops::collection(uri, db, coll).await?;
-    let mut o = FindOptions::default();
-    o.sort = spec.sort;
-    o.projection = spec.projection;
-    o.skip = spec.skip;
-    o.limit = spec.limit.filter(|&l| l != 0);
-    o.batch_size = spec.batch_size.filter(|&b| b > 0);
+    let o = spec.find_options();
     let cursor = c
         .find(spec.filter)
         .with_options(o)

@@ -30,7 +30,8 @@ async fn database(uri: &str, db: &str) -> Result<mongodb::Database> {
     Ok(client.database(db))
 }
 
-fn check_name(what: &str, name: &str) -> Result<()> {
+/// THE name check for databases, collections and buckets (the binding uses it too).
+pub fn check_name(what: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('\0') {
         return Err(CoreError::InvalidArgument(format!("{what} must be a non-empty string without NUL, got {name:?}")));
     }
@@ -76,11 +77,16 @@ pub fn split_concatenated(what: &str, bytes: &[u8]) -> Result<Vec<RawDocumentBuf
                 "{what}: truncated BSON document at byte {at}"
             )));
         }
-        let len = i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if len < 5 || at + len > bytes.len() {
+        // Check the declared length as the signed int32 BSON says it is: a
+        // negative one cast to usize first would wrap and slip past the bounds
+        // check (a slice panic in release on bad input).
+        let declared = i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+        let remaining = bytes.len() - at;
+        let len = usize::try_from(declared).unwrap_or(0);
+        if len < 5 || len > remaining {
+            let len = declared;
             return Err(CoreError::InvalidArgument(format!(
-                "{what}: BSON document at byte {at} declares length {len}, {} bytes remain",
-                bytes.len() - at
+                "{what}: BSON document at byte {at} declares length {len}, {remaining} bytes remain"
             )));
         }
         docs.push(raw_from_bytes(what, bytes[at..at + len].to_vec())?);
@@ -141,6 +147,21 @@ pub struct FindSpec {
     /// at most `-limit` documents in a single batch.
     pub limit: Option<i64>,
     pub batch_size: Option<u32>,
+}
+
+impl FindSpec {
+    /// The driver's find options for this query: THE one builder (the cursor
+    /// registry and the ensemble reader both use it). A 0 limit or batch size
+    /// means "not set", as in the Node driver.
+    pub fn find_options(&self) -> mongodb::options::FindOptions {
+        let mut o = mongodb::options::FindOptions::default();
+        o.sort = self.sort.clone();
+        o.projection = self.projection.clone();
+        o.skip = self.skip;
+        o.limit = self.limit.filter(|&l| l != 0);
+        o.batch_size = self.batch_size.filter(|&b| b > 0);
+        o
+    }
 }
 
 pub async fn find_one(uri: &str, db: &str, coll: &str, spec: FindSpec) -> Result<Option<RawDocumentBuf>> {
@@ -343,6 +364,17 @@ mod tests {
     }
 
     #[test]
+    fn split_concatenated_rejects_negative_and_huge_lengths_without_panicking() {
+        for declared in [-1i32, i32::MIN, -5, i32::MAX] {
+            let mut bytes = declared.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&[0u8; 8]);
+            let err = split_concatenated("documents", &bytes).unwrap_err();
+            assert_eq!(err.kind(), "InvalidArgument");
+            assert!(err.to_string().contains(&format!("declares length {declared}")), "{err}");
+        }
+    }
+
+    #[test]
     fn bad_filter_bytes_name_the_argument() {
         let err = document_from_bytes("filter", &[7, 0, 0, 0, 1]).unwrap_err();
         assert_eq!(err.kind(), "InvalidArgument");
@@ -384,6 +416,14 @@ mod tests {
         .unwrap();
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[0], Bson::ObjectId(own));
+        // A repeated _id is its own kind (code 11000), one-document and many.
+        let dup = insert_one(&uri, db, coll, rawdoc! { "_id": own }).await.unwrap_err();
+        assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
+        let dup = insert_many(&uri, db, coll, vec![rawdoc! { "_id": own }, rawdoc! { "sta": "DDK" }], false)
+            .await
+            .unwrap_err();
+        assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
+        delete(&uri, db, coll, doc! { "sta": "DDK" }, false).await.unwrap();
 
         let got = find_one(&uri, db, coll, FindSpec { filter: doc! { "sta": "AAK" }, ..Default::default() })
             .await

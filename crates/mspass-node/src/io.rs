@@ -106,10 +106,7 @@ fn read_options(o: Option<SampleReadOptions>) -> napi::Result<ReadOptions> {
 }
 
 fn check_name(what: &str, name: &str) -> napi::Result<()> {
-    if name.is_empty() || name.contains('\0') {
-        return Err(invalid(format!("{what} must be a non-empty string without NUL, got {name:?}")));
-    }
-    Ok(())
+    mspass_core::ops::check_name(what, name).map_err(to_napi)
 }
 
 async fn database(uri: &str, db: &str) -> napi::Result<mongodb::Database> {

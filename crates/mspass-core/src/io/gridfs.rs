@@ -419,8 +419,7 @@ pub async fn write_gridfs(
     Ok(ids)
 }
 
-/// MongoDB's duplicate key error code.
-const DUPLICATE_KEY: i32 = 11000;
+use crate::error::DUPLICATE_KEY_CODE as DUPLICATE_KEY;
 
 /// Unordered insertMany. When every failure is a duplicate key, the batch
 /// counts as written if each of its documents is present with the same

@@ -3,7 +3,6 @@
 //! all their samples.
 
 use bson::{RawDocument, RawDocumentBuf};
-use mongodb::options::FindOptions;
 use mongodb::{Collection, Database};
 
 use super::read::{read_members, ReadOptions, SampleBatch};
@@ -22,13 +21,7 @@ pub struct EnsembleRead {
 /// Run a find and keep the raw documents in one buffer.
 pub async fn find_raw(db: &Database, collection: &str, query: &FindSpec) -> Result<(Vec<u8>, Vec<usize>)> {
     let coll: Collection<RawDocumentBuf> = db.collection(collection);
-    let opts = FindOptions::builder()
-        .sort(query.sort.clone())
-        .projection(query.projection.clone())
-        .skip(query.skip)
-        .limit(query.limit)
-        .batch_size(query.batch_size.filter(|b| *b > 0))
-        .build();
+    let opts = query.find_options();
     let mut cursor = coll
         .find(query.filter.clone())
         .with_options(opts)

@@ -1,0 +1,121 @@
+/**
+ * The distributed scheduler (issue 10), on a throw-away redis-server and
+ * real `mspass worker` processes:
+ *
+ * 1. per-task overhead of 100,000 no-op tasks over 2 worker processes (one
+ *    thread each), map + gather, against dask.distributed in the SAME run
+ *    (LocalCluster, 2 worker processes, one thread each; bench/dask_noop.py
+ *    in bench/out/dask-venv, skipped with a note when that venv is missing);
+ * 2. throughput of an I/O task (fetchDbhandle + findOne) with 1, 2 and 4
+ *    worker processes, against a throw-away FerretDB.
+ *
+ *   python3 -m venv bench/out/dask-venv && bench/out/dask-venv/bin/pip install "dask[distributed]"
+ *   npm run build:ts && npm run bench -- redis          (or: node bench/out/redis.bench.js)
+ *   options: --tasks=100000 --io-tasks=20000 --iterations=5
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Bench } from "tinybench";
+import { Client, RedisScheduler, startRedisServer, task } from "mspass";
+import { startThrowawayServer } from "./throwaway-server.js";
+
+const arg = (name: string, dflt: number): number => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a === undefined ? dflt : Number(a.split("=")[1]);
+};
+const N_TASKS = arg("tasks", 100_000);
+const N_IO = arg("io-tasks", 20_000);
+const ITER = arg("iterations", 5);
+const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const TASKS = new URL("./scheduler-tasks.js", import.meta.url);
+const IO = new URL("./redis-tasks.js", import.meta.url);
+const VENV_PY = fileURLToPath(new URL("./dask-venv/bin/python", import.meta.url));
+const DASK = fileURLToPath(new URL("../dask_noop.py", import.meta.url));
+
+function startWorker(url: string): Promise<ChildProcess> {
+  const c = spawn(process.execPath, [CLI, "worker", "--scheduler", url, "--nthreads", "1"], { stdio: ["ignore", "pipe", "ignore"] });
+  return new Promise((resolve, reject) => {
+    c.stdout!.on("data", (d) => String(d).includes("ready ") && resolve(c));
+    c.once("exit", (code) => reject(new Error(`mspass worker exited (${code})`)));
+  });
+}
+
+async function stopAll(ws: ChildProcess[]): Promise<void> {
+  await Promise.all(ws.map((w) => new Promise((r) => (w.once("exit", r), w.kill("SIGTERM")))));
+}
+
+const redis = await startRedisServer();
+const db = await startThrowawayServer("redis");
+const workers: ChildProcess[] = [await startWorker(redis.url), await startWorker(redis.url)];
+const client = await Client.connect({ databaseHost: db.uri, scheduler: "redis", schedulerHost: redis.url, dashboardPort: false });
+const s = client.getScheduler() as RedisScheduler;
+await s.waitForWorkers(2);
+const noop = task<(x: number) => number>(TASKS, "noop");
+const items = Array.from({ length: N_TASKS }, (_, i) => i);
+
+// 1. overhead
+const bench = new Bench({ name: "redis scheduler", time: 0, iterations: ITER, warmupIterations: 1, warmupTime: 0 });
+bench
+  .add(`RedisScheduler map + gather, ${N_TASKS} no-op tasks (module export), 2 worker processes`, async () => {
+    await s.gather(s.map(noop, items));
+  })
+  .add(`RedisScheduler map + gather, ${N_TASKS} no-op tasks (function sent as source), 2 worker processes`, async () => {
+    await s.gather(s.map((x: number) => x, items));
+  })
+  .add(`RedisScheduler submit + gather, 1 no-op task (latency), 2 worker processes`, async () => {
+    await s.submit(noop, 1);
+  });
+await bench.run();
+const perTask = (i: number, n: number): number => (bench.tasks[i]!.result as { latency: { p50: number } }).latency.p50 * 1000 / n;
+const rows = [
+  { name: bench.tasks[0]!.name, "µs per task": perTask(0, N_TASKS).toFixed(2) },
+  { name: bench.tasks[1]!.name, "µs per task": perTask(1, N_TASKS).toFixed(2) },
+  { name: bench.tasks[2]!.name, "µs per task": perTask(2, 1).toFixed(0) },
+];
+
+let dask: { us_per_task: number; median_s: number; dask: string; distributed: string } | undefined;
+if (existsSync(VENV_PY)) {
+  const r = spawnSync(VENV_PY, [DASK, String(N_TASKS), String(Math.min(ITER, 3))], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status === 0 && line.startsWith("{")) {
+    dask = JSON.parse(line);
+    rows.push({ name: `dask.distributed ${dask!.distributed} client.map + gather, ${N_TASKS} no-op tasks, LocalCluster 2 worker processes`, "µs per task": dask!.us_per_task.toFixed(2) });
+  } else console.log(`dask run failed: ${r.stderr.slice(-800)}`);
+} else console.log(`dask baseline skipped: no ${VENV_PY} (see the header for the two commands)`);
+console.table(rows);
+if (dask) {
+  console.log(`dask / RedisScheduler (module export) = ${(dask.us_per_task / perTask(0, N_TASKS)).toFixed(1)}×`);
+  console.log(`dask / RedisScheduler (source fn)     = ${(dask.us_per_task / perTask(1, N_TASKS)).toFixed(1)}×`);
+}
+
+// 2. I/O throughput vs worker processes
+const find = task<(db: string) => number>(IO, "findProbe");
+const dbName = "mspass_bench_redis";
+await client.getDatabase(dbName).collection("probe").insertOne({ k: 1 });
+const scaling: { processes: number; "tasks/s": string; "median ms": string }[] = [];
+for (const n of [1, 2, 4]) {
+  while (workers.length > n) await stopAll([workers.pop()!]);
+  while (workers.length < n) workers.push(await startWorker(redis.url));
+  await s.waitForWorkers(n);
+  await new Promise((r) => setTimeout(r, 1500)); // let the heartbeats of stopped processes expire
+  const b = new Bench({ time: 0, iterations: Math.max(3, Math.ceil(ITER / 2)), warmupIterations: 1, warmupTime: 0 });
+  const names = Array.from({ length: N_IO }, () => dbName);
+  b.add(`${n}`, async () => {
+    const out = await s.gather(s.map(find, names));
+    if (out.some((x) => x !== 1)) throw new Error("findOne missed");
+  });
+  await b.run();
+  const ms = (b.tasks[0]!.result as { latency: { p50: number } }).latency.p50;
+  scaling.push({ processes: n, "tasks/s": ((N_IO / ms) * 1000).toFixed(0), "median ms": ms.toFixed(0) });
+}
+console.table(scaling);
+console.log(`I/O throughput 4 / 1 processes = ${(Number(scaling[2]!["tasks/s"]) / Number(scaling[0]!["tasks/s"])).toFixed(2)}×`);
+console.log(`node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`);
+
+await client.getDatabase(dbName).dropDatabase();
+await client.close();
+await stopAll(workers);
+await redis.stop();
+await db.stop();

@@ -1,0 +1,77 @@
+/**
+ * Shared test fixtures: a fresh database on the suite's server (with a
+ * `Client` and a raw Node-driver handle to inspect what was stored), a
+ * temporary directory, cleanup in one call, and the MsPASSError assertion
+ * every integration test needs. Tests keep their own data builders.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MongoClient, type Db } from "mongodb";
+import { expect } from "vitest";
+import { Client, MsPASSError, type Database } from "mspass";
+
+/** The suite's server (test/global-setup.ts or MSPASS_TEST_DB_URI). */
+export function testDbUri(): string {
+  const uri = process.env.MSPASS_TEST_DB_URI;
+  if (!uri) throw new Error("MSPASS_TEST_DB_URI is not set: run the tests through vitest (its global setup starts a server)");
+  return uri;
+}
+
+/** A database name no other test file (or run) uses. */
+export function uniqueDbName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Date.now()}`;
+}
+
+export interface TestDatabase {
+  uri: string;
+  client: Client;
+  db: Database;
+  /** The same database through the official driver, to read back raw documents and bytes. */
+  raw: MongoClient;
+  rdb: Db;
+  /** A temporary directory for file-mode storage. */
+  dir: string;
+  /** Drop the database, close both clients, remove the directory. */
+  close(): Promise<void>;
+}
+
+/** Open a fresh database for one test file; call `close()` in afterAll. */
+export async function openTestDatabase(prefix: string): Promise<TestDatabase> {
+  const uri = testDbUri();
+  const name = uniqueDbName(prefix);
+  const client = await Client.connect({ databaseHost: uri, scheduler: "none" });
+  const raw = await MongoClient.connect(uri);
+  const dir = mkdtempSync(join(tmpdir(), `mspass-${prefix.replace(/_/g, "-")}-`));
+  const db = client.getDatabase(name);
+  return {
+    uri,
+    client,
+    db,
+    raw,
+    rdb: raw.db(name),
+    dir,
+    async close() {
+      try {
+        await db.dropDatabase();
+      } finally {
+        await client.close();
+        await raw.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** `p` (a promise or a function) fails with an MsPASSError whose message matches `pattern`; returns it. */
+export async function expectMsPASSError(p: Promise<unknown> | (() => unknown), pattern: RegExp): Promise<MsPASSError> {
+  let caught: unknown;
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, "expected an MsPASSError").toBeInstanceOf(MsPASSError);
+  expect((caught as MsPASSError).message).toMatch(pattern);
+  return caught as MsPASSError;
+}
