@@ -229,6 +229,7 @@ function joinBatches(a: EnsembleBatch, b: EnsembleBatch): EnsembleBatch {
     offsets: [...Array.from(a.offsets), ...Array.from(b.offsets, (o) => o + a.samples.length)],
     lengths: [...Array.from(a.lengths), ...Array.from(b.lengths)],
     errors: [...a.errors, ...b.errors],
+    errorKinds: [...a.errorKinds, ...b.errorKinds],
   };
 }
 
@@ -256,7 +257,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       const opts = readOptionsFor(r);
       const head: EnsembleBatch =
         buffered.byteLength === 0
-          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [] }
+          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [], errorKinds: [] }
           : { docs: buffered, docOffsets: documentOffsets(buffered), ...(await native.readSamples(uri, db.name, asBuffer(buffered), opts)) };
       batch = handle === undefined ? head : joinBatches(head, await native.readCursorEnsemble(uri, db.name, handle, opts));
     }
