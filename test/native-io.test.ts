@@ -237,7 +237,7 @@ describe("ensembles", () => {
     for (let i = 0; i < 4; i++) expect(Array.from(member(c, i))).toEqual(Array.from(members[3 - i]));
   });
 
-  it("turns every bad member into an error string and still reads the others", async () => {
+  it("turns every bad member into an error message and kind and still reads the others", async () => {
     const good = ramp(16, 42);
     const w = await native.writeFileSamples(dir, "bad.bin", [good, good], 1);
     const [gid] = await native.writeGridfsSamples(uri, dbName, [good]);
@@ -245,23 +245,29 @@ describe("ensembles", () => {
     await native.writeFileSamples(dir, shortFile, [good], 1);
     truncateSync(join(dir, shortFile), 100);
     const fileDoc = { storage_mode: "file", dir, dfile: "bad.bin" };
-    const cases: [object, RegExp | null][] = [
-      [{ ...fileDoc, npts: 16, foff: w.foffs[1] }, null],
-      [{ ...fileDoc, foff: 0 }, /npts is missing/],
-      [{ ...fileDoc, npts: "16", foff: 0 }, /npts has type string/],
-      [{ ...fileDoc, npts: 16, foff: 0, nbytes: 100 }, /nbytes=100 disagrees with npts=16/],
-      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId() }, /has no file in fs\.files/],
-      [{ npts: 17, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, /has length 128; expected 136/],
-      [{ npts: 16, storage_mode: "gridfs" }, /gridfs_id is missing/],
-      [{ npts: 16, storage_mode: "file", dir, dfile: "does-not-exist", foff: 0 }, /cannot open file .*does-not-exist/],
-      [{ npts: 16, storage_mode: "file", dir, dfile: shortFile, foff: 0 }, /has 100 bytes, shorter than foff\+nbytes = 0\+128/],
-      [{ ...fileDoc, npts: 16, foff: w.foffs[1] + 8 }, /shorter than foff\+nbytes/],
-      [{ npts: 16, storage_mode: "url" }, /storage_mode 'url' is not supported/],
-      [{ ...fileDoc, npts: 16, foff: 0, format: "mseed" }, /format 'mseed'/],
-      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, null],
+    // Each bad member: its message and its KIND (what readData decides on).
+    const cases: [object, RegExp | null, string | null][] = [
+      [{ ...fileDoc, npts: 16, foff: w.foffs[1] }, null, null],
+      [{ ...fileDoc, foff: 0 }, /npts is missing/, "BadDocument"],
+      [{ ...fileDoc, npts: "16", foff: 0 }, /npts has type string/, "BadType"],
+      // MsPASS's binary reader never looks at nbytes: a stale one still reads.
+      [{ ...fileDoc, npts: 16, foff: 0, nbytes: 100 }, null, null],
+      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId() }, /has no file in fs\.files/, "MissingSamples"],
+      [{ npts: 17, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, /has length 128; expected 136/, "BadSamples"],
+      [{ npts: 16, storage_mode: "gridfs" }, /gridfs_id is missing/, "BadDocument"],
+      [{ npts: 16, storage_mode: "file", dir, dfile: "does-not-exist", foff: 0 }, /cannot open file .*does-not-exist/, "MissingSamples"],
+      [{ npts: 16, storage_mode: "file", dir, dfile: shortFile, foff: 0 }, /has 100 bytes, shorter than foff\+nbytes = 0\+128/, "BadSamples"],
+      [{ ...fileDoc, npts: 16, foff: w.foffs[1] + 8 }, /shorter than foff\+nbytes/, "BadSamples"],
+      [{ npts: 16, storage_mode: "url" }, /storage_mode 'url' is not supported/, "Unsupported"],
+      [{ ...fileDoc, npts: 16, foff: 0, format: "mseed" }, /format 'mseed'/, "Unsupported"],
+      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, null, null],
+      // GridFS uses gridfs_id only: leftover file-mode fields of any value are ignored.
+      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid), nbytes: 4096, format: "mseed", dir: "/nowhere", dfile: 3, foff: "x" }, null, null],
     ];
     const r = await native.readSamples(uri, dbName, bson(cases.map(([d]) => d)));
-    cases.forEach(([, want], i) => {
+    expect(r.errorKinds).toHaveLength(cases.length);
+    cases.forEach(([, want, kind], i) => {
+      expect(r.errorKinds[i], `member ${i}`).toBe(kind);
       if (want === null) {
         expect(r.errors[i], `member ${i}`).toBeNull();
         expect(Array.from(member(r, i))).toEqual(Array.from(good));
@@ -280,5 +286,6 @@ describe("ensembles", () => {
       gridfsBatchSize: 1,
     });
     expect(r.errors[0]).toMatch(/has 1 of 2 chunks/);
+    expect(r.errorKinds[0]).toBe("BadSamples");
   });
 });

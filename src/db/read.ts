@@ -10,14 +10,17 @@
  *   each member's `data` is a Float64Array VIEW into that buffer (no copy).
  *
  * Dead data never throw. A document that cannot become a datum gives a dead
- * datum whose elog says why:
+ * datum whose elog says why. The core reports each member's failure with a
+ * KIND (see `member-error.ts`), and the kind alone decides:
  * - the document itself is unusable (mode failure, missing or wrong-typed
- *   `npts`/`delta`/`starttime`, `nbytes` ≠ npts, unknown `storage_mode`,
- *   missing storage fields) → an *abortion* (`isAbortion`, never constructed;
- *   saved to `abortions`);
+ *   `npts`/`delta`/`starttime`, unknown `storage_mode`, missing fields of its
+ *   storage mode) → an *abortion* (`isAbortion`, never constructed; saved to
+ *   `abortions`);
  * - the header is fine but the stored samples are not (no GridFS file, a
  *   missing or short file) → the constructed datum, killed (saved to
  *   `cemetery`).
+ * Fields of other storage modes (a GridFS document's leftover `nbytes`,
+ * `format`, `dir`, `dfile`, `foff`) are ignored, as in MsPASS.
  * An ensemble keeps all members, dead ones included (MsPASS writes read
  * failures to `abortions` at once; here `saveData` buries them, so the
  * caller sees them first). Only caller mistakes throw `MsPASSError`.
@@ -36,6 +39,7 @@ import { native, toMsPASSError } from "../native.js";
 import { asBuffer, describe, documentOffsets, encodeDocument, isDocument } from "./bson.js";
 import { Cursor, nativeFindOptions } from "./cursor.js";
 import { recordAbortionSource } from "./undertaker.js";
+import { isRetryableWithConvertedValues, memberErrorAt, memberErrorFate, type MemberError } from "./member-error.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
 import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
@@ -48,16 +52,6 @@ type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 /** What `readData` returns for each kind of argument. */
 export type ReadDataResult = Atomic | AnyEnsemble;
-
-/**
- * Errors of the core's sample reader that concern the *stored samples* (the
- * document was fine): the datum is constructed, then killed. Any other
- * member error means the document itself is unusable (an abortion).
- */
-const STORAGE_ERROR = /^(cannot (open|stat|read) file |file .* shorter than |gridfs_id \S+ has no file|GridFS file )/;
-
-/** A member error about the BSON type of a field the reader uses. */
-const TYPE_ERROR = /^\w+ has type /;
 
 function isObjectId(v: unknown): v is ObjectId {
   return v instanceof ObjectId || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId");
@@ -179,8 +173,9 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
   } catch (err) {
     throw toMsPASSError(err, what);
   }
-  const data = res.errors[0] ? undefined : res.samples.subarray(res.offsets[0], res.offsets[0]! + res.lengths[0]!);
-  return buildDatum(r, doc, conv.md, conv.elogEntries, data, res.errors[0] ?? undefined);
+  const err = memberErrorAt(res, 0);
+  const data = err ? undefined : res.samples.subarray(res.offsets[0], res.offsets[0]! + res.lengths[0]!);
+  return buildDatum(r, doc, conv.md, conv.elogEntries, data, err);
 }
 
 /** S3 storage modes (src/s3/read.ts): setup failures throw; a missing/truncated/undecodable object kills. */
@@ -203,12 +198,13 @@ function buildDatum(
   md: Metadata,
   entries: LogEntry[],
   data: Float64Array | undefined,
-  sampleError: string | undefined,
-  storageError: string | undefined = sampleError !== undefined && STORAGE_ERROR.test(sampleError) ? sampleError : undefined,
+  sampleError: MemberError | undefined,
+  /** A storage failure found outside the core (S3 reads): the constructed datum is killed with it. */
+  storageError?: string,
 ): Atomic {
   const Type = r.dataType === "Seismogram" ? Seismogram : TimeSeries;
-  if (sampleError !== undefined && storageError === undefined) {
-    return abort(r, md, [...entries, entry(`cannot read this document: ${sampleError}`, "Invalid")], doc);
+  if (sampleError !== undefined && memberErrorFate(sampleError.kind) === "abortion") {
+    return abort(r, md, [...entries, entry(`cannot read this document: ${sampleError.message}`, "Invalid")], doc);
   }
   let d: Atomic;
   try {
@@ -217,8 +213,9 @@ function buildDatum(
     return abort(r, md, [...entries, entry(`cannot construct a ${r.dataType}: ${(err as Error).message}`, "Invalid")], doc);
   }
   d.elog.append(entries);
-  if (storageError !== undefined) {
-    d.elog.log(ALG, `cannot load the samples: ${storageError}`, "Invalid");
+  const killedBy = sampleError?.message ?? storageError;
+  if (killedBy !== undefined) {
+    d.elog.log(ALG, `cannot load the samples: ${killedBy}`, "Invalid");
     d.kill();
   }
   d.md.clearModified();
@@ -232,6 +229,7 @@ interface EnsembleBatch {
   offsets: ArrayLike<number>;
   lengths: ArrayLike<number>;
   errors: ReadonlyArray<string | null | undefined>;
+  errorKinds: ReadonlyArray<string | null | undefined>;
 }
 
 /** Two reads as one: documents and samples of `b` after those of `a` (offsets shifted). */
@@ -252,6 +250,7 @@ function joinBatches(a: EnsembleBatch, b: EnsembleBatch): EnsembleBatch {
     offsets: [...Array.from(a.offsets), ...Array.from(b.offsets, (o) => o + a.samples.length)],
     lengths: [...Array.from(a.lengths), ...Array.from(b.lengths)],
     errors: [...a.errors, ...b.errors],
+    errorKinds: [...a.errorKinds, ...b.errorKinds],
   };
 }
 
@@ -279,7 +278,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       const opts = readOptionsFor(r);
       const head: EnsembleBatch =
         buffered.byteLength === 0
-          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [] }
+          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [], errorKinds: [] }
           : { docs: buffered, docOffsets: documentOffsets(buffered), ...(await native.readSamples(uri, db.name, asBuffer(buffered), opts)) };
       batch = handle === undefined ? head : joinBatches(head, await native.readCursorEnsemble(uri, db.name, handle, opts));
     }
@@ -305,11 +304,11 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       members.push(undefined as unknown as Atomic);
       continue;
     }
-    const err = batch.errors[i] ?? undefined;
+    const err = memberErrorAt(batch, i);
     // The core saw the stored BSON types; JavaScript sees numbers. A count
     // stored as a double (10.0) is re-sent as decoded, as the document path
     // does, and cautious mode's conversions are applied.
-    const fixed = err !== undefined && TYPE_ERROR.test(err) ? (convertedForSamples(doc, conv.md, r) ?? doc) : undefined;
+    const fixed = err !== undefined && isRetryableWithConvertedValues(err.kind) ? (convertedForSamples(doc, conv.md, r) ?? doc) : undefined;
     if (fixed !== undefined) retry.push({ at: members.length, doc, fixed, md: conv.md, entries: conv.elogEntries });
     const data = err === undefined ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!) : undefined;
     members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err));
@@ -325,7 +324,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       throw toMsPASSError(err, what);
     }
     retry.forEach((x, k) => {
-      const err = res.errors[k] ?? undefined;
+      const err = memberErrorAt(res, k);
       const data = err === undefined ? res.samples.subarray(res.offsets[k], res.offsets[k]! + res.lengths[k]!) : undefined;
       members[x.at] = buildDatum(r, x.doc, x.md, x.entries, data, err);
     });

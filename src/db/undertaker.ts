@@ -2,17 +2,25 @@
  * Dead-data handling (MsPASS's `Undertaker`) and the `elog` writer.
  *
  * Dead data never throw; a writer hands them here. `bury` records each dead
- * datum — in `cemetery` as `{tombstone, logdata, data_tag?}`, or, for an
- * abortion (a datum that was never constructed), in `abortions` as
- * `{tombstone, logdata, type, data_tag?}` — and then mummifies it (drops the
- * samples). `cremate` only mummifies. A datum's error log goes to `elog` as
- * `{logdata, wf_<Type>_id?, data_tag?}`.
+ * datum in MsPASS's shapes (python/mspasspy/util/Undertaker.py and
+ * `Database._save_elog`; field by field in docs/compatibility.md):
+ * - `cemetery`: `{logdata, wf_<Type>_id?, tombstone, data_tag?}` —
+ *   `wf_<Type>_id` is the datum's own `_id` when it has one;
+ * - `abortions` (a datum that was never constructed):
+ *   `{tombstone, logdata?, type, data_tag?}` — `type` is Python's `str()` of
+ *   the class, e.g. `"<class 'mspasspy.ccore.seismic.TimeSeries'>"`, and
+ *   `logdata` only when the elog has entries;
+ * - both tombstones carry `is_abortion` (MsPASS's readers set it on every
+ *   datum they return).
+ * and then mummifies it (drops the samples). `cremate` only mummifies. A
+ * datum's error log goes to `elog` as `{logdata, wf_<Type>_id?, data_tag?}`.
  *
  * Every write is ONE insert per collection for any number of data, so an
  * ensemble with many dead members costs at most two round trips.
  */
 import { ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
+import { ErrorLogger } from "../data/error-logger.js";
 import { Seismogram } from "../data/seismogram.js";
 import { TimeSeries } from "../data/time-series.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
@@ -53,14 +61,55 @@ export function recordAbortionSource(d: Atomic, doc: Readonly<Document>): void {
   sources.set(d, doc);
 }
 
-/** The `cemetery` / `abortions` document of a dead datum. */
+/**
+ * The `type` MsPASS writes in `abortions`: `str(datum.__class__)` of the
+ * pybind11 class (its tests compare it with `str(TimeSeries)`).
+ */
+export const ABORTION_TYPE: Readonly<Record<"TimeSeries" | "Seismogram", string>> = {
+  TimeSeries: "<class 'mspasspy.ccore.seismic.TimeSeries'>",
+  Seismogram: "<class 'mspasspy.ccore.seismic.Seismogram'>",
+};
+
+/**
+ * MsPASS's `_save_elog` logs this Complaint on a dead datum without elog
+ * entries before burying it, so a cemetery document always says something.
+ */
+const NO_ENTRIES = {
+  algorithm: "Undertaker.bury",
+  message: "this datum was marked dead without an elog entry (a function killed it without saying why)",
+  badness: "Complaint",
+} as const;
+
+/** The `cemetery` / `abortions` document of a dead datum (MsPASS's shapes, see the module comment). */
 export function tombstoneDocument(d: Atomic, dataTag?: string): Document {
   const src = d.isAbortion ? sources.get(d) : undefined;
-  const tombstone = src === undefined ? d.md.toObject() : { ...src, ...d.md.toObject(), ...pick(src, ["npts", "delta", "starttime"]) };
-  const doc: Document = { tombstone, logdata: d.elog.toLogData() };
-  if (d.isAbortion) doc.type = typeName(d);
+  const header = src === undefined ? d.md.toObject() : { ...src, ...d.md.toObject(), ...pick(src, ["npts", "delta", "starttime"]) };
+  // MsPASS's Undertaker tells abortions by this key of the tombstone's datum.
+  const tombstone = { ...header, is_abortion: d.isAbortion };
+  const logdata = d.elog.toLogData();
+  let doc: Document;
+  if (d.isAbortion) {
+    doc = { tombstone };
+    if (logdata.length > 0) doc.logdata = logdata;
+    doc.type = ABORTION_TYPE[typeName(d)];
+  } else {
+    if (logdata.length === 0) {
+      const e = new ErrorLogger(d.elog.jobId);
+      e.log(NO_ENTRIES.algorithm, NO_ENTRIES.message, NO_ENTRIES.badness);
+      logdata.push(...e.toLogData());
+    }
+    doc = { logdata };
+    // The datum's own (source) id, as `_save_elog` links it.
+    const id = d.md.get("_id");
+    if (isObjectId(id)) doc[`wf_${typeName(d)}_id`] = id;
+    doc.tombstone = tombstone;
+  }
   if (dataTag !== undefined) doc.data_tag = dataTag;
   return doc;
+}
+
+function isObjectId(v: unknown): v is ObjectId {
+  return v instanceof ObjectId || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId");
 }
 
 /**

@@ -4,9 +4,10 @@
 //! `Vec<f64>` (V8 adopts the allocation: no copy, 8-byte aligned); each
 //! member is `samples.subarray(offsets[i], offsets[i] + lengths[i])`.
 //! Documents cross as one `Buffer` of concatenated BSON plus offsets, which
-//! the TypeScript side decodes in bulk. Per-member problems are strings in
-//! `errors` (dead data never throw); only caller mistakes and database
-//! failures reject.
+//! the TypeScript side decodes in bulk. Per-member problems are a message in
+//! `errors` and a kind in `errorKinds` (dead data never throw; the caller
+//! decides on the kind, see `mspass_core::io::MemberErrorKind`); only caller
+//! mistakes and database failures reject.
 
 use std::path::PathBuf;
 
@@ -43,6 +44,9 @@ pub struct SampleReadResult {
     pub lengths: Float64Array,
     /// Why member i could not be read, or null.
     pub errors: Vec<Option<String>>,
+    /// The kind of member i's error (null when it has none): "BadDocument",
+    /// "BadType", "Unsupported", "MissingSamples", "BadSamples" or "NoDatabase".
+    pub error_kinds: Vec<Option<String>>,
 }
 
 #[napi(object)]
@@ -55,6 +59,8 @@ pub struct EnsembleReadResult {
     pub offsets: Float64Array,
     pub lengths: Float64Array,
     pub errors: Vec<Option<String>>,
+    /// As in `SampleReadResult`.
+    pub error_kinds: Vec<Option<String>>,
 }
 
 #[napi(object)]
@@ -116,16 +122,32 @@ fn parse_ids(ids: &[String]) -> napi::Result<Vec<ObjectId>> {
         .collect()
 }
 
-/// Split a batch into the JS-facing parts; the sample Vec is handed over as is.
-fn parts(b: SampleBatch) -> (Float64Array, Float64Array, Float64Array, Vec<Option<String>>) {
+/// The JS-facing parts of a batch; the sample Vec is handed over as is.
+struct Parts {
+    samples: Float64Array,
+    offsets: Float64Array,
+    lengths: Float64Array,
+    errors: Vec<Option<String>>,
+    error_kinds: Vec<Option<String>>,
+}
+
+fn parts(b: SampleBatch) -> Parts {
     let n = b.slots.len();
-    let (mut offsets, mut lengths, mut errors) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut offsets, mut lengths) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut errors, mut error_kinds) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for s in b.slots {
         offsets.push(s.offset as f64);
         lengths.push(s.len as f64);
-        errors.push(s.error);
+        error_kinds.push(s.error.as_ref().map(|e| e.kind.as_str().to_string()));
+        errors.push(s.error.map(|e| e.message));
     }
-    (Float64Array::new(b.data), Float64Array::new(offsets), Float64Array::new(lengths), errors)
+    Parts {
+        samples: Float64Array::new(b.data),
+        offsets: Float64Array::new(offsets),
+        lengths: Float64Array::new(lengths),
+        errors,
+        error_kinds,
+    }
 }
 
 /// Read the samples of the given wf documents (`docs`: concatenated BSON,
@@ -147,14 +169,14 @@ pub async fn read_samples(
     ));
     let db = if needs_db { Some(database(&uri, &database_name).await?) } else { None };
     let batch = io::read_members(db.as_ref(), &list, &opts).await.map_err(to_napi)?;
-    let (samples, offsets, lengths, errors) = parts(batch);
-    Ok(SampleReadResult { samples, offsets, lengths, errors })
+    let Parts { samples, offsets, lengths, errors, error_kinds } = parts(batch);
+    Ok(SampleReadResult { samples, offsets, lengths, errors, error_kinds })
 }
 
 fn ensemble_result(r: io::EnsembleRead) -> EnsembleReadResult {
     let doc_offsets = Float64Array::new(r.offsets.iter().map(|&o| o as f64).collect());
-    let (samples, offsets, lengths, errors) = parts(r.samples);
-    EnsembleReadResult { docs: Buffer::from(r.docs), doc_offsets, samples, offsets, lengths, errors }
+    let Parts { samples, offsets, lengths, errors, error_kinds } = parts(r.samples);
+    EnsembleReadResult { docs: Buffer::from(r.docs), doc_offsets, samples, offsets, lengths, errors, error_kinds }
 }
 
 /// Run a find on `collection` (filter and options as for `find`) and read the

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::codec::{as_le_bytes, as_le_bytes_mut, decode_column_major_into, encode_column_major, fix_endianness_in_place};
+use super::member_error::MemberError;
 use super::read::Placed;
 use crate::error::{CoreError, Result};
 
@@ -22,7 +23,7 @@ const MAX_SCRATCH_RUN: u64 = 32 << 20;
 /// Read every group (one file each, members sorted by foff with buffer
 /// offsets assigned in that order) into `dst`. Returns `(member index,
 /// message)` for each member that could not be read; the others are filled.
-pub(crate) fn read_file_groups(groups: &[(PathBuf, Vec<Placed>)], dst: &mut [f64]) -> Vec<(usize, String)> {
+pub(crate) fn read_file_groups(groups: &[(PathBuf, Vec<Placed>)], dst: &mut [f64]) -> Vec<(usize, MemberError)> {
     let mut errors = Vec::new();
     let mut scratch: Vec<u8> = Vec::new();
     for (path, members) in groups {
@@ -31,18 +32,27 @@ pub(crate) fn read_file_groups(groups: &[(PathBuf, Vec<Placed>)], dst: &mut [f64
     errors
 }
 
-fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Vec<u8>, errors: &mut Vec<(usize, String)>) {
-    let fail_all = |errors: &mut Vec<(usize, String)>, msg: String| {
-        errors.extend(members.iter().map(|p| (p.index, msg.clone())));
+fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Vec<u8>, errors: &mut Vec<(usize, MemberError)>) {
+    let fail_all = |errors: &mut Vec<(usize, MemberError)>, e: MemberError| {
+        errors.extend(members.iter().map(|p| (p.index, e.clone())));
     };
     // One open per file, whatever the number of members in it.
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return fail_all(errors, format!("cannot open file {}: {e}", path.display())),
+        Err(e) => {
+            // No such file: the samples are missing; any other open failure is unreadable samples.
+            let msg = format!("cannot open file {}: {e}", path.display());
+            let err = if e.kind() == std::io::ErrorKind::NotFound {
+                MemberError::missing_samples(msg)
+            } else {
+                MemberError::bad_samples(msg)
+            };
+            return fail_all(errors, err);
+        }
     };
     let flen = match file.metadata() {
         Ok(m) => m.len(),
-        Err(e) => return fail_all(errors, format!("cannot stat file {}: {e}", path.display())),
+        Err(e) => return fail_all(errors, MemberError::bad_samples(format!("cannot stat file {}: {e}", path.display()))),
     };
     let foff = |p: &Placed| match p.member.location {
         super::member::Location::File { foff, .. } => foff,
@@ -56,12 +66,12 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
             if !ok {
                 errors.push((
                     p.index,
-                    format!(
+                    MemberError::bad_samples(format!(
                         "file {} has {flen} bytes, shorter than foff+nbytes = {}+{}",
                         path.display(),
                         foff(p),
                         p.member.nbytes()
-                    ),
+                    )),
                 ));
             }
             ok
@@ -116,8 +126,8 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
             Ok(())
         });
         if let Err(e) = result {
-            let msg = format!("cannot read file {} at foff {fstart}: {e}", path.display());
-            errors.extend(run.iter().map(|p| (p.index, msg.clone())));
+            let err = MemberError::bad_samples(format!("cannot read file {} at foff {fstart}: {e}", path.display()));
+            errors.extend(run.iter().map(|p| (p.index, err.clone())));
         }
         i = j;
     }
@@ -385,6 +395,10 @@ mod tests {
         assert!(batch.member(5).unwrap_err().contains("cannot open file"));
         assert!(batch.member(6).unwrap_err().contains("shorter than foff+nbytes"));
         assert!(batch.member(7).unwrap_err().contains("npts has type string"));
+        // The decision (abortion / killed / retry) is made on these kinds, not on the text.
+        use crate::io::MemberErrorKind::*;
+        let kinds: Vec<_> = (5..8).map(|k| batch.error_kind(k)).collect();
+        assert_eq!(kinds, [Some(MissingSamples), Some(BadSamples), Some(BadType)]);
         // Space is reserved before reading: members that then fail keep a zeroed slot.
         assert_eq!(batch.data.len(), 5 * 7 + 7 + 8);
     }

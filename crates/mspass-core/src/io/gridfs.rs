@@ -15,6 +15,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use mongodb::{Collection, Database};
 
 use super::codec::{as_le_bytes_mut, fix_endianness_in_place};
+use super::member_error::MemberError;
 use super::read::Placed;
 use crate::error::{CoreError, Result};
 
@@ -82,7 +83,7 @@ pub(crate) async fn read_gridfs(
     base: usize,
     dst: &mut [f64],
     opts: &GridFsReadOptions,
-) -> Result<Vec<(usize, String)>> {
+) -> Result<Vec<(usize, MemberError)>> {
     let mut errors = Vec::new();
     // Distinct ids, first-seen order; a file shared by several members is fetched once.
     let mut wanted: HashMap<ObjectId, Vec<&Placed>> = HashMap::new();
@@ -123,22 +124,22 @@ pub(crate) async fn read_gridfs(
     let mut targets: HashMap<ObjectId, Target> = HashMap::new();
     for id in &ids {
         let members = &wanted[id];
-        let fail = |errors: &mut Vec<(usize, String)>, msg: String| {
-            errors.extend(members.iter().map(|p| (p.index, msg.clone())));
+        let fail = |errors: &mut Vec<(usize, MemberError)>, e: MemberError| {
+            errors.extend(members.iter().map(|p| (p.index, e.clone())));
         };
         let (length, chunk_size) = match info.get(id) {
             None => {
-                fail(&mut errors, format!("gridfs_id {id} has no file in {}.files", opts.bucket));
+                fail(&mut errors, MemberError::missing_samples(format!("gridfs_id {id} has no file in {}.files", opts.bucket)));
                 continue;
             }
             Some((None, _)) => {
-                fail(&mut errors, format!("GridFS file {id} has no valid length"));
+                fail(&mut errors, MemberError::bad_samples(format!("GridFS file {id} has no valid length")));
                 continue;
             }
             Some((Some(len), cs)) => (*len, cs.unwrap_or(0)),
         };
         if chunk_size == 0 && length > 0 {
-            fail(&mut errors, format!("GridFS file {id} has no valid chunkSize"));
+            fail(&mut errors, MemberError::bad_samples(format!("GridFS file {id} has no valid chunkSize")));
             continue;
         }
         let mut dests = Vec::new();
@@ -146,11 +147,11 @@ pub(crate) async fn read_gridfs(
             if p.member.nbytes() != length {
                 errors.push((
                     p.index,
-                    format!(
+                    MemberError::bad_samples(format!(
                         "GridFS file {id} has length {length}; expected {} bytes for npts={}",
                         p.member.nbytes(),
                         p.member.npts
-                    ),
+                    )),
                 ));
             } else {
                 dests.push((p.offset - base) * 8);
@@ -184,7 +185,7 @@ pub(crate) async fn read_gridfs(
         let t = &targets[&id];
         for p in &wanted[&id] {
             if t.dests.contains(&((p.offset - base) * 8)) {
-                errors.push((p.index, msg.clone()));
+                errors.push((p.index, MemberError::bad_samples(msg.clone())));
             }
         }
     }
@@ -623,6 +624,9 @@ mod tests {
             assert_eq!(b.member(1).unwrap(), big.as_slice());
             assert!(b.member(2).unwrap_err().contains("has no file in fs.files"), "{:?}", b.member(2));
             assert!(b.member(3).unwrap_err().contains("has length 24; expected 32"), "{:?}", b.member(3));
+            assert_eq!(b.error_kind(2), Some(crate::io::MemberErrorKind::MissingSamples));
+            assert_eq!(b.error_kind(3), Some(crate::io::MemberErrorKind::BadSamples));
+            assert_eq!(b.error_kind(0), None);
             assert_eq!(b.member(4).unwrap(), &[] as &[f64]);
             assert_eq!(b.member(5).unwrap(), small.as_slice());
         }
@@ -632,6 +636,7 @@ mod tests {
         let b = read_members(Some(&db), &refs[..2], &ReadOptions::default()).await.unwrap();
         assert_eq!(b.member(0).unwrap(), small.as_slice());
         assert!(b.member(1).unwrap_err().contains("has 3 of 4 chunks"), "{:?}", b.member(1));
+        assert_eq!(b.error_kind(1), Some(crate::io::MemberErrorKind::BadSamples));
 
         assert_eq!(delete_gridfs(&db, &ids, "fs").await.unwrap(), 3);
         assert_eq!(db.collection::<bson::Document>("fs.chunks").count_documents(doc! {}).await.unwrap(), 0);

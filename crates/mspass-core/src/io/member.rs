@@ -1,8 +1,8 @@
 //! Turning a wf document into a description of where its samples live.
 //!
-//! Every problem with a document is an error *string* for that member (the
-//! TypeScript layer turns it into a dead datum with an elog entry); nothing
-//! here panics or fails the whole batch.
+//! Every problem with a document is a [`MemberError`] (kind + message) for
+//! that member (the TypeScript layer turns it into a dead datum with an elog
+//! entry); nothing here panics or fails the whole batch.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use bson::oid::ObjectId;
 use bson::raw::{RawBsonRef, RawDocument};
 
 use super::codec::SAMPLE_BYTES;
+use super::member_error::MemberError;
 
 /// Where one member's samples are stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,78 +57,93 @@ fn type_name(v: &RawBsonRef<'_>) -> &'static str {
     }
 }
 
-fn get<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<RawBsonRef<'a>>, String> {
-    doc.get(key).map_err(|e| format!("the document is malformed BSON near '{key}': {e}"))
+fn get<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<RawBsonRef<'a>>, MemberError> {
+    doc.get(key).map_err(|e| MemberError::bad_document(format!("the document is malformed BSON near '{key}': {e}")))
 }
 
 /// A strict integer (int32/int64): MsPASS types `npts` as int, and a value of
 /// any other type makes the datum unreadable.
-fn strict_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, String> {
+fn strict_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, MemberError> {
     match get(doc, key)? {
         None | Some(RawBsonRef::Null) => Ok(None),
         Some(RawBsonRef::Int32(v)) if v >= 0 => Ok(Some(v as u64)),
         Some(RawBsonRef::Int64(v)) if v >= 0 => Ok(Some(v as u64)),
-        Some(RawBsonRef::Int32(v)) => Err(format!("{key}={v} is negative")),
-        Some(RawBsonRef::Int64(v)) => Err(format!("{key}={v} is negative")),
-        Some(other) => Err(format!("{key} has type {}; expected an integer", type_name(&other))),
+        Some(RawBsonRef::Int32(v)) => Err(MemberError::bad_document(format!("{key}={v} is negative"))),
+        Some(RawBsonRef::Int64(v)) => Err(MemberError::bad_document(format!("{key}={v} is negative"))),
+        Some(other) => Err(MemberError::bad_type(format!("{key} has type {}; expected an integer", type_name(&other)))),
     }
 }
 
 /// A byte count or offset. JavaScript writers store integers past 2^31 as
 /// doubles, so an integral non-negative double is accepted too.
-fn byte_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, String> {
+fn byte_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, MemberError> {
     match get(doc, key)? {
         Some(RawBsonRef::Double(v)) if v >= 0.0 && v.fract() == 0.0 && v <= 9.007_199_254_740_992e15 => {
             Ok(Some(v as u64))
         }
-        Some(RawBsonRef::Double(v)) => Err(format!("{key}={v} is not a non-negative integer")),
+        Some(RawBsonRef::Double(v)) => Err(MemberError::bad_document(format!("{key}={v} is not a non-negative integer"))),
         _ => strict_count(doc, key),
     }
 }
 
-fn string_field<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<&'a str>, String> {
+fn string_field<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<&'a str>, MemberError> {
     match get(doc, key)? {
         None | Some(RawBsonRef::Null) => Ok(None),
         Some(RawBsonRef::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("{key} has type {}; expected a string", type_name(&other))),
+        Some(other) => Err(MemberError::bad_type(format!("{key} has type {}; expected a string", type_name(&other)))),
     }
+}
+
+fn required<T>(value: Option<T>, key: &str, mode: &str) -> Result<T, MemberError> {
+    value.ok_or_else(|| MemberError::bad_document(format!("{key} is missing (storage_mode {mode})")))
 }
 
 /// Validate a wf document and describe its samples. `ncomp` is 1 for
 /// TimeSeries and 3 for Seismogram (the collection decides, as in MsPASS).
-pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, String> {
-    let npts = strict_count(doc, "npts")?.ok_or_else(|| "npts is missing".to_string())?;
-    let npts = usize::try_from(npts).map_err(|_| format!("npts={npts} is too large"))?;
-    let nsamples = npts.checked_mul(ncomp).ok_or_else(|| format!("npts={npts} is too large"))?;
-    let expected = (nsamples as u64) * SAMPLE_BYTES as u64;
-    if let Some(nbytes) = byte_count(doc, "nbytes")? {
-        if nbytes != expected {
-            return Err(format!(
-                "nbytes={nbytes} disagrees with npts={npts} (expected {expected} = 8*{ncomp}*npts)"
-            ));
-        }
-    }
+///
+/// Each field is looked at only where its storage mode uses it, as MsPASS's
+/// `_construct_atomic_object` does: a document saved to GridFS after being
+/// read from a file still carries that file's `format`, `dir`, `dfile`,
+/// `foff` and `nbytes` (MsPASS copies every key into the new document), and
+/// those leftovers must not make it unreadable.
+/// - `gridfs` (the default): `gridfs_id` only. The GridFS file's `length`
+///   is then checked against `npts` by the GridFS reader.
+/// - `file`, format absent or `binary`: `dir`, `dfile`, `foff`. `nbytes` is
+///   not used: MsPASS's binary reader reads `npts` samples at `foff` and
+///   checks only that they were all there (the file reader's length check).
+pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberError> {
+    let npts = strict_count(doc, "npts")?.ok_or_else(|| MemberError::bad_document("npts is missing"))?;
+    let too_large = || MemberError::bad_document(format!("npts={npts} is too large"));
+    let npts = usize::try_from(npts).map_err(|_| too_large())?;
+    npts.checked_mul(ncomp).and_then(|n| n.checked_mul(SAMPLE_BYTES)).ok_or_else(too_large)?;
     // MsPASS's default storage_mode is gridfs.
     let mode = string_field(doc, "storage_mode")?.unwrap_or("gridfs");
     let location = match mode {
         "file" => {
             if let Some(fmt) = string_field(doc, "format")? {
                 if fmt != "binary" {
-                    return Err(format!("format '{fmt}' is not supported by the binary sample reader"));
+                    return Err(MemberError::unsupported(format!(
+                        "format '{fmt}' is not supported by the binary sample reader"
+                    )));
                 }
             }
-            let dir = string_field(doc, "dir")?.ok_or_else(|| "dir is missing (storage_mode file)".to_string())?;
-            let dfile =
-                string_field(doc, "dfile")?.ok_or_else(|| "dfile is missing (storage_mode file)".to_string())?;
-            let foff = byte_count(doc, "foff")?.ok_or_else(|| "foff is missing (storage_mode file)".to_string())?;
+            let dir = required(string_field(doc, "dir")?, "dir", mode)?;
+            let dfile = required(string_field(doc, "dfile")?, "dfile", mode)?;
+            let foff = required(byte_count(doc, "foff")?, "foff", mode)?;
             Location::File { path: PathBuf::from(dir).join(dfile), foff }
         }
         "gridfs" => match get(doc, "gridfs_id")? {
             Some(RawBsonRef::ObjectId(id)) => Location::GridFs { id },
-            None | Some(RawBsonRef::Null) => return Err("gridfs_id is missing (storage_mode gridfs)".to_string()),
-            Some(other) => return Err(format!("gridfs_id has type {}; expected ObjectId", type_name(&other))),
+            None | Some(RawBsonRef::Null) => return Err(MemberError::bad_document("gridfs_id is missing (storage_mode gridfs)")),
+            Some(other) => {
+                return Err(MemberError::bad_type(format!("gridfs_id has type {}; expected ObjectId", type_name(&other))))
+            }
         },
-        other => return Err(format!("storage_mode '{other}' is not supported (expected 'file' or 'gridfs')")),
+        other => {
+            return Err(MemberError::unsupported(format!(
+                "storage_mode '{other}' is not supported (expected 'file' or 'gridfs')"
+            )))
+        }
     };
     Ok(Member { npts, ncomp, location })
 }
@@ -135,6 +151,7 @@ pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::member_error::MemberErrorKind::{self, *};
     use bson::{doc, RawDocumentBuf};
 
     fn raw(d: bson::Document) -> RawDocumentBuf {
@@ -157,25 +174,97 @@ mod tests {
         assert_eq!(m.nsamples(), 12);
     }
 
+    /// MsPASS's index -> read -> save(gridfs) carries the miniSEED index
+    /// fields into the new document; its GridFS reader looks at gridfs_id only.
     #[test]
-    fn bad_documents_give_messages() {
-        let cases = [
-            (doc! {"storage_mode": "gridfs"}, "npts is missing"),
-            (doc! {"npts": "10"}, "npts has type string"),
-            (doc! {"npts": 1.5}, "npts has type double"),
-            (doc! {"npts": -1}, "negative"),
-            (doc! {"npts": 10, "nbytes": 81, "gridfs_id": ObjectId::new()}, "nbytes=81 disagrees"),
-            (doc! {"npts": 10, "storage_mode": "s3_event"}, "storage_mode 's3_event' is not supported"),
-            (doc! {"npts": 10}, "gridfs_id is missing"),
-            (doc! {"npts": 10, "gridfs_id": "abc"}, "gridfs_id has type string"),
-            (doc! {"npts": 10, "storage_mode": "file", "dfile": "x", "foff": 0}, "dir is missing"),
-            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y"}, "foff is missing"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed"}, "format 'mseed'"),
+    fn gridfs_ignores_leftover_file_fields() {
+        let id = ObjectId::new();
+        let leftovers = [
+            doc! {"nbytes": 4096i64, "format": "mseed", "dir": "/data/raw", "dfile": "x.mseed", "foff": 8192i64},
+            doc! {"nbytes": 81},                       // disagrees with npts
+            doc! {"nbytes": -1, "foff": -5},            // values a file read would refuse
+            doc! {"nbytes": "4096", "foff": 1.5, "dir": 3, "dfile": null, "format": 7}, // wrong types
         ];
-        for (d, want) in cases {
-            let err = parse_member(&raw(d.clone()), 1).unwrap_err();
-            assert!(err.contains(want), "{d}: {err}");
+        for extra in leftovers {
+            for mode in [Some("gridfs"), None] {
+                let mut d = doc! {"npts": 10, "gridfs_id": id};
+                d.extend(extra.clone());
+                if let Some(m) = mode {
+                    d.insert("storage_mode", m);
+                }
+                let m = parse_member(&raw(d.clone()), 1).unwrap_or_else(|e| panic!("{d}: {e}"));
+                assert_eq!(m.location, Location::GridFs { id });
+                assert_eq!(m.nbytes(), 80);
+            }
         }
+    }
+
+    /// A file document may keep a gridfs_id from an earlier GridFS save
+    /// (MsPASS's update_data leaves such pairs); the file reader ignores it.
+    #[test]
+    fn file_ignores_leftover_gridfs_fields() {
+        for gridfs_id in [bson::Bson::ObjectId(ObjectId::new()), bson::Bson::String("abc".into())] {
+            let d = raw(doc! {"npts": 2, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 0, "gridfs_id": gridfs_id});
+            assert_eq!(parse_member(&d, 1).unwrap().location, Location::File { path: "/d/f".into(), foff: 0 });
+        }
+    }
+
+    /// MsPASS's binary reader (`_fread_from_file`) reads npts samples at
+    /// foff and never looks at nbytes; a short file is caught by the file
+    /// reader instead.
+    #[test]
+    fn binary_file_does_not_use_nbytes() {
+        for nbytes in [bson::Bson::Int32(81), bson::Bson::Int64(0), bson::Bson::String("x".into()), bson::Bson::Double(-1.0)] {
+            for format in [None, Some("binary")] {
+                let mut d = doc! {"npts": 10, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 8, "nbytes": nbytes.clone()};
+                if let Some(f) = format {
+                    d.insert("format", f);
+                }
+                let m = parse_member(&raw(d.clone()), 3).unwrap_or_else(|e| panic!("{d}: {e}"));
+                assert_eq!(m.nbytes(), 240, "{d}");
+            }
+        }
+    }
+
+    #[test]
+    fn counts_may_be_int32_or_int64_and_offsets_integral_doubles() {
+        for npts in [bson::Bson::Int32(5), bson::Bson::Int64(5)] {
+            let d = raw(doc! {"npts": npts, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 16i32});
+            assert_eq!(parse_member(&d, 1).unwrap().npts, 5);
+        }
+    }
+
+    #[test]
+    fn bad_documents_give_kinds_and_messages() {
+        let cases: [(bson::Document, MemberErrorKind, &str); 15] = [
+            (doc! {"storage_mode": "gridfs"}, BadDocument, "npts is missing"),
+            (doc! {"npts": null, "gridfs_id": ObjectId::new()}, BadDocument, "npts is missing"),
+            (doc! {"npts": "10"}, BadType, "npts has type string"),
+            (doc! {"npts": 1.5}, BadType, "npts has type double"),
+            (doc! {"npts": 10.0, "gridfs_id": ObjectId::new()}, BadType, "npts has type double"),
+            (doc! {"npts": -1}, BadDocument, "negative"),
+            (doc! {"npts": 10, "storage_mode": "s3_event"}, Unsupported, "storage_mode 's3_event' is not supported"),
+            (doc! {"npts": 10, "storage_mode": 1}, BadType, "storage_mode has type int32"),
+            (doc! {"npts": 10}, BadDocument, "gridfs_id is missing"),
+            (doc! {"npts": 10, "gridfs_id": "abc"}, BadType, "gridfs_id has type string"),
+            (doc! {"npts": 10, "storage_mode": "file", "dfile": "x", "foff": 0}, BadDocument, "dir is missing"),
+            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y"}, BadDocument, "foff is missing"),
+            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": "8"}, BadType, "foff has type string"),
+            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": 8.5}, BadDocument, "foff=8.5"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed"}, Unsupported, "format 'mseed'"),
+        ];
+        for (d, kind, want) in cases {
+            let err = parse_member(&raw(d.clone()), 1).unwrap_err();
+            assert_eq!(err.kind, kind, "{d}: {err}");
+            assert!(err.message.contains(want), "{d}: {err}");
+        }
+    }
+
+    #[test]
+    fn huge_npts_is_a_bad_document_not_an_overflow() {
+        let err = parse_member(&raw(doc! {"npts": i64::MAX, "gridfs_id": ObjectId::new()}), 3).unwrap_err();
+        assert_eq!(err.kind, BadDocument);
+        assert!(err.message.contains("too large"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! - [`codec`]: little-endian f64, Seismogram transposes.
 //! - [`member`]: wf document -> where the samples are (or why they can't be read).
+//! - [`member_error`]: per-member error kinds (abortion vs killed is decided on them).
 //! - [`read`]: the batch reader (one buffer for a whole ensemble).
 //! - [`file`], [`gridfs`]: the two storage modes, read and write.
 //! - [`query`]: run a find and read its ensemble in one call.
@@ -11,11 +12,13 @@ pub mod codec;
 pub mod file;
 pub mod gridfs;
 pub mod member;
+pub mod member_error;
 pub mod query;
 pub mod read;
 
 pub use file::{append_members, default_dfile, write_members};
 pub use gridfs::{delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOptions, DEFAULT_CHUNK_SIZE};
 pub use member::{parse_member, Location, Member};
+pub use member_error::{MemberError, MemberErrorKind};
 pub use query::{read_cursor, read_ensemble, split_documents, EnsembleRead, FindSpec};
 pub use read::{read_members, MemberSlot, ReadOptions, SampleBatch};

@@ -15,6 +15,7 @@ use mongodb::Database;
 use super::file::read_file_groups;
 use super::gridfs::{read_gridfs, GridFsReadOptions};
 use super::member::{parse_member, Location, Member};
+use super::member_error::{MemberError, MemberErrorKind};
 use crate::error::{CoreError, Result};
 
 /// Options of a batch read.
@@ -36,7 +37,7 @@ impl Default for ReadOptions {
 pub struct MemberSlot {
     pub offset: usize,
     pub len: usize,
-    pub error: Option<String>,
+    pub error: Option<MemberError>,
 }
 
 /// The result of a batch read: all samples, and one slot per input document
@@ -48,13 +49,18 @@ pub struct SampleBatch {
 }
 
 impl SampleBatch {
-    /// The samples of member `i`, or its error.
+    /// The samples of member `i`, or its error message.
     pub fn member(&self, i: usize) -> std::result::Result<&[f64], &str> {
         let s = &self.slots[i];
         match &s.error {
-            Some(e) => Err(e),
+            Some(e) => Err(&e.message),
             None => Ok(&self.data[s.offset..s.offset + s.len]),
         }
+    }
+
+    /// The kind of member `i`'s error, if it has one.
+    pub fn error_kind(&self, i: usize) -> Option<MemberErrorKind> {
+        self.slots[i].error.as_ref().map(|e| e.kind)
     }
 }
 
@@ -119,7 +125,7 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
     // hands this allocation to V8 as is.
     let mut data = vec![0.0f64; total];
     advise_huge_pages(&mut data);
-    let mut errors: Vec<(usize, String)> = Vec::new();
+    let mut errors: Vec<(usize, MemberError)> = Vec::new();
     if !file_groups.is_empty() {
         // File reads block: run them off the async workers, lending the buffer.
         let (back, groups, errs) = tokio::task::spawn_blocking(move || {
@@ -138,7 +144,10 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
             Some(db) => errors.extend(read_gridfs(db, &gridfs_placed, file_total, gridfs_part, &opts.gridfs).await?),
             None => {
                 for p in &gridfs_placed {
-                    errors.push((p.index, "no database given for a gridfs member".to_string()));
+                    errors.push((
+                        p.index,
+                        MemberError::new(MemberErrorKind::NoDatabase, "no database given for a gridfs member"),
+                    ));
                 }
             }
         }
