@@ -11,7 +11,7 @@
  *
  *   python3 -m venv bench/out/dask-venv && bench/out/dask-venv/bin/pip install "dask[distributed]"
  *   npm run build:ts && npm run bench -- redis          (or: node bench/out/redis.bench.js)
- *   options: --tasks=100000 --io-tasks=20000 --iterations=5
+ *   options: --tasks=100000 --io-tasks=20000 --iterations=5 --dask-iterations=1
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -28,6 +28,7 @@ const arg = (name: string, dflt: number): number => {
 const N_TASKS = arg("tasks", 100_000);
 const N_IO = arg("io-tasks", 20_000);
 const ITER = arg("iterations", 5);
+const DASK_ITER = arg("dask-iterations", 1);
 const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const TASKS = new URL("./scheduler-tasks.js", import.meta.url);
 const IO = new URL("./redis-tasks.js", import.meta.url);
@@ -75,9 +76,10 @@ const rows = [
   { name: bench.tasks[2]!.name, "µs per task": perTask(2, 1).toFixed(0) },
 ];
 
+console.table(rows); // printed now too: the dask run below takes minutes on a busy machine
 let dask: { us_per_task: number; median_s: number; dask: string; distributed: string } | undefined;
 if (existsSync(VENV_PY)) {
-  const r = spawnSync(VENV_PY, [DASK, String(N_TASKS), String(Math.min(ITER, 3))], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = spawnSync(VENV_PY, [DASK, String(N_TASKS), String(DASK_ITER)], { encoding: "utf8", maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status === 0 && line.startsWith("{")) {
     dask = JSON.parse(line);

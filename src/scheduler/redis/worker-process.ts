@@ -49,7 +49,10 @@ export interface RedisWorkerOptions {
   maxStalledCount?: number;
   /** Heartbeat period (default 1000 ms). */
   heartbeatMs?: number;
-  /** Jobs taken at once (default 2 × nthreads, so each thread has its next job ready). */
+  /**
+   * Jobs taken at once (default nthreads: a job taken beyond the free threads would wait behind a
+   * slow one here while another process idles; jobs are big enough that prefetch buys little).
+   */
   concurrency?: number;
   /** Print one line per event (start, Redis lost/back, plugin errors) to this function. */
   log?: (line: string) => void;
@@ -112,7 +115,7 @@ export class RedisWorkerProcess {
       w.#timer = setInterval(() => void w.#tick(), w.#heartbeatMs);
       w.#bull = new BullWorker(bullQueueName(w.#queue), (job: Job) => w.#process(job), {
         connection,
-        concurrency: options.concurrency ?? 2 * w.nthreads,
+        concurrency: options.concurrency ?? w.nthreads,
         lockDuration: stalled,
         stalledInterval: stalled,
         maxStalledCount: options.maxStalledCount ?? 1,
