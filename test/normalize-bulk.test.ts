@@ -43,10 +43,11 @@ afterAll(async () => {
 });
 
 describe("Collection.bulkUpdate", () => {
-  it("applies many statements in one call and reports counts", async () => {
+  it("applies many statements (over FerretDB's per-command stall size of 100) and reports counts", async () => {
     const c = db.collection("bulk_t");
     await c.insertMany(Array.from({ length: 30 }, (_, i) => ({ i, g: i % 3 })));
     const r = await c.bulkUpdate([
+      ...Array.from({ length: 100 }, () => ({ filter: { i: 1000 }, update: { $set: { none: 1 } } })),
       ...Array.from({ length: 25 }, (_, i) => ({ filter: { i }, update: { $set: { seen: i * 2 } } })),
       { filter: { g: 0 }, update: { $set: { zero: true } }, multi: true },
       { filter: { i: 999 }, update: { $set: { seen: -1 } } },

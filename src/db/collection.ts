@@ -62,6 +62,9 @@ export interface BulkUpdateResult {
   writeErrors: Array<{ index: number; errmsg: string }>;
 }
 
+/** Statements per `update` command: FerretDB v1.24 stalls on 100 (see crates/mspass-core/src/bulk.rs). */
+export const BULK_UPDATE_STATEMENTS = 50;
+
 export interface DeleteResult {
   acknowledged: true;
   deletedCount: number;
@@ -286,7 +289,8 @@ export class Collection<T extends Document = Document> {
   }
 
   /**
-   * Many updates in one round trip per 10,000 statements (the `update`
+   * Many updates in one round trip per 50 statements (FerretDB v1 stalls on
+   * an `update` command of 100; see crates/mspass-core/src/bulk.rs) — the `update`
    * command with an `updates` array, which FerretDB v1 and every mongod
    * implement; what drivers' collection.bulkWrite sends for updates).
    */
@@ -301,16 +305,19 @@ export class Collection<T extends Document = Document> {
       if (s.multi !== undefined && typeof s.multi !== "boolean") throw new MsPASSError(`${what}: statements[${i}].multi must be a boolean`, "Invalid");
       return encodeDocument({ q: s.filter, u: s.update, multi: s.multi === true }, `${what}: statements[${i}]`);
     });
-    const bytes = Buffer.concat(parts);
-    const r = decodeDocument<{ matchedCount: number; modifiedCount: number; writeErrors: Array<{ index: number; errmsg: string }> }>(
-      await this.call("bulkUpdate", (t) => native.bulkUpdate(t.uri, t.db, t.coll, bytes, ordered)),
-    );
-    return {
-      acknowledged: true,
-      matchedCount: Number(r.matchedCount),
-      modifiedCount: Number(r.modifiedCount),
-      writeErrors: r.writeErrors.map((e) => ({ index: Number(e.index), errmsg: String(e.errmsg) })),
-    };
+    const out: BulkUpdateResult = { acknowledged: true, matchedCount: 0, modifiedCount: 0, writeErrors: [] };
+    // One native call per BULK_UPDATE_STATEMENTS (the core sends the same per command).
+    for (let at = 0; at < parts.length; at += BULK_UPDATE_STATEMENTS) {
+      const bytes = Buffer.concat(parts.slice(at, at + BULK_UPDATE_STATEMENTS));
+      const r = decodeDocument<{ matchedCount: number; modifiedCount: number; writeErrors: Array<{ index: number; errmsg: string }> }>(
+        await this.call("bulkUpdate", (t) => native.bulkUpdate(t.uri, t.db, t.coll, bytes, ordered)),
+      );
+      out.matchedCount += Number(r.matchedCount);
+      out.modifiedCount += Number(r.modifiedCount);
+      out.writeErrors.push(...r.writeErrors.map((e) => ({ index: at + Number(e.index), errmsg: String(e.errmsg) })));
+      if (ordered !== false && r.writeErrors.length > 0) break;
+    }
+    return out;
   }
 
   async replaceOne(filter: Document, replacement: T, options?: UpdateOptions): Promise<UpdateResult> {

@@ -2,11 +2,12 @@
  * `bulkNormalize` / `normalizeMseed` (MsPASS `bulk_normalize`,
  * `normalize_mseed`): write matched ids and epoch times into wf documents,
  * in bulk. One pass over the wf documents; each matcher's look-up is in
- * memory when it is a cached matcher; the `$set`s of `blocksize` documents
+ * memory when it is a cached matcher; documents getting the same `$set` are
+ * grouped into one `{_id: {$in}}` statement (≤ `blocksize` ids), and the statements
  * go in ONE `update` command (Collection.bulkUpdate) instead of one round
  * trip per document.
  */
-import type { Document } from "mongodb";
+import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
 import { BasicMatcher } from "./basic-matcher.js";
@@ -66,7 +67,7 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
   const ndocs = await wf.countDocuments(wfquery);
   if (ndocs === 0) throw new MsPASSError(`${fn}: the query ${JSON.stringify(wfquery)} matches no document in ${wfCol}`, "Fatal");
   const hits = matchers.map(() => 0);
-  let block: Array<{ filter: Document; update: Document }> = [];
+  let block: Array<{ filter: Document; update: Document; multi: boolean }> = [];
   const flush = async () => {
     if (block.length === 0) return;
     const r = await wf.bulkUpdate(block, { ordered: false });
@@ -80,7 +81,11 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
   // cursor on the same collection is open stalled (observed at 10,000
   // documents), so no write overlaps the open cursor. Memory: one small
   // `$set` per matched document.
-  const pending: Array<{ filter: Document; update: Document }> = [];
+  // Documents that get the same `$set` (all the segments of one channel
+  // epoch) are updated by ONE statement `{_id: {$in: [...]}}`: on FerretDB
+  // v1 every update statement scans the collection, so the number of
+  // statements, not of documents, is what costs (bench/RESULTS.md).
+  const groups = new Map<string, { set: Document; ids: unknown[] }>();
   for await (const doc of wf.find(wfquery, projection === undefined ? {} : { projection })) {
     const set: Document = {};
     for (const [i, m] of matchers.entries()) {
@@ -89,11 +94,17 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
       hits[i]!++;
       Object.assign(set, m.setDocument(hit));
     }
-    if (Object.keys(set).length > 0) pending.push({ filter: { _id: doc._id }, update: { $set: set } });
+    if (Object.keys(set).length === 0) continue;
+    const key = Buffer.from(BSON.serialize(set)).toString("base64");
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { set, ids: [doc._id] });
+    else g.ids.push(doc._id);
   }
-  for (const p of pending) {
-    block.push(p);
-    if (block.length >= blocksize) await flush();
+  for (const { set, ids } of groups.values()) {
+    for (let at = 0; at < ids.length; at += blocksize) {
+      block.push({ filter: { _id: { $in: ids.slice(at, at + blocksize) } }, update: { $set: set }, multi: true });
+      if (block.length >= blocksize) await flush();
+    }
   }
   await flush();
   return [ndocs, ...hits];

@@ -39,10 +39,11 @@ impl BulkUpdateOutcome {
     }
 }
 
-/// The largest number of statements sent in one command (MongoDB's
-/// `maxWriteBatchSize` is 100,000; smaller keeps each message well under
-/// the 48 MB message limit with large `$set` documents).
-pub const MAX_STATEMENTS_PER_COMMAND: usize = 10_000;
+/// The largest number of statements sent in one command. MongoDB accepts
+/// 100,000, but FerretDB v1.24 (SQLite) stalls indefinitely on an `update`
+/// command with 100 statements (observed with this binding AND with the
+/// Node driver's `bulkWrite`; 50 complete), so commands carry 50.
+pub const MAX_STATEMENTS_PER_COMMAND: usize = 50;
 
 fn as_i64(d: &Document, key: &str) -> i64 {
     match d.get(key) {

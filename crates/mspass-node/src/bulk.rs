@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 use crate::errors::to_napi;
 
-/// Apply update statements in one `update` command per 10,000. `statements`
+/// Apply update statements in one `update` command per 50 (FerretDB v1 stalls on 100). `statements`
 /// is concatenated BSON documents `{q: filter, u: update, multi?: bool}`.
 /// Resolves to BSON `{matchedCount, modifiedCount, writeErrors: [{index, errmsg}]}`.
 #[napi]
