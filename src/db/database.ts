@@ -24,6 +24,14 @@ import type { Cursor } from "./cursor.js";
 import { resolveSchemaOption, type ReadDataOptions, type SaveDataOptions } from "./io-options.js";
 import { readData, type ReadDataResult } from "./read.js";
 import { saveData, type SaveDataResult } from "./save.js";
+import {
+  indexMseedFile,
+  indexMseedFiles,
+  type IndexMseedFilesEntry,
+  type IndexMseedFilesOptions,
+  type IndexMseedOptions,
+  type IndexMseedResult,
+} from "./mseed-index.js";
 
 export interface DatabaseOptions {
   /**
@@ -152,6 +160,22 @@ export class Database {
   saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult>;
   saveData(datum: unknown, options?: SaveDataOptions): Promise<SaveDataResult | ReadDataResult> {
     return saveData(this, this.schema, datum, options);
+  }
+
+  /**
+   * MsPASS's index_mseed_file: one wf_miniseed document per contiguous
+   * segment of a miniSEED file (scanned in the Rust core). Returns
+   * `[wfIds, elogIds]` with `returnIds`. See src/db/mseed-index.ts.
+   */
+  indexMseedFile(path: string, options: IndexMseedOptions & { returnIds: true }): Promise<IndexMseedResult>;
+  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined>;
+  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined> {
+    return indexMseedFile(this, path, options);
+  }
+
+  /** indexMseedFile over many files, one scheduler task per file. */
+  indexMseedFiles(paths: readonly string[], options?: IndexMseedFilesOptions): Promise<IndexMseedFilesEntry[]> {
+    return indexMseedFiles(this, paths, options);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other
