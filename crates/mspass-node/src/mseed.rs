@@ -234,3 +234,66 @@ pub fn encode_mseed(
         .map_err(|e| invalid(e.message))?;
     Ok(Buffer::from(out))
 }
+
+#[napi(object)]
+pub struct MseedBytesDecoded {
+    pub samples: Float64Array,
+}
+
+/// Decodes a miniSEED byte buffer held in memory (e.g. an S3 object) as one
+/// segment, merged as read_data does (method 0, masked gaps → 0). Throws on bad data.
+#[napi]
+pub async fn decode_mseed_bytes(bytes: Buffer) -> napi::Result<MseedBytesDecoded> {
+    let data: Vec<u8> = bytes.to_vec();
+    let seg = tokio::task::spawn_blocking(move || mseed::decode_segment(&data, 0, &MergeOptions::default()))
+        .await
+        .map_err(|e| io_error(format!("decode task failed: {e}")))?
+        .map_err(|e| invalid(e.to_string()))?;
+    Ok(MseedBytesDecoded { samples: Float64Array::new(seg.merged.samples) })
+}
+
+#[napi(object)]
+pub struct MseedBytesSegment {
+    pub net: String,
+    pub sta: String,
+    pub loc: String,
+    pub chan: String,
+    pub sampling_rate: f64,
+    pub starttime: f64,
+    pub last_packet_time: f64,
+    pub foff: f64,
+    pub nbytes: f64,
+    pub npts: f64,
+}
+
+#[napi(object)]
+pub struct MseedBytesIndex {
+    pub segments: Vec<MseedBytesSegment>,
+    /// The scan's complaints joined, if any.
+    pub log: Option<String>,
+}
+
+/// The index_mseed_file scan of a byte buffer held in memory.
+#[napi]
+pub fn index_mseed_bytes(bytes: Buffer, segment_time_tears: bool) -> MseedBytesIndex {
+    let out = mseed::index_bytes(&bytes, segment_time_tears);
+    MseedBytesIndex {
+        segments: out
+            .segments
+            .into_iter()
+            .map(|s| MseedBytesSegment {
+                net: s.net,
+                sta: s.sta,
+                loc: s.loc,
+                chan: s.chan,
+                sampling_rate: s.sampling_rate,
+                starttime: s.starttime,
+                last_packet_time: s.last_packet_time,
+                foff: s.foff as f64,
+                nbytes: s.nbytes as f64,
+                npts: s.npts as f64,
+            })
+            .collect(),
+        log: (!out.complaints.is_empty()).then(|| out.complaints.iter().map(|c| format!("{}: {}", c.badness, c.message)).collect::<Vec<_>>().join("; ")),
+    }
+}

@@ -11,7 +11,9 @@ use std::ptr;
 
 use libmseed_sys as sys;
 
-pub use sys::{MINRECLEN, MAXRECLEN};
+/// libmseed.h's MINRECLEN / MAXRECLEN (macros bindgen does not export).
+pub const MINRECLEN: u32 = 40;
+pub const MAXRECLEN: u32 = 10_485_760;
 
 thread_local! {
     static LOG_READY: Cell<bool> = const { Cell::new(false) };
@@ -69,7 +71,7 @@ pub struct Header {
     /// Hz (libmseed's `msr3_sampratehz`: a negative header value is a period).
     pub rate: f64,
     pub samplecnt: i64,
-    pub encoding: i8,
+    pub encoding: i16,
     pub format_version: u8,
     pub data_length: u32,
 }
@@ -224,7 +226,7 @@ pub fn split_sid(sid: &str) -> Option<(String, String, String, String)> {
 
 /// The encoding's sample kind before unpacking ('i', 'f', 'd', 't' or 0 unknown),
 /// used to split traces the way obspy does.
-pub fn encoding_sample_type(encoding: i8) -> u8 {
+pub fn encoding_sample_type(encoding: i16) -> u8 {
     match encoding {
         0 => b't',
         1 | 3 | 10 | 11 | 16 | 30 | 32 | 19 => b'i',

@@ -122,7 +122,7 @@ fn add(lt: Tr, rt: Tr, opts: &MergeOptions) -> Result<Tr, String> {
     let delta = round_away((rt.start_ns as f64 / 1e9 - lt.end_s()) * sr) - 1;
     let delta_endtime = lt.end_s() - rt.end_s();
     let mut out = Out { data: Vec::with_capacity(ln + rn), mask: Vec::with_capacity(ln + rn), any_mask: false };
-    if delta < 0 && delta_endtime < 0 {
+    if delta < 0 && delta_endtime < 0.0 {
         let d = (delta.unsigned_abs() as usize).min(ln).min(rn);
         if same(&lt, ln - d..ln, &rt, 0..d) {
             out.push_from(&lt, 0..ln - d);
