@@ -49,6 +49,13 @@ import {
   type SeedChannelOptions,
   type SeedSiteOptions,
 } from "../inventory/lookup.js";
+  indexMseedFile,
+  indexMseedFiles,
+  type IndexMseedFilesEntry,
+  type IndexMseedFilesOptions,
+  type IndexMseedOptions,
+  type IndexMseedResult,
+} from "./mseed-index.js";
 
 export interface DatabaseOptions {
   /**
@@ -250,6 +257,22 @@ export class Database {
 
   loadEvent(sourceId: unknown): Promise<Document | null> {
     return loadEvent(this, sourceId);
+  }
+
+  /**
+   * MsPASS's index_mseed_file: one wf_miniseed document per contiguous
+   * segment of a miniSEED file (scanned in the Rust core). Returns
+   * `[wfIds, elogIds]` with `returnIds`. See src/db/mseed-index.ts.
+   */
+  indexMseedFile(path: string, options: IndexMseedOptions & { returnIds: true }): Promise<IndexMseedResult>;
+  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined>;
+  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined> {
+    return indexMseedFile(this, path, options);
+  }
+
+  /** indexMseedFile over many files, one scheduler task per file. */
+  indexMseedFiles(paths: readonly string[], options?: IndexMseedFilesOptions): Promise<IndexMseedFilesEntry[]> {
+    return indexMseedFiles(this, paths, options);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other

@@ -6,4 +6,5 @@ mod collection;
 mod cursor;
 mod errors;
 mod io;
+mod mseed;
 mod pool;

@@ -1,0 +1,299 @@
+//! miniSEED binding: thin wrappers over `mspass_core::mseed` (index, decode,
+//! encode). File work runs on tokio's blocking pool, never on the JS thread.
+
+use mspass_core::mseed::{self, write::Encoding, FillValue, MergeOptions, WriteOptions};
+use napi::bindgen_prelude::{Buffer, Float64Array};
+use napi_derive::napi;
+
+fn invalid(msg: String) -> napi::Error {
+    napi::Error::new(napi::Status::InvalidArg, format!("InvalidArgument: {msg}"))
+}
+
+fn io_error(msg: String) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, format!("Io: {msg}"))
+}
+
+#[napi(object)]
+pub struct MseedComplaint {
+    /// MsPASS's badness: "Complaint" or "Invalid".
+    pub badness: String,
+    pub message: String,
+}
+
+/// One entry per segment, column-wise (index i of every array is segment i).
+#[napi(object)]
+pub struct MseedIndex {
+    pub net: Vec<String>,
+    pub sta: Vec<String>,
+    pub loc: Vec<String>,
+    pub chan: Vec<String>,
+    pub sampling_rate: Vec<f64>,
+    pub delta: Vec<f64>,
+    pub starttime: Vec<f64>,
+    pub last_packet_time: Vec<f64>,
+    pub foff: Vec<f64>,
+    pub nbytes: Vec<f64>,
+    pub npts: Vec<f64>,
+    pub endtime: Vec<f64>,
+    pub complaints: Vec<MseedComplaint>,
+}
+
+/// MsPASS's `index_mseed_file` scan of one file (headers only).
+#[napi]
+pub async fn index_mseed_file(path: String, segment_time_tears: bool) -> napi::Result<MseedIndex> {
+    let out = tokio::task::spawn_blocking(move || mseed::index_file(std::path::Path::new(&path), segment_time_tears).map_err(|e| format!("{path}: {e}")))
+        .await
+        .map_err(|e| io_error(format!("index task failed: {e}")))?
+        .map_err(io_error)?;
+    let s = &out.segments;
+    Ok(MseedIndex {
+        net: s.iter().map(|x| x.net.clone()).collect(),
+        sta: s.iter().map(|x| x.sta.clone()).collect(),
+        loc: s.iter().map(|x| x.loc.clone()).collect(),
+        chan: s.iter().map(|x| x.chan.clone()).collect(),
+        sampling_rate: s.iter().map(|x| x.sampling_rate).collect(),
+        delta: s.iter().map(|x| x.delta).collect(),
+        starttime: s.iter().map(|x| x.starttime).collect(),
+        last_packet_time: s.iter().map(|x| x.last_packet_time).collect(),
+        foff: s.iter().map(|x| x.foff as f64).collect(),
+        nbytes: s.iter().map(|x| x.nbytes as f64).collect(),
+        npts: s.iter().map(|x| x.npts as f64).collect(),
+        endtime: s.iter().map(|x| x.endtime).collect(),
+        complaints: out.complaints.into_iter().map(|c| MseedComplaint { badness: c.badness.into(), message: c.message }).collect(),
+    })
+}
+
+#[napi(object)]
+pub struct MseedMergeOptions {
+    /// obspy's merge method: -1, 0 (default) or 1.
+    pub method: Option<i32>,
+    /// A number fill value; omit for masked gaps (zeros + `gaps`).
+    pub fill_number: Option<f64>,
+    /// "latest" or "interpolate" (obspy's string fill values).
+    pub fill_mode: Option<String>,
+    pub interpolation_samples: Option<i64>,
+}
+
+fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeOptions> {
+    let Some(o) = o else { return Ok(MergeOptions::default()) };
+    let fill = match (o.fill_number, o.fill_mode.as_deref()) {
+        (Some(v), None) => FillValue::Value(v),
+        (None, None) => FillValue::Masked,
+        (None, Some("latest")) => FillValue::Latest,
+        (None, Some("interpolate")) => FillValue::Interpolate,
+        (_, Some(m)) => return Err(invalid(format!("mergeFillValue '{m}' is not a number, 'latest' or 'interpolate'"))),
+    };
+    let method = o.method.unwrap_or(0);
+    if !(-1..=1).contains(&method) {
+        return Err(invalid(format!("mergeMethod {method} is not -1, 0 or 1")));
+    }
+    Ok(MergeOptions { method, fill, interpolation_samples: o.interpolation_samples.unwrap_or(0) })
+}
+
+/// One segment read as MsPASS's read_data does (decode, merge, first trace).
+#[napi(object)]
+pub struct MseedSegment {
+    pub samples: Float64Array,
+    pub net: String,
+    pub sta: String,
+    pub loc: String,
+    pub chan: String,
+    pub starttime: f64,
+    pub sampling_rate: f64,
+    /// Pieces before the merge (>1: the segment had gaps or overlaps).
+    pub pieces: u32,
+    /// Masked intervals [start, end] in epoch seconds, flattened.
+    pub gaps: Vec<f64>,
+}
+
+/// Per-segment outcome: the segment, or why it could not be read.
+#[napi(object)]
+pub struct MseedSegmentResult {
+    pub segment: Option<MseedSegment>,
+    pub error: Option<String>,
+}
+
+/// Reads segments `(foff, nbytes)` of one file, reading the file once (the
+/// byte span covering all of them) and decoding each segment on its own.
+#[napi]
+pub async fn read_mseed_segments(path: String, foffs: Vec<f64>, nbytes: Vec<f64>, merge: Option<MseedMergeOptions>) -> napi::Result<Vec<MseedSegmentResult>> {
+    if foffs.len() != nbytes.len() {
+        return Err(invalid("foffs and nbytes differ in length".into()));
+    }
+    let opts = merge_options(merge)?;
+    let out = tokio::task::spawn_blocking(move || read_segments(&path, &foffs, &nbytes, &opts))
+        .await
+        .map_err(|e| io_error(format!("read task failed: {e}")))?;
+    Ok(out
+        .into_iter()
+        .map(|r| match r {
+            Ok(s) => MseedSegmentResult { segment: Some(s), error: None },
+            Err(e) => MseedSegmentResult { segment: None, error: Some(e) },
+        })
+        .collect())
+}
+
+fn read_segments(path: &str, foffs: &[f64], nbytes: &[f64], opts: &MergeOptions) -> Vec<Result<MseedSegment, String>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let spans: Vec<Option<(u64, u64)>> = foffs
+        .iter()
+        .zip(nbytes)
+        .map(|(&f, &n)| (f >= 0.0 && n > 0.0 && f.fract() == 0.0 && n.fract() == 0.0).then_some((f as u64, n as u64)))
+        .collect();
+    let lo = spans.iter().flatten().map(|s| s.0).min().unwrap_or(0);
+    let hi = spans.iter().flatten().map(|s| s.0 + s.1).max().unwrap_or(0);
+    let whole = (|| -> std::io::Result<Vec<u8>> {
+        let mut f = std::fs::File::open(path)?;
+        f.seek(SeekFrom::Start(lo))?;
+        let mut buf = Vec::new();
+        f.take(hi - lo).read_to_end(&mut buf)?;
+        Ok(buf)
+    })();
+    spans
+        .iter()
+        .map(|span| {
+            let (foff, n) = span.ok_or_else(|| "foff/nbytes are not a valid byte range".to_string())?;
+            let buf = whole.as_ref().map_err(|e| format!("{path}: {e}"))?;
+            let (a, b) = ((foff - lo) as usize, (foff - lo + n) as usize);
+            if b > buf.len() {
+                return Err(format!("{path}: bytes {foff}..{} are past the end of the file", foff + n));
+            }
+            let seg = mseed::decode_segment(&buf[a..b], foff, opts).map_err(|e| e.to_string())?;
+            let (net, sta, loc, chan) = mseed::ffi::split_sid(&seg.sid).unwrap_or_default();
+            Ok(MseedSegment {
+                net,
+                sta,
+                loc,
+                chan,
+                starttime: mseed::ns_to_epoch(seg.merged.start_ns),
+                sampling_rate: seg.merged.rate,
+                pieces: seg.pieces as u32,
+                gaps: seg.merged.gaps.iter().flat_map(|&(a, b)| [a, b]).collect(),
+                samples: Float64Array::new(seg.merged.samples),
+            })
+        })
+        .collect()
+}
+
+/// Decodes a whole buffer (all records, all channels) into float64 samples
+/// in record order: the bench's raw decode path.
+#[napi]
+pub async fn decode_mseed(bytes: Buffer) -> napi::Result<Float64Array> {
+    let data: Vec<u8> = bytes.to_vec();
+    let out = tokio::task::spawn_blocking(move || {
+        let recs = mseed::decode::scan_all(&data, 0)?;
+        mseed::decode::unpack_all(&data, 0, &recs)
+    })
+    .await
+    .map_err(|e| io_error(format!("decode task failed: {e}")))?
+    .map_err(|e| io_error(e.to_string()))?;
+    Ok(Float64Array::new(out))
+}
+
+#[napi(object)]
+pub struct MseedEncodeOptions {
+    /// steim2 (default), steim1, int32, int16, float32, float64.
+    pub encoding: Option<String>,
+    /// Bytes per record (default 4096).
+    pub record_length: Option<i32>,
+    /// 2 (default) or 3.
+    pub format_version: Option<u8>,
+}
+
+/// Packs samples into miniSEED records.
+#[napi]
+pub fn encode_mseed(
+    samples: Float64Array,
+    net: String,
+    sta: String,
+    loc: String,
+    chan: String,
+    starttime: f64,
+    sampling_rate: f64,
+    options: Option<MseedEncodeOptions>,
+) -> napi::Result<Buffer> {
+    let mut opts = WriteOptions::default();
+    if let Some(o) = options {
+        if let Some(e) = o.encoding {
+            opts.encoding = Encoding::parse(&e).ok_or_else(|| invalid(format!("encoding '{e}' is not one of steim2, steim1, int32, int16, float32, float64")))?;
+        }
+        if let Some(r) = o.record_length {
+            opts.record_length = r;
+        }
+        if let Some(v) = o.format_version {
+            if v != 2 && v != 3 {
+                return Err(invalid(format!("formatVersion {v} is not 2 or 3")));
+            }
+            opts.format_version = v;
+        }
+    }
+    // Epoch seconds → ns, rounded to the microsecond MsPASS times carry.
+    let start_ns = ((starttime * 1e6).round() as i64).saturating_mul(1000);
+    let mut out = Vec::new();
+    mseed::write_records(&mut out, (&net, &sta, &loc, &chan), start_ns, sampling_rate, &samples, &opts)
+        .map_err(|e| invalid(e.message))?;
+    Ok(Buffer::from(out))
+}
+
+#[napi(object)]
+pub struct MseedBytesDecoded {
+    pub samples: Float64Array,
+}
+
+/// Decodes a miniSEED byte buffer held in memory (e.g. an S3 object) as one
+/// segment, merged as read_data does (method 0, masked gaps → 0). Throws on bad data.
+#[napi]
+pub async fn decode_mseed_bytes(bytes: Buffer) -> napi::Result<MseedBytesDecoded> {
+    let data: Vec<u8> = bytes.to_vec();
+    let seg = tokio::task::spawn_blocking(move || mseed::decode_segment(&data, 0, &MergeOptions::default()))
+        .await
+        .map_err(|e| io_error(format!("decode task failed: {e}")))?
+        .map_err(|e| invalid(e.to_string()))?;
+    Ok(MseedBytesDecoded { samples: Float64Array::new(seg.merged.samples) })
+}
+
+#[napi(object)]
+pub struct MseedBytesSegment {
+    pub net: String,
+    pub sta: String,
+    pub loc: String,
+    pub chan: String,
+    pub sampling_rate: f64,
+    pub starttime: f64,
+    pub last_packet_time: f64,
+    pub foff: f64,
+    pub nbytes: f64,
+    pub npts: f64,
+}
+
+#[napi(object)]
+pub struct MseedBytesIndex {
+    pub segments: Vec<MseedBytesSegment>,
+    /// The scan's complaints joined, if any.
+    pub log: Option<String>,
+}
+
+/// The index_mseed_file scan of a byte buffer held in memory.
+#[napi]
+pub fn index_mseed_bytes(bytes: Buffer, segment_time_tears: bool) -> MseedBytesIndex {
+    let out = mseed::index_bytes(&bytes, segment_time_tears);
+    MseedBytesIndex {
+        segments: out
+            .segments
+            .into_iter()
+            .map(|s| MseedBytesSegment {
+                net: s.net,
+                sta: s.sta,
+                loc: s.loc,
+                chan: s.chan,
+                sampling_rate: s.sampling_rate,
+                starttime: s.starttime,
+                last_packet_time: s.last_packet_time,
+                foff: s.foff as f64,
+                nbytes: s.nbytes as f64,
+                npts: s.npts as f64,
+            })
+            .collect(),
+        log: (!out.complaints.is_empty()).then(|| out.complaints.iter().map(|c| format!("{}: {}", c.badness, c.message)).collect::<Vec<_>>().join("; ")),
+    }
+}
