@@ -49,6 +49,7 @@ import {
   type SeedChannelOptions,
   type SeedSiteOptions,
 } from "../inventory/lookup.js";
+import {
   indexMseedFile,
   indexMseedFiles,
   type IndexMseedFilesEntry,
