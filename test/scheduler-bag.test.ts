@@ -142,7 +142,7 @@ describe("Bag", () => {
     expect(new Map(counts)).toEqual(new Map([["a", 2], ["b", 1]]));
     const k = 2;
     await expect(fromSequence([1]).map((x: number) => x * k).compute({ scheduler: "none" })).rejects.toThrow(/closures are unsupported/);
-    await expect(fromSequence([1]).compute({ scheduler: "nope" as never })).rejects.toThrow(/LocalScheduler or "none"/);
+    await expect(fromSequence([1]).compute({ scheduler: "nope" as never })).rejects.toThrow(/a LocalScheduler, a RedisScheduler or "none"/);
   });
 
   it("computes a large bag", async () => {

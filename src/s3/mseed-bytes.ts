@@ -19,27 +19,8 @@ import { native } from "../native.js";
 
 export type DecodeOutcome = { data: Float64Array } | { error: string };
 
-interface MseedBinding {
-  decodeMseed?: (bytes: Buffer) => Promise<Float64Array>;
-  indexMseedFile?: (path: string, segmentTimeTears: boolean) => Promise<MseedIndexColumns>;
-}
-
-interface MseedIndexColumns {
-  net: string[];
-  sta: string[];
-  loc: string[];
-  chan: string[];
-  sampling_rate: number[];
-  starttime: number[];
-  last_packet_time: number[];
-  foff: number[];
-  nbytes: number[];
-  npts: number[];
-  endtime: number[];
-  complaints: Array<{ badness: string; message: string }>;
-}
-
-const binding = native as unknown as MseedBinding;
+/** The binding's functions (native/index.d.cts); looked up at run time so an older addon gives a message. */
+const binding: Partial<Pick<typeof native, "decodeMseed" | "indexMseedFile">> = native;
 
 export async function decodeMiniseedBytes(bytes: Uint8Array): Promise<DecodeOutcome> {
   if (typeof binding.decodeMseed !== "function") return { error: "this build of the native addon has no miniSEED decoder (decodeMseed)" };
@@ -74,7 +55,7 @@ export async function indexMiniseedBytes(bytes: Uint8Array, segmentTimeTears: bo
     const c = await binding.indexMseedFile(file, segmentTimeTears);
     const segments = c.net.map((_, i) => ({
       net: c.net[i]!, sta: c.sta[i]!, loc: c.loc[i]!, chan: c.chan[i]!,
-      sampling_rate: c.sampling_rate[i]!, starttime: c.starttime[i]!, last_packet_time: c.last_packet_time[i]!, endtime: c.endtime[i]!,
+      sampling_rate: c.samplingRate[i]!, starttime: c.starttime[i]!, last_packet_time: c.lastPacketTime[i]!, endtime: c.endtime[i]!,
       foff: c.foff[i]!, nbytes: c.nbytes[i]!, npts: c.npts[i]!,
     }));
     return { segments, complaints: c.complaints.map((x) => `${x.badness}: ${x.message}`) };
