@@ -1,0 +1,42 @@
+/**
+ * The embedded FerretDB answers `{_id: ...}` look-ups from the _id index
+ * (tools/ferretdb/patches.json): without the patch SQLite's plan is
+ * `SCAN <table>` — every find/update/delete by _id reads the whole
+ * collection. FerretDB's `explain` returns SQLite's EXPLAIN QUERY PLAN, so
+ * the plan is checked directly. Skipped against another server (a real
+ * mongod plans with its own index, no patch involved).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ObjectId } from "mongodb";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
+
+let t: TestDatabase;
+let ferret = false;
+
+beforeAll(async () => {
+  t = await openTestDatabase("idindex");
+  const info = await t.rdb.admin().command({ buildInfo: 1 });
+  ferret = info.ferretdbVersion !== undefined;
+});
+afterAll(() => t.close());
+
+describe("embedded FerretDB: _id look-ups use the index", () => {
+  it("plans a find by ObjectId and by string _id as an index search, and still finds the right document", async (ctx) => {
+    if (!ferret) ctx.skip();
+    const ids = Array.from({ length: 50 }, () => new ObjectId());
+    await t.db.collection("w").insertMany([...ids.map((_id, i) => ({ _id, i })), { _id: "text-id", i: -1 }]);
+    for (const filter of [{ _id: ids[17] }, { _id: "text-id" }]) {
+      const r = await t.rdb.command({ explain: { find: "w", filter }, verbosity: "queryPlanner" });
+      const plan = (r.queryPlanner as { Plan: string[] }).Plan.join("\n");
+      expect(plan).toMatch(/SEARCH .* USING INDEX/);
+      expect(plan).not.toMatch(/SCAN/);
+    }
+    expect((await t.db.collection("w").findOne({ _id: ids[17] }))?.i).toBe(17);
+    expect((await t.db.collection("w").findOne({ _id: "text-id" }))?.i).toBe(-1);
+    // Updates and deletes go through the same SQLite expression.
+    await t.db.collection("w").updateOne({ _id: ids[3] }, { $set: { j: 3 } });
+    expect(await t.rdb.collection("w").countDocuments({ j: 3 })).toBe(1);
+    await t.db.collection("w").deleteOne({ _id: ids[4] });
+    expect(await t.rdb.collection("w").countDocuments({})).toBe(50);
+  });
+});
