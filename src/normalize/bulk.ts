@@ -2,12 +2,12 @@
  * `bulkNormalize` / `normalizeMseed` (MsPASS `bulk_normalize`,
  * `normalize_mseed`): write matched ids and epoch times into wf documents,
  * in bulk. One pass over the wf documents; each matcher's look-up is in
- * memory when it is a cached matcher; documents getting the same `$set` are
- * grouped into one `{_id: {$in}}` statement (≤ `blocksize` ids), and the statements
- * go in ONE `update` command (Collection.bulkUpdate) instead of one round
- * trip per document.
+ * memory when it is a cached matcher; each matched document gets one
+ * `{_id}` update statement, as MsPASS's `bulk_write` of `UpdateOne`s, sent
+ * `blocksize` at a time through Collection.bulkUpdate (≤ 50 statements per
+ * `update` command) instead of one round trip per document.
  */
-import { BSON, type Document } from "mongodb";
+import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
 import { BasicMatcher } from "./basic-matcher.js";
@@ -67,25 +67,16 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
   const ndocs = await wf.countDocuments(wfquery);
   if (ndocs === 0) throw new MsPASSError(`${fn}: the query ${JSON.stringify(wfquery)} matches no document in ${wfCol}`, "Fatal");
   const hits = matchers.map(() => 0);
-  let block: Array<{ filter: Document; update: Document; multi: boolean }> = [];
-  const flush = async () => {
-    if (block.length === 0) return;
-    const r = await wf.bulkUpdate(block, { ordered: false });
-    if (r.writeErrors.length > 0) {
-      throw new MsPASSError(`${fn}: ${r.writeErrors.length} of ${block.length} updates in ${wfCol} failed; first: ${r.writeErrors[0]!.errmsg}`, "Fatal");
-    }
-    block = [];
-  };
   // The look-ups run while the cursor is read; the writes wait until it is
-  // drained. On FerretDB v1 (SQLite) updates issued while a multi-batch
+  // drained: on FerretDB v1 (SQLite) updates issued while a multi-batch
   // cursor on the same collection is open stalled (observed at 10,000
-  // documents), so no write overlaps the open cursor. Memory: one small
-  // `$set` per matched document.
-  // Documents that get the same `$set` (all the segments of one channel
-  // epoch) are updated by ONE statement `{_id: {$in: [...]}}`: on FerretDB
-  // v1 every update statement scans the collection, so the number of
-  // statements, not of documents, is what costs (bench/RESULTS.md).
-  const groups = new Map<string, { set: Document; ids: unknown[] }>();
+  // documents). Memory: one small `$set` per matched document.
+  // One statement per document, filtered by `_id` alone: that is the filter
+  // both servers answer from the _id index (FerretDB v1 only with our
+  // tools/ferretdb/patches.json; an `{_id: {$in: [...]}}` statement grouping
+  // documents with the same `$set` is a collection scan there, measured
+  // slower at every size in bench/RESULTS.md).
+  const updates: Array<{ filter: Document; update: Document }> = [];
   for await (const doc of wf.find(wfquery, projection === undefined ? {} : { projection })) {
     const set: Document = {};
     for (const [i, m] of matchers.entries()) {
@@ -94,19 +85,18 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
       hits[i]!++;
       Object.assign(set, m.setDocument(hit));
     }
-    if (Object.keys(set).length === 0) continue;
-    const key = Buffer.from(BSON.serialize(set)).toString("base64");
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, { set, ids: [doc._id] });
-    else g.ids.push(doc._id);
+    if (Object.keys(set).length > 0) updates.push({ filter: { _id: doc._id }, update: { $set: set } });
   }
-  for (const { set, ids } of groups.values()) {
-    for (let at = 0; at < ids.length; at += blocksize) {
-      block.push({ filter: { _id: { $in: ids.slice(at, at + blocksize) } }, update: { $set: set }, multi: true });
-      if (block.length >= blocksize) await flush();
+  for (let at = 0; at < updates.length; at += blocksize) {
+    const block = updates.slice(at, at + blocksize);
+    const r = await wf.bulkUpdate(block, { ordered: false });
+    if (r.writeErrors.length > 0) {
+      throw new MsPASSError(
+        `${fn}: ${r.writeErrors.length} of ${block.length} updates in ${wfCol} failed (documents ${at}..${at + block.length - 1} of ${updates.length}; the earlier ones are written); first: ${r.writeErrors[0]!.errmsg}`,
+        "Fatal",
+      );
     }
   }
-  await flush();
   return [ndocs, ...hits];
 }
 
