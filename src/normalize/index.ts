@@ -5,6 +5,7 @@ export { ObjectIdDBMatcher, ObjectIdMatcher, type ObjectIdMatcherOptions } from 
 export { MiniseedDBMatcher, MiniseedMatcher, type MiniseedMatcherOptions } from "./miniseed.js";
 export { EqualityDBMatcher, EqualityMatcher, type EqualityMatcherOptions } from "./equality.js";
 export { OriginTimeDBMatcher, OriginTimeMatcher, type OriginTimeMatcherOptions } from "./origin-time.js";
+export { ArrivalDBMatcher, ArrivalMatcher, type ArrivalMatcherOptions } from "./arrival.js";
 export { normalize, type NormalizeOptions } from "./normalize.js";
 export { bulkNormalize, normalizeMseed, type BulkNormalizeOptions, type NormalizeMseedOptions } from "./bulk.js";
 export { matcherFromSpec } from "./spec.js";

@@ -13,6 +13,7 @@ import { ObjectIdDBMatcher, ObjectIdMatcher } from "./object-id.js";
 import { MiniseedDBMatcher, MiniseedMatcher } from "./miniseed.js";
 import { EqualityDBMatcher, EqualityMatcher } from "./equality.js";
 import { OriginTimeDBMatcher, OriginTimeMatcher } from "./origin-time.js";
+import { ArrivalDBMatcher, ArrivalMatcher } from "./arrival.js";
 
 const rebuilt = new Map<string, BasicMatcher>();
 
@@ -58,6 +59,10 @@ function build(spec: MatcherSpec, db: Database): BasicMatcher {
       return new OriginTimeDBMatcher(target, coll, withAttrs);
     case "OriginTimeMatcher":
       return new OriginTimeMatcher(source, coll, withAttrs);
+    case "ArrivalDBMatcher":
+      return new ArrivalDBMatcher(target, coll, withAttrs);
+    case "ArrivalMatcher":
+      return new ArrivalMatcher(source, coll, withAttrs);
     default:
       throw new MsPASSError(`matcherFromSpec: unknown matcher kind ${JSON.stringify(spec.kind)}`, "Invalid");
   }
