@@ -6,14 +6,15 @@
  *    thread each), map + gather, against dask.distributed in the SAME run
  *    (LocalCluster, 2 worker processes, one thread each; bench/dask_noop.py
  *    in bench/out/dask-venv, skipped with a note when that venv is missing);
- * 2. throughput of an I/O task (fetchDbhandle + findOne) with 1, 2 and 4
- *    worker processes, against a throw-away FerretDB.
+ * 2. throughput of an I/O task (fetchDbhandle + findOne) with 1, 2, 3 and 4
+ *    worker processes (one thread each), against a throw-away FerretDB;
+ * 3. the dask baseline LAST, with every process of ours stopped.
  *
  *   python3 -m venv bench/out/dask-venv && bench/out/dask-venv/bin/pip install "dask[distributed]"
  *   npm run build:ts && npm run bench -- redis          (or: node bench/out/redis.bench.js)
- *   options: --tasks=100000 --io-tasks=20000 --iterations=5 --dask-iterations=1
+ *   options: --tasks=100000 --io-tasks=20000 --iterations=5 --io-iterations=3 --dask-iterations=2 (0: no dask)
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -28,7 +29,8 @@ const arg = (name: string, dflt: number): number => {
 const N_TASKS = arg("tasks", 100_000);
 const N_IO = arg("io-tasks", 20_000);
 const ITER = arg("iterations", 5);
-const DASK_ITER = arg("dask-iterations", 1);
+const DASK_ITER = arg("dask-iterations", 2);
+const IO_ITER = arg("io-iterations", 3);
 const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const TASKS = new URL("./scheduler-tasks.js", import.meta.url);
 const IO = new URL("./redis-tasks.js", import.meta.url);
@@ -41,6 +43,16 @@ function startWorker(url: string): Promise<ChildProcess> {
     c.stdout!.on("data", (d) => String(d).includes("ready ") && resolve(c));
     c.once("exit", (code) => reject(new Error(`mspass worker exited (${code})`)));
   });
+}
+
+/** The dask baseline as a child process (not spawnSync: it runs for minutes and this loop must stay live). */
+function runDask(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = spawn(VENV_PY, [DASK, String(N_TASKS), String(DASK_ITER)], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  c.stdout.on("data", (d) => (stdout += d));
+  c.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => c.once("close", (code) => resolve({ code, stdout, stderr })));
 }
 
 async function stopAll(ws: ChildProcess[]): Promise<void> {
@@ -76,33 +88,20 @@ const rows = [
   { name: bench.tasks[2]!.name, "µs per task": perTask(2, 1).toFixed(0) },
 ];
 
-console.table(rows); // printed now too: the dask run below takes minutes on a busy machine
-let dask: { us_per_task: number; median_s: number; dask: string; distributed: string } | undefined;
-if (existsSync(VENV_PY)) {
-  const r = spawnSync(VENV_PY, [DASK, String(N_TASKS), String(DASK_ITER)], { encoding: "utf8", maxBuffer: 1 << 24 });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status === 0 && line.startsWith("{")) {
-    dask = JSON.parse(line);
-    rows.push({ name: `dask.distributed ${dask!.distributed} client.map + gather, ${N_TASKS} no-op tasks, LocalCluster 2 worker processes`, "µs per task": dask!.us_per_task.toFixed(2) });
-  } else console.log(`dask run failed: ${r.stderr.slice(-800)}`);
-} else console.log(`dask baseline skipped: no ${VENV_PY} (see the header for the two commands)`);
 console.table(rows);
-if (dask) {
-  console.log(`dask / RedisScheduler (module export) = ${(dask.us_per_task / perTask(0, N_TASKS)).toFixed(1)}×`);
-  console.log(`dask / RedisScheduler (source fn)     = ${(dask.us_per_task / perTask(1, N_TASKS)).toFixed(1)}×`);
-}
 
-// 2. I/O throughput vs worker processes
+// 2. I/O throughput vs worker processes. Runs BEFORE the dask baseline: a dask run of 100,000
+// tasks takes many minutes here, and last time it never let this part start.
 const find = task<(db: string) => number>(IO, "findProbe");
 const dbName = "mspass_bench_redis";
 await client.getDatabase(dbName).collection("probe").insertOne({ k: 1 });
 const scaling: { processes: number; "tasks/s": string; "median ms": string }[] = [];
-for (const n of [1, 2, 4]) {
+for (const n of [1, 2, 3, 4]) {
   while (workers.length > n) await stopAll([workers.pop()!]);
   while (workers.length < n) workers.push(await startWorker(redis.url));
   await s.waitForWorkers(n);
   await new Promise((r) => setTimeout(r, 1500)); // let the heartbeats of stopped processes expire
-  const b = new Bench({ time: 0, iterations: Math.max(3, Math.ceil(ITER / 2)), warmupIterations: 1, warmupTime: 0 });
+  const b = new Bench({ time: 0, iterations: IO_ITER, warmupIterations: 1, warmupTime: 0 });
   const names = Array.from({ length: N_IO }, () => dbName);
   b.add(`${n}`, async () => {
     const out = await s.gather(s.map(find, names));
@@ -111,13 +110,32 @@ for (const n of [1, 2, 4]) {
   await b.run();
   const ms = (b.tasks[0]!.result as { latency: { p50: number } }).latency.p50;
   scaling.push({ processes: n, "tasks/s": ((N_IO / ms) * 1000).toFixed(0), "median ms": ms.toFixed(0) });
+  console.log(`I/O, ${n} worker process(es): ${scaling.at(-1)!["tasks/s"]} tasks/s (median of ${IO_ITER})`);
 }
 console.table(scaling);
-console.log(`I/O throughput 4 / 1 processes = ${(Number(scaling[2]!["tasks/s"]) / Number(scaling[0]!["tasks/s"])).toFixed(2)}×`);
-console.log(`node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`);
-
+const tps = (n: number): number => Number(scaling[n - 1]!["tasks/s"]);
+console.log(`I/O throughput vs 1 process: 2 → ${(tps(2) / tps(1)).toFixed(2)}×, 3 → ${(tps(3) / tps(1)).toFixed(2)}×, 4 → ${(tps(4) / tps(1)).toFixed(2)}×`);
 await client.getDatabase(dbName).dropDatabase();
 await client.close();
-await stopAll(workers);
+await stopAll(workers); // nothing of ours runs while dask is measured
 await redis.stop();
 await db.stop();
+
+// 3. dask.distributed, same task count, same machine, same run.
+let dask: { us_per_task: number; median_s: number; times_s: number[]; dask: string; distributed: string } | undefined;
+if (DASK_ITER > 0 && existsSync(VENV_PY)) {
+  console.log(`dask baseline: ${DASK_ITER} run(s) of ${N_TASKS} tasks (minutes on this machine)...`);
+  const r = await runDask();
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.code === 0 && line.startsWith("{")) {
+    dask = JSON.parse(line);
+    rows.push({ name: `dask.distributed ${dask!.distributed} client.map + gather, ${N_TASKS} no-op tasks, LocalCluster 2 worker processes`, "µs per task": dask!.us_per_task.toFixed(2) });
+  } else console.log(`dask run failed (exit ${r.code}): ${r.stderr.slice(-800)}`);
+} else console.log(DASK_ITER > 0 ? `dask baseline skipped: no ${VENV_PY} (see the header for the two commands)` : "dask baseline skipped (--dask-iterations=0)");
+console.table(rows);
+if (dask) {
+  console.log(`dask runs (s): ${dask.times_s.map((t) => t.toFixed(1)).join(", ")}`);
+  console.log(`dask / RedisScheduler (module export) = ${(dask.us_per_task / perTask(0, N_TASKS)).toFixed(1)}×`);
+  console.log(`dask / RedisScheduler (source fn)     = ${(dask.us_per_task / perTask(1, N_TASKS)).toFixed(1)}×`);
+}
+console.log(`node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`);
