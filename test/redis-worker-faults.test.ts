@@ -14,8 +14,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RedisScheduler, startRedisServer, task } from "mspass";
-import { runWorker, startCluster, type RawWorker } from "./redis/cluster.js";
+import { RedisScheduler, startRedisServer, task, type Future } from "mspass";
+import { runWorker, startCluster, type Cluster, type RawWorker, type WorkerProc } from "./redis/cluster.js";
 
 const RT = new URL("./fixtures/redis-tasks.mjs", import.meta.url);
 const tracedSleep = task<(ms: number, v: string) => { v: string; pid: number }>(RT, "tracedSleep");
@@ -65,53 +65,55 @@ function resume(pid: number | undefined): void {
 /** Lines the CLI printed as its final error ("mspass: ..."). */
 const errorLines = (log: string): string[] => log.split("\n").filter((l) => l.startsWith("mspass: "));
 
+/**
+ * One worker process (`victim`) running `tracedSleep(ms, v)` for a client `s`, with `stalledMs` as
+ * its lock and stall interval; `body` does the rest; everything is stopped after.
+ */
+async function withJobInHand(
+  o: { name: string; stalledMs: number; ms: number; v: string },
+  body: (c: { cluster: Cluster; victim: WorkerProc; f: Future<{ v: string; pid: number }> }) => Promise<void>,
+): Promise<void> {
+  const trace = join(tmp, `trace-${o.name}`);
+  writeFileSync(trace, "");
+  const cluster = await startCluster({ workers: 1, stalledMs: o.stalledMs, env: { REDIS_TEST_TRACE: trace } });
+  const s = await RedisScheduler.start({ address: cluster.url, dashboard: false });
+  try {
+    await s.waitForWorkers(1);
+    const victim = cluster.workers[0]!;
+    const f = s.submit(tracedSleep, o.ms, o.v);
+    await until(() => readFileSync(trace, "utf8").includes(`${victim.child.pid}\n`), 30_000, "the victim to start the job");
+    await body({ cluster, victim, f });
+  } finally {
+    await s.close();
+    await cluster.stop();
+  }
+}
+
 describe("SIGTERM/SIGINT stop a worker within seconds", () => {
   it("Redis up, a long job in hand: handed back at once, another process finishes it; exit 0", async () => {
-    const trace = join(tmp, "trace-long");
-    writeFileSync(trace, "");
     // A lock/stall interval of 120 s: the job can only be done within a minute if it was handed back.
-    const cluster = await startCluster({ workers: 1, stalledMs: 120_000, env: { REDIS_TEST_TRACE: trace } });
-    const s = await RedisScheduler.start({ address: cluster.url, dashboard: false });
-    try {
-      await s.waitForWorkers(1);
-      const victim = cluster.workers[0]!;
-      const f = s.submit(tracedSleep, 10_000, "long"); // still running when the victim is told to stop
-      await until(() => readFileSync(trace, "utf8").includes(`${victim.child.pid}\n`), 30_000, "the victim to start the job");
+    // The job (10 s) is still running when the victim is told to stop.
+    await withJobInHand({ name: "long", stalledMs: 120_000, ms: 10_000, v: "long" }, async ({ cluster, victim, f }) => {
       const rescuer = await cluster.spawnWorker();
       const t0 = Date.now();
       const stop = await stopTimed(victim);
       expect(stop.code).toBe(0);
       expect(stop.ms).toBeLessThan(PROMPT_MS);
       expect(victim.log()).toMatch(/handed job \S+ back to the queue/);
-      const r = await f;
-      expect(r).toEqual({ v: "long", pid: rescuer.child.pid });
+      expect(await f).toEqual({ v: "long", pid: rescuer.child.pid });
       expect(Date.now() - t0).toBeLessThan(60_000); // far inside the 120 s stall interval
       expect(f.reruns).toBe(1);
-    } finally {
-      await s.close();
-      await cluster.stop();
-    }
+    });
   }, 90_000);
 
   it("Redis up, a short job in hand (SIGINT): it finishes the job, no re-run; exit 0", async () => {
-    const trace = join(tmp, "trace-short");
-    writeFileSync(trace, "");
-    const cluster = await startCluster({ workers: 1, stalledMs: 60_000, env: { REDIS_TEST_TRACE: trace } });
-    const s = await RedisScheduler.start({ address: cluster.url, dashboard: false });
-    try {
-      await s.waitForWorkers(1);
-      const victim = cluster.workers[0]!;
-      const f = s.submit(tracedSleep, 600, "short");
-      await until(() => readFileSync(trace, "utf8").includes(`${victim.child.pid}\n`), 30_000, "the victim to start the job");
+    await withJobInHand({ name: "short", stalledMs: 60_000, ms: 600, v: "short" }, async ({ victim, f }) => {
       const stop = await stopTimed(victim, "SIGINT");
       expect(stop.code).toBe(0);
       expect(stop.ms).toBeLessThan(PROMPT_MS);
       expect(await f).toEqual({ v: "short", pid: victim.child.pid });
       expect(f.reruns).toBe(0);
-    } finally {
-      await s.close();
-      await cluster.stop();
-    }
+    });
   }, 90_000);
 
   it("Redis gone (refused) or silent (SIGSTOPped, as behind a cut link), a job in hand: exit 0 within seconds", async () => {
