@@ -131,7 +131,7 @@ for (const n of PARTS.has("io") ? [1, 2, 3, 4] : []) {
   });
   console.log(`I/O, ${n} worker process(es): ${scaling.at(-1)!["tasks/s"]} tasks/s (median of ${IO_ITER})`);
 }
-console.table(scaling);
+if (scaling.length > 0) console.table(scaling);
 const tps = (n: number): number => Number(scaling[n - 1]?.["tasks/s"]);
 if (scaling.length > 0) console.log(`I/O throughput vs 1 process: 2 → ${(tps(2) / tps(1)).toFixed(2)}×, 3 → ${(tps(3) / tps(1)).toFixed(2)}×, 4 → ${(tps(4) / tps(1)).toFixed(2)}×`);
 await client.getDatabase(dbName).dropDatabase();
