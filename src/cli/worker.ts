@@ -1,11 +1,13 @@
 /**
  * `mspass worker --scheduler redis://host:6379 [--nthreads N] [--queue NAME]
- *  [--stalled-interval MS] [--max-stalled N] [--heartbeat MS]`
+ *  [--stalled-interval MS] [--max-stalled N] [--heartbeat MS] [--death-timeout S]`
  *
  * One worker process of the distributed scheduler: N worker threads (the
  * local pool), one database connection pool, jobs from BullMQ on that Redis.
- * `--scheduler` falls back on MSPASS_SCHEDULER_ADDRESS. Runs until SIGTERM or
- * SIGINT, then finishes the jobs in hand, tears plugins down and exits 0.
+ * `--scheduler` falls back on MSPASS_SCHEDULER_ADDRESS, `--death-timeout` on
+ * MSPASS_WORKER_DEATH_TIMEOUT. Runs until SIGTERM or SIGINT, then finishes
+ * (or hands back) the jobs in hand within seconds, tears plugins down and
+ * exits 0; without Redis for the death timeout it exits 1 with one error.
  */
 import { EXIT, UsageError, parseArgs, type CliCommand } from "./args.js";
 import { RedisWorkerProcess } from "../scheduler/redis/worker-process.js";
@@ -21,7 +23,19 @@ Options:
   --queue NAME            cluster name, as the client's (default "mspass")
   --stalled-interval MS   job lock and stalled-job check period (default 30000)
   --max-stalled N         times a job may stall before it fails (default 1)
-  --heartbeat MS          heartbeat period for the dashboard (default 1000)`;
+  --heartbeat MS          heartbeat period for the dashboard (default 1000)
+  --death-timeout S       give up (exit 1) after S seconds without Redis, at start
+                          or later (default 60; MSPASS_WORKER_DEATH_TIMEOUT)`;
+
+/** Past this after SIGTERM/SIGINT the process exits whatever is still closing (close() is bounded below it). */
+const STOP_DEADLINE_MS = 6000;
+
+function secondsOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) <= 0) throw new UsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(v)}`, USAGE);
+  return Number(t) * 1000;
+}
 
 function intOption(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -31,7 +45,7 @@ function intOption(v: string | undefined, name: string): number | undefined {
 
 export const command: CliCommand = {
   async run(argv) {
-    const a = parseArgs(argv, { options: ["scheduler", "nthreads", "queue", "stalled-interval", "max-stalled", "heartbeat"], flags: ["help"] }, USAGE);
+    const a = parseArgs(argv, { options: ["scheduler", "nthreads", "queue", "stalled-interval", "max-stalled", "heartbeat", "death-timeout"], flags: ["help"] }, USAGE);
     if (a.flags.has("help")) {
       process.stdout.write(USAGE + "\n");
       return EXIT.ok;
@@ -39,7 +53,15 @@ export const command: CliCommand = {
     if (a.positionals.length > 0) throw new UsageError(`unexpected argument '${a.positionals[0]}'`, USAGE);
     const address = a.options.get("scheduler") ?? process.env.MSPASS_SCHEDULER_ADDRESS?.trim();
     if (!address) throw new UsageError("--scheduler is required (or set MSPASS_SCHEDULER_ADDRESS)", USAGE);
+    const deathTimeoutMs =
+      a.options.get("death-timeout") !== undefined
+        ? secondsOption(a.options.get("death-timeout"), "--death-timeout")
+        : secondsOption(process.env.MSPASS_WORKER_DEATH_TIMEOUT, "MSPASS_WORKER_DEATH_TIMEOUT");
     const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    // A signal while starting (e.g. waiting for Redis) stops at once: there is nothing to finish.
+    const early = (): never => process.exit(EXIT.ok);
+    process.once("SIGTERM", early);
+    process.once("SIGINT", early);
     const w = await RedisWorkerProcess.start({
       scheduler: address,
       nthreads: intOption(a.options.get("nthreads"), "nthreads"),
@@ -47,14 +69,27 @@ export const command: CliCommand = {
       stalledIntervalMs: intOption(a.options.get("stalled-interval"), "stalled-interval"),
       maxStalledCount: intOption(a.options.get("max-stalled"), "max-stalled"),
       heartbeatMs: intOption(a.options.get("heartbeat"), "heartbeat"),
+      deathTimeoutMs,
       log,
     });
+    process.off("SIGTERM", early);
+    process.off("SIGINT", early);
     process.stdout.write(`ready ${w.id}\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGTERM", resolve);
-      process.once("SIGINT", resolve);
+    const signal = new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
     });
-    log(`stopping ${w.id}`);
+    const outcome = await Promise.race([signal, w.dead]);
+    if (outcome instanceof Error) throw outcome; // it closed itself; main prints it once, exit 1
+    log(`stopping ${w.id} (${outcome})`);
+    // A second signal, or a close that outlives the deadline, ends the process now.
+    const now = (why: string) => (): void => {
+      log(`${why}: exiting without waiting for ${w.id} to close`);
+      process.exit(EXIT.error);
+    };
+    process.once("SIGTERM", now("second signal"));
+    process.once("SIGINT", now("second signal"));
+    setTimeout(now(`not closed after ${STOP_DEADLINE_MS / 1000} s`), STOP_DEADLINE_MS).unref();
     await w.close();
     return EXIT.ok;
   },

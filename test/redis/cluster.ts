@@ -15,11 +15,33 @@ export interface WorkerProc {
   log: () => string;
 }
 
+/** An `mspass worker` child as it runs: everything it printed, and its end. */
+export interface RawWorker {
+  child: ChildProcess;
+  /** stdout and stderr so far, interleaved. */
+  log: () => string;
+  /** Resolves when it exits, with its code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawn `mspass worker ARGS` (no waiting for "ready": see spawnWorker). */
+export function runWorker(args: string[], env: Record<string, string> = {}, prefix: string[] = []): RawWorker {
+  const argv = [...prefix, process.execPath, CLI, "worker", ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, log: () => out, exited };
+}
+
 export interface Cluster {
   redis: RedisServerHandle;
   url: string;
   workers: WorkerProc[];
-  spawnWorker(o?: { nthreads?: number; prefix?: string[]; env?: Record<string, string> }): Promise<WorkerProc>;
+  spawnWorker(o?: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; args?: string[] }): Promise<WorkerProc>;
   stop(): Promise<void>;
 }
 
@@ -37,18 +59,14 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const redis = await startRedisServer({ password: o.password });
   const url = redis.url;
   const workers: WorkerProc[] = [];
-  const spawnWorker = async (w: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; url?: string } = {}): Promise<WorkerProc> => {
-    const args = [CLI, "worker", "--scheduler", w.url ?? url, "--nthreads", String(w.nthreads ?? o.nthreads ?? 1),
-      "--stalled-interval", String(o.stalledMs ?? 2000), "--heartbeat", String(o.heartbeatMs ?? 250)];
-    const argv = [...(w.prefix ?? []), process.execPath, ...args];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...o.env, ...w.env } });
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (out += d));
+  const spawnWorker = async (w: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; url?: string; args?: string[] } = {}): Promise<WorkerProc> => {
+    const args = ["--scheduler", w.url ?? url, "--nthreads", String(w.nthreads ?? o.nthreads ?? 1),
+      "--stalled-interval", String(o.stalledMs ?? 2000), "--heartbeat", String(o.heartbeatMs ?? 250), ...(w.args ?? [])];
+    const { child, log } = runWorker(args, { ...o.env, ...w.env }, w.prefix);
     const id = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`mspass worker did not start in 60 s: ${out}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`mspass worker did not start in 60 s: ${log()}`)), 60_000);
       child.stdout!.on("data", () => {
-        const m = /^ready (\S+)$/m.exec(out);
+        const m = /^ready (\S+)$/m.exec(log());
         if (m) {
           clearTimeout(timer);
           resolve(m[1]!);
@@ -56,10 +74,10 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       });
       child.once("exit", (code) => {
         clearTimeout(timer);
-        reject(new Error(`mspass worker exited (code ${code}): ${out}`));
+        reject(new Error(`mspass worker exited (code ${code}): ${log()}`));
       });
     });
-    const p = { child, id, log: () => out };
+    const p = { child, id, log };
     workers.push(p);
     return p;
   };
