@@ -43,6 +43,24 @@ export interface ReadDataOptions {
   s3?: S3Connection;
   /** S3 storage modes: bucket for documents without `s3_bucket` (default: the connection's bucket, else "scedc-pds" as MsPASS). */
   s3Bucket?: string;
+  /** miniSEED (`format: "mseed"`): obspy's merge `method` for gaps/overlaps inside a segment: -1, 0 (default) or 1. */
+  mergeMethod?: -1 | 0 | 1;
+  /**
+   * miniSEED: obspy's merge `fill_value`: a number, "latest", "interpolate",
+   * or absent/null (default): gaps become zeros and are listed in the
+   * datum's `gaps` with `has_gap: true`.
+   */
+  mergeFillValue?: number | "latest" | "interpolate" | null;
+  /** miniSEED: obspy's `interpolation_samples` (method 1 only; default 0, -1 = all). */
+  mergeInterpolationSamples?: number;
+}
+
+/** The merge options as the core takes them (binding `MseedMergeOptions`). */
+export interface ResolvedMerge {
+  method: number;
+  fillNumber?: number;
+  fillMode?: "latest" | "interpolate";
+  interpolationSamples: number;
 }
 
 export interface SaveDataOptions {
@@ -76,7 +94,10 @@ export interface SaveDataOptions {
   returnData?: boolean;
 }
 
-const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket"] as const;
+const READ_KEYS = [
+  "collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket",
+  "mergeMethod", "mergeFillValue", "mergeInterpolationSamples",
+] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
   "s3", "s3Bucket", "s3KeyPrefix",
@@ -91,6 +112,7 @@ export interface ResolvedRead {
   ensembleMetadata: Metadata | undefined;
   s3: S3Connection | undefined;
   s3Bucket: string | undefined;
+  merge: ResolvedMerge;
 }
 
 export interface ResolvedSave {
@@ -202,7 +224,25 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
     ensembleMetadata,
     s3: s3Option(o.s3, fn),
     s3Bucket: optString(o.s3Bucket, "s3Bucket", fn),
+    merge: mergeOptions(o, fn),
   };
+}
+
+function mergeOptions(o: Record<string, unknown>, fn: string): ResolvedMerge {
+  const method = o.mergeMethod ?? 0;
+  if (method !== -1 && method !== 0 && method !== 1) {
+    throw new MsPASSError(`${fn}: mergeMethod must be -1, 0 or 1 (obspy's merge methods), got ${describe(method)}`, "Invalid");
+  }
+  const is = o.mergeInterpolationSamples ?? 0;
+  if (typeof is !== "number" || !Number.isInteger(is) || is < -1) {
+    throw new MsPASSError(`${fn}: mergeInterpolationSamples must be an integer >= -1, got ${describe(is)}`, "Invalid");
+  }
+  const fill = o.mergeFillValue;
+  const out: ResolvedMerge = { method, interpolationSamples: is };
+  if (fill === undefined || fill === null) return out;
+  if (typeof fill === "number" && Number.isFinite(fill)) return { ...out, fillNumber: fill };
+  if (fill === "latest" || fill === "interpolate") return { ...out, fillMode: fill };
+  throw new MsPASSError(`${fn}: mergeFillValue must be a finite number, "latest", "interpolate" or null, got ${describe(fill)}`, "Invalid");
 }
 
 function s3Option(v: unknown, fn: string): S3Connection | undefined {

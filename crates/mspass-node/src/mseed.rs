@@ -74,7 +74,7 @@ pub struct MseedMergeOptions {
     pub interpolation_samples: Option<i64>,
 }
 
-fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeOptions> {
+pub(crate) fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeOptions> {
     let Some(o) = o else { return Ok(MergeOptions::default()) };
     let fill = match (o.fill_number, o.fill_mode.as_deref()) {
         (Some(v), None) => FillValue::Value(v),
