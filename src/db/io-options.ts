@@ -14,6 +14,7 @@ import { describe, isDocument } from "./bson.js";
 import type { NormalizeListItem } from "../normalize/read-hook.js";
 import { S3Connection } from "../s3/fetch.js";
 import type { S3SavePlan } from "../s3/sample-writer.js";
+import type { FileFormat } from "./write/sample-writers.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -78,8 +79,12 @@ export interface SaveDataOptions {
   dir?: string;
   /** File mode: file name (argument, else Metadata `dfile`, else `<uuid4>-binary`). */
   dfile?: string;
-  /** Only raw binary is written; "binary" is recorded in the document when given. */
-  format?: "binary";
+  /**
+   * File mode: "binary" (raw f64; recorded in the document when given) or
+   * "mseed" (miniSEED 2: Steim2 when every sample is an int32 integer, else
+   * FLOAT64 as obspy writes float64 data; TimeSeries with a channel code only).
+   */
+  format?: FileFormat;
   /** GridFS: delete the datum's previous GridFS file (its Metadata `gridfs_id`) once the new one is stored. */
   overwrite?: boolean;
   /** Metadata keys not saved. */
@@ -124,7 +129,7 @@ export interface ResolvedSave {
   s3: S3SavePlan | undefined;
   dir: string | undefined;
   dfile: string | undefined;
-  format: "binary" | undefined;
+  format: FileFormat | undefined;
   overwrite: boolean;
   excludeKeys: string[];
   dataTag: string | undefined;
@@ -265,11 +270,11 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
   if (storageMode !== "s3" && (o.s3 !== undefined || o.s3Bucket !== undefined || o.s3KeyPrefix !== undefined)) {
     throw new MsPASSError(`${fn}: s3, s3Bucket and s3KeyPrefix apply only to storageMode "s3"`, "Invalid");
   }
-  if (o.format !== undefined && o.format !== "binary") {
-    throw new MsPASSError(
-      `${fn}: format ${JSON.stringify(o.format)} is not supported; only raw binary ("binary" or no format) is written`,
-      "Fatal",
-    );
+  if (o.format !== undefined && o.format !== "binary" && o.format !== "mseed") {
+    throw new MsPASSError(`${fn}: format ${JSON.stringify(o.format)} is not supported; "binary" (or no format) and "mseed" are written`, "Fatal");
+  }
+  if (o.format === "mseed" && storageMode !== "file") {
+    throw new MsPASSError(`${fn}: format "mseed" is written to files only: use storageMode "file"`, "Invalid");
   }
   const dfile = optString(o.dfile, "dfile", fn);
   if (dfile !== undefined && /[/\\\0]/.test(dfile)) {

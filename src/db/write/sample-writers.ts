@@ -16,6 +16,10 @@ import { native, toMsPASSError } from "../../native.js";
 import type { Database } from "../database.js";
 import type { LiveSlot } from "./pipeline.js";
 import { writeS3, type S3SavePlan } from "../../s3/sample-writer.js";
+import { writeMseedFiles } from "./mseed-writer.js";
+
+/** File-mode formats written: raw little-endian f64 ("binary") or miniSEED ("mseed", src/db/write/mseed-writer.ts). */
+export type FileFormat = "binary" | "mseed";
 
 /** Keys that describe where samples are; the writer replaces them all. */
 export const STORAGE_KEYS = ["storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "url", "s3_bucket", "s3_key"] as const;
@@ -44,8 +48,8 @@ export interface SampleWriteContext {
   dataType: "TimeSeries" | "Seismogram";
   /** What the error messages name, e.g. "Database.saveData(db.wf_TimeSeries)". */
   what: string;
-  /** "binary" (or undefined: recorded as no `format`, which MsPASS reads as binary). */
-  format: "binary" | undefined;
+  /** "binary", "mseed" (or undefined: recorded as no `format`, which MsPASS reads as binary). */
+  format: FileFormat | undefined;
   /** GridFS: the file id of each datum (derived ids for idempotent writers), or undefined for fresh ones. */
   gridfsId(s: LiveSlot): string | undefined;
   /** File mode: where each datum goes. */
@@ -66,13 +70,15 @@ export interface SampleWriteResult {
 export type SampleWriter = (live: LiveSlot[], ctx: SampleWriteContext) => Promise<SampleWriteResult>;
 
 /** The writer for a storage mode and format (the seam a new format plugs into). */
-export function sampleWriterFor(storageMode: "gridfs" | "file" | "s3", format: "binary" | undefined): SampleWriter {
+export function sampleWriterFor(storageMode: "gridfs" | "file" | "s3", format: FileFormat | undefined): SampleWriter {
   if (storageMode === "gridfs") return writeGridfs;
   if (storageMode === "s3") return writeS3;
   switch (format) {
     case undefined:
     case "binary":
       return writeBinaryFiles;
+    case "mseed":
+      return writeMseedFiles;
   }
 }
 
