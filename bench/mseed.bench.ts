@@ -15,22 +15,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, statSync, renameSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Bench } from "tinybench";
-import type * as NativeModule from "../dist/native.js";
+import { benchArgs, benchOut as here, loadNative, repoRoot as root } from "./bench-env.js";
 
-const here = dirname(fileURLToPath(import.meta.url)); // bench/out
-const root = resolve(here, "..", "..");
-const { native } = (await import(pathToFileURL(join(root, "dist", "native.js")).href)) as typeof NativeModule;
-
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const kv = a.replace(/^--/, "");
-    const eq = kv.indexOf("=");
-    return eq < 0 ? ([kv, "true"] as const) : ([kv.slice(0, eq), kv.slice(eq + 1)] as const);
-  }),
-);
+const native = await loadNative();
+const args = benchArgs();
 const TARGET_MB = Number(args.get("mb") ?? 100);
 const ITER = Number(args.get("iterations") ?? 5);
 const CHANNELS = 10;

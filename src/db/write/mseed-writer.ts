@@ -19,7 +19,7 @@ import { native, toMsPASSError } from "../../native.js";
 import type { TimeSeries } from "../../data/time-series.js";
 import type { Seismogram } from "../../data/seismogram.js";
 import type { FilePlacement, SampleWriter } from "./sample-writers.js";
-import { int } from "./sample-writers.js";
+import { groupByPlacement, int } from "./sample-writers.js";
 
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -97,17 +97,9 @@ async function writeGroup(file: string, bytes: Buffer, place: FilePlacement): Pr
 }
 
 export const writeMseedFiles: SampleWriter = async (live, ctx) => {
-  const groups = new Map<string, { place: FilePlacement; at: number[] }>();
-  live.forEach((s, i) => {
-    const p = ctx.place(s);
-    const key = `${p.dir}\0${p.dfile ?? ""}\0${p.startOffset ?? "append"}`;
-    const g = groups.get(key) ?? { place: p, at: [] };
-    g.at.push(i);
-    groups.set(key, g);
-  });
   const records: Array<Record<string, unknown>> = new Array(live.length);
   const appended: string[] = [];
-  for (const { place, at } of groups.values()) {
+  for (const { place, at } of groupByPlacement(live, ctx)) {
     const dir = path.resolve(place.dir);
     // A null dfile: one new file for the group, named like the binary writer's default.
     const dfile = place.dfile ?? `${randomUUID()}-mseed`;

@@ -106,6 +106,20 @@ const writeGridfs: SampleWriter = async (live, ctx) => {
   };
 };
 
+/** Live slots grouped by file placement (dir, dfile, append or positional), in input order within a group. */
+export function groupByPlacement(live: LiveSlot[], ctx: SampleWriteContext): Array<{ place: FilePlacement; at: number[] }> {
+  const groups = new Map<string, { place: FilePlacement; at: number[] }>();
+  live.forEach((s, i) => {
+    const p = ctx.place(s);
+    const key = `${p.dir}\0${p.dfile ?? ""}\0${p.startOffset ?? "append"}`;
+    // A null dfile means a fresh name per writer call: all such data share that one new file.
+    const g = groups.get(key) ?? { place: p, at: [] };
+    g.at.push(i);
+    groups.set(key, g);
+  });
+  return [...groups.values()];
+}
+
 /**
  * Raw binary files: one core call per (dir, dfile) group, members in input
  * order, one `foff` each; a group is written positionally from byte 0 when
@@ -113,18 +127,9 @@ const writeGridfs: SampleWriter = async (live, ctx) => {
  */
 const writeBinaryFiles: SampleWriter = async (live, ctx) => {
   const ncomp = ctx.dataType === "Seismogram" ? 3 : 1;
-  const groups = new Map<string, { place: FilePlacement; at: number[] }>();
-  live.forEach((s, i) => {
-    const p = ctx.place(s);
-    const key = `${p.dir}\0${p.dfile ?? ""}\0${p.startOffset ?? "append"}`;
-    // A null dfile means "<uuid4>-binary", a fresh name per core call: all such data share that one new file.
-    const g = groups.get(key) ?? { place: p, at: [] };
-    g.at.push(i);
-    groups.set(key, g);
-  });
   const records: Array<Record<string, unknown>> = new Array(live.length);
   const appended: string[] = [];
-  for (const { place, at } of groups.values()) {
+  for (const { place, at } of groupByPlacement(live, ctx)) {
     let w;
     try {
       w = await native.writeFileSamples(path.resolve(place.dir), place.dfile, at.map((i) => live[i]!.d.data), ncomp, place.startOffset ?? null);

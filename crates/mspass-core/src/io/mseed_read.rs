@@ -9,10 +9,10 @@
 //! are then copied (or, for a lone member, moved) into it.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use super::file::open_sample_file;
 use super::member_error::MemberError;
 use crate::mseed::{decode_segment, MergeOptions, SegmentRead};
 
@@ -62,21 +62,9 @@ pub(crate) fn read_mseed_groups(
 fn read_group(path: &Path, spans: &[MseedSpan], opts: &MergeOptions, out: &mut Vec<(usize, Result<Decoded, MemberError>)>) {
     let fail_all = |out: &mut Vec<_>, e: MemberError| out.extend(spans.iter().map(|s| (s.index, Err(e.clone()))));
     // One open per file, whatever the number of members in it.
-    let file = match File::open(path) {
+    let (file, flen) = match open_sample_file(path) {
         Ok(f) => f,
-        Err(e) => {
-            let msg = format!("cannot open miniSEED file {}: {e}", path.display());
-            let err = if e.kind() == std::io::ErrorKind::NotFound {
-                MemberError::missing_samples(msg)
-            } else {
-                MemberError::bad_samples(msg)
-            };
-            return fail_all(out, err);
-        }
-    };
-    let flen = match file.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => return fail_all(out, MemberError::bad_samples(format!("cannot stat {}: {e}", path.display()))),
+        Err(e) => return fail_all(out, e),
     };
     let mut valid = Vec::with_capacity(spans.len());
     for s in spans {
