@@ -122,7 +122,7 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
 
 /// Open a file of samples and get its length. No such file: the samples are
 /// missing; any other failure: unreadable samples.
-pub(crate) fn open_sample_file(path: &Path) -> Result<(File, u64), MemberError> {
+pub(crate) fn open_sample_file(path: &Path) -> std::result::Result<(File, u64), MemberError> {
     let file = File::open(path).map_err(|e| {
         let msg = format!("cannot open file {}: {e}", path.display());
         if e.kind() == std::io::ErrorKind::NotFound {
