@@ -63,6 +63,7 @@ async function main() {
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-redis.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-iproute2.sh"]) !== 0) return 1;
+  if (run("sh", ["scripts/ensure-obspy.sh"]) !== 0) return 1;
 
   let server = null;
   let uri = process.env.MSPASS_TEST_DB_URI;

@@ -248,7 +248,8 @@ describe("caller mistakes throw MsPASSError", () => {
     const ts = new TimeSeries({ dt: 1, data: new Float64Array(2) });
     await expectMsPASSError(db.saveData({ npts: 2 }), /datum must be a TimeSeries, Seismogram/);
     await expectMsPASSError(db.saveData(ts, { storageMode: "tape" as never }), /storageMode must be "gridfs", "file" or "s3"/);
-    await expectMsPASSError(db.saveData(ts, { format: "mseed" as never }), /format "mseed" is not supported/);
+    await expectMsPASSError(db.saveData(ts, { format: "sac" as never }), /format "sac" is not supported/);
+    await expectMsPASSError(db.saveData(ts, { format: "mseed" }), /format "mseed" is written to files only/);
     await expectMsPASSError(db.saveData(ts, { mode: "strict" as never }), /unknown mode "strict"/);
     await expectMsPASSError(db.saveData(ts, { collection: "wf_Seismogram" }), /holds Seismogram data, but the datum is a TimeSeries/);
     await expectMsPASSError(db.saveData(ts, { dfile: "a/b" }), /dfile must be a file name/);

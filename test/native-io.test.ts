@@ -259,7 +259,8 @@ describe("ensembles", () => {
       [{ npts: 16, storage_mode: "file", dir, dfile: shortFile, foff: 0 }, /has 100 bytes, shorter than foff\+nbytes = 0\+128/, "BadSamples"],
       [{ ...fileDoc, npts: 16, foff: w.foffs[1] + 8 }, /shorter than foff\+nbytes/, "BadSamples"],
       [{ npts: 16, storage_mode: "url" }, /storage_mode 'url' is not supported/, "Unsupported"],
-      [{ ...fileDoc, npts: 16, foff: 0, format: "mseed" }, /format 'mseed'/, "Unsupported"],
+      [{ ...fileDoc, npts: 16, foff: 0, format: "sac" }, /format 'sac'/, "Unsupported"],
+      [{ ...fileDoc, npts: 16, foff: 0, format: "mseed" }, /nbytes is missing/, "BadDocument"],
       [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, null, null],
       // GridFS uses gridfs_id only: leftover file-mode fields of any value are ignored.
       [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid), nbytes: 4096, format: "mseed", dir: "/nowhere", dfile: 3, foff: "x" }, null, null],

@@ -14,6 +14,7 @@ import { describe, isDocument } from "./bson.js";
 import type { NormalizeListItem } from "../normalize/read-hook.js";
 import { S3Connection } from "../s3/fetch.js";
 import type { S3SavePlan } from "../s3/sample-writer.js";
+import type { FileFormat } from "./write/sample-writers.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -43,6 +44,24 @@ export interface ReadDataOptions {
   s3?: S3Connection;
   /** S3 storage modes: bucket for documents without `s3_bucket` (default: the connection's bucket, else "scedc-pds" as MsPASS). */
   s3Bucket?: string;
+  /** miniSEED (`format: "mseed"`): obspy's merge `method` for gaps/overlaps inside a segment: -1, 0 (default) or 1. */
+  mergeMethod?: -1 | 0 | 1;
+  /**
+   * miniSEED: obspy's merge `fill_value`: a number, "latest", "interpolate",
+   * or absent/null (default): gaps become zeros and are listed in the
+   * datum's `gaps` with `has_gap: true`.
+   */
+  mergeFillValue?: number | "latest" | "interpolate" | null;
+  /** miniSEED: obspy's `interpolation_samples` (method 1 only; default 0, -1 = all). */
+  mergeInterpolationSamples?: number;
+}
+
+/** The merge options as the core takes them (binding `MseedMergeOptions`). */
+export interface ResolvedMerge {
+  method: number;
+  fillNumber?: number;
+  fillMode?: "latest" | "interpolate";
+  interpolationSamples: number;
 }
 
 export interface SaveDataOptions {
@@ -60,8 +79,12 @@ export interface SaveDataOptions {
   dir?: string;
   /** File mode: file name (argument, else Metadata `dfile`, else `<uuid4>-binary`). */
   dfile?: string;
-  /** Only raw binary is written; "binary" is recorded in the document when given. */
-  format?: "binary";
+  /**
+   * File mode: "binary" (raw f64; recorded in the document when given) or
+   * "mseed" (miniSEED 2: Steim2 when every sample is an int32 integer, else
+   * FLOAT64 as obspy writes float64 data; TimeSeries with a channel code only).
+   */
+  format?: FileFormat;
   /** GridFS: delete the datum's previous GridFS file (its Metadata `gridfs_id`) once the new one is stored. */
   overwrite?: boolean;
   /** Metadata keys not saved. */
@@ -76,7 +99,10 @@ export interface SaveDataOptions {
   returnData?: boolean;
 }
 
-const READ_KEYS = ["collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket"] as const;
+const READ_KEYS = [
+  "collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket",
+  "mergeMethod", "mergeFillValue", "mergeInterpolationSamples",
+] as const;
 const SAVE_KEYS = [
   "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
   "s3", "s3Bucket", "s3KeyPrefix",
@@ -91,6 +117,7 @@ export interface ResolvedRead {
   ensembleMetadata: Metadata | undefined;
   s3: S3Connection | undefined;
   s3Bucket: string | undefined;
+  merge: ResolvedMerge;
 }
 
 export interface ResolvedSave {
@@ -102,7 +129,7 @@ export interface ResolvedSave {
   s3: S3SavePlan | undefined;
   dir: string | undefined;
   dfile: string | undefined;
-  format: "binary" | undefined;
+  format: FileFormat | undefined;
   overwrite: boolean;
   excludeKeys: string[];
   dataTag: string | undefined;
@@ -202,7 +229,25 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
     ensembleMetadata,
     s3: s3Option(o.s3, fn),
     s3Bucket: optString(o.s3Bucket, "s3Bucket", fn),
+    merge: mergeOptions(o, fn),
   };
+}
+
+function mergeOptions(o: Record<string, unknown>, fn: string): ResolvedMerge {
+  const method = o.mergeMethod ?? 0;
+  if (method !== -1 && method !== 0 && method !== 1) {
+    throw new MsPASSError(`${fn}: mergeMethod must be -1, 0 or 1 (obspy's merge methods), got ${describe(method)}`, "Invalid");
+  }
+  const is = o.mergeInterpolationSamples ?? 0;
+  if (typeof is !== "number" || !Number.isInteger(is) || is < -1) {
+    throw new MsPASSError(`${fn}: mergeInterpolationSamples must be an integer >= -1, got ${describe(is)}`, "Invalid");
+  }
+  const fill = o.mergeFillValue;
+  const out: ResolvedMerge = { method, interpolationSamples: is };
+  if (fill === undefined || fill === null) return out;
+  if (typeof fill === "number" && Number.isFinite(fill)) return { ...out, fillNumber: fill };
+  if (fill === "latest" || fill === "interpolate") return { ...out, fillMode: fill };
+  throw new MsPASSError(`${fn}: mergeFillValue must be a finite number, "latest", "interpolate" or null, got ${describe(fill)}`, "Invalid");
 }
 
 function s3Option(v: unknown, fn: string): S3Connection | undefined {
@@ -225,11 +270,11 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
   if (storageMode !== "s3" && (o.s3 !== undefined || o.s3Bucket !== undefined || o.s3KeyPrefix !== undefined)) {
     throw new MsPASSError(`${fn}: s3, s3Bucket and s3KeyPrefix apply only to storageMode "s3"`, "Invalid");
   }
-  if (o.format !== undefined && o.format !== "binary") {
-    throw new MsPASSError(
-      `${fn}: format ${JSON.stringify(o.format)} is not supported; only raw binary ("binary" or no format) is written`,
-      "Fatal",
-    );
+  if (o.format !== undefined && o.format !== "binary" && o.format !== "mseed") {
+    throw new MsPASSError(`${fn}: format ${JSON.stringify(o.format)} is not supported; "binary" (or no format) and "mseed" are written`, "Fatal");
+  }
+  if (o.format === "mseed" && storageMode !== "file") {
+    throw new MsPASSError(`${fn}: format "mseed" is written to files only: use storageMode "file"`, "Invalid");
   }
   const dfile = optString(o.dfile, "dfile", fn);
   if (dfile !== undefined && /[/\\\0]/.test(dfile)) {

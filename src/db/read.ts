@@ -44,6 +44,7 @@ import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type Resolved
 import type { Database } from "./database.js";
 import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
 import { isS3StorageMode, readS3Samples } from "../s3/read.js";
+import { applyMseedHeader, mseedInfoByIndex, type MseedMemberInfo } from "./mseed-read.js";
 
 const ALG = "readData";
 
@@ -74,7 +75,7 @@ function decode(bytes: Uint8Array): Document {
 }
 
 function readOptionsFor(r: ResolvedRead) {
-  return { ncomponents: r.dataType === "Seismogram" ? 3 : 1 };
+  return { ncomponents: r.dataType === "Seismogram" ? 3 : 1, merge: r.merge };
 }
 
 export async function readData(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
@@ -175,7 +176,7 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
   }
   const err = memberErrorAt(res, 0);
   const data = err ? undefined : res.samples.subarray(res.offsets[0], res.offsets[0]! + res.lengths[0]!);
-  return buildDatum(r, doc, conv.md, conv.elogEntries, data, err);
+  return buildDatum(r, doc, conv.md, conv.elogEntries, data, err, undefined, res.mseed[0]);
 }
 
 /** S3 storage modes (src/s3/read.ts): setup failures throw; a missing/truncated/undecodable object kills. */
@@ -201,11 +202,14 @@ function buildDatum(
   sampleError: MemberError | undefined,
   /** A storage failure found outside the core (S3 reads): the constructed datum is killed with it. */
   storageError?: string,
+  /** A decoded miniSEED member: obspy's header values replace the document's. */
+  mseed?: MseedMemberInfo,
 ): Atomic {
   const Type = r.dataType === "Seismogram" ? Seismogram : TimeSeries;
   if (sampleError !== undefined && memberErrorFate(sampleError.kind) === "abortion") {
     return abort(r, md, [...entries, entry(`cannot read this document: ${sampleError.message}`, "Invalid")], doc);
   }
+  if (mseed !== undefined && data !== undefined) entries = [...entries, ...applyMseedHeader(md, mseed, data.length)];
   let d: Atomic;
   try {
     d = Type.fromMetadata(md, data === undefined ? {} : { data });
@@ -230,6 +234,7 @@ interface EnsembleBatch {
   lengths: ArrayLike<number>;
   errors: ReadonlyArray<string | null | undefined>;
   errorKinds: ReadonlyArray<string | null | undefined>;
+  mseed: readonly MseedMemberInfo[];
 }
 
 /** Two reads as one: documents and samples of `b` after those of `a` (offsets shifted). */
@@ -251,6 +256,7 @@ function joinBatches(a: EnsembleBatch, b: EnsembleBatch): EnsembleBatch {
     lengths: [...Array.from(a.lengths), ...Array.from(b.lengths)],
     errors: [...a.errors, ...b.errors],
     errorKinds: [...a.errorKinds, ...b.errorKinds],
+    mseed: [...a.mseed, ...b.mseed.map((m) => ({ ...m, index: m.index + a.offsets.length }))],
   };
 }
 
@@ -278,7 +284,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       const opts = readOptionsFor(r);
       const head: EnsembleBatch =
         buffered.byteLength === 0
-          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [], errorKinds: [] }
+          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [], errorKinds: [], mseed: [] }
           : { docs: buffered, docOffsets: documentOffsets(buffered), ...(await native.readSamples(uri, db.name, asBuffer(buffered), opts)) };
       batch = handle === undefined ? head : joinBatches(head, await native.readCursorEnsemble(uri, db.name, handle, opts));
     }
@@ -290,6 +296,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
   const retry: Array<{ at: number; doc: Document; fixed: Document; md: Metadata; entries: LogEntry[] }> = [];
   const s3Members: Array<{ at: number; doc: Document; md: Metadata; entries: LogEntry[] }> = [];
   const n = batch.docOffsets.length - 1;
+  const mseedInfo = mseedInfoByIndex(batch);
   for (let i = 0; i < n; i++) {
     const doc = decode(batch.docs.subarray(batch.docOffsets[i], batch.docOffsets[i + 1]));
     if (tagMismatch(doc, r)) continue; // MsPASS drops documents of another tag
@@ -311,7 +318,7 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     const fixed = err !== undefined && isRetryableWithConvertedValues(err.kind) ? (convertedForSamples(doc, conv.md, r) ?? doc) : undefined;
     if (fixed !== undefined) retry.push({ at: members.length, doc, fixed, md: conv.md, entries: conv.elogEntries });
     const data = err === undefined ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!) : undefined;
-    members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err));
+    members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err, undefined, mseedInfo.get(i)));
   }
   await Promise.all(s3Members.map(async (x) => (members[x.at] = await readS3Document(r, x.doc, x.md, x.entries))));
   if (retry.length > 0) {
@@ -323,10 +330,11 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     } catch (err) {
       throw toMsPASSError(err, what);
     }
+    const retryInfo = mseedInfoByIndex(res);
     retry.forEach((x, k) => {
       const err = memberErrorAt(res, k);
       const data = err === undefined ? res.samples.subarray(res.offsets[k], res.offsets[k]! + res.lengths[k]!) : undefined;
-      members[x.at] = buildDatum(r, x.doc, x.md, x.entries, data, err);
+      members[x.at] = buildDatum(r, x.doc, x.md, x.entries, data, err, undefined, retryInfo.get(k));
     });
   }
   const ens = r.dataType === "Seismogram" ? new SeismogramEnsemble(members as Seismogram[]) : new TimeSeriesEnsemble(members as TimeSeries[]);

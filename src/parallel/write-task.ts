@@ -40,7 +40,7 @@ import type { Mode } from "../schema/modes.js";
 import { native, toMsPASSError } from "../native.js";
 import type { Database } from "../db/database.js";
 import { buryDead, derivedIds, sortLiveDead, writeLive, type Atomic, type IdPolicy, type Slot, type TombKind, type WriteHooks, type WritePlan } from "../db/write/pipeline.js";
-import type { FilePlacement } from "../db/write/sample-writers.js";
+import type { FileFormat, FilePlacement } from "../db/write/sample-writers.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
 import { derivedId } from "./ids.js";
@@ -61,8 +61,8 @@ export interface WriteParams {
   dir?: string;
   /** The caller's working directory: file mode's last-resort `dir`. */
   cwd: string;
-  /** File mode: the `format` recorded ("binary" or none), as saveData. */
-  format: "binary" | undefined;
+  /** File mode: the `format` written ("binary", "mseed" or none), as saveData. */
+  format: FileFormat | undefined;
   mode: Mode;
   excludeKeys: string[];
   dataTag?: string;

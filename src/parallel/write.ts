@@ -30,6 +30,7 @@ import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optSchedul
 import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import type { BagScheduler } from "../scheduler/runner-registry.js";
+import type { FileFormat } from "../db/write/sample-writers.js";
 
 export interface WriteDistributedOptions {
   /** "gridfs" (default) or "file". */
@@ -41,8 +42,8 @@ export interface WriteDistributedOptions {
    * the others go to one file per partition, `<job>-<task>-binary`.
    */
   dir?: string;
-  /** File mode: the `format` recorded in each wf document ("binary", the only one written; default none, read as binary). */
-  format?: "binary";
+  /** File mode: "binary" (raw f64; default none, read as binary) or "mseed" (miniSEED, as saveData). */
+  format?: FileFormat;
   /** Waveform collection (default "wf_TimeSeries"; "wf_Seismogram" for Seismograms). */
   collection?: string;
   /** Stored as `data_tag`. */
@@ -97,8 +98,8 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
   const dir = optString(FN, o, "dir");
   if (dir !== undefined && storageMode !== "file") throw new MsPASSError(`${FN}: dir applies only to storageMode "file"`, "Invalid");
   const format = optString(FN, o, "format");
-  if (format !== undefined && format !== "binary") {
-    throw new MsPASSError(`${FN}: format ${JSON.stringify(format)} is not supported; only raw binary ("binary" or no format) is written`, "Invalid");
+  if (format !== undefined && format !== "binary" && format !== "mseed") {
+    throw new MsPASSError(`${FN}: format ${JSON.stringify(format)} is not supported; "binary" (or no format) and "mseed" are written`, "Invalid");
   }
   const dataTag = optString(FN, o, "dataTag");
   const scheduler = optScheduler(FN, o);
@@ -114,7 +115,7 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
     storageMode,
     ...(dir === undefined ? {} : { dir: path.resolve(dir) }),
     cwd: process.cwd(),
-    format: format as "binary" | undefined,
+    format: format as FileFormat | undefined,
     mode: optMode(FN, o),
     excludeKeys: optExcludeKeys(FN, o),
     ...(dataTag === undefined ? {} : { dataTag }),

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod cursor;
 pub mod error;
 pub mod io;
+pub mod mem;
 pub mod mseed;
 pub mod ops;
 pub mod pool;

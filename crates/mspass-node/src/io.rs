@@ -32,6 +32,24 @@ pub struct SampleReadOptions {
     pub gridfs_batch_size: Option<u32>,
     /// fs.chunks queries in flight (default 2).
     pub gridfs_concurrency: Option<u32>,
+    /// miniSEED members: how gaps/overlaps inside a segment are merged
+    /// (MsPASS's merge_method / merge_fill_value / merge_interpolation_samples).
+    pub merge: Option<crate::mseed::MseedMergeOptions>,
+}
+
+/// What decoding a miniSEED member found (member `index` of the batch):
+/// obspy's header values, which MsPASS puts in place of the document's.
+#[napi(object)]
+pub struct MseedMemberInfo {
+    pub index: u32,
+    pub starttime: f64,
+    pub sampling_rate: f64,
+    /// Traces before the merge (> 1: gaps or overlaps were merged).
+    pub pieces: u32,
+    /// Traces of other source ids left out of the segment.
+    pub other_ids: u32,
+    /// Zero-filled gap intervals [start, end] in epoch seconds, flattened.
+    pub gaps: Vec<f64>,
 }
 
 #[napi(object)]
@@ -47,6 +65,8 @@ pub struct SampleReadResult {
     /// The kind of member i's error (null when it has none): "BadDocument",
     /// "BadType", "Unsupported", "MissingSamples", "BadSamples" or "NoDatabase".
     pub error_kinds: Vec<Option<String>>,
+    /// One entry per miniSEED member that decoded.
+    pub mseed: Vec<MseedMemberInfo>,
 }
 
 #[napi(object)]
@@ -61,6 +81,8 @@ pub struct EnsembleReadResult {
     pub errors: Vec<Option<String>>,
     /// As in `SampleReadResult`.
     pub error_kinds: Vec<Option<String>>,
+    /// As in `SampleReadResult`.
+    pub mseed: Vec<MseedMemberInfo>,
 }
 
 #[napi(object)]
@@ -101,6 +123,7 @@ fn read_options(o: Option<SampleReadOptions>) -> napi::Result<ReadOptions> {
             batch_size: o.gridfs_batch_size.map_or(r.gridfs.batch_size, |b| b.max(1) as usize),
             concurrency: o.gridfs_concurrency.map_or(r.gridfs.concurrency, |c| c.max(1) as usize),
         };
+        r.mseed_merge = crate::mseed::merge_options(o.merge)?;
     }
     Ok(r)
 }
@@ -129,9 +152,22 @@ struct Parts {
     lengths: Float64Array,
     errors: Vec<Option<String>>,
     error_kinds: Vec<Option<String>>,
+    mseed: Vec<MseedMemberInfo>,
 }
 
 fn parts(b: SampleBatch) -> Parts {
+    let mseed = b
+        .mseed
+        .into_iter()
+        .map(|m| MseedMemberInfo {
+            index: m.index as u32,
+            starttime: m.starttime,
+            sampling_rate: m.sampling_rate,
+            pieces: m.pieces as u32,
+            other_ids: m.other_ids as u32,
+            gaps: m.gaps.iter().flat_map(|&(a, b)| [a, b]).collect(),
+        })
+        .collect();
     let n = b.slots.len();
     let (mut offsets, mut lengths) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut errors, mut error_kinds) = (Vec::with_capacity(n), Vec::with_capacity(n));
@@ -147,6 +183,7 @@ fn parts(b: SampleBatch) -> Parts {
         lengths: Float64Array::new(lengths),
         errors,
         error_kinds,
+        mseed,
     }
 }
 
@@ -169,14 +206,14 @@ pub async fn read_samples(
     ));
     let db = if needs_db { Some(database(&uri, &database_name).await?) } else { None };
     let batch = io::read_members(db.as_ref(), &list, &opts).await.map_err(to_napi)?;
-    let Parts { samples, offsets, lengths, errors, error_kinds } = parts(batch);
-    Ok(SampleReadResult { samples, offsets, lengths, errors, error_kinds })
+    let Parts { samples, offsets, lengths, errors, error_kinds, mseed } = parts(batch);
+    Ok(SampleReadResult { samples, offsets, lengths, errors, error_kinds, mseed })
 }
 
 fn ensemble_result(r: io::EnsembleRead) -> EnsembleReadResult {
     let doc_offsets = Float64Array::new(r.offsets.iter().map(|&o| o as f64).collect());
-    let Parts { samples, offsets, lengths, errors, error_kinds } = parts(r.samples);
-    EnsembleReadResult { docs: Buffer::from(r.docs), doc_offsets, samples, offsets, lengths, errors, error_kinds }
+    let Parts { samples, offsets, lengths, errors, error_kinds, mseed } = parts(r.samples);
+    EnsembleReadResult { docs: Buffer::from(r.docs), doc_offsets, samples, offsets, lengths, errors, error_kinds, mseed }
 }
 
 /// Run a find on `collection` (filter and options as for `find`) and read the

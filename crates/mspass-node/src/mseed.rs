@@ -74,7 +74,7 @@ pub struct MseedMergeOptions {
     pub interpolation_samples: Option<i64>,
 }
 
-fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeOptions> {
+pub(crate) fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeOptions> {
     let Some(o) = o else { return Ok(MergeOptions::default()) };
     let fill = match (o.fill_number, o.fill_mode.as_deref()) {
         (Some(v), None) => FillValue::Value(v),
@@ -179,7 +179,10 @@ fn read_segments(path: &str, foffs: &[f64], nbytes: &[f64], opts: &MergeOptions)
 /// in record order: the bench's raw decode path.
 #[napi]
 pub async fn decode_mseed(bytes: Buffer) -> napi::Result<Float64Array> {
-    let data: Vec<u8> = bytes.to_vec();
+    // The copy (the JS buffer cannot cross to the blocking pool) lands on huge pages too.
+    let mut data = vec![0u8; bytes.len()];
+    mspass_core::mem::advise_huge_pages(&mut data);
+    data.copy_from_slice(&bytes);
     let out = tokio::task::spawn_blocking(move || {
         let recs = mseed::decode::scan_all(&data, 0)?;
         mseed::decode::unpack_all(&data, 0, &recs)

@@ -44,7 +44,8 @@ import { derivedId } from "../../parallel/ids.js";
 import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
 import { pendingHistoryId } from "../history/object-history.js";
 import type { Database } from "../database.js";
-import { STORAGE_KEYS, int, sampleWriterFor, type FilePlacement } from "./sample-writers.js";
+import { STORAGE_KEYS, int, sampleWriterFor, type FileFormat, type FilePlacement } from "./sample-writers.js";
+import { mseedUnwritable } from "./mseed-writer.js";
 import type { S3SavePlan } from "../../s3/sample-writer.js";
 
 export type Atomic = TimeSeries | Seismogram;
@@ -111,7 +112,7 @@ export interface WritePlan {
   cremate: boolean;
   overwrite: boolean;
   storageMode: "gridfs" | "file" | "s3";
-  format: "binary" | undefined;
+  format: FileFormat | undefined;
   /** File mode: where each datum goes. */
   place(s: Slot): FilePlacement;
   /** S3 mode: where the objects go. */
@@ -122,7 +123,10 @@ export interface WritePlan {
 }
 
 /** Step 1: live and writable data (with their documents) vs the dead (killed, with the reason in their elog). */
-export function sortLiveDead(slots: Slot[], plan: Pick<WritePlan, "alg" | "collection" | "mode" | "excludeKeys" | "schema">): { live: LiveSlot[]; dead: Slot[] } {
+export function sortLiveDead(
+  slots: Slot[],
+  plan: Pick<WritePlan, "alg" | "collection" | "mode" | "excludeKeys" | "schema"> & Partial<Pick<WritePlan, "storageMode" | "format" | "dataType">>,
+): { live: LiveSlot[]; dead: Slot[] } {
   const live: LiveSlot[] = [];
   const dead: Slot[] = [];
   for (const s of slots) {
@@ -133,6 +137,14 @@ export function sortLiveDead(slots: Slot[], plan: Pick<WritePlan, "alg" | "colle
     }
     if (d.npts === 0) {
       d.elog.log(plan.alg, "the datum has zero samples; it was killed and not saved", "Invalid");
+      d.kill();
+      dead.push(s);
+      continue;
+    }
+    // Data miniSEED cannot hold (no channel code, over-long codes) are bad data: killed, not a failed save.
+    const unwritable = plan.storageMode === "file" && plan.format === "mseed" ? mseedUnwritable(d, plan.dataType ?? "TimeSeries") : undefined;
+    if (unwritable !== undefined) {
+      d.elog.log(plan.alg, `${unwritable}; it was killed and not saved`, "Invalid");
       d.kill();
       dead.push(s);
       continue;

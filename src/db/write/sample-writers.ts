@@ -16,6 +16,10 @@ import { native, toMsPASSError } from "../../native.js";
 import type { Database } from "../database.js";
 import type { LiveSlot } from "./pipeline.js";
 import { writeS3, type S3SavePlan } from "../../s3/sample-writer.js";
+import { writeMseedFiles } from "./mseed-writer.js";
+
+/** File-mode formats written: raw little-endian f64 ("binary") or miniSEED ("mseed", src/db/write/mseed-writer.ts). */
+export type FileFormat = "binary" | "mseed";
 
 /** Keys that describe where samples are; the writer replaces them all. */
 export const STORAGE_KEYS = ["storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "url", "s3_bucket", "s3_key"] as const;
@@ -44,8 +48,8 @@ export interface SampleWriteContext {
   dataType: "TimeSeries" | "Seismogram";
   /** What the error messages name, e.g. "Database.saveData(db.wf_TimeSeries)". */
   what: string;
-  /** "binary" (or undefined: recorded as no `format`, which MsPASS reads as binary). */
-  format: "binary" | undefined;
+  /** "binary", "mseed" (or undefined: recorded as no `format`, which MsPASS reads as binary). */
+  format: FileFormat | undefined;
   /** GridFS: the file id of each datum (derived ids for idempotent writers), or undefined for fresh ones. */
   gridfsId(s: LiveSlot): string | undefined;
   /** File mode: where each datum goes. */
@@ -66,13 +70,15 @@ export interface SampleWriteResult {
 export type SampleWriter = (live: LiveSlot[], ctx: SampleWriteContext) => Promise<SampleWriteResult>;
 
 /** The writer for a storage mode and format (the seam a new format plugs into). */
-export function sampleWriterFor(storageMode: "gridfs" | "file" | "s3", format: "binary" | undefined): SampleWriter {
+export function sampleWriterFor(storageMode: "gridfs" | "file" | "s3", format: FileFormat | undefined): SampleWriter {
   if (storageMode === "gridfs") return writeGridfs;
   if (storageMode === "s3") return writeS3;
   switch (format) {
     case undefined:
     case "binary":
       return writeBinaryFiles;
+    case "mseed":
+      return writeMseedFiles;
   }
 }
 
@@ -100,6 +106,20 @@ const writeGridfs: SampleWriter = async (live, ctx) => {
   };
 };
 
+/** Live slots grouped by file placement (dir, dfile, append or positional), in input order within a group. */
+export function groupByPlacement(live: LiveSlot[], ctx: SampleWriteContext): Array<{ place: FilePlacement; at: number[] }> {
+  const groups = new Map<string, { place: FilePlacement; at: number[] }>();
+  live.forEach((s, i) => {
+    const p = ctx.place(s);
+    const key = `${p.dir}\0${p.dfile ?? ""}\0${p.startOffset ?? "append"}`;
+    // A null dfile means a fresh name per writer call: all such data share that one new file.
+    const g = groups.get(key) ?? { place: p, at: [] };
+    g.at.push(i);
+    groups.set(key, g);
+  });
+  return [...groups.values()];
+}
+
 /**
  * Raw binary files: one core call per (dir, dfile) group, members in input
  * order, one `foff` each; a group is written positionally from byte 0 when
@@ -107,18 +127,9 @@ const writeGridfs: SampleWriter = async (live, ctx) => {
  */
 const writeBinaryFiles: SampleWriter = async (live, ctx) => {
   const ncomp = ctx.dataType === "Seismogram" ? 3 : 1;
-  const groups = new Map<string, { place: FilePlacement; at: number[] }>();
-  live.forEach((s, i) => {
-    const p = ctx.place(s);
-    const key = `${p.dir}\0${p.dfile ?? ""}\0${p.startOffset ?? "append"}`;
-    // A null dfile means "<uuid4>-binary", a fresh name per core call: all such data share that one new file.
-    const g = groups.get(key) ?? { place: p, at: [] };
-    g.at.push(i);
-    groups.set(key, g);
-  });
   const records: Array<Record<string, unknown>> = new Array(live.length);
   const appended: string[] = [];
-  for (const { place, at } of groups.values()) {
+  for (const { place, at } of groupByPlacement(live, ctx)) {
     let w;
     try {
       w = await native.writeFileSamples(path.resolve(place.dir), place.dfile, at.map((i) => live[i]!.d.data), ncomp, place.startOffset ?? null);

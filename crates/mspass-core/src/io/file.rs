@@ -37,22 +37,9 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
         errors.extend(members.iter().map(|p| (p.index, e.clone())));
     };
     // One open per file, whatever the number of members in it.
-    let mut file = match File::open(path) {
+    let (mut file, flen) = match open_sample_file(path) {
         Ok(f) => f,
-        Err(e) => {
-            // No such file: the samples are missing; any other open failure is unreadable samples.
-            let msg = format!("cannot open file {}: {e}", path.display());
-            let err = if e.kind() == std::io::ErrorKind::NotFound {
-                MemberError::missing_samples(msg)
-            } else {
-                MemberError::bad_samples(msg)
-            };
-            return fail_all(errors, err);
-        }
-    };
-    let flen = match file.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => return fail_all(errors, MemberError::bad_samples(format!("cannot stat file {}: {e}", path.display()))),
+        Err(e) => return fail_all(errors, e),
     };
     let foff = |p: &Placed| match p.member.location {
         super::member::Location::File { foff, .. } => foff,
@@ -131,6 +118,21 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
         }
         i = j;
     }
+}
+
+/// Open a file of samples and get its length. No such file: the samples are
+/// missing; any other failure: unreadable samples.
+pub(crate) fn open_sample_file(path: &Path) -> std::result::Result<(File, u64), MemberError> {
+    let file = File::open(path).map_err(|e| {
+        let msg = format!("cannot open file {}: {e}", path.display());
+        if e.kind() == std::io::ErrorKind::NotFound {
+            MemberError::missing_samples(msg)
+        } else {
+            MemberError::bad_samples(msg)
+        }
+    })?;
+    let len = file.metadata().map_err(|e| MemberError::bad_samples(format!("cannot stat file {}: {e}", path.display())))?.len();
+    Ok((file, len))
 }
 
 /// Below this a run is read by one thread.

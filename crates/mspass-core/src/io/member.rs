@@ -19,6 +19,10 @@ pub enum Location {
     File { path: PathBuf, foff: u64 },
     /// A GridFS file in the same database.
     GridFs { id: ObjectId },
+    /// miniSEED records in `nbytes` bytes at `foff` of `dir/dfile` (a
+    /// `wf_miniseed` document as `index_mseed_file` writes it). The number
+    /// of samples is known only once decoded.
+    Mseed { path: PathBuf, foff: u64, nbytes: u64 },
 }
 
 /// A member that passed validation: `npts * ncomp` samples at `location`.
@@ -111,6 +115,10 @@ fn required<T>(value: Option<T>, key: &str, mode: &str) -> Result<T, MemberError
 /// - `file`, format absent or `binary`: `dir`, `dfile`, `foff`. `nbytes` is
 ///   not used: MsPASS's binary reader reads `npts` samples at `foff` and
 ///   checks only that they were all there (the file reader's length check).
+/// - `file`, format `mseed` (any case, as obspy's format names): `dir`,
+///   `dfile`, `foff` and `nbytes`, which must be > 0 (MsPASS kills a datum
+///   whose `nbytes` is missing or <= 0 before reading). TimeSeries only:
+///   miniSEED holds one channel per segment.
 pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberError> {
     let npts = strict_count(doc, "npts")?.ok_or_else(|| MemberError::bad_document("npts is missing"))?;
     let too_large = || MemberError::bad_document(format!("npts={npts} is too large"));
@@ -120,10 +128,14 @@ pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberErr
     let mode = string_field(doc, "storage_mode")?.unwrap_or("gridfs");
     let location = match mode {
         "file" => {
-            if let Some(fmt) = string_field(doc, "format")? {
+            let format = string_field(doc, "format")?;
+            if format.is_some_and(|f| f.eq_ignore_ascii_case("mseed")) {
+                return mseed_member(doc, npts, ncomp);
+            }
+            if let Some(fmt) = format {
                 if fmt != "binary" {
                     return Err(MemberError::unsupported(format!(
-                        "format '{fmt}' is not supported by the binary sample reader"
+                        "format '{fmt}' is not supported (file formats read: binary, mseed)"
                     )));
                 }
             }
@@ -146,6 +158,21 @@ pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberErr
         }
     };
     Ok(Member { npts, ncomp, location })
+}
+
+fn mseed_member(doc: &RawDocument, npts: usize, ncomp: usize) -> Result<Member, MemberError> {
+    const MODE: &str = "file, format mseed";
+    if ncomp != 1 {
+        return Err(MemberError::unsupported("format 'mseed' holds one channel per segment: it can be read as a TimeSeries only"));
+    }
+    let dir = required(string_field(doc, "dir")?, "dir", MODE)?;
+    let dfile = required(string_field(doc, "dfile")?, "dfile", MODE)?;
+    let foff = required(byte_count(doc, "foff")?, "foff", MODE)?;
+    let nbytes = required(byte_count(doc, "nbytes")?, "nbytes", MODE)?;
+    if nbytes == 0 {
+        return Err(MemberError::bad_document("nbytes=0: a miniSEED segment needs nbytes > 0"));
+    }
+    Ok(Member { npts, ncomp, location: Location::Mseed { path: PathBuf::from(dir).join(dfile), foff, nbytes } })
 }
 
 #[cfg(test)]
@@ -236,7 +263,7 @@ mod tests {
 
     #[test]
     fn bad_documents_give_kinds_and_messages() {
-        let cases: [(bson::Document, MemberErrorKind, &str); 15] = [
+        let cases: [(bson::Document, MemberErrorKind, &str); 20] = [
             (doc! {"storage_mode": "gridfs"}, BadDocument, "npts is missing"),
             (doc! {"npts": null, "gridfs_id": ObjectId::new()}, BadDocument, "npts is missing"),
             (doc! {"npts": "10"}, BadType, "npts has type string"),
@@ -251,12 +278,27 @@ mod tests {
             (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y"}, BadDocument, "foff is missing"),
             (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": "8"}, BadType, "foff has type string"),
             (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": 8.5}, BadDocument, "foff=8.5"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed"}, Unsupported, "format 'mseed'"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "sac"}, Unsupported, "format 'sac'"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed"}, BadDocument, "dir is missing"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0}, BadDocument, "nbytes is missing"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": 0}, BadDocument, "nbytes=0"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": -4}, BadDocument, "nbytes=-4"),
+            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": "512"}, BadType, "nbytes has type string"),
         ];
         for (d, kind, want) in cases {
             let err = parse_member(&raw(d.clone()), 1).unwrap_err();
             assert_eq!(err.kind, kind, "{d}: {err}");
             assert!(err.message.contains(want), "{d}: {err}");
+        }
+    }
+
+    #[test]
+    fn mseed_member_any_case_timeseries_only() {
+        for fmt in ["mseed", "MSEED"] {
+            let d = raw(doc! {"npts": 10, "storage_mode": "file", "format": fmt, "dir": "/d", "dfile": "f.ms", "foff": 512, "nbytes": 4096});
+            let m = parse_member(&d, 1).unwrap();
+            assert_eq!(m.location, Location::Mseed { path: "/d/f.ms".into(), foff: 512, nbytes: 4096 });
+            assert_eq!(parse_member(&d, 3).unwrap_err().kind, Unsupported);
         }
     }
 

@@ -4,6 +4,7 @@
 //! - [`codec`]: little-endian f64, Seismogram transposes.
 //! - [`member`]: wf document -> where the samples are (or why they can't be read).
 //! - [`member_error`]: per-member error kinds (abortion vs killed is decided on them).
+//! - [`mseed_read`]: file members in miniSEED (decoded and merged as MsPASS).
 //! - [`read`]: the batch reader (one buffer for a whole ensemble).
 //! - [`file`], [`gridfs`]: the two storage modes, read and write.
 //! - [`query`]: run a find and read its ensemble in one call.
@@ -13,6 +14,7 @@ pub mod file;
 pub mod gridfs;
 pub mod member;
 pub mod member_error;
+pub mod mseed_read;
 pub mod query;
 pub mod read;
 
@@ -21,4 +23,5 @@ pub use gridfs::{delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOpti
 pub use member::{parse_member, Location, Member};
 pub use member_error::{MemberError, MemberErrorKind};
 pub use query::{read_cursor, read_ensemble, split_documents, EnsembleRead, FindSpec};
+pub use mseed_read::MseedSegmentInfo;
 pub use read::{read_members, MemberSlot, ReadOptions, SampleBatch};

@@ -4,7 +4,8 @@
 //! construction) that the binding hands to JavaScript without a copy; each
 //! member gets `{offset, len, error}` into it. File members are laid out
 //! first, grouped by file and in `foff` order, so a run of adjacent records is
-//! one read straight into the destination; GridFS members follow.
+//! one read straight into the destination; miniSEED members (decoded first,
+//! since only decoding tells their length) follow, then GridFS members.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,7 +17,10 @@ use super::file::read_file_groups;
 use super::gridfs::{read_gridfs, GridFsReadOptions};
 use super::member::{parse_member, Location, Member};
 use super::member_error::{MemberError, MemberErrorKind};
+use super::mseed_read::{read_mseed_groups, Decoded, MseedSegmentInfo, MseedSpan};
 use crate::error::{CoreError, Result};
+use crate::mem::advise_huge_pages;
+use crate::mseed::MergeOptions;
 
 /// Options of a batch read.
 #[derive(Debug, Clone)]
@@ -24,11 +28,14 @@ pub struct ReadOptions {
     /// 1 for TimeSeries, 3 for Seismogram.
     pub ncomponents: usize,
     pub gridfs: GridFsReadOptions,
+    /// How gaps and overlaps inside a miniSEED segment are merged (MsPASS's
+    /// `merge_method` / `merge_fill_value` / `merge_interpolation_samples`).
+    pub mseed_merge: MergeOptions,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { ncomponents: 1, gridfs: GridFsReadOptions::default() }
+        ReadOptions { ncomponents: 1, gridfs: GridFsReadOptions::default(), mseed_merge: MergeOptions::default() }
     }
 }
 
@@ -46,6 +53,8 @@ pub struct MemberSlot {
 pub struct SampleBatch {
     pub data: Vec<f64>,
     pub slots: Vec<MemberSlot>,
+    /// One entry per miniSEED member that decoded (its start, rate, gaps).
+    pub mseed: Vec<MseedSegmentInfo>,
 }
 
 impl SampleBatch {
@@ -88,14 +97,33 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
     // Group file members by path, each group in foff order; GridFS members after.
     let mut files: BTreeMap<PathBuf, Vec<(u64, usize, Member)>> = BTreeMap::new();
     let mut gridfs: Vec<(usize, Member)> = Vec::new();
+    let mut mseed_files: BTreeMap<PathBuf, Vec<MseedSpan>> = BTreeMap::new();
     for (i, doc) in docs.iter().enumerate() {
         match parse_member(doc, opts.ncomponents) {
             Ok(m) => match &m.location {
                 Location::File { path, foff } => files.entry(path.clone()).or_default().push((*foff, i, m)),
                 Location::GridFs { .. } => gridfs.push((i, m)),
+                Location::Mseed { path, foff, nbytes } => {
+                    mseed_files.entry(path.clone()).or_default().push(MseedSpan { index: i, foff: *foff, nbytes: *nbytes })
+                }
             },
             Err(e) => slots[i].error = Some(e),
         }
+    }
+    let mut errors: Vec<(usize, MemberError)> = Vec::new();
+    let mut decoded: Vec<Decoded> = Vec::new();
+    if !mseed_files.is_empty() {
+        let merge = opts.mseed_merge.clone();
+        let results = tokio::task::spawn_blocking(move || read_mseed_groups(mseed_files, &merge))
+            .await
+            .map_err(|e| CoreError::Io(format!("miniSEED read task failed: {e}")))?;
+        for (i, r) in results {
+            match r {
+                Ok(d) => decoded.push(d),
+                Err(e) => errors.push((i, e)),
+            }
+        }
+        decoded.sort_by_key(|(info, _)| info.index);
     }
     let mut total = 0usize;
     let mut file_groups: Vec<(PathBuf, Vec<Placed>)> = Vec::with_capacity(files.len());
@@ -112,6 +140,16 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         file_groups.push((path, placed));
     }
     let file_total = total;
+    // miniSEED members after the binary ones, in input order.
+    let mseed_at: Vec<usize> = decoded
+        .iter()
+        .map(|(_, samples)| {
+            let at = total;
+            total += samples.len();
+            at
+        })
+        .collect();
+    let mseed_end = total;
     let gridfs_placed: Vec<Placed> = gridfs
         .into_iter()
         .map(|(index, member)| {
@@ -121,11 +159,27 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         })
         .collect();
 
-    // Zeroed (calloc'd, so lazily committed) and exactly sized: the binding
-    // hands this allocation to V8 as is.
-    let mut data = vec![0.0f64; total];
-    advise_huge_pages(&mut data);
-    let mut errors: Vec<(usize, MemberError)> = Vec::new();
+    let lone_mseed = decoded.len() == 1 && file_groups.is_empty() && gridfs_placed.is_empty();
+    let mut mseed: Vec<MseedSegmentInfo> = Vec::with_capacity(decoded.len());
+    let mut data = if lone_mseed {
+        // A single miniSEED datum (the usual readData call): its decoded
+        // samples ARE the batch buffer, no copy.
+        let (info, samples) = decoded.pop().expect("one decoded member");
+        slots[info.index] = MemberSlot { offset: 0, len: samples.len(), error: None };
+        mseed.push(info);
+        samples
+    } else {
+        // Zeroed (calloc'd, so lazily committed) and exactly sized: the
+        // binding hands this allocation to V8 as is.
+        let mut data = vec![0.0f64; total];
+        advise_huge_pages(&mut data);
+        for ((info, samples), &at) in decoded.into_iter().zip(&mseed_at) {
+            data[at..at + samples.len()].copy_from_slice(&samples);
+            slots[info.index] = MemberSlot { offset: at, len: samples.len(), error: None };
+            mseed.push(info);
+        }
+        data
+    };
     if !file_groups.is_empty() {
         // File reads block: run them off the async workers, lending the buffer.
         let (back, groups, errs) = tokio::task::spawn_blocking(move || {
@@ -139,9 +193,9 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         errors.extend(errs);
     }
     if !gridfs_placed.is_empty() {
-        let gridfs_part = &mut data[file_total..];
+        let gridfs_part = &mut data[mseed_end..];
         match db {
-            Some(db) => errors.extend(read_gridfs(db, &gridfs_placed, file_total, gridfs_part, &opts.gridfs).await?),
+            Some(db) => errors.extend(read_gridfs(db, &gridfs_placed, mseed_end, gridfs_part, &opts.gridfs).await?),
             None => {
                 for p in &gridfs_placed {
                     errors.push((
@@ -161,35 +215,5 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         slots[i].len = 0;
         slots[i].error = Some(e);
     }
-    Ok(SampleBatch { data, slots })
-}
-
-/// Below this the buffer stays on normal pages.
-const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
-
-/// Ask for transparent huge pages on a large, still untouched sample buffer
-/// (most kernels default THP to `madvise`). Faulting in fresh 4 KiB pages is
-/// a large share of filling an 80 MB buffer from the page cache; 2 MiB pages
-/// measured ~1.7x faster on the 2-core bench machine. Advice only: failure
-/// is ignored.
-fn advise_huge_pages(data: &mut [f64]) {
-    #[cfg(target_os = "linux")]
-    {
-        let bytes = std::mem::size_of_val(data);
-        if bytes < HUGE_PAGE_MIN_BYTES {
-            return;
-        }
-        let page = 4096usize;
-        let start = (data.as_mut_ptr() as usize).div_ceil(page) * page;
-        let end = (data.as_mut_ptr() as usize + bytes) / page * page;
-        if end > start {
-            // SAFETY: the range lies inside `data`'s allocation; MADV_HUGEPAGE
-            // changes only how the kernel backs it, never its contents.
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = data;
+    Ok(SampleBatch { data, slots, mseed })
 }

@@ -1,0 +1,141 @@
+/**
+ * The file-mode miniSEED writer (`saveData(d, { storageMode: "file",
+ * format: "mseed" })`): each datum is packed by the core's libmseed packer
+ * (`encodeMseed`, miniSEED 2, 4096-byte records) and its records are written
+ * to `dir/dfile`; the wf document says `format: "mseed"` with the segment's
+ * `foff` and `nbytes`, which is what `readData` (and MsPASS's
+ * `_read_data_from_dfile`) reads back.
+ *
+ * Encoding: Steim2 when every sample is an integer in int32 range (then it is
+ * exact, and the compact encoding every SEED reader knows); otherwise
+ * FLOAT64, as obspy writes float64 data unless told otherwise. Nothing is
+ * ever rounded.
+ */
+import { randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import path from "node:path";
+import { native, toMsPASSError } from "../../native.js";
+import type { TimeSeries } from "../../data/time-series.js";
+import type { Seismogram } from "../../data/seismogram.js";
+import type { FilePlacement, SampleWriter } from "./sample-writers.js";
+import { groupByPlacement, int } from "./sample-writers.js";
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/** miniSEED 2 code lengths (network, station, location, channel). */
+const CODE_LIMITS = { net: 2, sta: 5, loc: 2, chan: 3 } as const;
+
+function code(d: TimeSeries | Seismogram, key: keyof typeof CODE_LIMITS): string {
+  const v = d.md.get(key);
+  return typeof v === "string" ? v : "";
+}
+
+/**
+ * Why a datum cannot be written as miniSEED (it is then killed with this
+ * reason in its elog, before anything is written), or undefined.
+ */
+export function mseedUnwritable(d: TimeSeries | Seismogram, dataType: "TimeSeries" | "Seismogram"): string | undefined {
+  if (dataType !== "TimeSeries") return "miniSEED holds one channel per trace: only a TimeSeries can be saved with format \"mseed\"";
+  if (code(d, "chan") === "") return "format \"mseed\" needs a channel code (Metadata chan)";
+  for (const k of Object.keys(CODE_LIMITS) as Array<keyof typeof CODE_LIMITS>) {
+    const v = code(d, k);
+    if (v.length > CODE_LIMITS[k] || !/^[\x20-\x7e]*$/.test(v)) {
+      return `format "mseed": ${k}=${JSON.stringify(v)} is not a miniSEED 2 code (at most ${CODE_LIMITS[k]} ASCII characters)`;
+    }
+  }
+  if (!(d.dt > 0) || !Number.isFinite(1 / d.dt)) return `format "mseed" needs a positive sample interval, got delta=${d.dt}`;
+  return undefined;
+}
+
+/** Steim2 when exact, else float64 (see the module comment). */
+export function mseedEncodingFor(data: Float64Array): "steim2" | "float64" {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) return "float64";
+  }
+  return "steim2";
+}
+
+/** Appends from this thread to one path are serialised, so each `foff` (the file size before it) stays exact. */
+const appendChains = new Map<string, Promise<unknown>>();
+
+function serialised<T>(file: string, f: () => Promise<T>): Promise<T> {
+  const prev = appendChains.get(file) ?? Promise.resolve();
+  const next = prev.then(f, f);
+  const tail = next.catch(() => undefined);
+  appendChains.set(file, tail);
+  void tail.then(() => appendChains.get(file) === tail && appendChains.delete(file));
+  return next;
+}
+
+/** Write the records of one group; returns the byte offset where they start. */
+async function writeGroup(file: string, bytes: Buffer, place: FilePlacement): Promise<number> {
+  if (place.startOffset === 0) {
+    // The file belongs to this write: positional from 0, then cut to length,
+    // so a repeated identical write leaves identical bytes (as the binary writer).
+    const fh = await open(file, constants.O_CREAT | constants.O_WRONLY, 0o644);
+    try {
+      await fh.write(bytes, 0, bytes.length, 0);
+      await fh.truncate(bytes.length);
+    } finally {
+      await fh.close();
+    }
+    return 0;
+  }
+  return serialised(file, async () => {
+    const fh = await open(file, "a");
+    try {
+      const at = (await fh.stat()).size;
+      await fh.write(bytes, 0, bytes.length);
+      return at;
+    } finally {
+      await fh.close();
+    }
+  });
+}
+
+export const writeMseedFiles: SampleWriter = async (live, ctx) => {
+  const records: Array<Record<string, unknown>> = new Array(live.length);
+  const appended: string[] = [];
+  for (const { place, at } of groupByPlacement(live, ctx)) {
+    const dir = path.resolve(place.dir);
+    // A null dfile: one new file for the group, named like the binary writer's default.
+    const dfile = place.dfile ?? `${randomUUID()}-mseed`;
+    const parts: Buffer[] = [];
+    try {
+      for (const i of at) {
+        const d = live[i]!.d as TimeSeries;
+        parts.push(
+          native.encodeMseed(d.data, code(d, "net"), code(d, "sta"), code(d, "loc"), code(d, "chan"), d.t0, 1 / d.dt, {
+            encoding: mseedEncodingFor(d.data),
+          }),
+        );
+      }
+    } catch (err) {
+      throw toMsPASSError(err, `${ctx.what}: packing miniSEED records`);
+    }
+    const file = path.join(dir, dfile);
+    let start: number;
+    try {
+      await mkdir(dir, { recursive: true });
+      start = await writeGroup(file, Buffer.concat(parts), place);
+    } catch (err) {
+      throw toMsPASSError(err, `${ctx.what}: writing ${file}`);
+    }
+    let foff = start;
+    at.forEach((i, k) => {
+      const nbytes = parts[k]!.length;
+      records[i] = { storage_mode: "file", format: "mseed", dir, dfile, foff: int(foff), nbytes: int(nbytes) };
+      foff += nbytes;
+    });
+    if (place.startOffset === undefined) appended.push(`${foff - start} bytes appended to ${file}`);
+  }
+  return {
+    records,
+    // Records appended to a file may sit between other writers' records: they stay, unreferenced.
+    undo: async () => undefined,
+    ...(appended.length > 0 ? { leftover: `(${appended.join(", ")} stay there, unreferenced)` } : {}),
+  };
+};
