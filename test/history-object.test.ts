@@ -7,25 +7,21 @@
 import { Binary, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, HISTORY_DOCUMENT_FORMAT, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
+let testDb: TestDatabase;
 let client: Client;
 let db: Database;
 let raw: MongoClient;
 let rdb: Db;
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `hist_obj_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
+  testDb = await openTestDatabase("hist_obj");
+  ({ client, db, raw, rdb } = testDb);
 });
 
 afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
+  await testDb?.close();
 });
 
 function makeTs(seed: number, withHistory = true): TimeSeries {

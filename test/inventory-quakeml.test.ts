@@ -6,26 +6,22 @@ import { fileURLToPath } from "node:url";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Client, EVENT_XML_KEY, MsPASSError, type Database } from "mspass";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/quakeml/${f}`, import.meta.url));
+let testDb: TestDatabase;
 let client: Client;
 let db: Database;
 let raw: MongoClient;
 let rdb: Db;
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `inv_qml_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
+  testDb = await openTestDatabase("inv_qml");
+  ({ client, db, raw, rdb } = testDb);
 });
 
 afterAll(async () => {
-  await db?.dropDatabase();
-  await raw?.close();
-  await client?.close();
+  await testDb?.close();
 });
 
 it("one source document per event, preferred origin and magnitude, depth in km, epoch time, source_id", async () => {

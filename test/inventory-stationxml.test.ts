@@ -8,26 +8,22 @@ import { fileURLToPath } from "node:url";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, MsPASSError, NULL_ENDTIME, NULL_STARTTIME, CHANNEL_XML_KEY, type Database } from "mspass";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
+let testDb: TestDatabase;
 let client: Client;
 let db: Database;
 let raw: MongoClient;
 let rdb: Db;
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `inv_sx_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
+  testDb = await openTestDatabase("inv_sx");
+  ({ client, db, raw, rdb } = testDb);
 });
 
 afterAll(async () => {
-  await db?.dropDatabase();
-  await raw?.close();
-  await client?.close();
+  await testDb?.close();
 });
 
 describe("saveInventory", () => {

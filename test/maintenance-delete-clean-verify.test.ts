@@ -3,13 +3,14 @@
  * server. Documents with MsPASS-typical defects are inserted RAW (bson types
  * chosen explicitly), then the results are read back raw.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Double, Int32, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, MsPASSError, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
+let testDb: TestDatabase;
 let client: Client;
 let db: Database;
 let raw: MongoClient;
@@ -17,20 +18,12 @@ let rdb: Db;
 let dir: string;
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `maint_del_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-maint-del-"));
+  testDb = await openTestDatabase("maint_del");
+  ({ client, db, raw, rdb, dir } = testDb);
 });
 
 afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await testDb?.close();
 });
 
 function makeTs(seed: number): TimeSeries {

@@ -3,13 +3,13 @@
  * documents are read back RAW (bson types kept) and checked field by field;
  * GridFS bytes read from fs.chunks.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Double, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, MsPASSError, Seismogram, TimeSeries, type Database } from "mspass";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
+let testDb: TestDatabase;
 let client: Client;
 let db: Database;
 let raw: MongoClient;
@@ -17,20 +17,12 @@ let rdb: Db;
 let dir: string;
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `maint_upd_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-maint-upd-"));
+  testDb = await openTestDatabase("maint_upd");
+  ({ client, db, raw, rdb, dir } = testDb);
 });
 
 afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await testDb?.close();
 });
 
 function samples(n: number, seed: number): Float64Array {

@@ -4,14 +4,15 @@
  * driver), segments tile the file, symlinks are resolved, complaints reach the
  * elog as separate documents, normalizeChannel really writes channel_id.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, type Database } from "mspass";
+import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "miniseed");
+let testDb: TestDatabase;
 let client: Client;
 let db: Database;
 let raw: MongoClient;
@@ -19,21 +20,13 @@ let rdb: Db;
 let dir: string;
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `mseed_index_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-mseed-"));
+  testDb = await openTestDatabase("mseed_index");
+  ({ client, db, raw, rdb, dir } = testDb);
   for (const f of ["gaps.mseed", "two_channels.mseed", "1T_MONN_00_EDH.mseed", "not.mseed"]) copyFileSync(join(FIX, f), join(dir, f));
 });
 
 afterAll(async () => {
-  await db?.dropDatabase();
-  await raw?.close();
-  await client?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await testDb?.close();
 });
 
 describe("indexMseedFile", () => {

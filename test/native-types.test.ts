@@ -3,8 +3,9 @@
  * `npm run build:native`) are not committed; this keeps them checked:
  * - a snapshot makes every change to the native API visible in review
  *   (update it with `npx vitest run test/native-types.test.ts -u`);
- * - the declared functions must be exactly the functions the loaded
- *   addon exports, so the types cannot drift from the binary.
+ * - the declared functions and classes must be exactly the functions the
+ *   loaded addon exports (a class is its constructor function), so the
+ *   types cannot drift from the binary.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -19,8 +20,8 @@ describe("native binding types", () => {
     await expect(dts).toMatchFileSnapshot("./__snapshots__/native-index.d.cts.snap");
   });
 
-  it("declare exactly the functions the addon exports", () => {
-    const declared = [...dts.matchAll(/^export declare function (\w+)\(/gm)].map((m) => m[1]).sort();
+  it("declare exactly the functions and classes the addon exports", () => {
+    const declared = [...dts.matchAll(/^export declare (?:function (\w+)\(|class (\w+) )/gm)].map((m) => m[1] ?? m[2]).sort();
     const exported = Object.entries(native)
       .filter(([, v]) => typeof v === "function")
       .map(([k]) => k)

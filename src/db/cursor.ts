@@ -3,9 +3,11 @@
  * driver's shape (async iterable, `next`, `toArray`, chainable modifiers).
  *
  * Nothing is sent to the server until the first fetch. The driver cursor then
- * lives in the Rust core (a process-wide registry); this object holds its
- * numeric handle and one server batch at a time as a single buffer of
- * concatenated BSON, decoding documents as they are consumed.
+ * lives in the Rust core, owned by a native cursor object (a `#[napi]` class
+ * instance) that this object holds, with one server batch at a time as a
+ * single buffer of concatenated BSON, decoding documents as they are
+ * consumed. A cursor dropped without being exhausted or closed is released
+ * when the native object is garbage collected (the server cursor is killed).
  *
  * The whole query stays readable (`collection`, `filter`, `options`,
  * `pipeline`) so later layers (e.g. `Database.readData(cursor)`) can hand the
@@ -13,7 +15,7 @@
  */
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
-import { native, toMsPASSError } from "../native.js";
+import { native, toMsPASSError, type Binding } from "../native.js";
 import { BSON } from "mongodb";
 import { asBuffer, decodeDocument, documentOffsets, encodeDocument, isDocument } from "./bson.js";
 import type { Collection } from "./collection.js";
@@ -134,13 +136,8 @@ export function nativeFindOptions(o: CursorOptions, what: string) {
   };
 }
 
-/**
- * Cursors a program drops without exhausting or closing them are released
- * in Rust when this object is garbage collected (the server cursor is killed).
- */
-const abandoned = new FinalizationRegistry<number>((handle) => {
-  native.cursorClose(handle);
-});
+/** The binding's cursor: owns the server cursor (`next()` pulls one batch, `close()` releases it). */
+export type NativeCursor = Binding.NativeCursor;
 
 type State = "new" | "open" | "exhausted" | "closed";
 
@@ -153,7 +150,7 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
   readonly pipeline: readonly Document[] | undefined;
   private opts: CursorOptions;
   private state: State = "new";
-  private handle: number | undefined;
+  private handle: NativeCursor | undefined;
   private batch: Uint8Array | undefined;
   private offsets: number[] = [];
   private index = 0;
@@ -258,21 +255,17 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
   /**
    * @internal `Database.readData(cursor)`: start the query if it has not
    * been sent, then give up the rest of this cursor — the current batch's
-   * unread documents as raw BSON bytes, and the open server cursor's handle
+   * unread documents as raw BSON bytes, and the open native cursor
    * (undefined when the server has nothing more) for the core to drain. The
    * cursor is exhausted afterwards. No document is decoded or re-encoded.
    */
-  async handOff(): Promise<{ buffered: Uint8Array; handle: number | undefined }> {
+  async handOff(): Promise<{ buffered: Uint8Array; handle: NativeCursor | undefined }> {
     if (this.fetching !== undefined) await this.fetching;
     if (this.state === "new") await this.fetch();
     const last = this.offsets.length - 1;
     const buffered =
       this.batch !== undefined && this.index < last ? this.batch.subarray(this.offsets[this.index], this.offsets[last]) : new Uint8Array(0);
-    let handle: number | undefined;
-    if (this.state === "open" && this.handle !== undefined) {
-      handle = this.handle;
-      abandoned.unregister(this); // the core owns it now (it releases it when drained or on error)
-    }
+    const handle = this.state === "open" ? this.handle : undefined;
     this.state = "exhausted";
     this.handle = undefined;
     this.batch = undefined;
@@ -282,10 +275,8 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
 
   /** Release the server cursor. Idempotent; further `next()` calls return null. */
   async close(): Promise<void> {
-    if (this.handle !== undefined && this.state === "open") {
-      native.cursorClose(this.handle);
-      abandoned.unregister(this);
-    }
+    if (this.handle !== undefined && this.state === "open") this.handle.close();
+    this.handle = undefined;
     if (this.state !== "exhausted") this.state = "closed";
     this.batch = undefined;
     this.offsets = [];
@@ -317,7 +308,7 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
     if (this.state === "new") {
       const what = this.what(this.pipeline ? "aggregate" : "find");
       const { uri, db, coll } = this.collection.target();
-      let handle: number;
+      let handle: NativeCursor;
       try {
         if (this.pipeline !== undefined) {
           const pipeline = asBuffer(BSON.serialize({ pipeline: this.pipeline }, { ignoreUndefined: true }));
@@ -332,26 +323,25 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
       }
       if (this.state !== "new") {
         // close() ran while the query was in flight.
-        native.cursorClose(handle);
+        handle.close();
         return;
       }
       this.handle = handle;
       this.state = "open";
-      abandoned.register(this, handle, this);
     }
     if (this.state !== "open" || this.handle === undefined) return;
     let bytes: Buffer | null;
     try {
-      bytes = await native.cursorNext(this.handle);
+      bytes = await this.handle.next();
     } catch (err) {
-      // The core released the handle on error.
-      abandoned.unregister(this);
+      // The core released the server cursor on error.
+      this.handle = undefined;
       this.state = "closed";
       throw toMsPASSError(err, this.what("next"));
     }
     if (this.state !== "open") return; // closed meanwhile
     if (bytes === null) {
-      abandoned.unregister(this);
+      this.handle = undefined;
       this.state = "exhausted";
       this.batch = undefined;
       this.offsets = [];

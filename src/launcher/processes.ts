@@ -10,6 +10,7 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { MsPASSError } from "../errors.js";
 import { basename } from "node:path";
 import { processAlive as pidAlive } from "../service/state.js";
+import { stopWithDeadline } from "../service/stop-process.js";
 
 /**
  * True when `pid` is alive and (with `command`) still runs that program: a
@@ -145,18 +146,6 @@ export function logShows(p: Detached, pattern: RegExp): () => Promise<boolean> {
   return async () => existsSync(p.log) && pattern.test(logSince(p.log, p.logOffset, 1 << 20));
 }
 
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // exited in between
-    }
-  }
-}
-
 /**
  * Stop a process we started (SIGTERM to its group, SIGKILL after
  * `timeoutMs`). Resolves true if it was running. A pid that is no longer our
@@ -164,17 +153,6 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
  */
 export async function stopProcess(pid: number, command: string | undefined, timeoutMs = 10_000): Promise<boolean> {
   if (!processAlive(pid, command)) return false;
-  signalGroup(pid, "SIGTERM");
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!processAlive(pid, command)) return true;
-    await sleep(50);
-  }
-  signalGroup(pid, "SIGKILL");
-  const hard = Date.now() + 5000;
-  while (Date.now() < hard) {
-    if (!processAlive(pid, command)) return true;
-    await sleep(50);
-  }
+  if (await stopWithDeadline(pid, () => processAlive(pid, command), timeoutMs)) return true;
   throw new MsPASSError(`cannot stop process ${pid} (${command ?? "?"}); kill it by hand`, "Fatal");
 }

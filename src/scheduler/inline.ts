@@ -6,11 +6,13 @@
  */
 import { MsPASSError } from "../errors.js";
 import { failedFn, foldbyCombine, foldCombine, loadFn, runPartition, type FnEntry, type Stage } from "./executor.js";
-import { Future, settle, type Task, type TaskGroup } from "./future.js";
+import { Future, settle, type TaskGroup } from "./future.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import type { FnDef, TaskFn } from "./task-ref.js";
 import { FnRegistry, GroupTable } from "./registry.js";
 import { checkArguments } from "./arg-guards.js";
+import { resolveArgs } from "./task-args.js";
+import { newTask } from "./task-table.js";
 
 /** What a Bag needs from whatever runs it (LocalScheduler or InlineRunner). */
 export interface BagRunner {
@@ -38,32 +40,7 @@ export class InlineRunner implements BagRunner {
   makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null }, group: TaskGroup): Future<unknown> {
     checkArguments(args, `task ${group.name}`);
     const id = this.#nextTask++;
-    const t: Task = {
-      id,
-      key: `${group.name}-${id}`,
-      state: "processing",
-      fnId,
-      needs: null,
-      def,
-      args,
-      deps: null,
-      pendingDeps: 0,
-      hasScatterRefs: false,
-      transfer: null,
-      retriesLeft: 0,
-      attempts: 1,
-      reruns: 0,
-      priority: 0,
-      batchCap: 1,
-      group,
-      worker: null,
-      value: undefined,
-      error: undefined,
-      listeners: null,
-      future: null,
-      dataId: 0,
-      cancel: null,
-    };
+    const t = newTask({ id, key: `${group.name}-${id}`, state: "processing", fnId, def, args, attempts: 1, group });
     const f = new Future<unknown>(t);
     t.future = f;
     group.total++;
@@ -104,18 +81,4 @@ export class InlineRunner implements BagRunner {
         return resolve(fnId).fn(...args);
     }
   }
-}
-
-/** Futures among the arguments (top level or in a top-level array) become their values. */
-async function resolveArgs(args: unknown[]): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const a of args) {
-    if (a instanceof Future) out.push(await a.result());
-    else if (Array.isArray(a) && a.some((x) => x instanceof Future)) {
-      const inner: unknown[] = [];
-      for (const x of a) inner.push(x instanceof Future ? await x.result() : x);
-      out.push(inner);
-    } else out.push(a);
-  }
-  return out;
 }

@@ -25,6 +25,7 @@ import { MsPASSError } from "../errors.js";
 import { checkEngine, ensureFerretDB, ferretdbPlan, findOnPath, mongodPlan, type DatabaseEngine, type LaunchPlan } from "./engines.js";
 import { checkPort, defaultServicePort, servicePaths, type ServicePaths } from "./paths.js";
 import { findFreePort, pingMongo, probeMongo } from "./probe.js";
+import { signalGroup, stopWithDeadline } from "./stop-process.js";
 import { processAlive, readState, removeState, withLock, writeState, type DatabaseServerState } from "./state.js";
 
 /** Options shared by start, stop and status. */
@@ -183,7 +184,7 @@ async function waitUntilReady(plan: LaunchPlan, pid: number, exited: () => numbe
     }
     if (uri && (await pingMongo(uri, 1000))) return uri;
     if (Date.now() > deadline) {
-      signal(pid, "SIGKILL");
+      signalGroup(pid, "SIGKILL");
       throw new MsPASSError(
         `the ${plan.kind} database server did not answer within ${Math.round(timeoutMS / 1000)} s; it was killed. ` +
           `See ${logFile}${tailOfLog(logFile, logOffset)}`,
@@ -312,23 +313,6 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
 }
 
 /**
- * Signal the server's process group (it was started detached, so it leads
- * one): a wrapper script and the server it runs both get the signal.
- */
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // exited in between
-    }
-  }
-}
-
-
-/**
  * Stop the server mspass started (SIGTERM, wait, SIGKILL after
  * `stopTimeoutMS`) and remove its state file. The data directory is kept.
  * Stopping when nothing runs is not an error (`stopped: false`).
@@ -341,20 +325,8 @@ export async function stopDatabaseServer(opts: StopDatabaseServerOptions = {}): 
     const { state, staleCleaned } = liveState(paths);
     if (!state) return { stopped: false, server: recorded, staleCleaned };
     const timeout = opts.stopTimeoutMS ?? 20_000;
-    const gone = async (ms: number) => {
-      const deadline = Date.now() + ms;
-      while (Date.now() < deadline) {
-        if (!processAlive(state.pid, state.command)) return true;
-        await sleep(50);
-      }
-      return !processAlive(state.pid, state.command);
-    };
-    signal(state.pid, "SIGTERM");
-    if (!(await gone(timeout))) {
-      signal(state.pid, "SIGKILL");
-      if (!(await gone(5000))) {
-        throw new MsPASSError(`cannot stop the ${state.kind} server (pid ${state.pid}); kill it by hand`, "Fatal");
-      }
+    if (!(await stopWithDeadline(state.pid, () => processAlive(state.pid, state.command), timeout))) {
+      throw new MsPASSError(`cannot stop the ${state.kind} server (pid ${state.pid}); kill it by hand`, "Fatal");
     }
     removeState(paths.stateFile);
     rmSync(paths.uriFile, { force: true });

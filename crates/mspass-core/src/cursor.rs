@@ -1,19 +1,18 @@
-//! Process-wide registry of open server cursors.
+//! Server cursors owned by their handle.
 //!
-//! JavaScript holds only a numeric handle; the driver cursor stays here, in a
-//! static shared by every worker thread, so a handle is valid in the whole
-//! process. Each fetch hands back one *server batch* as a single buffer of
-//! concatenated BSON documents (the driver's zero-copy `RawBatchCursor` batch,
-//! copied once), which is one napi call and one JS allocation per batch
-//! instead of per document.
+//! A [`ServerCursor`] owns the driver cursor; the binding wraps it in a
+//! `#[napi]` class, so the JS object owns it too and its garbage collection
+//! drops it (the driver then kills the server cursor). Each fetch hands back
+//! one *server batch* as a single buffer of concatenated BSON documents (the
+//! driver's zero-copy `RawBatchCursor` batch, copied once): one napi call and
+//! one JS allocation per batch instead of per document.
 //!
-//! Entries leave the registry when exhausted, on an error, on [`close`], or
-//! when their pool is shut down ([`close_for_uri`]); the TypeScript cursor also
-//! closes handles its garbage collector finds abandoned.
+//! The driver cursor is released when exhausted, on an error, on
+//! [`ServerCursor::close`], or when the handle is dropped. Pools stay
+//! process-wide (pool.rs); a pool shutdown does not wait for open cursors
+//! (it is `immediate`), whose next fetch then fails.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bson::Document;
 use futures_util::StreamExt;
@@ -23,92 +22,114 @@ use mongodb::raw_batch_cursor::RawBatchCursor;
 use crate::error::{CoreError, Result};
 use crate::ops::{self, FindSpec};
 
-struct Entry {
-    uri: String,
-    /// Async lock: a fetch holds it across the `getMore` round trip.
-    cursor: tokio::sync::Mutex<RawBatchCursor>,
+/// Driver cursors open in this process (all threads), for `openCursorCount`.
+static OPEN: AtomicUsize = AtomicUsize::new(0);
+
+/// A driver cursor, counted in [`OPEN`] while it lives.
+struct Counted(RawBatchCursor);
+
+impl Counted {
+    fn new(c: RawBatchCursor) -> Self {
+        OPEN.fetch_add(1, Ordering::Relaxed);
+        Counted(c)
+    }
 }
 
-fn registry() -> &'static Mutex<HashMap<u64, Arc<Entry>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<u64, Arc<Entry>>>> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+impl Drop for Counted {
+    fn drop(&mut self) {
+        OPEN.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
-/// Starts at 1 so 0 is never a valid handle.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-fn register(uri: &str, cursor: RawBatchCursor) -> u64 {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let entry = Arc::new(Entry { uri: uri.to_string(), cursor: tokio::sync::Mutex::new(cursor) });
-    registry().lock().expect("cursor registry poisoned").insert(id, entry);
-    id
+/// One open server cursor (a find or an aggregation).
+pub struct ServerCursor {
+    /// Async lock: a fetch holds it across the `getMore` round trip. `None`
+    /// once released.
+    cursor: tokio::sync::Mutex<Option<Counted>>,
+    /// Set by `close`; a fetch in flight releases the cursor when it ends.
+    closed: AtomicBool,
 }
 
-fn take(id: u64) -> Option<Arc<Entry>> {
-    registry().lock().expect("cursor registry poisoned").remove(&id)
-}
+impl ServerCursor {
+    fn new(c: RawBatchCursor) -> Self {
+        ServerCursor { cursor: tokio::sync::Mutex::new(Some(Counted::new(c))), closed: AtomicBool::new(false) }
+    }
 
-/// Run a find and register its cursor; returns the handle.
-pub async fn find(uri: &str, db: &str, coll: &str, spec: FindSpec) -> Result<u64> {
-    let c = ops::collection(uri, db, coll).await?;
-    let o = spec.find_options();
-    let cursor = c
-        .find(spec.filter)
-        .with_options(o)
-        .batch()
-        .await
-        .map_err(|e| CoreError::from_driver(&format!("find in {db}.{coll}"), e))?;
-    Ok(register(uri, cursor))
-}
+    /// Run a find.
+    pub async fn find(uri: &str, db: &str, coll: &str, spec: FindSpec) -> Result<ServerCursor> {
+        let c = ops::collection(uri, db, coll).await?;
+        let o = spec.find_options();
+        let cursor = c
+            .find(spec.filter)
+            .with_options(o)
+            .batch()
+            .await
+            .map_err(|e| CoreError::from_driver(&format!("find in {db}.{coll}"), e))?;
+        Ok(ServerCursor::new(cursor))
+    }
 
-/// Run an aggregation pipeline and register its cursor; returns the handle.
-pub async fn aggregate(
-    uri: &str,
-    db: &str,
-    coll: &str,
-    pipeline: Vec<Document>,
-    batch_size: Option<u32>,
-) -> Result<u64> {
-    let c = ops::collection(uri, db, coll).await?;
-    let mut o = AggregateOptions::default();
-    o.batch_size = batch_size.filter(|&b| b > 0);
-    let cursor = c
-        .aggregate(pipeline)
-        .with_options(o)
-        .batch()
-        .await
-        .map_err(|e| CoreError::from_driver(&format!("aggregate on {db}.{coll}"), e))?;
-    Ok(register(uri, cursor))
-}
+    /// Run an aggregation pipeline.
+    pub async fn aggregate(
+        uri: &str,
+        db: &str,
+        coll: &str,
+        pipeline: Vec<Document>,
+        batch_size: Option<u32>,
+    ) -> Result<ServerCursor> {
+        let c = ops::collection(uri, db, coll).await?;
+        let mut o = AggregateOptions::default();
+        o.batch_size = batch_size.filter(|&b| b > 0);
+        let cursor = c
+            .aggregate(pipeline)
+            .with_options(o)
+            .batch()
+            .await
+            .map_err(|e| CoreError::from_driver(&format!("aggregate on {db}.{coll}"), e))?;
+        Ok(ServerCursor::new(cursor))
+    }
 
-/// The next server batch as concatenated BSON documents, or `None` once the
-/// cursor is exhausted (the handle is then released).
-pub async fn next_batch(id: u64) -> Result<Option<Vec<u8>>> {
-    let entry = registry()
-        .lock()
-        .expect("cursor registry poisoned")
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| CoreError::InvalidArgument(format!("no open cursor with handle {id} (closed or exhausted)")))?;
-    let mut cursor = entry.cursor.lock().await;
-    loop {
-        match cursor.next().await {
-            None => {
-                take(id);
-                return Ok(None);
-            }
-            Some(Err(e)) => {
-                take(id);
-                return Err(CoreError::from_driver("fetching the next batch of a cursor", e));
-            }
-            Some(Ok(batch)) => {
-                let out = concat_batch(&batch)?;
-                // A server may answer a getMore with an empty batch while the
-                // cursor stays open; skip those instead of handing JS nothing.
-                if !out.is_empty() {
-                    return Ok(Some(out));
+    /// The next server batch as concatenated BSON documents, or `None` once
+    /// the cursor is exhausted or closed (the driver cursor is then released).
+    pub async fn next_batch(&self) -> Result<Option<Vec<u8>>> {
+        let mut slot = self.cursor.lock().await;
+        let out = match slot.as_mut() {
+            None => return Ok(None),
+            Some(Counted(cursor)) => loop {
+                match cursor.next().await {
+                    None => break Ok(None),
+                    Some(Err(e)) => break Err(CoreError::from_driver("fetching the next batch of a cursor", e)),
+                    Some(Ok(batch)) => match concat_batch(&batch) {
+                        Err(e) => break Err(e),
+                        // A server may answer a getMore with an empty batch while the
+                        // cursor stays open; skip those instead of handing JS nothing.
+                        Ok(bytes) if bytes.is_empty() => continue,
+                        Ok(bytes) => break Ok(Some(bytes)),
+                    },
                 }
-            }
+            },
+        };
+        if !matches!(out, Ok(Some(_))) || self.closed.load(Ordering::Acquire) {
+            *slot = None;
+        }
+        out
+    }
+
+    /// Every remaining document, concatenated (the cursor is exhausted after).
+    pub async fn drain(&self) -> Result<Vec<u8>> {
+        let mut docs = Vec::new();
+        while let Some(batch) = self.next_batch().await? {
+            docs.extend_from_slice(&batch);
+        }
+        Ok(docs)
+    }
+
+    /// Release the cursor now (a fetch in flight releases it when it ends).
+    /// Returns whether it was open.
+    pub fn close(&self) -> bool {
+        let was_open = !self.closed.swap(true, Ordering::AcqRel);
+        match self.cursor.try_lock() {
+            Ok(mut slot) => was_open && slot.take().is_some(),
+            Err(_) => was_open,
         }
     }
 }
@@ -125,48 +146,16 @@ fn concat_batch(batch: &mongodb::raw_batch_cursor::RawBatch) -> Result<Vec<u8>> 
     Ok(out)
 }
 
-/// Release a cursor (the driver kills it on the server). Returns whether the
-/// handle was open.
-pub fn close(id: u64) -> bool {
-    take(id).is_some()
-}
-
-/// Release every cursor opened through the pool for `uri` (before a pool
-/// shutdown, which otherwise waits for outstanding cursors).
-pub fn close_for_uri(uri: &str) -> usize {
-    let mut map = registry().lock().expect("cursor registry poisoned");
-    let before = map.len();
-    map.retain(|_, e| e.uri != uri);
-    before - map.len()
-}
-
-/// Number of open cursor handles in this process.
+/// Driver cursors open in this process (all threads).
 pub fn open_count() -> usize {
-    registry().lock().expect("cursor registry poisoned").len()
+    OPEN.load(Ordering::Relaxed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bson::{doc, rawdoc, RawDocument};
-
-    #[tokio::test]
-    async fn unknown_handle_is_invalid_argument() {
-        let err = next_batch(u64::MAX).await.unwrap_err();
-        assert_eq!(err.kind(), "InvalidArgument");
-        assert!(!close(u64::MAX));
-    }
-
-    fn split(bytes: &[u8]) -> Vec<&RawDocument> {
-        let mut out = Vec::new();
-        let mut at = 0;
-        while at < bytes.len() {
-            let len = i32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-            out.push(RawDocument::from_bytes(&bytes[at..at + len]).unwrap());
-            at += len;
-        }
-        out
-    }
+    use crate::bson_split::split_concatenated_raw;
+    use bson::{doc, rawdoc};
 
     #[test]
     fn batches_cover_all_documents_in_order() {
@@ -189,24 +178,35 @@ mod tests {
             batch_size: Some(4),
             ..Default::default()
         };
-        let id = find(&uri, db, coll, spec).await.unwrap();
+        let before = open_count();
+        let c = ServerCursor::find(&uri, db, coll, spec).await.unwrap();
+        assert_eq!(open_count(), before + 1);
         let mut seen = Vec::new();
         let mut batches = 0;
-        while let Some(bytes) = next_batch(id).await.unwrap() {
+        while let Some(bytes) = c.next_batch().await.unwrap() {
             batches += 1;
-            for d in split(&bytes) {
+            for d in split_concatenated_raw("batch", &bytes).unwrap() {
                 seen.push(d.get_i32("i").unwrap());
             }
         }
         assert_eq!(seen, (3..25).collect::<Vec<_>>());
         assert!(batches >= 22 / 4, "expected several batches, got {batches}");
-        // Exhaustion released the handle.
-        assert!(!close(id));
+        // Exhaustion released the driver cursor.
+        assert_eq!(open_count(), before);
+        assert!(!c.close());
 
-        let id = find(&uri, db, coll, FindSpec { batch_size: Some(2), ..Default::default() }).await.unwrap();
-        assert!(next_batch(id).await.unwrap().is_some());
-        assert!(close(id));
-        assert_eq!(next_batch(id).await.unwrap_err().kind(), "InvalidArgument");
+        let c = ServerCursor::find(&uri, db, coll, FindSpec { batch_size: Some(2), ..Default::default() }).await.unwrap();
+        assert!(c.next_batch().await.unwrap().is_some());
+        assert!(c.close());
+        assert!(!c.close());
+        assert_eq!(open_count(), before);
+        assert!(c.next_batch().await.unwrap().is_none());
+
+        // Dropping an open handle releases its cursor.
+        let c = ServerCursor::find(&uri, db, coll, FindSpec { batch_size: Some(2), ..Default::default() }).await.unwrap();
+        assert!(c.next_batch().await.unwrap().is_some());
+        drop(c);
+        assert_eq!(open_count(), before);
         ops::drop_database(&uri, db).await.unwrap();
     }
 }

@@ -3,6 +3,7 @@
 //! Nothing here knows about Node or napi; `crates/mspass-node` is a thin binding
 //! over it. Every module is tested with `cargo test`.
 
+pub mod bson_split;
 pub mod bulk;
 pub mod cursor;
 pub mod error;

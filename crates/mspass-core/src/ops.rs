@@ -69,30 +69,10 @@ fn check_elements(what: &str, raw: &RawDocument) -> Result<()> {
 /// Split a buffer of concatenated BSON documents (each starts with its int32
 /// little-endian length) into owned raw documents.
 pub fn split_concatenated(what: &str, bytes: &[u8]) -> Result<Vec<RawDocumentBuf>> {
-    let mut docs = Vec::new();
-    let mut at = 0usize;
-    while at < bytes.len() {
-        if bytes.len() - at < 5 {
-            return Err(CoreError::InvalidArgument(format!(
-                "{what}: truncated BSON document at byte {at}"
-            )));
-        }
-        // Check the declared length as the signed int32 BSON says it is: a
-        // negative one cast to usize first would wrap and slip past the bounds
-        // check (a slice panic in release on bad input).
-        let declared = i32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
-        let remaining = bytes.len() - at;
-        let len = usize::try_from(declared).unwrap_or(0);
-        if len < 5 || len > remaining {
-            let len = declared;
-            return Err(CoreError::InvalidArgument(format!(
-                "{what}: BSON document at byte {at} declares length {len}, {remaining} bytes remain"
-            )));
-        }
-        docs.push(raw_from_bytes(what, bytes[at..at + len].to_vec())?);
-        at += len;
-    }
-    Ok(docs)
+    crate::bson_split::split_concatenated_raw(what, bytes)?
+        .into_iter()
+        .map(|d| raw_from_bytes(what, d.as_bytes().to_vec()))
+        .collect()
 }
 
 /// Serialize a small result document (ids, distinct values) to bytes.

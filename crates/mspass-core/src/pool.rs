@@ -112,13 +112,13 @@ async fn create_client(uri: &str, options: &PoolOptions) -> Result<Client> {
 
 /// Forget and shut down the pool for `uri` (used by tests and `shutdownAll`).
 ///
-/// Its open cursors are released first, and the shutdown is `immediate`:
-/// a plain `Client::shutdown` waits for every outstanding cursor and
-/// operation handle, which would hang on a cursor JS never finished.
-/// Operations still in flight on other threads fail with a shutdown error.
+/// The shutdown is `immediate`: a plain `Client::shutdown` waits for every
+/// outstanding cursor and operation handle, which would hang on a cursor JS
+/// never finished (cursors belong to their JS handles, cursor.rs). Operations
+/// still in flight on other threads, and later fetches of its cursors, fail
+/// with a shutdown error.
 pub async fn shutdown(uri: &str) -> bool {
     let cell = registry().lock().expect("pool registry poisoned").remove(uri);
-    crate::cursor::close_for_uri(uri);
     match cell.and_then(|c| c.get().cloned()) {
         Some(client) => {
             client.shutdown().immediate(true).await;

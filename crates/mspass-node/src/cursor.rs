@@ -1,7 +1,12 @@
-//! Cursor handles. The driver cursor stays in the core's process-wide
-//! registry; JS holds a number and pulls one server batch per call.
+//! Cursors as `#[napi]` class instances that own their driver cursor
+//! (`mspass_core::cursor::ServerCursor`), as lancedb's binding owns its
+//! tables: no handle registry, and the JS object's garbage collection drops
+//! the cursor (the driver kills it on the server). JS pulls one server batch
+//! per `next()` call. The connection pool stays process-wide (pool.rs).
 
-use mspass_core::cursor;
+use std::sync::Arc;
+
+use mspass_core::cursor::{self, ServerCursor};
 use mspass_core::ops;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
@@ -9,13 +14,36 @@ use napi_derive::napi;
 use crate::collection::{find_spec, FindOptions};
 use crate::errors::to_napi;
 
-fn handle(id: i64) -> napi::Result<u64> {
-    u64::try_from(id).map_err(|_| {
-        napi::Error::new(napi::Status::InvalidArg, format!("InvalidArgument: cursor handle must be >= 0, got {id}"))
-    })
+/// An open server cursor, made by `find` or `aggregate`.
+#[napi]
+pub struct NativeCursor {
+    /// Shared with the futures of `next()` and `readCursorEnsemble` in flight.
+    pub(crate) inner: Arc<ServerCursor>,
 }
 
-/// Run a find (`filter` and options as BSON); resolves to a cursor handle.
+#[napi]
+impl NativeCursor {
+    /// The next server batch as concatenated BSON documents, or null when the
+    /// cursor is exhausted or closed (the server cursor is then released).
+    #[napi]
+    pub async fn next(&self) -> napi::Result<Option<Buffer>> {
+        let inner = self.inner.clone();
+        let batch = inner.next_batch().await.map_err(to_napi)?;
+        Ok(batch.map(Buffer::from))
+    }
+
+    /// Release the server cursor now. Returns whether it was open.
+    #[napi]
+    pub fn close(&self) -> bool {
+        self.inner.close()
+    }
+}
+
+fn wrap(c: ServerCursor) -> NativeCursor {
+    NativeCursor { inner: Arc::new(c) }
+}
+
+/// Run a find (`filter` and options as BSON); resolves to its cursor.
 #[napi]
 pub async fn find(
     uri: String,
@@ -23,12 +51,12 @@ pub async fn find(
     coll: String,
     filter: Buffer,
     options: Option<FindOptions>,
-) -> napi::Result<i64> {
+) -> napi::Result<NativeCursor> {
     let spec = find_spec(&filter, options)?;
-    cursor::find(&uri, &db, &coll, spec).await.map(|id| id as i64).map_err(to_napi)
+    ServerCursor::find(&uri, &db, &coll, spec).await.map(wrap).map_err(to_napi)
 }
 
-/// Run an aggregation; `pipeline` is BSON `{pipeline: [stage, ...]}`. Resolves to a cursor handle.
+/// Run an aggregation; `pipeline` is BSON `{pipeline: [stage, ...]}`. Resolves to its cursor.
 #[napi]
 pub async fn aggregate(
     uri: String,
@@ -36,7 +64,7 @@ pub async fn aggregate(
     coll: String,
     pipeline: Buffer,
     batch_size: Option<u32>,
-) -> napi::Result<i64> {
+) -> napi::Result<NativeCursor> {
     let wrapper = ops::document_from_bytes("pipeline", &pipeline).map_err(to_napi)?;
     let stages = wrapper
         .get_array("pipeline")
@@ -50,25 +78,10 @@ pub async fn aggregate(
             })
         })
         .collect::<napi::Result<Vec<_>>>()?;
-    cursor::aggregate(&uri, &db, &coll, stages, batch_size).await.map(|id| id as i64).map_err(to_napi)
+    ServerCursor::aggregate(&uri, &db, &coll, stages, batch_size).await.map(wrap).map_err(to_napi)
 }
 
-/// The next server batch as concatenated BSON documents, or null when the
-/// cursor is exhausted (its handle is then released).
-#[napi]
-pub async fn cursor_next(cursor: i64) -> napi::Result<Option<Buffer>> {
-    let id = handle(cursor)?;
-    let batch = cursor::next_batch(id).await.map_err(to_napi)?;
-    Ok(batch.map(Buffer::from))
-}
-
-/// Release a cursor handle early. Returns whether it was open.
-#[napi]
-pub fn cursor_close(cursor: i64) -> bool {
-    handle(cursor).map(cursor::close).unwrap_or(false)
-}
-
-/// Open cursor handles in this process (all threads).
+/// Open server cursors in this process (all threads).
 #[napi]
 pub fn open_cursor_count() -> u32 {
     cursor::open_count() as u32

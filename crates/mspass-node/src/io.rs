@@ -15,10 +15,12 @@ use bson::oid::ObjectId;
 use mspass_core::io::{self, GridFsReadOptions, GridFsWriteOptions, ReadOptions, SampleBatch};
 use mspass_core::pool::{self, PoolOptions};
 use mspass_core::CoreError;
-use napi::bindgen_prelude::{Buffer, Float64Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, PromiseRaw};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::collection::{find_spec, FindOptions};
+use crate::cursor::NativeCursor;
 use crate::errors::to_napi;
 
 #[napi(object)]
@@ -236,20 +238,23 @@ pub async fn read_ensemble(
     Ok(ensemble_result(r))
 }
 
-/// Drain an open cursor handle (from `find`) and read the samples of its
-/// remaining documents, in one call. The handle is released.
-#[napi]
-pub async fn read_cursor_ensemble(
+/// Drain an open cursor (from `find` or `aggregate`) and read the samples of
+/// its remaining documents, in one call. The cursor is exhausted after.
+#[napi(ts_return_type = "Promise<EnsembleReadResult>")]
+pub fn read_cursor_ensemble<'env>(
+    env: &'env Env,
     uri: String,
     database_name: String,
-    cursor: i64,
+    cursor: &NativeCursor,
     options: Option<SampleReadOptions>,
-) -> napi::Result<EnsembleReadResult> {
-    let id = u64::try_from(cursor).map_err(|_| invalid(format!("cursor handle must be >= 0, got {cursor}")))?;
+) -> napi::Result<PromiseRaw<'env, EnsembleReadResult>> {
+    let inner = cursor.inner.clone();
     let opts = read_options(options)?;
-    let db = database(&uri, &database_name).await?;
-    let r = io::read_cursor(id, &db, &opts).await.map_err(to_napi)?;
-    Ok(ensemble_result(r))
+    env.spawn_future(async move {
+        let db = database(&uri, &database_name).await?;
+        let r = io::read_cursor(&inner, &db, &opts).await.map_err(to_napi)?;
+        Ok(ensemble_result(r))
+    })
 }
 
 /// Append members (component-major samples, `ncomponents` per frame) to

@@ -26,8 +26,7 @@
  * - Scattered data is kept here and sent with the jobs that use it (no
  *   worker-side store that a restarting worker could lose).
  */
-import { EventEmitter } from "node:events";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { serialize } from "node:v8";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -35,24 +34,16 @@ import { MsPASSError, maskCredentials } from "../../errors.js";
 import { checkArguments } from "../arg-guards.js";
 import { Dashboard } from "../dashboard.js";
 import { deserializeError } from "../error-transport.js";
-import { CancelledError, Future, TASK, isSettled, onSettled, settle, type Task, type TaskGroup, type TaskState } from "../future.js";
-import { AsCompleted, gatherAll, waitFor, type GatherOptions, type WaitOptions, type WaitResult } from "../futures-ops.js";
-import type { MapOptions, SchedulerGatherOptions, SchedulerState, ScatterOptions, WorkerInfo } from "../local.js";
+import { CancelledError, Future, TASK, type Task } from "../future.js";
+import { FuturesFront } from "../front.js";
+import { nonNegativeInt, positiveInt } from "../int-options.js";
+import type { SchedulerState, WorkerInfo } from "../local.js";
 import { WorkerDiedError } from "../local.js";
-import { barFor } from "../progress.js";
-import type { PluginWire } from "../protocol.js";
 import { PriorityQueue } from "../queue.js";
 import { registerBagScheduler, unregisterBagScheduler } from "../runner-registry.js";
-import {
-  describeFn,
-  isTaskOptions,
-  isTransfer,
-  normalizeModule,
-  type AnyFunction,
-  type FnDef,
-  type SubmitOptions,
-  type TaskFn,
-} from "../task-ref.js";
+import { wireArg } from "../task-args.js";
+import { PluginTable } from "../plugin-table.js";
+import type { FnDef } from "../task-ref.js";
 import type { PluginSpec, RegisterPluginOptions } from "../worker-context.js";
 import { parseRedisAddress, type RedisAddress } from "./address.js";
 import { bullQueueName, decode, encode, keys, type JobPayload, type JobResult, type WireTask, type WorkerHeartbeat } from "./wire.js";
@@ -95,20 +86,6 @@ interface JobRec {
   starts: number;
 }
 
-function positiveInt(v: unknown, what: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    throw new MsPASSError(`${what} must be a positive integer, got ${String(v)}`, "Invalid");
-  }
-  return v;
-}
-
-function nonNegativeInt(v: unknown, what: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-    throw new MsPASSError(`${what} must be a non-negative integer, got ${String(v)}`, "Invalid");
-  }
-  return v;
-}
-
 function positiveMs(v: unknown, what: string, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
@@ -117,7 +94,7 @@ function positiveMs(v: unknown, what: string, dflt: number): number {
   return v;
 }
 
-export class RedisScheduler extends EventEmitter {
+export class RedisScheduler extends FuturesFront {
   /** The Redis server, credentials masked. */
   readonly address: string;
   readonly queueName: string;
@@ -132,21 +109,11 @@ export class RedisScheduler extends EventEmitter {
   #redis!: Redis;
   #dashboard: Dashboard | undefined;
 
-  #nextTaskId = 1;
-  #nextFnId = 1;
   #nextJob = 1;
-  #nextPluginVersion = 1;
   #pending = new PriorityQueue<Task>();
-  #counts: Record<TaskState, number> = { waiting: 0, queued: 0, processing: 0, finished: 0, error: 0, cancelled: 0 };
   #dispatchQueued = false;
   #jobs = new Map<string, JobRec>();
-  #fnIds = new WeakMap<object, FnDef>();
-  #defsByText = new Map<string, FnDef>();
-  #defsById = new Map<number, FnDef>();
-  #keysIndex = new Map<string, Future<unknown>>();
-  #waitingDeps = new Set<Task>();
-  #groups = new Map<string, TaskGroup>();
-  #plugins = new Map<string, PluginWire>();
+  readonly #plugins = new PluginTable();
   #lastPluginVersion = 0;
   #stream: { worker: number; name: string; start: number; end: number; n: number; erred: number }[] = [];
   #reruns = 0;
@@ -158,10 +125,9 @@ export class RedisScheduler extends EventEmitter {
   #downSince: number | undefined;
   #downError: Error | undefined;
   #closing: Promise<void> | undefined;
-  readonly #cancelFn = (t: Task): void => this.#cancelTask(t);
 
   private constructor(addr: RedisAddress, options: RedisSchedulerOptions) {
-    super();
+    super({ defaultBatchCap: MAX_JOB_TASKS, keepTransfers: false });
     this.#addr = addr;
     this.address = addr.display;
     this.queueName = options.queue ?? "mspass";
@@ -269,7 +235,7 @@ export class RedisScheduler extends EventEmitter {
     if (this.#downSince === undefined || this.#closing !== undefined) return;
     const down = Date.now() - this.#downSince;
     if (down < this.#redisTimeoutMs) return;
-    if (this.#jobs.size === 0 && this.#counts.queued === 0) return;
+    if (this.#jobs.size === 0 && this.tasks.counts.queued === 0) return;
     const why = this.#downError ? `: ${maskCredentials(this.#downError.message)}` : "";
     const err = new MsPASSError(
       `the Redis server at ${this.address} did not answer for ${(down / 1000).toFixed(1)} s (redisTimeoutMs ${this.#redisTimeoutMs})${why}`,
@@ -277,9 +243,9 @@ export class RedisScheduler extends EventEmitter {
     );
     for (const j of [...this.#jobs.values()]) {
       this.#jobs.delete(j.id);
-      for (const t of j.tasks) if (t.worker === j.id) this.#settle(t, "error", undefined, err);
+      for (const t of j.tasks) if (t.worker === j.id) this.tasks.settle(t, "error", undefined, err);
     }
-    for (const t of this.#pending.drain()) if (t.state === "queued") this.#settle(t, "error", undefined, err);
+    for (const t of this.#pending.drain()) if (t.state === "queued") this.tasks.settle(t, "error", undefined, err);
   }
 
   // ---------------------------------------------------------------- workers (heartbeats)
@@ -354,154 +320,8 @@ export class RedisScheduler extends EventEmitter {
 
   // ---------------------------------------------------------------- tasks
 
-  #group(name: string): TaskGroup {
-    let g = this.#groups.get(name);
-    if (g === undefined) this.#groups.set(name, (g = { name, total: 0, done: 0, erred: 0, cancelled: 0 }));
-    return g;
-  }
-
-  #def(fn: TaskFn, where: string): FnDef {
-    const cached = typeof fn === "object" || typeof fn === "function" ? this.#fnIds.get(fn as object) : undefined;
-    if (cached !== undefined) return cached;
-    const desc = describeFn(fn, where);
-    const k = desc.kind === "source" ? `src:${desc.source}` : `mod:${desc.module}#${desc.export}`;
-    let d = this.#defsByText.get(k);
-    if (d === undefined) {
-      d = { ...desc, id: this.#nextFnId++ };
-      this.#defsByText.set(k, d);
-      this.#defsById.set(d.id, d);
-    }
-    this.#fnIds.set(fn as object, d);
-    return d;
-  }
-
-  /** @internal Function definition (with id) for a bag stage. */
-  defOf(fn: TaskFn, where: string): FnDef {
-    this.#checkOpen(where);
-    return this.#def(fn, where);
-  }
-
-  /** @internal Counters for a task name. */
-  groupOf(name: string): TaskGroup {
-    return this.#group(name);
-  }
-
-  #checkOpen(where: string): void {
-    if (this.#closing !== undefined) throw new MsPASSError(`${where}: the scheduler is closed`, "Invalid");
-  }
-
-  #move(t: Task, to: TaskState): void {
-    this.#counts[t.state]--;
-    this.#counts[to]++;
-    t.state = to;
-  }
-
-  #settle(t: Task, state: "finished" | "error" | "cancelled", value: unknown, error?: Error): void {
-    if (isSettled(t)) return;
-    this.#counts[t.state]--;
-    this.#counts[state]++;
-    if (this.#keysIndex.size > 0 && this.#keysIndex.get(t.key)?.[TASK] === t) this.#keysIndex.delete(t.key);
-    if (t.pendingDeps > 0) this.#waitingDeps.delete(t);
-    settle(t, state, value, error);
-  }
-
-  /** @internal Create a task (shared by submit, map and bags). */
-  makeTask(
-    def: FnDef | null,
-    fnId: number,
-    args: unknown[],
-    opts: { key?: string; retries?: number; priority?: number; pure?: boolean; batchCap?: number; needs?: FnDef[] | null; hold?: boolean },
-    group: TaskGroup,
-  ): Future<unknown> {
-    checkArguments(args, `task ${group.name}`);
-    const id = this.#nextTaskId++;
-    const retries = opts.retries === undefined ? 0 : nonNegativeInt(opts.retries, "retries");
-    const priority = opts.priority ?? 0;
-    if (typeof priority !== "number" || !Number.isFinite(priority)) {
-      throw new MsPASSError(`priority must be a finite number, got ${String(priority)}`, "Invalid");
-    }
-    let deps: Task[] | null = null;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a instanceof Future) (deps ??= []).push(a[TASK]);
-      else if (isTransfer(a)) args[i] = a.value; // nothing to move across processes: it is copied
-      else if (Array.isArray(a) && a.length > 0 && a.some((x) => x instanceof Future)) {
-        for (const x of a) if (x instanceof Future) (deps ??= []).push(x[TASK]);
-      }
-    }
-    let key = opts.key;
-    let indexed = true;
-    if (key === undefined) {
-      indexed = opts.pure === true;
-      key = indexed ? `${group.name}-${pureHash(def, fnId, args)}` : `${group.name}-${id}`;
-    } else if (typeof key !== "string" || key.length === 0) {
-      throw new MsPASSError(`key must be a non-empty string, got ${String(key)}`, "Invalid");
-    }
-    if (indexed) {
-      const existing = this.#keysIndex.get(key);
-      if (existing !== undefined) return existing;
-    }
-    const t: Task = {
-      id,
-      key,
-      state: "waiting",
-      fnId,
-      needs: opts.needs ?? null,
-      def,
-      args,
-      deps,
-      pendingDeps: 0,
-      hasScatterRefs: false,
-      transfer: null,
-      retriesLeft: retries,
-      attempts: 0,
-      reruns: 0,
-      priority,
-      batchCap: opts.batchCap ?? MAX_JOB_TASKS,
-      group,
-      worker: null,
-      value: undefined,
-      error: undefined,
-      listeners: null,
-      future: null,
-      dataId: 0,
-      cancel: this.#cancelFn,
-    };
-    const f = new Future<unknown>(t);
-    t.future = f;
-    group.total++;
-    this.#counts.waiting++;
-    if (indexed) this.#keysIndex.set(key, f);
-    if (deps !== null) {
-      for (const d of deps) {
-        if (!isSettled(d)) {
-          t.pendingDeps++;
-          onSettled(d, (dep) => this.#depSettled(t, dep));
-        } else if (d.state !== "finished") {
-          this.#depSettled(t, d);
-          return f;
-        }
-      }
-    }
-    if (t.pendingDeps > 0) this.#waitingDeps.add(t);
-    else if (opts.hold !== true) this.#enqueue(t);
-    return f;
-  }
-
-  #depSettled(t: Task, dep: Task): void {
-    if (t.state !== "waiting") return;
-    if (dep.state !== "finished") {
-      this.#settle(t, "error", undefined, dep.state === "cancelled" ? new CancelledError(dep.key) : dep.error);
-      return;
-    }
-    if (--t.pendingDeps <= 0) {
-      this.#waitingDeps.delete(t);
-      this.#enqueue(t);
-    }
-  }
-
-  #enqueue(t: Task): void {
-    this.#move(t, "queued");
+  protected enqueue(t: Task): void {
+    this.tasks.move(t, "queued");
     this.#pending.push(t, t.priority);
     if (!this.#dispatchQueued) {
       this.#dispatchQueued = true;
@@ -521,10 +341,10 @@ export class RedisScheduler extends EventEmitter {
   }
 
   #dispatch(): void {
-    if (this.#counts.queued === 0 || this.#closing !== undefined) return;
-    const size = Math.max(1, Math.min(MAX_JOB_TASKS, Math.ceil(this.#counts.queued / (2 * this.#threads()))));
+    if (this.tasks.counts.queued === 0 || this.#closing !== undefined) return;
+    const size = Math.max(1, Math.min(MAX_JOB_TASKS, Math.ceil(this.tasks.counts.queued / (2 * this.#threads()))));
     const jobs: JobRec[] = [];
-    while (this.#counts.queued > 0) {
+    while (this.tasks.counts.queued > 0) {
       const job = this.#cutJob(size);
       if (job !== null) jobs.push(job);
     }
@@ -572,7 +392,7 @@ export class RedisScheduler extends EventEmitter {
           serialize(wire(t).args);
           ok.push(t);
         } catch (e) {
-          this.#settle(t, "error", undefined, new MsPASSError(`task ${t.key}: its arguments cannot be sent to a worker: ${(e as Error).message}`, "Invalid"));
+          this.tasks.settle(t, "error", undefined, new MsPASSError(`task ${t.key}: its arguments cannot be sent to a worker: ${(e as Error).message}`, "Invalid"));
         }
       }
       if (ok.length === 0) return null;
@@ -580,7 +400,7 @@ export class RedisScheduler extends EventEmitter {
     }
     const id = `${this.#clientId}-${this.#nextJob++}`;
     for (const t of ok) {
-      this.#move(t, "processing");
+      this.tasks.move(t, "processing");
       t.worker = id;
     }
     const rec: JobRec = { id, tasks: ok, data, added: Date.now(), starts: 0 };
@@ -610,10 +430,10 @@ export class RedisScheduler extends EventEmitter {
         if (t.retriesLeft > 0) {
           t.retriesLeft--;
           t.worker = null;
-          this.#move(t, "waiting");
-          this.#enqueue(t);
-        } else this.#settle(t, "error", undefined, deserializeError(err));
-      } else this.#settle(t, "finished", r.vals[i]);
+          this.tasks.move(t, "waiting");
+          this.enqueue(t);
+        } else this.tasks.settle(t, "error", undefined, deserializeError(err));
+      } else this.tasks.settle(t, "finished", r.vals[i]);
     }
     const name = j.tasks[0]?.group.name ?? "?";
     this.#stream.push({ worker: this.#workerNumber(r.worker), name, start: r.start, end: r.end, n: j.tasks.length, erred });
@@ -660,10 +480,10 @@ export class RedisScheduler extends EventEmitter {
       if (t.retriesLeft > 0) {
         t.retriesLeft--;
         t.worker = null;
-        this.#move(t, "waiting");
-        this.#enqueue(t);
+        this.tasks.move(t, "waiting");
+        this.enqueue(t);
       } else {
-        this.#settle(
+        this.tasks.settle(
           t,
           "error",
           undefined,
@@ -676,102 +496,33 @@ export class RedisScheduler extends EventEmitter {
     this.emit("job-failed", { jobId: j.id, reason });
   }
 
-  #cancelTask(t: Task): void {
-    this.#settle(t, "cancelled", undefined, new CancelledError(t.key));
+  protected cancelTask(t: Task): void {
+    this.tasks.settle(t, "cancelled", undefined, new CancelledError(t.key));
   }
 
-  // ---------------------------------------------------------------- futures API (as LocalScheduler)
-
-  /** Run `fn(...args)` on a worker process (see LocalScheduler.submit). */
-  submit<F extends AnyFunction>(fn: TaskFn<F>, ...args: unknown[]): Future<Awaited<ReturnType<F>>> {
-    this.#checkOpen("submit");
-    let opts: SubmitOptions = {};
-    if (args.length > 0 && isTaskOptions(args[args.length - 1])) opts = args.pop() as SubmitOptions;
-    const def = this.#def(fn, "submit");
-    return this.makeTask(def, def.id, args, opts, this.#group(def.name)) as Future<Awaited<ReturnType<F>>>;
-  }
-
-  /** `submit(fn, item)` for each item; returns the futures in order. */
-  map<F extends AnyFunction>(fn: TaskFn<F>, items: Iterable<unknown>, options: MapOptions = {}): Future<Awaited<ReturnType<F>>>[] {
-    this.#checkOpen("map");
-    if (items === null || typeof (items as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
-      throw new MsPASSError("map: items must be an iterable", "Invalid");
-    }
-    const def = this.#def(fn, "map");
-    const batchCap = options.batchSize === undefined ? undefined : positiveInt(options.batchSize, "map: batchSize");
-    const group = this.#group(def.name);
-    const out: Future<Awaited<ReturnType<F>>>[] = [];
-    let i = 0;
-    const base = { retries: options.retries, priority: options.priority, pure: options.pure, batchCap, key: undefined as string | undefined };
-    for (const item of items) {
-      if (options.key !== undefined) base.key = `${options.key}-${i}`;
-      out.push(this.makeTask(def, def.id, [item], base, group) as Future<Awaited<ReturnType<F>>>);
-      i++;
-    }
-    const bar = barFor(options.progress, def.name);
-    if (bar !== null) {
-      bar.track(out);
-      void gatherAll(out, { errors: "skip" }).then(() => bar.finish());
-    }
-    return out;
-  }
-
-  gather<T>(futures: Future<T>, options?: SchedulerGatherOptions): Promise<T>;
-  gather<T>(futures: readonly (Future<T> | T)[], options?: SchedulerGatherOptions): Promise<T[]>;
-  async gather<T>(futures: Future<T> | readonly (Future<T> | T)[], options: SchedulerGatherOptions = {}): Promise<T | T[]> {
-    if (futures instanceof Future) return futures.result();
-    if (!Array.isArray(futures)) throw new MsPASSError("gather: expected a Future or an array of futures", "Invalid");
-    const bar = barFor(options.progress, "gather");
-    if (bar !== null) bar.track(futures.filter((f): f is Future<T> => f instanceof Future) as Future<unknown>[]);
-    try {
-      return (await gatherAll(futures as readonly (Future<T> | T)[], options as GatherOptions)) as T[];
-    } finally {
-      bar?.finish();
-    }
-  }
+  // ---------------------------------------------------------------- scattered data
 
   /**
-   * Data for tasks to use (dask's scatter). The value stays in this process
-   * and travels with each job that uses it; `broadcast` changes nothing
-   * here (every worker process receives it with its jobs).
+   * The value stays in this process and travels with each job that uses it;
+   * `broadcast` changes nothing here (every worker process receives it with
+   * its jobs).
    */
-  scatter<T>(data: T[], options?: ScatterOptions): Future<T>[];
-  scatter<T>(data: T, options?: ScatterOptions): Future<T>;
-  scatter<T>(data: T | T[], _options: ScatterOptions = {}): Future<T> | Future<T>[] {
-    this.#checkOpen("scatter");
-    if (Array.isArray(data)) return data.map((d) => this.#scatterOne<T>(d));
-    return this.#scatterOne<T>(data as T);
-  }
-
-  #scatterOne<T>(value: T): Future<T> {
+  protected scatterOne<T>(value: T, _broadcast: boolean): Future<T> {
     checkArguments([value], "scatter");
     try {
       serialize(value);
     } catch (err) {
       throw new MsPASSError(`scatter: the data cannot be sent to workers: ${(err as Error).message}`, "Invalid");
     }
-    const f = this.makeTask(null, 0, [], { hold: true }, this.#group("scatter")) as Future<T>;
+    const f = this.makeTask(null, 0, [], { hold: true }, this.groupOf("scatter")) as Future<T>;
     const t = f[TASK];
     t.cancel = null;
-    this.#settle(t, "finished", value);
+    this.tasks.settle(t, "finished", value);
     return f;
   }
 
   /** Forget scattered data (nothing is held on the workers). */
   release(_futures: Future<unknown> | Iterable<Future<unknown>>): void {}
-
-  asCompleted<T>(futures: Iterable<Future<T>> = []): AsCompleted<T> {
-    return new AsCompleted(futures);
-  }
-
-  wait<T>(futures: Iterable<Future<T>>, options?: WaitOptions): Promise<WaitResult<T>> {
-    return waitFor(futures, options);
-  }
-
-  cancel(futures: Future<unknown> | Iterable<Future<unknown>>): void {
-    const list = futures instanceof Future ? [futures] : [...futures];
-    for (const f of list) f.cancel();
-  }
 
   // ---------------------------------------------------------------- plugins
 
@@ -784,7 +535,7 @@ export class RedisScheduler extends EventEmitter {
   async #publishPlugins(): Promise<number> {
     const v = this.#nextVersion();
     const m = this.#redis.multi().del(this.#keys.plugins);
-    for (const p of this.#plugins.values()) m.hset(this.#keys.plugins, p.name, encode(p));
+    for (const p of this.#plugins.wires()) m.hset(this.#keys.plugins, p.name, encode(p));
     m.set(this.#keys.pluginVersion, String(v));
     await m.exec();
     return v;
@@ -797,27 +548,13 @@ export class RedisScheduler extends EventEmitter {
    * error (the plugin is then removed everywhere), as LocalScheduler does.
    */
   async registerPlugin(spec: PluginSpec, options: RegisterPluginOptions = {}): Promise<void> {
-    this.#checkOpen("registerPlugin");
-    if (typeof spec !== "object" || spec === null) throw new MsPASSError("registerPlugin: plugin must be { module, export, options? }", "Invalid");
-    const module = normalizeModule(spec.module, "registerPlugin");
-    if (typeof spec.export !== "string" || spec.export.length === 0) {
-      throw new MsPASSError(`registerPlugin: plugin export must be a non-empty string, got ${String(spec.export)}`, "Invalid");
-    }
-    const name = options.name ?? spec.export;
-    if (typeof name !== "string" || name.length === 0) throw new MsPASSError("registerPlugin: name must be a non-empty string", "Invalid");
-    if (options.idempotent && this.#plugins.has(name)) return;
-    try {
-      serialize(spec.options);
-    } catch (err) {
-      throw new MsPASSError(`registerPlugin: options of plugin "${name}" cannot be sent to workers: ${(err as Error).message}`, "Invalid");
-    }
-    const wire: PluginWire = { name, module, export: spec.export, options: spec.options, version: this.#nextPluginVersion++ };
-    this.#plugins.delete(name);
-    this.#plugins.set(name, wire);
+    this.checkOpen("registerPlugin");
+    const wire = this.#plugins.add(spec, options, serialize);
+    if (wire === undefined) return;
     const v = await this.#publishPlugins();
     const failure = await this.#awaitPluginAcks(v);
     if (failure === null) return;
-    if (this.#plugins.get(name) === wire) this.#plugins.delete(name);
+    this.#plugins.dropIfCurrent(wire);
     await this.#publishPlugins();
     throw failure;
   }
@@ -827,16 +564,15 @@ export class RedisScheduler extends EventEmitter {
   }
 
   async unregisterPlugin(name: string): Promise<void> {
-    this.#checkOpen("unregisterPlugin");
-    if (!this.#plugins.has(name)) throw new MsPASSError(`unregisterPlugin: no plugin named "${String(name)}" is registered`, "Invalid");
-    this.#plugins.delete(name);
+    this.checkOpen("unregisterPlugin");
+    this.#plugins.remove(name);
     const v = await this.#publishPlugins();
     const failure = await this.#awaitPluginAcks(v);
     if (failure) throw failure;
   }
 
   plugins(): string[] {
-    return [...this.#plugins.keys()];
+    return this.#plugins.names();
   }
 
   /** Wait until every live worker process applied plugin-set `v`; its first setup error, or null. */
@@ -866,14 +602,12 @@ export class RedisScheduler extends EventEmitter {
 
   /** Snapshot for the dashboard: the worker processes of every host, the task groups and the job stream. */
   state(since = 0): SchedulerState {
-    const c = this.#counts;
     const stream = this.#stream.filter((s) => s.end >= since).slice(-STREAM_KEEP);
     return {
       time: Date.now(),
       started: this.#startedAt,
-      counts: { waiting: c.waiting + c.queued, processing: c.processing, done: c.finished, erred: c.error, cancelled: c.cancelled },
+      ...this.taskSummary(),
       workers: this.workers(),
-      groups: [...this.#groups.values()].filter((g) => g.name !== "scatter").map((g) => ({ ...g })),
       stream,
       restarts: 0,
       reruns: this.#reruns,
@@ -893,11 +627,11 @@ export class RedisScheduler extends EventEmitter {
     clearInterval(this.#workersTimer);
     clearInterval(this.#healthTimer);
     const closed = new MsPASSError("the scheduler was closed", "Fatal");
-    for (const t of this.#pending.drain()) if (t.state === "queued") this.#settle(t, "error", undefined, closed);
-    for (const t of [...this.#waitingDeps]) this.#settle(t, "error", undefined, closed);
+    for (const t of this.#pending.drain()) if (t.state === "queued") this.tasks.settle(t, "error", undefined, closed);
+    this.tasks.failWaiting(closed);
     const inflight = [...this.#jobs.values()];
     this.#jobs.clear();
-    for (const j of inflight) for (const t of j.tasks) if (t.worker === j.id) this.#settle(t, "error", undefined, closed);
+    for (const j of inflight) for (const t of j.tasks) if (t.worker === j.id) this.tasks.settle(t, "error", undefined, closed);
     if (inflight.length > 0 && this.#queue !== undefined && this.#downSince === undefined) {
       // Jobs nobody will collect: drop the ones not yet started.
       await Promise.all(inflight.map((j) => this.#queue.remove(j.id).catch(() => 0)));
@@ -913,22 +647,4 @@ export class RedisScheduler extends EventEmitter {
       else this.#redis.disconnect();
     }
   }
-}
-
-/** A Future's value goes with the job (scattered data included). */
-function wireArg(x: unknown): unknown {
-  if (x instanceof Future) return x[TASK].value;
-  if (Array.isArray(x) && x.some((y) => y instanceof Future)) return x.map((y) => (y instanceof Future ? y[TASK].value : y));
-  return x;
-}
-
-function pureHash(def: FnDef | null, fnId: number, args: unknown[]): string {
-  const h = createHash("sha1");
-  h.update(def === null ? String(fnId) : def.kind === "module" ? `${def.module}#${def.export}` : def.source);
-  try {
-    h.update(serialize(args.map((a) => (a instanceof Future ? { future: a.key } : a))));
-  } catch (err) {
-    throw new MsPASSError(`submit: pure task arguments cannot be serialized: ${(err as Error).message}`, "Invalid");
-  }
-  return h.digest("hex").slice(0, 16);
 }

@@ -43,22 +43,7 @@ pub async fn find_raw(db: &Database, collection: &str, query: &FindSpec) -> Resu
 /// Split a concatenation of BSON documents (each starts with its int32
 /// length) into documents. A malformed buffer is a caller error.
 pub fn split_documents(buf: &[u8]) -> Result<Vec<&RawDocument>> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < buf.len() {
-        let Some(len_bytes) = buf.get(at..at + 4) else {
-            return Err(CoreError::InvalidArgument(format!("docs: truncated BSON document at byte {at}")));
-        };
-        let len = i32::from_le_bytes(len_bytes.try_into().unwrap());
-        if len < 5 || at + len as usize > buf.len() {
-            return Err(CoreError::InvalidArgument(format!("docs: bad BSON document length {len} at byte {at}")));
-        }
-        let d = RawDocument::from_bytes(&buf[at..at + len as usize])
-            .map_err(|e| CoreError::InvalidArgument(format!("docs: malformed BSON document at byte {at}: {e}")))?;
-        out.push(d);
-        at += len as usize;
-    }
-    Ok(out)
+    crate::bson_split::split_concatenated_raw("docs", buf)
 }
 
 /// Run the query and read the samples of every document found.
@@ -67,14 +52,11 @@ pub async fn read_ensemble(db: &Database, collection: &str, query: &FindSpec, op
     read_raw_documents(db, docs, offsets, opts).await
 }
 
-/// Drain an open cursor of the registry ([`crate::cursor`]) and read the
+/// Drain an open cursor ([`crate::cursor::ServerCursor`]) and read the
 /// samples of the remaining documents; `db` is the database whose GridFS
 /// holds them.
-pub async fn read_cursor(cursor: u64, db: &Database, opts: &ReadOptions) -> Result<EnsembleRead> {
-    let mut docs = Vec::new();
-    while let Some(batch) = crate::cursor::next_batch(cursor).await? {
-        docs.extend_from_slice(&batch);
-    }
+pub async fn read_cursor(cursor: &crate::cursor::ServerCursor, db: &Database, opts: &ReadOptions) -> Result<EnsembleRead> {
+    let docs = cursor.drain().await?;
     let mut offsets = vec![0usize];
     for d in split_documents(&docs)? {
         offsets.push(offsets.last().unwrap() + d.as_bytes().len());
