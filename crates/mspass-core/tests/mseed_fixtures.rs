@@ -193,3 +193,19 @@ fn decode_segment_merges_gaps_with_obspy_semantics() {
     let first_only = mspass_core::mseed::decode_segment(&bytes, 0, &M { method: -1, fill: FillValue::Masked, interpolation_samples: 0 }).unwrap();
     assert!(first_only.merged.samples.len() < masked.merged.samples.len());
 }
+
+/// libmseed 3.1.3 reads far past a miniSEED 2 record whose data offset lies
+/// beyond the record end (its Steim padding scan runs before its own bounds
+/// check); the decoder must refuse such a record with an error, not crash.
+/// Found by mseed_fuzz (SIGSEGV); the guard is in mseed::ffi::Parser::unpack.
+#[test]
+fn steim_record_with_data_offset_past_its_end_is_an_error_not_a_crash() {
+    let mut bytes = std::fs::read(fixtures().join("steim2.mseed")).unwrap();
+    assert_eq!(&bytes[44..46], &[0x00, 0x80], "fixture's first record: data offset 128, big-endian");
+    // 0xFFF0 = 65,520: past a 512- or 4096-byte record.
+    bytes[44] = 0xFF;
+    bytes[45] = 0xF0;
+    let err = decode_pieces(&bytes, 0, true).expect_err("a record whose data lies outside it must not decode");
+    assert!(err.message.contains("does not fit"), "{}", err.message);
+    assert_eq!(err.offset, 0);
+}

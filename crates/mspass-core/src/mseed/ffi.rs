@@ -159,7 +159,21 @@ impl Parser {
                 h.samplecnt, h.data_length
             ));
         }
-        // SAFETY: msr is a parsed record; libmseed allocates datasamples.
+        // libmseed 3.1.3 computes a miniSEED 2 payload size as
+        // `reclen - data offset` in unsigned arithmetic and, for Steim, scans
+        // that many bytes for zero padding frames BEFORE its own check that
+        // the offset lies inside the record (unpack.c, msr3_data_bounds): a
+        // data offset past the record end makes it read gigabytes past the
+        // buffer (SIGSEGV, found by tests/mseed_fuzz.rs). The payload must
+        // fit after the fixed header, so refuse such records here.
+        let fixed_header: u64 = if h.format_version == 2 { 48 } else { 40 };
+        if h.data_length as u64 + fixed_header > h.reclen as u64 {
+            return Err(format!(
+                "record's data section ({} bytes) does not fit in its {}-byte record (bad data offset)",
+                h.data_length, h.reclen
+            ));
+        }
+        // SAFETY: msr is a parsed record whose payload lies inside it; libmseed allocates datasamples.
         let n = unsafe { sys::msr3_unpack_data(self.msr, 0) };
         if n < 0 || n != h.samplecnt {
             let log = take_log();

@@ -34,6 +34,10 @@ impl Default for MergeOptions {
     }
 }
 
+/// Upper bound on the samples of one merged trace (2^28: 2 GiB of float64,
+/// a month at 100 Hz); a merge that would exceed it is an error.
+pub const MAX_MERGED_SAMPLES: u64 = 1 << 28;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Merged {
     pub start_ns: i64,
@@ -160,6 +164,16 @@ fn add(lt: Tr, rt: Tr, opts: &MergeOptions) -> Result<Tr, String> {
             return Err(format!("merge method {} is not one of -1, 0, 1", opts.method));
         }
     } else {
+        // A gap is filled with one value per missing sample, so a corrupt or
+        // far-off start time would otherwise ask for an allocation bounded
+        // by nothing in the input (found by tests/mseed_fuzz.rs: 24 GB).
+        let total = (ln as u64).saturating_add(delta.max(0) as u64).saturating_add(rn as u64);
+        if total > MAX_MERGED_SAMPLES {
+            return Err(format!(
+                "merging across a gap of {delta} samples ({:.0} s) would make {total} samples, more than the {MAX_MERGED_SAMPLES} one merged trace may hold",
+                delta as f64 / sr
+            ));
+        }
         out.push_from(&lt, 0..ln);
         if delta > 0 {
             out.push_chunk(delta as usize, &opts.fill, int, latest, next);
@@ -252,4 +266,25 @@ pub fn merge_pieces(pieces: Vec<super::Piece>, opts: &MergeOptions) -> Result<Me
         }
     }
     Ok(Merged { start_ns: merged.start_ns, rate, samples: merged.data, gaps })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mseed::Piece;
+
+    fn piece(start_s: f64, n: usize) -> Piece {
+        Piece { sid: "FDSN:XX_STA__B_H_Z".into(), start_ns: (start_s * 1e9) as i64, rate: 100.0, kind: b'i', samples: vec![1.0; n] }
+    }
+
+    #[test]
+    fn a_gap_too_long_to_fill_is_an_error_not_an_allocation() {
+        // Ten years at 100 Hz: 3.2e10 fill samples.
+        let err = merge_pieces(vec![piece(0.0, 10), piece(3.2e8, 10)], &MergeOptions::default()).unwrap_err();
+        assert!(err.contains("more than the 268435456"), "{err}");
+        // A gap that fits is filled and reported.
+        let m = merge_pieces(vec![piece(0.0, 10), piece(1.0, 10)], &MergeOptions::default()).unwrap();
+        assert_eq!(m.samples.len(), 110);
+        assert_eq!(m.gaps.len(), 1);
+    }
 }
