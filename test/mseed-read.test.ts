@@ -184,5 +184,11 @@ describe("readData of wf_miniseed", () => {
     // Bad merge options are caller mistakes.
     await expect(db.readData(ids[0]!, { collection: "wf_miniseed", mergeMethod: 2 as 0 })).rejects.toThrow(/mergeMethod must be -1, 0 or 1/);
     await expect(db.readData(ids[0]!, { collection: "wf_miniseed", mergeFillValue: "zero" as "latest" })).rejects.toThrow(/mergeFillValue/);
+    // readDistributedData passes the same options to every partition, and checks them on the caller.
+    const bag = await readDistributedData(db, { collection: "wf_miniseed", query: { _id: ids[0] }, mergeFillValue: -12345 });
+    const [dist] = (await bag.compute({ scheduler: "none" })) as TimeSeries[];
+    expect(dist!.data[traces[0]!.npts]).toBe(-12345);
+    expect(dist!.md.has("has_gap")).toBe(false);
+    await expect(readDistributedData(db, { collection: "wf_miniseed", mergeMethod: 2 as 0 })).rejects.toThrow(/readDistributedData: mergeMethod must be -1, 0 or 1/);
   });
 });

@@ -233,7 +233,8 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
   };
 }
 
-function mergeOptions(o: Record<string, unknown>, fn: string): ResolvedMerge {
+/** Checks readData's miniSEED merge options (mergeMethod, mergeFillValue, mergeInterpolationSamples) of `o`; exported for readDistributedData, which checks them on the caller. */
+export function mergeOptions(o: Record<string, unknown>, fn: string): ResolvedMerge {
   const method = o.mergeMethod ?? 0;
   if (method !== -1 && method !== 0 && method !== 1) {
     throw new MsPASSError(`${fn}: mergeMethod must be -1, 0 or 1 (obspy's merge methods), got ${describe(method)}`, "Invalid");

@@ -29,6 +29,15 @@ export interface ReadCommon {
   retryTimeoutMS: number;
   /** readData's normalize, as matcher specs (rebuilt once per worker: src/normalize/spec.ts). */
   normalize?: MatcherSpec[];
+  /** readData's miniSEED merge options, as given (checked on the caller). */
+  merge?: MergeReadOptions;
+}
+
+/** The readData options of miniSEED merging (see ReadDataOptions). */
+export interface MergeReadOptions {
+  mergeMethod?: -1 | 0 | 1;
+  mergeFillValue?: number | "latest" | "interpolate" | null;
+  mergeInterpolationSamples?: number;
 }
 
 /** One partition of an atomic read: the documents of `filter` (query AND an `_id` range), as atomic data. */
@@ -65,6 +74,7 @@ function readOptions(s: ReadCommon) {
     excludeKeys: s.excludeKeys,
     ...(s.dataTag === undefined ? {} : { dataTag: s.dataTag }),
     ...(s.normalize === undefined ? {} : { normalize: s.normalize }),
+    ...(s.merge ?? {}),
   };
 }
 

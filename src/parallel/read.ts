@@ -33,7 +33,7 @@ import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { describe, isDocument } from "../db/bson.js";
 import { Database } from "../db/database.js";
-import { resolveWfCollection } from "../db/io-options.js";
+import { mergeOptions, resolveWfCollection } from "../db/io-options.js";
 import { fromSequence, type Bag } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
 import type { TimeSeries } from "../data/time-series.js";
@@ -51,7 +51,7 @@ import {
   optSort,
   optString,
 } from "./options.js";
-import type { ReadCommon, ReadSpec } from "./read-task.js";
+import type { MergeReadOptions, ReadCommon, ReadSpec } from "./read-task.js";
 import { parseNormalizeList, type NormalizeListItem } from "../normalize/read-hook.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
 
@@ -84,6 +84,10 @@ export interface ReadDistributedOptions {
    * once and keeps it, so a cached matcher loads once per worker.
    */
   normalize?: readonly NormalizeListItem[];
+  /** miniSEED documents: readData's merge options (obspy's method -1/0/1, fill value, interpolation samples). */
+  mergeMethod?: -1 | 0 | 1;
+  mergeFillValue?: number | "latest" | "interpolate" | null;
+  mergeInterpolationSamples?: number;
 }
 
 type Atomic = TimeSeries | Seismogram;
@@ -92,7 +96,7 @@ type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 const FN = "readDistributedData";
 const KEYS = [
   "query", "db", "collection", "mode", "npartitions", "dataTag", "sortClause", "excludeKeys", "listOf", "retryTimeoutMS", "dbclientKey",
-  "normalize",
+  "normalize", "mergeMethod", "mergeFillValue", "mergeInterpolationSamples",
 ] as const;
 /** `_id` split: at most this many sampled ids are held while streaming. */
 export const SPLIT_KEEP = 65_536;
@@ -100,6 +104,15 @@ export const SPLIT_KEEP = 65_536;
 export const DEFAULT_PARTITION_DOCS = 5000;
 
 const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(new URL("./read-task.js", import.meta.url), "readPartition");
+
+/** The miniSEED merge options, checked here so a bad value fails the call, not every partition. */
+function mergeReadOptions(o: Record<string, unknown>): { merge?: MergeReadOptions } {
+  const given: Record<string, unknown> = {};
+  for (const k of ["mergeMethod", "mergeFillValue", "mergeInterpolationSamples"] as const) if (o[k] !== undefined) given[k] = o[k];
+  if (Object.keys(given).length === 0) return {};
+  mergeOptions(given, FN);
+  return { merge: given as MergeReadOptions };
+}
 
 /** Matchers as specs for the workers (a matcher holds a Database handle: not a task argument). */
 function normalizeSpecs(db: Database, list: unknown): { normalize?: MatcherSpec[] } {
@@ -141,6 +154,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
   const sort = optSort(FN, o);
   const retryTimeoutMS = optRetryTimeout(FN, o);
   const dbclientKey = optString(FN, o, "dbclientKey") ?? DEFAULT_DBCLIENT_KEY;
+  const merge = mergeReadOptions(o);
   if (o.listOf !== undefined && o.listOf !== "queries" && o.listOf !== "documents") {
     throw new MsPASSError(`${FN}: listOf must be "queries" or "documents", got ${describe(o.listOf)}`, "Invalid");
   }
@@ -150,7 +164,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     if (o.db === undefined) throw new MsPASSError(`${FN}: db (a Database or its name) is required when data is an array`, "Invalid");
     const db = resolveDb(o.db, "db");
     const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
-    const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize) };
+    const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize), ...merge };
     data.forEach((x, i) => {
       if (!isDocument(x)) throw new MsPASSError(`${FN}: data[${i}] must be a query or document object, got ${describe(x)}`, "Invalid");
     });
@@ -186,7 +200,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     `${FN}(${db.name}.${collection}): splitting the query by _id`,
     retryTimeoutMS,
   );
-  const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize) };
+  const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize), ...merge };
   const ranges = cutRanges(split, npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)));
   const specs: ReadSpec[] = ranges.map((r, i) => ({
     ...common,
