@@ -10,22 +10,13 @@ import { join } from "node:path";
 import { Client, LocalScheduler, MsPASSError, findFreePort, stopDatabaseServer, databaseServerStatus } from "mspass";
 import { parseDatabaseAddress } from "../dist/client/address.js";
 import { resolveOptions } from "../dist/client/options.js";
+import { expectMsPASSError as expectError } from "./helpers.js";
 
 const uri = process.env.MSPASS_TEST_DB_URI!;
 const testPort = Number(new URL(uri).port);
 
-async function expectMsPASSError(p: Promise<unknown> | (() => unknown), pattern: RegExp, severity = "Fatal") {
-  let caught: unknown;
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, "expected an MsPASSError").toBeInstanceOf(MsPASSError);
-  expect((caught as MsPASSError).message).toMatch(pattern);
-  expect((caught as MsPASSError).severity).toBe(severity);
-  return caught as MsPASSError;
-}
+/** Client errors are Fatal unless a test says otherwise. */
+const expectMsPASSError = (p: Promise<unknown> | (() => unknown), pattern: RegExp, severity = "Fatal") => expectError(p, pattern, severity);
 
 describe("address forms", () => {
   it("accepts host, host:port, [ipv6]:port, mongodb:// and mongodb+srv://", () => {

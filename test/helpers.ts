@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient, type Db } from "mongodb";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { Client, MsPASSError, type Database } from "mspass";
 
 /** The suite's server (test/global-setup.ts or MSPASS_TEST_DB_URI). */
@@ -63,8 +63,18 @@ export async function openTestDatabase(prefix: string): Promise<TestDatabase> {
   };
 }
 
+/**
+ * `openTestDatabase` for a whole test file, closed after its last test:
+ * `const { db, rdb } = await useTestDatabase("prefix");` at the top level.
+ */
+export async function useTestDatabase(prefix: string): Promise<TestDatabase> {
+  const t = await openTestDatabase(prefix);
+  afterAll(() => t.close());
+  return t;
+}
+
 /** `p` (a promise or a function) fails with an MsPASSError whose message matches `pattern`; returns it. */
-export async function expectMsPASSError(p: Promise<unknown> | (() => unknown), pattern: RegExp): Promise<MsPASSError> {
+export async function expectMsPASSError(p: Promise<unknown> | (() => unknown), pattern: RegExp, severity?: string): Promise<MsPASSError> {
   let caught: unknown;
   try {
     await (typeof p === "function" ? p() : p);
@@ -73,5 +83,6 @@ export async function expectMsPASSError(p: Promise<unknown> | (() => unknown), p
   }
   expect(caught, "expected an MsPASSError").toBeInstanceOf(MsPASSError);
   expect((caught as MsPASSError).message).toMatch(pattern);
+  if (severity !== undefined) expect((caught as MsPASSError).severity).toBe(severity);
   return caught as MsPASSError;
 }

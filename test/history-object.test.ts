@@ -4,25 +4,12 @@
  * loadHistory }) brings the tree back; a MsPASS pickle is read as opaque
  * bytes; unresolved ids are a Complaint. Documents checked raw, field by field.
  */
-import { Binary, MongoClient, ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, HISTORY_DOCUMENT_FORMAT, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { Binary, ObjectId, type Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { HISTORY_DOCUMENT_FORMAT, TimeSeries, TimeSeriesEnsemble } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
-let testDb: TestDatabase;
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-
-beforeAll(async () => {
-  testDb = await openTestDatabase("hist_obj");
-  ({ client, db, raw, rdb } = testDb);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const { db, rdb } = await useTestDatabase("hist_obj");
 
 function makeTs(seed: number, withHistory = true): TimeSeries {
   const d = new TimeSeries({ dt: 0.05, t0: 1e9 + seed, tref: "UTC", data: new Float64Array(64).fill(seed), metadata: { sta: `S${seed}` } });

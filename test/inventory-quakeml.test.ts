@@ -3,26 +3,12 @@
  * test/fixtures/quakeml/README.md) against the real server.
  */
 import { fileURLToPath } from "node:url";
-import { MongoClient, type Db } from "mongodb";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { Client, EVENT_XML_KEY, MsPASSError, type Database } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { expect, it } from "vitest";
+import { EVENT_XML_KEY, MsPASSError } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/quakeml/${f}`, import.meta.url));
-let testDb: TestDatabase;
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-
-beforeAll(async () => {
-  testDb = await openTestDatabase("inv_qml");
-  ({ client, db, raw, rdb } = testDb);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const { db, rdb } = await useTestDatabase("inv_qml");
 
 it("one source document per event, preferred origin and magnitude, depth in km, epoch time, source_id", async () => {
   expect(await db.saveCatalog(fx("iris_events.xml"))).toBe(2);

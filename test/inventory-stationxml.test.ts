@@ -5,26 +5,12 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { MongoClient, type Db } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, MsPASSError, NULL_ENDTIME, NULL_STARTTIME, CHANNEL_XML_KEY, type Database } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { MsPASSError, NULL_ENDTIME, NULL_STARTTIME, CHANNEL_XML_KEY } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
-let testDb: TestDatabase;
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-
-beforeAll(async () => {
-  testDb = await openTestDatabase("inv_sx");
-  ({ client, db, raw, rdb } = testDb);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const { db, rdb } = await useTestDatabase("inv_sx");
 
 describe("saveInventory", () => {
   it("writes one site per loc and each channel once with its own loc (MsPASS's cross product fixed)", async () => {

@@ -5,26 +5,12 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Double, Int32, MongoClient, ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, MsPASSError, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { Double, Int32, ObjectId, type Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { MsPASSError, TimeSeries, TimeSeriesEnsemble } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
-let testDb: TestDatabase;
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-let dir: string;
-
-beforeAll(async () => {
-  testDb = await openTestDatabase("maint_del");
-  ({ client, db, raw, rdb, dir } = testDb);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const { db, rdb, dir } = await useTestDatabase("maint_del");
 
 function makeTs(seed: number): TimeSeries {
   const data = new Float64Array(200).map((_, i) => i * seed);

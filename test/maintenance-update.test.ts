@@ -4,26 +4,12 @@
  * GridFS bytes read from fs.chunks.
  */
 import { join } from "node:path";
-import { Double, MongoClient, ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, MsPASSError, Seismogram, TimeSeries, type Database } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { Double, ObjectId, type Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { MsPASSError, Seismogram, TimeSeries } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
-let testDb: TestDatabase;
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-let dir: string;
-
-beforeAll(async () => {
-  testDb = await openTestDatabase("maint_upd");
-  ({ client, db, raw, rdb, dir } = testDb);
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+const { client, db, rdb, dir } = await useTestDatabase("maint_upd");
 
 function samples(n: number, seed: number): Float64Array {
   const a = new Float64Array(n);

@@ -6,28 +6,13 @@
  */
 import { copyFileSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { MongoClient, type Db } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, type Database } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "miniseed");
-let testDb: TestDatabase;
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-let dir: string;
+const { db, rdb, dir } = await useTestDatabase("mseed_index");
 
-beforeAll(async () => {
-  testDb = await openTestDatabase("mseed_index");
-  ({ client, db, raw, rdb, dir } = testDb);
-  for (const f of ["gaps.mseed", "two_channels.mseed", "1T_MONN_00_EDH.mseed", "not.mseed"]) copyFileSync(join(FIX, f), join(dir, f));
-});
-
-afterAll(async () => {
-  await testDb?.close();
-});
+for (const f of ["gaps.mseed", "two_channels.mseed", "1T_MONN_00_EDH.mseed", "not.mseed"]) copyFileSync(join(FIX, f), join(dir, f));
 
 describe("indexMseedFile", () => {
   it("writes MsPASS's fields, order and types; segments tile the file", async () => {
