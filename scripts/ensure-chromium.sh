@@ -6,11 +6,5 @@ set -eu
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO=sudo
-else
-  SUDO=
-fi
-$SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
+sh "$(dirname "$0")/apt-install.sh" chromium
 /usr/bin/chromium --version

@@ -5,8 +5,4 @@
 set -eu
 command -v ip >/dev/null 2>&1 && exit 0
 [ "$(id -u)" -eq 0 ] || exit 0
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -qq --no-install-recommends iproute2 >/dev/null 2>&1; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends iproute2 >/dev/null
-fi
+sh "$(dirname "$0")/apt-install.sh" iproute2
