@@ -29,16 +29,17 @@ def write_station_inventory(files_dir, path):
             ids.add((tr.stats.network, tr.stats.station, tr.stats.location, tr.stats.channel))
     start = obspy.UTCDateTime(1990, 1, 1)
     nets = {}
-    for i, (net, sta, loc, chan) in enumerate(sorted(ids)):
-        lat, lon = 40.0 + i, 10.0 + i
+    for net, sta, loc, chan in sorted(ids):
         network = nets.setdefault(net, Network(code=net, stations=[]))
         station = next((s for s in network.stations if s.code == sta), None)
         if station is None:
-            station = Station(code=sta, latitude=lat, longitude=lon, elevation=100.0 + i, start_date=start)
+            i = sum(len(n.stations) for n in nets.values())
+            station = Station(code=sta, latitude=40.0 + i, longitude=10.0 + i, elevation=100.0 + i, start_date=start)
             network.stations.append(station)
         station.channels.append(
-            Channel(code=chan, location_code=loc, latitude=lat, longitude=lon, elevation=100.0 + i, depth=0.0,
-                    azimuth=0.0, dip=-90.0 if chan.endswith("Z") else 0.0, sample_rate=1.0, start_date=start)
+            Channel(code=chan, location_code=loc, latitude=station.latitude, longitude=station.longitude,
+                    elevation=station.elevation, depth=0.0, azimuth=0.0, dip=-90.0 if chan.endswith("Z") else 0.0,
+                    sample_rate=1.0, start_date=start)
         )
     inv = Inventory(networks=list(nets.values()), source="mspass compat fixture")
     inv.write(path, format="STATIONXML")

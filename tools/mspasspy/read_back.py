@@ -23,7 +23,7 @@ def read_record(db, collection, doc):
         "_id": str(doc["_id"]),
         "type": type(d).__name__,
         "live": bool(d.live),
-        "is_abortion": bool(d.get("is_abortion")) if d.is_defined("is_abortion") else False,
+        "is_abortion": bool(d["is_abortion"]) if d.is_defined("is_abortion") else False,
         "elog": [
             {"algorithm": e.algorithm, "badness": str(e.badness), "message": e.message}
             for e in d.elog.get_error_log()

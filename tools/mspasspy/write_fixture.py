@@ -56,8 +56,8 @@ def main():
     input_files.write_station_inventory(files_dir, os.path.join(files_dir, "built_inventory.xml"))
     mspass_writer.write_all(db, files_dir)
 
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
+    for sub in ("db", "files"):  # README.md stays
+        shutil.rmtree(os.path.join(OUT, sub), ignore_errors=True)
     names = dump_collections(db, os.path.join(OUT, "db"))
     shutil.copytree(files_dir, os.path.join(OUT, "files"))
     reads = []
