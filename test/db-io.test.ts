@@ -102,7 +102,7 @@ async function storedBytes(doc: Document): Promise<Buffer> {
 
 const STORAGE_FIELDS = {
   gridfs: ["storage_mode", "gridfs_id"],
-  file: ["storage_mode", "dir", "dfile", "foff", "nbytes"],
+  file: ["storage_mode", "dir", "dfile", "foff", "nbytes", "format"],
 } as const;
 
 describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode) => {
@@ -289,7 +289,7 @@ describe("cursor kinds", () => {
 });
 
 describe("file storage details", () => {
-  it("appends to an existing dfile; format is recorded only when given; dir defaults to the working directory", async () => {
+  it("appends to an existing dfile; format is always recorded (binary by default, as MsPASS); dir defaults to the working directory", async () => {
     const d = join(dir, "append");
     const a = await db.saveData(makeTs(10, 30), { storageMode: "file", dir: d, dfile: "one.bin" });
     const b = await db.saveData(makeTs(20, 31), { storageMode: "file", dir: d, dfile: "one.bin", format: "binary" });
@@ -297,7 +297,7 @@ describe("file storage details", () => {
     const db2 = await rawDoc("wf_TimeSeries", b._id);
     expect(Number(da.foff)).toBe(0);
     expect(Number(db2.foff)).toBe(80);
-    expect("format" in da).toBe(false);
+    expect(da.format).toBe("binary");
     expect(db2.format.toString()).toBe("binary");
     expect(readFileSync(join(d, "one.bin")).length).toBe(240);
 

@@ -20,6 +20,7 @@
  */
 import { ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
+import { applyBsonTypes } from "../schema/bson-types.js";
 import { ErrorLogger } from "../data/error-logger.js";
 import { Seismogram } from "../data/seismogram.js";
 import { TimeSeries } from "../data/time-series.js";
@@ -85,7 +86,8 @@ export function tombstoneDocument(d: Atomic, dataTag?: string): Document {
   const src = d.isAbortion ? sources.get(d) : undefined;
   const header = src === undefined ? d.md.toObject() : { ...src, ...d.md.toObject(), ...pick(src, ["npts", "delta", "starttime"]) };
   // MsPASS's Undertaker tells abortions by this key of the tombstone's datum.
-  const tombstone = { ...header, is_abortion: d.isAbortion };
+  // Typed like the wf document would be: MsPASS stores Python floats (starttime, delta, ...) as doubles.
+  const tombstone = applyBsonTypes({ ...header, is_abortion: d.isAbortion }, `wf_${typeName(d)}`);
   const logdata = d.elog.toLogData();
   let doc: Document;
   if (d.isAbortion) {

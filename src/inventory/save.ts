@@ -8,8 +8,9 @@
  * product: with locs "" and "EP" every channel appears twice, once with the
  * wrong loc). Here each channel is written once, with its own loc.
  */
-import { ObjectId, type Document } from "mongodb";
+import { Double, ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
+import { applyBsonTypes } from "../schema/bson-types.js";
 import type { Database } from "../db/database.js";
 import { parseStationXml, type ChannelRecord, type StationRecord } from "./stationxml.js";
 import { parseQuakeMl } from "./quakeml.js";
@@ -41,11 +42,12 @@ export interface SaveInventoryResult {
 }
 
 /** Longitude into [-180, 180] for GeoJSON; out-of-range latitude is an error (MsPASS: ValueError). */
-function geoPoint(lon: number, lat: number, what: string): { type: "Point"; coordinates: [number, number] } {
+// Coordinates are stored as doubles, as MsPASS's Python floats are (the driver writes an integral number as int32).
+function geoPoint(lon: number, lat: number, what: string): { type: "Point"; coordinates: [Double, Double] } {
   if (lat < -90 || lat > 90) throw new MsPASSError(`${what}: latitude ${lat} is outside [-90, 90]`, "Invalid");
   let x = lon;
   if (x > 180 || x < -180) x = ((((x + 180) % 360) + 360) % 360) - 180;
-  return { type: "Point", coordinates: [x, lat] };
+  return { type: "Point", coordinates: [new Double(x), new Double(lat)] };
 }
 
 function epochOr(t: number | undefined, dflt: number): number {
@@ -68,10 +70,10 @@ function siteFields(st: StationRecord, c: ChannelRecord, what: string): Document
     sta: st.sta,
     lat: c.lat,
     lon: c.lon,
-    coords: [c.lon, c.lat],
+    coords: [new Double(c.lon), new Double(c.lat)],
     location: geoPoint(c.lon, c.lat, what),
     elev: c.elevation / 1000.0,
-    edepth: c.depth,
+    edepth: new Double(c.depth),
   };
 }
 
@@ -125,8 +127,9 @@ export async function saveInventory(db: Database, source: unknown, options?: Sav
       Object.assign(d, { starttime: start, endtime: end, [CHANNEL_XML_KEY]: c.xml, chan_id: _id });
       newChans.push(d);
     }
-    if (newSites.length > 0) r.sitesSaved += (await db.site.insertMany(newSites)).insertedCount;
-    if (newChans.length > 0) r.chansSaved += (await db.channel.insertMany(newChans)).insertedCount;
+    // Typed by the schema: coordinates and times are doubles in MsPASS even when integral.
+    if (newSites.length > 0) r.sitesSaved += (await db.site.insertMany(newSites.map((s) => applyBsonTypes(s, "site", { schema: db.schema })))).insertedCount;
+    if (newChans.length > 0) r.chansSaved += (await db.channel.insertMany(newChans.map((c) => applyBsonTypes(c, "channel", { schema: db.schema })))).insertedCount;
     if (verbose) console.log(`${where}: ${newSites.length} site and ${newChans.length} channel documents saved`);
   }
   if (verbose) {
@@ -153,7 +156,7 @@ export async function saveCatalog(db: Database, source: unknown, options?: SaveC
       _id,
       lat: e.lat,
       lon: e.lon,
-      coords: [e.lon, e.lat],
+      coords: [new Double(e.lon), new Double(e.lat)],
       epicenter: geoPoint(e.lon, e.lat, `${fn}: event ${e.publicId ?? ""}`),
       depth: e.depth === undefined ? 0.0 : e.depth / 1000.0,
       time: e.time,
@@ -164,7 +167,7 @@ export async function saveCatalog(db: Database, source: unknown, options?: SaveC
     d.source_id = _id;
     return d;
   });
-  const n = (await db.source.insertMany(docs)).insertedCount;
+  const n = (await db.source.insertMany(docs.map((d) => applyBsonTypes(d, "source", { schema: db.schema })))).insertedCount;
   if (verbose) console.log(`saveCatalog: ${n} source documents saved`);
   return n;
 }

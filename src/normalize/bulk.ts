@@ -9,6 +9,7 @@
  */
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
+import { applyBsonTypes } from "../schema/bson-types.js";
 import type { Database } from "../db/database.js";
 import { BasicMatcher } from "./basic-matcher.js";
 import { MiniseedMatcher } from "./miniseed.js";
@@ -76,6 +77,8 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
   // tools/ferretdb/patches.json; an `{_id: {$in: [...]}}` statement grouping
   // documents with the same `$set` is a collection scan there, measured
   // slower at every size in bench/RESULTS.md).
+  // Typed by the schema when it knows wfCol (channel_hang, site_starttime, ... are doubles in MsPASS even when integral).
+  const typed = (set: Document): Document => (db.schema.hasCollection(wfCol) ? applyBsonTypes(set, wfCol, { schema: db.schema }) : set);
   const updates: Array<{ filter: Document; update: Document }> = [];
   for await (const doc of wf.find(wfquery, projection === undefined ? {} : { projection })) {
     const set: Document = {};
@@ -85,7 +88,7 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
       hits[i]!++;
       Object.assign(set, m.setDocument(hit));
     }
-    if (Object.keys(set).length > 0) updates.push({ filter: { _id: doc._id }, update: { $set: set } });
+    if (Object.keys(set).length > 0) updates.push({ filter: { _id: doc._id }, update: { $set: typed(set) } });
   }
   for (let at = 0; at < updates.length; at += blocksize) {
     const block = updates.slice(at, at + blocksize);

@@ -45,13 +45,18 @@ UNIQUE_KEYS = {"_id", "uploadDate", "save_uuid", "job_id", "process_id", "dir"}
 UNIQUE_IN = {"history_global": {"time"}}
 
 
+def _text(v):
+    # 1230768000 and 1230768000.0 pair (a type difference is reported by the field comparison).
+    return repr(float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
+
 def _t(doc, *keys):
-    return tuple(str(doc.get(k)) for k in keys)
+    return tuple(_text(doc.get(k)) for k in keys)
 
 
 def _tomb(doc):
     t = doc.get("tombstone", {})
-    return (doc.get("data_tag"), t.get("sta"), str(t.get("starttime")))
+    return (doc.get("data_tag"), t.get("sta"), _text(t.get("starttime")))
 
 
 def _elog(doc):

@@ -19,6 +19,7 @@ import {
   SeismogramEnsemble,
   TimeSeries,
   TimeSeriesEnsemble,
+  applyBsonTypes,
   bulkNormalize,
   normalizeMseed,
 } from "../../dist/index.js";
@@ -74,8 +75,8 @@ try {
     await db.saveData(ens, { storageMode: e.save.storage_mode, dfile: e.save.dfile, dir: filesDir });
   }
 
-  // A broken document: an abortion, buried in abortions.
-  const broken = await db.collection("wf_TimeSeries").insertOne({ ...spec.broken_document });
+  // A broken document: an abortion, buried in abortions. (Typed by the schema: pymongo stores Python floats as doubles.)
+  const broken = await db.collection("wf_TimeSeries").insertOne(applyBsonTypes(spec.broken_document, "wf_TimeSeries"));
   await db.saveData(await db.readData(broken.insertedId, { collection: "wf_TimeSeries" }));
 
   // Object history: read, process (a node in the history), save with the history.

@@ -149,7 +149,7 @@ function metadataSet(db: Database, d: Atomic, r: Resolved): Record<string, unkno
     d.kill();
     return null;
   }
-  const set: Record<string, unknown> = { ...built.doc };
+  const set: Record<string, unknown> = { ...built.doc, ...keysNotInSchema(db, d, subset, modified, r) };
   // Always re-synced from the datum itself (MsPASS: starttime, time_standard, utc_convertible).
   const f = wfDocFields(d);
   set.starttime = f.starttime;
@@ -157,6 +157,32 @@ function metadataSet(db: Database, d: Atomic, r: Resolved): Record<string, unkno
   set.utc_convertible = f.utc_convertible;
   if (f.starttime_shift !== undefined) set.starttime_shift = f.starttime_shift;
   return set;
+}
+
+/**
+ * MsPASS's update_metadata, unlike save_data, writes a modified key the
+ * schema does not define: in cautious mode with a Complaint, in pedantic mode
+ * not at all (a Complaint too). Normalized copies (`channel_lat`, ...),
+ * blanks and excluded keys stay out, as for the other keys.
+ */
+function keysNotInSchema(db: Database, d: Atomic, subset: Metadata, modified: ReadonlySet<string>, r: Resolved): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (r.mode === "promiscuous") return out;
+  const view = db.schema.view(r.collection);
+  for (const k of modified) {
+    const v = subset.get(k);
+    if (v === undefined || view.isDefined(k) || k === "_id" || r.excludeKeys.includes(k)) continue;
+    if (typeof v === "string" && v.trim() === "") continue;
+    const [prefix, rest] = k.split("_", 2);
+    if (rest !== undefined && rest !== "id" && r.normalizingCollections.includes(prefix!)) continue;
+    if (r.mode === "cautious") {
+      out[k] = v;
+      d.elog.log(r.algName, `key=${k} is not defined in the schema.  Updating record, but this may cause downstream problems`, "Complaint");
+    } else {
+      d.elog.log(r.algName, `cannot update data with key=${k} because it is not defined in the schema`, "Complaint");
+    }
+  }
+  return out;
 }
 
 async function updateOne(db: Database, collection: string, id: unknown, update: Document, fn: string): Promise<void> {

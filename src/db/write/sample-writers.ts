@@ -48,7 +48,7 @@ export interface SampleWriteContext {
   dataType: "TimeSeries" | "Seismogram";
   /** What the error messages name, e.g. "Database.saveData(db.wf_TimeSeries)". */
   what: string;
-  /** "binary", "mseed" (or undefined: recorded as no `format`, which MsPASS reads as binary). */
+  /** "binary", "mseed" (or undefined: "binary", recorded as MsPASS does). */
   format: FileFormat | undefined;
   /** GridFS: the file id of each datum (derived ids for idempotent writers), or undefined for fresh ones. */
   gridfsId(s: LiveSlot): string | undefined;
@@ -139,7 +139,7 @@ const writeBinaryFiles: SampleWriter = async (live, ctx) => {
     if (place.startOffset === undefined) appended.push(`${w.nbytes.reduce((a, b) => a + b, 0)} bytes appended to ${path.join(w.dir, w.dfile)}`);
     w.foffs.forEach((foff, k) => {
       const r: Record<string, unknown> = { storage_mode: "file", dir: w.dir, dfile: w.dfile, foff: int(foff), nbytes: int(w.nbytes[k]!) };
-      if (ctx.format !== undefined) r.format = ctx.format;
+      r.format = ctx.format ?? "binary"; // MsPASS's save_data always records the format
       records[at[k]!] = r;
     });
   }
