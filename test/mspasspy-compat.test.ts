@@ -203,6 +203,16 @@ describe("a database written by mspasspy, read here", () => {
     expect(foffs.size).toBe(3);
   });
 
+  it("updateMetadata writes a key the schema does not define, as update_metadata wrote the fixture's", async () => {
+    const theirs = await t.rdb.collection("wf_TimeSeries").findOne({ data_tag: "edit_md" });
+    expect(theirs).toMatchObject({ note: "edited", added_int: 42, added_float: 2.25 });
+    const d = (await t.db.readData(theirs!._id, { collection: "wf_TimeSeries" })) as TimeSeries;
+    d.md.put("added_here", 7);
+    await t.db.updateMetadata(d);
+    expect(d.elog.entries.map((e) => e.message).join(" | ")).toMatch(/key=added_here is not defined in the schema/);
+    expect(await t.rdb.collection("wf_TimeSeries").findOne({ _id: theirs!._id })).toMatchObject({ added_here: 7, added_int: 42 });
+  });
+
   it("station and event metadata saved by mspasspy are found", async () => {
     const seg = await t.rdb.collection("wf_miniseed").findOne({ channel_id: { $exists: true } });
     expect(seg).not.toBeNull();
