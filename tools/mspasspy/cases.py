@@ -9,7 +9,6 @@ whether it is dead. Samples are a deterministic function of the case name.
 """
 import base64
 import json
-import math
 import struct
 
 # miniSEED fixtures indexed by both writers (copied next to the sample files).
@@ -26,8 +25,8 @@ T0 = 1230768000.0  # 2009-01-01T00:00:00Z
 
 
 def _samples(seed, n):
-    # Values with full float64 mantissas, the same on every machine (only +, *, sin of exact inputs
-    # would differ across libms: use a rational recurrence instead).
+    # Values with full float64 mantissas, the same on every machine: only +, - and * (IEEE exact
+    # rounding), no libm function whose last bit could differ between platforms.
     out = []
     x = (seed % 97 + 1) / 101.0
     for i in range(n):
