@@ -30,6 +30,13 @@ import { GlobalHistoryManager, type GlobalHistoryManagerOptions } from "../db/hi
 
 const CONSTRUCT = Symbol("Client.construct");
 
+/**
+ * Where the Client's database came from: the `databaseHost` argument,
+ * MSPASS_DB_ADDRESS, the server this project started (`.mspass/db.json`), or
+ * a server this project did not start, found on the default port.
+ */
+export type DatabaseSource = "argument" | "MSPASS_DB_ADDRESS" | "project" | "default-port";
+
 export class Client {
   /** The options in force, after arguments and environment variables were resolved. */
   readonly options: Readonly<ResolvedOptions>;
@@ -43,6 +50,7 @@ export class Client {
   private closed = false;
   /** Set by `connect` (MsPASS's Client makes one with a new job id). */
   private globalHistory!: GlobalHistoryManager;
+  private source: DatabaseSource = "argument";
 
   /** @internal use `Client.connect()` */
   constructor(token: symbol, options: ResolvedOptions, dbClient: DatabaseClient, scheduler: Scheduler | null) {
@@ -59,16 +67,18 @@ export class Client {
    * Connect to the database service and start the scheduler.
    *
    * With no `databaseHost` and no `MSPASS_DB_ADDRESS`, the embedded default is
-   * used: a server answering on 127.0.0.1:27017, else a `mongod` on PATH, else
-   * FerretDB, started under `.mspass/db/` and left running for the next run
-   * (`npx mspass db stop` stops it).
+   * used: the server this project started (`.mspass/db.json`), else a server
+   * answering on 127.0.0.1:27017 (said on stderr: it is not this project's),
+   * else a `mongod` on PATH, else FerretDB, started under `.mspass/db/` and
+   * left running for the next run (`npx mspass db stop` stops it).
    */
   static async connect(options: ClientOptions = {}): Promise<Client> {
     const resolved = resolveOptions(options);
     let uri: string;
+    let source: DatabaseSource;
     if (resolved.databaseHost !== undefined) {
-      const what = resolved.databaseHostSource === "argument" ? "databaseHost" : "MSPASS_DB_ADDRESS";
-      uri = parseDatabaseAddress(resolved.databaseHost, resolved.mongodbPort, what).uri;
+      source = resolved.databaseHostSource === "argument" ? "argument" : "MSPASS_DB_ADDRESS";
+      uri = parseDatabaseAddress(resolved.databaseHost, resolved.mongodbPort, source === "argument" ? "databaseHost" : "MSPASS_DB_ADDRESS").uri;
     } else {
       const service = await ensureDatabaseService({
         projectDir: resolved.projectDir,
@@ -77,6 +87,15 @@ export class Client {
         serverSelectionTimeoutMS: resolved.serverSelectionTimeoutMS,
       });
       uri = service.uri;
+      source = service.source === "default-port" ? "default-port" : "project";
+      if (source === "default-port") {
+        // The data will go to a server nobody named: say which, once, so a
+        // stranger on the default port is never used silently.
+        process.stderr.write(
+          `mspass: using the MongoDB server already answering at ${uri} (not started by this project); ` +
+            "set MSPASS_DB_ADDRESS or pass databaseHost to choose the server explicitly\n",
+        );
+      }
     }
     const dbClient = await DatabaseClient.connect(uri, {
       serverSelectionTimeoutMS: resolved.serverSelectionTimeoutMS,
@@ -91,6 +110,7 @@ export class Client {
       throw err;
     }
     const client = new Client(CONSTRUCT, resolved, dbClient, scheduler);
+    client.source = source;
     try {
       // As MsPASS: a GlobalHistoryManager with a new job id on the default
       // database; its index is created now, so connecting writes to the server.
@@ -145,6 +165,11 @@ export class Client {
     return this.scheduler;
   }
 
+  /** Where this Client's database came from (see DatabaseSource). */
+  get databaseSource(): DatabaseSource {
+    return this.source;
+  }
+
   /** Which scheduler this Client runs: "local" or "none". */
   get schedulerType(): SchedulerKind {
     return this.schedulerKind;
@@ -168,6 +193,7 @@ export class Client {
     const ownedPrevious = this.ownsDbClient;
     this.dbClient = next;
     this.ownsDbClient = true;
+    this.source = "argument";
     this.databases.clear();
     if (ownedPrevious) await previous.close();
     this.scheduler?.onDatabaseChanged?.(uri);

@@ -66,7 +66,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
     config: config.file,
     workingDirectory: wd,
     scheduler: config.scheduler,
-    env: { MSPASS_PROJECT_DIR: wd, MSPASS_SCHEDULER: config.scheduler },
+    env: { MSPASS_PROJECT_DIR: wd, MSPASS_SCHEDULER: config.scheduler, MSPASS_DASHBOARD_PORT: String(config.ports.dashboard) },
     services: [],
   };
   const record = (s: ServiceRecord) => {
@@ -84,7 +84,13 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
       record({ name: "database", kind: "external", address: uri, startedByUp: false });
       state.env.MSPASS_DB_ADDRESS = uri;
     } else {
-      const db = await startDatabaseServer({ projectDir: wd, port: config.ports.database, startTimeoutMS: config.startupTimeoutMs, env });
+      const db = await startDatabaseServer({
+        projectDir: wd,
+        port: config.ports.database,
+        startTimeoutMS: config.startupTimeoutMs,
+        env,
+        portAdvice: `set another ports.database in ${config.file ?? "mspass-desktop.yaml"}`,
+      });
       log(db.started ? `database: started ${db.kind} (pid ${db.pid}) at ${db.uri}` : `database: ${db.kind} already running at ${db.uri} (left as found by 'down')`);
       record({ name: "database", kind: db.kind, pid: db.pid, command: db.command, address: db.uri, log: db.logFile, startedByUp: db.started });
       state.env.MSPASS_DB_ADDRESS = db.uri;
