@@ -12,7 +12,8 @@
  * A constructor cannot await a connection, so the Client is made by the async
  * factory `Client.connect()`; there is no way to get a half-made Client.
  */
-import { MsPASSError } from "../errors.js";
+import { inspect } from "node:util";
+import { MsPASSError, maskCredentials } from "../errors.js";
 import { DatabaseClient } from "./database-client.js";
 import type { Database } from "../db/database.js";
 import { parseDatabaseAddress, parsePort } from "./address.js";
@@ -231,6 +232,34 @@ export class Client {
     if (errors.length > 0) {
       throw new MsPASSError(`Client.close: ${errors.map((e) => (e as Error).message).join("; ")}`, "Complaint");
     }
+  }
+
+  /**
+   * What a user needs to see of a Client, and nothing secret: the database
+   * address with its credentials masked, never the options' environment.
+   */
+  private summary(): Record<string, unknown> {
+    return {
+      database: this.dbClient.address,
+      databaseSource: this.source,
+      databaseName: this.options.databaseName,
+      scheduler: this.schedulerKind,
+      ...(this.options.schedulerHost !== undefined ? { schedulerHost: maskCredentials(this.options.schedulerHost.replace(/^(?![a-z]+:\/\/)[^/]*@/i, "***@")) } : {}),
+      jobName: this.options.jobName,
+      closed: this.closed,
+    };
+  }
+
+  [inspect.custom](_depth: number, opts: Parameters<typeof inspect>[1]): string {
+    return `Client ${inspect(this.summary(), opts)}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.summary();
+  }
+
+  toString(): string {
+    return `Client(${this.dbClient.address}, scheduler ${this.schedulerKind})`;
   }
 
   /** Whether `close()` has been called. */

@@ -44,6 +44,29 @@ export interface UpResult {
   started: boolean;
 }
 
+/** The database `database_host` (else MSPASS_DB_ADDRESS) names, as a URI; undefined to use the embedded one. */
+function externalDatabase(config: DesktopConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const external = config.databaseHost ?? env.MSPASS_DB_ADDRESS?.trim();
+  if (!external) return undefined;
+  return /^mongodb(\+srv)?:\/\//.test(external) ? external : `mongodb://${external.includes(":") ? external : `${external}:27017`}/`;
+}
+
+/**
+ * The environment a workflow gets after `mspass up`: the recorded one, plus
+ * the external database's address when it carries credentials (never stored
+ * in the state file), read again from database_host or MSPASS_DB_ADDRESS.
+ */
+export function workflowEnv(state: DesktopState, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out = { ...state.env };
+  const db = state.services.find((s) => s.name === "database");
+  if (db?.kind === "external" && out.MSPASS_DB_ADDRESS === undefined) {
+    const config = loadDesktopConfig({ config: state.config, cwd: state.workingDirectory, env });
+    const uri = externalDatabase(config, env);
+    if (uri) out.MSPASS_DB_ADDRESS = uri;
+  }
+  return out;
+}
+
 /** Start the services; on any failure stop what this call started and throw one error. */
 export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
   const env = opts.env ?? process.env;
@@ -75,14 +98,15 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
   };
   try {
     // -- database
-    const external = config.databaseHost ?? env.MSPASS_DB_ADDRESS?.trim();
-    if (external) {
-      const uri = /^mongodb(\+srv)?:\/\//.test(external) ? external : `mongodb://${external.includes(":") ? external : `${external}:27017`}/`;
+    const uri = externalDatabase(config, env);
+    if (uri) {
       if (!uri.startsWith("mongodb+srv") && !(await pingMongo(uri, 5000))) {
         throw new MsPASSError(`the database at ${maskCredentials(uri)} (database_host / MSPASS_DB_ADDRESS) does not answer`, "Fatal");
       }
-      record({ name: "database", kind: "external", address: uri, startedByUp: false });
-      state.env.MSPASS_DB_ADDRESS = uri;
+      // The state file keeps the masked address only: a password stays where
+      // the user put it, and `run`/`shell` take it from there (workflowEnv).
+      record({ name: "database", kind: "external", address: maskCredentials(uri), startedByUp: false });
+      if (maskCredentials(uri) === uri) state.env.MSPASS_DB_ADDRESS = uri;
     } else {
       const db = await startDatabaseServer({
         projectDir: wd,
@@ -127,7 +151,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         const args = [CLI_ENTRY, "worker", "--scheduler", address];
         if (config.nthreads !== undefined) args.push("--nthreads", String(config.nthreads));
         const wlog = join(logDir, `worker-${i}.log`);
-        const w = await spawnDetached(process.execPath, args, { cwd: wd, env: { ...env, ...state.env }, log: wlog });
+        const w = await spawnDetached(process.execPath, args, { cwd: wd, env: { ...env, ...workflowEnv(state, env) }, log: wlog });
         record({ name: `worker-${i}`, kind: "mspass worker", pid: w.pid, command: process.execPath, log: wlog, startedByUp: true });
         workers.push({ w, i });
       }
@@ -140,7 +164,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
 
     // -- notebook
     if (opts.notebook ?? config.notebook) {
-      const nb = await startNotebookServer({ workingDirectory: wd, port: config.ports.jupyter, env: { ...env, ...state.env }, logDir, timeoutMs: Math.max(config.startupTimeoutMs, 60_000) });
+      const nb = await startNotebookServer({ workingDirectory: wd, port: config.ports.jupyter, env: { ...env, ...workflowEnv(state, env) }, logDir, timeoutMs: Math.max(config.startupTimeoutMs, 60_000) });
       record({ name: "notebook", kind: "jupyter-lab", pid: nb.pid, command: nb.command, address: nb.url, log: nb.log, startedByUp: true });
       log(`notebook: JupyterLab at ${nb.url}`);
     }
@@ -233,7 +257,7 @@ export async function desktopRun(
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(process.execPath, [prepared.entry, ...scriptArgs], {
         cwd: config.workingDirectory,
-        env: { ...(opts.env ?? process.env), ...state.env },
+        env: { ...(opts.env ?? process.env), ...workflowEnv(state, opts.env ?? process.env) },
         stdio: "inherit",
       });
       child.on("error", reject);
