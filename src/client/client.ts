@@ -15,6 +15,7 @@
 import { inspect } from "node:util";
 import { MsPASSError, maskCredentials } from "../errors.js";
 import { DatabaseClient } from "./database-client.js";
+import { connectError } from "./connect-error.js";
 import type { Database } from "../db/database.js";
 import { parseDatabaseAddress, parsePort } from "./address.js";
 import {
@@ -102,7 +103,7 @@ export class Client {
       serverSelectionTimeoutMS: resolved.serverSelectionTimeoutMS,
       maxPoolSize: resolved.maxPoolSize,
       appName: resolved.jobName,
-    });
+    }).catch((err: unknown) => Promise.reject(connectError(err, maskCredentials(uri), source, resolved.serverSelectionTimeoutMS)));
     let scheduler: Scheduler | null = null;
     try {
       scheduler = await startScheduler(resolved.scheduler, resolved, uri);
