@@ -25,6 +25,9 @@ import {
 import { logShows, portAnswers, processAlive, requirePortFree, requireProgram, spawnDetached, stopProcess, waitUntil } from "./processes.js";
 import { startNotebookServer, stopOrphanKernels } from "./notebook.js";
 
+/** After Ctrl-C, how long a workflow script has to exit before it is killed. */
+const RUN_STOP_GRACE_MS = 3000;
+
 /** The `mspass` CLI entry, to start `mspass worker` processes with this very build. */
 export const CLI_ENTRY = fileURLToPath(new URL("../cli/main.js", import.meta.url));
 
@@ -253,17 +256,36 @@ export async function desktopRun(
   }
   const { prepareScript } = await import("./run-script.js");
   const prepared = await prepareScript(script, opts.cwd ?? process.cwd());
+  const child = spawn(process.execPath, [prepared.entry, ...scriptArgs], {
+    cwd: config.workingDirectory,
+    env: { ...(opts.env ?? process.env), ...workflowEnv(state, opts.env ?? process.env) },
+    stdio: "inherit",
+  });
+  // Ctrl-C / kill of `mspass run` reaches the script too, and we stay until
+  // it has exited, so the compiled file is removed and no script is orphaned.
+  let stopping: NodeJS.Signals | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    stopping ??= signal;
+    child.kill(signal);
+    killTimer ??= setTimeout(() => child.kill("SIGKILL"), RUN_STOP_GRACE_MS);
+  };
+  const onInt = () => forward("SIGINT");
+  const onTerm = () => forward("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
   try {
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [prepared.entry, ...scriptArgs], {
-        cwd: config.workingDirectory,
-        env: { ...(opts.env ?? process.env), ...workflowEnv(state, opts.env ?? process.env) },
-        stdio: "inherit",
-      });
       child.on("error", reject);
-      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+      child.on("exit", (code, signal) => {
+        if (stopping) resolve(128 + (stopping === "SIGINT" ? 2 : 15));
+        else resolve(code ?? (signal ? 128 + 15 : 1));
+      });
     });
   } finally {
+    clearTimeout(killTimer);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
     prepared.cleanup();
   }
 }
