@@ -4,10 +4,10 @@
  * warnings on the saved datum, and a connection failure says what was tried
  * and what to do instead of the driver's topology dump.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Client, TimeSeries, findFreePort, type MsPASSError } from "mspass";
+import { Client, TimeSeries, findFreePort, startRedisServer, type MsPASSError } from "mspass";
 import { useTestDatabase } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "miniseed");
@@ -72,5 +72,15 @@ describe("a database that does not answer", () => {
     expect(err?.message).toMatch(new RegExp(`^Client\\.connect: no database answered at mongodb://\\*\\*\\*@127\\.0\\.0\\.1:${port}/ \\(from MSPASS_DB_ADDRESS\\) within 1 s: .*[Cc]onnection refused`));
     expect(err!.message).toContain("mspass db start");
     expect(err!.message).not.toMatch(/Topology|labels|hunter2/);
+  });
+});
+
+describe("hints name commands that exist in a user's project", () => {
+  it("a missing redis-server points at the installed package's script, by a path that exists", async () => {
+    const err = (await startRedisServer({ bin: join(dir, "no-such-redis-server") }).catch((e: unknown) => e)) as Error;
+    const m = /bash (\S+ensure-redis\.sh)/.exec(err.message);
+    expect(m, err.message).not.toBeNull();
+    expect(existsSync(m![1]!)).toBe(true);
+    expect(err.message).not.toMatch(/npm run /);
   });
 });

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { MsPASSError, maskCredentials } from "../errors.js";
 import { pingMongo } from "../service/probe.js";
 import { startDatabaseServer, stopDatabaseServer } from "../service/server.js";
-import { servicePaths } from "../service/paths.js";
+import { packageRoot, servicePaths } from "../service/paths.js";
 import { loadDesktopConfig, type DesktopConfig } from "./desktop-config.js";
 import {
   desktopLogDir,
@@ -132,7 +132,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         note: `worker threads inside each workflow process (mspass run / shell); its dashboard is served by that process (port ${config.ports.dashboard}, or the next free one)`,
       });
     } else {
-      const redisServer = requireProgram("redis-server", "install Redis (Debian: apt-get install redis-server; or bash scripts/ensure-redis.sh)", env);
+      const redisServer = requireProgram("redis-server", `install Redis (Debian: apt-get install redis-server; or bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`, env);
       const port = config.ports.scheduler;
       await requirePortFree(port, "the Redis scheduler", "ports.scheduler in mspass-desktop.yaml");
       const redisDir = join(servicePaths(wd).stateDir, "redis");
