@@ -5,7 +5,7 @@
  *    (`process.features.typescript`: Node ≥ 23.6, or 22.x with
  *    --experimental-strip-types) — the script runs as it is;
  * 2. else the `typescript` package of the script's project (`npm install -D
- *    typescript`): 5.x through its `transpileModule`, 7.x (which has no
+ *    typescript`), or the one installed beside mspass: 5.x through its `transpileModule`, 7.x (which has no
  *    JavaScript compiler API) through its `tsc --noCheck` on that one file.
  * The output is a temporary `.mjs` NEXT TO the script, so its relative
  * imports and `import("mspass")` resolve as they would for the script. Only
@@ -16,7 +16,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { MsPASSError } from "../errors.js";
 
@@ -53,13 +53,16 @@ export async function prepareScript(script: string, cwd: string): Promise<Prepar
   return { entry, cleanup: () => rmSync(entry, { force: true }) };
 }
 
-/** The `typescript` package the script's project has installed, if any. */
+/** The `typescript` package the script's project has installed, else the one beside mspass, if any. */
 function typescriptPackage(file: string): string | undefined {
-  try {
-    return dirname(createRequire(file).resolve("typescript/package.json"));
-  } catch {
-    return undefined;
+  for (const from of [file, fileURLToPath(import.meta.url)]) {
+    try {
+      return dirname(createRequire(from).resolve("typescript/package.json"));
+    } catch {
+      // not installed there
+    }
   }
+  return undefined;
 }
 
 /** TypeScript 5.x: `transpileModule`, in process. */
