@@ -5,6 +5,7 @@ export { MsPASSError, SEVERITIES, isSeverity, maskCredentials } from "./errors.j
 export type { ErrorSeverity } from "./errors.js";
 // The MsPASS Client: holds the clients of the database and scheduler services (issue 2).
 export { Client } from "./client/client.js";
+export type { DatabaseSource } from "./client/client.js";
 export type { ClientOptions, SchedulerKind } from "./client/options.js";
 export type { Scheduler } from "./client/scheduler-factory.js";
 // Seismic data objects and the schema system (issue 3).

@@ -6,6 +6,7 @@ import { LocalScheduler, ProgressBar, fromSequence, progress, task } from "mspas
 const TASKS = new URL("./fixtures/scheduler-tasks.mjs", import.meta.url);
 const sleep = task<(ms: number, v?: unknown) => Promise<unknown>>(TASKS, "sleep");
 const CHILD = fileURLToPath(new URL("./fixtures/sched/progress-child.mjs", import.meta.url));
+const DEFAULT_CHILD = fileURLToPath(new URL("./fixtures/sched/progress-default-child.mjs", import.meta.url));
 
 /** A writable that records what is written; `isTTY` as given. */
 function recorder(isTTY: boolean): { isTTY: boolean; columns: number; write(c: string): boolean; text: string } {
@@ -81,5 +82,16 @@ describe("progress bar", () => {
     expect(tty.stdout).toMatch(/gather \[#{20,}\] 100% 20\/20/);
     expect(tty.stdout).toMatch(/map\(lambda\) \[#+\] 100% 4\/4/);
     expect(tty.stdout).toMatch(/result 20 2,4,6,8/);
+  });
+
+  it("draws by default on a terminal (no option), not with progress: false, never through a pipe", () => {
+    const env = { ...process.env, NO_COLOR: "1" };
+    const piped = spawnSync(process.execPath, [DEFAULT_CHILD], { encoding: "utf8", env, timeout: 30_000 });
+    expect(piped.stdout).toBe("result 10 2,4,6,8\n");
+    const tty = spawnSync("script", ["-qec", `'${process.execPath}' '${DEFAULT_CHILD}'`, "/dev/null"], { encoding: "utf8", env, timeout: 30_000 });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/gather \[#{20,}\] 100% 10\/10/);
+    expect(tty.stdout).not.toMatch(/map\(lambda\)/);
+    expect(tty.stdout).toMatch(/result 10 2,4,6,8/);
   });
 });

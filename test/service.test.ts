@@ -151,7 +151,7 @@ describe("resolveDatabaseService: the order", () => {
     expect(alive(state.pid)).toBe(true);
 
     const again = await resolveDatabaseService({ env, projectDir: dir, defaultPort: port });
-    expect(again).toEqual({ uri: first.uri, source: "default-port", started: false });
+    expect(again).toEqual({ uri: first.uri, source: first.source, started: false });
     const st = await databaseServerStatus({ projectDir: dir });
     expect(st.server?.pid).toBe(state.pid);
   });

@@ -64,7 +64,12 @@ async function stop(argv: string[]): Promise<number> {
   if (args.flags.has("help")) return help();
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, DB_USAGE);
   const result = await stopDatabaseServer({ projectDir: args.options.get("project-dir") });
-  if (result.stopped && result.server) {
+  if (result.foreignProjectDir !== undefined) {
+    say(
+      `the state file here was copied from ${result.foreignProjectDir}: its server belongs to that project and was left running ` +
+        `(stop it there); removed the copied state file`,
+    );
+  } else if (result.stopped && result.server) {
     say(`stopped ${result.server.kind} (pid ${result.server.pid}); data kept in ${result.server.dataDir}`);
   } else if (result.staleCleaned) {
     say(`the database server was not running (pid ${result.server?.pid} is gone); removed its stale state file`);

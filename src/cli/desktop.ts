@@ -2,7 +2,7 @@
  * `mspass up | down | status | run`: MsPASS desktop's Launch, Shutdown,
  * Status and Run, without Docker (src/launcher/desktop.ts).
  */
-import { MsPASSError } from "../errors.js";
+import { MsPASSError, maskCredentials } from "../errors.js";
 import { desktopDown, desktopRun, desktopStatus, desktopUp } from "../launcher/desktop.js";
 import { loadDesktopConfig } from "../launcher/desktop-config.js";
 import { findProgram } from "../launcher/processes.js";
@@ -72,7 +72,7 @@ const up: CliCommand = {
     if (r.config.ignoredKeys.length) say(`ignored (Docker-only) keys: ${r.config.ignoredKeys.join(", ")}`);
     if (!r.started) say("already up; 'mspass status' shows the services");
     for (const s of r.state.services) {
-      process.stdout.write(`${s.name}: ${s.kind}${s.address ? ` ${s.address}` : ""}${s.pid ? ` (pid ${s.pid})` : ""}${s.note ? ` — ${s.note}` : ""}\n`);
+      process.stdout.write(`${s.name}: ${s.kind}${s.address ? ` ${maskCredentials(s.address)}` : ""}${s.pid ? ` (pid ${s.pid})` : ""}${s.note ? ` — ${s.note}` : ""}\n`);
     }
     const nb = r.state.services.find((s) => s.name === "notebook");
     if (a.flags.has("open") && nb?.address) {
@@ -108,9 +108,9 @@ const status: CliCommand = {
     const opts = { config: a.options.get("config") };
     const once = async (): Promise<number> => {
       const st = await desktopStatus(opts);
-      if (a.flags.has("json")) process.stdout.write(JSON.stringify(st) + "\n");
+      if (a.flags.has("json")) process.stdout.write(maskCredentials(JSON.stringify(st)) + "\n");
       else if (!st.state) process.stdout.write("nothing is up here ('mspass up' starts the services)\n");
-      else for (const s of st.services) process.stdout.write(`${s.name.padEnd(10)} ${s.health.padEnd(14)} ${s.kind}${s.address ? ` ${s.address}` : ""}${s.pid ? ` pid ${s.pid}` : ""}\n`);
+      else for (const s of st.services) process.stdout.write(`${s.name.padEnd(10)} ${s.health.padEnd(14)} ${s.kind}${s.address ? ` ${maskCredentials(s.address)}` : ""}${s.pid ? ` pid ${s.pid}` : ""}\n`);
       if (!st.state) return EXIT.stopped;
       return st.services.some((s) => s.health === "stopped" || s.health === "not answering") ? EXIT.error : EXIT.ok;
     };

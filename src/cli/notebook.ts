@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { readDesktopState } from "../launcher/desktop-state.js";
+import { workflowEnv } from "../launcher/desktop.js";
 import { installNotebook, notebookCommand, notebookHome, stopOrphanKernels } from "../launcher/notebook.js";
 import { requirePortFree } from "../launcher/processes.js";
 import { EXIT, parseArgs, UsageError, type CliCommand } from "./args.js";
@@ -42,7 +43,8 @@ export const command: CliCommand = {
       if (a.flags.has("install-only")) return EXIT.ok;
     }
     const wd = resolve(a.options.get("project-dir") ?? process.env.MSPASS_PROJECT_DIR ?? ".");
-    const services = readDesktopState(wd)?.env ?? {};
+    const upState = readDesktopState(wd);
+    const services = upState ? workflowEnv(upState) : {};
     const nb = notebookCommand({ workingDirectory: wd, port, env: { ...process.env, ...services } });
     await requirePortFree(port, "JupyterLab", "--port");
     process.stdout.write(`JupyterLab: ${nb.url}\n`);

@@ -11,6 +11,7 @@
 import repl from "node:repl";
 import { resolve } from "node:path";
 import { readDesktopState } from "../launcher/desktop-state.js";
+import { workflowEnv } from "../launcher/desktop.js";
 import { Client } from "../client/client.js";
 import type { ClientOptions } from "../client/options.js";
 import * as mspass from "../index.js";
@@ -68,7 +69,8 @@ async function runShell(argv: string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, SHELL_USAGE);
   // After `mspass up` here, use its services (the environment still wins).
   const projectDir = args.options.get("project-dir") ?? process.env.MSPASS_PROJECT_DIR ?? process.cwd();
-  const upEnv = readDesktopState(resolve(projectDir))?.env ?? {};
+  const upState = readDesktopState(resolve(projectDir));
+  const upEnv = upState ? workflowEnv(upState) : {};
   const env = { ...upEnv, ...process.env };
   const client = await Client.connect({ ...clientOptionsFrom(args.options, SHELL_USAGE), env });
   const db = client.getDatabase();

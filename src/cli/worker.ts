@@ -10,15 +10,19 @@
  * exits 0; without Redis for the death timeout it exits 1 with one error.
  */
 import { EXIT, UsageError, parseArgs, type CliCommand } from "./args.js";
+import { readFileSync } from "node:fs";
 import { RedisWorkerProcess } from "../scheduler/redis/worker-process.js";
+import { parseRedisAddress } from "../scheduler/redis/address.js";
 
 const USAGE = `Usage: mspass worker --scheduler ADDRESS [options]
 
 Run a worker process of the distributed (Redis) scheduler on this host.
 
 Options:
-  --scheduler ADDRESS     Redis: host, host:port or redis://[user:pass@]host:port
-                          (default: MSPASS_SCHEDULER_ADDRESS)
+  --scheduler ADDRESS     Redis: host, host:port or redis://[user@]host:port, with no
+                          password: the command line is public (default:
+                          MSPASS_SCHEDULER_ADDRESS, which may carry one)
+  --password-file FILE    read the Redis password from FILE
   --nthreads N            worker threads in this process (default: the cores)
   --queue NAME            cluster name, as the client's (default "mspass")
   --stalled-interval MS   job lock and stalled-job check period (default 30000)
@@ -43,16 +47,44 @@ function intOption(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
+/**
+ * The Redis address to connect with. A password never comes from the command
+ * line (every user of the host sees it with `ps`): it comes from
+ * MSPASS_SCHEDULER_ADDRESS or from --password-file.
+ */
+function schedulerAddress(option: string | undefined, passwordFile: string | undefined): string {
+  const address = option ?? process.env.MSPASS_SCHEDULER_ADDRESS?.trim();
+  if (!address) throw new UsageError("--scheduler is required (or set MSPASS_SCHEDULER_ADDRESS)", USAGE);
+  const parsed = parseRedisAddress(address, option !== undefined ? "--scheduler" : "MSPASS_SCHEDULER_ADDRESS");
+  if (option !== undefined && parsed.connection.password !== undefined) {
+    throw new UsageError(
+      `--scheduler ${parsed.display}: a password on the command line is visible to every user (ps); ` +
+        "set MSPASS_SCHEDULER_ADDRESS to the address instead, or put the password in a file and pass --password-file FILE",
+      USAGE,
+    );
+  }
+  if (passwordFile === undefined) return address;
+  let password: string;
+  try {
+    password = readFileSync(passwordFile, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    throw new UsageError(`--password-file: cannot read ${passwordFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, USAGE);
+  }
+  if (password === "") throw new UsageError(`--password-file: ${passwordFile} is empty`, USAGE);
+  const url = new URL(parsed.url);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
 export const command: CliCommand = {
   async run(argv) {
-    const a = parseArgs(argv, { options: ["scheduler", "nthreads", "queue", "stalled-interval", "max-stalled", "heartbeat", "death-timeout"], flags: ["help"] }, USAGE);
+    const a = parseArgs(argv, { options: ["scheduler", "password-file", "nthreads", "queue", "stalled-interval", "max-stalled", "heartbeat", "death-timeout"], flags: ["help"] }, USAGE);
     if (a.flags.has("help")) {
       process.stdout.write(USAGE + "\n");
       return EXIT.ok;
     }
     if (a.positionals.length > 0) throw new UsageError(`unexpected argument '${a.positionals[0]}'`, USAGE);
-    const address = a.options.get("scheduler") ?? process.env.MSPASS_SCHEDULER_ADDRESS?.trim();
-    if (!address) throw new UsageError("--scheduler is required (or set MSPASS_SCHEDULER_ADDRESS)", USAGE);
+    const address = schedulerAddress(a.options.get("scheduler"), a.options.get("password-file"));
     const deathTimeoutMs =
       a.options.get("death-timeout") !== undefined
         ? secondsOption(a.options.get("death-timeout"), "--death-timeout")

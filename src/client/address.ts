@@ -57,6 +57,14 @@ export function parseDatabaseAddress(address: unknown, port?: number, what = "da
       "Fatal",
     );
   }
+  if (text.includes("@")) {
+    // `user:password@host:port` without a scheme: never echo the part before '@'.
+    throw new MsPASSError(
+      `${what}: an address with credentials must be a URI: mongodb://USER:PASSWORD@${text.slice(text.lastIndexOf("@") + 1)}/ ` +
+        `(got ***@${text.slice(text.lastIndexOf("@") + 1)})`,
+      "Fatal",
+    );
+  }
   const { host, hostPort } = splitHostPort(text, what);
   const finalPort = hostPort ?? port ?? DEFAULT_MONGODB_PORT;
   const uri = `mongodb://${host}:${finalPort}/`;

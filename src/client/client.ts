@@ -12,8 +12,10 @@
  * A constructor cannot await a connection, so the Client is made by the async
  * factory `Client.connect()`; there is no way to get a half-made Client.
  */
-import { MsPASSError } from "../errors.js";
+import { inspect } from "node:util";
+import { MsPASSError, maskCredentials } from "../errors.js";
 import { DatabaseClient } from "./database-client.js";
+import { connectError } from "./connect-error.js";
 import type { Database } from "../db/database.js";
 import { parseDatabaseAddress, parsePort } from "./address.js";
 import {
@@ -30,6 +32,13 @@ import { GlobalHistoryManager, type GlobalHistoryManagerOptions } from "../db/hi
 
 const CONSTRUCT = Symbol("Client.construct");
 
+/**
+ * Where the Client's database came from: the `databaseHost` argument,
+ * MSPASS_DB_ADDRESS, the server this project started (`.mspass/db.json`), or
+ * a server this project did not start, found on the default port.
+ */
+export type DatabaseSource = "argument" | "MSPASS_DB_ADDRESS" | "project" | "default-port";
+
 export class Client {
   /** The options in force, after arguments and environment variables were resolved. */
   readonly options: Readonly<ResolvedOptions>;
@@ -43,6 +52,7 @@ export class Client {
   private closed = false;
   /** Set by `connect` (MsPASS's Client makes one with a new job id). */
   private globalHistory!: GlobalHistoryManager;
+  private source: DatabaseSource = "argument";
 
   /** @internal use `Client.connect()` */
   constructor(token: symbol, options: ResolvedOptions, dbClient: DatabaseClient, scheduler: Scheduler | null) {
@@ -59,16 +69,18 @@ export class Client {
    * Connect to the database service and start the scheduler.
    *
    * With no `databaseHost` and no `MSPASS_DB_ADDRESS`, the embedded default is
-   * used: a server answering on 127.0.0.1:27017, else a `mongod` on PATH, else
-   * FerretDB, started under `.mspass/db/` and left running for the next run
-   * (`npx mspass db stop` stops it).
+   * used: the server this project started (`.mspass/db.json`), else a server
+   * answering on 127.0.0.1:27017 (said on stderr: it is not this project's),
+   * else a `mongod` on PATH, else FerretDB, started under `.mspass/db/` and
+   * left running for the next run (`npx mspass db stop` stops it).
    */
   static async connect(options: ClientOptions = {}): Promise<Client> {
     const resolved = resolveOptions(options);
     let uri: string;
+    let source: DatabaseSource;
     if (resolved.databaseHost !== undefined) {
-      const what = resolved.databaseHostSource === "argument" ? "databaseHost" : "MSPASS_DB_ADDRESS";
-      uri = parseDatabaseAddress(resolved.databaseHost, resolved.mongodbPort, what).uri;
+      source = resolved.databaseHostSource === "argument" ? "argument" : "MSPASS_DB_ADDRESS";
+      uri = parseDatabaseAddress(resolved.databaseHost, resolved.mongodbPort, source === "argument" ? "databaseHost" : "MSPASS_DB_ADDRESS").uri;
     } else {
       const service = await ensureDatabaseService({
         projectDir: resolved.projectDir,
@@ -77,12 +89,21 @@ export class Client {
         serverSelectionTimeoutMS: resolved.serverSelectionTimeoutMS,
       });
       uri = service.uri;
+      source = service.source === "default-port" ? "default-port" : "project";
+      if (source === "default-port") {
+        // The data will go to a server nobody named: say which, once, so a
+        // stranger on the default port is never used silently.
+        process.stderr.write(
+          `mspass: using the MongoDB server already answering at ${uri} (not started by this project); ` +
+            "set MSPASS_DB_ADDRESS or pass databaseHost to choose the server explicitly\n",
+        );
+      }
     }
     const dbClient = await DatabaseClient.connect(uri, {
       serverSelectionTimeoutMS: resolved.serverSelectionTimeoutMS,
       maxPoolSize: resolved.maxPoolSize,
       appName: resolved.jobName,
-    });
+    }).catch((err: unknown) => Promise.reject(connectError(err, maskCredentials(uri), source, resolved.serverSelectionTimeoutMS)));
     let scheduler: Scheduler | null = null;
     try {
       scheduler = await startScheduler(resolved.scheduler, resolved, uri);
@@ -91,6 +112,7 @@ export class Client {
       throw err;
     }
     const client = new Client(CONSTRUCT, resolved, dbClient, scheduler);
+    client.source = source;
     try {
       // As MsPASS: a GlobalHistoryManager with a new job id on the default
       // database; its index is created now, so connecting writes to the server.
@@ -145,6 +167,11 @@ export class Client {
     return this.scheduler;
   }
 
+  /** Where this Client's database came from (see DatabaseSource). */
+  get databaseSource(): DatabaseSource {
+    return this.source;
+  }
+
   /** Which scheduler this Client runs: "local" or "none". */
   get schedulerType(): SchedulerKind {
     return this.schedulerKind;
@@ -168,6 +195,7 @@ export class Client {
     const ownedPrevious = this.ownsDbClient;
     this.dbClient = next;
     this.ownsDbClient = true;
+    this.source = "argument";
     this.databases.clear();
     if (ownedPrevious) await previous.close();
     this.scheduler?.onDatabaseChanged?.(uri);
@@ -205,6 +233,34 @@ export class Client {
     if (errors.length > 0) {
       throw new MsPASSError(`Client.close: ${errors.map((e) => (e as Error).message).join("; ")}`, "Complaint");
     }
+  }
+
+  /**
+   * What a user needs to see of a Client, and nothing secret: the database
+   * address with its credentials masked, never the options' environment.
+   */
+  private summary(): Record<string, unknown> {
+    return {
+      database: this.dbClient.address,
+      databaseSource: this.source,
+      databaseName: this.options.databaseName,
+      scheduler: this.schedulerKind,
+      ...(this.options.schedulerHost !== undefined ? { schedulerHost: maskCredentials(this.options.schedulerHost.replace(/^(?![a-z]+:\/\/)[^/]*@/i, "***@")) } : {}),
+      jobName: this.options.jobName,
+      closed: this.closed,
+    };
+  }
+
+  [inspect.custom](_depth: number, opts: Parameters<typeof inspect>[1]): string {
+    return `Client ${inspect(this.summary(), opts)}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.summary();
+  }
+
+  toString(): string {
+    return `Client(${this.dbClient.address}, scheduler ${this.schedulerKind})`;
   }
 
   /** Whether `close()` has been called. */

@@ -8,6 +8,7 @@
  * | (port)          | MONGODB_PORT               | 27017, only if the address has none |
  * | scheduler       | MSPASS_SCHEDULER           | "local"                          |
  * | schedulerHost   | MSPASS_SCHEDULER_ADDRESS   | none                             |
+ * | dashboardPort   | MSPASS_DASHBOARD_PORT      | 8787 (the next free one if taken) |
  */
 import { MsPASSError } from "../errors.js";
 import { describe, parsePort } from "./address.js";
@@ -41,7 +42,7 @@ export interface ClientOptions {
   nworkers?: number;
   /** Per-worker memory limits for the local scheduler (worker_threads `resourceLimits`). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
-  /** Dashboard port for the local scheduler (default 8787; the next free one if taken; `false` turns it off). */
+  /** Dashboard port (default 8787; the next free one if taken; `false` turns it off). Env: MSPASS_DASHBOARD_PORT. */
   dashboardPort?: number | false;
   /** Directory whose `.mspass/` holds the embedded database service. Default: the working directory. */
   projectDir?: string;
@@ -121,6 +122,12 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
   if (options.dashboardPort !== undefined && options.dashboardPort !== false && options.dashboardPort !== 0) {
     parsePort(options.dashboardPort, "dashboardPort");
   }
+  const dashboardPort =
+    options.dashboardPort !== undefined
+      ? options.dashboardPort
+      : nonEmpty(env.MSPASS_DASHBOARD_PORT)
+        ? parsePort(env.MSPASS_DASHBOARD_PORT, "MSPASS_DASHBOARD_PORT")
+        : undefined;
 
   return {
     databaseHost,
@@ -135,7 +142,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     maxPoolSize: options.maxPoolSize,
     nworkers: options.nworkers,
     resourceLimits: options.resourceLimits,
-    dashboardPort: options.dashboardPort,
+    dashboardPort,
     projectDir: options.projectDir === undefined ? undefined : stringOption(options.projectDir, "projectDir"),
     env,
   };

@@ -18,6 +18,7 @@
 import { MsPASSError } from "../errors.js";
 import { ErrorLogger } from "./error-logger.js";
 import { ProcessingHistory } from "./history.js";
+import { INSPECT, describeSeries } from "./inspect.js";
 import { BIND_GUARD, Metadata, describeValue, type MetadataValue } from "./metadata.js";
 
 export type TimeReference = "UTC" | "Relative";
@@ -58,6 +59,14 @@ export function isTimeReference(v: unknown): v is TimeReference {
 }
 
 export abstract class BasicTimeSeries {
+  /** One line a seismologist reads: seed id, live, time span, dt, npts, id, keys, elog size. */
+  toString(): string {
+    return describeSeries(this.#typeName, this);
+  }
+  [INSPECT](): string {
+    return this.toString();
+  }
+
   /** Header: always contains `npts`, `delta` and `starttime` in step with the datum. */
   readonly md: Metadata;
   readonly elog: ErrorLogger = new ErrorLogger();

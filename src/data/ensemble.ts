@@ -12,6 +12,7 @@ import { Metadata, describeValue } from "./metadata.js";
 import { SYNCED_KEYS } from "./basic-time-series.js";
 import { Seismogram } from "./seismogram.js";
 import { TimeSeries } from "./time-series.js";
+import { INSPECT, describeEnsemble } from "./inspect.js";
 
 abstract class Ensemble<T extends TimeSeries | Seismogram> {
   readonly md: Metadata;
@@ -39,6 +40,14 @@ abstract class Ensemble<T extends TimeSeries | Seismogram> {
 
   get size(): number {
     return this.member.length;
+  }
+
+  /** A header line (members, live, keys, elog), then one line per member (the first 10). */
+  toString(): string {
+    return describeEnsemble(this.typeName, this.member, this.md, this.elog, this.live);
+  }
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** Dead when killed, empty, or when every member is dead. */

@@ -6,6 +6,7 @@
  * saved to the `elog` collection (see `toLogData`).
  */
 import { MsPASSError, SEVERITIES, isSeverity, type ErrorSeverity } from "../errors.js";
+import { INSPECT, describeElog } from "./inspect.js";
 
 export interface LogEntry {
   readonly algorithm: string;
@@ -69,6 +70,14 @@ export class ErrorLogger {
 
   get size(): number {
     return this.#entries.length;
+  }
+
+  /** `ErrorLogger(n entries)`, then one `[badness] algorithm: message` line each. */
+  toString(): string {
+    return describeElog(this);
+  }
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** Most severe badness logged, or undefined for an empty log. */

@@ -7,6 +7,8 @@
  * is saved as `READONLYERROR_<key>`, an unchanged one is simply dropped).
  */
 import { MsPASSError } from "../errors.js";
+import { INSPECT, describeMetadata } from "./inspect.js";
+import type { InspectOptions } from "node:util";
 
 /** A BSON-compatible scalar stored in Metadata. ObjectId/Binary etc. are bson objects. */
 export type MetadataScalar = string | number | boolean | bigint | null | Date | Uint8Array | BsonObject;
@@ -74,6 +76,14 @@ export class Metadata {
   /** Number of keys. */
   get size(): number {
     return this.#values.size;
+  }
+
+  /** `Metadata(n) { key: value, … }` */
+  toString(): string {
+    return describeMetadata(this);
+  }
+  [INSPECT](_depth: number, opts: InspectOptions): string {
+    return describeMetadata(this, opts);
   }
 
   /** Store `value` under `key` and mark the key modified. */

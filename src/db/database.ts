@@ -57,6 +57,7 @@ import {
   type IndexMseedOptions,
   type IndexMseedResult,
 } from "./mseed-index.js";
+import type { IndexMseedReport } from "./mseed-index-report.js";
 
 export interface DatabaseOptions {
   /**
@@ -263,11 +264,13 @@ export class Database {
   /**
    * MsPASS's index_mseed_file: one wf_miniseed document per contiguous
    * segment of a miniSEED file (scanned in the Rust core). Returns
-   * `[wfIds, elogIds]` with `returnIds`. See src/db/mseed-index.ts.
+   * `[wfIds, elogIds]` with `returnIds`, else a report of what was indexed
+   * and refused. See src/db/mseed-index.ts.
    */
   indexMseedFile(path: string, options: IndexMseedOptions & { returnIds: true }): Promise<IndexMseedResult>;
-  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined>;
-  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined> {
+  indexMseedFile(path: string, options?: IndexMseedOptions & { returnIds?: false }): Promise<IndexMseedReport>;
+  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport>;
+  indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport> {
     return indexMseedFile(this, path, options);
   }
 

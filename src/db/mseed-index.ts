@@ -26,6 +26,7 @@ import { task } from "../scheduler/task-ref.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import { optScheduler } from "../parallel/options.js";
 import type { IndexTaskItem, IndexTaskResult } from "./mseed-index-task.js";
+import { indexMseedReport, type IndexMseedReport } from "./mseed-index-report.js";
 
 const TASK_URL = new URL("./mseed-index-task.js", import.meta.url).href;
 
@@ -38,7 +39,7 @@ export interface IndexMseedOptions {
   segmentTimeTears?: boolean;
   /** Collection of the scan's complaints (default "elog"). */
   elogCollection?: string;
-  /** Return `[wfIds, elogIds]` (default false: undefined, as MsPASS's None). */
+  /** Return MsPASS's `[wfIds, elogIds]` (default false: an IndexMseedReport saying what was indexed and refused). */
   returnIds?: boolean;
   /** Set `channel_id` from the `channel` collection (net/sta/chan/loc and time). */
   normalizeChannel?: boolean;
@@ -106,7 +107,9 @@ async function matchChannel(db: Database, d: Document): Promise<ObjectId | undef
   return hit?._id as ObjectId | undefined;
 }
 
-export async function indexMseedFile(db: Database, dfile: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined> {
+export async function indexMseedFile(db: Database, dfile: string, options: IndexMseedOptions & { returnIds: true }): Promise<IndexMseedResult>;
+export async function indexMseedFile(db: Database, dfile: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport>;
+export async function indexMseedFile(db: Database, dfile: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport> {
   const o = checkOptions(options);
   const file = await resolveFile(dfile, o.dir);
   let index;
@@ -161,7 +164,7 @@ export async function indexMseedFile(db: Database, dfile: string, options?: Inde
     const r = await db.collection(o.elogCollection).insertMany(entries);
     elogIds.push(...(Object.values(r.insertedIds) as ObjectId[]));
   }
-  return o.returnIds ? [ids, elogIds] : undefined;
+  return o.returnIds ? [ids, elogIds] : indexMseedReport(file, ids, elogIds, index.complaints);
 }
 
 export interface IndexMseedFilesOptions extends Omit<IndexMseedOptions, "returnIds"> {

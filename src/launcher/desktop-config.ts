@@ -35,7 +35,11 @@ export interface DesktopConfig {
   nthreads?: number;
   notebook: boolean;
   databaseHost?: string;
-  ports: { database: number; scheduler: number; dashboard: number; jupyter: number };
+  /**
+   * `database` is absent unless the file names it: then a
+   * server already started here (`mspass db start --port N`) is reused.
+   */
+  ports: { database?: number; scheduler: number; dashboard: number; jupyter: number };
   /** MsPASS keys present in the file that do not apply without Docker. */
   ignoredKeys: string[];
 }
@@ -67,7 +71,7 @@ export function loadDesktopConfig(opts: { config?: string; cwd?: string; env?: N
     notebook: r.bool("notebook", false),
     databaseHost: r.string("database_host"),
     ports: {
-      database: ports.port("database", Number(env.MONGODB_PORT ?? 27017) || 27017),
+      database: ports.has("database") ? ports.port("database", 27017) : undefined,
       scheduler: ports.port("scheduler", 6379),
       dashboard: ports.port("dashboard", 8787),
       jupyter: ports.port("jupyter", 8888),

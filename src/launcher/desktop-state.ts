@@ -53,7 +53,8 @@ export function writeDesktopState(state: DesktopState): void {
   const file = desktopStateFile(state.workingDirectory);
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n");
+  // Owner-only: it records addresses and pids of the user's services.
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
   renameSync(tmp, file);
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { MsPASSError, maskCredentials } from "../errors.js";
 import { pingMongo } from "../service/probe.js";
 import { startDatabaseServer, stopDatabaseServer } from "../service/server.js";
-import { servicePaths } from "../service/paths.js";
+import { packageRoot, servicePaths } from "../service/paths.js";
 import { loadDesktopConfig, type DesktopConfig } from "./desktop-config.js";
 import {
   desktopLogDir,
@@ -24,6 +24,9 @@ import {
 } from "./desktop-state.js";
 import { logShows, portAnswers, processAlive, requirePortFree, requireProgram, spawnDetached, stopProcess, waitUntil } from "./processes.js";
 import { startNotebookServer, stopOrphanKernels } from "./notebook.js";
+
+/** After Ctrl-C, how long a workflow script has to exit before it is killed. */
+const RUN_STOP_GRACE_MS = 3000;
 
 /** The `mspass` CLI entry, to start `mspass worker` processes with this very build. */
 export const CLI_ENTRY = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -42,6 +45,29 @@ export interface UpResult {
   config: DesktopConfig;
   /** False when everything was already up (nothing started). */
   started: boolean;
+}
+
+/** The database `database_host` (else MSPASS_DB_ADDRESS) names, as a URI; undefined to use the embedded one. */
+function externalDatabase(config: DesktopConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const external = config.databaseHost ?? env.MSPASS_DB_ADDRESS?.trim();
+  if (!external) return undefined;
+  return /^mongodb(\+srv)?:\/\//.test(external) ? external : `mongodb://${external.includes(":") ? external : `${external}:27017`}/`;
+}
+
+/**
+ * The environment a workflow gets after `mspass up`: the recorded one, plus
+ * the external database's address when it carries credentials (never stored
+ * in the state file), read again from database_host or MSPASS_DB_ADDRESS.
+ */
+export function workflowEnv(state: DesktopState, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out = { ...state.env };
+  const db = state.services.find((s) => s.name === "database");
+  if (db?.kind === "external" && out.MSPASS_DB_ADDRESS === undefined) {
+    const config = loadDesktopConfig({ config: state.config, cwd: state.workingDirectory, env });
+    const uri = externalDatabase(config, env);
+    if (uri) out.MSPASS_DB_ADDRESS = uri;
+  }
+  return out;
 }
 
 /** Start the services; on any failure stop what this call started and throw one error. */
@@ -66,7 +92,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
     config: config.file,
     workingDirectory: wd,
     scheduler: config.scheduler,
-    env: { MSPASS_PROJECT_DIR: wd, MSPASS_SCHEDULER: config.scheduler },
+    env: { MSPASS_PROJECT_DIR: wd, MSPASS_SCHEDULER: config.scheduler, MSPASS_DASHBOARD_PORT: String(config.ports.dashboard) },
     services: [],
   };
   const record = (s: ServiceRecord) => {
@@ -75,16 +101,23 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
   };
   try {
     // -- database
-    const external = config.databaseHost ?? env.MSPASS_DB_ADDRESS?.trim();
-    if (external) {
-      const uri = /^mongodb(\+srv)?:\/\//.test(external) ? external : `mongodb://${external.includes(":") ? external : `${external}:27017`}/`;
+    const uri = externalDatabase(config, env);
+    if (uri) {
       if (!uri.startsWith("mongodb+srv") && !(await pingMongo(uri, 5000))) {
         throw new MsPASSError(`the database at ${maskCredentials(uri)} (database_host / MSPASS_DB_ADDRESS) does not answer`, "Fatal");
       }
-      record({ name: "database", kind: "external", address: uri, startedByUp: false });
-      state.env.MSPASS_DB_ADDRESS = uri;
+      // The state file keeps the masked address only: a password stays where
+      // the user put it, and `run`/`shell` take it from there (workflowEnv).
+      record({ name: "database", kind: "external", address: maskCredentials(uri), startedByUp: false });
+      if (maskCredentials(uri) === uri) state.env.MSPASS_DB_ADDRESS = uri;
     } else {
-      const db = await startDatabaseServer({ projectDir: wd, port: config.ports.database, startTimeoutMS: config.startupTimeoutMs, env });
+      const db = await startDatabaseServer({
+        projectDir: wd,
+        port: config.ports.database,
+        startTimeoutMS: config.startupTimeoutMs,
+        env,
+        portAdvice: `set another ports.database in ${config.file ?? "mspass-desktop.yaml"}`,
+      });
       log(db.started ? `database: started ${db.kind} (pid ${db.pid}) at ${db.uri}` : `database: ${db.kind} already running at ${db.uri} (left as found by 'down')`);
       record({ name: "database", kind: db.kind, pid: db.pid, command: db.command, address: db.uri, log: db.logFile, startedByUp: db.started });
       state.env.MSPASS_DB_ADDRESS = db.uri;
@@ -99,7 +132,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         note: `worker threads inside each workflow process (mspass run / shell); its dashboard is served by that process (port ${config.ports.dashboard}, or the next free one)`,
       });
     } else {
-      const redisServer = requireProgram("redis-server", "install Redis (Debian: apt-get install redis-server; or bash scripts/ensure-redis.sh)", env);
+      const redisServer = requireProgram("redis-server", `install Redis (Debian: apt-get install redis-server; or bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`, env);
       const port = config.ports.scheduler;
       await requirePortFree(port, "the Redis scheduler", "ports.scheduler in mspass-desktop.yaml");
       const redisDir = join(servicePaths(wd).stateDir, "redis");
@@ -121,7 +154,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         const args = [CLI_ENTRY, "worker", "--scheduler", address];
         if (config.nthreads !== undefined) args.push("--nthreads", String(config.nthreads));
         const wlog = join(logDir, `worker-${i}.log`);
-        const w = await spawnDetached(process.execPath, args, { cwd: wd, env: { ...env, ...state.env }, log: wlog });
+        const w = await spawnDetached(process.execPath, args, { cwd: wd, env: { ...env, ...workflowEnv(state, env) }, log: wlog });
         record({ name: `worker-${i}`, kind: "mspass worker", pid: w.pid, command: process.execPath, log: wlog, startedByUp: true });
         workers.push({ w, i });
       }
@@ -134,7 +167,7 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
 
     // -- notebook
     if (opts.notebook ?? config.notebook) {
-      const nb = await startNotebookServer({ workingDirectory: wd, port: config.ports.jupyter, env: { ...env, ...state.env }, logDir, timeoutMs: Math.max(config.startupTimeoutMs, 60_000) });
+      const nb = await startNotebookServer({ workingDirectory: wd, port: config.ports.jupyter, env: { ...env, ...workflowEnv(state, env) }, logDir, timeoutMs: Math.max(config.startupTimeoutMs, 60_000) });
       record({ name: "notebook", kind: "jupyter-lab", pid: nb.pid, command: nb.command, address: nb.url, log: nb.log, startedByUp: true });
       log(`notebook: JupyterLab at ${nb.url}`);
     }
@@ -223,17 +256,36 @@ export async function desktopRun(
   }
   const { prepareScript } = await import("./run-script.js");
   const prepared = await prepareScript(script, opts.cwd ?? process.cwd());
+  const child = spawn(process.execPath, [prepared.entry, ...scriptArgs], {
+    cwd: config.workingDirectory,
+    env: { ...(opts.env ?? process.env), ...workflowEnv(state, opts.env ?? process.env) },
+    stdio: "inherit",
+  });
+  // Ctrl-C / kill of `mspass run` reaches the script too, and we stay until
+  // it has exited, so the compiled file is removed and no script is orphaned.
+  let stopping: NodeJS.Signals | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    stopping ??= signal;
+    child.kill(signal);
+    killTimer ??= setTimeout(() => child.kill("SIGKILL"), RUN_STOP_GRACE_MS);
+  };
+  const onInt = () => forward("SIGINT");
+  const onTerm = () => forward("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
   try {
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [prepared.entry, ...scriptArgs], {
-        cwd: config.workingDirectory,
-        env: { ...(opts.env ?? process.env), ...state.env },
-        stdio: "inherit",
-      });
       child.on("error", reject);
-      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+      child.on("exit", (code, signal) => {
+        if (stopping) resolve(128 + (stopping === "SIGINT" ? 2 : 15));
+        else resolve(code ?? (signal ? 128 + 15 : 1));
+      });
     });
   } finally {
+    clearTimeout(killTimer);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
     prepared.cleanup();
   }
 }

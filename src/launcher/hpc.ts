@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { ferretdbBinary } from "../service/paths.js";
+import { ferretdbBinary, ferretdbBuildScript } from "../service/paths.js";
 import { pingMongo } from "../service/probe.js";
 import { CLI_ENTRY } from "./desktop.js";
 import { loadHpcConfig, type HpcConfig } from "./hpc-config.js";
@@ -170,7 +170,7 @@ export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
     // -- database (FerretDB from this package, or mongod when on PATH)
     const mongod = requireProgramOrUndefined("mongod", env);
     const ferret = ferretdbBinary();
-    if (!mongod && !existsSync(ferret)) throw new MsPASSError(`no database server: neither mongod on PATH nor ${ferret} (npm run build:ferretdb)`, "Fatal");
+    if (!mongod && !existsSync(ferret)) throw new MsPASSError(`no database server: neither mongod on PATH nor ${ferret} (node ${ferretdbBuildScript()})`, "Fatal");
     const dbArgs = mongod
       ? ["--dbpath", cfg.databaseDirectory, "--bind_ip", dbAddr, "--port", String(cfg.ports.database)]
       : ["--listen-addr", `${dbAddr}:${cfg.ports.database}`, "--data-dir", cfg.databaseDirectory, "--log-level", "error"];

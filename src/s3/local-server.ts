@@ -67,7 +67,7 @@ function listening(port: number): Promise<boolean> {
 
 export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<LocalS3Server> {
   const bin = s3ServerBinary();
-  if (!existsSync(bin)) throw new MsPASSError(`${bin} is missing: run 'node scripts/build-s3-server.mjs' (needs Go)`, "Fatal");
+  if (!existsSync(bin)) throw new MsPASSError(`${bin} is missing: run 'node ${join(packageRoot(), "scripts", "build-s3-server.mjs")}' (needs Go)`, "Fatal");
   const credentials = maskedCredentials(
     o.credentials ?? { accessKeyId: `MSPASS${randomBytes(6).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(24).toString("base64url") },
     "startLocalS3Server",

@@ -204,7 +204,7 @@ export class Bag<T> implements AsyncIterable<T> {
     const group = s.groupOf(names.length > 0 ? names.join("·") : "partition");
     let partitions: unknown[][];
     if (this.#source.kind === "seq") partitions = this.#source.partitions;
-    else partitions = [await this.#source.run({ ...opts, progress: undefined })];
+    else partitions = [await this.#source.run({ ...opts, progress: false })];
     const futures = partitions.map(
       (p) => s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs, retries: opts.retries }, group) as Future<unknown[]>,
     );

@@ -162,7 +162,8 @@ export abstract class FuturesFront extends EventEmitter {
       out.push(this.makeTask(def, def.id, [item], base, group) as Future<Awaited<ReturnType<F>>>);
       i++;
     }
-    const bar = barFor(options.progress, def.name);
+    // map() draws only when asked: the gather() or compute() that follows draws by default.
+    const bar = barFor(options.progress ?? false, def.name);
     if (bar !== null) {
       bar.track(out);
       void gatherAll(out, { errors: "skip" }).then(() => bar.finish());

@@ -20,7 +20,7 @@ export interface ProgressOptions {
   intervalMs?: number;
 }
 
-/** `true` or options enable a bar on compute()/gather()/map(). */
+/** `true` or options enable a bar on compute()/gather()/map(); unset = on for compute()/gather() when stdout is a TTY. */
 export type ProgressOption = boolean | ProgressOptions | undefined;
 
 export class ProgressBar {
@@ -95,9 +95,14 @@ export class ProgressBar {
   }
 }
 
-/** Normalize a `progress` option into a bar, or null when off. */
+/**
+ * Normalize a `progress` option into a bar, or null when off. Unset means
+ * on when stdout is a terminal (so a script run by hand shows its progress
+ * and a log or pipe stays clean).
+ */
 export function barFor(option: ProgressOption, label: string): ProgressBar | null {
-  if (option === undefined || option === false) return null;
+  if (option === undefined) return process.stdout.isTTY ? new ProgressBar({ label }) : null;
+  if (option === false) return null;
   if (option === true) return new ProgressBar({ label });
   if (typeof option !== "object" || option === null) {
     throw new MsPASSError(`progress must be a boolean or { stream, label, intervalMs }, got ${String(option)}`, "Invalid");

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MsPASSError } from "../errors.js";
 import { findFreePort } from "./probe.js";
+import { packageRoot } from "./paths.js";
 
 export interface RedisServerOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -68,7 +69,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       c.stderr!.on("data", onData);
       c.once("error", (err) => {
         clearTimeout(timer);
-        reject(new MsPASSError(`cannot run ${bin}: ${err.message} (install it with scripts/ensure-redis.sh)`, "Fatal"));
+        reject(new MsPASSError(`cannot run ${bin}: ${err.message} (install it with bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`, "Fatal"));
       });
       c.once("exit", (code) => {
         clearTimeout(timer);

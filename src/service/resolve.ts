@@ -5,10 +5,13 @@
  *
  * 1. an explicit address — the `databaseHost` argument, else MSPASS_DB_ADDRESS
  *    — returned exactly as given (the Client parses and validates it);
- * 2. a MongoDB-API server already answering `ping` on 127.0.0.1 at the default
- *    port (MONGODB_PORT, else 27017);
- * 3. else a server started by mspass (the one recorded in `.mspass/db.json` if
- *    it still runs, else a new one): `mongod` if it is on PATH, else the
+ * 2. the server this project started (recorded in `<projectDir>/.mspass/db.json`,
+ *    by `mspass db start` or an earlier Client), on whatever port, if it runs
+ *    and answers: a stranger on the default port must never take its place;
+ * 3. a MongoDB-API server already answering `ping` on 127.0.0.1 at the default
+ *    port (MONGODB_PORT, else 27017) — the result says so (`source:
+ *    "default-port"`), and `Client.connect` prints it;
+ * 4. else a new server started by mspass: `mongod` if it is on PATH, else the
  *    embedded FerretDB, with data under `<projectDir>/.mspass/db/`, on the
  *    default port. It keeps running after the process exits
  *    (`mspass db stop` stops it).
@@ -20,7 +23,7 @@ import { MsPASSError } from "../errors.js";
 import type { DatabaseEngine } from "./engines.js";
 import { defaultServicePort } from "./paths.js";
 import { probeMongo } from "./probe.js";
-import { startDatabaseServer } from "./server.js";
+import { projectDatabaseServer, startDatabaseServer } from "./server.js";
 
 export interface ResolveDatabaseServiceOptions {
   /** The Client's `databaseHost` argument; wins over everything. */
@@ -41,8 +44,9 @@ export interface ResolvedDatabaseService {
   /** The address to connect to: as given for "argument"/"env", else `mongodb://127.0.0.1:<port>/`. */
   uri: string;
   /**
-   * Where it came from: the argument, MSPASS_DB_ADDRESS, a server found on
-   * the default port, or a server mspass started (now or earlier) — by kind.
+   * Where it came from: the argument, MSPASS_DB_ADDRESS, a server this project
+   * did not start found on the default port, or the server this project
+   * started (now or earlier) — by kind.
    */
   source: "argument" | "env" | "default-port" | "mongod" | "ferretdb";
   /** True if this call started a new server process. */
@@ -79,14 +83,16 @@ export interface EnsureDatabaseServiceOptions {
 }
 
 /**
- * Steps 2 and 3 of the order above, for a caller that has already ruled out
- * an explicit address (as `Client.connect` does after parsing it): use the
- * MongoDB-API server answering on 127.0.0.1:`port`, else start (or reuse)
- * the one mspass runs.
+ * Steps 2 to 4 of the order above, for a caller that has already ruled out
+ * an explicit address (as `Client.connect` does after parsing it): the server
+ * this project started, else the MongoDB-API server answering on
+ * 127.0.0.1:`port`, else a new one.
  */
 export async function ensureDatabaseService(opts: EnsureDatabaseServiceOptions = {}): Promise<ResolvedDatabaseService> {
   const env = opts.env ?? process.env;
   const port = defaultServicePort(opts.port, env);
+  const own = await projectDatabaseServer({ projectDir: opts.projectDir, env });
+  if (own) return { uri: own.uri, source: own.kind, started: false };
   const probeMS = Math.min(opts.serverSelectionTimeoutMS ?? 10_000, 3000);
   const found = await probeMongo("127.0.0.1", port, probeMS);
   if (found === "mongodb") return { uri: `mongodb://127.0.0.1:${port}/`, source: "default-port", started: false };

@@ -16,6 +16,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -51,6 +52,11 @@ export interface StartDatabaseServerOptions extends DatabaseServiceDirOptions {
   engine?: DatabaseEngine;
   /** How long the new server has to answer `ping` (default 30 s). */
   startTimeoutMS?: number;
+  /**
+   * How the caller's user chooses another port, for the advice when the port
+   * is taken (default "pass --port", as `mspass db start` takes).
+   */
+  portAdvice?: string;
 }
 
 /** A server mspass started, as recorded in `.mspass/db.json`. */
@@ -90,19 +96,59 @@ export interface StopResult {
   /** The server that was recorded (stopped now, or found dead). */
   server?: DatabaseServerInfo;
   staleCleaned: boolean;
+  /**
+   * Set when the state file here had been copied from this other project
+   * directory: its server was left running and the copied record removed.
+   */
+  foreignProjectDir?: string;
 }
 
 const PING_TIMEOUT_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Read the state file; remove it if its process is gone. */
-function liveState(paths: ServicePaths): { state?: DatabaseServerState; staleCleaned: boolean } {
+interface LiveState {
+  state?: DatabaseServerState;
+  staleCleaned: boolean;
+  /** Set when the state file was copied from another project directory (and removed here). */
+  foreignProjectDir?: string;
+}
+
+function sameDir(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+}
+
+/**
+ * Read the state file; remove it if its process is gone, or if it was copied
+ * from another project directory (that server is the other project's: this
+ * one must neither use nor stop it).
+ */
+function liveState(paths: ServicePaths): LiveState {
   const state = readState(paths.stateFile);
   if (!state) return { staleCleaned: false };
+  if (state.projectDir !== undefined && !sameDir(state.projectDir, paths.projectDir)) {
+    removeState(paths.stateFile);
+    rmSync(paths.uriFile, { force: true });
+    return { staleCleaned: false, foreignProjectDir: state.projectDir };
+  }
   if (processAlive(state.pid, state.command)) return { state, staleCleaned: false };
   removeState(paths.stateFile);
   rmSync(paths.uriFile, { force: true });
   return { staleCleaned: true };
+}
+
+/**
+ * The server this project started, if it runs and answers `ping`: what a
+ * Client in this project uses before anything else on the default port.
+ */
+export async function projectDatabaseServer(opts: DatabaseServiceDirOptions = {}): Promise<DatabaseServerInfo | undefined> {
+  const paths = servicePaths(opts.projectDir, opts.env ?? process.env);
+  if (!readState(paths.stateFile)) return undefined;
+  const { state } = liveState(paths);
+  return state && (await pingMongo(state.uri, PING_TIMEOUT_MS)) ? state : undefined;
 }
 
 /** Report on the server recorded under `<projectDir>/.mspass/` (cleans stale state). */
@@ -195,9 +241,11 @@ async function waitUntilReady(plan: LaunchPlan, pid: number, exited: () => numbe
   }
 }
 
-function portTakenError(port: number): MsPASSError {
+const DEFAULT_PORT_ADVICE = "pass --port";
+
+function portTakenError(port: number, portAdvice: string): MsPASSError {
   return new MsPASSError(
-    `port ${port} on 127.0.0.1 is in use by something that is not a MongoDB server; pass --port or set MSPASS_DB_ADDRESS`,
+    `port ${port} on 127.0.0.1 is in use by something that is not a MongoDB server; ${portAdvice} or set MSPASS_DB_ADDRESS`,
     "Fatal",
   );
 }
@@ -219,6 +267,7 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
   const engine = checkEngine(opts.engine);
   const dataDir = opts.dataDir !== undefined ? resolve(opts.dataDir) : undefined;
   const startTimeoutMS = opts.startTimeoutMS ?? 30_000;
+  const portAdvice = opts.portAdvice ?? DEFAULT_PORT_ADVICE;
 
   ensureWritableDir(paths.stateDir, "mspass state directory", "choose another project directory with --project-dir or MSPASS_PROJECT_DIR");
 
@@ -253,11 +302,11 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     const port = explicitPort ?? defaultServicePort(opts.defaultPort, env);
     if (port !== 0) {
       const found = await probeMongo("127.0.0.1", port, PING_TIMEOUT_MS);
-      if (found === "other") throw portTakenError(port);
+      if (found === "other") throw portTakenError(port, portAdvice);
       if (found === "mongodb") {
         throw new MsPASSError(
           `a MongoDB server that mspass did not start already answers on 127.0.0.1:${port}; ` +
-            `use it (MSPASS_DB_ADDRESS=mongodb://127.0.0.1:${port}/) or pass another --port`,
+            `use it (MSPASS_DB_ADDRESS=mongodb://127.0.0.1:${port}/) or ${portAdvice}`,
           "Fatal",
         );
       }
@@ -294,6 +343,7 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
       logFile: paths.logFile,
       command: plan.command,
       startedAt: new Date().toISOString(),
+      projectDir: paths.projectDir,
     };
     // Record the pid at once, so a crash of ours before readiness leaves no orphan.
     writeState(paths.stateFile, info);
@@ -303,7 +353,7 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     } catch (err) {
       removeState(paths.stateFile);
       // Lost a race for the port to another program since the probe.
-      if (plan.port !== 0 && /address already in use/i.test(logSince(paths.logFile, logOffset))) throw portTakenError(plan.port);
+      if (plan.port !== 0 && /address already in use/i.test(logSince(paths.logFile, logOffset))) throw portTakenError(plan.port, portAdvice);
       throw err;
     }
     const ready = { ...info, uri, port: Number(new URL(uri).port) };
@@ -322,7 +372,8 @@ export async function stopDatabaseServer(opts: StopDatabaseServerOptions = {}): 
   const recorded = readState(paths.stateFile);
   if (!recorded) return { stopped: false, staleCleaned: false };
   return withLock(paths.lockFile, 60_000, async () => {
-    const { state, staleCleaned } = liveState(paths);
+    const { state, staleCleaned, foreignProjectDir } = liveState(paths);
+    if (foreignProjectDir !== undefined) return { stopped: false, staleCleaned: false, foreignProjectDir };
     if (!state) return { stopped: false, server: recorded, staleCleaned };
     const timeout = opts.stopTimeoutMS ?? 20_000;
     if (!(await stopWithDeadline(state.pid, () => processAlive(state.pid, state.command), timeout))) {

@@ -26,6 +26,11 @@ export interface DatabaseServerState {
   command: string;
   /** ISO time of the start. */
   startedAt: string;
+  /**
+   * The project directory that started it. A copied project directory holds
+   * a copy of this file: the server it names belongs to the original.
+   */
+  projectDir?: string;
 }
 
 export function readState(file: string): DatabaseServerState | undefined {

@@ -60,9 +60,12 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const url = redis.url;
   const workers: WorkerProc[] = [];
   const spawnWorker = async (w: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; url?: string; args?: string[] } = {}): Promise<WorkerProc> => {
-    const args = ["--scheduler", w.url ?? url, "--nthreads", String(w.nthreads ?? o.nthreads ?? 1),
+    // A password never goes on the command line (`mspass worker` refuses it): it goes in the environment.
+    const address = w.url ?? url;
+    const viaEnv = /^rediss?:\/\/[^/]*:[^/]*@/.test(address);
+    const args = [...(viaEnv ? [] : ["--scheduler", address]), "--nthreads", String(w.nthreads ?? o.nthreads ?? 1),
       "--stalled-interval", String(o.stalledMs ?? 2000), "--heartbeat", String(o.heartbeatMs ?? 250), ...(w.args ?? [])];
-    const { child, log } = runWorker(args, { ...o.env, ...w.env }, w.prefix);
+    const { child, log } = runWorker(args, { ...o.env, ...(viaEnv ? { MSPASS_SCHEDULER_ADDRESS: address } : {}), ...w.env }, w.prefix);
     const id = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`mspass worker did not start in 60 s: ${log()}`)), 60_000);
       child.stdout!.on("data", () => {

@@ -42,6 +42,7 @@ import type { Schema } from "../../schema/schema.js";
 import { nativeErrorKind, native, toMsPASSError } from "../../native.js";
 import { derivedId } from "../../parallel/ids.js";
 import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
+import { logSampleWarnings } from "../sample-warnings.js";
 import { pendingHistoryId } from "../history/object-history.js";
 import type { Database } from "../database.js";
 import { STORAGE_KEYS, int, sampleWriterFor, type FileFormat, type FilePlacement } from "./sample-writers.js";
@@ -149,6 +150,7 @@ export function sortLiveDead(
       dead.push(s);
       continue;
     }
+    logSampleWarnings(d, plan.alg, plan.storageMode === "file" ? plan.format : undefined);
     const built = buildWfDocument(d, plan.collection, plan.mode, { excludeKeys: plan.excludeKeys, schema: plan.schema });
     d.elog.append(built.elogEntries);
     if (built.dead) {

@@ -66,6 +66,11 @@ export interface RedisSchedulerOptions {
   redisTimeoutMs?: number;
   /** How long registerPlugin waits for every live worker process to set a plugin up (default 60 000 ms). */
   pluginTimeoutMs?: number;
+  /**
+   * How long tasks may wait with no worker process alive before they fail,
+   * saying so, and are withdrawn from Redis (default 60 000 ms).
+   */
+  noWorkerTimeoutMs?: number;
 }
 
 /** A worker process as the dashboard shows it (one row per process, with its host). */
@@ -104,6 +109,9 @@ export class RedisScheduler extends FuturesFront {
   readonly #startedAt = Date.now();
   readonly #redisTimeoutMs: number;
   readonly #pluginTimeoutMs: number;
+  readonly #noWorkerTimeoutMs: number;
+  /** Since when tasks have been in flight with no worker process alive (Date.now()). */
+  #noWorkerSince: number | undefined;
   #queue!: Queue;
   #events!: QueueEvents;
   #redis!: Redis;
@@ -137,6 +145,7 @@ export class RedisScheduler extends FuturesFront {
     this.#keys = keys(this.queueName);
     this.#redisTimeoutMs = positiveMs(options.redisTimeoutMs, "redisTimeoutMs", 30_000);
     this.#pluginTimeoutMs = positiveMs(options.pluginTimeoutMs, "pluginTimeoutMs", 60_000);
+    this.#noWorkerTimeoutMs = positiveMs(options.noWorkerTimeoutMs, "noWorkerTimeoutMs", 60_000);
   }
 
   /**
@@ -186,7 +195,10 @@ export class RedisScheduler extends FuturesFront {
     await this.#pollWorkers();
     this.#workersTimer = setInterval(() => void this.#pollWorkers(), WORKERS_POLL_MS);
     this.#workersTimer.unref();
-    this.#healthTimer = setInterval(() => this.#checkHealth(), HEALTH_MS);
+    this.#healthTimer = setInterval(() => {
+      this.#checkHealth();
+      this.#checkWorkers();
+    }, HEALTH_MS);
     this.#healthTimer.unref();
   }
 
@@ -229,6 +241,36 @@ export class RedisScheduler extends FuturesFront {
     } catch (err) {
       this.#onRedisError(err as Error);
     }
+  }
+
+  /**
+   * Tasks in flight and no worker process alive for noWorkerTimeoutMs: a
+   * job nobody will run must not wait forever without a word. They fail with
+   * what to do, and their jobs leave Redis so no later worker runs them.
+   */
+  #checkWorkers(): void {
+    if (this.#closing !== undefined || this.#downSince !== undefined) return;
+    if (this.#jobs.size === 0 || this.#remote.length > 0) {
+      this.#noWorkerSince = undefined;
+      return;
+    }
+    this.#noWorkerSince ??= Date.now();
+    const waited = Date.now() - this.#noWorkerSince;
+    if (waited < this.#noWorkerTimeoutMs) return;
+    this.#noWorkerSince = undefined;
+    const err = new MsPASSError(
+      `no mspass worker process served queue "${this.queueName}" at ${this.address} for ${(waited / 1000).toFixed(1)} s ` +
+        `(noWorkerTimeoutMs ${this.#noWorkerTimeoutMs}); start one with 'npx mspass worker --scheduler ${this.address}' ` +
+        "(the password from MSPASS_SCHEDULER_ADDRESS or --password-file), or 'mspass up' with scheduler: redis",
+      "Fatal",
+    );
+    for (const j of [...this.#jobs.values()]) {
+      this.#jobs.delete(j.id);
+      void this.#queue.remove(j.id).catch(() => undefined);
+      for (const t of j.tasks) if (t.worker === j.id && t.state === "processing") this.tasks.settle(t, "error", undefined, err);
+    }
+    for (const t of this.#pending.drain()) if (t.state === "queued") this.tasks.settle(t, "error", undefined, err);
+    this.emit("no-worker", { address: this.address, waitedMs: waited });
   }
 
   #checkHealth(): void {
@@ -603,10 +645,16 @@ export class RedisScheduler extends FuturesFront {
   /** Snapshot for the dashboard: the worker processes of every host, the task groups and the job stream. */
   state(since = 0): SchedulerState {
     const stream = this.#stream.filter((s) => s.end >= since).slice(-STREAM_KEEP);
+    const summary = this.taskSummary();
+    // A task is "processing" here from the moment its job is in Redis; what a
+    // worker runs is what the worker rows report: count the rest as waiting.
+    const running = Math.min(summary.counts.processing, this.workers().reduce((n, w) => n + w.processing, 0));
+    summary.counts.waiting += summary.counts.processing - running;
+    summary.counts.processing = running;
     return {
       time: Date.now(),
       started: this.#startedAt,
-      ...this.taskSummary(),
+      ...summary,
       workers: this.workers(),
       stream,
       restarts: 0,
