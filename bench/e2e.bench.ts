@@ -39,7 +39,6 @@ import {
   readDistributedData,
   task,
   writeDistributedData,
-  type Database,
 } from "mspass";
 import { startThrowawayServer } from "./throwaway-server.js";
 import { demean } from "./e2e-tasks.js";
@@ -67,15 +66,18 @@ const uri = server.uri;
 const work = join(tmpdir(), `mspass-bench-e2e-${process.pid}`);
 mkdirSync(work, { recursive: true });
 const client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-const db = client.getDatabase(DB);
-await db.dropDatabase();
+// One database per size: a query on FerretDB v1 scans its whole collection, so sizes must not share one.
+const dbName = (n: number) => `${DB}_${n}`;
+const dbs = new Map(SIZES.map((n) => [n, client.getDatabase(dbName(n))]));
+for (const d of dbs.values()) await d.dropDatabase();
 const raw = new MongoClient(uri);
-const rdb = raw.db(DB);
+const rdbOf = (n: number) => raw.db(dbName(n));
 const pyOk = PYTHON !== "" && SIDES.has("mspasspy") && existsSync(PYTHON);
 
 // ---------------------------------------------------------------- inputs (not timed)
 const storages = [...new Set(WORKLOADS.map((w) => w.split("-")[1] as Storage))];
 for (const storage of storages) for (const N of SIZES) {
+  const db = dbs.get(N)!;
   const t0 = performance.now();
   for (let i = 0; i < N; i += 100) {
     const members: TimeSeries[] = [];
@@ -111,7 +113,8 @@ const workloads: Workload[] = WORKLOADS.flatMap((base) =>
   }),
 );
 
-async function cleanup(tag: string): Promise<void> {
+async function cleanup(w: Workload, tag: string): Promise<void> {
+  const rdb = rdbOf(w.n);
   const out = await rdb.collection("wf_TimeSeries").find({ data_tag: tag }, { projection: { gridfs_id: 1 } }).toArray();
   const files = out.map((d) => d.gridfs_id).filter((x) => x !== undefined);
   if (files.length > 0) {
@@ -123,6 +126,7 @@ async function cleanup(tag: string): Promise<void> {
 }
 
 async function ours(w: Workload, tag: string): Promise<number> {
+  const db = dbs.get(w.n)!;
   const dir = join(work, "out");
   const opts = { storageMode: w.storage, dataTag: tag, scheduler: s, ...(w.storage === "file" ? { dir } : {}) } as const;
   const t0 = performance.now();
@@ -149,7 +153,7 @@ async function ours(w: Workload, tag: string): Promise<number> {
 function mspasspy(w: Workload, tag: string): number {
   const spec = {
     uri,
-    db: DB,
+    db: dbName(w.n),
     workload: w.kind === "ensembles" ? "ensembles" : w.kind,
     storage_mode: w.storage,
     outdir: join(work, "out"),
@@ -173,6 +177,7 @@ function mspasspy(w: Workload, tag: string): number {
 
 /** The floor, step by step (ms): find raw, insertMany, samples read, samples written. */
 async function floor(w: Workload): Promise<Record<string, number>> {
+  const rdb = rdbOf(w.n);
   const coll = rdb.collection("wf_TimeSeries");
   const q = w.kind === "serial" ? { ...w.query, k: { $lt: w.count } } : w.query;
   let t0 = performance.now();
@@ -233,7 +238,7 @@ for (let r = 0; r < ROUNDS; r++) {
       const tag = `out_${side}_${r}`;
       if (side === "ours") t.ours.push(await ours(w, tag));
       else t.mspasspy.push(mspasspy(w, tag));
-      await cleanup(tag);
+      await cleanup(w, tag);
     }
     if (SIDES.has("floor")) {
       const f = await floor(w);
