@@ -19,7 +19,7 @@
  * BENCH_N may list sizes ("2000,20000"): each workload then runs at every size in
  * the same rounds, for the time-vs-data ratio from one run.
  *
- *   env: BENCH_N (4000 TimeSeries), BENCH_NPTS (10000), BENCH_ROUNDS (3), BENCH_PARTS (16),
+ *   env: BENCH_N (4000 TimeSeries), BENCH_NPTS (10000), BENCH_ROUNDS (3), BENCH_PARTS (16; 0: readDistributedData's default),
  *        BENCH_WORKLOADS (atomic-file,atomic-gridfs,ensembles-file,serial-file), BENCH_SERIAL_N (2000),
  *        BENCH_PYTHON (/tmp/mspass-venv/bin/python; "" skips the MsPASS side), BENCH_SIDES (ours,mspasspy,floor)
  */
@@ -132,7 +132,7 @@ async function ours(w: Workload, tag: string): Promise<number> {
   const t0 = performance.now();
   let n = 0;
   if (w.kind === "atomic") {
-    const bag = (await readDistributedData(db, { query: w.query, npartitions: PARTS })).map(dm);
+    const bag = (await readDistributedData(db, { query: w.query, ...(PARTS > 0 ? { npartitions: PARTS } : {}) })).map(dm);
     n = (await writeDistributedData(bag, db, opts)).length;
   } else if (w.kind === "ensembles") {
     const queries = Array.from({ length: Math.ceil(w.n / GROUP) }, (_x, e) => ({ ...w.query, evid: e }));
@@ -159,7 +159,7 @@ function mspasspy(w: Workload, tag: string): number {
     outdir: join(work, "out"),
     out_tag: tag,
     // MsPASS's default for a list of queries (one partition per query); ours for a list is the same.
-    npartitions: w.kind === "ensembles" ? null : PARTS,
+    npartitions: w.kind === "ensembles" || PARTS === 0 ? null : PARTS,
     queries: Array.from({ length: Math.ceil(w.n / GROUP) }, (_x, e) => ({ ...w.query, evid: e })),
     query: w.kind === "serial" ? { ...w.query, k: { $lt: w.count } } : w.query,
   };
