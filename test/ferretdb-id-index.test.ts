@@ -39,4 +39,33 @@ describe("embedded FerretDB: _id look-ups use the index", () => {
     await t.db.collection("w").deleteOne({ _id: ids[4] });
     expect(await t.rdb.collection("w").countDocuments({})).toBe(50);
   });
+
+  it("plans an ObjectId range on _id (with other keys beside it) as an index search, with the same results as the filter", async (ctx) => {
+    if (!ferret) ctx.skip();
+    const ids = Array.from({ length: 60 }, () => new ObjectId()).sort((a, b) => a.toHexString().localeCompare(b.toHexString()));
+    const c = t.db.collection("r");
+    await c.insertMany([...ids.map((_id, i) => ({ _id, i, odd: i % 2 })), { _id: "text-id", i: -1, odd: 1 }, { _id: 7, i: -2, odd: 1 }]);
+    const cases: Array<[Record<string, unknown>, number[]]> = [
+      [{ _id: { $gte: ids[10], $lt: ids[20] } }, range(10, 20)],
+      [{ _id: { $gt: ids[10], $lte: ids[20] } }, range(11, 21)],
+      [{ odd: 1, _id: { $gte: ids[10], $lt: ids[20] } }, range(10, 20).filter((i) => i % 2 === 1)],
+      [{ _id: { $gte: ids[55] } }, range(55, 60)],
+      [{ _id: { $lt: ids[3], $ne: ids[1] } }, [0, 2]],
+    ];
+    for (const [filter, want] of cases) {
+      const r = await t.rdb.command({ explain: { find: "r", filter }, verbosity: "queryPlanner" });
+      const plan = (r.queryPlanner as { Plan: string[] }).Plan.join("\n");
+      expect(plan).toMatch(/SEARCH .* USING INDEX/);
+      expect(plan).not.toMatch(/SCAN/);
+      const got = (await c.find(filter, { sort: { _id: 1 } }).toArray()).map((d) => d.i as number);
+      expect(got).toEqual(want);
+    }
+    // Bounds that are not ObjectIds are not pushed down, and still filter right (MongoDB's type bracketing).
+    expect((await c.find({ _id: { $gte: "a" } }).toArray()).map((d) => d.i)).toEqual([-1]);
+    expect((await c.find({ _id: { $lt: 100 } }).toArray()).map((d) => d.i)).toEqual([-2]);
+  });
 });
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a }, (_x, k) => a + k);
+}

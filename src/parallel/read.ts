@@ -64,7 +64,7 @@ export interface ReadDistributedOptions {
   collection?: string;
   /** "promiscuous" (default), "cautious" or "pedantic". */
   mode?: Mode;
-  /** Partitions of the bag (default: one per 5,000 documents for a query — on FerretDB v1 each partition query scans the collection, so fewer is faster; 100 at most for a list, as dask). */
+  /** Partitions of the bag (default: one per 5,000 documents for a query; 100 at most for a list, as dask). */
   npartitions?: number;
   /** Only documents with this `data_tag`. */
   dataTag?: string;
@@ -205,7 +205,7 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
   const specs: ReadSpec[] = ranges.map((r, i) => ({
     ...common,
     kind: "range",
-    filter: encode({ $and: [filter, r.hi === undefined ? { _id: { $gte: r.lo } } : r.last ? { _id: { $gte: r.lo, $lte: r.hi } } : { _id: { $gte: r.lo, $lt: r.hi } }] }, "query"),
+    filter: encode(rangeFilter(filter, r), "query"),
     label: `partition ${i + 1}/${ranges.length}`,
   }));
   // One spec per partition: the bag's partitions are exactly the _id ranges.
@@ -245,11 +245,24 @@ export async function splitIds(db: Database, collection: string, filter: Documen
   return { count, stride, starts, last };
 }
 
-interface Range {
+export interface Range {
   lo: unknown;
   hi: unknown;
   /** hi is inclusive (the last partition ends at the last id seen). */
   last: boolean;
+}
+
+/**
+ * `filter AND r.lo <= _id < r.hi` (`<=` for the last range). The bounds go
+ * in a top-level `_id` key beside the query's own keys (MongoDB ANDs them),
+ * the shape that both mongod's planner and the embedded FerretDB (patched:
+ * tools/ferretdb/patches.json) answer from the `_id` index, so a partition
+ * reads only its own documents. Only a query with its own top-level `_id`
+ * needs `$and`.
+ */
+export function rangeFilter(filter: Document, r: Range): Document {
+  const bounds = r.last ? { $gte: r.lo, $lte: r.hi } : { $gte: r.lo, $lt: r.hi };
+  return Object.hasOwn(filter, "_id") ? { $and: [filter, { _id: bounds }] } : { ...filter, _id: bounds };
 }
 
 /** `n` contiguous `_id` ranges of nearly equal size (fewer if there are fewer granules). */
