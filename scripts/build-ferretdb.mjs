@@ -6,7 +6,9 @@
  * service launcher when the binary is missing.
  *
  * - Skips the build when the binary is newer than every source file.
- * - Pure Go, so CGO_ENABLED=0: no C toolchain needed.
+ * - Pure Go, so CGO_ENABLED=0: no C toolchain needed, and a static executable
+ *   (it runs on any Linux, whatever its glibc). Stripped (-ldflags "-s -w"):
+ *   it is shipped in the mspass-ferretdb-<platform>-<arch> npm package.
  * - FerretDB's source is copied out of Go's module cache into
  *   .bin/ferretdb-src/, the edits in tools/ferretdb/patches.json are applied
  *   (each says why), and the build uses that copy through a `replace` in a
@@ -38,7 +40,8 @@ function sources() {
   if (!existsSync(srcDir)) die(`${srcDir} is missing; the package is incomplete (reinstall mspass)`);
   return readdirSync(srcDir)
     .filter((f) => f.endsWith(".go") || f === "go.mod" || f === "go.sum" || f === "patches.json")
-    .map((f) => join(srcDir, f));
+    .map((f) => join(srcDir, f))
+    .concat(fileURLToPath(import.meta.url)); // how it is built (flags) counts too
 }
 
 function upToDate() {
@@ -103,7 +106,7 @@ mkdirSync(binDir, { recursive: true });
 // a truncated binary that looks up to date.
 const tmp = `${bin}.tmp-${process.pid}`;
 const modfile = patchedModule();
-const build = spawnSync("go", ["build", "-trimpath", "-modfile", modfile, "-o", tmp, "."], {
+const build = spawnSync("go", ["build", "-trimpath", "-ldflags=-s -w", "-modfile", modfile, "-o", tmp, "."], {
   cwd: srcDir,
   stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, CGO_ENABLED: "0" },

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { napiCrossEnv } from "./napi-cross-env.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const extraArgs = process.argv.slice(2);
@@ -93,7 +94,9 @@ async function main() {
   let failed = 0;
   try {
     const target = hostTriple();
-    failed += run("cargo", ["test", "-p", "mspass-core", "--release", ...(target ? ["--target", target] : [])], env) !== 0 ? 1 : 0;
+    // The addon's compilers too (build:native uses --use-napi-cross), or cargo rebuilds the C crates and all above them.
+    const cargoEnv = { ...env, ...(target ? napiCrossEnv(target, env) : {}) };
+    failed += run("cargo", ["test", "-p", "mspass-core", "--release", ...(target ? ["--target", target] : [])], cargoEnv) !== 0 ? 1 : 0;
     failed += run("npx", ["vitest", "run", ...extraArgs], env) !== 0 ? 1 : 0;
   } finally {
     await server?.stop();

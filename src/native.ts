@@ -18,13 +18,21 @@ const require = createRequire(import.meta.url);
 export type NativeBinding = typeof Binding;
 export type { Binding };
 
+/**
+ * napi-rs's generated loader tries, in order: NAPI_RS_NATIVE_LIBRARY_PATH,
+ * the `.node` next to it (a source checkout's build), then the platform
+ * package `mspass-<platform>-<arch>[-<abi>]` (npm/, an optionalDependency of
+ * the published package, which itself carries no `.node`).
+ */
 function load(): NativeBinding {
   try {
     return require("../native/index.cjs") as NativeBinding;
   } catch (err) {
     throw new MsPASSError(
       `cannot load the mspass native addon (native/index.cjs): ${(err as Error).message}. ` +
-        "Build it with 'npm run build:native' (needs Rust).",
+        `An installed mspass takes it from its platform package (mspass-${process.platform}-${process.arch}-..., ` +
+        'an optionalDependency): reinstall without "--omit=optional" / "--no-optional". ' +
+        "In a clone of the repository, build it with 'npm run build:native' (needs Rust).",
       "Fatal",
       { cause: err },
     );

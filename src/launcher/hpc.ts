@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { ferretdbBinary, ferretdbBuildScript } from "../service/paths.js";
+import { ferretdbBinary, ferretdbBuildScript } from "../service/ferretdb-binary.js";
 import { pingMongo } from "../service/probe.js";
 import { CLI_ENTRY } from "./desktop.js";
 import { loadHpcConfig, type HpcConfig } from "./hpc-config.js";

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { ferretdbBinary, ferretdbBuildScript } from "./paths.js";
+import { checkoutFerretDBBinary, ferretdbBuildScript, isSourceCheckout, missingFerretDBError, prebuiltFerretDBBinary } from "./ferretdb-binary.js";
 import type { DatabaseServerKind } from "./state.js";
 
 /** `"auto"`: mongod if it is on PATH, else FerretDB. */
@@ -64,17 +64,20 @@ export function ferretdbPlan(command: string, dataDir: string, port: number, uri
 }
 
 /**
- * Path of the FerretDB runner, building it first (minutes, once) if it is
- * missing or older than its sources. The build script decides; it returns
- * at once when the binary is up to date. Fails with its one-line message.
+ * Path of the FerretDB runner (ferretdb-binary.ts: override, platform
+ * package, checkout). In a source checkout it is built first (minutes, once)
+ * if it is missing or older than its sources: the build script decides and
+ * returns at once when the binary is up to date. Fails with its one-line message.
  */
 export async function ensureFerretDB(env: NodeJS.ProcessEnv): Promise<string> {
-  const bin = ferretdbBinary();
-  const script = ferretdbBuildScript();
-  if (!existsSync(script)) {
+  const prebuilt = prebuiltFerretDBBinary(env);
+  if (prebuilt !== undefined) return prebuilt;
+  const bin = checkoutFerretDBBinary();
+  if (!isSourceCheckout()) {
     if (existsSync(bin)) return bin;
-    throw new MsPASSError(`the FerretDB runner ${bin} is missing and so is its build script ${script}; reinstall mspass`, "Fatal");
+    throw missingFerretDBError();
   }
+  const script = ferretdbBuildScript();
   if (!existsSync(bin)) {
     process.stderr.write("mspass: building the embedded FerretDB database server (first use; this takes a few minutes)...\n");
   }

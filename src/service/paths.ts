@@ -84,12 +84,3 @@ export function defaultServicePort(defaultPort?: number, env: NodeJS.ProcessEnv 
 export function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 }
-
-/** The FerretDB runner binary built by scripts/build-ferretdb.mjs. */
-export function ferretdbBinary(): string {
-  return join(packageRoot(), ".bin", "ferretdb");
-}
-
-export function ferretdbBuildScript(): string {
-  return join(packageRoot(), "scripts", "build-ferretdb.mjs");
-}
