@@ -14,7 +14,7 @@ import { TimeSeries, type TimeSeriesEnsemble } from "mspass";
 const { db, rdb, dir } = await useTestDatabase("faults_read");
 const base = { delta: 0.5, starttime: 10, time_standard: "UTC" };
 
-function expectDeadWithReason(d: { live: boolean; elog: { entries: Array<{ message: string }> } }, why: RegExp): void {
+function expectDeadWithReason(d: { live: boolean; elog: { entries: ReadonlyArray<{ message: string }> } }, why: RegExp): void {
   expect(d.live).toBe(false);
   const msgs = d.elog.entries.map((e) => e.message).join(" | ");
   expect(msgs).toMatch(why);
