@@ -12,6 +12,12 @@
  *   the keys MsPASS's `window.merge(zero_gaps=True)` sets. (MsPASS's
  *   read_data itself copies obspy's masked fill values — INT_MIN or NaN — as
  *   samples; see docs/compatibility.md.)
+ * - a Steim record whose last reconstructed sample differs from its frame's
+ *   reverse integration constant (a corrupted difference: the check libmseed
+ *   and obspy make) logs a Complaint naming how many records failed. The
+ *   datum stays live with the decoded samples, as obspy returns them with an
+ *   InternalMSEEDWarning and MsPASS keeps what obspy returns; the elog entry
+ *   is what tells the user (obspy's warning goes to stderr only).
  */
 import type { Metadata } from "../data/metadata.js";
 import type { LogEntry } from "../data/error-logger.js";
@@ -25,6 +31,8 @@ export interface MseedMemberInfo {
   samplingRate: number;
   pieces: number;
   otherIds: number;
+  /** Records whose Steim integrity check failed. */
+  integrityFailures: number;
   /** [start, end] pairs, flattened. */
   gaps: ArrayLike<number>;
 }
@@ -51,6 +59,14 @@ export function applyMseedHeader(md: Metadata, info: MseedMemberInfo, npts: numb
   }
   if (info.otherIds > 0) {
     entries.push(complaint(`${info.otherIds} trace(s) of another source id in the segment were left out (the first trace is kept)`));
+  }
+  if (info.integrityFailures > 0) {
+    entries.push(
+      complaint(
+        `${info.integrityFailures} miniSEED record(s) failed the Steim integrity check (last sample differs from the frame's ` +
+          "reverse integration constant): the samples may be corrupted",
+      ),
+    );
   }
   const reset = (key: string, value: number, same: boolean) => {
     if (same) return;

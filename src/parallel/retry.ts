@@ -27,6 +27,9 @@ export function isConnectionError(err: unknown): boolean {
   return nativeErrorKind(err) === "Connection";
 }
 
+/** The server did not answer for `retryTimeoutMS`: the job cannot go on (never retried). */
+export class ServerGoneError extends MsPASSError {}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -46,7 +49,7 @@ export async function withServerRetry<T>(op: () => Promise<T>, uri: string, what
       const now = Date.now();
       firstFailure ??= now;
       if (now - firstFailure >= timeoutMs || signal?.aborted) {
-        throw new MsPASSError(
+        throw new ServerGoneError(
           `${what}: the database server at ${maskCredentials(uri)} did not answer: gave up after ${attempts} attempt(s) over ` +
             `${((now - firstFailure) / 1000).toFixed(1)} s (retryTimeoutMS ${timeoutMs}): ${(err as Error).message}`,
           "Fatal",

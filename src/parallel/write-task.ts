@@ -25,6 +25,15 @@
  *    `cremate`.
  * The main thread removes the job's journal documents when the job ends.
  *
+ * A connection error re-runs the partition's WRITE here (not its upstream
+ * stages) until `retryTimeoutMS` has passed; a worker thread that gave up on
+ * the server fails every later partition of the job at once, so a job whose
+ * database is gone for good fails in about retryTimeoutMS + the server
+ * selection timeout whatever its size. A cancelled partition (the job failed
+ * elsewhere) stops at its next step. The journal records which slots and
+ * files the partition writes and when it ended, so that the main thread can
+ * wait for it and remove a failed job's output (write.ts).
+ *
  * This relies on the pipeline before the write being deterministic per
  * partition (same items in the same order when re-run), as dask's
  * recomputation does.
@@ -44,6 +53,7 @@ import type { FileFormat, FilePlacement } from "../db/write/sample-writers.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
 import { derivedId } from "./ids.js";
+import { ServerGoneError, withServerRetry } from "./retry.js";
 
 export const JOURNAL_COLLECTION = "write_journal";
 
@@ -68,6 +78,21 @@ export interface WriteParams {
   dataTag?: string;
   cremate: boolean;
   overwrite: boolean;
+  /** How long a partition retries connection errors (ms). */
+  retryTimeoutMS: number;
+}
+
+/** A partition's journal document (`write_journal`). */
+export interface JournalDoc {
+  _id: ObjectId;
+  job: ObjectId;
+  part: string;
+  /** Every slot's (item, member) pairs, flat: what the partition's derived ids are made of. */
+  slots: number[];
+  /** The partition's own sample files (absolute paths). */
+  files: string[];
+  /** Set when the attempt stopped (finished, failed or cancelled). */
+  ended?: Date;
 }
 
 /** Per item: the wf id (24 hex) or null (dead); an ensemble gives one per member. */
@@ -84,13 +109,21 @@ function describeItem(x: unknown): string {
   return p === Object.prototype || p === null ? "a plain object (a data object that crossed threads loses its class)" : (p.constructor?.name ?? "object");
 }
 
+/** Per worker thread: the jobs whose server it gave up on (their later partitions fail at once). */
+const gaveUp = new Map<string, ServerGoneError>();
+
 /** Save one partition; see the module comment. */
 export async function writePartition(items: unknown[], p: WriteParams): Promise<WriteResult[]> {
+  const known = gaveUp.get(p.job);
+  if (known !== undefined) throw known;
   const db = taskDatabase(p.db, p.dbclientKey, p.server);
   const job = new ObjectId(p.job);
   let part: string;
+  let signal: AbortSignal | undefined;
   try {
-    part = `t${getWorker().taskId}`; // stable across re-runs of this partition
+    const w = getWorker();
+    part = `t${w.taskId}`; // stable across re-runs of this partition
+    signal = w.taskSignal;
   } catch {
     part = `n${new ObjectId().toHexString()}`; // scheduler "none": in this thread, never re-run
   }
@@ -148,18 +181,44 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
   const sorted = sortLiveDead(candidates, plan);
   dead.push(...sorted.dead);
 
-  // 1. journal: first attempt, or clean up after an earlier one.
   const journalId = derivedId(job, part, "journal", 0);
   const journal = db.collection(JOURNAL_COLLECTION);
-  if ((await journal.findOne({ _id: journalId }, { projection: { _id: 1 } })) === null) {
-    await journal.insertOne({ _id: journalId, job: job, part, db: p.db, collection: p.collection, started: new Date() });
-  } else {
-    await cleanup(db, uri, p, all, ids, ownFile);
+  const files = ownFiles(all, p, ownFile);
+  const step = () => {
+    if (signal?.aborted) throw new MsPASSError(`${what}: job ${p.job} was cancelled; this partition stopped before writing more`, "Fatal");
+  };
+  const writeOnce = async (): Promise<ObjectId[]> => {
+    step();
+    // 1. journal: first attempt, or clean up after an earlier one.
+    if ((await journal.findOne({ _id: journalId }, { projection: { _id: 1 } })) === null) {
+      const slots = all.flatMap((s) => [s.item, s.member]);
+      await journal.insertOne({ _id: journalId, job, part, db: p.db, collection: p.collection, started: new Date(), slots, files });
+    } else {
+      await journal.updateOne({ _id: journalId }, { $unset: { ended: "" } });
+      await removeOutput(db, uri, p, all, ids, files);
+    }
+    // 2.–4. samples, elog, wf documents; the dead.
+    step();
+    const wfIds = await writeLive(sorted.live, plan, {
+      beforeWfInsert: () => {
+        step();
+        return partitionHooks.beforeWfInsert?.();
+      },
+    });
+    step();
+    await buryDead(dead, plan);
+    return wfIds;
+  };
+  let wfIds: ObjectId[];
+  try {
+    wfIds = await withServerRetry(writeOnce, uri, `${what}, job ${p.job}`, p.retryTimeoutMS, signal);
+  } catch (err) {
+    if (err instanceof ServerGoneError) gaveUp.set(p.job, err);
+    throw err;
+  } finally {
+    // Best effort (the server may be gone): tells the main thread this attempt stopped.
+    await journal.updateOne({ _id: journalId }, { $set: { ended: new Date() } }).catch(() => undefined);
   }
-
-  // 2.–4. samples, elog, wf documents; the dead.
-  const wfIds = await writeLive(sorted.live, plan, { beforeWfInsert: () => partitionHooks.beforeWfInsert?.() });
-  await buryDead(dead, plan);
 
   sorted.live.forEach((s, k) => {
     const hex = wfIds[k]!.toHexString();
@@ -196,40 +255,48 @@ function stringKey(d: Atomic, key: string): string | undefined {
  */
 export const partitionHooks: WriteHooks = {};
 
-/** Remove whatever an earlier attempt of this partition may have written. */
-async function cleanup(
-  db: Database,
-  uri: string,
-  p: WriteParams,
-  all: Slot[],
-  ids: IdPolicy,
-  ownFile: string,
-): Promise<void> {
+/** The partition's own files (not user-named shared ones, which are never touched). */
+function ownFiles(all: Slot[], p: WriteParams, ownFile: string): string[] {
+  if (p.storageMode !== "file") return [];
+  return [...new Set(all.map((s) => placeInFile(s.d, p, ownFile)).filter((f) => f.startOffset === 0).map((f) => path.join(f.dir, ownFile)))];
+}
+
+/**
+ * Remove whatever an attempt of this partition may have written: every
+ * slot's derived ids (live or dead now: this must not depend on an earlier
+ * attempt having classified them the same way) and the partition's own files.
+ */
+async function removeOutput(db: Database, uri: string, p: WriteParams, all: Array<Pick<Slot, "item" | "member">>, ids: IdPolicy, files: string[]): Promise<number> {
   const what = `writeDistributedData(${p.db}.${p.collection}): removing an earlier attempt's output`;
-  // Every slot, live or dead now: the earlier attempt saw the same items, but
-  // this cleanup must not depend on it having classified them the same way.
   const idsOf = (kind: "wf" | "elog" | TombKind) =>
-    all.map((s) => (kind === "wf" ? ids.wf(s) : kind === "elog" ? ids.elog(s) : ids.tombstone(kind, s)));
+    all.map((s) => (kind === "wf" ? ids.wf(s as Slot) : kind === "elog" ? ids.elog(s as Slot) : ids.tombstone(kind, s as Slot)));
   try {
     if (p.storageMode === "gridfs") {
-      const fsIds = all.map((s) => ids.gridfs(s)!);
+      const fsIds = all.map((s) => ids.gridfs(s as Slot)!);
       if (fsIds.length > 0) await native.deleteGridfsFiles(uri, db.name, fsIds);
-    } else {
-      // The rewrite below is positional from byte 0 and cuts the file at its
-      // end, so this removal only matters when nothing live is written now;
-      // a dead attempt's late write can recreate the file only with the same
-      // bytes the retry writes.
-      // Only the partition's own files: a user-named (shared) file is never touched.
-      const own = new Set(all.map((s) => placeInFile(s.d, p, ownFile)).filter((f) => f.startOffset === 0).map((f) => path.join(f.dir, ownFile)));
-      for (const f of own) await rm(f, { force: true });
     }
-    if (all.length > 0) {
-      await db.collection(p.collection).deleteMany({ _id: { $in: idsOf("wf") } });
-      await db.collection("elog").deleteMany({ _id: { $in: idsOf("elog") } });
-      await db.collection("cemetery").deleteMany({ _id: { $in: idsOf("cemetery") } });
-      await db.collection("abortions").deleteMany({ _id: { $in: idsOf("abortions") } });
-    }
+    // A positional rewrite from byte 0 would cut the file anyway; removing
+    // it matters when nothing live is written now. A dead attempt's late
+    // write can recreate it only with the same bytes.
+    for (const f of files) await rm(f, { force: true });
+    if (all.length === 0) return 0;
+    const removed = await db.collection(p.collection).deleteMany({ _id: { $in: idsOf("wf") } });
+    await db.collection("elog").deleteMany({ _id: { $in: idsOf("elog") } });
+    await db.collection("cemetery").deleteMany({ _id: { $in: idsOf("cemetery") } });
+    await db.collection("abortions").deleteMany({ _id: { $in: idsOf("abortions") } });
+    return removed.deletedCount;
   } catch (err) {
     throw toMsPASSError(err, what);
   }
+}
+
+/**
+ * Remove everything a partition recorded in its journal document wrote
+ * (the main thread's rollback of a failed job). Returns the number of wf
+ * documents removed.
+ */
+export async function removeJournaledOutput(db: Database, p: WriteParams, j: JournalDoc): Promise<number> {
+  const slots: Array<Pick<Slot, "item" | "member">> = [];
+  for (let k = 0; k + 1 < j.slots.length; k += 2) slots.push({ item: j.slots[k]!, member: j.slots[k + 1]! });
+  return removeOutput(db, db.client.connectionString, p, slots, derivedIds(new ObjectId(p.job), j.part), j.files);
 }

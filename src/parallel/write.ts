@@ -18,7 +18,7 @@
  */
 import path from "node:path";
 import { ObjectId } from "mongodb";
-import { MsPASSError } from "../errors.js";
+import { MsPASSError, maskCredentials } from "../errors.js";
 import { describe } from "../db/bson.js";
 import { Database } from "../db/database.js";
 import { resolveWfCollection } from "../db/io-options.js";
@@ -26,8 +26,8 @@ import { Bag, type ComputeOptions } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
 import type { Mode } from "../schema/modes.js";
 import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
-import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optScheduler, optString } from "./options.js";
-import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
+import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optRetryTimeout, optScheduler, optString } from "./options.js";
+import { JOURNAL_COLLECTION, removeJournaledOutput, type JournalDoc, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import type { BagScheduler } from "../scheduler/runner-registry.js";
 import type { FileFormat } from "../db/write/sample-writers.js";
@@ -60,6 +60,8 @@ export interface WriteDistributedOptions {
   scheduler?: "local" | "none" | LocalScheduler | BagScheduler;
   /** Re-runs of a partition whose worker died or that failed (default 3). */
   retries?: number;
+  /** How long a partition retries its write after connection errors (default 30 s), on top of the pool's server selection timeout. */
+  retryTimeoutMS?: number;
   /** worker.data key of the workers' MongoDBWorker (default "dbclient"). */
   dbclientKey?: string;
 }
@@ -69,7 +71,7 @@ export type WriteDistributedResult = Array<ObjectId | null | Array<ObjectId | nu
 
 const FN = "writeDistributedData";
 const KEYS = [
-  "storageMode", "dir", "format", "collection", "dataTag", "cremate", "overwrite", "mode", "excludeKeys", "scheduler", "retries", "dbclientKey",
+  "storageMode", "dir", "format", "collection", "dataTag", "cremate", "overwrite", "mode", "excludeKeys", "scheduler", "retries", "retryTimeoutMS", "dbclientKey",
 ] as const;
 const WRITE_TASK_URL = new URL("./write-task.js", import.meta.url).href;
 
@@ -121,19 +123,59 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
     ...(dataTag === undefined ? {} : { dataTag }),
     cremate: optBool(FN, o, "cremate"),
     overwrite,
+    retryTimeoutMS: optRetryTimeout(FN, o),
   };
   const writer = task<(items: unknown[]) => Promise<WriteResult[]>>(partitionModule(params), "writeJobPartition");
   const compute: ComputeOptions = { retries, ...(scheduler === undefined ? {} : { scheduler }) };
   let out: WriteResult[];
   try {
     out = (await bag.mapPartitions(writer).compute(compute)) as WriteResult[];
-  } finally {
-    // The journal only matters while partitions may re-run.
-    await database
-      .collection(JOURNAL_COLLECTION)
-      .deleteMany({ job })
-      .catch(() => undefined);
+  } catch (err) {
+    throw await failedJob(database, params, err);
   }
+  // The journal only matters while partitions may re-run.
+  await database
+    .collection(JOURNAL_COLLECTION)
+    .deleteMany({ job })
+    .catch(() => undefined);
   const oid = (x: string | null) => (x === null ? null : new ObjectId(x));
   return out.map((r) => (Array.isArray(r) ? r.map(oid) : oid(r)));
+}
+
+/** How long the main thread waits for cancelled partitions to say they stopped. */
+const STOP_WAIT_MS = 20_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A job failed (its other partitions are cancelled by then): wait for the
+ * running ones to stop, remove everything the job wrote, and build the ONE
+ * error the caller gets.
+ */
+async function failedJob(database: Database, p: WriteParams, err: unknown): Promise<MsPASSError> {
+  const where = `writeDistributedData job ${p.job} (${p.db}.${p.collection} on ${maskCredentials(database.client.connectionString)})`;
+  const cause = err instanceof Error ? err.message : String(err);
+  const journal = database.collection(JOURNAL_COLLECTION);
+  const job = new ObjectId(p.job);
+  let outcome: string;
+  try {
+    const deadline = Date.now() + STOP_WAIT_MS;
+    while ((await journal.countDocuments({ job, ended: { $exists: false } })) > 0 && Date.now() < deadline) await sleep(200);
+    const running = await journal.countDocuments({ job, ended: { $exists: false } });
+    let removed = 0;
+    const docs = (await journal.find({ job }).toArray()) as unknown as JournalDoc[];
+    for (const j of docs) removed += await removeJournaledOutput(database, p, j);
+    if (running > 0) {
+      outcome =
+        `${running} partition(s) did not say they stopped within ${STOP_WAIT_MS / 1000} s (a worker process lost?): ` +
+        `${removed} wf document(s) were removed, but late writes may land; the journal ${JOURNAL_COLLECTION} {job: ObjectId("${p.job}")} is kept`;
+    } else {
+      await journal.deleteMany({ job });
+      outcome = `nothing of it was kept (${removed} wf document(s) its partitions had written were removed), so running it again is safe`;
+    }
+  } catch (e) {
+    outcome =
+      `its output could not be removed (${e instanceof Error ? e.message : String(e)}): find it by the journal ` +
+      `${JOURNAL_COLLECTION} {job: ObjectId("${p.job}")}, whose documents list each partition's slots and files`;
+  }
+  return new MsPASSError(`${where} failed: ${cause}; ${outcome}`, "Fatal", { cause: err });
 }

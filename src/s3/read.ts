@@ -68,7 +68,15 @@ export async function readS3Samples(doc: Document, o: S3ReadOptions): Promise<S3
   }
   let loc: S3Location;
   try {
-    const conn = o.s3 ?? fetchS3Connection();
+    // No S3 configured in this thread is this document's problem, not the
+    // whole read's: the datum is an abortion naming what to set up.
+    let conn: ReturnType<typeof fetchS3Connection>;
+    try {
+      conn = o.s3 ?? fetchS3Connection();
+    } catch (err) {
+      if (err instanceof MsPASSError) return { abort: `${String(doc.storage_mode)} document: ${err.message}` };
+      throw err;
+    }
     loc = locate(doc, o.s3Bucket ?? conn.options.bucket ?? DEFAULT_S3_BUCKET);
     o = { ...o, s3: conn };
   } catch (err) {

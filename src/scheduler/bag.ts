@@ -220,8 +220,14 @@ export class Bag<T> implements AsyncIterable<T> {
   async compute(options: ComputeOptions = {}): Promise<T[]> {
     const s = resolveScheduler(options);
     const futures = await this.#submit(s, options, [], [], "");
-    const parts = await gatherAll(futures);
-    return parts.flat(1) as T[];
+    try {
+      return (await gatherAll(futures)).flat(1) as T[];
+    } catch (err) {
+      // One failed partition fails the compute: the others must not run on
+      // after it rejected (a running task sees its taskSignal aborted).
+      for (const f of futures) f.cancel();
+      throw err;
+    }
   }
 
   /** Items in order, partition by partition as each finishes (all partitions run in parallel). */

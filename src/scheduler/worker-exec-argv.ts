@@ -10,6 +10,7 @@
  * settled. Keep everything else (loaders such as `--import tsx`, memory flags,
  * `--conditions`, ...): tasks may need them.
  */
+import { Worker } from "node:worker_threads";
 
 /** Options that take the following argument as their value. */
 const WITH_VALUE = new Set(["-e", "--eval", "-p", "--print", "--input-type"]);
@@ -36,4 +37,39 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv): 
     kept.push(a);
   }
   return kept;
+}
+
+let accepted: string[] | undefined;
+
+/**
+ * `workerExecArgv()` less what a worker thread refuses. V8 options
+ * (`--max-old-space-size`, `--expose-gc`, `--stack-size`, ...) and Node's
+ * per-process options (`--title`, `--v8-pool-size`, ...) are valid for
+ * `node script.mjs` but make `new Worker` throw ERR_WORKER_INVALID_EXEC_ARGV;
+ * they act process-wide already (a worker's heap is bounded by
+ * `resourceLimits` instead). Node has no list of them, so each option is
+ * tried once on a throw-away worker (only when the whole list is refused),
+ * and the answer kept for the life of the process.
+ */
+export function workerThreadExecArgv(): string[] {
+  if (accepted !== undefined) return accepted;
+  const all = workerExecArgv();
+  if (all.length === 0 || workerAccepts(all)) return (accepted = all);
+  // One option and its separate value (`--import tsx`) are tried together.
+  const units: string[][] = [];
+  for (const a of all) {
+    if (a.startsWith("-") || units.length === 0) units.push([a]);
+    else units[units.length - 1]!.push(a);
+  }
+  return (accepted = units.filter(workerAccepts).flat());
+}
+
+function workerAccepts(execArgv: string[]): boolean {
+  try {
+    void new Worker("", { eval: true, execArgv, stdout: true, stderr: true }).terminate();
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_WORKER_INVALID_EXEC_ARGV") return false;
+    throw err;
+  }
 }

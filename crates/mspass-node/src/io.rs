@@ -50,6 +50,8 @@ pub struct MseedMemberInfo {
     pub pieces: u32,
     /// Traces of other source ids left out of the segment.
     pub other_ids: u32,
+    /// Records whose Steim integrity check (last sample vs Xn) failed.
+    pub integrity_failures: u32,
     /// Zero-filled gap intervals [start, end] in epoch seconds, flattened.
     pub gaps: Vec<f64>,
 }
@@ -167,6 +169,7 @@ fn parts(b: SampleBatch) -> Parts {
             sampling_rate: m.sampling_rate,
             pieces: m.pieces as u32,
             other_ids: m.other_ids as u32,
+            integrity_failures: m.integrity_failures as u32,
             gaps: m.gaps.iter().flat_map(|&(a, b)| [a, b]).collect(),
         })
         .collect();

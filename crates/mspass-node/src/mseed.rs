@@ -185,7 +185,7 @@ pub async fn decode_mseed(bytes: Buffer) -> napi::Result<Float64Array> {
     data.copy_from_slice(&bytes);
     let out = tokio::task::spawn_blocking(move || {
         let recs = mseed::decode::scan_all(&data, 0)?;
-        mseed::decode::unpack_all(&data, 0, &recs)
+        mseed::decode::unpack_all(&data, 0, &recs).map(|u| u.samples)
     })
     .await
     .map_err(|e| io_error(format!("decode task failed: {e}")))?

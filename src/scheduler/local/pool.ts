@@ -18,7 +18,7 @@ import type { ControlMessage, MainToWorker, MemoryInfo, PluginWire, ResultsMessa
 import { Deque } from "../queue.js";
 import type { WorkerStatus } from "../front.js";
 import type { TaskTable } from "../task-table.js";
-import { workerExecArgv } from "../worker-exec-argv.js";
+import { workerThreadExecArgv } from "../worker-exec-argv.js";
 
 const WORKER_URL = new URL("../worker.js", import.meta.url);
 const MAX_BOOT_FAILURES = 3;
@@ -185,7 +185,7 @@ export class WorkerPool {
       pluginEpoch: epoch,
       data: broadcast,
     };
-    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits, execArgv: workerExecArgv() });
+    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits, execArgv: workerThreadExecArgv() });
     let onExit!: (code: number) => void;
     const w: WorkerRec = {
       id,

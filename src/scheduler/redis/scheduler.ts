@@ -181,7 +181,9 @@ export class RedisScheduler extends FuturesFront {
       (err: Error) => err,
     );
     if (first !== null) {
-      throw new MsPASSError(`cannot reach the Redis server at ${this.address}: ${maskCredentials(first.message)}`, "Fatal", { cause: first });
+      // A refused AUTH ("WRONGPASS ...") arrives as an error event; connect() itself then only says "Connection is closed".
+      const why = this.#downError ?? first;
+      throw new MsPASSError(`cannot reach the Redis server at ${this.address}: ${maskCredentials(why.message)}`, "Fatal", { cause: why });
     }
     const name = bullQueueName(this.queueName);
     this.#queue = new Queue(name, { connection });

@@ -4,12 +4,10 @@
 //! positionally from it (so a repeated identical write lands on identical
 //! bytes instead of adding a second copy).
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use super::codec::{as_le_bytes, as_le_bytes_mut, decode_column_major_into, encode_column_major, fix_endianness_in_place};
 use super::member_error::MemberError;
@@ -120,19 +118,35 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
     }
 }
 
+/// Whether `nbytes` at `foff` lie inside the file at `path` (checked before
+/// any space is reserved for them); the member's error if not.
+pub(crate) fn file_fits(path: &Path, foff: u64, nbytes: u64) -> std::result::Result<(), MemberError> {
+    let flen = std::fs::metadata(path).map_err(|e| open_error(path, e))?.len();
+    match foff.checked_add(nbytes) {
+        Some(end) if end <= flen => Ok(()),
+        _ => Err(MemberError::bad_samples(format!(
+            "file {} has {flen} bytes, shorter than foff+nbytes = {foff}+{nbytes}",
+            path.display()
+        ))),
+    }
+}
+
 /// Open a file of samples and get its length. No such file: the samples are
 /// missing; any other failure: unreadable samples.
 pub(crate) fn open_sample_file(path: &Path) -> std::result::Result<(File, u64), MemberError> {
-    let file = File::open(path).map_err(|e| {
-        let msg = format!("cannot open file {}: {e}", path.display());
-        if e.kind() == std::io::ErrorKind::NotFound {
-            MemberError::missing_samples(msg)
-        } else {
-            MemberError::bad_samples(msg)
-        }
-    })?;
+    let file = File::open(path).map_err(|e| open_error(path, e))?;
     let len = file.metadata().map_err(|e| MemberError::bad_samples(format!("cannot stat file {}: {e}", path.display())))?.len();
     Ok((file, len))
+}
+
+/// No such file: the samples are missing; any other failure: unreadable samples.
+fn open_error(path: &Path, e: std::io::Error) -> MemberError {
+    let msg = format!("cannot open file {}: {e}", path.display());
+    if e.kind() == std::io::ErrorKind::NotFound {
+        MemberError::missing_samples(msg)
+    } else {
+        MemberError::bad_samples(msg)
+    }
 }
 
 /// Below this a run is read by one thread.
@@ -168,13 +182,37 @@ pub fn default_dfile() -> String {
     format!("{}-binary", uuid::Uuid::new_v4())
 }
 
-/// Appends to the same path from several threads of this process are
-/// serialised, so each writer's `foff` (the file length when it starts) stays
-/// exact. (MsPASS itself does not lock binary appends across processes.)
-fn path_lock(path: &Path) -> Arc<Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
-    let mut map = LOCKS.get_or_init(Default::default).lock().expect("file lock registry poisoned");
-    map.entry(path.to_path_buf()).or_default().clone()
+/// An exclusive advisory lock (`flock`) on an open file, released when the
+/// guard (or the file) is dropped. Every writer of this crate takes it around
+/// taking its offset and writing, so writers in other threads, other
+/// processes and (on NFS, where Linux maps `flock` to POSIX byte-range
+/// locks) other hosts never record the same `foff` for different bytes.
+/// Readers take no lock: bytes a writer has not finished yet are past every
+/// `foff` recorded so far.
+struct FileLock<'a>(&'a File);
+
+impl<'a> FileLock<'a> {
+    fn exclusive(file: &'a File) -> std::io::Result<Self> {
+        use std::os::fd::AsRawFd;
+        loop {
+            // SAFETY: a valid open descriptor, borrowed for the guard's lifetime.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(FileLock(file));
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+}
+
+impl Drop for FileLock<'_> {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: as above; unlocking a descriptor we locked.
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
 }
 
 /// Append the members (each component-major, `ncomp * npts` values) to
@@ -210,8 +248,6 @@ pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, 
     std::fs::create_dir_all(dir)
         .map_err(|e| CoreError::Io(format!("cannot create directory {}: {e}", dir.display())))?;
     let path = dir.join(dfile);
-    let lock = path_lock(&path);
-    let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
     let io_err = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
     if let Some(start) = start {
         let file = OpenOptions::new()
@@ -220,6 +256,8 @@ pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, 
             .truncate(false)
             .open(&path)
             .map_err(|e| CoreError::Io(format!("cannot open {} for writing: {e}", path.display())))?;
+        // Locked too: the final set_len must not cut another writer's append.
+        let _lock = FileLock::exclusive(&file).map_err(io_err)?;
         let foffs = offsets_from(start, members);
         let mut scratch = Vec::new();
         for (m, &at) in members.iter().zip(&foffs) {
@@ -234,6 +272,8 @@ pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, 
         .append(true)
         .open(&path)
         .map_err(|e| CoreError::Io(format!("cannot open {} for append: {e}", path.display())))?;
+    // Held from taking the offset (the length) until the last byte is written.
+    let _lock = FileLock::exclusive(&file).map_err(io_err)?;
     let start = file
         .metadata()
         .map_err(|e| CoreError::Io(format!("cannot stat {}: {e}", path.display())))?
@@ -243,12 +283,12 @@ pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, 
     if ncomp == 1 {
         // TimeSeries: the samples are the file bytes; gather-write them
         // (writev) with no intermediate copy.
-        let mut file = file;
+        let mut file = &file;
         let mut slices: Vec<IoSlice<'_>> = members.iter().map(|m| IoSlice::new(as_le_bytes(m))).collect();
         write_all_vectored(&mut file, &mut slices).map_err(io_err)?;
         return Ok(foffs);
     }
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut out = BufWriter::with_capacity(1 << 20, &file);
     let mut scratch = Vec::new();
     for m in members {
         encode_column_major(m, ncomp, &mut scratch);
@@ -284,7 +324,7 @@ fn offsets_from(start: u64, members: &[&[f64]]) -> Vec<u64> {
 
 /// `write_all` for a list of slices (std's is unstable), at most IOV_MAX per call.
 #[cfg(target_endian = "little")]
-fn write_all_vectored(file: &mut File, mut slices: &mut [IoSlice<'_>]) -> std::io::Result<()> {
+fn write_all_vectored(file: &mut &File, mut slices: &mut [IoSlice<'_>]) -> std::io::Result<()> {
     const IOV_MAX: usize = 1024;
     while !slices.is_empty() {
         let n = slices.len().min(IOV_MAX);
@@ -401,8 +441,75 @@ mod tests {
         use crate::io::MemberErrorKind::*;
         let kinds: Vec<_> = (5..8).map(|k| batch.error_kind(k)).collect();
         assert_eq!(kinds, [Some(MissingSamples), Some(BadSamples), Some(BadType)]);
-        // Space is reserved before reading: members that then fail keep a zeroed slot.
-        assert_eq!(batch.data.len(), 5 * 7 + 7 + 8);
+        // Space is reserved only for what the files hold: the missing file and
+        // the member running past the end get none.
+        assert_eq!(batch.data.len(), 5 * 7);
+    }
+
+    #[tokio::test]
+    async fn a_huge_npts_reserves_nothing() {
+        let dir = tmpdir("huge");
+        append_members(&dir, "h", &[&[1.0; 100]], 1).unwrap();
+        let docs = [file_doc(&dir, "h", 0, 1 << 40), file_doc(&dir, "h", 0, (1 << 31) - 1), file_doc(&dir, "h", 0, 100)];
+        let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
+        let batch = read_members(None, &refs, &ReadOptions::default()).await.unwrap();
+        assert!(batch.member(0).unwrap_err().contains("shorter than foff+nbytes"));
+        assert!(batch.member(1).unwrap_err().contains("shorter than foff+nbytes"));
+        assert_eq!(batch.member(2).unwrap(), &[1.0; 100][..]);
+        assert_eq!(batch.data.len(), 100);
+    }
+
+    const CHILD_ENV: &str = "MSPASS_TEST_APPEND_CHILD";
+    const CHILD_ITEMS: usize = 200;
+    const CHILD_NPTS: usize = 4096;
+
+    /// The writer process of the test below (this test binary run again with
+    /// CHILD_ENV = "dir writer"); a no-op in a normal run.
+    #[test]
+    fn append_child() {
+        let Ok(spec) = std::env::var(CHILD_ENV) else { return };
+        let (dir, w) = spec.rsplit_once(' ').unwrap();
+        let (dir, w) = (PathBuf::from(dir), w.parse::<usize>().unwrap());
+        let offs: Vec<String> = (0..CHILD_ITEMS)
+            .map(|k| {
+                let v = vec![(w * 1_000_000 + k) as f64; CHILD_NPTS];
+                append_members(&dir, "shared", &[&v], 1).unwrap()[0].to_string()
+            })
+            .collect();
+        std::fs::write(dir.join(format!("offs-{w}")), offs.join("\n")).unwrap();
+    }
+
+    /// Two PROCESSES appending to one file at once: with the advisory lock
+    /// every returned foff holds that writer's own bytes.
+    #[test]
+    fn appends_from_two_processes_get_their_own_offsets() {
+        let dir = tmpdir("procs");
+        let exe = std::env::current_exe().unwrap();
+        let children: Vec<_> = (0..2)
+            .map(|w| {
+                std::process::Command::new(&exe)
+                    .args(["--exact", "io::file::tests::append_child", "--test-threads", "1"])
+                    .env(CHILD_ENV, format!("{} {w}", dir.display()))
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let bytes = std::fs::read(dir.join("shared")).unwrap();
+        assert_eq!(bytes.len(), 2 * CHILD_ITEMS * CHILD_NPTS * 8);
+        for w in 0..2usize {
+            let offs = std::fs::read_to_string(dir.join(format!("offs-{w}"))).unwrap();
+            assert_eq!(offs.lines().count(), CHILD_ITEMS);
+            for (k, off) in offs.lines().enumerate() {
+                let at: usize = off.parse().unwrap();
+                let want = ((w * 1_000_000 + k) as f64).to_le_bytes();
+                assert!(bytes[at..at + CHILD_NPTS * 8].chunks(8).all(|c| c == want), "writer {w} item {k} at {at}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -15,6 +15,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use mongodb::{Collection, Database};
 
 use super::codec::{as_le_bytes_mut, fix_endianness_in_place};
+use super::member::{Location, Member};
 use super::member_error::MemberError;
 use super::read::Placed;
 use crate::error::{CoreError, Result};
@@ -74,11 +75,76 @@ impl Target {
     }
 }
 
+/// What the server says about the GridFS files of a batch, fetched BEFORE
+/// the sample buffer is reserved, so that the buffer is sized by what the
+/// files actually hold (a document claiming npts=2^31 against a 800-byte
+/// file must not reserve 16 GiB). When one chunks query covers the whole
+/// batch (the usual case) it is sent at the same time: on FerretDB each
+/// `$in` query over 1,000 ids costs ~0.2 s of server time before the first
+/// reply, so overlapping the two hides the smaller one.
+pub(crate) struct GridFsPrefetch {
+    info: HashMap<ObjectId, (Option<u64>, Option<u64>)>,
+    early: Option<mongodb::Cursor<RawDocumentBuf>>,
+    cursor_batch: u32,
+}
+
+/// Query fs.files (and open the chunks cursor) for the given members.
+pub(crate) async fn prefetch_gridfs(db: &Database, members: &[(usize, Member)], opts: &GridFsReadOptions) -> Result<GridFsPrefetch> {
+    let mut ids: Vec<ObjectId> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (_, m) in members {
+        if let Location::GridFs { id } = m.location {
+            if seen.insert(id) {
+                ids.push(id);
+            }
+        }
+    }
+    let files: Collection<RawDocumentBuf> = db.collection(&format!("{}.files", opts.bucket));
+    let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
+    // Server batches of about CURSOR_BATCH_BYTES: the driver holds a whole
+    // reply (and its documents) at a time, so this bounds the memory used on
+    // top of the sample buffer (peak RSS) at a few more getMore round trips.
+    let largest_chunk = members.iter().map(|(_, m)| m.nbytes().min(DEFAULT_CHUNK_SIZE as u64)).max().unwrap_or(1).max(1);
+    let cursor_batch = (CURSOR_BATCH_BYTES / largest_chunk).clamp(4, 1000) as u32;
+    let single = ids.len() <= opts.batch_size.max(1);
+    let (info, early) = if single && !ids.is_empty() {
+        let (info, cursor) =
+            futures_util::future::join(files_info(&files, &ids), open_chunks(&chunks, &ids, cursor_batch)).await;
+        (info?, Some(cursor?))
+    } else {
+        (files_info(&files, &ids).await?, None)
+    };
+    Ok(GridFsPrefetch { info, early, cursor_batch })
+}
+
+impl GridFsPrefetch {
+    /// Why a member cannot be read from its GridFS file (no file, no valid
+    /// length or chunk size, a length other than npts needs), if it cannot.
+    pub(crate) fn member_error(&self, m: &Member, bucket: &str) -> Option<MemberError> {
+        let Location::GridFs { id } = m.location else { unreachable!("gridfs list holds only gridfs members") };
+        match self.info.get(&id) {
+            None => Some(MemberError::missing_samples(format!("gridfs_id {id} has no file in {bucket}.files"))),
+            Some((None, _)) => Some(MemberError::bad_samples(format!("GridFS file {id} has no valid length"))),
+            Some((Some(len), cs)) if cs.unwrap_or(0) == 0 && *len > 0 => {
+                Some(MemberError::bad_samples(format!("GridFS file {id} has no valid chunkSize")))
+            }
+            Some((Some(len), _)) if *len != m.nbytes() => Some(MemberError::bad_samples(format!(
+                "GridFS file {id} has length {len}; expected {} bytes for npts={}",
+                m.nbytes(),
+                m.npts
+            ))),
+            Some(_) => None,
+        }
+    }
+}
+
 /// Fill `dst` (the GridFS part of the batch buffer, starting at buffer offset
-/// `base`) with the samples of the `placed` members. Returns per-member
-/// errors; a failing query is an `Err`.
+/// `base`) with the samples of the `placed` members, each of which passed
+/// [`GridFsPrefetch::member_error`]. Returns per-member errors; a failing
+/// query is an `Err`.
 pub(crate) async fn read_gridfs(
     db: &Database,
+    pre: GridFsPrefetch,
     placed: &[Placed],
     base: usize,
     dst: &mut [f64],
@@ -89,9 +155,7 @@ pub(crate) async fn read_gridfs(
     let mut wanted: HashMap<ObjectId, Vec<&Placed>> = HashMap::new();
     let mut ids: Vec<ObjectId> = Vec::new();
     for p in placed {
-        let super::member::Location::GridFs { id } = p.member.location else {
-            unreachable!("gridfs list holds only gridfs members")
-        };
+        let Location::GridFs { id } = p.member.location else { unreachable!("gridfs list holds only gridfs members") };
         wanted
             .entry(id)
             .or_insert_with(|| {
@@ -100,72 +164,20 @@ pub(crate) async fn read_gridfs(
             })
             .push(p);
     }
-
-    // fs.files: existence and length. When one chunks query covers the whole
-    // batch (the usual case), it is sent at the same time: on FerretDB each
-    // `$in` query over 1,000 ids costs ~0.2 s of server time before the first
-    // reply, so overlapping the two hides the smaller one.
-    let files: Collection<RawDocumentBuf> = db.collection(&format!("{}.files", opts.bucket));
     let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
-    // Server batches of about CURSOR_BATCH_BYTES: the driver holds a whole
-    // reply (and its documents) at a time, so this bounds the memory used on
-    // top of the sample buffer (peak RSS) at a few more getMore round trips.
-    let largest_chunk = placed.iter().map(|p| p.member.nbytes().min(DEFAULT_CHUNK_SIZE as u64)).max().unwrap_or(1).max(1);
-    let cursor_batch = (CURSOR_BATCH_BYTES / largest_chunk).clamp(4, 1000) as u32;
-    let single = ids.len() <= opts.batch_size.max(1);
-    let (info, early) = if single && !ids.is_empty() {
-        let (info, cursor) =
-            futures_util::future::join(files_info(&files, &ids), open_chunks(&chunks, &ids, cursor_batch)).await;
-        (info?, Some(cursor?))
-    } else {
-        (files_info(&files, &ids).await?, None)
-    };
-
     let mut targets: HashMap<ObjectId, Target> = HashMap::new();
     for id in &ids {
-        let members = &wanted[id];
-        let fail = |errors: &mut Vec<(usize, MemberError)>, e: MemberError| {
-            errors.extend(members.iter().map(|p| (p.index, e.clone())));
-        };
-        let (length, chunk_size) = match info.get(id) {
-            None => {
-                fail(&mut errors, MemberError::missing_samples(format!("gridfs_id {id} has no file in {}.files", opts.bucket)));
-                continue;
-            }
-            Some((None, _)) => {
-                fail(&mut errors, MemberError::bad_samples(format!("GridFS file {id} has no valid length")));
-                continue;
-            }
-            Some((Some(len), cs)) => (*len, cs.unwrap_or(0)),
-        };
-        if chunk_size == 0 && length > 0 {
-            fail(&mut errors, MemberError::bad_samples(format!("GridFS file {id} has no valid chunkSize")));
-            continue;
-        }
-        let mut dests = Vec::new();
-        for p in members {
-            if p.member.nbytes() != length {
-                errors.push((
-                    p.index,
-                    MemberError::bad_samples(format!(
-                        "GridFS file {id} has length {length}; expected {} bytes for npts={}",
-                        p.member.nbytes(),
-                        p.member.npts
-                    )),
-                ));
-            } else {
-                dests.push((p.offset - base) * 8);
-            }
-        }
-        if !dests.is_empty() && length > 0 {
-            targets.insert(*id, Target { length, chunk_size: chunk_size.max(1), dests });
+        let Some((Some(length), chunk_size)) = pre.info.get(id) else { unreachable!("placed members have a file") };
+        let dests: Vec<usize> = wanted[id].iter().map(|p| (p.offset - base) * 8).collect();
+        if *length > 0 {
+            targets.insert(*id, Target { length: *length, chunk_size: chunk_size.unwrap_or(1).max(1), dests });
         }
     }
 
     let order: Vec<ObjectId> = ids.iter().filter(|i| targets.contains_key(i)).copied().collect();
     let out = Mutex::new(as_le_bytes_mut(dst));
     let mut file_errors: Vec<Vec<(ObjectId, String)>> = Vec::new();
-    if let Some(cursor) = early {
+    if let Some(cursor) = pre.early {
         // Nothing valid to place: drop the cursor (the driver kills it).
         if !order.is_empty() {
             file_errors.push(drain_chunks(cursor, &order, &targets, &out).await?);
@@ -176,17 +188,14 @@ pub(crate) async fn read_gridfs(
         // when the whole future must be Send (napi's async fns).
         let queries: Vec<_> = order
             .chunks(opts.batch_size.max(1))
-            .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), cursor_batch, &targets, &out)))
+            .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), pre.cursor_batch, &targets, &out)))
             .collect();
         file_errors =
             stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
     }
     for (id, msg) in file_errors.into_iter().flatten() {
-        let t = &targets[&id];
         for p in &wanted[&id] {
-            if t.dests.contains(&((p.offset - base) * 8)) {
-                errors.push((p.index, MemberError::bad_samples(msg.clone())));
-            }
+            errors.push((p.index, MemberError::bad_samples(msg.clone())));
         }
     }
     fix_endianness_in_place(dst);

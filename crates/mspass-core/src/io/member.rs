@@ -98,6 +98,24 @@ fn string_field<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<&'a str>, 
     }
 }
 
+/// `dir/dfile`, refusing a `dfile` that leaves `dir`. MsPASS writes `dir`
+/// absolute and `dfile` a plain name (`os.path.split` of the file); Python's
+/// `os.path.join` would let an absolute `dfile` replace `dir` and `..` climb
+/// out of it, so one edited document could read any file this process can
+/// see. Here `dir` may be anything (absolute, or relative to the working
+/// directory) and `dfile` a relative path below it (`2017/day.ms` is fine);
+/// an absolute `dfile` or one with a `..` component kills the datum.
+fn sample_path(dir: &str, dfile: &str) -> Result<PathBuf, MemberError> {
+    use std::path::Component;
+    let rel = std::path::Path::new(dfile);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(MemberError::bad_document(format!(
+            "dfile '{dfile}' must be a relative path inside dir (no leading '/', no '..'); dir is '{dir}'"
+        )));
+    }
+    Ok(PathBuf::from(dir).join(rel))
+}
+
 fn required<T>(value: Option<T>, key: &str, mode: &str) -> Result<T, MemberError> {
     value.ok_or_else(|| MemberError::bad_document(format!("{key} is missing (storage_mode {mode})")))
 }
@@ -142,7 +160,7 @@ pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberErr
             let dir = required(string_field(doc, "dir")?, "dir", mode)?;
             let dfile = required(string_field(doc, "dfile")?, "dfile", mode)?;
             let foff = required(byte_count(doc, "foff")?, "foff", mode)?;
-            Location::File { path: PathBuf::from(dir).join(dfile), foff }
+            Location::File { path: sample_path(dir, dfile)?, foff }
         }
         "gridfs" => match get(doc, "gridfs_id")? {
             Some(RawBsonRef::ObjectId(id)) => Location::GridFs { id },
@@ -172,7 +190,7 @@ fn mseed_member(doc: &RawDocument, npts: usize, ncomp: usize) -> Result<Member, 
     if nbytes == 0 {
         return Err(MemberError::bad_document("nbytes=0: a miniSEED segment needs nbytes > 0"));
     }
-    Ok(Member { npts, ncomp, location: Location::Mseed { path: PathBuf::from(dir).join(dfile), foff, nbytes } })
+    Ok(Member { npts, ncomp, location: Location::Mseed { path: sample_path(dir, dfile)?, foff, nbytes } })
 }
 
 #[cfg(test)]
@@ -300,6 +318,18 @@ mod tests {
             assert_eq!(m.location, Location::Mseed { path: "/d/f.ms".into(), foff: 512, nbytes: 4096 });
             assert_eq!(parse_member(&d, 3).unwrap_err().kind, Unsupported);
         }
+    }
+
+    #[test]
+    fn dfile_must_stay_inside_dir() {
+        for (fmt, dfile) in [("binary", "/etc/passwd"), ("binary", "../x"), ("mseed", "a/../../x"), ("mseed", "/abs.ms")] {
+            let d = raw(doc! {"npts": 1, "storage_mode": "file", "format": fmt, "dir": "/d", "dfile": dfile, "foff": 0, "nbytes": 8});
+            let err = parse_member(&d, 1).unwrap_err();
+            assert_eq!(err.kind, BadDocument, "{dfile}");
+            assert!(err.message.contains("relative path inside dir"), "{err}");
+        }
+        let d = raw(doc! {"npts": 1, "storage_mode": "file", "dir": "rel", "dfile": "2017/./day.bin", "foff": 0});
+        assert_eq!(parse_member(&d, 1).unwrap().location, Location::File { path: "rel/2017/./day.bin".into(), foff: 0 });
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct MseedSegmentInfo {
     pub pieces: usize,
     /// Traces of another source id left out (MsPASS keeps `st[0]` only).
     pub other_ids: usize,
+    /// Records whose Steim integrity check failed (samples kept; a warning).
+    pub integrity_failures: usize,
     /// Zero-filled (masked) intervals, epoch seconds of the first and last
     /// filled sample: the datum's `gaps`.
     pub gaps: Vec<(f64, f64)>,
@@ -111,7 +113,7 @@ fn read_group(path: &Path, spans: &[MseedSpan], opts: &MergeOptions, out: &mut V
 }
 
 fn decode_member(path: &Path, s: &MseedSpan, bytes: &[u8], opts: &MergeOptions) -> Result<Decoded, MemberError> {
-    let SegmentRead { merged, pieces, other_ids, .. } = decode_segment(bytes, s.foff, opts)
+    let SegmentRead { merged, pieces, other_ids, integrity_failures, .. } = decode_segment(bytes, s.foff, opts)
         .map_err(|e| MemberError::bad_samples(format!("cannot decode {}: {e}", path.display())))?;
     let info = MseedSegmentInfo {
         index: s.index,
@@ -119,6 +121,7 @@ fn decode_member(path: &Path, s: &MseedSpan, bytes: &[u8], opts: &MergeOptions) 
         sampling_rate: merged.rate,
         pieces,
         other_ids,
+        integrity_failures,
         gaps: merged.gaps,
     };
     Ok((info, merged.samples))

@@ -14,7 +14,8 @@ use bson::raw::RawDocument;
 use mongodb::Database;
 
 use super::file::read_file_groups;
-use super::gridfs::{read_gridfs, GridFsReadOptions};
+use super::file::file_fits;
+use super::gridfs::{prefetch_gridfs, read_gridfs, GridFsReadOptions};
 use super::member::{parse_member, Location, Member};
 use super::member_error::{MemberError, MemberErrorKind};
 use super::mseed_read::{read_mseed_groups, Decoded, MseedSegmentInfo, MseedSpan};
@@ -111,6 +112,40 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         }
     }
     let mut errors: Vec<(usize, MemberError)> = Vec::new();
+    // Reserve space only for what the storage actually holds: a document's
+    // npts is a claim, checked against the file's length or the GridFS
+    // file's length BEFORE the buffer is sized by it (a bad document must
+    // give one dead member, not a multi-GiB allocation that aborts the process).
+    for (path, members) in files.iter_mut() {
+        members.retain(|(foff, i, m)| match file_fits(path, *foff, m.nbytes()) {
+            Ok(()) => true,
+            Err(e) => {
+                errors.push((*i, e));
+                false
+            }
+        });
+    }
+    files.retain(|_, members| !members.is_empty());
+    let gridfs_pre = match (db, gridfs.is_empty()) {
+        (Some(db), false) => {
+            let pre = prefetch_gridfs(db, &gridfs, &opts.gridfs).await?;
+            gridfs.retain(|(i, m)| match pre.member_error(m, &opts.gridfs.bucket) {
+                None => true,
+                Some(e) => {
+                    errors.push((*i, e));
+                    false
+                }
+            });
+            Some(pre)
+        }
+        (None, false) => {
+            for (i, _) in gridfs.drain(..) {
+                errors.push((i, MemberError::new(MemberErrorKind::NoDatabase, "no database given for a gridfs member")));
+            }
+            None
+        }
+        _ => None,
+    };
     let mut decoded: Vec<Decoded> = Vec::new();
     if !mseed_files.is_empty() {
         let merge = opts.mseed_merge.clone();
@@ -192,18 +227,10 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         file_groups = groups;
         errors.extend(errs);
     }
-    if !gridfs_placed.is_empty() {
-        let gridfs_part = &mut data[mseed_end..];
-        match db {
-            Some(db) => errors.extend(read_gridfs(db, &gridfs_placed, mseed_end, gridfs_part, &opts.gridfs).await?),
-            None => {
-                for p in &gridfs_placed {
-                    errors.push((
-                        p.index,
-                        MemberError::new(MemberErrorKind::NoDatabase, "no database given for a gridfs member"),
-                    ));
-                }
-            }
+    if let (Some(db), Some(pre)) = (db, gridfs_pre) {
+        if !gridfs_placed.is_empty() {
+            let gridfs_part = &mut data[mseed_end..];
+            errors.extend(read_gridfs(db, pre, &gridfs_placed, mseed_end, gridfs_part, &opts.gridfs).await?);
         }
     }
     for group in file_groups.iter().map(|(_, g)| g).chain(std::iter::once(&gridfs_placed)) {

@@ -35,7 +35,8 @@ pub fn scan_all(buf: &[u8], base: u64) -> Result<Vec<RecordAt>, MseedError> {
     Ok(out)
 }
 
-fn unpack_into(parser: &mut Parser, buf: &[u8], base: u64, rec: &RecordAt, out: &mut [f64]) -> Result<(), MseedError> {
+/// Unpack one record into `out`; `Ok(true)` when its Steim integrity check failed.
+fn unpack_into(parser: &mut Parser, buf: &[u8], base: u64, rec: &RecordAt, out: &mut [f64]) -> Result<bool, MseedError> {
     let at = (rec.offset - base) as usize;
     parser.parse(&buf[at..], true);
     let written = parser
@@ -51,7 +52,7 @@ fn unpack_into(parser: &mut Parser, buf: &[u8], base: u64, rec: &RecordAt, out: 
             format!("{}: decoded {written} samples, header says {}", rec.header.sid, out.len()),
         ));
     }
-    Ok(())
+    Ok(parser.integrity_failed())
 }
 
 fn copy_exact(src: impl ExactSizeIterator<Item = f64>, out: &mut [f64]) -> usize {
@@ -65,8 +66,15 @@ fn copy_exact(src: impl ExactSizeIterator<Item = f64>, out: &mut [f64]) -> usize
     n
 }
 
+/// Every record's samples in one buffer (record order), and how many
+/// records failed their Steim integrity check.
+pub struct Unpacked {
+    pub samples: Vec<f64>,
+    pub integrity_failures: usize,
+}
+
 /// Unpacks every record's samples into one buffer (record order), in parallel.
-pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Vec<f64>, MseedError> {
+pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Unpacked, MseedError> {
     let counts: Vec<usize> = records.iter().map(|r| r.header.samplecnt.max(0) as usize).collect();
     let total: usize = counts.iter().sum();
     // The scanner's sample-count bound keeps this within a small multiple of the input.
@@ -78,12 +86,13 @@ pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Vec<f64
     if threads <= 1 || records.len() < PARALLEL_MIN_RECORDS {
         let mut parser = Parser::new();
         let mut rest = &mut out[..];
+        let mut integrity_failures = 0;
         for (r, &n) in records.iter().zip(&counts) {
             let (head, tail) = rest.split_at_mut(n);
-            unpack_into(&mut parser, buf, base, r, head)?;
+            integrity_failures += unpack_into(&mut parser, buf, base, r, head)? as usize;
             rest = tail;
         }
-        return Ok(out);
+        return Ok(Unpacked { samples: out, integrity_failures });
     }
     // Split records into `threads` runs of about equal sample counts.
     let per = total.div_ceil(threads).max(1);
@@ -101,19 +110,20 @@ pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Vec<f64
             acc = 0;
         }
     }
-    let results: Vec<Result<(), MseedError>> = std::thread::scope(|s| {
+    let results: Vec<Result<usize, MseedError>> = std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .into_iter()
             .map(|(recs, cnts, slice)| {
                 s.spawn(move || {
                     let mut parser = Parser::new();
                     let mut rest = slice;
+                    let mut failures = 0;
                     for (r, &n) in recs.iter().zip(cnts) {
                         let (head, tail) = rest.split_at_mut(n);
-                        unpack_into(&mut parser, buf, base, r, head)?;
+                        failures += unpack_into(&mut parser, buf, base, r, head)? as usize;
                         rest = tail;
                     }
-                    Ok(())
+                    Ok(failures)
                 })
             })
             .collect();
@@ -122,10 +132,11 @@ pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Vec<f64
             .map(|h| h.join().unwrap_or_else(|_| Err(MseedError::at(base, "decoder thread panicked"))))
             .collect()
     });
+    let mut integrity_failures = 0;
     for r in results {
-        r?;
+        integrity_failures += r?;
     }
-    Ok(out)
+    Ok(Unpacked { samples: out, integrity_failures })
 }
 
 /// Groups records into obspy-like pieces. With `keep_empty`, records without
@@ -210,12 +221,17 @@ pub fn group_pieces(records: &[RecordAt], samples: Vec<f64>, keep_empty: bool) -
 
 /// Decodes `buf` into obspy-like pieces (what `obspy.read` returns, unmerged).
 pub fn decode_pieces(buf: &[u8], base: u64, keep_empty: bool) -> Result<Vec<Piece>, MseedError> {
+    Ok(decode_checked(buf, base, keep_empty)?.0)
+}
+
+/// [`decode_pieces`] and the number of records that failed their Steim integrity check.
+fn decode_checked(buf: &[u8], base: u64, keep_empty: bool) -> Result<(Vec<Piece>, usize), MseedError> {
     let records = scan_all(buf, base)?;
     if records.is_empty() {
         return Err(MseedError::at(base, "no miniSEED record found"));
     }
-    let samples = unpack_all(buf, base, &records)?;
-    Ok(group_pieces(&records, samples, keep_empty))
+    let u = unpack_all(buf, base, &records)?;
+    Ok((group_pieces(&records, u.samples, keep_empty), u.integrity_failures))
 }
 
 /// One segment read as MsPASS's `read_data` does: decoded, merged, first trace.
@@ -227,10 +243,13 @@ pub struct SegmentRead {
     pub pieces: usize,
     /// Pieces with another id that the merge left out (MsPASS keeps `st[0]`).
     pub other_ids: usize,
+    /// Records of the segment whose Steim integrity check failed (their
+    /// samples are kept, as libmseed and obspy keep them, with a warning).
+    pub integrity_failures: usize,
 }
 
 pub fn decode_segment(buf: &[u8], base: u64, opts: &MergeOptions) -> Result<SegmentRead, MseedError> {
-    let pieces = decode_pieces(buf, base, false)?;
+    let (pieces, integrity_failures) = decode_checked(buf, base, false)?;
     let n = pieces.len();
     if n == 0 {
         return Err(MseedError::at(base, "no samples in the segment"));
@@ -238,5 +257,5 @@ pub fn decode_segment(buf: &[u8], base: u64, opts: &MergeOptions) -> Result<Segm
     let sid = pieces[0].sid.clone();
     let (same, other): (Vec<Piece>, Vec<Piece>) = pieces.into_iter().partition(|p| p.sid == sid);
     let merged = merge_pieces(same, opts).map_err(|m| MseedError::at(base, m))?;
-    Ok(SegmentRead { sid, merged, pieces: n, other_ids: other.len() })
+    Ok(SegmentRead { sid, merged, pieces: n, other_ids: other.len(), integrity_failures })
 }

@@ -78,6 +78,8 @@ pub struct Header {
 
 pub struct Parser {
     msr: *mut sys::MS3Record,
+    /// The last unpack's Steim integrity check failed (see [`Parser::integrity_failed`]).
+    integrity_failed: bool,
 }
 
 // SAFETY: the record is owned by the parser alone and libmseed's parse/unpack
@@ -96,7 +98,7 @@ impl Parser {
         // SAFETY: allocates a fresh record (NULL in → new record out).
         let msr = unsafe { sys::msr3_init(ptr::null_mut()) };
         assert!(!msr.is_null(), "libmseed could not allocate a record");
-        Parser { msr }
+        Parser { msr, integrity_failed: false }
     }
 
     /// Parses the record at the start of `buf` (headers only; samples are
@@ -125,6 +127,14 @@ impl Parser {
         }
     }
 
+    /// Whether the last [`Parser::unpack`] decoded a Steim record whose last
+    /// sample differs from the frame's reverse integration constant (Xn):
+    /// the check libmseed and obspy make, which both only warn about (the
+    /// samples are returned); a bit flip in the differences shows here.
+    pub fn integrity_failed(&self) -> bool {
+        self.integrity_failed
+    }
+
     pub fn header(&self) -> Header {
         // SAFETY: msr is valid; fields are plain values after a successful parse.
         let m = unsafe { &*self.msr };
@@ -146,6 +156,7 @@ impl Parser {
     /// log messages, not samples — obspy refuses them too).
     pub fn unpack<R>(&mut self, sink: impl FnOnce(Samples<'_>) -> R) -> Result<R, String> {
         ensure_log_capture();
+        self.integrity_failed = false;
         let h = self.header();
         if h.samplecnt <= 0 {
             return Ok(sink(Samples::Int(&[])));
@@ -183,6 +194,10 @@ impl Parser {
                 log
             });
         }
+        // libmseed logs (and does not fail on) a Steim frame whose reverse
+        // integration constant differs from the last reconstructed sample.
+        let log = take_log();
+        self.integrity_failed = log.contains("integrity check");
         let m = unsafe { &*self.msr };
         let count = m.numsamples as usize;
         let p = m.datasamples;
