@@ -13,8 +13,7 @@ import { MODES, type Mode } from "../schema/modes.js";
 import { describe, isDocument } from "./bson.js";
 import type { NormalizeListItem } from "../normalize/read-hook.js";
 import { S3Connection } from "../s3/fetch.js";
-import type { S3SavePlan } from "../s3/sample-writer.js";
-import type { FileFormat } from "./write/sample-writers.js";
+import type { FileFormat, S3SavePlan } from "./storage/types.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";

@@ -24,7 +24,7 @@ import type { Schema } from "../schema/schema.js";
 import { resolveSaveOptions, type SaveDataOptions } from "./io-options.js";
 import type { Database } from "./database.js";
 import { buryDead, randomIds, sortLiveDead, writeLive, type Slot, type WritePlan } from "./write/pipeline.js";
-import type { FilePlacement } from "./write/sample-writers.js";
+import type { FilePlacement } from "./storage/types.js";
 
 const ALG = "saveData";
 

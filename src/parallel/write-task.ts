@@ -37,10 +37,11 @@ import { TimeSeries } from "../data/time-series.js";
 import { Seismogram } from "../data/seismogram.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Mode } from "../schema/modes.js";
-import { native, toMsPASSError } from "../native.js";
+import { toMsPASSError } from "../native.js";
 import type { Database } from "../db/database.js";
 import { buryDead, derivedIds, sortLiveDead, writeLive, type Atomic, type IdPolicy, type Slot, type TombKind, type WriteHooks, type WritePlan } from "../db/write/pipeline.js";
-import type { FileFormat, FilePlacement } from "../db/write/sample-writers.js";
+import type { FileFormat, FilePlacement } from "../db/storage/types.js";
+import { deleteGridfsFiles } from "../db/storage/gridfs.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
 import { derivedId } from "./ids.js";
@@ -212,8 +213,7 @@ async function cleanup(
     all.map((s) => (kind === "wf" ? ids.wf(s) : kind === "elog" ? ids.elog(s) : ids.tombstone(kind, s)));
   try {
     if (p.storageMode === "gridfs") {
-      const fsIds = all.map((s) => ids.gridfs(s)!);
-      if (fsIds.length > 0) await native.deleteGridfsFiles(uri, db.name, fsIds);
+      await deleteGridfsFiles(db, all.map((s) => ids.gridfs(s)!));
     } else {
       // The rewrite below is positional from byte 0 and cuts the file at its
       // end, so this removal only matters when nothing live is written now;

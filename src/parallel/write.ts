@@ -30,7 +30,7 @@ import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optSchedul
 import { JOURNAL_COLLECTION, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import type { BagScheduler } from "../scheduler/runner-registry.js";
-import type { FileFormat } from "../db/write/sample-writers.js";
+import type { FileFormat } from "../db/storage/types.js";
 
 export interface WriteDistributedOptions {
   /** "gridfs" (default) or "file". */
