@@ -49,14 +49,7 @@ import {
   type SeedChannelOptions,
   type SeedSiteOptions,
 } from "../inventory/lookup.js";
-import {
-  indexMseedFile,
-  indexMseedFiles,
-  type IndexMseedFilesEntry,
-  type IndexMseedFilesOptions,
-  type IndexMseedOptions,
-  type IndexMseedResult,
-} from "./mseed-index.js";
+import { indexMseedFile, type IndexMseedOptions, type IndexMseedResult } from "./mseed-index.js";
 
 export interface DatabaseOptions {
   /**
@@ -269,11 +262,6 @@ export class Database {
   indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined>;
   indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | undefined> {
     return indexMseedFile(this, path, options);
-  }
-
-  /** indexMseedFile over many files, one scheduler task per file. */
-  indexMseedFiles(paths: readonly string[], options?: IndexMseedFilesOptions): Promise<IndexMseedFilesEntry[]> {
-    return indexMseedFiles(this, paths, options);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other

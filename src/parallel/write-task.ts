@@ -44,7 +44,7 @@ import type { FileFormat, FilePlacement } from "../db/storage/types.js";
 import { deleteGridfsFiles } from "../db/storage/gridfs.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
-import { derivedId } from "./ids.js";
+import { derivedId } from "../db/write/ids.js";
 
 export const JOURNAL_COLLECTION = "write_journal";
 

@@ -38,7 +38,7 @@ import { applyBsonTypes } from "../../schema/bson-types.js";
 import type { Mode } from "../../schema/modes.js";
 import type { Schema } from "../../schema/schema.js";
 import { nativeErrorKind, toMsPASSError } from "../../native.js";
-import { derivedId } from "../../parallel/ids.js";
+import { derivedId } from "./ids.js";
 import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
 import { pendingHistoryId } from "../history/object-history.js";
 import type { Database } from "../database.js";
