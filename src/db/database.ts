@@ -12,7 +12,6 @@ import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { native, toMsPASSError } from "../native.js";
 import type { DatabaseClient } from "../client/database-client.js";
-import { describe } from "./bson.js";
 import { Collection } from "./collection.js";
 import type { Schema } from "../schema/schema.js";
 import type { ObjectId } from "mongodb";
@@ -50,6 +49,7 @@ import {
   type SeedSiteOptions,
 } from "../inventory/lookup.js";
 import { indexMseedFile, type IndexMseedOptions, type IndexMseedResult } from "./mseed-index.js";
+import { describe } from "../option-checks.js";
 
 export interface DatabaseOptions {
   /**

@@ -19,8 +19,8 @@ import { Double, Long, type ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { native, toMsPASSError } from "../native.js";
 import { ErrorLogger } from "../data/error-logger.js";
-import { describe } from "./bson.js";
 import type { Database } from "./database.js";
+import { describe } from "../option-checks.js";
 
 export interface IndexMseedOptions {
   /** Directory a relative path is taken from (default: the working directory). */

@@ -36,7 +36,7 @@ import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { docToMetadata } from "../schema/modes.js";
 import type { Schema } from "../schema/schema.js";
 import { native, toMsPASSError } from "../native.js";
-import { asBuffer, describe, documentOffsets, encodeDocument, isDocument } from "./bson.js";
+import { asBuffer, documentOffsets, encodeDocument, isDocument } from "./bson.js";
 import { Cursor, nativeFindOptions } from "./cursor.js";
 import { recordAbortionSource } from "./undertaker.js";
 import { isRetryableWithConvertedValues, memberErrorAt, memberErrorFate, type MemberError } from "./member-error.js";
@@ -45,10 +45,11 @@ import type { Database } from "./database.js";
 import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
 import { isS3StorageMode, readS3Samples } from "./storage/s3.js";
 import { applyMseedHeader, mseedInfoByIndex, type MseedMemberInfo } from "./storage/mseed.js";
+import { describe } from "../option-checks.js";
+import type { Atomic } from "../data/atomic.js";
 
 const ALG = "readData";
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 /** What `readData` returns for each kind of argument. */

@@ -6,7 +6,6 @@
 import path from "node:path";
 import { ObjectId as ObjectIdClass, type ObjectId } from "mongodb";
 import { MsPASSError } from "../errors.js";
-import { describe } from "../db/bson.js";
 import type { Database } from "../db/database.js";
 import { checkOptions, type IndexMseedOptions } from "../db/mseed-index.js";
 import { fromSequence } from "../scheduler/bag.js";
@@ -14,6 +13,7 @@ import { task } from "../scheduler/task-ref.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import { optScheduler } from "./options.js";
 import type { IndexTaskItem, IndexTaskResult } from "./mseed-index-task.js";
+import { describe } from "../option-checks.js";
 
 const TASK_URL = new URL("./mseed-index-task.js", import.meta.url).href;
 

@@ -13,6 +13,7 @@
  */
 import { MsPASSError, maskCredentials } from "../errors.js";
 import { nativeErrorKind } from "../native.js";
+import { sleep } from "../option-checks.js";
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
 
@@ -27,7 +28,6 @@ export function isConnectionError(err: unknown): boolean {
   return nativeErrorKind(err) === "Connection";
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Run `op`, retrying connection errors until `timeoutMs` has passed since

@@ -27,6 +27,7 @@ import { checkPort, defaultServicePort, servicePaths, type ServicePaths } from "
 import { findFreePort, pingMongo, probeMongo } from "./probe.js";
 import { signalGroup, stopWithDeadline } from "./stop-process.js";
 import { processAlive, readState, removeState, withLock, writeState, type DatabaseServerState } from "./state.js";
+import { sleep } from "../option-checks.js";
 
 /** Options shared by start, stop and status. */
 export interface DatabaseServiceDirOptions {
@@ -93,7 +94,6 @@ export interface StopResult {
 }
 
 const PING_TIMEOUT_MS = 2000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Read the state file; remove it if its process is gone. */
 function liveState(paths: ServicePaths): { state?: DatabaseServerState; staleCleaned: boolean } {

@@ -18,9 +18,10 @@ import { MsPASSError } from "../../errors.js";
 import { toMsPASSError } from "../../native.js";
 import { deleteGridfsFiles } from "../storage/gridfs.js";
 import { deleteUnreferencedFile } from "../storage/file.js";
-import { describe, isDocument } from "../bson.js";
+import { isDocument } from "../bson.js";
 import { resolveWfCollection } from "../io-options.js";
 import type { Database } from "../database.js";
+import { describe } from "../../option-checks.js";
 
 export interface DeleteDataOptions {
   /** Also delete a disk file (storage_mode "file") no other wf document references (default false). */

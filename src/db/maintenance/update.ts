@@ -32,13 +32,13 @@ import { wfDocFields } from "../../schema/wf-document.js";
 import { applyBsonTypes } from "../../schema/bson-types.js";
 import { toMsPASSError } from "../../native.js";
 import { deleteGridfsFiles, storeGridfsSamples, undoGridfsFiles } from "../storage/gridfs.js";
-import { describe, isDocument } from "../bson.js";
+import { isDocument } from "../bson.js";
 import { resolveWfCollection } from "../io-options.js";
 import { elogDocument } from "../undertaker.js";
 import { saveHistory } from "../history/object-history.js";
 import type { Database } from "../database.js";
-
-type Atomic = TimeSeries | Seismogram;
+import { optString, describe } from "../../option-checks.js";
+import type { Atomic } from "../../data/atomic.js";
 
 export interface UpdateMetadataOptions {
   /** wf collection (default: the datum's type, wf_TimeSeries / wf_Seismogram). */
@@ -83,12 +83,6 @@ function stringList(v: unknown, name: string, fn: string, dflt: string[]): strin
   if (v === undefined) return dflt;
   if (!Array.isArray(v) || v.some((k) => typeof k !== "string")) throw new MsPASSError(`${fn}: ${name} must be an array of strings`, "Invalid");
   return [...(v as string[])];
-}
-
-function optString(v: unknown, name: string, fn: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
-  return v;
 }
 
 function resolve(db: Database, d: unknown, options: unknown, keys: readonly string[], fn: string, dfltAlg: string): Resolved {

@@ -10,12 +10,9 @@
  */
 import { Long } from "mongodb";
 import type { MetadataValue } from "../../data/metadata.js";
-import type { TimeSeries } from "../../data/time-series.js";
-import type { Seismogram } from "../../data/seismogram.js";
+import type { Atomic } from "../../data/atomic.js";
 import type { Database } from "../database.js";
 import type { S3Connection } from "../../s3/fetch.js";
-
-export type Atomic = TimeSeries | Seismogram;
 
 /** One datum to write: `item`/`member` place it in the caller's input (member -1: an atomic item). */
 export interface Slot {

@@ -45,9 +45,11 @@ import type { Database } from "../database.js";
 import { sampleWriterFor } from "../storage/index.js";
 import { deleteGridfsFiles } from "../storage/gridfs.js";
 import { mseedUnwritable } from "../storage/mseed.js";
-import { STORAGE_KEYS, int, type Atomic, type FileFormat, type FilePlacement, type LiveSlot, type S3SavePlan, type Slot } from "../storage/types.js";
+import type { Atomic } from "../../data/atomic.js";
+import { STORAGE_KEYS, int, type FileFormat, type FilePlacement, type LiveSlot, type S3SavePlan, type Slot } from "../storage/types.js";
 
-export type { Atomic, LiveSlot, Slot } from "../storage/types.js";
+export type { LiveSlot, Slot } from "../storage/types.js";
+export type { Atomic };
 
 export type TombKind = "cemetery" | "abortions";
 
