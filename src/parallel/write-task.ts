@@ -96,7 +96,6 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
     part = `n${new ObjectId().toHexString()}`; // scheduler "none": in this thread, never re-run
   }
   const ids = derivedIds(job, part);
-  const uri = db.client.connectionString;
   const what = `writeDistributedData(${p.db}.${p.collection})`;
   // The partition's own file: named by (job, part), rewritten from byte 0.
   const ownFile = `${p.job}-${part}-binary`;
@@ -155,7 +154,7 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
   if ((await journal.findOne({ _id: journalId }, { projection: { _id: 1 } })) === null) {
     await journal.insertOne({ _id: journalId, job: job, part, db: p.db, collection: p.collection, started: new Date() });
   } else {
-    await cleanup(db, uri, p, all, ids, ownFile);
+    await cleanup(db, p, all, ids, ownFile);
   }
 
   // 2.–4. samples, elog, wf documents; the dead.
@@ -200,7 +199,6 @@ export const partitionHooks: WriteHooks = {};
 /** Remove whatever an earlier attempt of this partition may have written. */
 async function cleanup(
   db: Database,
-  uri: string,
   p: WriteParams,
   all: Slot[],
   ids: IdPolicy,
