@@ -1,4 +1,4 @@
-/** S3: per-worker client plugin, storage modes, a local S3-compatible server (issue 13). */
+/** S3: per-worker client plugin, storage modes, a local S3-compatible server. */
 export { S3Worker } from "./s3-worker.js";
 export type { S3WorkerOptions, S3WorkerWire } from "./s3-worker.js";
 export { fetchS3Client, fetchS3Connection, setDefaultS3, S3Connection, DEFAULT_S3CLIENT_KEY } from "./fetch.js";
