@@ -74,6 +74,7 @@ async function main() {
   if (run("npm", ["run", "build:ferretdb"]) !== 0) return 1;
   if (run("node", ["scripts/build-s3-server.mjs", "--quiet"]) !== 0) return 1; // SeaweedFS for test/s3-*.test.ts
   if (run("npm", ["run", "typecheck"]) !== 0) return 1;
+  if (run("npm", ["run", "lint"]) !== 0) return 1; // biome lint + import cycles (madge)
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-redis.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-iproute2.sh"]) !== 0) return 1;

@@ -67,12 +67,12 @@ export function startRepl(cmd: string, args: string[], opts: { cwd: string; env:
       const from = out.length;
       child.stdin!.write(line + "\n");
       // The answer ends with a fresh prompt at the end of the output.
-      return waitFor(new RegExp(`${escape(opts.prompt)}$`), timeoutMs, from);
+      return waitFor(new RegExp(`${escapeRegExp(opts.prompt)}$`), timeoutMs, from);
     },
     exited,
   };
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

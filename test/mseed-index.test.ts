@@ -7,6 +7,7 @@
 import { copyFileSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { indexMseedFiles } from "mspass";
 import { useTestDatabase } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "miniseed");
@@ -86,7 +87,7 @@ describe("indexMseedFile", () => {
   });
 
   it("indexMseedFiles indexes many files (here in this thread) and reports per-file errors", async () => {
-    const out = await db.indexMseedFiles(["gaps.mseed", "two_channels.mseed", "missing.mseed"], { dir, collection: "wf_many", scheduler: "none" });
+    const out = await indexMseedFiles(db, ["gaps.mseed", "two_channels.mseed", "missing.mseed"], { dir, collection: "wf_many", scheduler: "none" });
     expect(out.map((o) => o.path)).toEqual([join(dir, "gaps.mseed"), join(dir, "two_channels.mseed"), join(dir, "missing.mseed")]);
     expect(out[0].wfIds.length).toBeGreaterThan(1);
     expect(out[1].wfIds.length).toBe(2);

@@ -8,6 +8,7 @@
  * a server-selection timeout.
  */
 import { MsPASSError, maskCredentials } from "../errors.js";
+import { describe } from "../option-checks.js";
 
 export const DEFAULT_MONGODB_PORT = 27017;
 
@@ -135,10 +136,4 @@ function splitHostPort(text: string, what: string): { host: string; hostPort?: n
   }
   if (portText === undefined) return { host };
   return { host, hostPort: parsePort(portText, `the port in ${what}`) };
-}
-
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? `an object (${value.constructor?.name ?? "Object"})` : `${typeof value} ${JSON.stringify(value)}`;
 }

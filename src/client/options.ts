@@ -11,7 +11,8 @@
  * | dashboardPort   | MSPASS_DASHBOARD_PORT      | 8787 (the next free one if taken) |
  */
 import { MsPASSError } from "../errors.js";
-import { describe, parsePort } from "./address.js";
+import { parsePort } from "./address.js";
+import { describe, positiveInt } from "../option-checks.js";
 import { parseRedisAddress } from "../scheduler/redis/address.js";
 
 /** Scheduler kinds: worker threads in this process, `mspass worker` processes on many hosts through Redis, or none. */
@@ -117,8 +118,8 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
   if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
     throw new MsPASSError(`serverSelectionTimeoutMS must be a positive number of milliseconds, got ${describe(timeout)}`, "Fatal");
   }
-  if (options.maxPoolSize !== undefined) positiveInt(options.maxPoolSize, "maxPoolSize");
-  if (options.nworkers !== undefined) positiveInt(options.nworkers, "nworkers");
+  if (options.maxPoolSize !== undefined) positiveInt(options.maxPoolSize, "maxPoolSize", { severity: "Fatal" });
+  if (options.nworkers !== undefined) positiveInt(options.nworkers, "nworkers", { severity: "Fatal" });
   if (options.dashboardPort !== undefined && options.dashboardPort !== false && options.dashboardPort !== 0) {
     parsePort(options.dashboardPort, "dashboardPort");
   }
@@ -175,12 +176,6 @@ function stringOption(value: unknown, what: string): string {
   return value;
 }
 
-function positiveInt(value: unknown, what: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new MsPASSError(`${what} must be a positive integer, got ${describe(value)}`, "Fatal");
-  }
-  return value;
-}
 
 function nonEmpty(value: string | undefined): boolean {
   return typeof value === "string" && value.trim() !== "";

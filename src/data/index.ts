@@ -1,4 +1,4 @@
-/** Seismic data objects (issue 3). */
+/** Seismic data objects. */
 export { Metadata } from "./metadata.js";
 export type { MetadataValue, MetadataScalar, MetadataRecord, BsonObject } from "./metadata.js";
 export { ErrorLogger } from "./error-logger.js";

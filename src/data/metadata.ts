@@ -9,6 +9,7 @@
 import { MsPASSError } from "../errors.js";
 import { INSPECT, describeMetadata } from "./inspect.js";
 import type { InspectOptions } from "node:util";
+import { typeName } from "../option-checks.js";
 
 /** A BSON-compatible scalar stored in Metadata. ObjectId/Binary etc. are bson objects. */
 export type MetadataScalar = string | number | boolean | bigint | null | Date | Uint8Array | BsonObject;
@@ -37,14 +38,6 @@ function isBsonObject(v: unknown): v is BsonObject {
   return typeof v === "object" && v !== null && typeof (v as { _bsontype?: unknown })._bsontype === "string";
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (isBsonObject(v)) return v._bsontype;
-  if (v instanceof Date) return "Date";
-  return typeof v;
-}
-
 export class Metadata {
   readonly #values = new Map<string, MetadataValue>();
   readonly #modified = new Set<string>();
@@ -65,7 +58,7 @@ export class Metadata {
       return;
     }
     if (typeof init !== "object" || Array.isArray(init)) {
-      throw new MsPASSError(`Metadata: init must be a Metadata or a plain object, got ${describe(init)}`, "Invalid");
+      throw new MsPASSError(`Metadata: init must be a Metadata or a plain object, got ${typeName(init)}`, "Invalid");
     }
     for (const [k, v] of Object.entries(init)) {
       if (v === undefined) continue; // a document never stores undefined; skip it like the driver does
@@ -89,7 +82,7 @@ export class Metadata {
   /** Store `value` under `key` and mark the key modified. */
   put(key: string, value: MetadataValue): this {
     if (typeof key !== "string" || key.length === 0) {
-      throw new MsPASSError(`Metadata.put: key must be a non-empty string, got ${describe(key)}`, "Invalid");
+      throw new MsPASSError(`Metadata.put: key must be a non-empty string, got ${typeName(key)}`, "Invalid");
     }
     if (value === undefined) {
       throw new MsPASSError(`Metadata.put: value for key "${key}" is undefined (use erase to remove a key)`, "Invalid");
@@ -210,8 +203,10 @@ export class Metadata {
   }
 
   #typeError(key: string, want: string, got: unknown): MsPASSError {
-    return new MsPASSError(`Metadata: key "${key}" holds a ${describe(got)}, not a ${want}`, "Invalid");
+    return new MsPASSError(`Metadata: key "${key}" holds a ${typeName(got)}, not a ${want}`, "Invalid");
   }
 }
 
-export { isBsonObject, describe as describeValue };
+export { isBsonObject };
+// The data classes have their own `typeName` (a class name): they import the helper under this name.
+export { typeName as describeValue } from "../option-checks.js";

@@ -6,6 +6,7 @@
  */
 import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
+import { describe } from "../option-checks.js";
 
 /**
  * Decoding options: those of the Node driver's defaults (numbers promoted,
@@ -88,10 +89,3 @@ export function decodeDocuments<T = Document>(bytes: Uint8Array): T[] {
   return out;
 }
 
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (value instanceof Uint8Array) return "a byte array";
-  return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : `a ${typeof value}`;
-}

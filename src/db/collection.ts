@@ -7,7 +7,7 @@
 import { ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { native, toMsPASSError } from "../native.js";
-import { decodeDocument, describe, encodeDocument, encodeDocuments, isDocument } from "./bson.js";
+import { decodeDocument, encodeDocument, encodeDocuments, isDocument } from "./bson.js";
 import {
   Cursor,
   countOption,
@@ -18,6 +18,7 @@ import {
   type SortSpec,
 } from "./cursor.js";
 import type { Database } from "./database.js";
+import { describe } from "../option-checks.js";
 
 export interface FindOneOptions {
   sort?: SortSpec;

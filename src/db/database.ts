@@ -12,7 +12,6 @@ import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { native, toMsPASSError } from "../native.js";
 import type { DatabaseClient } from "../client/database-client.js";
-import { describe } from "./bson.js";
 import { Collection } from "./collection.js";
 import type { Schema } from "../schema/schema.js";
 import type { ObjectId } from "mongodb";
@@ -49,14 +48,8 @@ import {
   type SeedChannelOptions,
   type SeedSiteOptions,
 } from "../inventory/lookup.js";
-import {
-  indexMseedFile,
-  indexMseedFiles,
-  type IndexMseedFilesEntry,
-  type IndexMseedFilesOptions,
-  type IndexMseedOptions,
-  type IndexMseedResult,
-} from "./mseed-index.js";
+import { indexMseedFile, type IndexMseedOptions, type IndexMseedResult } from "./mseed-index.js";
+import { describe } from "../option-checks.js";
 import type { IndexMseedReport } from "./mseed-index-report.js";
 
 export interface DatabaseOptions {
@@ -272,11 +265,6 @@ export class Database {
   indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport>;
   indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport> {
     return indexMseedFile(this, path, options);
-  }
-
-  /** indexMseedFile over many files, one scheduler task per file. */
-  indexMseedFiles(paths: readonly string[], options?: IndexMseedFilesOptions): Promise<IndexMseedFilesEntry[]> {
-    return indexMseedFiles(this, paths, options);
   }
 
   // The standard MsPASS collections, typed for TypeScript users (any other

@@ -10,11 +10,11 @@ import { MsPASSError } from "../errors.js";
 import { Metadata } from "../data/metadata.js";
 import { Schema } from "../schema/schema.js";
 import { MODES, type Mode } from "../schema/modes.js";
-import { describe, isDocument } from "./bson.js";
+import { isDocument } from "./bson.js";
 import type { NormalizeListItem } from "../normalize/read-hook.js";
 import { S3Connection } from "../s3/fetch.js";
-import type { S3SavePlan } from "../s3/sample-writer.js";
-import type { FileFormat } from "./write/sample-writers.js";
+import type { FileFormat, S3SavePlan } from "./storage/types.js";
+import { checkKeys, optBool, optString, describe } from "../option-checks.js";
 
 /** The object types a waveform collection can hold. */
 export type WfDataType = "TimeSeries" | "Seismogram";
@@ -137,16 +137,6 @@ export interface ResolvedSave {
   returnData: boolean;
 }
 
-function checkKeys(options: unknown, allowed: readonly string[], fn: string): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (!isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${allowed.join(", ")})`, "Invalid");
-    }
-  }
-  return options as Record<string, unknown>;
-}
 
 export function checkModeOption(mode: unknown, fn: string): Mode {
   if (mode === undefined) return "promiscuous";
@@ -156,17 +146,7 @@ export function checkModeOption(mode: unknown, fn: string): Mode {
   return mode as Mode;
 }
 
-function optString(v: unknown, name: string, fn: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
-  return v;
-}
 
-function optBool(v: unknown, name: string, fn: string): boolean {
-  if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
-  return v;
-}
 
 function excludeKeysOption(v: unknown, fn: string): string[] {
   if (v === undefined) return [];

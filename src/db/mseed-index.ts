@@ -15,20 +15,13 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { Double, Long, ObjectId as ObjectIdClass, type ObjectId, type Document } from "mongodb";
+import { Double, Long, type ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { native, toMsPASSError } from "../native.js";
 import { ErrorLogger } from "../data/error-logger.js";
-import { describe } from "./bson.js";
 import type { Database } from "./database.js";
-import { fromSequence } from "../scheduler/bag.js";
-import { task } from "../scheduler/task-ref.js";
-import type { LocalScheduler } from "../scheduler/local.js";
-import { optScheduler } from "../parallel/options.js";
-import type { IndexTaskItem, IndexTaskResult } from "./mseed-index-task.js";
+import { describe } from "../option-checks.js";
 import { indexMseedReport, type IndexMseedReport } from "./mseed-index-report.js";
-
-const TASK_URL = new URL("./mseed-index-task.js", import.meta.url).href;
 
 export interface IndexMseedOptions {
   /** Directory a relative path is taken from (default: the working directory). */
@@ -56,7 +49,7 @@ function bsonInt(v: number): number | Long {
   return v <= 0x7fffffff && v >= -0x80000000 ? v : Long.fromNumber(v);
 }
 
-function checkOptions(options: unknown): Required<Omit<IndexMseedOptions, "dir">> & { dir?: string } {
+export function checkOptions(options: unknown): Required<Omit<IndexMseedOptions, "dir">> & { dir?: string } {
   if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
     throw new MsPASSError(`${FN}: options must be an object, got ${describe(options)}`, "Invalid");
   }
@@ -165,52 +158,4 @@ export async function indexMseedFile(db: Database, dfile: string, options?: Inde
     elogIds.push(...(Object.values(r.insertedIds) as ObjectId[]));
   }
   return o.returnIds ? [ids, elogIds] : indexMseedReport(file, ids, elogIds, index.complaints);
-}
-
-export interface IndexMseedFilesOptions extends Omit<IndexMseedOptions, "returnIds"> {
-  /** "local" (default: the oldest open LocalScheduler), "none" (this thread) or a LocalScheduler. */
-  scheduler?: "local" | "none" | LocalScheduler;
-}
-
-export interface IndexMseedFilesEntry {
-  path: string;
-  wfIds: ObjectId[];
-  elogIds: ObjectId[];
-  /** Set when this file could not be indexed; the other files are still indexed. */
-  error?: string;
-}
-
-/**
- * `indexMseedFile` over many files on the scheduler, one task per file.
- * Relative paths are resolved against `dir` (or the cwd) HERE, so workers
- * with another cwd index the same files.
- */
-export async function indexMseedFiles(db: Database, paths: readonly string[], options: IndexMseedFilesOptions = {}): Promise<IndexMseedFilesEntry[]> {
-  const FNS = "indexMseedFiles";
-  if (!Array.isArray(paths) || paths.some((p) => typeof p !== "string" || p === "")) {
-    throw new MsPASSError(`${FNS}: paths must be an array of non-empty strings, got ${describe(paths)}`, "Invalid");
-  }
-  const { scheduler, ...rest } = options;
-  const checked = checkOptions({ ...rest });
-  const sched = optScheduler(FNS, { scheduler });
-  const items: IndexTaskItem[] = paths.map((p) => ({
-    db: db.name,
-    path: path.isAbsolute(p) ? p : path.join(checked.dir ?? process.cwd(), p),
-    options: {
-      collection: checked.collection,
-      segmentTimeTears: checked.segmentTimeTears,
-      elogCollection: checked.elogCollection,
-      normalizeChannel: checked.normalizeChannel,
-    },
-  }));
-  const fn = task<(item: IndexTaskItem) => Promise<IndexTaskResult>>(TASK_URL, "indexMseedTask");
-  const out = (await fromSequence(items, { npartitions: Math.max(1, items.length) })
-    .map(fn)
-    .compute(sched === undefined ? {} : { scheduler: sched })) as IndexTaskResult[];
-  return out.map((r) => ({
-    path: r.path,
-    wfIds: r.wfIds.map((h) => new ObjectIdClass(h)),
-    elogIds: r.elogIds.map((h) => new ObjectIdClass(h)),
-    ...(r.error === undefined ? {} : { error: r.error }),
-  }));
 }

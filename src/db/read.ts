@@ -36,19 +36,20 @@ import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { docToMetadata } from "../schema/modes.js";
 import type { Schema } from "../schema/schema.js";
 import { native, toMsPASSError } from "../native.js";
-import { asBuffer, describe, documentOffsets, encodeDocument, isDocument } from "./bson.js";
+import { asBuffer, documentOffsets, encodeDocument, isDocument } from "./bson.js";
 import { Cursor, nativeFindOptions } from "./cursor.js";
 import { recordAbortionSource } from "./undertaker.js";
 import { isRetryableWithConvertedValues, memberErrorAt, memberErrorFate, type MemberError } from "./member-error.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
 import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
-import { isS3StorageMode, readS3Samples } from "../s3/read.js";
-import { applyMseedHeader, mseedInfoByIndex, type MseedMemberInfo } from "./mseed-read.js";
+import { isS3StorageMode, readS3Samples } from "./storage/s3.js";
+import { applyMseedHeader, mseedInfoByIndex, type MseedMemberInfo } from "./storage/mseed.js";
+import { describe } from "../option-checks.js";
+import type { Atomic } from "../data/atomic.js";
 
 const ALG = "readData";
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 /** What `readData` returns for each kind of argument. */
@@ -179,7 +180,7 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
   return buildDatum(r, doc, conv.md, conv.elogEntries, data, err, undefined, res.mseed[0]);
 }
 
-/** S3 storage modes (src/s3/read.ts): setup failures throw; a missing/truncated/undecodable object kills. */
+/** S3 storage modes (src/db/storage/s3.ts): setup failures throw; a missing/truncated/undecodable object kills. */
 async function readS3Document(r: ResolvedRead, doc: Document, md: Metadata, entries: LogEntry[]): Promise<Atomic> {
   const got = await readS3Samples(doc, { s3: r.s3, s3Bucket: r.s3Bucket, ...readOptionsFor(r) });
   if ("abort" in got) return abort(r, md, [...entries, entry(got.abort, "Invalid")], doc);

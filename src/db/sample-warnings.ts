@@ -5,7 +5,7 @@
  */
 import type { TimeSeries } from "../data/time-series.js";
 import type { Seismogram } from "../data/seismogram.js";
-import { mseedEncodingFor } from "./write/mseed-writer.js";
+import { mseedEncodingFor } from "./storage/mseed.js";
 
 export function logSampleWarnings(d: TimeSeries | Seismogram, alg: string, format: string | undefined): void {
   const data = d.data;

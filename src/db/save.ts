@@ -24,11 +24,11 @@ import type { Schema } from "../schema/schema.js";
 import { resolveSaveOptions, type SaveDataOptions } from "./io-options.js";
 import type { Database } from "./database.js";
 import { buryDead, randomIds, sortLiveDead, writeLive, type Slot, type WritePlan } from "./write/pipeline.js";
-import type { FilePlacement } from "./write/sample-writers.js";
+import type { FilePlacement } from "./storage/types.js";
+import type { Atomic } from "../data/atomic.js";
 
 const ALG = "saveData";
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 /** What `saveData` returns without `returnData`. */

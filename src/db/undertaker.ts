@@ -26,8 +26,8 @@ import { Seismogram } from "../data/seismogram.js";
 import { TimeSeries } from "../data/time-series.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Database } from "./database.js";
+import type { Atomic } from "../data/atomic.js";
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 export interface BuryOptions {

@@ -11,6 +11,7 @@ import { MsPASSError } from "../errors.js";
 import { basename } from "node:path";
 import { processAlive as pidAlive } from "../service/state.js";
 import { stopWithDeadline } from "../service/stop-process.js";
+import { sleep } from "../option-checks.js";
 
 /**
  * True when `pid` is alive and (with `command`) still runs that program: a
@@ -27,7 +28,6 @@ export function processAlive(pid: number, command?: string): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The absolute path of `program` on PATH (or itself if it is a path), else undefined. */
 export function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {

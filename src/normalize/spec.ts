@@ -7,7 +7,7 @@
  */
 import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
-import { Database } from "../db/database.js";
+import type { Database } from "../db/database.js";
 import type { BasicMatcher, MatcherSource, MatcherSpec } from "./basic-matcher.js";
 import { ObjectIdDBMatcher, ObjectIdMatcher } from "./object-id.js";
 import { MiniseedDBMatcher, MiniseedMatcher } from "./miniseed.js";
@@ -35,7 +35,7 @@ export function matcherFromSpec(spec: MatcherSpec, db: Database): BasicMatcher {
 }
 
 function build(spec: MatcherSpec, db: Database): BasicMatcher {
-  const target = spec.dbName === undefined || spec.dbName === db.name ? db : new Database(db.client, spec.dbName, { schema: db.schema });
+  const target = spec.dbName === undefined || spec.dbName === db.name ? db : db.client.getDatabase(spec.dbName, { schema: db.schema });
   const source: MatcherSource = spec.docs !== undefined ? spec.docs.map((b) => BSON.deserialize(b) as Document) : target;
   const o: Record<string, unknown> = { ...spec.options };
   if (spec.queryBson !== undefined) o.query = BSON.deserialize(spec.queryBson);

@@ -20,7 +20,7 @@ import { MsPASSError } from "../errors.js";
 import { DatabaseClient } from "../client/database-client.js";
 import { Database, checkDatabaseName } from "../db/database.js";
 import { getWorker, type SchedulerWorker } from "../scheduler/worker-context.js";
-import { describe } from "../db/bson.js";
+import { describe } from "../option-checks.js";
 
 /** The worker.data key MsPASS uses. */
 export const DEFAULT_DBCLIENT_KEY = "dbclient";

@@ -1,6 +1,7 @@
 /**
- * Parallel database access (issue 5): one database client per worker
- * (MongoDBWorker), `fetchDbhandle`, distributed read and write. Importing
+ * Parallel database access: one database client per worker
+ * (MongoDBWorker), `fetchDbhandle`, distributed read, write and miniSEED
+ * indexing. Importing
  * this module installs the scheduler argument guard that refuses database
  * handles as task arguments.
  */
@@ -12,4 +13,6 @@ export { readDistributedData } from "./read.js";
 export type { ReadDistributedOptions } from "./read.js";
 export { writeDistributedData } from "./write.js";
 export type { WriteDistributedOptions, WriteDistributedResult } from "./write.js";
+export { indexMseedFiles } from "./mseed-index.js";
+export type { IndexMseedFilesEntry, IndexMseedFilesOptions } from "./mseed-index.js";
 export { refuseDatabaseHandle } from "./guards.js";

@@ -4,42 +4,15 @@
  * before any task is created.
  */
 import { MsPASSError } from "../errors.js";
-import { describe, isDocument } from "../db/bson.js";
+import { isDocument } from "../db/bson.js";
+import { describe, positiveInt } from "../option-checks.js";
 import { MODES, type Mode } from "../schema/modes.js";
 import { LocalScheduler } from "../scheduler/local.js";
 import { isBagScheduler, type BagScheduler } from "../scheduler/runner-registry.js";
 import { DEFAULT_RETRY_TIMEOUT_MS } from "./retry.js";
 
-export function checkKeys(fn: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (!isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${allowed.join(", ")})`, "Invalid");
-  }
-  return options as Record<string, unknown>;
-}
-
-export function optString(fn: string, o: Record<string, unknown>, key: string): string | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${key} must be a non-empty string, got ${describe(v)}`, "Invalid");
-  return v;
-}
-
-export function optBool(fn: string, o: Record<string, unknown>, key: string): boolean {
-  const v = o[key];
-  if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new MsPASSError(`${fn}: ${key} must be a boolean, got ${describe(v)}`, "Invalid");
-  return v;
-}
-
 export function optPositiveInt(fn: string, o: Record<string, unknown>, key: string, allowZero = false): number | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
-    throw new MsPASSError(`${fn}: ${key} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${describe(v)}`, "Invalid");
-  }
-  return v;
+  return o[key] === undefined ? undefined : positiveInt(o[key], `${fn}: ${key}`, { allowZero });
 }
 
 export function optMode(fn: string, o: Record<string, unknown>): Mode {

@@ -10,12 +10,11 @@
 import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Mode } from "../schema/modes.js";
-import { TimeSeries } from "../data/time-series.js";
-import { Seismogram } from "../data/seismogram.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
+import type { Atomic } from "../data/atomic.js";
 
 export interface ReadCommon {
   db: string;
@@ -64,7 +63,6 @@ export interface DocumentSpec extends ReadCommon {
 
 export type ReadSpec = RangeSpec | EnsembleSpec | DocumentSpec;
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 function readOptions(s: ReadCommon) {

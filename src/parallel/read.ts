@@ -31,29 +31,21 @@
  */
 import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
-import { describe, isDocument } from "../db/bson.js";
+import { isDocument } from "../db/bson.js";
 import { Database } from "../db/database.js";
 import { mergeOptions, resolveWfCollection } from "../db/io-options.js";
 import { fromSequence, type Bag } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
-import type { TimeSeries } from "../data/time-series.js";
-import type { Seismogram } from "../data/seismogram.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Mode } from "../schema/modes.js";
 import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
-import {
-  checkKeys,
-  optExcludeKeys,
-  optMode,
-  optPositiveInt,
-  optRetryTimeout,
-  optSort,
-  optString,
-} from "./options.js";
+import { optExcludeKeys, optMode, optPositiveInt, optRetryTimeout, optSort } from "./options.js";
+import { checkKeys, optString, describe } from "../option-checks.js";
 import type { MergeReadOptions, ReadCommon, ReadSpec } from "./read-task.js";
 import { parseNormalizeList, type NormalizeListItem } from "../normalize/read-hook.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
+import type { Atomic } from "../data/atomic.js";
 
 export interface ReadDistributedOptions {
   /** With a Database or name: the wf documents to read (default `{}`). */
@@ -90,7 +82,6 @@ export interface ReadDistributedOptions {
   mergeInterpolationSamples?: number;
 }
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 const FN = "readDistributedData";
@@ -146,14 +137,14 @@ export function readDistributedData(data: readonly Document[], options: ReadDist
 export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions & { listOf: "documents" }): Promise<Bag<Atomic>>;
 export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions): Promise<Bag<Atomic | AnyEnsemble>>;
 export async function readDistributedData(data: unknown, options?: ReadDistributedOptions): Promise<Bag<Atomic | AnyEnsemble>> {
-  const o = checkKeys(FN, options, KEYS);
+  const o = checkKeys(options, KEYS, FN);
   const mode = optMode(FN, o);
   const excludeKeys = optExcludeKeys(FN, o);
-  const dataTag = optString(FN, o, "dataTag");
+  const dataTag = optString(o.dataTag, "dataTag", FN);
   const npartitions = optPositiveInt(FN, o, "npartitions");
   const sort = optSort(FN, o);
   const retryTimeoutMS = optRetryTimeout(FN, o);
-  const dbclientKey = optString(FN, o, "dbclientKey") ?? DEFAULT_DBCLIENT_KEY;
+  const dbclientKey = optString(o.dbclientKey, "dbclientKey", FN) ?? DEFAULT_DBCLIENT_KEY;
   const merge = mergeReadOptions(o);
   if (o.listOf !== undefined && o.listOf !== "queries" && o.listOf !== "documents") {
     throw new MsPASSError(`${FN}: listOf must be "queries" or "documents", got ${describe(o.listOf)}`, "Invalid");

@@ -13,6 +13,7 @@
  */
 import { MsPASSError, maskCredentials } from "../errors.js";
 import { nativeErrorKind } from "../native.js";
+import { sleep } from "../option-checks.js";
 
 export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
 
@@ -29,8 +30,6 @@ export function isConnectionError(err: unknown): boolean {
 
 /** The server did not answer for `retryTimeoutMS`: the job cannot go on (never retried). */
 export class ServerGoneError extends MsPASSError {}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Run `op`, retrying connection errors until `timeoutMs` has passed since

@@ -46,13 +46,14 @@ import { TimeSeries } from "../data/time-series.js";
 import { Seismogram } from "../data/seismogram.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Mode } from "../schema/modes.js";
-import { native, toMsPASSError } from "../native.js";
+import { toMsPASSError } from "../native.js";
 import type { Database } from "../db/database.js";
 import { buryDead, derivedIds, sortLiveDead, writeLive, type Atomic, type IdPolicy, type Slot, type TombKind, type WriteHooks, type WritePlan } from "../db/write/pipeline.js";
-import type { FileFormat, FilePlacement } from "../db/write/sample-writers.js";
+import type { FileFormat, FilePlacement } from "../db/storage/types.js";
+import { deleteGridfsFiles } from "../db/storage/gridfs.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
-import { derivedId } from "./ids.js";
+import { derivedId } from "../db/write/ids.js";
 import { ServerGoneError, withServerRetry } from "./retry.js";
 
 export const JOURNAL_COLLECTION = "write_journal";
@@ -117,6 +118,7 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
   const known = gaveUp.get(p.job);
   if (known !== undefined) throw known;
   const db = taskDatabase(p.db, p.dbclientKey, p.server);
+  const uri = db.client.connectionString;
   const job = new ObjectId(p.job);
   let part: string;
   let signal: AbortSignal | undefined;
@@ -128,7 +130,6 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
     part = `n${new ObjectId().toHexString()}`; // scheduler "none": in this thread, never re-run
   }
   const ids = derivedIds(job, part);
-  const uri = db.client.connectionString;
   const what = `writeDistributedData(${p.db}.${p.collection})`;
   // The partition's own file: named by (job, part), rewritten from byte 0.
   const ownFile = `${p.job}-${part}-binary`;
@@ -195,7 +196,7 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
       await journal.insertOne({ _id: journalId, job, part, db: p.db, collection: p.collection, started: new Date(), slots, files });
     } else {
       await journal.updateOne({ _id: journalId }, { $unset: { ended: "" } });
-      await removeOutput(db, uri, p, all, ids, files);
+      await removeOutput(db, p, all, ids, files);
     }
     // 2.–4. samples, elog, wf documents; the dead.
     step();
@@ -266,14 +267,14 @@ function ownFiles(all: Slot[], p: WriteParams, ownFile: string): string[] {
  * slot's derived ids (live or dead now: this must not depend on an earlier
  * attempt having classified them the same way) and the partition's own files.
  */
-async function removeOutput(db: Database, uri: string, p: WriteParams, all: Array<Pick<Slot, "item" | "member">>, ids: IdPolicy, files: string[]): Promise<number> {
+async function removeOutput(db: Database, p: WriteParams, all: Array<Pick<Slot, "item" | "member">>, ids: IdPolicy, files: string[]): Promise<number> {
   const what = `writeDistributedData(${p.db}.${p.collection}): removing an earlier attempt's output`;
   const idsOf = (kind: "wf" | "elog" | TombKind) =>
     all.map((s) => (kind === "wf" ? ids.wf(s as Slot) : kind === "elog" ? ids.elog(s as Slot) : ids.tombstone(kind, s as Slot)));
   try {
     if (p.storageMode === "gridfs") {
       const fsIds = all.map((s) => ids.gridfs(s as Slot)!);
-      if (fsIds.length > 0) await native.deleteGridfsFiles(uri, db.name, fsIds);
+      await deleteGridfsFiles(db, fsIds);
     }
     // A positional rewrite from byte 0 would cut the file anyway; removing
     // it matters when nothing live is written now. A dead attempt's late
@@ -298,5 +299,5 @@ async function removeOutput(db: Database, uri: string, p: WriteParams, all: Arra
 export async function removeJournaledOutput(db: Database, p: WriteParams, j: JournalDoc): Promise<number> {
   const slots: Array<Pick<Slot, "item" | "member">> = [];
   for (let k = 0; k + 1 < j.slots.length; k += 2) slots.push({ item: j.slots[k]!, member: j.slots[k + 1]! });
-  return removeOutput(db, db.client.connectionString, p, slots, derivedIds(new ObjectId(p.job), j.part), j.files);
+  return removeOutput(db, p, slots, derivedIds(new ObjectId(p.job), j.part), j.files);
 }

@@ -19,18 +19,18 @@
 import path from "node:path";
 import { ObjectId } from "mongodb";
 import { MsPASSError, maskCredentials } from "../errors.js";
-import { describe } from "../db/bson.js";
 import { Database } from "../db/database.js";
 import { resolveWfCollection } from "../db/io-options.js";
 import { Bag, type ComputeOptions } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
 import type { Mode } from "../schema/modes.js";
 import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
-import { checkKeys, optBool, optExcludeKeys, optMode, optPositiveInt, optRetryTimeout, optScheduler, optString } from "./options.js";
+import { optExcludeKeys, optMode, optPositiveInt, optRetryTimeout, optScheduler } from "./options.js";
+import { checkKeys, optBool, optString, describe } from "../option-checks.js";
 import { JOURNAL_COLLECTION, removeJournaledOutput, type JournalDoc, type WriteParams, type WriteResult } from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import type { BagScheduler } from "../scheduler/runner-registry.js";
-import type { FileFormat } from "../db/write/sample-writers.js";
+import type { FileFormat } from "../db/storage/types.js";
 
 export interface WriteDistributedOptions {
   /** "gridfs" (default) or "file". */
@@ -84,7 +84,7 @@ function partitionModule(params: WriteParams): string {
 }
 
 export async function writeDistributedData(bag: Bag<unknown>, db: Database | string, options?: WriteDistributedOptions): Promise<WriteDistributedResult> {
-  const o = checkKeys(FN, options, KEYS);
+  const o = checkKeys(options, KEYS, FN);
   if (!(bag instanceof Bag)) throw new MsPASSError(`${FN}: data must be a Bag (e.g. from readDistributedData or fromSequence), got ${describe(bag)}`, "Invalid");
   if (!(db instanceof Database) && typeof db !== "string") {
     throw new MsPASSError(`${FN}: db must be a Database or a database name, got ${describe(db)}`, "Invalid");
@@ -95,22 +95,22 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
     throw new MsPASSError(`${FN}: storageMode must be "gridfs" or "file", got ${describe(storageMode)}`, "Invalid");
   }
   const { collection, dataType } = resolveWfCollection(database.schema, o.collection ?? "wf_TimeSeries", FN);
-  const overwrite = optBool(FN, o, "overwrite");
+  const overwrite = optBool(o.overwrite, "overwrite", FN);
   if (overwrite && storageMode !== "gridfs") throw new MsPASSError(`${FN}: overwrite works only with storageMode "gridfs"`, "Invalid");
-  const dir = optString(FN, o, "dir");
+  const dir = optString(o.dir, "dir", FN);
   if (dir !== undefined && storageMode !== "file") throw new MsPASSError(`${FN}: dir applies only to storageMode "file"`, "Invalid");
-  const format = optString(FN, o, "format");
+  const format = optString(o.format, "format", FN);
   if (format !== undefined && format !== "binary" && format !== "mseed") {
     throw new MsPASSError(`${FN}: format ${JSON.stringify(format)} is not supported; "binary" (or no format) and "mseed" are written`, "Invalid");
   }
-  const dataTag = optString(FN, o, "dataTag");
+  const dataTag = optString(o.dataTag, "dataTag", FN);
   const scheduler = optScheduler(FN, o);
   const retries = optPositiveInt(FN, o, "retries", true) ?? 3;
   const job = new ObjectId();
   const params: WriteParams = {
     db: database.name,
     server: rememberClient(database.client),
-    dbclientKey: optString(FN, o, "dbclientKey") ?? DEFAULT_DBCLIENT_KEY,
+    dbclientKey: optString(o.dbclientKey, "dbclientKey", FN) ?? DEFAULT_DBCLIENT_KEY,
     job: job.toHexString(),
     collection,
     dataType,
@@ -121,7 +121,7 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
     mode: optMode(FN, o),
     excludeKeys: optExcludeKeys(FN, o),
     ...(dataTag === undefined ? {} : { dataTag }),
-    cremate: optBool(FN, o, "cremate"),
+    cremate: optBool(o.cremate, "cremate", FN),
     overwrite,
     retryTimeoutMS: optRetryTimeout(FN, o),
   };

@@ -12,6 +12,9 @@
  */
 import { MsPASSError } from "../errors.js";
 
+/** The storage modes whose samples are S3 objects (read by src/db/storage/s3.ts). */
+export const S3_STORAGE_MODES = ["s3_continuous", "s3_event", "s3_lambda", "s3"] as const;
+
 function yearOf(v: unknown, where: string): string {
   const s = typeof v === "number" && Number.isInteger(v) ? String(v) : v;
   if (typeof s !== "string" || !/^\d{4}$/.test(s)) throw new MsPASSError(`${where}: year must be a 4-digit year (string or integer), got ${JSON.stringify(v)}`, "Invalid");

@@ -3,6 +3,9 @@
  * (master + volume + filer + S3 gateway in one process), built by
  * `scripts/build-s3-server.mjs` into `.bin/weed`. For tests, benchmarks and
  * local work; data live in a fresh temporary directory removed by `stop()`.
+ * The server runs under a lifeline process (src/service/lifeline.ts): if the
+ * script ends without `stop()` — a crash, Ctrl-C, SIGKILL — the server is
+ * stopped and the directory removed all the same.
  *
  *     const s3 = await startLocalS3Server({ buckets: ["waveforms"] });
  *     // s3.options: { endpoint, credentials, bucket } ready for S3Worker / setDefaultS3
@@ -20,12 +23,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import { packageRoot } from "../service/paths.js";
 import { findFreePort } from "../service/probe.js";
 import { createS3Client, type S3Options } from "./config.js";
 import { maskedCredentials, type S3KeyPair } from "./credentials.js";
+
+const LIFELINE = fileURLToPath(new URL("../service/lifeline.js", import.meta.url));
 
 export function s3ServerBinary(): string {
   return join(packageRoot(), ".bin", "weed");
@@ -47,6 +53,8 @@ export interface LocalS3Server {
   options: S3Options;
   /** The server process id (for tests that stop it to simulate an outage). */
   pid: number;
+  /** The temporary directory of the server's data and configuration (removed when it stops). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -89,14 +97,24 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
     "-webdav=false", "-admin.ui=false", `-admin.port=${admin}`, `-admin.port.grpc=${adminGrpc}`, "-admin.port.legacy=0",
   ];
   mkdirSync(join(dir, "data"));
-  const child: ChildProcess = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+  // The lifeline holds the server; its stdin (kept open here) ends when this process does.
+  const child: ChildProcess = spawn(process.execPath, [LIFELINE, dir, bin, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  let stdout = "";
+  const serverPid = new Promise<number>((res) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes("\n")) res(Number(stdout.split("\n")[0]));
+    });
+    child.once("exit", () => res(child.pid!));
+  });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      // The lifeline gives the server 10 s before SIGKILL; this is for the lifeline itself.
+      const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await gone;
       clearTimeout(t);
     }
@@ -139,5 +157,5 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
   } finally {
     client.destroy();
   }
-  return { endpoint, port: s3, options, pid: child.pid!, stop };
+  return { endpoint, port: s3, options, pid: await serverPid, dataDir: dir, stop };
 }

@@ -1,4 +1,4 @@
-/** Schema system and read/write modes (issue 3). */
+/** Schema system and read/write modes. */
 export { Schema, SchemaView, isNormalizedKey } from "./schema.js";
 export type { Attribute, ViewAttribute, DataType } from "./schema.js";
 export { DEFAULT_SCHEMA } from "./default-schema.js";

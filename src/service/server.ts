@@ -28,6 +28,7 @@ import { checkPort, defaultServicePort, servicePaths, type ServicePaths } from "
 import { findFreePort, pingMongo, probeMongo } from "./probe.js";
 import { signalGroup, stopWithDeadline } from "./stop-process.js";
 import { processAlive, readState, removeState, withLock, writeState, type DatabaseServerState } from "./state.js";
+import { sleep } from "../option-checks.js";
 
 /** Options shared by start, stop and status. */
 export interface DatabaseServiceDirOptions {
@@ -104,7 +105,6 @@ export interface StopResult {
 }
 
 const PING_TIMEOUT_MS = 2000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface LiveState {
   state?: DatabaseServerState;

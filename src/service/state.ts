@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { MsPASSError } from "../errors.js";
+import { sleep } from "../option-checks.js";
 
 /** Which program serves the database. */
 export type DatabaseServerKind = "mongod" | "ferretdb";
@@ -103,7 +104,6 @@ export function processAlive(pid: number, command?: string): boolean {
   return true;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Run `fn` holding `lockFile` (created exclusively, containing our pid). A lock

@@ -5,8 +5,7 @@
  * (launcher/processes.ts); each caller says how it recognises its process
  * as still running.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from "../option-checks.js";
 
 /** After SIGKILL the kernel still needs a moment to reap the group. */
 const KILL_GRACE_MS = 5000;

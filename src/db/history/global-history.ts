@@ -12,8 +12,8 @@
  */
 import { Double, ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../../errors.js";
-import { describe } from "../bson.js";
 import type { Database } from "../database.js";
+import { describe } from "../../option-checks.js";
 
 export interface GlobalHistoryManagerOptions {
   /** Collection of the records (default: the schema's `history_global`). */

@@ -30,10 +30,11 @@ import { Seismogram } from "../../data/seismogram.js";
 import { TimeSeries } from "../../data/time-series.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../../data/ensemble.js";
 import type { MetadataValue } from "../../data/metadata.js";
-import { describe, isDocument } from "../bson.js";
+import { isDocument } from "../bson.js";
 import type { Database } from "../database.js";
+import { optBool, optString, describe } from "../../option-checks.js";
+import type { Atomic } from "../../data/atomic.js";
 
-type Atomic = TimeSeries | Seismogram;
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 /** MsPASS's defaults for the algorithm recorded by a save and a read. */
@@ -73,18 +74,6 @@ const READ_HOOK_KEYS = ["loadHistory", "algName", "algId", "defineAsRaw"] as con
 
 function typeOf(d: Atomic): "TimeSeries" | "Seismogram" {
   return d instanceof Seismogram ? "Seismogram" : "TimeSeries";
-}
-
-function optString(v: unknown, name: string, fn: string, dflt: string): string {
-  if (v === undefined) return dflt;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
-  return v;
-}
-
-function optBool(v: unknown, name: string, fn: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
-  return v;
 }
 
 /**

@@ -28,10 +28,11 @@ import type { Document } from "mongodb";
 import { MsPASSError } from "../../errors.js";
 import { applyBsonTypes } from "../../schema/bson-types.js";
 import { convertValue, matchesType } from "../../schema/types.js";
-import { describe, isDocument } from "../bson.js";
+import { isDocument } from "../bson.js";
 import { deleteData } from "./delete.js";
 import { findOneTyped } from "./typed-read.js";
 import type { Database } from "../database.js";
+import { describe } from "../../option-checks.js";
 
 export interface CleanOptions {
   /** Collection (default "wf" = wf_TimeSeries). */

@@ -13,14 +13,15 @@
  * document is never removed; and a summary of what was deleted is returned
  * (MsPASS returns None).
  */
-import { unlink } from "node:fs/promises";
-import path from "node:path";
-import { ObjectId, type Document } from "mongodb";
+import { ObjectId } from "mongodb";
 import { MsPASSError } from "../../errors.js";
-import { native, toMsPASSError } from "../../native.js";
-import { describe, isDocument } from "../bson.js";
+import { toMsPASSError } from "../../native.js";
+import { deleteGridfsFiles } from "../storage/gridfs.js";
+import { deleteUnreferencedFile } from "../storage/file.js";
+import { isDocument } from "../bson.js";
 import { resolveWfCollection } from "../io-options.js";
 import type { Database } from "../database.js";
+import { describe } from "../../option-checks.js";
 
 export interface DeleteDataOptions {
   /** Also delete a disk file (storage_mode "file") no other wf document references (default false). */
@@ -82,14 +83,14 @@ export async function deleteData(db: Database, objectId: unknown, objectType: un
   const gid = doc.gridfs_id;
   if (gid instanceof ObjectId) {
     try {
-      await native.deleteGridfsFiles(db.client.connectionString, db.name, [gid.toHexString()]);
+      await deleteGridfsFiles(db, [gid.toHexString()]);
       result.gridfsFiles.push(gid.toHexString());
     } catch (err) {
       left.push(`GridFS file ${gid.toHexString()} (${toMsPASSError(err, "deleteGridfsFiles").message})`);
     }
   }
   if (removeFiles && doc.storage_mode === "file" && typeof doc.dir === "string" && typeof doc.dfile === "string") {
-    const file = await deleteIfUnreferenced(db, doc, left);
+    const file = await deleteUnreferencedFile(db, waveformCollections(db), doc, left);
     if (file !== undefined) result.files.push(file);
   }
   if (clearHistory && doc.history_object_id !== undefined && doc.history_object_id !== null) {
@@ -114,20 +115,4 @@ export async function deleteData(db: Database, objectId: unknown, objectType: un
     throw new MsPASSError(`${fn}: the ${collection} document was deleted, but these could not be removed: ${left.join("; ")}`, "Fatal");
   }
   return result;
-}
-
-async function deleteIfUnreferenced(db: Database, doc: Document, left: string[]): Promise<string | undefined> {
-  const ref = { dir: doc.dir as string, dfile: doc.dfile as string };
-  for (const c of waveformCollections(db)) {
-    if ((await db.collection(c).countDocuments(ref, { limit: 1 })) > 0) return undefined;
-  }
-  const file = path.resolve(ref.dir, ref.dfile);
-  try {
-    await unlink(file);
-    return file;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    left.push(`file ${file} (${(err as Error).message})`);
-    return undefined;
-  }
 }

@@ -30,14 +30,15 @@ import { TimeSeries } from "../../data/time-series.js";
 import { metadataToDoc, WF_WRITER_KEYS, checkMode, type Mode } from "../../schema/modes.js";
 import { wfDocFields } from "../../schema/wf-document.js";
 import { applyBsonTypes } from "../../schema/bson-types.js";
-import { native, toMsPASSError } from "../../native.js";
-import { describe, isDocument } from "../bson.js";
+import { toMsPASSError } from "../../native.js";
+import { deleteGridfsFiles, storeGridfsSamples, undoGridfsFiles } from "../storage/gridfs.js";
+import { isDocument } from "../bson.js";
 import { resolveWfCollection } from "../io-options.js";
 import { elogDocument } from "../undertaker.js";
 import { saveHistory } from "../history/object-history.js";
 import type { Database } from "../database.js";
-
-type Atomic = TimeSeries | Seismogram;
+import { optString, describe } from "../../option-checks.js";
+import type { Atomic } from "../../data/atomic.js";
 
 export interface UpdateMetadataOptions {
   /** wf collection (default: the datum's type, wf_TimeSeries / wf_Seismogram). */
@@ -82,12 +83,6 @@ function stringList(v: unknown, name: string, fn: string, dflt: string[]): strin
   if (v === undefined) return dflt;
   if (!Array.isArray(v) || v.some((k) => typeof k !== "string")) throw new MsPASSError(`${fn}: ${name} must be an array of strings`, "Invalid");
   return [...(v as string[])];
-}
-
-function optString(v: unknown, name: string, fn: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
-  return v;
 }
 
 function resolve(db: Database, d: unknown, options: unknown, keys: readonly string[], fn: string, dfltAlg: string): Resolved {
@@ -219,14 +214,13 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
   const set = metadataSet(db, d, r);
   if (set === null) return d;
   const what = `${fn}(${db.name}.${r.collection})`;
-  const uri = db.client.connectionString;
 
   const historyId = await saveHistory(db, d, { algName: r.algName, algId: r.algId });
   if (historyId !== null) set.history_object_id = historyId;
 
   let newGridfs: string;
   try {
-    [newGridfs] = (await native.writeGridfsSamples(uri, db.name, [d.data])) as [string];
+    [newGridfs] = (await storeGridfsSamples(db, [d.data])) as [string];
   } catch (err) {
     if (historyId !== null) await db.collection(db.schema.resolveCollection("history_object")).deleteOne({ _id: historyId }).catch(() => undefined);
     throw toMsPASSError(err, `${what}: writing the samples`);
@@ -234,10 +228,7 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
   let elogId: ObjectId | undefined;
   const undo = async (): Promise<string> => {
     const notes: string[] = [];
-    await native.deleteGridfsFiles(uri, db.name, [newGridfs]).then(
-      () => notes.push("the new GridFS file was removed"),
-      (e: unknown) => notes.push(`the new GridFS file ${newGridfs} could NOT be removed (${(e as Error).message})`),
-    );
+    notes.push(await undoGridfsFiles(db, [newGridfs], "the new GridFS file"));
     if (historyId !== null) {
       await db.collection(db.schema.resolveCollection("history_object")).deleteOne({ _id: historyId }).then(
         () => notes.push("the new history_object document was removed"),
@@ -281,7 +272,7 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
   if (r.dataTag !== undefined) d.md.put("data_tag", r.dataTag);
   if (old instanceof ObjectId && old.toHexString() !== newGridfs) {
     try {
-      await native.deleteGridfsFiles(uri, db.name, [old.toHexString()]);
+      await deleteGridfsFiles(db, [old.toHexString()]);
     } catch (err) {
       throw toMsPASSError(err, `${what}: updated, but deleting the previous GridFS file ${old.toHexString()} failed`);
     }

@@ -12,9 +12,10 @@
  */
 import { MsPASSError } from "../../errors.js";
 import { matchesType } from "../../schema/types.js";
-import { describe, isDocument } from "../bson.js";
+import { isDocument } from "../bson.js";
 import { findOneTyped } from "./typed-read.js";
 import type { Database } from "../database.js";
+import { describe } from "../../option-checks.js";
 
 export const VERIFY_TESTS = ["xref", "type", "undefined"] as const;
 export type VerifyTest = (typeof VERIFY_TESTS)[number];

@@ -5,7 +5,7 @@
  * 1. `sortLiveDead`: a dead datum, one with zero samples, or one the
  *    schema mode kills goes to the dead; each other gets its wf document,
  *    built in memory (mode rules, time fields, tmatrix);
- * 2. `writeLive`: the samples of all live data in bulk (sample-writers.ts:
+ * 2. `writeLive`: the samples of all live data in bulk (src/db/storage:
  *    one GridFS bulk write, or one core call per file), then the elog
  *    documents (one insert), then the wf documents (one insert);
  * 3. `buryDead`: the dead go to `cemetery` / `abortions` (one insert each)
@@ -33,35 +33,24 @@
 import { Long, ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../../errors.js";
 import type { MetadataValue } from "../../data/metadata.js";
-import type { TimeSeries } from "../../data/time-series.js";
-import type { Seismogram } from "../../data/seismogram.js";
 import { buildWfDocument } from "../../schema/wf-document.js";
 import { applyBsonTypes } from "../../schema/bson-types.js";
 import type { Mode } from "../../schema/modes.js";
 import type { Schema } from "../../schema/schema.js";
-import { nativeErrorKind, native, toMsPASSError } from "../../native.js";
-import { derivedId } from "../../parallel/ids.js";
+import { nativeErrorKind, toMsPASSError } from "../../native.js";
+import { derivedId } from "./ids.js";
 import { elogDocument, mummify, tombstoneDocument } from "../undertaker.js";
 import { logSampleWarnings } from "../sample-warnings.js";
 import { pendingHistoryId } from "../history/object-history.js";
 import type { Database } from "../database.js";
-import { STORAGE_KEYS, int, sampleWriterFor, type FileFormat, type FilePlacement } from "./sample-writers.js";
-import { mseedUnwritable } from "./mseed-writer.js";
-import type { S3SavePlan } from "../../s3/sample-writer.js";
+import { sampleWriterFor } from "../storage/index.js";
+import { deleteGridfsFiles } from "../storage/gridfs.js";
+import { mseedUnwritable } from "../storage/mseed.js";
+import type { Atomic } from "../../data/atomic.js";
+import { STORAGE_KEYS, int, type FileFormat, type FilePlacement, type LiveSlot, type S3SavePlan, type Slot } from "../storage/types.js";
 
-export type Atomic = TimeSeries | Seismogram;
-
-/** One datum to write: `item`/`member` place it in the caller's input (member -1: an atomic item). */
-export interface Slot {
-  item: number;
-  member: number;
-  d: Atomic;
-}
-
-export interface LiveSlot extends Slot {
-  /** Its wf document as built from its Metadata (storage fields not yet set). */
-  doc: Record<string, MetadataValue>;
-}
+export type { LiveSlot, Slot } from "../storage/types.js";
+export type { Atomic };
 
 export type TombKind = "cemetery" | "abortions";
 
@@ -244,7 +233,7 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
   if (oldGridfs.length > 0) {
     const unique = [...new Set(oldGridfs)];
     try {
-      await native.deleteGridfsFiles(db.client.connectionString, db.name, unique);
+      await deleteGridfsFiles(db, unique);
     } catch (err) {
       throw toMsPASSError(err, `${plan.what}: saved, but deleting the overwritten GridFS files ${unique.join(", ")} failed`);
     }

@@ -3,8 +3,8 @@
  * database NAME (handles never cross to a worker) and opens it with
  * `fetchDbhandle`, which reuses the worker's MongoDBWorker pool.
  */
-import { fetchDbhandle } from "../parallel/fetch.js";
-import { indexMseedFile, type IndexMseedOptions } from "./mseed-index.js";
+import { fetchDbhandle } from "./fetch.js";
+import { indexMseedFile, type IndexMseedOptions } from "../db/mseed-index.js";
 
 export interface IndexTaskItem {
   db: string;

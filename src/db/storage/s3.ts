@@ -1,5 +1,7 @@
 /**
- * Samples of wf documents stored on S3, for `Database.readData`.
+ * The S3 storage modes: samples of wf documents stored on S3, read for
+ * `Database.readData`, written by `saveData({ storageMode: "s3" })`
+ * (`writeS3`; the undo deletes the objects put).
  *
  * storage_mode (what the document must hold):
  * - "s3_continuous" (MsPASS): `year`, `day_of_year`, `net`, `sta`, `chan`,
@@ -20,15 +22,15 @@
  * down) throw one MsPASSError.
  */
 import type { Document } from "mongodb";
-import { MsPASSError } from "../errors.js";
-import { DEFAULT_S3_BUCKET } from "./config.js";
-import { fetchS3Connection, S3Connection } from "./fetch.js";
-import { s3ContinuousKey, s3EventKey } from "./keys.js";
-import { bytesToSamples } from "./layout.js";
-import { decodeMiniseedBytes } from "./mseed-bytes.js";
-import { getS3Bytes, type S3Location } from "./object.js";
-
-export const S3_STORAGE_MODES = ["s3_continuous", "s3_event", "s3_lambda", "s3"] as const;
+import { MsPASSError } from "../../errors.js";
+import { DEFAULT_S3_BUCKET } from "../../s3/config.js";
+import { fetchS3Connection, S3Connection } from "../../s3/fetch.js";
+import { S3_STORAGE_MODES, s3ContinuousKey, s3EventKey } from "../../s3/keys.js";
+import { bytesToSamples } from "../../s3/layout.js";
+import { decodeMiniseedBytes } from "../../s3/mseed-bytes.js";
+import { getS3Bytes, type S3Location } from "../../s3/object.js";
+import { writeS3Samples } from "../../s3/write.js";
+import type { SampleWriter } from "./types.js";
 
 export function isS3StorageMode(v: unknown): v is (typeof S3_STORAGE_MODES)[number] {
   return typeof v === "string" && (S3_STORAGE_MODES as readonly string[]).includes(v);
@@ -102,3 +104,17 @@ export async function readS3Samples(doc: Document, o: S3ReadOptions): Promise<S3
   if ("error" in dec) return { dead: `S3 object s3://${loc.bucket}/${loc.key}: cannot decode miniSEED: ${dec.error}` };
   return { data: dec.data, npts: dec.data.length };
 }
+
+export const writeS3: SampleWriter = async (live, ctx) => {
+  const plan = ctx.s3;
+  if (plan === undefined) throw new MsPASSError(`${ctx.what}: storageMode "s3" needs S3 settings`, "Invalid");
+  const connection = plan.connection ?? fetchS3Connection();
+  const res = await writeS3Samples(
+    live.map((s) => s.d.data),
+    ctx.dataType === "Seismogram" ? 3 : 1,
+    { connection, bucket: plan.bucket ?? connection.options.bucket ?? DEFAULT_S3_BUCKET, ...(plan.keyPrefix === undefined ? {} : { keyPrefix: plan.keyPrefix }) },
+  ).catch((err: unknown) => {
+    throw err instanceof MsPASSError ? new MsPASSError(`${ctx.what}: ${err.message}`, err.severity, { cause: err }) : err;
+  });
+  return res;
+};
