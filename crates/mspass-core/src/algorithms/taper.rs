@@ -76,11 +76,12 @@ fn window(kind: TaperType, m: usize) -> Vec<f64> {
     }
 }
 
-/// obspy's cosine_taper(npts, p=1.0) (halfcosine, not SAC style), with
-/// numpy's slice semantics for the overlapping ranges.
+/// obspy's cosine_taper(npts, p=1.0) (halfcosine, not SAC style; with
+/// p = 1 obspy takes frac = int(npts/2), without rounding), with numpy's
+/// slice semantics for the overlapping ranges.
 fn cosine_taper(npts: usize) -> Vec<f64> {
     let n = npts as i64;
-    let frac = (npts as f64 / 2.0 + 0.5) as i64;
+    let frac = (npts / 2) as i64;
     let (idx1, mut idx2, mut idx3, idx4) = (0i64, frac - 1, n - frac, n - 1);
     if idx1 == idx2 {
         idx2 += 1;
@@ -155,11 +156,11 @@ mod tests {
 
     #[test]
     fn cosine_window_matches_obspy_formula() {
-        // obspy cosine_taper(11, p=1.0): frac 6, rising 0..5, falling 5..10.
-        let w = cosine_taper(11);
-        assert_eq!(w[0], 0.0);
-        assert!((w[5] - 1.0).abs() < 1e-15);
-        assert_eq!(w[10], 0.5 * (1.0 + (PI * -5.0 / 5.0).cos()));
+        // obspy.signal.invsim.cosine_taper(11, p=1.0)
+        let want = [0.0, 0.1464466094067262, 0.49999999999999994, 0.8535533905932737, 1.0, 1.0, 1.0, 0.8535533905932737, 0.5, 0.14644660940672627, 0.0];
+        for (got, want) in cosine_taper(11).iter().zip(want) {
+            assert!((got - want).abs() < 1e-15, "{got} vs {want}");
+        }
     }
 
     #[test]
