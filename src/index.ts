@@ -67,3 +67,5 @@ export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, Invento
 export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";
 // S3: S3Worker, fetchS3Client, S3 storage modes, a local S3 server.
 export * from "./s3/index.js";
+// Processing algorithms in the Rust core, in place on the samples, and their ready task refs.
+export * from "./algorithms/index.js";

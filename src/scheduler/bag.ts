@@ -39,7 +39,8 @@ export interface ComputeOptions {
 }
 
 type StageSpec =
-  | { op: "map" | "filter" | "mapPartitions"; fn: TaskFn; label: string }
+  | { op: "map"; fn: TaskFn; label: string; args: unknown[] }
+  | { op: "filter" | "mapPartitions"; fn: TaskFn; label: string }
   | { op: "flatten"; label: string };
 
 type Source =
@@ -115,8 +116,13 @@ export class Bag<T> implements AsyncIterable<T> {
     return new Bag<never>(this.#source, [...this.#stages, stage]);
   }
 
-  map<U>(fn: TaskFn<(item: T) => U>): Bag<Awaited<U>> {
-    return this.#with({ op: "map", fn, label: `map(${fnLabel(fn)})` });
+  /**
+   * Apply `fn` to each item; extra `args` follow the item in every call
+   * (dask's `map(func, *args)`), e.g. `bag.map(algorithms.filter, { type:
+   * "lowpass", freq: 2 })`. The args travel to the workers with the task.
+   */
+  map<U, A extends unknown[] = []>(fn: TaskFn<(item: T, ...args: A) => U>, ...args: A): Bag<Awaited<U>> {
+    return this.#with({ op: "map", fn, label: `map(${fnLabel(fn)})`, args });
   }
 
   filter(fn: TaskFn<(item: T) => unknown>): Bag<T> {
@@ -195,7 +201,7 @@ export class Bag<T> implements AsyncIterable<T> {
       else {
         const d = s.defOf(st.fn as TaskFn<AnyFunction>, st.op);
         defs.push(d);
-        stages.push([st.op, d.id]);
+        stages.push(st.op === "map" && st.args.length > 0 ? ["map", d.id, st.args] : [st.op, d.id]);
       }
     }
     stages.push(...extra);

@@ -68,6 +68,7 @@ export type Resolve = (fnId: number) => FnEntry;
 /** One step of a bag pipeline, applied to a partition in order. */
 export type Stage =
   | ["map", number]
+  | ["map", number, unknown[]]
   | ["filter", number]
   | ["flatten"]
   | ["mapPartitions", number]
@@ -88,11 +89,11 @@ async function call(entry: FnEntry, args: unknown[]): Promise<unknown> {
 }
 
 /** Call each item, staying synchronous unless a call returns a promise. */
-async function mapItems(entry: FnEntry, items: unknown[], keep: (item: unknown, r: unknown) => void): Promise<void> {
+async function mapItems(entry: FnEntry, items: unknown[], keep: (item: unknown, r: unknown) => void, args: unknown[] = []): Promise<void> {
   const fn = entry.fn;
   try {
     for (let i = 0; i < items.length; i++) {
-      let r = fn(items[i]);
+      let r = args.length === 0 ? fn(items[i]) : fn(items[i], ...args);
       if (isThenable(r)) r = await r;
       keep(items[i], r);
     }
@@ -107,7 +108,7 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
     switch (stage[0]) {
       case "map": {
         const out: unknown[] = [];
-        await mapItems(resolve(stage[1]), items, (_x, r) => out.push(r));
+        await mapItems(resolve(stage[1]), items, (_x, r) => out.push(r), stage[2]);
         items = out;
         break;
       }

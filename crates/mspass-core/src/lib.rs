@@ -5,6 +5,7 @@
 
 pub mod bson_split;
 pub mod bulk;
+pub mod algorithms;
 pub mod cursor;
 pub mod error;
 pub mod io;

@@ -1,0 +1,155 @@
+//! Butterworth filters as obspy.signal.filter (bandpass, bandstop, lowpass,
+//! highpass): scipy's `iirfilter(corners, Wn, ftype="butter",
+//! output="zpk")` → `zpk2sos` → `sosfilt`, and for `zerophase` a second
+//! pass over the time-reversed output. The design is sci-rs's port of those
+//! scipy functions; the cascade runs here, in place on the caller's buffer.
+
+use super::invalid;
+use crate::Result;
+use sci_rs::signal::filter::design::{butter_dyn, DigitalFilter, FilterBandType, FilterOutputType};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FilterSpec {
+    Bandpass { freqmin: f64, freqmax: f64 },
+    Bandstop { freqmin: f64, freqmax: f64 },
+    Lowpass { freq: f64 },
+    Highpass { freq: f64 },
+}
+
+/// Second-order sections, each `[b0, b1, b2, a0, a1, a2]` with a0 = 1 (scipy's layout).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sos {
+    pub sections: Vec<[f64; 6]>,
+}
+
+fn check_freq(name: &str, f: f64) -> Result<()> {
+    if !f.is_finite() || f <= 0.0 {
+        return invalid(format!("filter: {name} must be a frequency > 0, got {f}"));
+    }
+    Ok(())
+}
+
+/// Design the filter obspy applies for `spec` at `sampling_rate` with `corners`.
+/// As obspy: a bandpass whose high corner reaches Nyquist becomes a highpass at
+/// freqmin; a bandstop's high corner above Nyquist is set to Nyquist (which
+/// scipy then refuses, as here); any corner at or above Nyquist is an error.
+pub fn butterworth(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Result<Sos> {
+    if !sampling_rate.is_finite() || sampling_rate <= 0.0 {
+        return invalid(format!("filter: sampling rate must be > 0, got {sampling_rate}"));
+    }
+    if corners == 0 || corners > 32 {
+        return invalid(format!("filter: corners must be 1..32, got {corners}"));
+    }
+    let fe = 0.5 * sampling_rate;
+    let (wn, band) = match spec {
+        FilterSpec::Bandpass { freqmin, freqmax } => {
+            check_freq("freqmin", freqmin)?;
+            check_freq("freqmax", freqmax)?;
+            if freqmax / fe - 1.0 > -1e-6 {
+                return butterworth(FilterSpec::Highpass { freq: freqmin }, sampling_rate, corners);
+            }
+            (vec![freqmin / fe, freqmax / fe], FilterBandType::Bandpass)
+        }
+        FilterSpec::Bandstop { freqmin, freqmax } => {
+            check_freq("freqmin", freqmin)?;
+            check_freq("freqmax", freqmax)?;
+            (vec![freqmin / fe, (freqmax / fe).min(1.0)], FilterBandType::Bandstop)
+        }
+        FilterSpec::Lowpass { freq } => {
+            check_freq("freq", freq)?;
+            (vec![(freq / fe).min(1.0)], FilterBandType::Lowpass)
+        }
+        FilterSpec::Highpass { freq } => {
+            check_freq("freq", freq)?;
+            (vec![freq / fe], FilterBandType::Highpass)
+        }
+    };
+    if wn.iter().any(|w| *w >= 1.0) {
+        return invalid(format!("filter: corner frequencies must be below Nyquist ({fe} Hz)"));
+    }
+    if wn.len() == 2 && wn[0] >= wn[1] {
+        return invalid("filter: freqmin must be below freqmax".to_string());
+    }
+    match butter_dyn::<f64>(corners, wn, Some(band), Some(false), Some(FilterOutputType::Sos), None) {
+        DigitalFilter::Sos(s) => Ok(Sos {
+            sections: s.sos.iter().map(|x| [x.b[0], x.b[1], x.b[2], x.a[0], x.a[1], x.a[2]]).collect(),
+        }),
+        _ => invalid("filter: the design did not return second-order sections".to_string()),
+    }
+}
+
+/// scipy.signal.sosfilt from rest, in place; `reverse` runs it from the last
+/// sample to the first (the backward pass of a zero-phase filter).
+pub fn sosfilt(sos: &Sos, data: &mut [f64], reverse: bool) {
+    let mut z = vec![[0.0f64; 2]; sos.sections.len()];
+    let mut step = |x: &mut f64| {
+        let mut v = *x;
+        for (s, zi) in sos.sections.iter().zip(z.iter_mut()) {
+            let y = s[0] * v + zi[0];
+            zi[0] = s[1] * v - s[4] * y + zi[1];
+            zi[1] = s[2] * v - s[5] * y;
+            v = y;
+        }
+        *x = v;
+    };
+    if reverse {
+        data.iter_mut().rev().for_each(&mut step);
+    } else {
+        data.iter_mut().for_each(&mut step);
+    }
+}
+
+/// obspy's filter: one forward pass, plus a backward one for `zerophase`.
+pub fn apply(sos: &Sos, data: &mut [f64], zerophase: bool) {
+    sosfilt(sos, data, false);
+    if zerophase {
+        sosfilt(sos, data, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bandpass_design_matches_scipy() {
+        // scipy.signal.zpk2sos(*scipy.signal.iirfilter(2, [0.1, 0.3], btype="band", ftype="butter", output="zpk"))
+        let sos = butterworth(FilterSpec::Bandpass { freqmin: 1.0, freqmax: 3.0 }, 20.0, 2).unwrap();
+        let expected = [
+            [0.06745527388907191, 0.13491054777814382, 0.06745527388907191, 1.0, -1.0246612719312358, 0.5441183540527813],
+            [1.0, -2.0, 1.0, 1.0, -1.6489176331890314, 0.7586614107417984],
+        ];
+        assert_eq!(sos.sections.len(), 2);
+        for (got, want) in sos.sections.iter().zip(expected.iter()) {
+            for (g, w) in got.iter().zip(want.iter()) {
+                assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn lowpass_passes_dc_and_kills_nyquist() {
+        let sos = butterworth(FilterSpec::Lowpass { freq: 1.0 }, 20.0, 4).unwrap();
+        let mut dc = vec![1.0; 2000];
+        apply(&sos, &mut dc, false);
+        assert!((dc[1999] - 1.0).abs() < 1e-9);
+        let mut alt: Vec<f64> = (0..2000).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        apply(&sos, &mut alt, false);
+        assert!(alt[1999].abs() < 1e-9);
+    }
+
+    #[test]
+    fn bandpass_reaching_nyquist_becomes_highpass() {
+        let a = butterworth(FilterSpec::Bandpass { freqmin: 1.0, freqmax: 10.0 }, 20.0, 4).unwrap();
+        let b = butterworth(FilterSpec::Highpass { freq: 1.0 }, 20.0, 4).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn bad_corners_are_errors() {
+        assert!(butterworth(FilterSpec::Highpass { freq: 12.0 }, 20.0, 4).is_err());
+        assert!(butterworth(FilterSpec::Lowpass { freq: 10.0 }, 20.0, 4).is_err());
+        assert!(butterworth(FilterSpec::Bandstop { freqmin: 3.0, freqmax: 2.0 }, 20.0, 4).is_err());
+        assert!(butterworth(FilterSpec::Lowpass { freq: -1.0 }, 20.0, 4).is_err());
+    }
+}
