@@ -66,3 +66,7 @@ export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, Invento
 export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";
 // S3: S3Worker, fetchS3Client, S3 storage modes, a local S3 server (issue 13).
 export * from "./s3/index.js";
+
+// The binary codec of the data objects (what the schedulers send them as).
+export { encodeFrame, decodeFrame, isDataObject } from "./data/codec.js";
+export type { DataObject } from "./data/codec.js";

@@ -13,6 +13,9 @@ import { SYNCED_KEYS } from "./basic-time-series.js";
 import { Seismogram } from "./seismogram.js";
 import { TimeSeries } from "./time-series.js";
 
+/** @internal Whether kill() was called (the codec carries it; `live` alone cannot tell). */
+export const ENSEMBLE_KILLED: unique symbol = Symbol("mspass.Ensemble.killed");
+
 abstract class Ensemble<T extends TimeSeries | Seismogram> {
   readonly md: Metadata;
   readonly elog: ErrorLogger = new ErrorLogger();
@@ -50,6 +53,10 @@ abstract class Ensemble<T extends TimeSeries | Seismogram> {
   }
   kill(): void {
     this.#killed = true;
+  }
+  /** @internal */
+  get [ENSEMBLE_KILLED](): boolean {
+    return this.#killed;
   }
   /** Undo kill(); the ensemble is then live if any member is. */
   setLive(): void {
