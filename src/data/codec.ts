@@ -406,8 +406,9 @@ function member<T extends TimeSeries | Seismogram>(d: T, h: MemberHead, samples:
   return d;
 }
 
-/** Make the modified set exactly `mod`. */
+/** Make the modified set exactly `mod` (every key was just put, so all are marked now). */
 function remark(md: TimeSeries["md"], mod: readonly string[]): void {
+  if (mod.length === md.size) return; // modified ⊆ keys, so the sets are already equal
   md.clearModified();
   for (const k of mod) {
     const v = md.get(k);
