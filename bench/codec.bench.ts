@@ -12,11 +12,20 @@
  *   npm run build:ts && npx tsc -p bench/tsconfig.json && node bench/out/codec.bench.js
  */
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Bench } from "tinybench";
+import { BSON } from "mongodb";
 import { LocalScheduler, TimeSeries, TimeSeriesEnsemble, decodeFrame, encodeFrame } from "mspass";
+
+// The frame builder alone, in TypeScript and in the Rust core (same head bytes, same arrays).
+type Assemble = (kind: number, bson: Uint8Array, samples: readonly Float64Array[], detached: boolean) => Uint8Array;
+const { assemble } = (await import(new URL("../../dist/data/codec.js", import.meta.url).href)) as { assemble: Assemble };
+const native = createRequire(import.meta.url)("../../native/index.cjs") as {
+  codecEncodeFrame(kind: number, head: Buffer, samples: Float64Array[]): Buffer;
+};
 
 const MEMBERS = 1000;
 const NPTS = 10_000;
@@ -56,15 +65,19 @@ function echo(w: Worker, m: unknown): Promise<unknown> {
 
 const identity = (x: unknown) => x;
 
-/** One round trip in a fresh process; prints the peak RSS growth over the data already built. */
-async function memoryChild(method: string): Promise<void> {
+/** The ensemble, its plain form, a booted echo worker and a warmed-up one-worker scheduler. */
+async function setup(): Promise<{ e: TimeSeriesEnsemble; p: ReturnType<typeof plain>; w: Worker; s: LocalScheduler }> {
   const e = ensemble();
-  const p = plain(e);
   const w = echoWorker();
   await echo(w, 0);
   const s = await LocalScheduler.start({ nworkers: 1, dashboard: false });
   await s.submit(identity, 1).result();
-  globalThis.gc?.();
+  return { e, p: plain(e), w, s };
+}
+
+/** One round trip in a fresh process; prints the peak RSS growth over the data already built. */
+async function memoryChild(method: string): Promise<void> {
+  const { e, p, w, s } = await setup();
   const base = process.memoryUsage().rss;
   const before = process.resourceUsage().maxRSS * 1024;
   let back: unknown;
@@ -83,16 +96,14 @@ if (arg !== undefined) {
   process.exit(0);
 }
 
-const e = ensemble();
-const p = plain(e);
-const w = echoWorker();
-await echo(w, 0);
-const s = await LocalScheduler.start({ nworkers: 1, dashboard: false });
-await s.submit(identity, 1).result();
+const { e, p, w, s } = await setup();
 
 const small = new TimeSeries({ data: new Float64Array(100).map((_, i) => i), dt: 0.01, t0: 5, metadata: metadata(0, 17) });
 const smallFrame = encodeFrame(small);
 const frame = encodeFrame(e);
+
+const head = Buffer.from(BSON.serialize({ m: e.member.map((m) => ({ md: m.md.toObject() })) }));
+const arrays = e.member.map((m) => m.data);
 
 const big = new Bench({ iterations: 7, warmupIterations: 1, time: 0 });
 big
@@ -108,6 +119,12 @@ big
   })
   .add("codec: decodeFrame(ensemble)", () => {
     decodeFrame(frame);
+  })
+  .add("frame build alone (head given), TypeScript", () => {
+    assemble(3, head, arrays, false);
+  })
+  .add("frame build alone (head given), Rust core through napi", () => {
+    native.codecEncodeFrame(3, head, arrays);
   });
 await big.run();
 
@@ -126,13 +143,17 @@ per.add("small TimeSeries: structuredClone of its plain form", () => {
 });
 await per.run();
 
-const ms = (t: { latency: { p50?: number } } | undefined): number => t?.latency.p50 ?? NaN;
-const rows = [...big.tasks, ...per.tasks].map((t) => ({ name: t.name, median_ms: ms(t.result as never) }));
+const rows = [...big.tasks, ...per.tasks].map((t) => {
+  const r = t.result as { latency?: { p50?: number }; error?: unknown } | undefined;
+  if (r?.error !== undefined) console.error(`${t.name} failed:`, r.error);
+  return { name: t.name, median_ms: r?.latency?.p50 ?? NaN };
+});
 console.table(rows.map((r) => ({ name: r.name, "median ms": r.median_ms < 0.1 ? r.median_ms.toFixed(5) : r.median_ms.toFixed(1) })));
 const floor = rows[0].median_ms;
 const codec = rows[1].median_ms;
 console.log(`round trip: codec ${codec.toFixed(1)} ms, floor ${floor.toFixed(1)} ms, ratio ${(codec / floor).toFixed(2)}× the floor`);
-console.log(`per-datum encode+decode: ${(rows[4].median_ms * 1000).toFixed(2)} µs`);
+console.log(`per-datum encode+decode: ${(rows[6].median_ms * 1000).toFixed(2)} µs`);
+console.log(`frame build: Rust/TypeScript time ratio ${(rows[5].median_ms / rows[4].median_ms).toFixed(2)}`);
 
 await s.close();
 await w.terminate();

@@ -9,7 +9,7 @@ import statistics
 import time
 
 import numpy as np
-from mspasspy.ccore.seismic import TimeSeries, TimeSeriesEnsemble
+from mspasspy.ccore.seismic import DoubleVector, TimeSeries, TimeSeriesEnsemble
 
 MEMBERS = 1000
 NPTS = 10_000
@@ -20,7 +20,7 @@ def member(i):
     ts.set_dt(0.01)
     ts.set_t0(float(i))
     ts.set_live()
-    ts.data[:] = (np.arange(NPTS) % 97 - i).astype(np.float64)
+    ts.data = DoubleVector((np.arange(NPTS) % 97 - i).astype(np.float64))
     for k in range(17):
         v = f"value{k}-{i}" if k % 3 == 0 else (k * 1.5 + i if k % 3 == 1 else k + i)
         ts[f"key{k}"] = v

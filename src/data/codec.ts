@@ -156,6 +156,11 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   } catch (err) {
     throw new MsPASSError(`data codec: the Metadata of a ${d.constructor.name} cannot be encoded as BSON: ${(err as Error).message}`, "Invalid", { cause: err });
   }
+  return { frame: assemble(kind, bson, samples, detached), samples };
+}
+
+/** @internal The frame around a BSON head: header, sample table, head, padding, samples unless detached. */
+export function assemble(kind: number, bson: Uint8Array, samples: readonly Float64Array[], detached: boolean): Uint8Array {
   const nbuf = samples.length;
   const headEnd = FIXED + 8 * nbuf + bson.byteLength;
   const samplesAt = (headEnd + 7) & ~7;
@@ -178,7 +183,7 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
       at += s.byteLength;
     }
   }
-  return { frame, samples };
+  return frame;
 }
 
 function memberHead(d: TimeSeries | Seismogram): MemberHead {

@@ -5,6 +5,7 @@
 
 pub mod bson_split;
 pub mod bulk;
+pub mod codec;
 pub mod cursor;
 pub mod error;
 pub mod io;

@@ -2,6 +2,7 @@
 //! call the core, map errors. Logic belongs in `mspass-core`.
 
 mod bulk;
+mod codec;
 mod collection;
 mod cursor;
 mod errors;
