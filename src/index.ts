@@ -69,3 +69,7 @@ export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";
 export * from "./s3/index.js";
 // Processing algorithms in the Rust core, in place on the samples, and their ready task refs.
 export * from "./algorithms/index.js";
+
+// The binary codec of the data objects (what the schedulers send them as).
+export { encodeFrame, decodeFrame, isDataObject } from "./data/codec.js";
+export type { DataObject } from "./data/codec.js";

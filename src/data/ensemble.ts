@@ -14,6 +14,9 @@ import { Seismogram } from "./seismogram.js";
 import { TimeSeries } from "./time-series.js";
 import { INSPECT, describeEnsemble } from "./inspect.js";
 
+/** @internal Whether kill() was called (the codec carries it; `live` alone cannot tell). */
+export const ENSEMBLE_KILLED: unique symbol = Symbol("mspass.Ensemble.killed");
+
 abstract class Ensemble<T extends TimeSeries | Seismogram> {
   readonly md: Metadata;
   readonly elog: ErrorLogger = new ErrorLogger();
@@ -59,6 +62,10 @@ abstract class Ensemble<T extends TimeSeries | Seismogram> {
   }
   kill(): void {
     this.#killed = true;
+  }
+  /** @internal */
+  get [ENSEMBLE_KILLED](): boolean {
+    return this.#killed;
   }
   /** Undo kill(); the ensemble is then live if any member is. */
   setLive(): void {

@@ -27,6 +27,7 @@ import { PluginSet } from "./local/plugins.js";
 import { WorkerPool } from "./local/pool.js";
 import type { MainToWorker } from "./protocol.js";
 import { checkArguments } from "./arg-guards.js";
+import { pack, packContext } from "./serialize.js";
 import { inSchedulerWorker, type PluginSpec, type RegisterPluginOptions } from "./worker-context.js";
 
 export type { MapOptions, SchedulerGatherOptions, ScatterOptions, SchedulerState, StreamSegment, WorkerInfo } from "./front.js";
@@ -177,7 +178,7 @@ export class LocalScheduler extends FuturesFront {
       live.map((w) => {
         w.sentData.add(dataId);
         return this.#pool
-          .control(w, { t: "data", seq: 0, id: dataId, value })
+          .control(w, { t: "data", seq: 0, id: dataId, value: pack(value, packContext("bytes")) })
           .then((err) => (err !== null && w.status !== "dead" ? deserializeError(err) : null));
       }),
     ).then((errs) => {
@@ -190,7 +191,7 @@ export class LocalScheduler extends FuturesFront {
 
   #broadcastData(): [number, unknown][] {
     const out: [number, unknown][] = [];
-    for (const [dataId, d] of this.#data) if (d.broadcast) out.push([dataId, d.value]);
+    for (const [dataId, d] of this.#data) if (d.broadcast) out.push([dataId, pack(d.value, packContext("bytes"))]);
     return out;
   }
 
@@ -298,11 +299,11 @@ export class LocalScheduler extends FuturesFront {
   }
 }
 
-/** Scattered data must survive a structured clone (it is copied to workers). */
+/** Scattered data must survive a structured clone (it is copied to workers, data objects through the codec). */
 function checkScatterable(value: unknown): void {
   checkArguments([value], "scatter");
   try {
-    structuredClone(value);
+    structuredClone(pack(value, packContext("bytes")));
   } catch (err) {
     throw new MsPASSError(`scatter: the data cannot be sent to workers: ${(err as Error).message}`, "Invalid");
   }

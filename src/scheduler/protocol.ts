@@ -49,7 +49,7 @@ export interface WorkerBoot {
   pluginPort: MessagePort;
   /** Int32Array view; [0] is bumped (Atomics) after each message posted on pluginPort. */
   pluginEpoch: SharedArrayBuffer;
-  /** Broadcast data to install before the first task. */
+  /** Broadcast data to install before the first task (data objects packed, see serialize.ts). */
   data: [number, unknown][];
 }
 
@@ -61,6 +61,8 @@ export type MainToWorker =
       args: unknown[][];
       /** Indices of tasks whose arguments contain DataRefs. */
       refs: number[] | null;
+      /** Indices of tasks whose arguments contain packed data objects (serialize.ts). */
+      coded: number[] | null;
       defs: FnDef[] | null;
       data: [number, unknown][] | null;
     }
@@ -78,6 +80,8 @@ export interface ResultsMessage {
   t: "res";
   ids: number[];
   vals: unknown[];
+  /** Indices of values containing packed data objects (serialize.ts). */
+  coded: number[] | null;
   /** [index in ids, error] per failed task, SORTED by index (the main thread walks them in order). */
   errs: [number, ErrorInfo][] | null;
   /** Indices of tasks skipped because they were cancelled before starting. */

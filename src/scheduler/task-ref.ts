@@ -24,6 +24,7 @@ import { pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
 import type { MessagePort } from "node:worker_threads";
 import { MsPASSError } from "../errors.js";
+import { dataBuffers } from "./serialize.js";
 
 const TASK_REF = Symbol.for("mspass.scheduler.taskRef");
 const TRANSFER = Symbol.for("mspass.scheduler.transfer");
@@ -103,8 +104,10 @@ export function transfer<T>(value: T, list?: readonly Transferable[]): Transfer<
 
 function defaultTransferList(value: unknown): Transferable[] {
   if (value instanceof ArrayBuffer) return [value];
+  const samples = dataBuffers(value); // a data object: its sample buffers
+  if (samples !== undefined) return samples;
   if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) return [value.buffer];
-  throw new MsPASSError("transfer: give the list of buffers to move (only a typed array or ArrayBuffer value implies it)", "Invalid");
+  throw new MsPASSError("transfer: give the list of buffers to move (only a typed array, ArrayBuffer or data object value implies it)", "Invalid");
 }
 
 export function isTransfer(value: unknown): value is Transfer<unknown> {

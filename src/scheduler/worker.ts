@@ -34,6 +34,7 @@ import {
   type WorkerBoot,
   type WorkerToMain,
 } from "./protocol.js";
+import { packContext, pack, pinSamples, unpack, unpackAll } from "./serialize.js";
 import { isTransfer } from "./task-ref.js";
 import { SchedulerWorker, setCurrentWorker, type WorkerPlugin } from "./worker-context.js";
 
@@ -159,7 +160,7 @@ async function handleControl(m: ControlMessage): Promise<void> {
         await teardown(m.name);
         break;
       case "data":
-        store.set(m.id, m.value);
+        storeData(m.id, m.value);
         break;
       case "stop":
         stopped = true;
@@ -237,6 +238,13 @@ async function loop(): Promise<void> {
   }
 }
 
+/** Keep scattered data; its data objects are rebuilt once, and their samples never leave with a result. */
+function storeData(id: number, value: unknown): void {
+  const v = unpack(value);
+  pinSamples(v);
+  store.set(id, v);
+}
+
 function resolveRefs(args: unknown[]): unknown[] {
   const out = args.slice();
   for (let i = 0; i < out.length; i++) {
@@ -271,11 +279,13 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
       }
     }
   }
-  if (b.data !== null) for (const [id, v] of b.data) store.set(id, v);
+  if (b.data !== null) for (const [id, v] of b.data) storeData(id, v);
   const refs = b.refs === null ? null : new Set(b.refs);
+  const coded = b.coded === null ? null : new Set(b.coded);
 
   let out: ResultsMessage = fresh();
-  let transferList: ArrayBuffer[] = [];
+  // Results are given up: their sample buffers are moved, not copied.
+  let transfer = new Set<ArrayBuffer>();
   let flushedAt = performance.now();
   let segFn = NaN;
 
@@ -284,10 +294,10 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     const now = performance.now();
     closeSegment(now);
     if (now - lastMem >= MEM_EVERY_MS) out.mem = memory();
-    send(out, transferList);
+    send(out, [...transfer]);
     running[1] = 0;
     out = fresh();
-    transferList = [];
+    transfer = new Set();
     flushedAt = now;
     segFn = NaN;
   };
@@ -333,12 +343,18 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     let value: unknown;
     try {
       if (entry === undefined) throw new MsPASSError(`internal: function ${fnId} was never sent to ${self.name}`, "Fatal");
+      if (coded !== null && coded.has(i)) unpackAll(b.args[i]);
       const args = refs !== null && refs.has(i) ? resolveRefs(b.args[i]) : b.args[i];
       value = entry.fn.apply(undefined, args);
       if (isThenable(value)) value = await value;
       if (isTransfer(value)) {
-        for (const t of value.list) if (t instanceof ArrayBuffer) transferList.push(t);
+        for (const t of value.list) if (t instanceof ArrayBuffer) transfer.add(t);
         value = value.value;
+      }
+      if (typeof value === "object" && value !== null) {
+        const ctx = packContext("move", transfer);
+        value = pack(value, ctx);
+        if (ctx.count > 0) (out.coded ??= []).push(out.ids.length);
       }
     } catch (err) {
       (out.errs ??= []).push([out.ids.length, serializeError(entry ? explainReferenceError(err, entry) : err)]);
@@ -355,7 +371,7 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
 }
 
 function fresh(): ResultsMessage {
-  return { t: "res", ids: [], vals: [], errs: null, skipped: null, seg: [], mem: null };
+  return { t: "res", ids: [], vals: [], coded: null, errs: null, skipped: null, seg: [], mem: null };
 }
 
 /**
@@ -398,7 +414,7 @@ function send(msg: ResultsMessage, transferList: ArrayBuffer[]): void {
 async function start(): Promise<void> {
   busy = true;
   try {
-    for (const [id, v] of boot.data) store.set(id, v);
+    for (const [id, v] of boot.data) storeData(id, v);
     for (const p of boot.plugins) await addPlugin(p);
   } catch (err) {
     const error = serializeError(err);

@@ -6,6 +6,7 @@
 pub mod bson_split;
 pub mod bulk;
 pub mod algorithms;
+pub mod codec;
 pub mod cursor;
 pub mod error;
 pub mod io;

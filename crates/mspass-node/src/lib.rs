@@ -3,6 +3,7 @@
 
 mod algorithms;
 mod bulk;
+mod codec;
 mod collection;
 mod cursor;
 mod errors;

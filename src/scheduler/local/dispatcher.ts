@@ -15,6 +15,7 @@ import { deserializeError, type ErrorInfo } from "../error-transport.js";
 import { CancelledError, type Task } from "../future.js";
 import type { DataRef, MainToWorker, ResultsMessage } from "../protocol.js";
 import { PriorityQueue } from "../queue.js";
+import { packAll, pack, packContext, unpack } from "../serialize.js";
 import { wireArg } from "../task-args.js";
 import type { TaskTable } from "../task-table.js";
 import type { FnDef } from "../task-ref.js";
@@ -144,15 +145,17 @@ export class Dispatcher {
     const fns: number[] = [];
     const args: unknown[][] = [];
     let refs: number[] | null = null;
+    let coded: number[] | null = null;
     let defs: FnDef[] | null = null;
     let data: [number, unknown][] | null = null;
-    let transferList: ArrayBuffer[] | undefined;
+    // Buffers moved with the message: frames built here, and what the callers gave up.
+    const transfer = new Set<ArrayBuffer>();
     const tasks: Task[] = [];
     // Scattered data goes by reference; a worker gets the value with the first task that needs it.
     const scattered = (d: Task): DataRef => {
       if (!w.sentData.has(d.dataId)) {
         w.sentData.add(d.dataId);
-        (data ??= []).push([d.dataId, d.value]);
+        (data ??= []).push([d.dataId, pack(d.value, packContext("copy", transfer))]);
       }
       return { __mspassData: d.dataId };
     };
@@ -178,8 +181,9 @@ export class Dispatcher {
       if (t.deps !== null) {
         a = a.map((x) => wireArg(x, scattered));
         if (t.hasScatterRefs) (refs ??= []).push(ids.length);
-      }
-      if (t.transfer !== null) (transferList ??= []).push(...t.transfer);
+      } else a = a.slice(); // t.args stay as the caller gave them (a retry packs them again)
+      if (packAll(a, packContext("copy", transfer, t.transfer))) (coded ??= []).push(ids.length);
+      if (t.transfer !== null) for (const b of t.transfer) transfer.add(b);
       ids.push(t.id);
       fns.push(t.fnId);
       args.push(a);
@@ -193,9 +197,9 @@ export class Dispatcher {
       t.attempts++;
       w.inflight.push(t);
     }
-    const msg: MainToWorker = { t: "batch", ids, fns, args, refs, defs, data };
+    const msg: MainToWorker = { t: "batch", ids, fns, args, refs, coded, defs, data };
     try {
-      w.thread.postMessage(msg, transferList);
+      w.thread.postMessage(msg, transfer.size > 0 ? [...transfer] : undefined);
     } catch (err) {
       this.#rescueBatch(w, tasks, msg, err as Error);
     }
@@ -223,9 +227,12 @@ export class Dispatcher {
       return;
     }
     const pick = <T>(xs: T[]): T[] => keep.map((i) => xs[i]);
-    const refSet = new Set(msg.refs ?? []);
-    const refs = keep.flatMap((i, j) => (refSet.has(i) ? [j] : []));
-    const again: MainToWorker = { ...msg, ids: pick(msg.ids), fns: pick(msg.fns), args: pick(msg.args), refs: refs.length ? refs : null };
+    const kept = (list: number[] | null): number[] | null => {
+      const set = new Set(list ?? []);
+      const out = keep.flatMap((i, j) => (set.has(i) ? [j] : []));
+      return out.length > 0 ? out : null;
+    };
+    const again: MainToWorker = { ...msg, ids: pick(msg.ids), fns: pick(msg.fns), args: pick(msg.args), refs: kept(msg.refs), coded: kept(msg.coded) };
     // Failed tasks stay in the in-flight list as settled entries; the worker never reports them, so drop them.
     const failed = new Set(tasks.filter((_t, i) => !keep.includes(i)));
     const rest = w.inflight.drain().filter((t) => !failed.has(t));
@@ -241,6 +248,7 @@ export class Dispatcher {
     let ei = 0;
     const skipped = m.skipped;
     let si = 0;
+    const coded = m.coded === null ? null : new Set(m.coded);
     const tasks: (Task | undefined)[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const t = w.inflight.shift();
@@ -275,7 +283,16 @@ export class Dispatcher {
         }
       } else {
         w.done++;
-        this.#tasks.settle(t, "finished", m.vals[i]);
+        let value = m.vals[i];
+        if (coded?.has(i) === true) {
+          try {
+            value = unpack(value);
+          } catch (e) {
+            this.#tasks.settle(t, "error", undefined, e as Error);
+            continue;
+          }
+        }
+        this.#tasks.settle(t, "finished", value);
       }
     }
     this.#recordStream(w, m, tasks);

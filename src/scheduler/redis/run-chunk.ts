@@ -14,6 +14,7 @@ import { getWorker } from "../worker-context.js";
 import type { FnDef } from "../task-ref.js";
 import { serialize } from "node:v8";
 import { MsPASSError } from "../../errors.js";
+import { pack, packContext, unpackAll } from "../serialize.js";
 import { encode, type JobPayload, type JobResult } from "./wire.js";
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -60,6 +61,7 @@ export async function runJobChunk(payload: JobPayload, worker: string): Promise<
     self.beginTask(t.id);
     let entry: FnEntry | undefined;
     try {
+      unpackAll(t.args);
       // Stay synchronous for synchronous tasks: an await per task would cost a microtask turn each.
       if (t.fnId === FN_PARTITION) vals[i] = await runPartition(resolve, t.args[0] as Stage[], t.args[1] as unknown[]);
       else if (t.fnId === FN_FOLD_COMBINE) vals[i] = await foldCombine(resolve, t.args);
@@ -69,7 +71,9 @@ export async function runJobChunk(payload: JobPayload, worker: string): Promise<
         const r = entry.fn(...t.args);
         vals[i] = isThenable(r) ? await r : r;
       }
+      vals[i] = pack(vals[i], packContext("bytes"));
     } catch (err) {
+      vals[i] = undefined;
       errs.push([i, serializeError(entry === undefined ? err : explainReferenceError(err, entry))]);
     }
   }

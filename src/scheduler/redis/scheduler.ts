@@ -41,6 +41,7 @@ import type { SchedulerState, WorkerInfo } from "../local.js";
 import { WorkerDiedError } from "../local.js";
 import { PriorityQueue } from "../queue.js";
 import { registerBagScheduler, unregisterBagScheduler } from "../runner-registry.js";
+import { pack, packAll, packContext, unpack } from "../serialize.js";
 import { wireArg } from "../task-args.js";
 import { PluginTable } from "../plugin-table.js";
 import type { FnDef } from "../task-ref.js";
@@ -415,7 +416,11 @@ export class RedisScheduler extends FuturesFront {
       tasks.push(t);
     }
     if (tasks.length === 0) return null;
-    const wire = (t: Task): WireTask => ({ id: t.id, fnId: t.fnId, args: t.deps === null ? t.args : t.args.map((a) => wireArg(a)) });
+    const wire = (t: Task): WireTask => {
+      const args = t.deps === null ? t.args.slice() : t.args.map((a) => wireArg(a));
+      packAll(args, packContext("bytes")); // data objects travel as codec frames
+      return { id: t.id, fnId: t.fnId, args };
+    };
     const defsOf = (ts: Task[]): FnDef[] => {
       const m = new Map<number, FnDef>();
       for (const t of ts) {
@@ -477,7 +482,16 @@ export class RedisScheduler extends FuturesFront {
           this.tasks.move(t, "waiting");
           this.enqueue(t);
         } else this.tasks.settle(t, "error", undefined, deserializeError(err));
-      } else this.tasks.settle(t, "finished", r.vals[i]);
+      } else {
+        let value: unknown;
+        try {
+          value = unpack(r.vals[i]);
+        } catch (e) {
+          this.tasks.settle(t, "error", undefined, e as Error);
+          continue;
+        }
+        this.tasks.settle(t, "finished", value);
+      }
     }
     const name = j.tasks[0]?.group.name ?? "?";
     this.#stream.push({ worker: this.#workerNumber(r.worker), name, start: r.start, end: r.end, n: j.tasks.length, erred });
@@ -554,7 +568,7 @@ export class RedisScheduler extends FuturesFront {
   protected scatterOne<T>(value: T, _broadcast: boolean): Future<T> {
     checkArguments([value], "scatter");
     try {
-      serialize(value);
+      serialize(pack(value, packContext("bytes")));
     } catch (err) {
       throw new MsPASSError(`scatter: the data cannot be sent to workers: ${(err as Error).message}`, "Invalid");
     }

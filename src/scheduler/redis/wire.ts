@@ -7,6 +7,8 @@
  * and return values are JSON in BullMQ, so the payloads are V8-serialized
  * (the same structured-clone rules as the local scheduler's worker threads:
  * typed arrays, Maps, Dates survive; classes do not) and base64-encoded.
+ * Data objects inside them are frames of the data codec (serialize.ts), so
+ * their samples are raw bytes in the payload and they arrive as themselves.
  */
 import { deserialize, serialize } from "node:v8";
 import type { ErrorInfo } from "../error-transport.js";
