@@ -142,7 +142,10 @@ function atomicSame(a: TimeSeries | Seismogram, b: unknown): void {
 }
 
 function same(a: DataObject, b: unknown): void {
-  if (a instanceof TimeSeries || a instanceof Seismogram) return atomicSame(a, b);
+  if (a instanceof TimeSeries || a instanceof Seismogram) {
+    atomicSame(a, b);
+    return;
+  }
   expect((b as object).constructor.name).toBe(a.constructor.name);
   const e = b as TimeSeriesEnsemble | SeismogramEnsemble;
   expect(e.live).toBe(a.live);
