@@ -216,7 +216,11 @@ function bytesOf(a: Float64Array): Buffer {
 }
 
 /** Append members to dir/dfile with one open and one vectored write; returns foffs. */
-export async function baselineWriteFile(dir: string, dfile: string, members: Float64Array[]): Promise<number[]> {
+export async function baselineWriteFile(
+  dir: string,
+  dfile: string,
+  members: Float64Array[],
+): Promise<number[]> {
   await mkdir(dir, { recursive: true });
   const fh = await open(join(dir, dfile), "a");
   try {
@@ -236,7 +240,11 @@ export async function baselineWriteFile(dir: string, dfile: string, members: Flo
 }
 
 /** Store members as GridFS files with bulk inserts (chunks, then files); returns ids. */
-export async function baselineWriteGridfs(db: Db, members: Float64Array[], chunkSize = 261_120): Promise<ObjectId[]> {
+export async function baselineWriteGridfs(
+  db: Db,
+  members: Float64Array[],
+  chunkSize = 261_120,
+): Promise<ObjectId[]> {
   const ids = members.map(() => new ObjectId());
   const chunks = db.collection("fs.chunks");
   let pending: Document[] = [];

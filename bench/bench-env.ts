@@ -12,7 +12,8 @@ export const benchOut = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(benchOut, "..", "..");
 
 export async function loadNative(): Promise<typeof NativeModule.native> {
-  return ((await import(pathToFileURL(join(repoRoot, "dist", "native.js")).href)) as typeof NativeModule).native;
+  return ((await import(pathToFileURL(join(repoRoot, "dist", "native.js")).href)) as typeof NativeModule)
+    .native;
 }
 
 /** `--a=1 --flag` → Map { a: "1", flag: "true" }. */

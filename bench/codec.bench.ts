@@ -21,8 +21,15 @@ import { BSON } from "mongodb";
 import { LocalScheduler, TimeSeries, TimeSeriesEnsemble, decodeFrame, encodeFrame } from "mspass";
 
 // The frame builder alone, in TypeScript and in the Rust core (same head bytes, same arrays).
-type Assemble = (kind: number, bson: Uint8Array, samples: readonly Float64Array[], detached: boolean) => Uint8Array;
-const { assemble } = (await import(new URL("../../dist/data/codec.js", import.meta.url).href)) as { assemble: Assemble };
+type Assemble = (
+  kind: number,
+  bson: Uint8Array,
+  samples: readonly Float64Array[],
+  detached: boolean,
+) => Uint8Array;
+const { assemble } = (await import(new URL("../../dist/data/codec.js", import.meta.url).href)) as {
+  assemble: Assemble;
+};
 const native = createRequire(import.meta.url)("../../native/index.cjs") as {
   codecEncodeFrame(kind: number, head: Buffer, samples: Float64Array[]): Buffer;
 };
@@ -33,7 +40,8 @@ const SAMPLE_BYTES = MEMBERS * NPTS * 8;
 
 function metadata(i: number, n: number): Record<string, unknown> {
   const md: Record<string, unknown> = {};
-  for (let k = 0; k < n; k++) md[`key${k}`] = k % 3 === 0 ? `value${k}-${i}` : k % 3 === 1 ? k * 1.5 + i : k + i;
+  for (let k = 0; k < n; k++)
+    md[`key${k}`] = k % 3 === 0 ? `value${k}-${i}` : k % 3 === 1 ? k * 1.5 + i : k + i;
   return md;
 }
 
@@ -53,7 +61,10 @@ function plain(e: TimeSeriesEnsemble): { md: Record<string, unknown>; data: Floa
 }
 
 function echoWorker(): Worker {
-  return new Worker(`const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m));`, { eval: true });
+  return new Worker(
+    `const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m));`,
+    { eval: true },
+  );
 }
 
 function echo(w: Worker, m: unknown): Promise<unknown> {
@@ -66,7 +77,12 @@ function echo(w: Worker, m: unknown): Promise<unknown> {
 const identity = (x: unknown) => x;
 
 /** The ensemble, its plain form, a booted echo worker and a warmed-up one-worker scheduler. */
-async function setup(): Promise<{ e: TimeSeriesEnsemble; p: ReturnType<typeof plain>; w: Worker; s: LocalScheduler }> {
+async function setup(): Promise<{
+  e: TimeSeriesEnsemble;
+  p: ReturnType<typeof plain>;
+  w: Worker;
+  s: LocalScheduler;
+}> {
   const e = ensemble();
   const w = echoWorker();
   await echo(w, 0);
@@ -98,7 +114,12 @@ if (arg !== undefined) {
 
 const { e, p, w, s } = await setup();
 
-const small = new TimeSeries({ data: new Float64Array(100).map((_, i) => i), dt: 0.01, t0: 5, metadata: metadata(0, 17) });
+const small = new TimeSeries({
+  data: new Float64Array(100).map((_, i) => i),
+  dt: 0.01,
+  t0: 5,
+  metadata: metadata(0, 17),
+});
 const smallFrame = encodeFrame(small);
 const frame = encodeFrame(e);
 
@@ -148,10 +169,17 @@ const rows = [...big.tasks, ...per.tasks].map((t) => {
   if (r?.error !== undefined) console.error(`${t.name} failed:`, r.error);
   return { name: t.name, median_ms: r?.latency?.p50 ?? NaN };
 });
-console.table(rows.map((r) => ({ name: r.name, "median ms": r.median_ms < 0.1 ? r.median_ms.toFixed(5) : r.median_ms.toFixed(1) })));
+console.table(
+  rows.map((r) => ({
+    name: r.name,
+    "median ms": r.median_ms < 0.1 ? r.median_ms.toFixed(5) : r.median_ms.toFixed(1),
+  })),
+);
 const floor = rows[0].median_ms;
 const codec = rows[1].median_ms;
-console.log(`round trip: codec ${codec.toFixed(1)} ms, floor ${floor.toFixed(1)} ms, ratio ${(codec / floor).toFixed(2)}× the floor`);
+console.log(
+  `round trip: codec ${codec.toFixed(1)} ms, floor ${floor.toFixed(1)} ms, ratio ${(codec / floor).toFixed(2)}× the floor`,
+);
 console.log(`per-datum encode+decode: ${(rows[6].median_ms * 1000).toFixed(2)} µs`);
 console.log(`frame build: Rust/TypeScript time ratio ${(rows[5].median_ms / rows[4].median_ms).toFixed(2)}`);
 
@@ -163,6 +191,10 @@ const self = fileURLToPath(import.meta.url);
 for (const m of ["floor", "codec"]) {
   const out = execFileSync(process.execPath, [self, `--mem=${m}`], { encoding: "utf8" });
   const r = JSON.parse(out.trim().split("\n").pop()!) as { method: string; extraPeak: number };
-  console.log(`${m}: peak RSS growth during one round trip ${(r.extraPeak / 1e6).toFixed(0)} MB = ${(r.extraPeak / SAMPLE_BYTES).toFixed(2)}× the ${SAMPLE_BYTES / 1e6} MB of samples`);
+  console.log(
+    `${m}: peak RSS growth during one round trip ${(r.extraPeak / 1e6).toFixed(0)} MB = ${(r.extraPeak / SAMPLE_BYTES).toFixed(2)}× the ${SAMPLE_BYTES / 1e6} MB of samples`,
+  );
 }
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}`,
+);

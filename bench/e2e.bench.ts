@@ -48,7 +48,9 @@ const NPTS = Number(process.env.BENCH_NPTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTS = Number(process.env.BENCH_PARTS ?? 16);
 const SERIAL_N = Number(process.env.BENCH_SERIAL_N ?? 2000);
-const WORKLOADS = (process.env.BENCH_WORKLOADS ?? "atomic-file,atomic-gridfs,ensembles-file,serial-file").split(",");
+const WORKLOADS = (
+  process.env.BENCH_WORKLOADS ?? "atomic-file,atomic-gridfs,ensembles-file,serial-file"
+).split(",");
 const SIDES = new Set((process.env.BENCH_SIDES ?? "ours,mspasspy,floor").split(","));
 const PYTHON = process.env.BENCH_PYTHON ?? "/tmp/mspass-venv/bin/python";
 const PY_SCRIPT = fileURLToPath(new URL("../mspasspy_e2e.py", import.meta.url));
@@ -76,21 +78,36 @@ const pyOk = PYTHON !== "" && SIDES.has("mspasspy") && existsSync(PYTHON);
 
 // ---------------------------------------------------------------- inputs (not timed)
 const storages = [...new Set(WORKLOADS.map((w) => w.split("-")[1] as Storage))];
-for (const storage of storages) for (const N of SIZES) {
-  const db = dbs.get(N)!;
-  const t0 = performance.now();
-  for (let i = 0; i < N; i += 100) {
-    const members: TimeSeries[] = [];
-    for (let k = i; k < Math.min(N, i + 100); k++) {
-      const data = new Float64Array(NPTS);
-      for (let j = 0; j < NPTS; j++) data[j] = k + Math.sin(j / 7);
-      members.push(new TimeSeries({ dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data, metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` } }));
+for (const storage of storages)
+  for (const N of SIZES) {
+    const db = dbs.get(N)!;
+    const t0 = performance.now();
+    for (let i = 0; i < N; i += 100) {
+      const members: TimeSeries[] = [];
+      for (let k = i; k < Math.min(N, i + 100); k++) {
+        const data = new Float64Array(NPTS);
+        for (let j = 0; j < NPTS; j++) data[j] = k + Math.sin(j / 7);
+        members.push(
+          new TimeSeries({
+            dt: 0.01,
+            t0: 1.6e9 + k,
+            tref: "UTC",
+            data,
+            metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` },
+          }),
+        );
+      }
+      const where = storage === "file" ? { dir: join(work, `in${N}`), dfile: `in-${i / 100}` } : {};
+      await db.saveData(new TimeSeriesEnsemble(members), {
+        storageMode: storage,
+        dataTag: `in_${storage}_${N}`,
+        ...where,
+      });
     }
-    const where = storage === "file" ? { dir: join(work, `in${N}`), dfile: `in-${i / 100}` } : {};
-    await db.saveData(new TimeSeriesEnsemble(members), { storageMode: storage, dataTag: `in_${storage}_${N}`, ...where });
+    console.log(
+      `setup: ${N} TimeSeries of ${NPTS} samples in ${storage} mode, ${secs(performance.now() - t0)} s`,
+    );
   }
-  console.log(`setup: ${N} TimeSeries of ${NPTS} samples in ${storage} mode, ${secs(performance.now() - t0)} s`);
-}
 
 const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
 await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
@@ -109,13 +126,23 @@ const workloads: Workload[] = WORKLOADS.flatMap((base) =>
   SIZES.map((n) => {
     const [kind, storage] = base.split("-") as [Kind, Storage];
     const name = SIZES.length > 1 ? `${base}-${n}` : base;
-    return { name, n, kind, storage, query: { data_tag: `in_${storage}_${n}` }, count: kind === "serial" ? Math.min(SERIAL_N, n) : n };
+    return {
+      name,
+      n,
+      kind,
+      storage,
+      query: { data_tag: `in_${storage}_${n}` },
+      count: kind === "serial" ? Math.min(SERIAL_N, n) : n,
+    };
   }),
 );
 
 async function cleanup(w: Workload, tag: string): Promise<void> {
   const rdb = rdbOf(w.n);
-  const out = await rdb.collection("wf_TimeSeries").find({ data_tag: tag }, { projection: { gridfs_id: 1 } }).toArray();
+  const out = await rdb
+    .collection("wf_TimeSeries")
+    .find({ data_tag: tag }, { projection: { gridfs_id: 1 } })
+    .toArray();
   const files = out.map((d) => d.gridfs_id).filter((x) => x !== undefined);
   if (files.length > 0) {
     await rdb.collection("fs.chunks").deleteMany({ files_id: { $in: files } });
@@ -128,20 +155,33 @@ async function cleanup(w: Workload, tag: string): Promise<void> {
 async function ours(w: Workload, tag: string): Promise<number> {
   const db = dbs.get(w.n)!;
   const dir = join(work, "out");
-  const opts = { storageMode: w.storage, dataTag: tag, scheduler: s, ...(w.storage === "file" ? { dir } : {}) } as const;
+  const opts = {
+    storageMode: w.storage,
+    dataTag: tag,
+    scheduler: s,
+    ...(w.storage === "file" ? { dir } : {}),
+  } as const;
   const t0 = performance.now();
   let n = 0;
   if (w.kind === "atomic") {
-    const bag = (await readDistributedData(db, { query: w.query, ...(PARTS > 0 ? { npartitions: PARTS } : {}) })).map(dm);
+    const bag = (
+      await readDistributedData(db, { query: w.query, ...(PARTS > 0 ? { npartitions: PARTS } : {}) })
+    ).map(dm);
     n = (await writeDistributedData(bag, db, opts)).length;
   } else if (w.kind === "ensembles") {
     const queries = Array.from({ length: Math.ceil(w.n / GROUP) }, (_x, e) => ({ ...w.query, evid: e }));
-    const bag = (await readDistributedData(queries, { db, listOf: "queries", sortClause: { sta: 1 } })).map(dmEns);
+    const bag = (await readDistributedData(queries, { db, listOf: "queries", sortClause: { sta: 1 } })).map(
+      dmEns,
+    );
     n = ((await writeDistributedData(bag, db, opts)) as unknown[][]).reduce((a, x) => a + x.length, 0);
   } else {
     for await (const doc of db.wf_TimeSeries.find(w.query, { limit: w.count })) {
       const d = demean((await db.readData(doc)) as TimeSeries);
-      await db.saveData(d, { storageMode: w.storage, dataTag: tag, ...(w.storage === "file" ? { dir, dfile: "serial-out" } : {}) });
+      await db.saveData(d, {
+        storageMode: w.storage,
+        dataTag: tag,
+        ...(w.storage === "file" ? { dir, dfile: "serial-out" } : {}),
+      });
       n++;
     }
   }
@@ -189,7 +229,8 @@ async function floor(w: Workload): Promise<Record<string, number>> {
   });
   const batch = Math.ceil(docs.length / (w.kind === "serial" ? docs.length : PARTS));
   t0 = performance.now();
-  for (let i = 0; i < docs.length; i += batch) await coll.insertMany(docs.slice(i, i + batch), { ordered: false });
+  for (let i = 0; i < docs.length; i += batch)
+    await coll.insertMany(docs.slice(i, i + batch), { ordered: false });
   const insertMs = performance.now() - t0;
   await coll.deleteMany({ data_tag: "floor" });
   let readMs = 0;
@@ -243,10 +284,14 @@ for (let r = 0; r < ROUNDS; r++) {
     if (SIDES.has("floor")) {
       const f = await floor(w);
       t.floor.push(f.totalMs);
-      console.log(`round ${r + 1} ${w.name}: floor (s)`, Object.fromEntries(Object.entries(f).map(([k, v]) => [k.replace(/Ms$/, ""), secs(v)])));
+      console.log(
+        `round ${r + 1} ${w.name}: floor (s)`,
+        Object.fromEntries(Object.entries(f).map(([k, v]) => [k.replace(/Ms$/, ""), secs(v)])),
+      );
     }
     console.log(
-      `round ${r + 1} ${w.name}: mspass ${secs(t.ours.at(-1)!)} s` + (pyOk ? `, mspasspy ${secs(t.mspasspy.at(-1)!)} s` : ""),
+      `round ${r + 1} ${w.name}: mspass ${secs(t.ours.at(-1)!)} s` +
+        (pyOk ? `, mspasspy ${secs(t.mspasspy.at(-1)!)} s` : ""),
     );
   }
 }

@@ -63,8 +63,6 @@ function makeMembers(n: number): Float64Array[] {
 
 // ------------------------------------------------------------------ server
 
-
-
 // ------------------------------------------------------------------ the read variants
 
 interface Ctx {
@@ -114,7 +112,10 @@ async function floorGridfs(ctx: Ctx): Promise<number> {
   const cursor = ctx
     .db(GRIDFS_DB)
     .collection("fs.chunks")
-    .find({ files_id: { $in: ctx.gridfsIds } }, { raw: true, projection: { _id: 0, files_id: 1, n: 1, data: 1 } });
+    .find(
+      { files_id: { $in: ctx.gridfsIds } },
+      { raw: true, projection: { _id: 0, files_id: 1, n: 1, data: 1 } },
+    );
   for await (const raw of cursor) bytes += (raw as unknown as Buffer).length;
   return bytes;
 }
@@ -124,7 +125,8 @@ async function nativeReadDocs(ctx: Ctx): Promise<number> {
   const r = await native.readSamples(ctx.uri, FILE_DB, ctx.fileDocsBson!);
   let n = 0;
   for (let i = 0; i < r.offsets.length; i++) {
-    if (r.errors[i] == null && r.samples.subarray(r.offsets[i], r.offsets[i] + r.lengths[i]).length === NPTS) n++;
+    if (r.errors[i] == null && r.samples.subarray(r.offsets[i], r.offsets[i] + r.lengths[i]).length === NPTS)
+      n++;
   }
   return n;
 }
@@ -159,7 +161,9 @@ async function loadFileDocs(ctx: Ctx): Promise<void> {
 
 /** A /proc/self/status memory figure, in bytes. */
 function procStatus(key: string): number {
-  const line = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith(key + ":"));
+  const line = readFileSync("/proc/self/status", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(key + ":"));
   if (!line) throw new Error(`no ${key} in /proc/self/status`);
   return Number(line.split(/\s+/)[1]) * 1024;
 }
@@ -203,8 +207,10 @@ async function main(): Promise<void> {
   const db = (n: string) => client.db(n);
   const dir = mkdtempSync(join(tmpdir(), "mspass-bench-files-"));
   const sampleBytes = MEMBERS * NPTS * 8;
-  console.log(`# ensemble I/O: ${MEMBERS} members x ${NPTS} samples (${(sampleBytes / 1e6).toFixed(0)} MB) file mode; ` +
-    `${GRIDFS_MEMBERS} members GridFS; server ${server.uri}`);
+  console.log(
+    `# ensemble I/O: ${MEMBERS} members x ${NPTS} samples (${(sampleBytes / 1e6).toFixed(0)} MB) file mode; ` +
+      `${GRIDFS_MEMBERS} members GridFS; server ${server.uri}`,
+  );
 
   // Set up: one file with the whole ensemble, its wf docs; the GridFS copy and its wf docs.
   const members = makeMembers(MEMBERS);
@@ -212,18 +218,38 @@ async function main(): Promise<void> {
   const dfile = "ensemble-binary";
   let t = performance.now();
   const w = await native.writeFileSamples(dir, dfile, members, 1);
-  await db(FILE_DB).collection(WF).insertMany(
-    w.foffs.map((foff, k) => ({
-      k, npts: NPTS, delta: 0.01, starttime: k, storage_mode: "file", format: "binary", dir, dfile, foff, nbytes: NPTS * 8,
-    })),
-  );
+  await db(FILE_DB)
+    .collection(WF)
+    .insertMany(
+      w.foffs.map((foff, k) => ({
+        k,
+        npts: NPTS,
+        delta: 0.01,
+        starttime: k,
+        storage_mode: "file",
+        format: "binary",
+        dir,
+        dfile,
+        foff,
+        nbytes: NPTS * 8,
+      })),
+    );
   console.log(`setup file mode ${(performance.now() - t).toFixed(0)} ms`);
   t = performance.now();
   const gmembers = members.slice(0, GRIDFS_MEMBERS);
   const ids = (await native.writeGridfsSamples(server.uri, GRIDFS_DB, gmembers)).map((i) => new ObjectId(i));
-  await db(GRIDFS_DB).collection(WF).insertMany(
-    ids.map((gridfs_id, k) => ({ k, npts: NPTS, delta: 0.01, starttime: k, storage_mode: "gridfs", gridfs_id })),
-  );
+  await db(GRIDFS_DB)
+    .collection(WF)
+    .insertMany(
+      ids.map((gridfs_id, k) => ({
+        k,
+        npts: NPTS,
+        delta: 0.01,
+        starttime: k,
+        storage_mode: "gridfs",
+        gridfs_id,
+      })),
+    );
   console.log(`setup GridFS mode ${(performance.now() - t).toFixed(0)} ms`);
   const ctx: Ctx = { uri: server.uri, db, dir, dfile, fileBytes: sampleBytes, gridfsIds: ids };
   await loadFileDocs(ctx);
@@ -250,7 +276,18 @@ async function main(): Promise<void> {
     const samples = new Map<string, number[]>(tasks.map((t) => [t.name, []]));
     for (let r = 0; r <= n; r++) {
       const b = new Bench({ name: title, iterations: 1, time: 0, warmup: false });
-      for (const t of tasks) b.add(t.name, t.fn, t.after ? { afterEach: async () => { await t.after!(); } } : {});
+      for (const t of tasks)
+        b.add(
+          t.name,
+          t.fn,
+          t.after
+            ? {
+                afterEach: async () => {
+                  await t.after!();
+                },
+              }
+            : {},
+        );
       await b.run();
       if (r > 0) for (const task of b.tasks) samples.get(task.name)!.push(median(task));
     }
@@ -258,7 +295,13 @@ async function main(): Promise<void> {
     const rows = tasks.map((t) => {
       const v = [...samples.get(t.name)!].sort((a, c) => a - c);
       med[t.name] = v[Math.floor((v.length - 1) / 2)];
-      return { task: t.name, "median ms": med[t.name].toFixed(1), "min ms": v[0].toFixed(1), "max ms": v[v.length - 1].toFixed(1), rounds: v.length };
+      return {
+        task: t.name,
+        "median ms": med[t.name].toFixed(1),
+        "min ms": v[0].toFixed(1),
+        "max ms": v[v.length - 1].toFixed(1),
+        rounds: v.length,
+      };
     });
     console.log(`\n${title}`);
     console.table(rows);
@@ -268,62 +311,143 @@ async function main(): Promise<void> {
   const readTasks = (prefix: (n: string) => boolean): Task[] =>
     Object.entries(READS)
       .filter(([name]) => prefix(name) && (!only || name.includes(only)))
-      .map(([name, fn]) => ({ name, fn: async () => { await fn(ctx); } }));
+      .map(([name, fn]) => ({
+        name,
+        fn: async () => {
+          await fn(ctx);
+        },
+      }));
   const m: Record<string, number> = {
-    ...(await rounds("ensemble read, file mode", readTasks((n) => n.startsWith("file")), ITER)),
-    ...(await rounds("ensemble read, GridFS mode", readTasks((n) => n.startsWith("gridfs")), GRIDFS_ITER)),
+    ...(await rounds(
+      "ensemble read, file mode",
+      readTasks((n) => n.startsWith("file")),
+      ITER,
+    )),
+    ...(await rounds(
+      "ensemble read, GridFS mode",
+      readTasks((n) => n.startsWith("gridfs")),
+      GRIDFS_ITER,
+    )),
   };
 
   let s: Record<string, number> = {};
   if (!args.has("skip-save")) {
     let seq = 0;
-    const cleanFile = () => { try { unlinkSync(join(dir, `save-${seq}`)); } catch { /* not written */ } };
+    const cleanFile = () => {
+      try {
+        unlinkSync(join(dir, `save-${seq}`));
+      } catch {
+        /* not written */
+      }
+    };
     const cleanDb = () => db(`bench_save_${seq}`).dropDatabase();
     s = {
-      ...(await rounds("ensemble save, file mode", [
-        { name: "file: native writeFileSamples", fn: async () => { await native.writeFileSamples(dir, `save-${++seq}`, members, 1); }, after: cleanFile },
-        { name: "file: baseline (fs writev)", fn: async () => { await baselineWriteFile(dir, `save-${++seq}`, members); }, after: cleanFile },
-      ], ITER)),
-      ...(await rounds("ensemble save, GridFS mode", [
-        { name: "gridfs: native writeGridfsSamples", fn: async () => { await native.writeGridfsSamples(server.uri, `bench_save_${++seq}`, gmembers); }, after: cleanDb },
-        { name: "gridfs: baseline (driver insertMany)", fn: async () => { await baselineWriteGridfs(db(`bench_save_${++seq}`), gmembers); }, after: cleanDb },
-      ], GRIDFS_ITER)),
+      ...(await rounds(
+        "ensemble save, file mode",
+        [
+          {
+            name: "file: native writeFileSamples",
+            fn: async () => {
+              await native.writeFileSamples(dir, `save-${++seq}`, members, 1);
+            },
+            after: cleanFile,
+          },
+          {
+            name: "file: baseline (fs writev)",
+            fn: async () => {
+              await baselineWriteFile(dir, `save-${++seq}`, members);
+            },
+            after: cleanFile,
+          },
+        ],
+        ITER,
+      )),
+      ...(await rounds(
+        "ensemble save, GridFS mode",
+        [
+          {
+            name: "gridfs: native writeGridfsSamples",
+            fn: async () => {
+              await native.writeGridfsSamples(server.uri, `bench_save_${++seq}`, gmembers);
+            },
+            after: cleanDb,
+          },
+          {
+            name: "gridfs: baseline (driver insertMany)",
+            fn: async () => {
+              await baselineWriteGridfs(db(`bench_save_${++seq}`), gmembers);
+            },
+            after: cleanDb,
+          },
+        ],
+        GRIDFS_ITER,
+      )),
     };
   }
 
   const rss: Record<string, { delta: number }> = {};
   if (!args.has("skip-rss")) {
-    const ctxJson = JSON.stringify({ uri: server.uri, dir, dfile, fileBytes: sampleBytes, gridfsIds: ids.map((i) => i.toHexString()) });
-    for (const variant of ["file: native readEnsemble", "file: baseline (TS + driver)", "file, docs in hand: native readSamples", "file, docs in hand: baseline readDocs", "gridfs: native readEnsemble", "gridfs: baseline (TS + driver)"]) {
-      const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), `--child=${variant}`, `--ctx=${ctxJson}`], { encoding: "utf8" });
+    const ctxJson = JSON.stringify({
+      uri: server.uri,
+      dir,
+      dfile,
+      fileBytes: sampleBytes,
+      gridfsIds: ids.map((i) => i.toHexString()),
+    });
+    for (const variant of [
+      "file: native readEnsemble",
+      "file: baseline (TS + driver)",
+      "file, docs in hand: native readSamples",
+      "file, docs in hand: baseline readDocs",
+      "gridfs: native readEnsemble",
+      "gridfs: baseline (TS + driver)",
+    ]) {
+      const r = spawnSync(
+        process.execPath,
+        ["--expose-gc", fileURLToPath(import.meta.url), `--child=${variant}`, `--ctx=${ctxJson}`],
+        { encoding: "utf8" },
+      );
       const line = r.stdout.trim().split("\n").pop() ?? "";
-      if (r.status !== 0 || !line.startsWith("{")) throw new Error(`RSS child ${variant} failed: ${r.stderr}`);
+      if (r.status !== 0 || !line.startsWith("{"))
+        throw new Error(`RSS child ${variant} failed: ${r.stderr}`);
       rss[variant] = JSON.parse(line);
     }
   }
 
   // The summary that goes into bench/RESULTS.md.
   const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
-  const x = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? (a / b).toFixed(2) + "x" : "-");
+  const x = (a: number, b: number) =>
+    Number.isFinite(a) && Number.isFinite(b) ? (a / b).toFixed(2) + "x" : "-";
   const gBytes = GRIDFS_MEMBERS * NPTS * 8;
   console.log("\n## summary (medians, ms)\n");
-  console.log("| mode | native | baseline | floor | baseline/native | native/floor | peak RSS native (x samples) | peak RSS baseline (x samples) |");
+  console.log(
+    "| mode | native | baseline | floor | baseline/native | native/floor | peak RSS native (x samples) | peak RSS baseline (x samples) |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   const row = (mode: string, bytes: number, floorName: string) => {
-    const nat = m[`${mode}: native readEnsemble`], base = m[`${mode}: baseline (TS + driver)`], fl = m[floorName];
-    const rn = rss[`${mode}: native readEnsemble`], rb = rss[`${mode}: baseline (TS + driver)`];
-    console.log(`| ${mode} read | ${ms(nat)} | ${ms(base)} | ${ms(fl)} | ${x(base, nat)} | ${x(nat, fl)} | ` +
-      `${rn ? (rn.delta / 1e6).toFixed(0) + " MB (" + (rn.delta / bytes).toFixed(2) + ")" : "-"} | ` +
-      `${rb ? (rb.delta / 1e6).toFixed(0) + " MB (" + (rb.delta / bytes).toFixed(2) + ")" : "-"} |`);
+    const nat = m[`${mode}: native readEnsemble`],
+      base = m[`${mode}: baseline (TS + driver)`],
+      fl = m[floorName];
+    const rn = rss[`${mode}: native readEnsemble`],
+      rb = rss[`${mode}: baseline (TS + driver)`];
+    console.log(
+      `| ${mode} read | ${ms(nat)} | ${ms(base)} | ${ms(fl)} | ${x(base, nat)} | ${x(nat, fl)} | ` +
+        `${rn ? (rn.delta / 1e6).toFixed(0) + " MB (" + (rn.delta / bytes).toFixed(2) + ")" : "-"} | ` +
+        `${rb ? (rb.delta / 1e6).toFixed(0) + " MB (" + (rb.delta / bytes).toFixed(2) + ")" : "-"} |`,
+    );
   };
   row("file", sampleBytes, "file: floor (read the bytes)");
   {
-    const nat = m["file, docs in hand: native readSamples"], base = m["file, docs in hand: baseline readDocs"];
+    const nat = m["file, docs in hand: native readSamples"],
+      base = m["file, docs in hand: baseline readDocs"];
     const fl = m["file: floor (read the bytes)"];
-    const rn = rss["file, docs in hand: native readSamples"], rb = rss["file, docs in hand: baseline readDocs"];
-    console.log(`| file, docs in hand | ${ms(nat)} | ${ms(base)} | ${ms(fl)} | ${x(base, nat)} | ${x(nat, fl)} | ` +
-      `${rn ? (rn.delta / 1e6).toFixed(0) + " MB (" + (rn.delta / sampleBytes).toFixed(2) + ")" : "-"} | ` +
-      `${rb ? (rb.delta / 1e6).toFixed(0) + " MB (" + (rb.delta / sampleBytes).toFixed(2) + ")" : "-"} |`);
+    const rn = rss["file, docs in hand: native readSamples"],
+      rb = rss["file, docs in hand: baseline readDocs"];
+    console.log(
+      `| file, docs in hand | ${ms(nat)} | ${ms(base)} | ${ms(fl)} | ${x(base, nat)} | ${x(nat, fl)} | ` +
+        `${rn ? (rn.delta / 1e6).toFixed(0) + " MB (" + (rn.delta / sampleBytes).toFixed(2) + ")" : "-"} | ` +
+        `${rb ? (rb.delta / 1e6).toFixed(0) + " MB (" + (rb.delta / sampleBytes).toFixed(2) + ")" : "-"} |`,
+    );
   }
   row("gridfs", gBytes, "gridfs: floor (fetch raw chunks)");
   console.log(`\nwf query alone (driver, ${MEMBERS} docs): ${ms(m["file: wf query only (driver)"])} ms`);

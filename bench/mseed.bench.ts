@@ -14,7 +14,16 @@
  *   npm run build:ts && npx tsc -p bench/tsconfig.json && node bench/out/mseed.bench.js [--mb=100] [--iterations=5]
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync, closeSync, writeSync, readFileSync, statSync, renameSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  writeSync,
+  readFileSync,
+  statSync,
+  renameSync,
+} from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Bench } from "tinybench";
@@ -54,7 +63,15 @@ function buildFile(): void {
   for (let ch = 0; ch < CHANNELS; ch++) {
     let bytes = 0;
     for (let from = 0; bytes < perChannel; from += piece) {
-      const rec = native.encodeMseed(channelChunk(ch, from, piece), "XX", `B${String(ch).padStart(2, "0")}`, "00", "HHZ", t0 + from / rate, rate);
+      const rec = native.encodeMseed(
+        channelChunk(ch, from, piece),
+        "XX",
+        `B${String(ch).padStart(2, "0")}`,
+        "00",
+        "HHZ",
+        t0 + from / rate,
+        rate,
+      );
       writeSync(fd, rec);
       bytes += rec.length;
     }
@@ -71,14 +88,46 @@ function median(task: { result: unknown }): number {
 }
 
 /** seisplotjs's bundle defines custom elements at import time; stub the DOM names it extends (it never touches them for miniSEED). */
-async function loadSeisplotjs(): Promise<{ miniseed: { parseDataRecords(b: ArrayBufferLike): Array<{ decompress(): ArrayLike<number> }> } }> {
+async function loadSeisplotjs(): Promise<{
+  miniseed: { parseDataRecords(b: ArrayBufferLike): Array<{ decompress(): ArrayLike<number> }> };
+}> {
   const g = globalThis as Record<string, unknown>;
   const stub = class {};
-  for (const k of ["HTMLElement", "HTMLDivElement", "HTMLCanvasElement", "HTMLSelectElement", "HTMLInputElement", "HTMLButtonElement", "HTMLSpanElement", "HTMLLabelElement", "HTMLTableElement", "HTMLTextAreaElement", "SVGElement", "Element", "Node", "Event", "CustomEvent", "EventTarget", "ShadowRoot"]) g[k] ??= stub;
-  g.customElements ??= { define() {}, get() { return undefined; } };
+  for (const k of [
+    "HTMLElement",
+    "HTMLDivElement",
+    "HTMLCanvasElement",
+    "HTMLSelectElement",
+    "HTMLInputElement",
+    "HTMLButtonElement",
+    "HTMLSpanElement",
+    "HTMLLabelElement",
+    "HTMLTableElement",
+    "HTMLTextAreaElement",
+    "SVGElement",
+    "Element",
+    "Node",
+    "Event",
+    "CustomEvent",
+    "EventTarget",
+    "ShadowRoot",
+  ])
+    g[k] ??= stub;
+  g.customElements ??= {
+    define() {},
+    get() {
+      return undefined;
+    },
+  };
   g.window ??= globalThis;
-  g.document ??= { createElement: () => ({ style: {}, setAttribute() {}, appendChild() {} }), querySelector: () => null, addEventListener() {} };
-  return (await import(pathToFileURL(join(root, "node_modules", "seisplotjs", "dist", "index_node.mjs")).href)) as never;
+  g.document ??= {
+    createElement: () => ({ style: {}, setAttribute() {}, appendChild() {} }),
+    querySelector: () => null,
+    addEventListener() {},
+  };
+  return (await import(
+    pathToFileURL(join(root, "node_modules", "seisplotjs", "dist", "index_node.mjs")).href
+  )) as never;
 }
 
 /** obspy.read of the whole file, `runs` times; median seconds and the sample count. */
@@ -114,7 +163,9 @@ async function main() {
   for (const r of spjs.miniseed.parseDataRecords(ab)) spjsCount += r.decompress().length;
   if (spjsCount !== nsamples) throw new Error(`seisplotjs decoded ${spjsCount} samples, ours ${nsamples}`);
   const idx = await native.indexMseedFile(FILE, true);
-  console.log(`file ${mb.toFixed(1)} MB, ${nsamples} samples (${((nsamples * 8) / 1e6).toFixed(0)} MB of float64), ${idx.npts.length} segments`);
+  console.log(
+    `file ${mb.toFixed(1)} MB, ${nsamples} samples (${((nsamples * 8) / 1e6).toFixed(0)} MB of float64), ${idx.npts.length} segments`,
+  );
 
   const b = new Bench({ iterations: ITER, warmupIterations: 1, time: 0 });
   b.add("ours: decodeMseed", async () => {
@@ -126,13 +177,15 @@ async function main() {
     if (n !== nsamples) throw new Error("short decode");
   });
   b.add("ours: indexMseedFile (scan only)", async () => {
-    if ((await native.indexMseedFile(FILE, true)).npts.length !== idx.npts.length) throw new Error("index changed");
+    if ((await native.indexMseedFile(FILE, true)).npts.length !== idx.npts.length)
+      throw new Error("index changed");
   });
   await b.run();
   const m: Record<string, number> = {};
   for (const t of b.tasks) m[t.name] = median(t) / 1000; // seconds
   const py = timeObspy(Math.max(3, Math.min(ITER, 5)));
-  if (py !== undefined && py.samples !== nsamples) throw new Error(`obspy read ${py.samples} samples, ours ${nsamples}`);
+  if (py !== undefined && py.samples !== nsamples)
+    throw new Error(`obspy read ${py.samples} samples, ours ${nsamples}`);
 
   const row = (name: string, s: number) =>
     `| ${name} | ${(s * 1000).toFixed(0)} | ${(nsamples / s / 1e6).toFixed(1)} | ${(mb / s).toFixed(0)} | ${((nsamples * 8) / s / 1e9).toFixed(2)} |`;
@@ -144,9 +197,13 @@ async function main() {
   console.log(row("ours: decodeMseed", ourS));
   console.log(row("seisplotjs 3.2.2", spS));
   if (py !== undefined) console.log(row("obspy 1.5.1 read", py.seconds));
-  console.log(`\nratios: ${py === undefined ? "" : `obspy/ours = ${(py.seconds / ourS).toFixed(1)}x, `}seisplotjs/ours = ${(spS / ourS).toFixed(1)}x`);
+  console.log(
+    `\nratios: ${py === undefined ? "" : `obspy/ours = ${(py.seconds / ourS).toFixed(1)}x, `}seisplotjs/ours = ${(spS / ourS).toFixed(1)}x`,
+  );
   const ix = m["ours: indexMseedFile (scan only)"]!;
-  console.log(`indexMseedFile: ${(ix * 1000).toFixed(0)} ms = ${(mb / ix).toFixed(0)} MB/s (MsPASS reports ≈250 MB/s)`);
+  console.log(
+    `indexMseedFile: ${(ix * 1000).toFixed(0)} ms = ${(mb / ix).toFixed(0)} MB/s (MsPASS reports ≈250 MB/s)`,
+  );
 }
 
 await main();

@@ -41,7 +41,10 @@ export function establishedTo(port: number): string[] {
   return [...out];
 }
 
-export function sampleConnections(port: number, everyMs = 10): { stop(): { peak: number; samples: number; distinct: number } } {
+export function sampleConnections(
+  port: number,
+  everyMs = 10,
+): { stop(): { peak: number; samples: number; distinct: number } } {
   let peak = 0;
   let samples = 0;
   const seen = new Set<string>();

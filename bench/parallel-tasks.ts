@@ -34,7 +34,9 @@ export class TimedMongoDBWorker extends MongoDBWorker {
 }
 
 /** On a fresh worker: setup time, then time to the handle and to the first answer through it. */
-export async function firstUse(name: string): Promise<{ worker: number; setupMs: number; fetchMs: number; firstFindMs: number }> {
+export async function firstUse(
+  name: string,
+): Promise<{ worker: number; setupMs: number; fetchMs: number; firstFindMs: number }> {
   const w = getWorker();
   const t0 = performance.now();
   const db = fetchDbhandle(name);

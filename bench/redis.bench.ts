@@ -33,7 +33,9 @@ const N_IO = arg("io-tasks", 20_000);
 const ITER = arg("iterations", 5);
 const DASK_ITER = arg("dask-iterations", 2);
 const IO_ITER = arg("io-iterations", 3);
-const PARTS = new Set((process.argv.find((x) => x.startsWith("--parts="))?.split("=")[1] ?? "overhead,io,dask").split(","));
+const PARTS = new Set(
+  (process.argv.find((x) => x.startsWith("--parts="))?.split("=")[1] ?? "overhead,io,dask").split(","),
+);
 const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const TASKS = new URL("./scheduler-tasks.js", import.meta.url);
 const IO = new URL("./redis-tasks.js", import.meta.url);
@@ -41,7 +43,9 @@ const VENV_PY = fileURLToPath(new URL("./dask-venv/bin/python", import.meta.url)
 const DASK = fileURLToPath(new URL("../dask_noop.py", import.meta.url));
 
 function startWorker(url: string): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [CLI, "worker", "--scheduler", url, "--nthreads", "1"], { stdio: ["ignore", "pipe", "ignore"] });
+  const c = spawn(process.execPath, [CLI, "worker", "--scheduler", url, "--nthreads", "1"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   return new Promise((resolve, reject) => {
     c.stdout!.on("data", (d) => String(d).includes("ready ") && resolve(c));
     c.once("exit", (code) => reject(new Error(`mspass worker exited (${code})`)));
@@ -65,26 +69,44 @@ async function stopAll(ws: ChildProcess[]): Promise<void> {
 const redis = await startRedisServer();
 const db = await startThrowawayServer("redis");
 const workers: ChildProcess[] = [await startWorker(redis.url), await startWorker(redis.url)];
-const client = await Client.connect({ databaseHost: db.uri, scheduler: "redis", schedulerHost: redis.url, dashboardPort: false });
+const client = await Client.connect({
+  databaseHost: db.uri,
+  scheduler: "redis",
+  schedulerHost: redis.url,
+  dashboardPort: false,
+});
 const s = client.getScheduler() as RedisScheduler;
 await s.waitForWorkers(2);
 const noop = task<(x: number) => number>(TASKS, "noop");
 const items = Array.from({ length: N_TASKS }, (_, i) => i);
 
 // 1. overhead
-const bench = new Bench({ name: "redis scheduler", time: 0, iterations: PARTS.has("overhead") ? ITER : 0, warmupIterations: 1, warmupTime: 0 });
+const bench = new Bench({
+  name: "redis scheduler",
+  time: 0,
+  iterations: PARTS.has("overhead") ? ITER : 0,
+  warmupIterations: 1,
+  warmupTime: 0,
+});
 bench
-  .add(`RedisScheduler map + gather, ${N_TASKS} no-op tasks (module export), 2 worker processes`, async () => {
-    await s.gather(s.map(noop, items));
-  })
-  .add(`RedisScheduler map + gather, ${N_TASKS} no-op tasks (function sent as source), 2 worker processes`, async () => {
-    await s.gather(s.map((x: number) => x, items));
-  })
+  .add(
+    `RedisScheduler map + gather, ${N_TASKS} no-op tasks (module export), 2 worker processes`,
+    async () => {
+      await s.gather(s.map(noop, items));
+    },
+  )
+  .add(
+    `RedisScheduler map + gather, ${N_TASKS} no-op tasks (function sent as source), 2 worker processes`,
+    async () => {
+      await s.gather(s.map((x: number) => x, items));
+    },
+  )
   .add(`RedisScheduler submit + gather, 1 no-op task (latency), 2 worker processes`, async () => {
     await s.submit(noop, 1);
   });
 if (PARTS.has("overhead")) await bench.run();
-const perTask = (i: number, n: number): number => ((bench.tasks[i]!.result as { latency?: { p50: number } }).latency?.p50 ?? NaN) * 1000 / n;
+const perTask = (i: number, n: number): number =>
+  (((bench.tasks[i]!.result as { latency?: { p50: number } }).latency?.p50 ?? NaN) * 1000) / n;
 const rows = [
   { name: bench.tasks[0]!.name, "µs per task": perTask(0, N_TASKS).toFixed(2) },
   { name: bench.tasks[1]!.name, "µs per task": perTask(1, N_TASKS).toFixed(2) },
@@ -112,7 +134,12 @@ for (const n of PARTS.has("io") ? [1, 2, 3, 4] : []) {
     if (out.some((x) => x !== 1)) throw new Error("findOne missed");
   });
   // Where the cores go: CPU ms per task of each party, and how busy the whole machine was.
-  const cpu = (): number[] => [cpuSeconds(ferretPid ?? -1), workers.reduce((a, w) => a + cpuSeconds(w.pid!), 0), ((u) => (u.user + u.system) / 1e6)(process.cpuUsage()), cpuSeconds(redis.pid ?? -1)];
+  const cpu = (): number[] => [
+    cpuSeconds(ferretPid ?? -1),
+    workers.reduce((a, w) => a + cpuSeconds(w.pid!), 0),
+    ((u) => (u.user + u.system) / 1e6)(process.cpuUsage()),
+    cpuSeconds(redis.pid ?? -1),
+  ];
   const [c0, m0] = [cpu(), machineCpu()];
   await b.run();
   const [c1, m1] = [cpu(), machineCpu()];
@@ -133,7 +160,10 @@ for (const n of PARTS.has("io") ? [1, 2, 3, 4] : []) {
 }
 if (scaling.length > 0) console.table(scaling);
 const tps = (n: number): number => Number(scaling[n - 1]?.["tasks/s"]);
-if (scaling.length > 0) console.log(`I/O throughput vs 1 process: 2 → ${(tps(2) / tps(1)).toFixed(2)}×, 3 → ${(tps(3) / tps(1)).toFixed(2)}×, 4 → ${(tps(4) / tps(1)).toFixed(2)}×`);
+if (scaling.length > 0)
+  console.log(
+    `I/O throughput vs 1 process: 2 → ${(tps(2) / tps(1)).toFixed(2)}×, 3 → ${(tps(3) / tps(1)).toFixed(2)}×, 4 → ${(tps(4) / tps(1)).toFixed(2)}×`,
+  );
 await client.getDatabase(dbName).dropDatabase();
 await client.close();
 await stopAll(workers); // nothing of ours runs while dask is measured
@@ -141,7 +171,9 @@ await redis.stop();
 await db.stop();
 
 // 3. dask.distributed, same task count, same machine, same run.
-let dask: { us_per_task: number; median_s: number; times_s: number[]; dask: string; distributed: string } | undefined;
+let dask:
+  | { us_per_task: number; median_s: number; times_s: number[]; dask: string; distributed: string }
+  | undefined;
 if (!PARTS.has("dask")) console.log("dask baseline not in --parts");
 else if (DASK_ITER > 0 && existsSync(VENV_PY)) {
   console.log(`dask baseline: ${DASK_ITER} run(s) of ${N_TASKS} tasks (minutes on this machine)...`);
@@ -149,13 +181,27 @@ else if (DASK_ITER > 0 && existsSync(VENV_PY)) {
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.code === 0 && line.startsWith("{")) {
     dask = JSON.parse(line);
-    rows.push({ name: `dask.distributed ${dask!.distributed} client.map + gather, ${N_TASKS} no-op tasks, LocalCluster 2 worker processes`, "µs per task": dask!.us_per_task.toFixed(2) });
+    rows.push({
+      name: `dask.distributed ${dask!.distributed} client.map + gather, ${N_TASKS} no-op tasks, LocalCluster 2 worker processes`,
+      "µs per task": dask!.us_per_task.toFixed(2),
+    });
   } else console.log(`dask run failed (exit ${r.code}): ${r.stderr.slice(-800)}`);
-} else console.log(DASK_ITER > 0 ? `dask baseline skipped: no ${VENV_PY} (see the header for the two commands)` : "dask baseline skipped (--dask-iterations=0)");
+} else
+  console.log(
+    DASK_ITER > 0
+      ? `dask baseline skipped: no ${VENV_PY} (see the header for the two commands)`
+      : "dask baseline skipped (--dask-iterations=0)",
+  );
 console.table(rows);
 if (dask) {
   console.log(`dask runs (s): ${dask.times_s.map((t) => t.toFixed(1)).join(", ")}`);
-  console.log(`dask / RedisScheduler (module export) = ${(dask.us_per_task / perTask(0, N_TASKS)).toFixed(1)}×`);
-  console.log(`dask / RedisScheduler (source fn)     = ${(dask.us_per_task / perTask(1, N_TASKS)).toFixed(1)}×`);
+  console.log(
+    `dask / RedisScheduler (module export) = ${(dask.us_per_task / perTask(0, N_TASKS)).toFixed(1)}×`,
+  );
+  console.log(
+    `dask / RedisScheduler (source fn)     = ${(dask.us_per_task / perTask(1, N_TASKS)).toFixed(1)}×`,
+  );
 }
-console.log(`node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`,
+);

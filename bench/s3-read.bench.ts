@@ -63,7 +63,12 @@ let totalBytes = 0;
 }
 console.log(`put ${N} objects, ${(totalBytes / 1024).toFixed(0)} KiB, into ${server.endpoint}`);
 
-interface Row { way: string; ms: number[]; peak: number; distinct: number }
+interface Row {
+  way: string;
+  ms: number[];
+  peak: number;
+  distinct: number;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -95,7 +100,11 @@ const rows: Row[] = [];
   const s = await LocalScheduler.start({ nworkers: WORKERS, dashboard: false });
   await s.registerPlugin(new S3Worker(wire), { name: "s3_worker" });
   const t = task<(b: string, k: string) => number>(TASKS, "readWithWorkerClient");
-  rows.push(await measure("S3Worker (client per worker)", async () => sum(await s.gather(keys.map((k) => s.submit(t, BUCKET, k))))));
+  rows.push(
+    await measure("S3Worker (client per worker)", async () =>
+      sum(await s.gather(keys.map((k) => s.submit(t, BUCKET, k)))),
+    ),
+  );
   await s.close();
 }
 {
@@ -118,7 +127,11 @@ const rows: Row[] = [];
 {
   const s = await LocalScheduler.start({ nworkers: WORKERS, dashboard: false });
   const t = task<(o: S3Options, b: string, k: string) => number>(TASKS, "readWithClientPerTask");
-  rows.push(await measure("client per task", async () => sum(await s.gather(keys.map((k) => s.submit(t, wire, BUCKET, k))))));
+  rows.push(
+    await measure("client per task", async () =>
+      sum(await s.gather(keys.map((k) => s.submit(t, wire, BUCKET, k)))),
+    ),
+  );
   await s.close();
 }
 await server.stop();
@@ -129,5 +142,7 @@ console.log("| way | median ms | objects/s | ratio to S3Worker | peak sockets | 
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   const m = median(r.ms);
-  console.log(`| ${r.way} | ${m.toFixed(0)} | ${((N / m) * 1000).toFixed(0)} | ${(m / base).toFixed(2)} | ${r.peak} | ${r.distinct} |`);
+  console.log(
+    `| ${r.way} | ${m.toFixed(0)} | ${((N / m) * 1000).toFixed(0)} | ${(m / base).toFixed(2)} | ${r.peak} | ${r.distinct} |`,
+  );
 }

@@ -13,7 +13,11 @@ export function readWithWorkerClient(bucket: string, key: string): Promise<numbe
 }
 
 /** The way to avoid: a client per task (credentials from the environment, never in the task). */
-export async function readWithClientPerTask(options: S3Options, bucket: string, key: string): Promise<number> {
+export async function readWithClientPerTask(
+  options: S3Options,
+  bucket: string,
+  key: string,
+): Promise<number> {
   const c = createS3Client(options);
   try {
     return await getBytes(c, bucket, key);

@@ -17,9 +17,12 @@ const TASKS = new URL("./scheduler-tasks.js", import.meta.url);
 
 /** An echo worker: the cheapest possible round trip. */
 function echoWorker(): Worker {
-  return new Worker(`const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m));`, {
-    eval: true,
-  });
+  return new Worker(
+    `const { parentPort } = require("node:worker_threads"); parentPort.on("message", (m) => parentPort.postMessage(m));`,
+    {
+      eval: true,
+    },
+  );
 }
 
 function roundTrip(w: Worker, m: number): Promise<void> {
@@ -56,7 +59,9 @@ const perItem = new Map<string, number>();
 const bench = new Bench({ name: "scheduler", time: 2000, iterations: 8, warmupIterations: 2, warmupTime: 0 });
 bench
   .add("floor: postMessage round trip, one at a time", async () => roundTrip(echo[0], 1))
-  .add(`floor: postMessage round trip, ${N_TASKS} pipelined over 2 workers`, async () => pipelined(echo, N_TASKS))
+  .add(`floor: postMessage round trip, ${N_TASKS} pipelined over 2 workers`, async () =>
+    pipelined(echo, N_TASKS),
+  )
   .add(`submit + gather, ${N_TASKS} no-op tasks (module export), 2 workers`, async () => {
     const fs = new Array(N_TASKS);
     for (let i = 0; i < N_TASKS; i++) fs[i] = s.submit(noop, i);
@@ -80,10 +85,16 @@ await bench.run();
 const us = new Map<string, number>();
 const rows = bench.tasks.map((t) => {
   const r = t.result;
-  if (r.state !== "completed") throw new Error(`${t.name}: ${r.state} ${"error" in r ? String(r.error) : ""}`);
+  if (r.state !== "completed")
+    throw new Error(`${t.name}: ${r.state} ${"error" in r ? String(r.error) : ""}`);
   const per = (r.latency.p50 * 1000) / perItem.get(t.name)!;
   us.set(t.name, per);
-  return { name: t.name, "median ms/op": r.latency.p50.toFixed(2), "µs per task/msg/item": per.toFixed(3), samples: r.latency.samplesCount ?? "" };
+  return {
+    name: t.name,
+    "median ms/op": r.latency.p50.toFixed(2),
+    "µs per task/msg/item": per.toFixed(3),
+    samples: r.latency.samplesCount ?? "",
+  };
 });
 console.table(rows);
 const [seqFloor, pipeFloor, submitGather, mapSource, bagMap] = bench.tasks.map((t) => us.get(t.name)!);
@@ -91,7 +102,9 @@ console.log(`submit+gather / pipelined floor = ${(submitGather / pipeFloor).toFi
 console.log(`submit+gather / one-at-a-time floor = ${(submitGather / seqFloor).toFixed(3)}×`);
 console.log(`map(source fn) / pipelined floor = ${(mapSource / pipeFloor).toFixed(2)}×`);
 console.log(`bag map per item / pipelined floor = ${(bagMap / pipeFloor).toFixed(3)}×`);
-console.log(`node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? "unknown cpu"}, ${new Date().toISOString()}`,
+);
 
 await s.close();
 await Promise.all(echo.map((w) => w.terminate()));

@@ -27,22 +27,33 @@ async function main() {
     console.error("npm run bench: dist/ is missing; run 'npm run build' first");
     return 1;
   }
-  const all = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith(".bench.js")).sort() : [];
-  const chosen = names.length === 0 ? all : names.map((n) => `${n.replace(/\.bench(\.[jt]s)?$/, "")}.bench.js`);
+  const all = existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => f.endsWith(".bench.js"))
+        .sort()
+    : [];
+  const chosen =
+    names.length === 0 ? all : names.map((n) => `${n.replace(/\.bench(\.[jt]s)?$/, "")}.bench.js`);
   const missing = chosen.filter((f) => !all.includes(f));
   if (missing.length > 0 || chosen.length === 0) {
-    console.error(`npm run bench: no such benchmark ${missing.join(", ") || "(none built)"}; have: ${all.map((f) => f.replace(".bench.js", "")).join(", ")}`);
+    console.error(
+      `npm run bench: no such benchmark ${missing.join(", ") || "(none built)"}; have: ${all.map((f) => f.replace(".bench.js", "")).join(", ")}`,
+    );
     return 2;
   }
 
   let server = null;
   let uri = process.env.MSPASS_BENCH_DB_URI;
   if (!uri) {
-    const { startThrowawayDatabaseServer } = await import(new URL("../dist/service/throwaway.js", import.meta.url).href);
+    const { startThrowawayDatabaseServer } = await import(
+      new URL("../dist/service/throwaway.js", import.meta.url).href
+    );
     server = await startThrowawayDatabaseServer({ label: "bench-db" });
     uri = server.uri;
   }
-  const stopOnSignal = () => { server?.stop().finally(() => process.exit(130)); };
+  const stopOnSignal = () => {
+    server?.stop().finally(() => process.exit(130));
+  };
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   console.log(`bench database: ${uri}`);

@@ -20,7 +20,17 @@
  * Usage: node scripts/build-ferretdb.mjs [--force] [--quiet]
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -57,9 +67,15 @@ function upToDate() {
  */
 function patchedModule() {
   const spec = JSON.parse(readFileSync(join(srcDir, "patches.json"), "utf8"));
-  const dl = spawnSync("go", ["mod", "download", "-json", spec.module], { cwd: srcDir, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const dl = spawnSync("go", ["mod", "download", "-json", spec.module], {
+    cwd: srcDir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   if (dl.error || dl.status !== 0) {
-    die(`'go mod download ${spec.module}' failed (status ${dl.status ?? dl.error?.message}); check that the Go module proxy is reachable (GOPROXY)`);
+    die(
+      `'go mod download ${spec.module}' failed (status ${dl.status ?? dl.error?.message}); check that the Go module proxy is reachable (GOPROXY)`,
+    );
   }
   const mod = JSON.parse(dl.stdout);
   const workDir = join(binDir, "ferretdb-src");
@@ -75,14 +91,22 @@ function patchedModule() {
     const text = readFileSync(file, "utf8");
     const at = text.indexOf(p.find);
     if (at < 0 || text.indexOf(p.find, at + 1) >= 0) {
-      die(`patch for ${p.file} does not apply to ${spec.module}@${mod.Version}: expected exactly one occurrence of ${JSON.stringify(p.find)}`);
+      die(
+        `patch for ${p.file} does not apply to ${spec.module}@${mod.Version}: expected exactly one occurrence of ${JSON.stringify(p.find)}`,
+      );
     }
     writeFileSync(file, text.slice(0, at) + p.replace + text.slice(at + p.find.length));
   }
   const modfile = join(workDir, "go.mod");
-  writeFileSync(modfile, `${readFileSync(join(srcDir, "go.mod"), "utf8")}\nreplace ${spec.module} => ${copy}\n`);
+  writeFileSync(
+    modfile,
+    `${readFileSync(join(srcDir, "go.mod"), "utf8")}\nreplace ${spec.module} => ${copy}\n`,
+  );
   cpSync(join(srcDir, "go.sum"), join(workDir, "go.sum"));
-  if (!quiet) console.log(`build-ferretdb: ${spec.patches.length} patch(es) applied to ${spec.module}@${mod.Version} (tools/ferretdb/patches.json)`);
+  if (!quiet)
+    console.log(
+      `build-ferretdb: ${spec.patches.length} patch(es) applied to ${spec.module}@${mod.Version} (tools/ferretdb/patches.json)`,
+    );
   return modfile;
 }
 
@@ -100,7 +124,10 @@ if (go.error || go.status !== 0) {
   );
 }
 
-if (!quiet) console.log(`build-ferretdb: building ${bin} with ${go.stdout.trim()} (first build downloads FerretDB v1.24.2 and takes a few minutes)`);
+if (!quiet)
+  console.log(
+    `build-ferretdb: building ${bin} with ${go.stdout.trim()} (first build downloads FerretDB v1.24.2 and takes a few minutes)`,
+  );
 mkdirSync(binDir, { recursive: true });
 // Build to a temporary name and rename, so an interrupted build never leaves
 // a truncated binary that looks up to date.

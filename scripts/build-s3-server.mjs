@@ -34,26 +34,41 @@ function die(message) {
 
 const sources = ["go.mod", "go.sum"].map((f) => join(srcDir, f));
 for (const f of sources) if (!existsSync(f)) die(`${f} is missing; the clone is incomplete`);
-if (!args.has("--force") && existsSync(bin) && sources.every((f) => statSync(f).mtimeMs <= statSync(bin).mtimeMs)) {
+if (
+  !args.has("--force") &&
+  existsSync(bin) &&
+  sources.every((f) => statSync(f).mtimeMs <= statSync(bin).mtimeMs)
+) {
   if (!quiet) console.log(`build-s3-server: ${bin} is up to date`);
   process.exit(0);
 }
 
 const go = spawnSync("go", ["version"], { encoding: "utf8" });
-if (go.error || go.status !== 0) die("Go is not installed (needed once to build the SeaweedFS S3 server for the tests): install Go >= 1.26 from https://go.dev/dl/");
+if (go.error || go.status !== 0)
+  die(
+    "Go is not installed (needed once to build the SeaweedFS S3 server for the tests): install Go >= 1.26 from https://go.dev/dl/",
+  );
 
-console.log(`build-s3-server: building ${bin} (SeaweedFS) with ${go.stdout.trim()}; the first build downloads ~300 modules and takes several minutes`);
+console.log(
+  `build-s3-server: building ${bin} (SeaweedFS) with ${go.stdout.trim()}; the first build downloads ~300 modules and takes several minutes`,
+);
 mkdirSync(dirname(bin), { recursive: true });
 const tmp = `${bin}.tmp-${process.pid}`;
 // -mod=readonly: build exactly what go.sum pins, never edit go.mod on a user's machine.
-const build = spawnSync("go", ["build", "-mod=readonly", "-trimpath", "-ldflags=-s -w", "-o", tmp, "github.com/seaweedfs/seaweedfs/weed"], {
-  cwd: srcDir,
-  stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, CGO_ENABLED: "0" },
-});
+const build = spawnSync(
+  "go",
+  ["build", "-mod=readonly", "-trimpath", "-ldflags=-s -w", "-o", tmp, "github.com/seaweedfs/seaweedfs/weed"],
+  {
+    cwd: srcDir,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CGO_ENABLED: "0" },
+  },
+);
 if (build.error || build.status !== 0) {
   rmSync(tmp, { force: true });
-  die(`building SeaweedFS failed (go build in ${srcDir}, status ${build.status ?? build.error?.message}); check that the Go module proxy is reachable (GOPROXY)`);
+  die(
+    `building SeaweedFS failed (go build in ${srcDir}, status ${build.status ?? build.error?.message}); check that the Go module proxy is reachable (GOPROXY)`,
+  );
 }
 renameSync(tmp, bin);
 console.log(`build-s3-server: built ${bin}`);

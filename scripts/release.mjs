@@ -24,7 +24,18 @@
  * Credentials are npm's own (`npm login --registry <url>` / .npmrc).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,7 +54,8 @@ function die(message) {
 function run(cmd, args, options = {}) {
   console.log(`$ ${cmd} ${args.join(" ")}${options.cwd ? `   (in ${options.cwd})` : ""}`);
   const r = spawnSync(cmd, args, { stdio: "inherit", ...options });
-  if (r.error || r.status !== 0) die(`'${cmd} ${args.join(" ")}' failed (${r.error?.message ?? `status ${r.status}`})`);
+  if (r.error || r.status !== 0)
+    die(`'${cmd} ${args.join(" ")}' failed (${r.error?.message ?? `status ${r.status}`})`);
 }
 
 const readJson = (file) => JSON.parse(readFileSync(file, "utf8"));
@@ -52,7 +64,9 @@ const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, 
 async function main() {
   let options;
   try {
-    ({ values: options } = parseArgs({ options: { registry: { type: "string" }, "keep-staging": { type: "boolean" } } }));
+    ({ values: options } = parseArgs({
+      options: { registry: { type: "string" }, "keep-staging": { type: "boolean" } },
+    }));
   } catch (err) {
     die(`${err.message}\nusage: npm run release -- --registry <url> [--keep-staging]`);
   }
@@ -75,36 +89,54 @@ async function main() {
   for (const t of targets) {
     const node = join(root, "native", `${binaryName}.${t.platformArchABI}.node`);
     if (!existsSync(node)) die(`${node} is missing: build the addon first (npm run build:native)`);
-    if (!existsSync(join(root, "npm", t.platformArchABI, "package.json"))) die(`npm/${t.platformArchABI} is missing: run 'npx napi create-npm-dirs' and commit it`);
+    if (!existsSync(join(root, "npm", t.platformArchABI, "package.json")))
+      die(`npm/${t.platformArchABI} is missing: run 'npx napi create-npm-dirs' and commit it`);
   }
-  if (!existsSync(join(root, "dist", "index.js"))) die("dist/ is missing: build the TypeScript first (npm run build:ts)");
+  if (!existsSync(join(root, "dist", "index.js")))
+    die("dist/ is missing: build the TypeScript first (npm run build:ts)");
   const ferretdbDirs = readdirSync(join(root, "npm")).filter((d) => d.startsWith("ferretdb-"));
   for (const dir of ferretdbDirs) {
     const pkg = readJson(join(root, "npm", dir, "package.json"));
     // The checkout builds FerretDB for its own host only.
     if (!pkg.os.includes(process.platform) || !pkg.cpu.includes(process.arch)) {
-      die(`npm/${dir} is for ${pkg.os}-${pkg.cpu}, but this checkout builds FerretDB for ${process.platform}-${process.arch}; release from that platform`);
+      die(
+        `npm/${dir} is for ${pkg.os}-${pkg.cpu}, but this checkout builds FerretDB for ${process.platform}-${process.arch}; release from that platform`,
+      );
     }
-    if (!existsSync(join(root, ".bin", "ferretdb"))) die(".bin/ferretdb is missing: build it first (npm run build:ferretdb)");
+    if (!existsSync(join(root, ".bin", "ferretdb")))
+      die(".bin/ferretdb is missing: build it first (npm run build:ferretdb)");
   }
 
   const staging = mkdtempSync(join(tmpdir(), "mspass-release-"));
   const env = { ...process.env, npm_config_registry: registry };
-  console.log(`release: staging in ${staging}, publishing ${manifest.name}@${manifest.version} to ${registry}`);
+  console.log(
+    `release: staging in ${staging}, publishing ${manifest.name}@${manifest.version} to ${registry}`,
+  );
 
   try {
     // -- the root package as `npm pack` sees it ("files"), unpacked
     const packed = JSON.parse(
-      execFileSync(NPM, ["pack", "--ignore-scripts", "--json", "--pack-destination", staging], { cwd: root, encoding: "utf8" }),
+      execFileSync(NPM, ["pack", "--ignore-scripts", "--json", "--pack-destination", staging], {
+        cwd: root,
+        encoding: "utf8",
+      }),
     )[0];
     run("tar", ["-xzf", join(staging, packed.filename), "-C", staging]);
     const stagedRoot = join(staging, "package");
 
     // -- addon packages: napi artifacts copies each .node into its npm/<target>/
     //    (and next to the root manifest, which "files" does not publish; removed anyway)
-    for (const t of targets) cpSync(join(root, "npm", t.platformArchABI), join(stagedRoot, "npm", t.platformArchABI), { recursive: true });
-    run("npx", ["napi", "artifacts", "--cwd", stagedRoot, "--output-dir", join(root, "native"), "--npm-dir", "npm"], { cwd: root, env });
-    for (const t of targets) rmSync(join(stagedRoot, `${binaryName}.${t.platformArchABI}.node`), { force: true });
+    for (const t of targets)
+      cpSync(join(root, "npm", t.platformArchABI), join(stagedRoot, "npm", t.platformArchABI), {
+        recursive: true,
+      });
+    run(
+      "npx",
+      ["napi", "artifacts", "--cwd", stagedRoot, "--output-dir", join(root, "native"), "--npm-dir", "npm"],
+      { cwd: root, env },
+    );
+    for (const t of targets)
+      rmSync(join(stagedRoot, `${binaryName}.${t.platformArchABI}.node`), { force: true });
 
     // -- the root manifest: no scripts (nothing runs at install), no dev-only fields
     const stagedManifest = readJson(join(stagedRoot, "package.json"));
@@ -131,17 +163,28 @@ async function main() {
 
     // -- napi pre-publish: versions and publishes npm/<target>/, writes the
     //    root's optionalDependencies (in the STAGED package.json)
-    run("npx", ["napi", "pre-publish", "--cwd", stagedRoot, "--npm-dir", "npm", "--no-gh-release"], { cwd: root, env });
+    run("npx", ["napi", "pre-publish", "--cwd", stagedRoot, "--npm-dir", "npm", "--no-gh-release"], {
+      cwd: root,
+      env,
+    });
 
     const finalManifest = readJson(join(stagedRoot, "package.json"));
     finalManifest.optionalDependencies = { ...finalManifest.optionalDependencies, ...ferretdbDeps };
     writeJson(join(stagedRoot, "package.json"), finalManifest);
     rmSync(join(stagedRoot, "npm"), { recursive: true, force: true });
-    const rootFiles = JSON.parse(execFileSync(NPM, ["pack", "--dry-run", "--ignore-scripts", "--json"], { cwd: stagedRoot, encoding: "utf8" }))[0].files;
+    const rootFiles = JSON.parse(
+      execFileSync(NPM, ["pack", "--dry-run", "--ignore-scripts", "--json"], {
+        cwd: stagedRoot,
+        encoding: "utf8",
+      }),
+    )[0].files;
     const nodeFiles = rootFiles.map((f) => f.path).filter((p) => p.endsWith(".node"));
-    if (nodeFiles.length > 0) die(`the root package would carry ${nodeFiles.join(", ")}: keep .node files out of "files"`);
+    if (nodeFiles.length > 0)
+      die(`the root package would carry ${nodeFiles.join(", ")}: keep .node files out of "files"`);
     run(NPM, ["publish", "--ignore-scripts", "--registry", registry], { cwd: stagedRoot, env });
-    console.log(`release: published ${manifest.name}@${manifest.version} with ${Object.keys(finalManifest.optionalDependencies).join(", ")}`);
+    console.log(
+      `release: published ${manifest.name}@${manifest.version} with ${Object.keys(finalManifest.optionalDependencies).join(", ")}`,
+    );
   } finally {
     if (options["keep-staging"]) console.log(`release: staging kept in ${staging}`);
     else rmSync(staging, { recursive: true, force: true });
@@ -165,7 +208,9 @@ function ferretdbNotice(binary) {
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
     .filter(([kind]) => kind === "dep" || kind === "=>")
-    .map(([kind, path, version]) => `  ${kind === "=>" ? "  replaced by " : ""}${path} ${version ?? ""}`.trimEnd());
+    .map(([kind, path, version]) =>
+      `  ${kind === "=>" ? "  replaced by " : ""}${path} ${version ?? ""}`.trimEnd(),
+    );
   const patches = readJson(join(root, "tools", "ferretdb", "patches.json"));
   return [
     "FerretDB database system (https://www.ferretdb.com/).",

@@ -39,7 +39,9 @@ function hostTriple() {
 
 /** The service's throw-away starter (src/service/throwaway.ts), from the build made above. */
 async function startFerret() {
-  const { startThrowawayDatabaseServer } = await import(new URL("../dist/service/throwaway.js", import.meta.url).href);
+  const { startThrowawayDatabaseServer } = await import(
+    new URL("../dist/service/throwaway.js", import.meta.url).href
+  );
   return startThrowawayDatabaseServer({ label: "test-db" });
 }
 
@@ -75,6 +77,7 @@ async function main() {
   if (run("node", ["scripts/build-s3-server.mjs", "--quiet"]) !== 0) return 1; // SeaweedFS for test/s3-*.test.ts
   if (run("npm", ["run", "typecheck"]) !== 0) return 1;
   if (run("npm", ["run", "lint"]) !== 0) return 1; // biome lint + import cycles (madge)
+  if (run("npm", ["run", "format:check"]) !== 0) return 1; // biome + rustfmt: the committed code is formatted
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-redis.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-iproute2.sh"]) !== 0) return 1;
@@ -87,7 +90,9 @@ async function main() {
     uri = server.uri;
   }
   console.log(`\ntest database: ${uri}`);
-  const stopOnSignal = () => { server?.stop().finally(() => process.exit(130)); };
+  const stopOnSignal = () => {
+    server?.stop().finally(() => process.exit(130));
+  };
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
 
@@ -97,7 +102,14 @@ async function main() {
     const target = hostTriple();
     // The addon's compilers too (build:native uses --use-napi-cross), or cargo rebuilds the C crates and all above them.
     const cargoEnv = { ...env, ...(target ? napiCrossEnv(target, env) : {}) };
-    failed += run("cargo", ["test", "-p", "mspass-core", "--release", ...(target ? ["--target", target] : [])], cargoEnv) !== 0 ? 1 : 0;
+    failed +=
+      run(
+        "cargo",
+        ["test", "-p", "mspass-core", "--release", ...(target ? ["--target", target] : [])],
+        cargoEnv,
+      ) !== 0
+        ? 1
+        : 0;
     failed += run("npx", ["vitest", "run", ...extraArgs], env) !== 0 ? 1 : 0;
   } finally {
     await server?.stop();

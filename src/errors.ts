@@ -7,14 +7,7 @@
  */
 
 /** Badness levels, most severe first, as in MsPASS's `ErrorSeverity`. */
-export const SEVERITIES = [
-  "Fatal",
-  "Invalid",
-  "Suspect",
-  "Complaint",
-  "Debug",
-  "Informational",
-] as const;
+export const SEVERITIES = ["Fatal", "Invalid", "Suspect", "Complaint", "Debug", "Informational"] as const;
 
 export type ErrorSeverity = (typeof SEVERITIES)[number];
 
@@ -43,5 +36,8 @@ export class MsPASSError extends Error {
  * reach an error or a log line.
  */
 export function maskCredentials(text: string): string {
-  return text.replace(/((?:mongodb(?:\+srv)?|rediss?):\/\/)([^@/\s]*)@/gi, (_m, scheme: string) => `${scheme}***@`);
+  return text.replace(
+    /((?:mongodb(?:\+srv)?|rediss?):\/\/)([^@/\s]*)@/gi,
+    (_m, scheme: string) => `${scheme}***@`,
+  );
 }

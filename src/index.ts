@@ -52,7 +52,12 @@ export { GlobalHistoryManager, GLOBAL_HISTORY_INDEX } from "./db/history/global-
 export type { GlobalHistoryManagerOptions, GlobalHistoryRecord } from "./db/history/global-history.js";
 export { mspassMap, mspassFold, mspassParameters } from "./db/history/bag-logging.js";
 export type { HistoryLogOptions, Logged } from "./db/history/bag-logging.js";
-export type { SaveHistoryOptions, LoadHistoryOptions, SaveDataHistoryOptions, ReadDataHistoryOptions } from "./db/history/object-history.js";
+export type {
+  SaveHistoryOptions,
+  LoadHistoryOptions,
+  SaveDataHistoryOptions,
+  ReadDataHistoryOptions,
+} from "./db/history/object-history.js";
 export type { UpdateMetadataOptions, UpdateDataOptions } from "./db/maintenance/update.js";
 export type { DeleteDataOptions, DeleteDataResult } from "./db/maintenance/delete.js";
 export type { CleanOptions, CleanCollectionOptions } from "./db/maintenance/clean.js";
@@ -63,7 +68,12 @@ export type { VerifyOptions, VerifyTest } from "./db/maintenance/verify.js";
 export * from "./normalize/index.js";
 export { NULL_STARTTIME, NULL_ENDTIME, CHANNEL_XML_KEY, EVENT_XML_KEY } from "./inventory/save.js";
 export type { SaveInventoryOptions, SaveInventoryResult, SaveCatalogOptions } from "./inventory/save.js";
-export type { SeedSiteOptions, SeedChannelOptions, ReadInventoryOptions, InventoryDocuments } from "./inventory/lookup.js";
+export type {
+  SeedSiteOptions,
+  SeedChannelOptions,
+  ReadInventoryOptions,
+  InventoryDocuments,
+} from "./inventory/lookup.js";
 export type { UpdateStatement, BulkUpdateResult } from "./db/collection.js";
 // S3: S3Worker, fetchS3Client, S3 storage modes, a local S3 server.
 export * from "./s3/index.js";

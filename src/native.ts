@@ -43,7 +43,13 @@ function load(): NativeBinding {
  * The kinds of failure the core reports (crates/mspass-core/src/error.rs
  * `CoreError::kind`). Code decides on these, never on message text.
  */
-export const NATIVE_ERROR_KINDS = ["InvalidArgument", "Connection", "Database", "DuplicateKey", "Io"] as const;
+export const NATIVE_ERROR_KINDS = [
+  "InvalidArgument",
+  "Connection",
+  "Database",
+  "DuplicateKey",
+  "Io",
+] as const;
 export type NativeErrorKind = (typeof NATIVE_ERROR_KINDS)[number];
 
 /**
@@ -63,7 +69,9 @@ const KIND_CODE: Record<NativeErrorKind, string> = {
   DuplicateKey: "MSPASS_DUPLICATE_KEY",
   Io: "MSPASS_IO",
 };
-const CODE_KIND = new Map<string, NativeErrorKind>(Object.entries(KIND_CODE).map(([k, c]) => [c, k as NativeErrorKind]));
+const CODE_KIND = new Map<string, NativeErrorKind>(
+  Object.entries(KIND_CODE).map(([k, c]) => [c, k as NativeErrorKind]),
+);
 const KIND_TOKEN = new RegExp(`^(${NATIVE_ERROR_KINDS.join("|")}): `);
 
 /** Stamp the kind code on an error coming out of the addon; returns it. */
@@ -97,12 +105,14 @@ function wrap(binding: NativeBinding): NativeBinding {
       continue;
     }
     const proto = (value as { prototype?: object }).prototype;
-    const methods = proto === undefined ? [] : Object.getOwnPropertyNames(proto).filter((m) => m !== "constructor");
+    const methods =
+      proto === undefined ? [] : Object.getOwnPropertyNames(proto).filter((m) => m !== "constructor");
     if (methods.length > 0) {
       // A napi class: decorate its methods in place (instances come from Rust).
       for (const m of methods) {
         const d = Object.getOwnPropertyDescriptor(proto, m)!;
-        if (typeof d.value === "function") Object.defineProperty(proto, m, { ...d, value: guarded(d.value as (...a: never[]) => unknown) });
+        if (typeof d.value === "function")
+          Object.defineProperty(proto, m, { ...d, value: guarded(d.value as (...a: never[]) => unknown) });
       }
       out[name] = value;
     } else {

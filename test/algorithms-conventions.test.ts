@@ -30,7 +30,12 @@ import {
 } from "mspass";
 
 function ramp(n = 100, t0 = 1000, dt = 0.1): TimeSeries {
-  return new TimeSeries({ dt, t0, tref: "UTC", data: Float64Array.from({ length: n }, (_, i) => 2 + 0.5 * i) });
+  return new TimeSeries({
+    dt,
+    t0,
+    tref: "UTC",
+    data: Float64Array.from({ length: n }, (_, i) => 2 + 0.5 * i),
+  });
 }
 
 describe("conventions", () => {
@@ -97,7 +102,12 @@ describe("conventions", () => {
 
 describe("scale (MsPASS)", () => {
   it("scales to the level, keeps calib·data, posts the amplitude", () => {
-    const d = new TimeSeries({ dt: 1, t0: 0, data: Float64Array.from([1, -4, 2, 0]), metadata: { calib: 2 } });
+    const d = new TimeSeries({
+      dt: 1,
+      t0: 0,
+      data: Float64Array.from([1, -4, 2, 0]),
+      metadata: { calib: 2 },
+    });
     scale(d, { level: 2 });
     expect([...d.data]).toEqual([0.5, -2, 1, 0]);
     expect(d.md.get("calib")).toBe(4);
@@ -200,7 +210,10 @@ describe("three-component", () => {
   it("rotateToStandard undoes an orthogonal and a general tmatrix", () => {
     const c = Math.cos(0.3);
     const s = Math.sin(0.3);
-    for (const tm of [[c, s, 0, -s, c, 0, 0, 0, 1], [1, 0.5, 0, 0, 2, 0, 0, 0.25, 1]]) {
+    for (const tm of [
+      [c, s, 0, -s, c, 0, 0, 0, 1],
+      [1, 0.5, 0, 0, 2, 0, 0, 0.25, 1],
+    ]) {
       const d = seis(tm);
       rotateToStandard(d);
       expect(d.cardinal).toBe(true);
@@ -248,7 +261,12 @@ describe("ready task refs", () => {
         .map(task(tasks, "summary"))
         .compute({ scheduler });
       // The same datum as the fixture's ramp(200), processed in this thread.
-      const local = new TimeSeries({ dt: 0.05, t0: 1000, tref: "UTC", data: Float64Array.from({ length: 200 }, (_, i) => 2 + 0.5 * i + Math.sin(i / 5)) });
+      const local = new TimeSeries({
+        dt: 0.05,
+        t0: 1000,
+        tref: "UTC",
+        data: Float64Array.from({ length: 200 }, (_, i) => 2 + 0.5 * i + Math.sin(i / 5)),
+      });
       detrend(local, { type: "linear" });
       taper(local, { maxPercentage: 0.05 });
       filter(local, { type: "bandpass", freqmin: 0.5, freqmax: 2, zerophase: true });

@@ -16,7 +16,11 @@ const ROOT = resolve(import.meta.dirname, "..");
 const PY = resolve(ROOT, ".mspass", "obspy-venv", "bin", "python");
 const FILE = resolve(ROOT, "test/fixtures/miniseed/1T_MONN_00_EDH.mseed");
 
-type Case = { name: string; op: "detrend" | "taper" | "filter" | "decimate" | "resample"; kwargs: Record<string, unknown> };
+type Case = {
+  name: string;
+  op: "detrend" | "taper" | "filter" | "decimate" | "resample";
+  kwargs: Record<string, unknown>;
+};
 
 const CASES: Case[] = [
   { name: "detrend-linear", op: "detrend", kwargs: { type: "linear" } },
@@ -25,18 +29,50 @@ const CASES: Case[] = [
   { name: "detrend-simple", op: "detrend", kwargs: { type: "simple" } },
   { name: "taper-hann-5", op: "taper", kwargs: { max_percentage: 0.05 } },
   { name: "taper-hamming-left", op: "taper", kwargs: { max_percentage: 0.1, type: "hamming", side: "left" } },
-  { name: "taper-blackman-right", op: "taper", kwargs: { max_percentage: 0.2, type: "blackman", side: "right" } },
+  {
+    name: "taper-blackman-right",
+    op: "taper",
+    kwargs: { max_percentage: 0.2, type: "blackman", side: "right" },
+  },
   { name: "taper-cosine", op: "taper", kwargs: { max_percentage: 0.05, type: "cosine" } },
-  { name: "taper-bartlett-len", op: "taper", kwargs: { max_percentage: 0.3, type: "bartlett", max_length: 2.0 } },
+  {
+    name: "taper-bartlett-len",
+    op: "taper",
+    kwargs: { max_percentage: 0.3, type: "bartlett", max_length: 2.0 },
+  },
   { name: "taper-hann-none", op: "taper", kwargs: { max_percentage: null } },
   ...[false, true].flatMap((zerophase): Case[] => [
-    { name: `bandpass-${zerophase}`, op: "filter", kwargs: { type: "bandpass", freqmin: 1, freqmax: 10, zerophase } },
-    { name: `bandpass3-${zerophase}`, op: "filter", kwargs: { type: "bandpass", freqmin: 0.5, freqmax: 20, corners: 3, zerophase } },
-    { name: `bandstop-${zerophase}`, op: "filter", kwargs: { type: "bandstop", freqmin: 5, freqmax: 15, zerophase } },
+    {
+      name: `bandpass-${zerophase}`,
+      op: "filter",
+      kwargs: { type: "bandpass", freqmin: 1, freqmax: 10, zerophase },
+    },
+    {
+      name: `bandpass3-${zerophase}`,
+      op: "filter",
+      kwargs: { type: "bandpass", freqmin: 0.5, freqmax: 20, corners: 3, zerophase },
+    },
+    {
+      name: `bandstop-${zerophase}`,
+      op: "filter",
+      kwargs: { type: "bandstop", freqmin: 5, freqmax: 15, zerophase },
+    },
     { name: `lowpass-${zerophase}`, op: "filter", kwargs: { type: "lowpass", freq: 5, zerophase } },
-    { name: `lowpass1-${zerophase}`, op: "filter", kwargs: { type: "lowpass", freq: 5, corners: 1, zerophase } },
-    { name: `highpass-${zerophase}`, op: "filter", kwargs: { type: "highpass", freq: 1, corners: 6, zerophase } },
-    { name: `bandpass-nyquist-${zerophase}`, op: "filter", kwargs: { type: "bandpass", freqmin: 2, freqmax: 62.5, zerophase } },
+    {
+      name: `lowpass1-${zerophase}`,
+      op: "filter",
+      kwargs: { type: "lowpass", freq: 5, corners: 1, zerophase },
+    },
+    {
+      name: `highpass-${zerophase}`,
+      op: "filter",
+      kwargs: { type: "highpass", freq: 1, corners: 6, zerophase },
+    },
+    {
+      name: `bandpass-nyquist-${zerophase}`,
+      op: "filter",
+      kwargs: { type: "bandpass", freqmin: 2, freqmax: 62.5, zerophase },
+    },
   ]),
   { name: "decimate-5", op: "decimate", kwargs: { factor: 5 } },
   { name: "decimate-2-nofilter", op: "decimate", kwargs: { factor: 2, no_filter: true } },
@@ -45,7 +81,13 @@ const CASES: Case[] = [
 ];
 
 /** Tolerance relative to the peak, per operation. */
-const TOLERANCE: Record<Case["op"], number> = { detrend: 1e-9, taper: 1e-9, filter: 1e-6, decimate: 1e-6, resample: 1e-9 };
+const TOLERANCE: Record<Case["op"], number> = {
+  detrend: 1e-9,
+  taper: 1e-9,
+  filter: 1e-6,
+  decimate: 1e-6,
+  resample: 1e-9,
+};
 
 let ref: { input: number[]; sampling_rate: number; results: Record<string, number[]> };
 
@@ -77,7 +119,8 @@ function misfit(ours: Float64Array, theirs: number[]): number {
 }
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-const options = (kw: Record<string, unknown>) => Object.fromEntries(Object.entries(kw).map(([k, v]) => [camel(k), v]));
+const options = (kw: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(kw).map(([k, v]) => [camel(k), v]));
 
 describe("against obspy 1.5.1 on 1T.MONN.00.EDH (7501 samples, 125 Hz)", () => {
   for (const c of CASES) {
@@ -93,7 +136,8 @@ describe("against obspy 1.5.1 on 1T.MONN.00.EDH (7501 samples, 125 Hz)", () => {
       else resample(d, samplingRate);
       expect(d.elog.entries).toEqual([]);
       expect(d.live).toBe(true);
-      if (c.op !== "decimate" && c.op !== "resample") expect(d.data).toBe(before); // in place: the same buffer
+      if (c.op !== "decimate" && c.op !== "resample")
+        expect(d.data).toBe(before); // in place: the same buffer
       else expect(d.dt).toBeCloseTo(1 / ref.results[`${c.name}:rate`]![0]!, 12);
       expect(misfit(d.data, ref.results[c.name]!)).toBeLessThanOrEqual(tol);
     });

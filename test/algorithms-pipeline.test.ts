@@ -14,7 +14,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./redis/cluster.js";
-import { Client, OriginTimeMatcher, algorithms, normalizeMseed, readDistributedData, writeDistributedData, type TimeSeries } from "mspass";
+import {
+  Client,
+  OriginTimeMatcher,
+  algorithms,
+  normalizeMseed,
+  readDistributedData,
+  writeDistributedData,
+  type TimeSeries,
+} from "mspass";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const PY = resolve(ROOT, ".mspass", "obspy-venv", "bin", "python");
@@ -95,7 +103,12 @@ describe("the tutorial pipeline matches obspy", () => {
     let client: Client | undefined;
     try {
       cluster = await startCluster({ workers: 2, nthreads: 1 });
-      client = await Client.connect({ databaseHost: process.env.MSPASS_TEST_DB_URI!, scheduler: "redis", schedulerHost: cluster.url, dashboardPort: 0 });
+      client = await Client.connect({
+        databaseHost: process.env.MSPASS_TEST_DB_URI!,
+        scheduler: "redis",
+        schedulerHost: cluster.url,
+        dashboardPort: 0,
+      });
       await pipeline(client);
     } finally {
       await client?.close();

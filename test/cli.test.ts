@@ -25,10 +25,15 @@ interface Run {
 
 function mspass(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Run> {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const k of ["MSPASS_DB_ADDRESS", "MSPASS_PROJECT_DIR", "MSPASS_DEBUG"]) if (!(k in env)) delete full[k];
+  for (const k of ["MSPASS_DB_ADDRESS", "MSPASS_PROJECT_DIR", "MSPASS_DEBUG"])
+    if (!(k in env)) delete full[k];
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: full, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: full,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -152,13 +157,18 @@ describe("mspass db start | stop | status", () => {
     expect(stop.stderr).toMatch(new RegExp(`^mspass: stopped ferretdb \\(pid ${pid}\\); data kept in `));
     expect(alive(pid)).toBe(false);
     expect((await mspass(["db", "status"], dir, env)).code).toBe(3);
-    expect((await mspass(["db", "stop"], dir, env)).stderr).toMatch(/no database server started by mspass is running/);
+    expect((await mspass(["db", "stop"], dir, env)).stderr).toMatch(
+      /no database server started by mspass is running/,
+    );
 
     const again = await mspass(["db", "start"], dir, env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(`${uri}\n`);
     const client2 = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
-    const doc = await client2.db("mspass").collection("wf_TimeSeries").findOne({ sta: "ANMO" }, { projection: { _id: 0 } });
+    const doc = await client2
+      .db("mspass")
+      .collection("wf_TimeSeries")
+      .findOne({ sta: "ANMO" }, { projection: { _id: 0 } });
     await client2.close();
     expect(doc).toEqual({ sta: "ANMO", npts: 100 });
   });
@@ -166,7 +176,10 @@ describe("mspass db start | stop | status", () => {
   it("--port 0 picks a free port; --project-dir and MSPASS_PROJECT_DIR choose where .mspass lives", async () => {
     const cwd = newProject();
     const project = newProject();
-    const r = await mspass(["db", "start", "--port", "0", "--project-dir", project, "--engine", "ferretdb"], cwd);
+    const r = await mspass(
+      ["db", "start", "--port", "0", "--project-dir", project, "--engine", "ferretdb"],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     const uri = r.stdout.trim();
     expect(uri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
@@ -189,7 +202,12 @@ describe("mspass db start | stop | status", () => {
     const r = await mspass(["db", "start", "--port", String(port)], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expectOneMessage(r, new RegExp(`^mspass: port ${port} on 127\\.0\\.0\\.1 is in use by something that is not a MongoDB server; pass --port or set MSPASS_DB_ADDRESS$`));
+    expectOneMessage(
+      r,
+      new RegExp(
+        `^mspass: port ${port} on 127\\.0\\.0\\.1 is in use by something that is not a MongoDB server; pass --port or set MSPASS_DB_ADDRESS$`,
+      ),
+    );
   });
 
   it("a data directory that cannot be written gives one clear message and exit 1", async () => {
@@ -197,7 +215,12 @@ describe("mspass db start | stop | status", () => {
     writeFileSync(join(dir, "plain-file"), "");
     const r = await mspass(["db", "start", "--port", "0", "--data-dir", "plain-file/db"], dir);
     expect(r.code).toBe(1);
-    expectOneMessage(r, new RegExp(`cannot write the database directory ${join(dir, "plain-file", "db")} \\(ENOTDIR\\); fix its permissions or pass --data-dir DIR$`));
+    expectOneMessage(
+      r,
+      new RegExp(
+        `cannot write the database directory ${join(dir, "plain-file", "db")} \\(ENOTDIR\\); fix its permissions or pass --data-dir DIR$`,
+      ),
+    );
   });
 
   it("a stale state file (dead pid) is reported stopped and removed", async () => {
@@ -207,8 +230,14 @@ describe("mspass db start | stop | status", () => {
     await new Promise((r) => dead.once("exit", r));
     const stateFile = join(dir, ".mspass", "db.json");
     const state = {
-      kind: "ferretdb", pid: dead.pid, port: 1, uri: "mongodb://127.0.0.1:1/", dataDir: join(dir, ".mspass", "db"),
-      logFile: join(dir, ".mspass", "db.log"), command: FERRETDB, startedAt: new Date().toISOString(),
+      kind: "ferretdb",
+      pid: dead.pid,
+      port: 1,
+      uri: "mongodb://127.0.0.1:1/",
+      dataDir: join(dir, ".mspass", "db"),
+      logFile: join(dir, ".mspass", "db.log"),
+      command: FERRETDB,
+      startedAt: new Date().toISOString(),
     };
     writeFileSync(stateFile, JSON.stringify(state));
     const status = await mspass(["db", "status"], dir);
@@ -220,7 +249,9 @@ describe("mspass db start | stop | status", () => {
     writeFileSync(stateFile, JSON.stringify(state));
     const stop = await mspass(["db", "stop"], dir);
     expect(stop.code).toBe(0);
-    expect(stop.stderr).toMatch(new RegExp(`was not running \\(pid ${dead.pid} is gone\\); removed its stale state file`));
+    expect(stop.stderr).toMatch(
+      new RegExp(`was not running \\(pid ${dead.pid} is gone\\); removed its stale state file`),
+    );
     expect(existsSync(stateFile)).toBe(false);
   });
 });
@@ -244,7 +275,7 @@ describe("mongod on PATH", () => {
     const bin = mongodDir(
       [
         'while [ $# -gt 0 ]; do case "$1" in',
-        '  --dbpath) d=$2; shift 2;; --bind_ip) h=$2; shift 2;; --port) p=$2; shift 2;;',
+        "  --dbpath) d=$2; shift 2;; --bind_ip) h=$2; shift 2;; --port) p=$2; shift 2;;",
         '  *) echo "unexpected mongod argument $1" >&2; exit 2;;',
         "esac; done",
         'echo "mongod stand-in: dbpath=$d bind_ip=$h port=$p"',
@@ -275,10 +306,14 @@ describe("mongod on PATH", () => {
   it("a server that exits while starting is reported with a pointer to the log", async () => {
     const bin = mongodDir('echo "mongod: cannot open the data files" >&2; exit 100');
     const dir = newProject();
-    const r = await mspass(["db", "start", "--port", "0"], dir, { PATH: `${bin}${delimiter}${process.env.PATH}` });
+    const r = await mspass(["db", "start", "--port", "0"], dir, {
+      PATH: `${bin}${delimiter}${process.env.PATH}`,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      new RegExp(`^mspass: the mongod database server exited while starting \\(status 100\\); see ${join(dir, ".mspass", "db.log")}; its last lines:\n  mongod: cannot open the data files\n$`),
+      new RegExp(
+        `^mspass: the mongod database server exited while starting \\(status 100\\); see ${join(dir, ".mspass", "db.log")}; its last lines:\n  mongod: cannot open the data files\n$`,
+      ),
     );
     expect(existsSync(join(dir, ".mspass", "db.json"))).toBe(false);
   });
@@ -303,7 +338,9 @@ describe("scripts/build-ferretdb.mjs", () => {
     const noGo = await run(["--force"], { ...process.env, PATH: newProject() });
     expect(noGo.code).toBe(1);
     expect(noGo.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(noGo.stderr).toMatch(/^build-ferretdb: Go is not installed .*Install Go >= 1\.24 .*npm run build:ferretdb.*MSPASS_DB_ADDRESS/);
+    expect(noGo.stderr).toMatch(
+      /^build-ferretdb: Go is not installed .*Install Go >= 1\.24 .*npm run build:ferretdb.*MSPASS_DB_ADDRESS/,
+    );
     expect(existsSync(FERRETDB)).toBe(true);
   });
 });

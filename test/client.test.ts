@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client, LocalScheduler, MsPASSError, findFreePort, stopDatabaseServer, databaseServerStatus } from "mspass";
+import {
+  Client,
+  LocalScheduler,
+  MsPASSError,
+  findFreePort,
+  stopDatabaseServer,
+  databaseServerStatus,
+} from "mspass";
 import { parseDatabaseAddress } from "../dist/client/address.js";
 import { resolveOptions } from "../dist/client/options.js";
 import { expectMsPASSError as expectError } from "./helpers.js";
@@ -16,7 +23,8 @@ const uri = process.env.MSPASS_TEST_DB_URI!;
 const testPort = Number(new URL(uri).port);
 
 /** Client errors are Fatal unless a test says otherwise. */
-const expectMsPASSError = (p: Promise<unknown> | (() => unknown), pattern: RegExp, severity = "Fatal") => expectError(p, pattern, severity);
+const expectMsPASSError = (p: Promise<unknown> | (() => unknown), pattern: RegExp, severity = "Fatal") =>
+  expectError(p, pattern, severity);
 
 describe("address forms", () => {
   it("accepts host, host:port, [ipv6]:port, mongodb:// and mongodb+srv://", () => {
@@ -26,9 +34,13 @@ describe("address forms", () => {
     expect(parseDatabaseAddress("[::1]:29000").uri).toBe("mongodb://[::1]:29000/");
     expect(parseDatabaseAddress("[::1]", 28000).uri).toBe("mongodb://[::1]:28000/");
     expect(parseDatabaseAddress("::1").uri).toBe("mongodb://[::1]:27017/");
-    expect(parseDatabaseAddress("mongodb://h1:1,h2:2/db?replicaSet=rs").uri).toBe("mongodb://h1:1,h2:2/db?replicaSet=rs");
+    expect(parseDatabaseAddress("mongodb://h1:1,h2:2/db?replicaSet=rs").uri).toBe(
+      "mongodb://h1:1,h2:2/db?replicaSet=rs",
+    );
     expect(parseDatabaseAddress("mongodb://h1/db", 28000).uri).toBe("mongodb://h1:28000/db");
-    expect(parseDatabaseAddress("mongodb+srv://cluster.example.org/db").uri).toBe("mongodb+srv://cluster.example.org/db");
+    expect(parseDatabaseAddress("mongodb+srv://cluster.example.org/db").uri).toBe(
+      "mongodb+srv://cluster.example.org/db",
+    );
   });
 
   it("rejects malformed addresses at once, naming the argument", () => {
@@ -62,21 +74,29 @@ describe("environment precedence", () => {
     expect(fromArg.scheduler).toBe("local");
     expect(resolveOptions({ env: {} }).databaseHostSource).toBe("default");
     expect(resolveOptions({ env: {} }).scheduler).toBe("local");
-    expect(resolveOptions({ env: { MSPASS_SCHEDULER_ADDRESS: "sched:8786" } }).schedulerHost).toBe("sched:8786");
+    expect(resolveOptions({ env: { MSPASS_SCHEDULER_ADDRESS: "sched:8786" } }).schedulerHost).toBe(
+      "sched:8786",
+    );
   });
 
   it("connects through MSPASS_DB_ADDRESS and through MONGODB_PORT", async () => {
     const viaEnv = await Client.connect({ env: { MSPASS_DB_ADDRESS: uri, MSPASS_SCHEDULER: "none" } });
     expect(await viaEnv.getDatabase("mspass_client_env").collection("x").countDocuments({})).toBe(0);
     await viaEnv.close();
-    const viaPort = await Client.connect({ env: { MSPASS_DB_ADDRESS: "127.0.0.1", MONGODB_PORT: String(testPort) }, scheduler: "none" });
+    const viaPort = await Client.connect({
+      env: { MSPASS_DB_ADDRESS: "127.0.0.1", MONGODB_PORT: String(testPort) },
+      scheduler: "none",
+    });
     expect(viaPort.getDatabaseClient().address).toBe(`mongodb://127.0.0.1:${testPort}/`);
     await viaPort.close();
   });
 
   it("bad environment values fail naming the variable", async () => {
     await expectMsPASSError(() => resolveOptions({ env: { MONGODB_PORT: "70000" } }), /MONGODB_PORT/);
-    await expectMsPASSError(() => resolveOptions({ env: { MSPASS_SCHEDULER: "dask" } }), /MSPASS_SCHEDULER.*"dask"/);
+    await expectMsPASSError(
+      () => resolveOptions({ env: { MSPASS_SCHEDULER: "dask" } }),
+      /MSPASS_SCHEDULER.*"dask"/,
+    );
   });
 });
 
@@ -102,12 +122,24 @@ describe("Client.connect", () => {
   });
 
   it("rejects bad arguments at once, naming the argument", async () => {
-    await expectMsPASSError(Client.connect({ databaseHost: uri, scheduler: "spark" as never }), /scheduler must be one of/);
-    await expectMsPASSError(Client.connect({ databaseHost: 27017 as never }), /databaseHost must be a string/);
+    await expectMsPASSError(
+      Client.connect({ databaseHost: uri, scheduler: "spark" as never }),
+      /scheduler must be one of/,
+    );
+    await expectMsPASSError(
+      Client.connect({ databaseHost: 27017 as never }),
+      /databaseHost must be a string/,
+    );
     await expectMsPASSError(Client.connect({ databaseHost: "h:0" }), /port in databaseHost/);
-    await expectMsPASSError(Client.connect({ databaseHost: uri, serverSelectionTimeoutMS: -1 }), /serverSelectionTimeoutMS/);
+    await expectMsPASSError(
+      Client.connect({ databaseHost: uri, serverSelectionTimeoutMS: -1 }),
+      /serverSelectionTimeoutMS/,
+    );
     await expectMsPASSError(Client.connect({ databaseHost: uri, databaseName: "a.b" }), /databaseName/);
-    await expectMsPASSError(Client.connect({ databasehost: uri } as never), /unknown Client option 'databasehost'/);
+    await expectMsPASSError(
+      Client.connect({ databasehost: uri } as never),
+      /unknown Client option 'databasehost'/,
+    );
     expect(() => client.getDatabase("bad/name")).toThrow(/getDatabase\(name\)/);
   });
 
@@ -115,7 +147,11 @@ describe("Client.connect", () => {
     const closed = await closedPort();
     const started = Date.now();
     const err = await expectMsPASSError(
-      Client.connect({ databaseHost: `mongodb://alice:s3cret@127.0.0.1:${closed}/`, scheduler: "none", serverSelectionTimeoutMS: 1500 }),
+      Client.connect({
+        databaseHost: `mongodb://alice:s3cret@127.0.0.1:${closed}/`,
+        scheduler: "none",
+        serverSelectionTimeoutMS: 1500,
+      }),
       new RegExp(`127\\.0\\.0\\.1:${closed}`),
     );
     expect(Date.now() - started).toBeLessThan(1500 + 5000);
@@ -126,7 +162,10 @@ describe("Client.connect", () => {
   it("setDatabaseClient keeps the old client when the new one fails, and switches when it works", async () => {
     const before = client.getDatabaseClient();
     const closed = await closedPort();
-    await expectMsPASSError(client.setDatabaseClient("127.0.0.1", closed), new RegExp(`127\\.0\\.0\\.1:${closed}`));
+    await expectMsPASSError(
+      client.setDatabaseClient("127.0.0.1", closed),
+      new RegExp(`127\\.0\\.0\\.1:${closed}`),
+    );
     expect(client.getDatabaseClient()).toBe(before);
     expect(await client.getDatabase("mspass_client_test2").collection("x").countDocuments({})).toBe(0);
     await client.setDatabaseClient("127.0.0.1", testPort);
@@ -176,7 +215,9 @@ describe("the embedded default database", () => {
       const status = await databaseServerStatus({ projectDir, env });
       expect(status.state).toBe("running");
       const second = await Client.connect({ env, projectDir, scheduler: "none" });
-      expect(await second.getDatabase("mspass_default").collection("wf_TimeSeries").countDocuments({ npts: 5 })).toBe(1);
+      expect(
+        await second.getDatabase("mspass_default").collection("wf_TimeSeries").countDocuments({ npts: 5 }),
+      ).toBe(1);
       expect((await databaseServerStatus({ projectDir, env })).server?.pid).toBe(status.server?.pid);
       await second.close();
     } finally {

@@ -160,14 +160,33 @@ describe("Cursor", () => {
   });
 
   it("applies chained sort, skip, limit, project and batchSize", async () => {
-    const cursor = coll.find({ even: true }).sort({ i: -1 }).skip(3).limit(20).project({ _id: 0, i: 1 }).batchSize(6);
-    expect(cursor.options).toEqual({ sort: { i: -1 }, skip: 3, limit: 20, projection: { _id: 0, i: 1 }, batchSize: 6 });
+    const cursor = coll
+      .find({ even: true })
+      .sort({ i: -1 })
+      .skip(3)
+      .limit(20)
+      .project({ _id: 0, i: 1 })
+      .batchSize(6);
+    expect(cursor.options).toEqual({
+      sort: { i: -1 },
+      skip: 3,
+      limit: 20,
+      projection: { _id: 0, i: 1 },
+      batchSize: 6,
+    });
     expect(cursor.filter).toEqual({ even: true });
     expect(cursor.collection).toBe(coll);
     const docs = await cursor.toArray();
     expect(docs).toEqual(Array.from({ length: 20 }, (_, k) => ({ i: 248 - 2 * (3 + k) })));
     // Other sort spellings.
-    const first = await coll.find({}).sort([["tag", "desc"], ["i", "asc"]]).limit(1).toArray();
+    const first = await coll
+      .find({})
+      .sort([
+        ["tag", "desc"],
+        ["i", "asc"],
+      ])
+      .limit(1)
+      .toArray();
     expect(first).toMatchObject([{ tag: "t4", i: 4 }]);
   });
 
@@ -211,7 +230,11 @@ describe("Cursor", () => {
 
   it("runs aggregation pipelines", async () => {
     const out = await coll
-      .aggregate([{ $match: { even: true } }, { $group: { _id: "$tag", n: { $sum: 1 } } }, { $sort: { _id: 1 } }])
+      .aggregate([
+        { $match: { even: true } },
+        { $group: { _id: "$tag", n: { $sum: 1 } } },
+        { $sort: { _id: 1 } },
+      ])
       .toArray();
     expect(out).toEqual(["t0", "t1", "t2", "t3", "t4"].map((t) => ({ _id: t, n: 25 })));
   });
@@ -220,15 +243,25 @@ describe("Cursor", () => {
 describe("argument and state errors", () => {
   it("names the bad argument", async () => {
     const coll = db.collection("errors");
-    await rejects(coll.updateOne({}, { sta: "x" }), /update must be a non-empty document of update operators/);
+    await rejects(
+      coll.updateOne({}, { sta: "x" }),
+      /update must be a non-empty document of update operators/,
+    );
     await rejects(coll.replaceOne({}, { $set: { a: 1 } }), /replacement must not contain update operators/);
     await rejects(coll.insertMany([]), /docs must be a non-empty array/);
-    await rejects(coll.insertOne([1, 2] as unknown as Record<string, unknown>), /document must be a plain object/);
+    await rejects(
+      coll.insertOne([1, 2] as unknown as Record<string, unknown>),
+      /document must be a plain object/,
+    );
     await rejects(coll.distinct(""), /key must be a non-empty field name/);
     // A server-side error: an unknown query operator (FerretDB only notices
     // it when a document is examined).
     await coll.insertOne({ a: 1 });
-    await rejects(coll.findOne({ a: { $badop: 1 } }), /^Collection\.findOne\(.*\.errors\): .*\$badop/, "Fatal");
+    await rejects(
+      coll.findOne({ a: { $badop: 1 } }),
+      /^Collection\.findOne\(.*\.errors\): .*\$badop/,
+      "Fatal",
+    );
     invalid(() => db.collection(""), /collection name must be a non-empty string/);
     invalid(() => db.collection("a$b"), /collection name/);
   });
@@ -270,6 +303,8 @@ describe("db.<collection> idiom", () => {
     await ts.insertOne({ sta: "AAK", npts: 10 });
     await custom.insertOne({ x: 1 });
     expect(await db.wf_TimeSeries.countDocuments({ sta: "AAK" })).toBe(1);
-    expect(await db.listCollectionNames()).toEqual(expect.arrayContaining(["wf_TimeSeries", "my_custom_stuff"]));
+    expect(await db.listCollectionNames()).toEqual(
+      expect.arrayContaining(["wf_TimeSeries", "my_custom_stuff"]),
+    );
   });
 });

@@ -51,10 +51,14 @@ describe("dashboard", () => {
     // a foreign Host header (DNS rebinding) is refused
     const { request } = await import("node:http");
     const foreign = await new Promise<number>((resolve, reject) => {
-      request(s.dashboardLink!.replace("/status", "/api/state"), { headers: { host: "evil.example:80" } }, (r) => {
-        r.resume();
-        resolve(r.statusCode ?? 0);
-      })
+      request(
+        s.dashboardLink!.replace("/status", "/api/state"),
+        { headers: { host: "evil.example:80" } },
+        (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        },
+      )
         .on("error", reject)
         .end();
     });
@@ -145,7 +149,10 @@ describe("dashboard", () => {
       await page.waitForSelector("#conn.live", { timeout: 10_000 });
 
       // A job of 80 × 40 ms tasks on 2 workers: about 1.6 s.
-      const job = s.map(sleep, Array.from({ length: 80 }, () => 40));
+      const job = s.map(
+        sleep,
+        Array.from({ length: 80 }, () => 40),
+      );
       const row = page.locator('#progress [data-group="sleep"]');
       await row.waitFor({ timeout: 10_000 });
       // Progress while it runs: some done, not all.
@@ -165,7 +172,9 @@ describe("dashboard", () => {
       expect(statSync(shot).size).toBeGreaterThan(10_000);
 
       await s.gather(job);
-      await page.waitForFunction("document.getElementById('n-done').textContent === '80'", undefined, { timeout: 10_000 });
+      await page.waitForFunction("document.getElementById('n-done').textContent === '80'", undefined, {
+        timeout: 10_000,
+      });
       await expect(row.textContent()).resolves.toMatch(/80 \/ 80/);
       expect(errors).toEqual([]);
     } finally {

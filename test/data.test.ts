@@ -70,7 +70,12 @@ describe("ErrorLogger and ProcessingHistory", () => {
     elog.log("alg3", "note", "Informational");
     expect(elog.size).toBe(3);
     expect(elog.worstError()).toBe("Invalid");
-    expect(elog.entries[1]).toMatchObject({ algorithm: "alg2", message: "bad", badness: "Invalid", processId: process.pid });
+    expect(elog.entries[1]).toMatchObject({
+      algorithm: "alg2",
+      message: "bad",
+      badness: "Invalid",
+      processId: process.pid,
+    });
     expect(elog.toLogData()[0]).toEqual({
       job_id: 0,
       algorithm: "alg1",
@@ -85,7 +90,12 @@ describe("ErrorLogger and ProcessingHistory", () => {
     const h = new ProcessingHistory();
     expect(h.isEmpty()).toBe(true);
     const origin = h.setAsOrigin("readData", "0", "TimeSeries");
-    expect(h.current).toMatchObject({ status: "ORIGIN", algorithm: "readData", stage: 0, type: "TimeSeries" });
+    expect(h.current).toMatchObject({
+      status: "ORIGIN",
+      algorithm: "readData",
+      stage: 0,
+      type: "TimeSeries",
+    });
     const next = h.addNode("filter", "1", "TimeSeries");
     expect(h.current).toMatchObject({ status: "VOLATILE", stage: 1, uuid: next });
     expect(h.inputsOf(next)).toEqual([origin]);
@@ -129,8 +139,14 @@ describe("TimeSeries construction", () => {
     throwsMsPASS(() => new TimeSeries({ dt: -0.1 }), /delta \(dt\) must be > 0/);
     throwsMsPASS(() => new TimeSeries({ dt: Number.NaN }), /dt must be a finite number/);
     throwsMsPASS(() => new TimeSeries({ t0: Number.POSITIVE_INFINITY }), /t0 must be a finite number/);
-    throwsMsPASS(() => new TimeSeries({ npts: 3, data: new Float64Array(4) }), /data length 4 does not match npts = 3/);
-    throwsMsPASS(() => new TimeSeries({ data: [1, 2] as unknown as Float64Array }), /data must be a Float64Array/);
+    throwsMsPASS(
+      () => new TimeSeries({ npts: 3, data: new Float64Array(4) }),
+      /data length 4 does not match npts = 3/,
+    );
+    throwsMsPASS(
+      () => new TimeSeries({ data: [1, 2] as unknown as Float64Array }),
+      /data must be a Float64Array/,
+    );
     throwsMsPASS(() => new TimeSeries({ tref: "GPS" as never }), /tref must be "UTC" or "Relative"/);
     throwsMsPASS(() => new TimeSeries({ npts: "10" as never }), /npts must be a finite number/);
     throwsMsPASS(() => new TimeSeries({ delta: 0.1 } as never), /unknown option "delta".*fromMetadata/);
@@ -139,22 +155,46 @@ describe("TimeSeries construction", () => {
   });
 
   it("fromMetadata: Relative unless time_standard is UTC; a starttime_shift makes relative data convertible", () => {
-    const utc = TimeSeries.fromMetadata({ npts: 3, delta: 0.5, starttime: 10, time_standard: "UTC", sta: "X" });
+    const utc = TimeSeries.fromMetadata({
+      npts: 3,
+      delta: 0.5,
+      starttime: 10,
+      time_standard: "UTC",
+      sta: "X",
+    });
     expect([utc.tref, utc.npts, utc.live]).toEqual(["UTC", 3, true]);
     expect(Array.from(utc.data)).toEqual([0, 0, 0]);
     expect(utc.md.getString("sta")).toBe("X");
     const rel = TimeSeries.fromMetadata({ npts: 1, delta: 1, starttime: 0 });
     expect(rel.tref).toBe("Relative");
     expect(rel.shifted()).toBe(false);
-    const shifted = TimeSeries.fromMetadata({ npts: 1, delta: 1, starttime: 2, time_standard: "Relative", starttime_shift: 1000 });
+    const shifted = TimeSeries.fromMetadata({
+      npts: 1,
+      delta: 1,
+      starttime: 2,
+      time_standard: "Relative",
+      starttime_shift: 1000,
+    });
     expect(shifted.shifted()).toBe(true);
     expect(shifted.timeReference()).toBe(1000);
     const data = new Float64Array(2);
     expect(TimeSeries.fromMetadata({ delta: 1, starttime: 0 }, { data }).data).toBe(data);
-    throwsMsPASS(() => TimeSeries.fromMetadata({ npts: 3, starttime: 0 }), /required Metadata key "delta" is missing/);
-    throwsMsPASS(() => TimeSeries.fromMetadata({ npts: "x", delta: 1, starttime: 0 }), /"npts" is not a valid integer/);
-    throwsMsPASS(() => TimeSeries.fromMetadata({ npts: -2, delta: 1, starttime: 0 }), /npts must be a non-negative integer/);
-    throwsMsPASS(() => TimeSeries.fromMetadata({ npts: 3, delta: 1, starttime: 0 }, { data: new Float64Array(2) }), /data length 2 does not match npts = 3/);
+    throwsMsPASS(
+      () => TimeSeries.fromMetadata({ npts: 3, starttime: 0 }),
+      /required Metadata key "delta" is missing/,
+    );
+    throwsMsPASS(
+      () => TimeSeries.fromMetadata({ npts: "x", delta: 1, starttime: 0 }),
+      /"npts" is not a valid integer/,
+    );
+    throwsMsPASS(
+      () => TimeSeries.fromMetadata({ npts: -2, delta: 1, starttime: 0 }),
+      /npts must be a non-negative integer/,
+    );
+    throwsMsPASS(
+      () => TimeSeries.fromMetadata({ npts: 3, delta: 1, starttime: 0 }, { data: new Float64Array(2) }),
+      /data length 2 does not match npts = 3/,
+    );
     // a Metadata instance keeps its own modified set (readers clear it afterwards)
     const md = new Metadata({ npts: 2, delta: 1, starttime: 0, sta: "A" });
     md.clearModified();
@@ -279,10 +319,18 @@ describe("Seismogram", () => {
 
   it("tmatrix: identity by default, flat 9 row-major in Metadata, cardinal/orthogonal", () => {
     const s = new Seismogram({ npts: 1 });
-    expect(s.tmatrix).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    expect(s.tmatrix).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     expect([s.cardinal, s.orthogonal]).toEqual([true, true]);
     const c = Math.SQRT1_2;
-    s.tmatrix = [[c, c, 0], [-c, c, 0], [0, 0, 1]];
+    s.tmatrix = [
+      [c, c, 0],
+      [-c, c, 0],
+      [0, 0, 1],
+    ];
     expect(s.md.get("tmatrix")).toEqual([c, c, 0, -c, c, 0, 0, 0, 1]);
     expect([s.cardinal, s.orthogonal]).toEqual([false, true]);
     s.tmatrix = [1, 2, 0, 0, 1, 0, 0, 0, 1];
@@ -292,7 +340,10 @@ describe("Seismogram", () => {
     s.tmatrix[0]![0] = 99;
     expect(s.tmatrix[0]![0]).toBe(1);
     throwsMsPASS(() => {
-      s.tmatrix = [[1, 0], [0, 1]];
+      s.tmatrix = [
+        [1, 0],
+        [0, 1],
+      ];
     }, /tmatrix must be a 3×3 array/);
     throwsMsPASS(() => {
       s.tmatrix = [1, 0, 0, 0, 1, 0, 0, 0, "x"] as never;
@@ -300,14 +351,37 @@ describe("Seismogram", () => {
   });
 
   it("construction errors and fromMetadata with tmatrix", () => {
-    throwsMsPASS(() => new Seismogram({ npts: 2, data: new Float64Array(4) }), /data length 4 does not match 3 × npts = 6/);
+    throwsMsPASS(
+      () => new Seismogram({ npts: 2, data: new Float64Array(4) }),
+      /data length 4 does not match 3 × npts = 6/,
+    );
     throwsMsPASS(() => new Seismogram({ data: new Float64Array(4) }), /not a multiple of 3/);
-    const s = Seismogram.fromMetadata({ npts: 2, delta: 1, starttime: 0, time_standard: "UTC", tmatrix: [0, 1, 0, 1, 0, 0, 0, 0, 1] });
+    const s = Seismogram.fromMetadata({
+      npts: 2,
+      delta: 1,
+      starttime: 0,
+      time_standard: "UTC",
+      tmatrix: [0, 1, 0, 1, 0, 0, 0, 0, 1],
+    });
     expect(s.data.length).toBe(6);
-    expect(s.tmatrix).toEqual([[0, 1, 0], [1, 0, 0], [0, 0, 1]]);
+    expect(s.tmatrix).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     expect([s.cardinal, s.orthogonal]).toEqual([false, true]);
-    throwsMsPASS(() => Seismogram.fromMetadata({ npts: 1, delta: 1, starttime: 0, tmatrix: [1, 2] }), /tmatrix/);
-    const viaOptions = new Seismogram({ npts: 1, tmatrix: [[0, 0, 1], [0, 1, 0], [1, 0, 0]] });
+    throwsMsPASS(
+      () => Seismogram.fromMetadata({ npts: 1, delta: 1, starttime: 0, tmatrix: [1, 2] }),
+      /tmatrix/,
+    );
+    const viaOptions = new Seismogram({
+      npts: 1,
+      tmatrix: [
+        [0, 0, 1],
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+    });
     expect(viaOptions.tmatrixFlat()).toEqual([0, 0, 1, 0, 1, 0, 1, 0, 0]);
   });
 });
@@ -331,7 +405,11 @@ describe("Ensembles", () => {
   });
 
   it("syncMetadata copies ensemble keys to members (all but the sample-describing ones, or the listed ones)", () => {
-    const e = new TimeSeriesEnsemble([member(true), member(true)], { source_id: "s1", evname: "quake", npts: 9 });
+    const e = new TimeSeriesEnsemble([member(true), member(true)], {
+      source_id: "s1",
+      evname: "quake",
+      npts: 9,
+    });
     e.syncMetadata();
     for (const m of e.member) {
       expect(m.md.get("source_id")).toBe("s1");
@@ -347,7 +425,10 @@ describe("Ensembles", () => {
   });
 
   it("members are type-checked", () => {
-    throwsMsPASS(() => new SeismogramEnsemble([new TimeSeries()] as never), /member\[0\] must be a Seismogram/);
+    throwsMsPASS(
+      () => new SeismogramEnsemble([new TimeSeries()] as never),
+      /member\[0\] must be a Seismogram/,
+    );
     throwsMsPASS(() => new TimeSeriesEnsemble("x" as never), /members must be an array/);
     const se = new SeismogramEnsemble([new Seismogram({ npts: 1 })]);
     expect(se.live).toBe(true);
@@ -359,7 +440,9 @@ describe("Ensembles", () => {
 describe("abortions", () => {
   it("a dead isAbortion datum keeps the document keys and the reasons, never throwing on bad values", () => {
     const doc = { npts: "lots", delta: -1, starttime: 5, sta: "AAK", storage_mode: "tape" };
-    const a = makeAbortion("TimeSeries", doc, [{ algorithm: "readData", message: "npts is not an integer", badness: "Invalid" }]);
+    const a = makeAbortion("TimeSeries", doc, [
+      { algorithm: "readData", message: "npts is not an integer", badness: "Invalid" },
+    ]);
     expect(a).toBeInstanceOf(TimeSeries);
     expect([a.live, a.isAbortion, a.npts, a.dt, a.t0, a.data.length]).toEqual([false, true, 0, 1, 5, 0]);
     expect(a.md.get("sta")).toBe("AAK");

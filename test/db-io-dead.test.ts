@@ -48,12 +48,42 @@ const base = { delta: 0.5, starttime: 10, time_standard: "UTC" };
 describe("bad documents give dead data, never exceptions", () => {
   // Each case: a document, the elog message expected, and whether the datum is an abortion.
   const cases: Array<[string, () => Promise<Document>, RegExp, boolean]> = [
-    ["npts missing", async () => ({ ...base, storage_mode: "gridfs", gridfs_id: new ObjectId() }), /npts is missing/, true],
-    ["npts of the wrong type", async () => ({ ...base, npts: "10", storage_mode: "gridfs", gridfs_id: new ObjectId() }), /npts has type string/, true],
-    ["a storage field of the wrong type", async () => ({ ...base, npts: 10, storage_mode: "file", dir, dfile: "x", foff: "zero" }), /foff has type string/, true],
-    ["an unknown storage_mode", async () => ({ ...base, npts: 10, storage_mode: "fdsn" }), /storage_mode 'fdsn' is not supported/, true],
-    ["a gridfs_id with no file", async () => ({ ...base, npts: 10, storage_mode: "gridfs", gridfs_id: new ObjectId() }), /gridfs_id \S+ has no file in fs\.files/, false],
-    ["a missing file", async () => ({ ...base, npts: 10, storage_mode: "file", dir, dfile: "no-such-file", foff: 0 }), /cannot open file .*no-such-file/, false],
+    [
+      "npts missing",
+      async () => ({ ...base, storage_mode: "gridfs", gridfs_id: new ObjectId() }),
+      /npts is missing/,
+      true,
+    ],
+    [
+      "npts of the wrong type",
+      async () => ({ ...base, npts: "10", storage_mode: "gridfs", gridfs_id: new ObjectId() }),
+      /npts has type string/,
+      true,
+    ],
+    [
+      "a storage field of the wrong type",
+      async () => ({ ...base, npts: 10, storage_mode: "file", dir, dfile: "x", foff: "zero" }),
+      /foff has type string/,
+      true,
+    ],
+    [
+      "an unknown storage_mode",
+      async () => ({ ...base, npts: 10, storage_mode: "fdsn" }),
+      /storage_mode 'fdsn' is not supported/,
+      true,
+    ],
+    [
+      "a gridfs_id with no file",
+      async () => ({ ...base, npts: 10, storage_mode: "gridfs", gridfs_id: new ObjectId() }),
+      /gridfs_id \S+ has no file in fs\.files/,
+      false,
+    ],
+    [
+      "a missing file",
+      async () => ({ ...base, npts: 10, storage_mode: "file", dir, dfile: "no-such-file", foff: 0 }),
+      /cannot open file .*no-such-file/,
+      false,
+    ],
     [
       "a file shorter than foff + nbytes",
       async () => {
@@ -63,7 +93,12 @@ describe("bad documents give dead data, never exceptions", () => {
       /has 100 bytes, shorter than foff\+nbytes = 40\+80/,
       false,
     ],
-    ["delta missing (no datum can be built)", async () => ({ npts: 2, starttime: 0, storage_mode: "gridfs", gridfs_id: new ObjectId() }), /delta/, true],
+    [
+      "delta missing (no datum can be built)",
+      async () => ({ npts: 2, starttime: 0, storage_mode: "gridfs", gridfs_id: new ObjectId() }),
+      /delta/,
+      true,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, make, message, abortion) => {
@@ -79,7 +114,9 @@ describe("bad documents give dead data, never exceptions", () => {
   });
 
   it("an ensemble keeps its live members and carries the dead ones with their reasons", async () => {
-    const good = await db.saveData(new TimeSeries({ dt: 0.5, data: new Float64Array([4, 5, 6]), metadata: { grp: "bad" } }));
+    const good = await db.saveData(
+      new TimeSeries({ dt: 0.5, data: new Float64Array([4, 5, 6]), metadata: { grp: "bad" } }),
+    );
     const ens = await db.readData(db.wf_TimeSeries.find({ grp: "bad" }));
     expect(ens).toBeInstanceOf(TimeSeriesEnsemble);
     expect(ens.live).toBe(true);
@@ -89,7 +126,9 @@ describe("bad documents give dead data, never exceptions", () => {
     expect(live[0]!.md.get("_id")).toEqual(good._id);
     expect(Array.from(live[0]!.data)).toEqual([4, 5, 6]);
     for (const [, , message] of cases) {
-      expect(ens.member.some((m) => m.dead && m.elog.entries.some((e) => message.test(e.message)))).toBe(true);
+      expect(ens.member.some((m) => m.dead && m.elog.entries.some((e) => message.test(e.message)))).toBe(
+        true,
+      );
     }
   });
 
@@ -97,7 +136,9 @@ describe("bad documents give dead data, never exceptions", () => {
     const g = await db.saveData(new TimeSeries({ dt: 0.5, data: new Float64Array([7, 8, 9]) }));
     const gridfs_id = (await rdb.collection("wf_TimeSeries").findOne({ _id: g._id }))!.gridfs_id;
     const common = { ...base, storage_mode: "gridfs", gridfs_id, grp: "types" };
-    const dbl = await rdb.collection("wf_TimeSeries").insertOne({ ...common, npts: new Double(3), kind: "double" });
+    const dbl = await rdb
+      .collection("wf_TimeSeries")
+      .insertOne({ ...common, npts: new Double(3), kind: "double" });
     const str = await rdb.collection("wf_TimeSeries").insertOne({ ...common, npts: "3", kind: "string" });
     for (const mode of ["promiscuous", "cautious", "pedantic"] as const) {
       const d = await db.readData(dbl.insertedId, { mode });
@@ -109,7 +150,10 @@ describe("bad documents give dead data, never exceptions", () => {
     expect(sc.live).toBe(true);
     expect(Array.from(sc.data)).toEqual([7, 8, 9]);
     // The same through a cursor (the core first sees the stored types).
-    for (const [mode, live] of [["promiscuous", [dbl.insertedId]], ["cautious", [dbl.insertedId, str.insertedId]]] as const) {
+    for (const [mode, live] of [
+      ["promiscuous", [dbl.insertedId]],
+      ["cautious", [dbl.insertedId, str.insertedId]],
+    ] as const) {
       const e = await db.readData(db.wf_TimeSeries.find({ grp: "types" }).sort({ kind: 1 }), { mode });
       expect(e.member).toHaveLength(2);
       expect(e.member.filter((m) => m.live).map((m) => m.md.get("_id"))).toEqual(live);
@@ -135,7 +179,11 @@ describe("bad documents give dead data, never exceptions", () => {
 
 describe("burying", () => {
   it("a killed datum goes to cemetery with its tombstone and logdata; an abortion to abortions; cremate writes nothing", async () => {
-    const ts = new TimeSeries({ dt: 1, data: new Float64Array([1, 2]), metadata: { sta: "DEAD", grp: "cem" } });
+    const ts = new TimeSeries({
+      dt: 1,
+      data: new Float64Array([1, 2]),
+      metadata: { sta: "DEAD", grp: "cem" },
+    });
     ts.elog.log("myalg", "bad trace", "Invalid");
     ts.kill();
     const r = await db.saveData(ts, { dataTag: "t1" });
@@ -145,12 +193,20 @@ describe("burying", () => {
     expect(grave!.data_tag).toBe("t1");
     expect(grave!.tombstone).toMatchObject({ sta: "DEAD", grp: "cem", npts: 2, delta: 1 });
     expect(grave!.logdata).toEqual([
-      expect.objectContaining({ algorithm: "myalg", error_message: "bad trace", badness: "ErrorSeverity.Invalid", job_id: 0, process_id: process.pid }),
+      expect.objectContaining({
+        algorithm: "myalg",
+        error_message: "bad trace",
+        badness: "ErrorSeverity.Invalid",
+        job_id: 0,
+        process_id: process.pid,
+      }),
     ]);
     expect(ts.npts).toBe(0); // mummified after burial
     expect(await rdb.collection("wf_TimeSeries").countDocuments({ sta: "DEAD" })).toBe(0);
 
-    const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne({ npts: "x", delta: 1, starttime: 0, sta: "ABORT" });
+    const { insertedId } = await rdb
+      .collection("wf_TimeSeries")
+      .insertOne({ npts: "x", delta: 1, starttime: 0, sta: "ABORT" });
     const ab = await db.readData(insertedId);
     expect(ab.isAbortion).toBe(true);
     await db.saveData(ab);
@@ -160,7 +216,10 @@ describe("burying", () => {
     expect(a!.tombstone.npts).toBe("x"); // the document as read
     expect(a!.logdata.some((l: Document) => /npts has type string/.test(l.error_message))).toBe(true);
 
-    const counts = async () => [await rdb.collection("cemetery").countDocuments(), await rdb.collection("abortions").countDocuments()];
+    const counts = async () => [
+      await rdb.collection("cemetery").countDocuments(),
+      await rdb.collection("abortions").countDocuments(),
+    ];
     const before = await counts();
     const c = new TimeSeries({ dt: 1, data: new Float64Array(3) });
     c.kill();
@@ -177,7 +236,8 @@ describe("burying", () => {
   });
 
   it("an ensemble loses its dead members (buried) and saves the rest; a killed ensemble is buried whole", async () => {
-    const mk = (sta: string) => new TimeSeries({ dt: 1, data: new Float64Array([1, 2, 3]), metadata: { sta, grp: "ensdead" } });
+    const mk = (sta: string) =>
+      new TimeSeries({ dt: 1, data: new Float64Array([1, 2, 3]), metadata: { sta, grp: "ensdead" } });
     const [a, b, c] = [mk("EA"), mk("EB"), mk("EC")];
     b.kill();
     const ens = new TimeSeriesEnsemble([a, b, c]);
@@ -191,7 +251,9 @@ describe("burying", () => {
     const killed = new TimeSeriesEnsemble([mk("KA"), mk("KB")]);
     killed.kill();
     expect(await db.saveData(killed)).toMatchObject({ isLive: false });
-    expect(await rdb.collection("cemetery").countDocuments({ "tombstone.sta": { $in: ["KA", "KB"] } })).toBe(2);
+    expect(await rdb.collection("cemetery").countDocuments({ "tombstone.sta": { $in: ["KA", "KB"] } })).toBe(
+      2,
+    );
   });
 });
 
@@ -204,7 +266,9 @@ describe("Undertaker", () => {
     const u = new Undertaker(db);
     expect(u.bringOutYourDead(ens)).toEqual([b]);
     expect(ens.member).toEqual([a, c]);
-    const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne({ npts: -4, delta: 1, starttime: 0, sta: "UD" });
+    const { insertedId } = await rdb
+      .collection("wf_TimeSeries")
+      .insertOne({ npts: -4, delta: 1, starttime: 0, sta: "UD" });
     const abortion = await db.readData(insertedId);
     const r = await u.bury([b, abortion, a], { dataTag: "u" });
     expect(r.cemetery).toHaveLength(1);
@@ -226,7 +290,10 @@ describe("nothing half-written", () => {
     ts.elog.log("x", "an entry, so an elog document is written first", "Complaint");
     const files = await rdb.collection("fs.files").countDocuments();
     const elogs = await rdb.collection("elog").countDocuments();
-    const err = await expectMsPASSError(db.saveData(ts), /nothing was saved.*GridFS file\(s\) written were removed/);
+    const err = await expectMsPASSError(
+      db.saveData(ts),
+      /nothing was saved.*GridFS file\(s\) written were removed/,
+    );
     expect(err.severity).toBe("Fatal");
     expect(await rdb.collection("fs.files").countDocuments()).toBe(files);
     expect(await rdb.collection("elog").countDocuments()).toBe(elogs);
@@ -235,23 +302,44 @@ describe("nothing half-written", () => {
 
 describe("caller mistakes throw MsPASSError", () => {
   it("readData", async () => {
-    await expectMsPASSError(db.readData(42), /first argument must be an ObjectId, a document or a Cursor, got a number/);
+    await expectMsPASSError(
+      db.readData(42),
+      /first argument must be an ObjectId, a document or a Cursor, got a number/,
+    );
     await expectMsPASSError(db.readData("6b0618f15da3aa5744c361d6"), /first argument/);
     await expectMsPASSError(db.readData(new Date()), /first argument/);
-    await expectMsPASSError(db.readData(new ObjectId(), { mode: "sloppy" as never }), /unknown mode "sloppy"/);
-    await expectMsPASSError(db.readData(new ObjectId(), { collection: "wf_nope" }), /unknown collection "wf_nope"/);
-    await expectMsPASSError(db.readData(new ObjectId(), { collection: "site" }), /collection "site" holds no waveform data type/);
-    await expectMsPASSError(db.readData(new ObjectId(), { colection: "wf" } as never), /unknown option "colection"/);
+    await expectMsPASSError(
+      db.readData(new ObjectId(), { mode: "sloppy" as never }),
+      /unknown mode "sloppy"/,
+    );
+    await expectMsPASSError(
+      db.readData(new ObjectId(), { collection: "wf_nope" }),
+      /unknown collection "wf_nope"/,
+    );
+    await expectMsPASSError(
+      db.readData(new ObjectId(), { collection: "site" }),
+      /collection "site" holds no waveform data type/,
+    );
+    await expectMsPASSError(
+      db.readData(new ObjectId(), { colection: "wf" } as never),
+      /unknown option "colection"/,
+    );
   });
 
   it("saveData", async () => {
     const ts = new TimeSeries({ dt: 1, data: new Float64Array(2) });
     await expectMsPASSError(db.saveData({ npts: 2 }), /datum must be a TimeSeries, Seismogram/);
-    await expectMsPASSError(db.saveData(ts, { storageMode: "tape" as never }), /storageMode must be "gridfs", "file" or "s3"/);
+    await expectMsPASSError(
+      db.saveData(ts, { storageMode: "tape" as never }),
+      /storageMode must be "gridfs", "file" or "s3"/,
+    );
     await expectMsPASSError(db.saveData(ts, { format: "sac" as never }), /format "sac" is not supported/);
     await expectMsPASSError(db.saveData(ts, { format: "mseed" }), /format "mseed" is written to files only/);
     await expectMsPASSError(db.saveData(ts, { mode: "strict" as never }), /unknown mode "strict"/);
-    await expectMsPASSError(db.saveData(ts, { collection: "wf_Seismogram" }), /holds Seismogram data, but the datum is a TimeSeries/);
+    await expectMsPASSError(
+      db.saveData(ts, { collection: "wf_Seismogram" }),
+      /holds Seismogram data, but the datum is a TimeSeries/,
+    );
     await expectMsPASSError(db.saveData(ts, { dfile: "a/b" }), /dfile must be a file name/);
   });
 });
@@ -265,7 +353,11 @@ describe("schema", () => {
       expect(udb.schema).not.toBe(Schema.default());
       // The parsed file is reused while it is unchanged.
       expect(c.getDatabaseClient().getDatabase("another", { schema: MSPASS_YAML }).schema).toBe(udb.schema);
-      const ts = new TimeSeries({ dt: 0.1, data: new Float64Array([1, 2, 3]), metadata: { sta: "YAML", not_in_schema: 1 } });
+      const ts = new TimeSeries({
+        dt: 0.1,
+        data: new Float64Array([1, 2, 3]),
+        metadata: { sta: "YAML", not_in_schema: 1 },
+      });
       const r = await udb.saveData(ts, { mode: "cautious", storageMode: "file", dir: join(dir, "yaml") });
       const doc = await rdb.collection("wf_TimeSeries").findOne({ _id: r._id });
       expect(doc!.not_in_schema).toBeUndefined();
@@ -281,9 +373,15 @@ describe("schema", () => {
     const bad = join(dir, "bad.yaml");
     mkdirSync(dir, { recursive: true });
     writeFileSync(bad, "Database:\n  nothing: 1\n");
-    expect(() => client.getDatabase("db_io_badschema").client.getDatabase("x", { schema: bad })).toThrow(MsPASSError);
-    expect(() => client.getDatabaseClient().getDatabase("x", { schema: join(dir, "missing.yaml") })).toThrow(/schema/i);
-    expect(() => client.getDatabaseClient().getDatabase("x", { schema: 42 })).toThrow(/schema must be a Schema or a path/);
+    expect(() => client.getDatabase("db_io_badschema").client.getDatabase("x", { schema: bad })).toThrow(
+      MsPASSError,
+    );
+    expect(() => client.getDatabaseClient().getDatabase("x", { schema: join(dir, "missing.yaml") })).toThrow(
+      /schema/i,
+    );
+    expect(() => client.getDatabaseClient().getDatabase("x", { schema: 42 })).toThrow(
+      /schema must be a Schema or a path/,
+    );
     expect(client.getDatabaseClient().getDatabase("x", { schema: "mspass" }).schema).toBe(Schema.default());
   });
 });

@@ -52,7 +52,9 @@ describe("mspass demo", () => {
   });
 
   it("rejects a bad option with the usage and exit status 2", async () => {
-    const err = await run(process.execPath, [cli, "demo", "--scheduler", "dask"], { cwd }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, [cli, "demo", "--scheduler", "dask"], { cwd }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/--scheduler must be local or none/);
   });

@@ -72,7 +72,13 @@ const TILT = [
 ];
 
 function makeSeis(npts: number, seed: number): Seismogram {
-  const s = new Seismogram({ dt: 0.025, t0: 12.5, data: samples(3 * npts, seed), tmatrix: TILT, metadata: { sta: `S${seed}` } });
+  const s = new Seismogram({
+    dt: 0.025,
+    t0: 12.5,
+    data: samples(3 * npts, seed),
+    tmatrix: TILT,
+    metadata: { sta: `S${seed}` },
+  });
   s.forceT0Shift(1.7e9); // relative time with a valid shift
   return s;
 }
@@ -90,7 +96,11 @@ async function storedBytes(doc: Document): Promise<Buffer> {
     const file = await rdb.collection("fs.files").findOne({ _id: doc.gridfs_id });
     expect(file).not.toBeNull();
     expect(Number(file!.chunkSize)).toBe(CHUNK);
-    const chunks = await rdb.collection("fs.chunks").find({ files_id: doc.gridfs_id }).sort({ n: 1 }).toArray();
+    const chunks = await rdb
+      .collection("fs.chunks")
+      .find({ files_id: doc.gridfs_id })
+      .sort({ n: 1 })
+      .toArray();
     const bytes = Buffer.concat(chunks.map((c) => Buffer.from(c.data.buffer)));
     expect(bytes.length).toBe(Number(file!.length));
     return bytes;
@@ -111,14 +121,32 @@ describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode
   it("TimeSeries: document fields, raw bytes, read back by id and by document", async () => {
     const ts = makeTs(700, 1);
     ts.md.put("dt", 0.01); // an alias: stored under its unique name only
-    ts.md.put("site_lat", 45.5).put("channel_hang", 90).put("source_depth", 10).put("site_id", "s1").put("channel_id", "c1");
+    ts.md
+      .put("site_lat", 45.5)
+      .put("channel_hang", 90)
+      .put("source_depth", 10)
+      .put("site_id", "s1")
+      .put("channel_id", "c1");
     const r = await db.saveData(ts, opts());
     expect(r.isLive).toBe(true);
     expect(ts.md.get("_id")).toEqual(r._id);
     const doc = await rawDoc("wf_TimeSeries", r._id);
     const expected = [
-      "_id", "npts", "delta", "starttime", "utc_convertible", "time_standard", "endtime",
-      ...STORAGE_FIELDS[mode], "net", "sta", "chan", "calib", "note", "site_id", "channel_id",
+      "_id",
+      "npts",
+      "delta",
+      "starttime",
+      "utc_convertible",
+      "time_standard",
+      "endtime",
+      ...STORAGE_FIELDS[mode],
+      "net",
+      "sta",
+      "chan",
+      "calib",
+      "note",
+      "site_id",
+      "channel_id",
     ];
     expect(Object.keys(doc).sort()).toEqual([...expected].sort());
     // Types as MsPASS's Python writes them.
@@ -133,14 +161,19 @@ describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode
     expect(Number(doc.endtime)).toBeCloseTo(ts.t0 + 699 * 0.01, 9);
     if (mode === "file") {
       expect(Number(doc.nbytes)).toBe(700 * 8);
-      expect(String(doc.dfile)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}-binary$/);
+      expect(String(doc.dfile)).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}-binary$/,
+      );
       expect(String(doc.dir)).toBe(join(dir, "rt"));
     } else {
       expect(doc.gridfs_id._bsontype).toBe("ObjectId");
     }
     expect((await storedBytes(doc)).equals(le(ts.data))).toBe(true);
 
-    for (const back of [await db.readData(r._id!), await db.readData((await db.wf_TimeSeries.findOne({ _id: r._id }))!)]) {
+    for (const back of [
+      await db.readData(r._id!),
+      await db.readData((await db.wf_TimeSeries.findOne({ _id: r._id }))!),
+    ]) {
       expect(back).toBeInstanceOf(TimeSeries);
       expect(back.live).toBe(true);
       expect(back.elog.size).toBe(0);
@@ -176,7 +209,13 @@ describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode
     expect(b.live).toBe(true);
     expect(Array.from(b.data)).toEqual(Array.from(s.data));
     expect(b.tmatrix).toEqual(TILT);
-    expect([b.cardinal, b.orthogonal, b.tref, b.shifted(), b.t0shift]).toEqual([false, true, "Relative", true, 1.7e9]);
+    expect([b.cardinal, b.orthogonal, b.tref, b.shifted(), b.t0shift]).toEqual([
+      false,
+      true,
+      "Relative",
+      true,
+      1.7e9,
+    ]);
   });
 
   it("TimeSeriesEnsemble: one write for all members, read back as one buffer of views", async () => {
@@ -198,7 +237,9 @@ describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode
       expect((await storedBytes(docs[i]!)).equals(le(members[i]!.data))).toBe(true);
     }
 
-    const back = await db.readData(db.wf_TimeSeries.find({ ens_note: `tse-${mode}` }).sort({ sta: 1 }), { ensembleMetadata: { evid: 42 } });
+    const back = await db.readData(db.wf_TimeSeries.find({ ens_note: `tse-${mode}` }).sort({ sta: 1 }), {
+      ensembleMetadata: { evid: 42 },
+    });
     expect(back).toBeInstanceOf(TimeSeriesEnsemble);
     expect(back.live).toBe(true);
     expect(back.md.get("evid")).toBe(42);
@@ -239,7 +280,10 @@ describe.each(["gridfs", "file"] as const)("round trips, storage_mode %s", (mode
 describe("re-saving what was read", () => {
   it("an ensemble read from a file (members are views into one buffer) saves to GridFS and back to a file byte for byte", async () => {
     const members = [makeTs(33, 70), makeTs(44, 71), makeTs(55, 72)];
-    await db.saveData(new TimeSeriesEnsemble(members, { resave: "src" }), { storageMode: "file", dir: join(dir, "resave") });
+    await db.saveData(new TimeSeriesEnsemble(members, { resave: "src" }), {
+      storageMode: "file",
+      dir: join(dir, "resave"),
+    });
     const back = await db.readData(db.wf_TimeSeries.find({ resave: "src" }).sort({ sta: 1 }));
     expect(back.member[1]!.data.byteOffset).toBe(33 * 8); // views, not copies
     back.md.put("resave", "copy");
@@ -257,8 +301,13 @@ describe("re-saving what was read", () => {
 describe("cursor kinds", () => {
   it("an aggregation cursor and an already-started find cursor also give ensembles (the remaining documents)", async () => {
     const members = [makeTs(9, 80), makeTs(10, 81), makeTs(11, 82)];
-    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 1 }), { storageMode: "file", dir: join(dir, "kinds") });
-    const agg = await db.readData(db.wf_TimeSeries.aggregate([{ $match: { kinds: 1 } }, { $sort: { sta: 1 } }]));
+    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 1 }), {
+      storageMode: "file",
+      dir: join(dir, "kinds"),
+    });
+    const agg = await db.readData(
+      db.wf_TimeSeries.aggregate([{ $match: { kinds: 1 } }, { $sort: { sta: 1 } }]),
+    );
     expect(agg.member.map((m) => Array.from(m.data))).toEqual(members.map((m) => Array.from(m.data)));
 
     const cur = db.wf_TimeSeries.find({ kinds: 1 }).sort({ sta: 1 });
@@ -275,13 +324,18 @@ describe("cursor kinds", () => {
 
   it("a started cursor whose rest spans its current batch and the server: both parts, in order, with their samples", async () => {
     const members = [makeTs(12, 90), makeTs(13, 91), makeTs(14, 92), makeTs(15, 93)];
-    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 2 }), { storageMode: "file", dir: join(dir, "kinds2") });
+    await db.saveData(new TimeSeriesEnsemble(members, { kinds: 2 }), {
+      storageMode: "file",
+      dir: join(dir, "kinds2"),
+    });
     for (const batchSize of [1, 2, 3]) {
       const cur = db.wf_TimeSeries.find({ kinds: 2 }).sort({ sta: 1 }).batchSize(batchSize);
       expect((await cur.next())!.sta).toBe("S90");
       const rest = await db.readData(cur);
       expect(rest.member.map((m) => m.md.get("sta"))).toEqual(["S91", "S92", "S93"]);
-      expect(rest.member.map((m) => Array.from(m.data))).toEqual(members.slice(1).map((m) => Array.from(m.data)));
+      expect(rest.member.map((m) => Array.from(m.data))).toEqual(
+        members.slice(1).map((m) => Array.from(m.data)),
+      );
       expect(cur.closed).toBe(true);
       expect(await cur.next()).toBeNull();
     }
@@ -292,7 +346,12 @@ describe("file storage details", () => {
   it("appends to an existing dfile; format is always recorded (binary by default, as MsPASS); dir defaults to the working directory", async () => {
     const d = join(dir, "append");
     const a = await db.saveData(makeTs(10, 30), { storageMode: "file", dir: d, dfile: "one.bin" });
-    const b = await db.saveData(makeTs(20, 31), { storageMode: "file", dir: d, dfile: "one.bin", format: "binary" });
+    const b = await db.saveData(makeTs(20, 31), {
+      storageMode: "file",
+      dir: d,
+      dfile: "one.bin",
+      format: "binary",
+    });
     const da = await rawDoc("wf_TimeSeries", a._id);
     const db2 = await rawDoc("wf_TimeSeries", b._id);
     expect(Number(da.foff)).toBe(0);
@@ -407,7 +466,11 @@ describe("modes", () => {
     const elog = await rdb.collection("elog").findOne({ _id: doc.elog_id });
     expect(elog).not.toBeNull();
     expect(elog!.wf_TimeSeries_id).toEqual(saved._id);
-    expect(elog!.logdata.some((l: Document) => l.badness === "ErrorSeverity.Complaint" && /READONLYERROR_sta/.test(l.error_message))).toBe(true);
+    expect(
+      elog!.logdata.some(
+        (l: Document) => l.badness === "ErrorSeverity.Complaint" && /READONLYERROR_sta/.test(l.error_message),
+      ),
+    ).toBe(true);
 
     const p = await db.saveData(ts, { mode: "promiscuous" });
     const pdoc = await rawDoc("wf_TimeSeries", p._id);
@@ -427,12 +490,21 @@ describe("modes", () => {
     expect(await rdb.collection("cemetery").countDocuments()).toBe(before + 1);
     const grave = await rdb.collection("cemetery").findOne({ data_tag: "ped" });
     expect(grave!.tombstone.calib).toBe("2.5");
-    expect(grave!.logdata.some((l: Document) => l.badness === "ErrorSeverity.Invalid" && /calib/.test(l.error_message))).toBe(true);
+    expect(
+      grave!.logdata.some(
+        (l: Document) => l.badness === "ErrorSeverity.Invalid" && /calib/.test(l.error_message),
+      ),
+    ).toBe(true);
   });
 
   it("read: cautious drops unknown keys and converts types; pedantic turns a mismatch into an abortion", async () => {
     const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne({
-      npts: 3, delta: "0.5", starttime: 0, time_standard: "Relative", storage_mode: "gridfs", junk: 1,
+      npts: 3,
+      delta: "0.5",
+      starttime: 0,
+      time_standard: "Relative",
+      storage_mode: "gridfs",
+      junk: 1,
     });
     const g = await db.saveData(new TimeSeries({ dt: 0.5, data: new Float64Array([1, 2, 3]) }));
     const gid = (await rawDoc("wf_TimeSeries", g._id)).gridfs_id;
@@ -447,7 +519,9 @@ describe("modes", () => {
     expect(c.dt).toBe(0.5);
     expect(c.md.has("junk")).toBe(false);
     expect(Array.from(c.data)).toEqual([1, 2, 3]);
-    expect(c.elog.entries.map((e) => e.badness)).toEqual(expect.arrayContaining(["Complaint", "Informational"]));
+    expect(c.elog.entries.map((e) => e.badness)).toEqual(
+      expect.arrayContaining(["Complaint", "Informational"]),
+    );
 
     const ped = await db.readData(insertedId, { mode: "pedantic" });
     expect(ped.live).toBe(false);

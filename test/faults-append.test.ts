@@ -54,19 +54,34 @@ describe("two processes append to one dfile", () => {
   }, 60_000);
 
   it("writeDistributedData from two processes (each datum's dfile): every foff points at its own bytes", async () => {
-    await Promise.all([0, 1].map((w) => run([uri, db.name, dir, "shared-dist", String(w), "200", "distributed"])));
+    await Promise.all(
+      [0, 1].map((w) => run([uri, db.name, dir, "shared-dist", String(w), "200", "distributed"])),
+    );
     await checkAll("shared-dist", 2, 200);
   }, 60_000);
 
   it("writeDistributedData on the Redis scheduler, two mspass worker processes, one dfile", async () => {
     const cluster = await startCluster({ workers: 2, nthreads: 2 });
-    const client = await Client.connect({ databaseHost: uri, scheduler: "redis", schedulerHost: cluster.url, dashboardPort: 0 });
+    const client = await Client.connect({
+      databaseHost: uri,
+      scheduler: "redis",
+      schedulerHost: cluster.url,
+      dashboardPort: 0,
+    });
     try {
       const s = client.getScheduler() as RedisScheduler;
       await s.waitForWorkers(2);
-      const specs = Array.from({ length: 400 }, (_, k) => ({ w: k % 2, k: Math.floor(k / 2), dir, dfile: "shared-redis" }));
+      const specs = Array.from({ length: 400 }, (_, k) => ({
+        w: k % 2,
+        k: Math.floor(k / 2),
+        dir,
+        dfile: "shared-redis",
+      }));
       const bag = fromSequence(specs, { npartitions: 40 }).map(task(WRITER_URL, "make"));
-      const ids = await writeDistributedData(bag, client.getDatabase(db.name), { storageMode: "file", scheduler: s });
+      const ids = await writeDistributedData(bag, client.getDatabase(db.name), {
+        storageMode: "file",
+        scheduler: s,
+      });
       expect(ids.every((x) => x !== null)).toBe(true);
       await checkAll("shared-redis", 2, 200);
     } finally {

@@ -14,7 +14,12 @@ import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "./helpers.js";
 import type { TimeSeriesEnsemble } from "mspass";
 
-const FIXTURE = join(import.meta.dirname, "fixtures", "miniseed", "BW.BGLD.__.EHE.D.2008.001.first_10_records");
+const FIXTURE = join(
+  import.meta.dirname,
+  "fixtures",
+  "miniseed",
+  "BW.BGLD.__.EHE.D.2008.001.first_10_records",
+);
 const RECLEN = 512;
 const DATA_OFFSET = 64; // this file's records: 48-byte header, blockette 1000, data from byte 64
 const { db } = await useTestDatabase("faults_mseed");
@@ -32,7 +37,9 @@ function prng(seed: number): () => number {
 
 async function readAll(dir: string, dfile: string): Promise<TimeSeriesEnsemble> {
   await db.indexMseedFile(join(dir, dfile), { dir });
-  return (await db.readData(db.wf_miniseed.find({ dfile }).sort({ foff: 1 }), { collection: "wf_miniseed" })) as TimeSeriesEnsemble;
+  return (await db.readData(db.wf_miniseed.find({ dfile }).sort({ foff: 1 }), {
+    collection: "wf_miniseed",
+  })) as TimeSeriesEnsemble;
 }
 
 describe("bit-flipped Steim frames", () => {
@@ -55,7 +62,11 @@ describe("bit-flipped Steim frames", () => {
         writeFileSync(join(dir, dfile), bytes);
         const ens = await readAll(dir, dfile);
         ens.member.forEach((m, i) => {
-          const same = m.live && i < want.length && m.data.length === want[i]!.length && m.data.every((v, j) => v === want[i]![j]);
+          const same =
+            m.live &&
+            i < want.length &&
+            m.data.length === want[i]!.length &&
+            m.data.every((v, j) => v === want[i]![j]);
           if (!m.live) {
             expect(m.elog.entries.length).toBeGreaterThan(0);
             tally.dead++;

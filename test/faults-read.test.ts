@@ -14,7 +14,10 @@ import { TimeSeries, type TimeSeriesEnsemble } from "mspass";
 const { db, rdb, dir } = await useTestDatabase("faults_read");
 const base = { delta: 0.5, starttime: 10, time_standard: "UTC" };
 
-function expectDeadWithReason(d: { live: boolean; elog: { entries: ReadonlyArray<{ message: string }> } }, why: RegExp): void {
+function expectDeadWithReason(
+  d: { live: boolean; elog: { entries: ReadonlyArray<{ message: string }> } },
+  why: RegExp,
+): void {
   expect(d.live).toBe(false);
   const msgs = d.elog.entries.map((e) => e.message).join(" | ");
   expect(msgs).toMatch(why);
@@ -24,22 +27,35 @@ describe("a huge npts is bounded by what the storage holds", () => {
   it("file and GridFS members with npts in [2^30, 2^31) or >= 2^32: dead, by id and by cursor", async () => {
     writeFileSync(join(dir, "small.bin"), Buffer.alloc(800));
     const saved = await db.saveData(new TimeSeries({ dt: 0.5, data: new Float64Array(100) }));
-    const gridfsId = (await rdb.collection("wf_TimeSeries").findOne({ _id: saved._id }))!.gridfs_id as ObjectId;
+    const gridfsId = (await rdb.collection("wf_TimeSeries").findOne({ _id: saved._id }))!
+      .gridfs_id as ObjectId;
     const file = { ...base, storage_mode: "file", dir, dfile: "small.bin", foff: 0 };
     const gridfs = { ...base, storage_mode: "gridfs", gridfs_id: gridfsId };
     const docs: Document[] = [];
-    for (const npts of [new Int32(2 ** 30 + 5), new Int32(2 ** 31 - 1), Long.fromNumber(2 ** 32 + 1), Long.fromNumber(2 ** 40)]) {
+    for (const npts of [
+      new Int32(2 ** 30 + 5),
+      new Int32(2 ** 31 - 1),
+      Long.fromNumber(2 ** 32 + 1),
+      Long.fromNumber(2 ** 40),
+    ]) {
       docs.push({ ...file, npts, grp: "huge" }, { ...gridfs, npts, grp: "huge" });
     }
     const { insertedIds } = await rdb.collection("wf_TimeSeries").insertMany(docs);
     for (const id of Object.values(insertedIds)) {
-      expectDeadWithReason(await db.readData(id), /shorter than foff\+nbytes|has length \d+; expected|npts has type double|cannot construct a TimeSeries/);
+      expectDeadWithReason(
+        await db.readData(id),
+        /shorter than foff\+nbytes|has length \d+; expected|npts has type double|cannot construct a TimeSeries/,
+      );
     }
     await rdb.collection("wf_TimeSeries").insertOne({ ...file, npts: 100, grp: "huge" });
     const ens = (await db.readData(db.wf_TimeSeries.find({ grp: "huge" }))) as TimeSeriesEnsemble;
     expect(ens.member).toHaveLength(docs.length + 1);
     expect(ens.member.filter((m) => m.live)).toHaveLength(1);
-    for (const m of ens.member.filter((x) => !x.live)) expectDeadWithReason(m, /shorter than foff\+nbytes|has length \d+; expected|npts has type double|cannot construct a TimeSeries/);
+    for (const m of ens.member.filter((x) => !x.live))
+      expectDeadWithReason(
+        m,
+        /shorter than foff\+nbytes|has length \d+; expected|npts has type double|cannot construct a TimeSeries/,
+      );
   });
 });
 
@@ -61,13 +77,31 @@ describe("fuzzed wf documents", () => {
     writeFileSync(join(dir, "fuzz.bin"), Buffer.from(samples.buffer));
     writeFileSync(join(dir, "fuzz.mseed"), Buffer.alloc(4096, 0x41));
     const saved = await db.saveData(new TimeSeries({ dt: 0.5, data: samples.slice(0, 16) }));
-    const gridfsId = (await rdb.collection("wf_TimeSeries").findOne({ _id: saved._id }))!.gridfs_id as ObjectId;
+    const gridfsId = (await rdb.collection("wf_TimeSeries").findOne({ _id: saved._id }))!
+      .gridfs_id as ObjectId;
     const rnd = prng(20261206);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const counts = (): unknown =>
       pick<unknown>([
-        0, 1, 16, 64, 65, -1, 2 ** 30 + 7, 2 ** 31 - 1, new Int32(2 ** 30), Long.fromNumber(2 ** 32), Long.fromNumber(2 ** 53),
-        new Double(16), new Double(1e300), new Double(2.5), "16", null, undefined, [16], { n: 16 },
+        0,
+        1,
+        16,
+        64,
+        65,
+        -1,
+        2 ** 30 + 7,
+        2 ** 31 - 1,
+        new Int32(2 ** 30),
+        Long.fromNumber(2 ** 32),
+        Long.fromNumber(2 ** 53),
+        new Double(16),
+        new Double(1e300),
+        new Double(2.5),
+        "16",
+        null,
+        undefined,
+        [16],
+        { n: 16 },
       ]);
     const docs: Document[] = [];
     for (let k = 0; k < 160; k++) {
@@ -93,7 +127,9 @@ describe("fuzzed wf documents", () => {
     }
     expect(live).toBeGreaterThan(0); // the fuzz reaches valid documents too
     for (let k = 0; k < docs.length; k += 40) {
-      const ens = (await db.readData(db.wf_TimeSeries.find({ grp: "fuzz", k: { $gte: k, $lt: k + 40 } }))) as TimeSeriesEnsemble;
+      const ens = (await db.readData(
+        db.wf_TimeSeries.find({ grp: "fuzz", k: { $gte: k, $lt: k + 40 } }),
+      )) as TimeSeriesEnsemble;
       expect(ens.member).toHaveLength(40);
       for (const m of ens.member) if (!m.live) expect(m.elog.entries.length).toBeGreaterThan(0);
     }
@@ -111,7 +147,8 @@ describe("a dfile that leaves its dir", () => {
       { ...one, dir: join(dir, ".."), dfile: `${dir.split("/").pop()}/inside.bin` },
     ]);
     const ids = Object.values(insertedIds);
-    for (const id of ids.slice(0, 3)) expectDeadWithReason(await db.readData(id), /dfile '.*' must be a relative path inside dir/);
+    for (const id of ids.slice(0, 3))
+      expectDeadWithReason(await db.readData(id), /dfile '.*' must be a relative path inside dir/);
     const ok = await db.readData(ids[3]!);
     expect(ok.live).toBe(true);
     expect(Array.from(ok.data)).toEqual([1, 2]);
@@ -119,4 +156,3 @@ describe("a dfile that leaves its dir", () => {
     expect(ens.member.map((m) => m.live)).toEqual([false, false, false, true]);
   });
 });
-

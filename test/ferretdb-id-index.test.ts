@@ -42,9 +42,15 @@ describe("embedded FerretDB: _id look-ups use the index", () => {
 
   it("plans an ObjectId range on _id (with other keys beside it) as an index search, with the same results as the filter", async (ctx) => {
     if (!ferret) ctx.skip();
-    const ids = Array.from({ length: 60 }, () => new ObjectId()).sort((a, b) => a.toHexString().localeCompare(b.toHexString()));
+    const ids = Array.from({ length: 60 }, () => new ObjectId()).sort((a, b) =>
+      a.toHexString().localeCompare(b.toHexString()),
+    );
     const c = t.db.collection("r");
-    await c.insertMany([...ids.map((_id, i) => ({ _id, i, odd: i % 2 })), { _id: "text-id", i: -1, odd: 1 }, { _id: 7, i: -2, odd: 1 }]);
+    await c.insertMany([
+      ...ids.map((_id, i) => ({ _id, i, odd: i % 2 })),
+      { _id: "text-id", i: -1, odd: 1 },
+      { _id: 7, i: -2, odd: 1 },
+    ]);
     const cases: Array<[Record<string, unknown>, number[]]> = [
       [{ _id: { $gte: ids[10], $lt: ids[20] } }, range(10, 20)],
       [{ _id: { $gt: ids[10], $lte: ids[20] } }, range(11, 21)],

@@ -14,7 +14,10 @@ import { Client, MsPASSError, type Database } from "mspass";
 /** The suite's server (test/global-setup.ts or MSPASS_TEST_DB_URI). */
 export function testDbUri(): string {
   const uri = process.env.MSPASS_TEST_DB_URI;
-  if (!uri) throw new Error("MSPASS_TEST_DB_URI is not set: run the tests through vitest (its global setup starts a server)");
+  if (!uri)
+    throw new Error(
+      "MSPASS_TEST_DB_URI is not set: run the tests through vitest (its global setup starts a server)",
+    );
   return uri;
 }
 
@@ -74,7 +77,11 @@ export async function useTestDatabase(prefix: string): Promise<TestDatabase> {
 }
 
 /** `p` (a promise or a function) fails with an MsPASSError whose message matches `pattern`; returns it. */
-export async function expectMsPASSError(p: Promise<unknown> | (() => unknown), pattern: RegExp, severity?: string): Promise<MsPASSError> {
+export async function expectMsPASSError(
+  p: Promise<unknown> | (() => unknown),
+  pattern: RegExp,
+  severity?: string,
+): Promise<MsPASSError> {
   let caught: unknown;
   try {
     await (typeof p === "function" ? p() : p);

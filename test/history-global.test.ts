@@ -6,7 +6,16 @@
  */
 import { Double, MongoClient, ObjectId, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, GLOBAL_HISTORY_INDEX, GlobalHistoryManager, MsPASSError, fromSequence, mspassFold, mspassMap, type Database } from "mspass";
+import {
+  Client,
+  GLOBAL_HISTORY_INDEX,
+  GlobalHistoryManager,
+  MsPASSError,
+  fromSequence,
+  mspassFold,
+  mspassMap,
+  type Database,
+} from "mspass";
 
 let client: Client;
 let db: Database;
@@ -16,7 +25,12 @@ const dbName = `hist_glob_${process.pid}_${Date.now()}`;
 
 beforeAll(async () => {
   const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none", databaseName: dbName, jobName: "tutorial" });
+  client = await Client.connect({
+    databaseHost: uri,
+    scheduler: "none",
+    databaseName: dbName,
+    jobName: "tutorial",
+  });
   db = client.getDatabase();
   raw = await MongoClient.connect(uri);
   rdb = raw.db(dbName);
@@ -43,7 +57,9 @@ describe("GlobalHistoryManager", () => {
     expect(m.jobName).toBe("tutorial");
     expect(m.collection).toBe("history_global");
     expect(m.db.name).toBe(dbName);
-    const idx = (await rdb.collection("history_global").listIndexes().toArray()).find((i) => i.name === GLOBAL_HISTORY_INDEX);
+    const idx = (await rdb.collection("history_global").listIndexes().toArray()).find(
+      (i) => i.name === GLOBAL_HISTORY_INDEX,
+    );
     expect(idx?.key).toEqual({ alg_name: 1, parameters: 1 });
   });
 
@@ -53,7 +69,15 @@ describe("GlobalHistoryManager", () => {
     const t0 = Date.now() / 1000;
     const id = await m.logging("bandpass", algId, "freqmin=0.1,freqmax=2.0");
     const doc = (await rdb.collection("history_global").findOne({ _id: id }, { promoteValues: false }))!;
-    expect(Object.keys(doc).sort()).toEqual(["_id", "alg_id", "alg_name", "job_id", "job_name", "parameters", "time"]);
+    expect(Object.keys(doc).sort()).toEqual([
+      "_id",
+      "alg_id",
+      "alg_name",
+      "job_id",
+      "job_name",
+      "parameters",
+      "time",
+    ]);
     expect(doc.time).toBeInstanceOf(Double);
     expect(doc.time.valueOf()).toBeGreaterThanOrEqual(t0 - 1);
     expect(doc.time.valueOf()).toBeLessThanOrEqual(Date.now() / 1000 + 1);
@@ -67,7 +91,9 @@ describe("GlobalHistoryManager", () => {
     expect(await m.getAlgId("bandpass", "freqmin=9")).toBeNull();
     // non-string parameters are stored as JSON text
     const j = await m.logging("window", "w1", { start: 1, end: 2 });
-    expect((await rdb.collection("history_global").findOne({ _id: j }))!.parameters).toBe('{"start":1,"end":2}');
+    expect((await rdb.collection("history_global").findOne({ _id: j }))!.parameters).toBe(
+      '{"start":1,"end":2}',
+    );
   });
 
   it("getAlgList by job name and job id; setAlgNameAndParameters renames every record of an alg_id", async () => {
@@ -80,11 +106,21 @@ describe("GlobalHistoryManager", () => {
     const mine = await other.getAlgList("tutorial", other.jobId);
     expect(mine).toHaveLength(2);
     expect(mine.every((r) => r.job_id.equals(other.jobId) && r.alg_name === "demean")).toBe(true);
-    expect(all.length).toBe(mine.length + (await client.getGlobalHistoryManager().getAlgList("tutorial", client.getGlobalHistoryManager().jobId)).length);
+    expect(all.length).toBe(
+      mine.length +
+        (
+          await client
+            .getGlobalHistoryManager()
+            .getAlgList("tutorial", client.getGlobalHistoryManager().jobId)
+        ).length,
+    );
 
     expect(await other.setAlgNameAndParameters(algId, "demean_v2", "q")).toBe(2);
     const renamed = await rdb.collection("history_global").find({ alg_id: algId }).toArray();
-    expect(renamed.map((r) => [r.alg_name, r.parameters])).toEqual([["demean_v2", "q"], ["demean_v2", "q"]]);
+    expect(renamed.map((r) => [r.alg_name, r.parameters])).toEqual([
+      ["demean_v2", "q"],
+      ["demean_v2", "q"],
+    ]);
     const err = await other.setAlgNameAndParameters(new ObjectId(), "x", "y").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MsPASSError);
     expect((err as MsPASSError).severity).toBe("Fatal");
@@ -109,7 +145,10 @@ describe("mspassMap / mspassFold", () => {
     const first = await mspassMap(bag, double, { globalHistory: m });
     expect(await first.result.compute({ scheduler: "none" })).toEqual([2, 4, 6]);
     expect(first.algName).toBe("double");
-    const recs = await rdb.collection("history_global").find({ job_id: m.jobId, alg_name: "double" }).toArray();
+    const recs = await rdb
+      .collection("history_global")
+      .find({ job_id: m.jobId, alg_name: "double" })
+      .toArray();
     expect(recs).toHaveLength(1);
     expect(recs[0]!.parameters).toBe("object_history=False");
     expect(recs[0]!.alg_id).toEqual(first.algId);
@@ -124,7 +163,11 @@ describe("mspassMap / mspassFold", () => {
     const fold = await mspassFold(bag, add, add, 0, { globalHistory: m, algName: "sum" });
     expect(await fold.result.compute({ scheduler: "none" })).toBe(6);
     const f = (await rdb.collection("history_global").findOne({ alg_id: fold.algId }))!;
-    expect([f.alg_name, f.parameters, f.job_name]).toEqual(["sum", "object_history=False,alg_name=sum", m.jobName]);
+    expect([f.alg_name, f.parameters, f.job_name]).toEqual([
+      "sum",
+      "object_history=False,alg_name=sum",
+      m.jobName,
+    ]);
   });
 
   it("without a manager nothing is written", async () => {

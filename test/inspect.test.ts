@@ -9,7 +9,12 @@ import { ErrorLogger, Metadata, Seismogram, TimeSeries, TimeSeriesEnsemble } fro
 
 function trace(): TimeSeries {
   const ts = new TimeSeries({ npts: 1001, dt: 0.01, t0: 1577836800, tref: "UTC" });
-  ts.md.put("net", "XX").put("sta", "ABC").put("loc", "00").put("chan", "HHZ").put("_id", new ObjectId("64b000000000000000000001"));
+  ts.md
+    .put("net", "XX")
+    .put("sta", "ABC")
+    .put("loc", "00")
+    .put("chan", "HHZ")
+    .put("_id", new ObjectId("64b000000000000000000001"));
   return ts;
 }
 
@@ -28,7 +33,9 @@ describe("printing data", () => {
   it("a dead Seismogram with relative time", () => {
     const s = new Seismogram({ npts: 10, dt: 0.5, t0: 2 });
     s.kill();
-    expect(String(s)).toMatch(/^Seismogram \.\.\. \| dead \| 2 s - 6\.5 s \(relative\) \| dt 0\.5 s \(2 Hz\) \| npts 10 \|/);
+    expect(String(s)).toMatch(
+      /^Seismogram \.\.\. \| dead \| 2 s - 6\.5 s \(relative\) \| dt 0\.5 s \(2 Hz\) \| npts 10 \|/,
+    );
   });
 
   it("an ensemble: a header, then a line per member", () => {

@@ -23,7 +23,9 @@ it("one source document per event, preferred origin and magnitude, depth in km, 
   expect(tohoku.coords).toEqual([142.373, 38.297]);
   expect(tohoku.epicenter).toEqual({ type: "Point", coordinates: [142.373, 38.297] });
   expect(tohoku.source_id.toHexString()).toBe(tohoku._id.toHexString());
-  expect(tohoku[EVENT_XML_KEY]).toMatch(/^<event publicID="smi:www.iris.edu\/ws\/event\/query\?eventId=3279407"/);
+  expect(tohoku[EVENT_XML_KEY]).toMatch(
+    /^<event publicID="smi:www.iris.edu\/ws\/event\/query\?eventId=3279407"/,
+  );
   expect(docs[1]!.magnitude_type).toBe("MS");
   const back = await db.loadEvent(tohoku._id);
   expect(back!._id.toHexString()).toBe(tohoku._id.toHexString());

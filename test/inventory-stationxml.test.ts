@@ -30,8 +30,15 @@ describe("saveInventory", () => {
     // site epochs are the STATION's
     expect(s.starttime).toBe(Date.UTC(2010, 0, 8) / 1000);
     expect(s.endtime).toBe(Date.UTC(2011, 10, 17, 23, 59, 59) / 1000);
-    const chans = await rdb.collection("channel").find({ net: "TA", sta: "034A" }).sort({ chan: 1 }).toArray();
-    expect(chans.map((c) => [c.chan, c.loc])).toEqual([["ACE", ""], ["QEP", "EP"]]);
+    const chans = await rdb
+      .collection("channel")
+      .find({ net: "TA", sta: "034A" })
+      .sort({ chan: 1 })
+      .toArray();
+    expect(chans.map((c) => [c.chan, c.loc])).toEqual([
+      ["ACE", ""],
+      ["QEP", "EP"],
+    ]);
     const qep = chans[1]!;
     expect(qep.chan_id.toHexString()).toBe(qep._id.toHexString());
     expect(qep.hang).toBe(0);
@@ -43,7 +50,7 @@ describe("saveInventory", () => {
     expect(qep.site_id).toBeUndefined();
     expect(typeof qep[CHANNEL_XML_KEY]).toBe("string");
     expect(qep[CHANNEL_XML_KEY]).toMatch(/^<Channel code="QEP"[^>]*locationCode="EP"/);
-    expect(qep[CHANNEL_XML_KEY]).toContain("<Dip unit=\"DEGREES\">-90.0</Dip>");
+    expect(qep[CHANNEL_XML_KEY]).toContain('<Dip unit="DEGREES">-90.0</Dip>');
   });
 
   it("skips epochs already saved (±10 s) and counts them as processed", async () => {
@@ -54,7 +61,12 @@ describe("saveInventory", () => {
 
   it("takes an XML string and an array of paths; networksToExclude drops whole networks", async () => {
     const text = readFileSync(fx("F1_423_small.xml"), "latin1");
-    expect(await db.saveInventory(text, { networksToExclude: ["QI"] })).toEqual({ sitesSaved: 0, chansSaved: 0, sitesProcessed: 0, chansProcessed: 0 });
+    expect(await db.saveInventory(text, { networksToExclude: ["QI"] })).toEqual({
+      sitesSaved: 0,
+      chansSaved: 0,
+      sitesProcessed: 0,
+      chansProcessed: 0,
+    });
     const r = await db.saveInventory([text, fx("stationxml_IU.ANTO.30.LDO.xml")]);
     expect(r).toEqual({ sitesSaved: 2, chansSaved: 2, sitesProcessed: 2, chansProcessed: 2 });
     const bdf = await rdb.collection("channel").findOne({ net: "QI", sta: "TPASS", chan: "BDF" });
@@ -90,10 +102,14 @@ describe("saveInventory", () => {
 
   it("bad input is a clear MsPASSError, nothing written", async () => {
     const before = await rdb.collection("site").countDocuments();
-    await expect(db.saveInventory("<FDSNStationXML><Network code=\"XX\"><Station")).rejects.toThrow(MsPASSError);
+    await expect(db.saveInventory('<FDSNStationXML><Network code="XX"><Station')).rejects.toThrow(
+      MsPASSError,
+    );
     await expect(db.saveInventory("<quakeml/>")).rejects.toThrow(/not StationXML/);
     await expect(db.saveInventory("/no/such/file.xml")).rejects.toThrow(/cannot read \/no\/such\/file.xml/);
-    await expect(db.saveInventory(fx("only_soh.xml"), { networks: ["SY"] } as never)).rejects.toThrow(/unknown option "networks"/);
+    await expect(db.saveInventory(fx("only_soh.xml"), { networks: ["SY"] } as never)).rejects.toThrow(
+      /unknown option "networks"/,
+    );
     expect(await rdb.collection("site").countDocuments()).toBe(before);
   });
 });
@@ -111,7 +127,9 @@ describe("getSeedSite / getSeedChannel / readInventory", () => {
   it("getSeedChannel: one match; ambiguous without loc → retries, then time picks or it throws; explicit loc ambiguous → null", async () => {
     expect((await db.getSeedChannel("TA", "034A", "QEP"))!.loc).toBe("EP");
     // Two epochs of one channel (a second epoch, far from the first) make it ambiguous.
-    await db.saveInventory(readFileSync(fx("only_soh.xml"), "utf8").replace(/2010-01-09T23:59:59/g, "2010-03-09T23:59:59"));
+    await db.saveInventory(
+      readFileSync(fx("only_soh.xml"), "utf8").replace(/2010-01-09T23:59:59/g, "2010-03-09T23:59:59"),
+    );
     expect(await rdb.collection("channel").countDocuments({ sta: "034A", chan: "QEP" })).toBe(2);
     await expect(db.getSeedChannel("TA", "034A", "QEP")).rejects.toThrow(/several channel documents/);
     expect(await db.getSeedChannel("TA", "034A", "QEP", { loc: "EP" })).toBeNull();

@@ -32,7 +32,8 @@ interface StateFile {
   env: Record<string, string>;
   services: { name: string; pid?: number; startedByUp: boolean; address?: string }[];
 }
-const state = (d: string): StateFile => JSON.parse(readFileSync(join(d, ".mspass", "desktop.json"), "utf8")) as StateFile;
+const state = (d: string): StateFile =>
+  JSON.parse(readFileSync(join(d, ".mspass", "desktop.json"), "utf8")) as StateFile;
 
 const WORKFLOW_TS = `
 import { Client, TimeSeries } from "mspass";
@@ -121,7 +122,9 @@ describe("mspass up / status / run / down (local scheduler)", () => {
     const home = project({ "mspass-desktop.yaml": `scheduler: dask\n` });
     const viaHome = await mspass(["up"], project({}), { MSPASS_HOME: home });
     expect(viaHome.code).toBe(1);
-    expect(viaHome.stderr).toContain("'scheduler' in " + join(home, "mspass-desktop.yaml") + " must be one of local, redis");
+    expect(viaHome.stderr).toContain(
+      "'scheduler' in " + join(home, "mspass-desktop.yaml") + " must be one of local, redis",
+    );
   });
 });
 
@@ -192,10 +195,14 @@ describe("mspass up: failures give one clear message and leave nothing running",
     const squatter = createServer().listen(redisPort, "127.0.0.1");
     servers.push(squatter);
     await new Promise((r) => squatter.once("listening", r));
-    const d = project({ "mspass-desktop.yaml": `scheduler: redis\nports: { database: ${dbPort}, scheduler: ${redisPort} }\n` });
+    const d = project({
+      "mspass-desktop.yaml": `scheduler: redis\nports: { database: ${dbPort}, scheduler: ${redisPort} }\n`,
+    });
     const up = await mspass(["up"], d);
     expect(up.code).toBe(1);
-    expect(up.stderr).toContain(`port ${redisPort} on 127.0.0.1 (for the Redis scheduler) is taken by another program`);
+    expect(up.stderr).toContain(
+      `port ${redisPort} on 127.0.0.1 (for the Redis scheduler) is taken by another program`,
+    );
     expect(await leftoversAfter(d)).toEqual([]);
   });
 });

@@ -64,7 +64,11 @@ describe("Client.connect() from a frontend that is not a file", () => {
   });
 
   it("works from the REPL (top-level await), typed line by line", async () => {
-    const repl = startRepl(process.execPath, ["-i"], { cwd: ROOT, env: { ...process.env, MSPASS_DB_ADDRESS: DB }, prompt: "> " });
+    const repl = startRepl(process.execPath, ["-i"], {
+      cwd: ROOT,
+      env: { ...process.env, MSPASS_DB_ADDRESS: DB },
+      prompt: "> ",
+    });
     try {
       await repl.waitFor(/> $/);
       for (const line of WORKFLOW.trim().split("\n")) await repl.type(line);
@@ -80,7 +84,11 @@ describe("Client.connect() from a frontend that is not a file", () => {
   it("fails with a message, not a silent exit, when the database cannot be reached", async () => {
     const port = await findFreePort();
     const r = await node(
-      ["--input-type=module", "-e", `const {Client}=await import("mspass"); await Client.connect({ serverSelectionTimeoutMS: 500 });`],
+      [
+        "--input-type=module",
+        "-e",
+        `const {Client}=await import("mspass"); await Client.connect({ serverSelectionTimeoutMS: 500 });`,
+      ],
       undefined,
       { MSPASS_DB_ADDRESS: `127.0.0.1:${port}` },
     );
@@ -93,9 +101,16 @@ describe("Client.connect() from a frontend that is not a file", () => {
 
 describe("workerExecArgv", () => {
   it("drops the options that belong to the main program only and keeps the rest", () => {
-    expect(workerExecArgv(["--input-type=module", "-e", "code", "--max-old-space-size=512"])).toEqual(["--max-old-space-size=512"]);
+    expect(workerExecArgv(["--input-type=module", "-e", "code", "--max-old-space-size=512"])).toEqual([
+      "--max-old-space-size=512",
+    ]);
     expect(workerExecArgv(["--input-type", "module", "-p", "x", "-i"])).toEqual([]);
-    expect(workerExecArgv(["-pe", "1+1", "--import", "tsx", "-r", "dotenv/config"])).toEqual(["--import", "tsx", "-r", "dotenv/config"]);
+    expect(workerExecArgv(["-pe", "1+1", "--import", "tsx", "-r", "dotenv/config"])).toEqual([
+      "--import",
+      "tsx",
+      "-r",
+      "dotenv/config",
+    ]);
     expect(workerExecArgv(["--eval=code", "--conditions=dev"])).toEqual(["--conditions=dev"]);
   });
 });

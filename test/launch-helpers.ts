@@ -4,7 +4,15 @@
  * package, and find processes left behind in a directory.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -17,11 +25,27 @@ export interface Run {
   stderr: string;
 }
 
-export function mspass(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<Run> {
+export function mspass(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 180_000,
+): Promise<Run> {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const k of ["MSPASS_DB_ADDRESS", "MSPASS_PROJECT_DIR", "MSPASS_SCHEDULER", "MSPASS_SCHEDULER_ADDRESS", "MSPASS_HOME"]) if (!(k in env)) delete full[k];
+  for (const k of [
+    "MSPASS_DB_ADDRESS",
+    "MSPASS_PROJECT_DIR",
+    "MSPASS_SCHEDULER",
+    "MSPASS_SCHEDULER_ADDRESS",
+    "MSPASS_HOME",
+  ])
+    if (!(k in env)) delete full[k];
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: full, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: full,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);

@@ -147,9 +147,19 @@ ${extra}`,
 /** Run `mspass hpc ...` inside the first node, as the batch script does. */
 function hpc(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((res) => {
-    const full: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_JOB_NODELIST: `${tag}n[1-3]`, ...env };
+    const full: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      SLURM_JOB_NODELIST: `${tag}n[1-3]`,
+      ...env,
+    };
     for (const k of ["MSPASS_DB_ADDRESS", "MSPASS_SCHEDULER", "MSPASS_SCHEDULER_ADDRESS"]) delete full[k];
-    const r = spawnSync("ip", ["netns", "exec", NODES[0]!, process.execPath, CLI, "hpc", ...args], { cwd: dir, env: full, encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync("ip", ["netns", "exec", NODES[0]!, process.execPath, CLI, "hpc", ...args], {
+      cwd: dir,
+      env: full,
+      encoding: "utf8",
+      timeout: 240_000,
+    });
     res({ code: r.status, stdout: r.stdout, stderr: r.stderr });
   });
 }
@@ -173,7 +183,14 @@ describe.skipIf(!canNetns)("mspass hpc on network-namespace nodes", () => {
     expect(out.db).toBe(`mongodb://${ADDR[NODES[0]!]}:27817/`);
     // Logs per node.
     const logs = readdirSync(join(dir, "logs")).sort();
-    expect(logs).toEqual([`database-${NODES[0]}.log`, `scheduler-${NODES[0]}.log`, `worker-${NODES[1]}.log`, `worker-${NODES[2]}.log`].sort());
+    expect(logs).toEqual(
+      [
+        `database-${NODES[0]}.log`,
+        `scheduler-${NODES[0]}.log`,
+        `worker-${NODES[1]}.log`,
+        `worker-${NODES[2]}.log`,
+      ].sort(),
+    );
     expect(readFileSync(join(dir, "logs", `worker-${NODES[1]}.log`), "utf8")).toMatch(/^ready /m);
     await nothingLeft();
   });
@@ -209,8 +226,15 @@ describe.skipIf(!canNetns)("mspass hpc on network-namespace nodes", () => {
     expect(noSrun.stderr).toContain("srun was not found on PATH");
     // Something else listens on the database port on the primary.
     const squatter = join(dir, "squat.mjs");
-    writeFileSync(squatter, `import { createServer } from "node:net"; createServer().listen(27817, "${ADDR[NODES[0]!]}", () => console.log("listening"));`);
-    const child = (await import("node:child_process")).spawn("ip", ["netns", "exec", NODES[0]!, process.execPath, squatter], { stdio: ["ignore", "pipe", "inherit"] });
+    writeFileSync(
+      squatter,
+      `import { createServer } from "node:net"; createServer().listen(27817, "${ADDR[NODES[0]!]}", () => console.log("listening"));`,
+    );
+    const child = (await import("node:child_process")).spawn(
+      "ip",
+      ["netns", "exec", NODES[0]!, process.execPath, squatter],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     await new Promise((r) => child.stdout.once("data", r));
     try {
       const taken = await hpc(["launch", "--config", cfg]);
@@ -231,7 +255,11 @@ describe("hpc configuration", () => {
     try {
       mkdirSync(join(d, "x"));
       writeFileSync(join(d, "mspass-hpc.yaml"), "HPC_cluster: { job_scheduler: slurm }\n");
-      const r = spawnSync(process.execPath, [CLI, "hpc", "launch"], { cwd: d, env: { ...process.env, SLURM_JOB_NODELIST: "solo1", PATH: "/usr/bin:/bin" }, encoding: "utf8" });
+      const r = spawnSync(process.execPath, [CLI, "hpc", "launch"], {
+        cwd: d,
+        env: { ...process.env, SLURM_JOB_NODELIST: "solo1", PATH: "/usr/bin:/bin" },
+        encoding: "utf8",
+      });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain("a single-node job needs primary_node_workers > 0");
     } finally {

@@ -39,7 +39,9 @@ interface Reply {
 async function runCell(port: number, token: string, notebook: string, code: string): Promise<Reply> {
   const base = `http://127.0.0.1:${port}`;
   const headers = { Authorization: `token ${token}`, "Content-Type": "application/json" };
-  const specs = (await (await fetch(`${base}/api/kernelspecs`, { headers })).json()) as { kernelspecs: Record<string, unknown> };
+  const specs = (await (await fetch(`${base}/api/kernelspecs`, { headers })).json()) as {
+    kernelspecs: Record<string, unknown>;
+  };
   expect(Object.keys(specs.kernelspecs)).toContain("tslab");
   const res = await fetch(`${base}/api/sessions`, {
     method: "POST",
@@ -48,7 +50,10 @@ async function runCell(port: number, token: string, notebook: string, code: stri
   });
   expect(res.status).toBe(201);
   const session = (await res.json()) as { id: string; kernel: { id: string } };
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/kernels/${session.kernel.id}/channels?session_id=${session.id}`, { headers: { Authorization: `token ${token}` } });
+  const ws = new WebSocket(
+    `ws://127.0.0.1:${port}/api/kernels/${session.kernel.id}/channels?session_id=${session.id}`,
+    { headers: { Authorization: `token ${token}` } },
+  );
   await new Promise((r, j) => {
     ws.once("open", r);
     ws.once("error", j);
@@ -59,9 +64,14 @@ async function runCell(port: number, token: string, notebook: string, code: stri
     let replied = false;
     let idle = false;
     ws.on("message", (data) => {
-      const m = JSON.parse(data.toString()) as { msg_type: string; parent_header: { msg_id?: string }; content: Record<string, unknown> };
+      const m = JSON.parse(data.toString()) as {
+        msg_type: string;
+        parent_header: { msg_id?: string };
+        content: Record<string, unknown>;
+      };
       if (m.parent_header.msg_id !== msgId) return;
-      if (m.msg_type === "stream") reply[m.content.name === "stdout" ? "stdout" : "stderr"] += String(m.content.text);
+      if (m.msg_type === "stream")
+        reply[m.content.name === "stdout" ? "stdout" : "stderr"] += String(m.content.text);
       if (m.msg_type === "error") reply.stderr += `${String(m.content.ename)}: ${String(m.content.evalue)}`;
       if (m.msg_type === "execute_reply") {
         reply.status = String(m.content.status);
@@ -73,10 +83,24 @@ async function runCell(port: number, token: string, notebook: string, code: stri
   });
   ws.send(
     JSON.stringify({
-      header: { msg_id: msgId, username: "test", session: session.id, msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+      header: {
+        msg_id: msgId,
+        username: "test",
+        session: session.id,
+        msg_type: "execute_request",
+        version: "5.3",
+        date: new Date().toISOString(),
+      },
       parent_header: {},
       metadata: {},
-      content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      content: {
+        code,
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      },
       channel: "shell",
       buffers: [],
     }),
@@ -117,7 +141,12 @@ describe("mspass notebook", () => {
       for (;;) {
         token = /token=([0-9a-f]+)/.exec(out)?.[1] ?? "";
         if (token) {
-          const ok = await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { Authorization: `token ${token}` } }).then((r) => r.ok, () => false);
+          const ok = await fetch(`http://127.0.0.1:${port}/api/status`, {
+            headers: { Authorization: `token ${token}` },
+          }).then(
+            (r) => r.ok,
+            () => false,
+          );
           if (ok) break;
         }
         if (Date.now() > deadline) throw new Error(`JupyterLab did not come up:\n${out}\n${err}`);
@@ -131,7 +160,11 @@ describe("mspass notebook", () => {
       // The notebook's directory is the working directory, as MsPASS mounts it.
       expect(reply.stdout).toContain(`CELL 42 1 ${dir}`);
       // Contents API: the server's root is the working directory.
-      const contents = (await (await fetch(`http://127.0.0.1:${port}/api/contents/`, { headers: { Authorization: `token ${token}` } })).json()) as { content: { name: string }[] };
+      const contents = (await (
+        await fetch(`http://127.0.0.1:${port}/api/contents/`, {
+          headers: { Authorization: `token ${token}` },
+        })
+      ).json()) as { content: { name: string }[] };
       expect(contents.content.map((c) => c.name)).toContain("node_modules");
     } finally {
       child.kill("SIGINT");
@@ -147,13 +180,22 @@ describe("mspass notebook", () => {
     writeFileSync(yaml, `ports: { database: ${dbPort}, jupyter: ${nbPort} }\n`);
     const up = await mspass(["up", "--notebook"], dir);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stdout).toMatch(new RegExp(`notebook: jupyter-lab http://127\\.0\\.0\\.1:${nbPort}/lab\\?token=`));
+    expect(up.stdout).toMatch(
+      new RegExp(`notebook: jupyter-lab http://127\\.0\\.0\\.1:${nbPort}/lab\\?token=`),
+    );
     const status = await mspass(["status"], dir);
     expect(status.stdout).toMatch(/notebook\s+running\s+jupyter-lab/);
-    const state = JSON.parse(readFileSync(join(dir, ".mspass", "desktop.json"), "utf8")) as { services: { name: string; address?: string }[] };
+    const state = JSON.parse(readFileSync(join(dir, ".mspass", "desktop.json"), "utf8")) as {
+      services: { name: string; address?: string }[];
+    };
     const url = new URL(state.services.find((s) => s.name === "notebook")!.address!);
     const token = url.searchParams.get("token")!;
-    const reply = await runCell(nbPort, token, "up.ipynb", `console.log("ENV " + process.env.MSPASS_DB_ADDRESS)`);
+    const reply = await runCell(
+      nbPort,
+      token,
+      "up.ipynb",
+      `console.log("ENV " + process.env.MSPASS_DB_ADDRESS)`,
+    );
     // The kernel gets the services `up` started.
     expect(reply.stdout).toContain(`ENV mongodb://127.0.0.1:${dbPort}/`);
     const down = await mspass(["down"], dir);
@@ -165,7 +207,9 @@ describe("mspass notebook", () => {
   });
 
   it("says how to install when JupyterLab is missing", async () => {
-    const r = await mspass(["notebook", "--port", String(await findFreePort())], dir, { MSPASS_NOTEBOOK_HOME: join(dir, "no-such-home") });
+    const r = await mspass(["notebook", "--port", String(await findFreePort())], dir, {
+      MSPASS_NOTEBOOK_HOME: join(dir, "no-such-home"),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("run 'mspass notebook --install'");
     expect(existsSync(join(dir, "no-such-home"))).toBe(false);

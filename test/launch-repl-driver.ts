@@ -16,7 +16,11 @@ export interface ReplSession {
   exited: Promise<number | null>;
 }
 
-export function startRepl(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; prompt: string }): ReplSession {
+export function startRepl(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; prompt: string },
+): ReplSession {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   const listeners = new Set<() => void>();

@@ -34,7 +34,9 @@ describe("mspass shell", () => {
       expect(page.status).toBe(200);
 
       // Type as a person would: one line, then read the answer.
-      repl.child.stdin!.write(`const ts = new mspass.TimeSeries({ npts: 8, dt: 0.5, t0: 0 }); ts.data.fill(2); const saved = await db.saveData(ts);\n`);
+      repl.child.stdin!.write(
+        `const ts = new mspass.TimeSeries({ npts: 8, dt: 0.5, t0: 0 }); ts.data.fill(2); const saved = await db.saveData(ts);\n`,
+      );
       repl.child.stdin!.write(`"N=" + (await db.wf_TimeSeries.countDocuments({}))\n`);
       await repl.waitFor(/'N=1'/);
       repl.child.stdin!.write(`"SUM=" + (await client.getScheduler().submit((a, b) => a * b, 6, 7))\n`);

@@ -54,11 +54,17 @@ describe("deleteData", () => {
 
   it("file datum: the file is removed only when asked and once no wf document references it", async () => {
     const ens = new TimeSeriesEnsemble([makeTs(3), makeTs(4), makeTs(5)]);
-    const { ids } = await db.saveData(ens, { storageMode: "file", dir: join(dir, "shared"), dfile: "three.bin" });
+    const { ids } = await db.saveData(ens, {
+      storageMode: "file",
+      dir: join(dir, "shared"),
+      dfile: "three.bin",
+    });
     const file = join(dir, "shared", "three.bin");
     expect(existsSync(file)).toBe(true);
     // an index document in another wf collection also points at the file
-    await rdb.collection("wf_miniseed").insertOne({ dir: join(dir, "shared"), dfile: "three.bin", storage_mode: "file" });
+    await rdb
+      .collection("wf_miniseed")
+      .insertOne({ dir: join(dir, "shared"), dfile: "three.bin", storage_mode: "file" });
 
     expect((await db.deleteData(ids![0], "TimeSeries")).files).toEqual([]); // not asked
     expect((await db.deleteData(ids![1], "TimeSeries", { removeUnreferencedFiles: true })).files).toEqual([]); // ids[2] still refers
@@ -101,7 +107,9 @@ function defective(extra: Document = {}): Document {
 describe("verify", () => {
   it("reports xref, type and undefined problems per key", async () => {
     const hist = await rdb.collection("history_object").insertOne({ save_uuid: "u" });
-    const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne(defective({ history_object_id: hist.insertedId }));
+    const { insertedId } = await rdb
+      .collection("wf_TimeSeries")
+      .insertOne(defective({ history_object_id: hist.insertedId }));
     expect(await db.verify(insertedId)).toEqual({
       npts: ["type"],
       delta: ["type"],
@@ -109,7 +117,11 @@ describe("verify", () => {
       site_id: ["xref"],
       starttime_shift: ["undefined"],
     });
-    expect(await db.verify(insertedId, { tests: ["type"] })).toEqual({ npts: ["type"], delta: ["type"], calib: ["type"] });
+    expect(await db.verify(insertedId, { tests: ["type"] })).toEqual({
+      npts: ["type"],
+      delta: ["type"],
+      calib: ["type"],
+    });
     // the target now exists: no xref problem
     const siteId = (await rdb.collection("wf_TimeSeries").findOne({ _id: insertedId }))!.site_id;
     await rdb.collection("site").insertOne({ _id: siteId, lat: 1, lon: 2, elev: 0 });
@@ -119,7 +131,9 @@ describe("verify", () => {
   it("throws for a missing document and an unknown test", async () => {
     await expect(db.verify(new ObjectId())).rejects.toThrow(/no document with _id=/);
     const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne(defective());
-    await expect(db.verify(insertedId, { tests: ["spelling" as never] })).rejects.toThrow(/only xref, type and undefined are supported/);
+    await expect(db.verify(insertedId, { tests: ["spelling" as never] })).rejects.toThrow(
+      /only xref, type and undefined are supported/,
+    );
   });
 });
 
@@ -128,9 +142,22 @@ describe("clean", () => {
     const { insertedId } = await rdb.collection("wf_TimeSeries").insertOne(defective({ bar_old: "x" }));
     const fixed = await db.clean(insertedId, { renameUndefined: { bar_old: "bar" } });
     expect(fixed).toEqual({ npts: 1, delta: 1 });
-    const doc = (await rdb.collection("wf_TimeSeries").findOne({ _id: insertedId }, { promoteValues: false }))!;
+    const doc = (await rdb
+      .collection("wf_TimeSeries")
+      .findOne({ _id: insertedId }, { promoteValues: false }))!;
     expect(Object.keys(doc).sort()).toEqual(
-      ["_id", "npts", "delta", "starttime", "utc_convertible", "time_standard", "storage_mode", "site_id", "foo", "bar"].sort(),
+      [
+        "_id",
+        "npts",
+        "delta",
+        "starttime",
+        "utc_convertible",
+        "time_standard",
+        "storage_mode",
+        "site_id",
+        "foo",
+        "bar",
+      ].sort(),
     );
     expect(doc.npts).toEqual(new Int32(200));
     expect(doc.delta).toEqual(new Double(1));
@@ -153,8 +180,22 @@ describe("clean", () => {
     expect(await db.clean(a.insertedId, { deleteMissingRequired: true })).toEqual({});
     expect(await rdb.collection("wf_TimeSeries").countDocuments({ _id: a.insertedId })).toBe(0);
 
-    const m = await rdb.collection("wf_miniseed").insertOne({ net: "XX", sta: "A", chan: "BHZ", dir: "/nonexistent", dfile: "x.mseed", foff: 0, nbytes: 512 });
-    expect(await db.clean(m.insertedId, { collection: "wf_miniseed", requiredXrefList: ["channel_id"], deleteMissingXref: true })).toEqual({});
+    const m = await rdb.collection("wf_miniseed").insertOne({
+      net: "XX",
+      sta: "A",
+      chan: "BHZ",
+      dir: "/nonexistent",
+      dfile: "x.mseed",
+      foff: 0,
+      nbytes: 512,
+    });
+    expect(
+      await db.clean(m.insertedId, {
+        collection: "wf_miniseed",
+        requiredXrefList: ["channel_id"],
+        deleteMissingXref: true,
+      }),
+    ).toEqual({});
     expect(await rdb.collection("wf_miniseed").countDocuments({ _id: m.insertedId })).toBe(0);
 
     // without the delete flags the document stays
@@ -165,9 +206,17 @@ describe("clean", () => {
 
   it("cleanCollection cleans every matching document and sums the counts", async () => {
     const tag = `cc_${Date.now()}`;
-    await rdb.collection("wf_TimeSeries").insertMany([defective({ data_tag: tag }), defective({ data_tag: tag }), defective({ data_tag: "other" })]);
+    await rdb
+      .collection("wf_TimeSeries")
+      .insertMany([
+        defective({ data_tag: tag }),
+        defective({ data_tag: tag }),
+        defective({ data_tag: "other" }),
+      ]);
     expect(await db.cleanCollection({ query: { data_tag: tag } })).toEqual({ npts: 2, delta: 2 });
-    const left = await rdb.collection("wf_TimeSeries").findOne({ data_tag: "other" }, { promoteValues: false });
+    const left = await rdb
+      .collection("wf_TimeSeries")
+      .findOne({ data_tag: "other" }, { promoteValues: false });
     expect(left!.npts).toEqual(new Double(200)); // not matched: untouched
   });
 });

@@ -77,15 +77,23 @@ describe("updateMetadata", () => {
     expect(after.dt).toBeUndefined();
     expect(after.delta).toEqual(new Double(0.02));
     // untouched fields stay as they were
-    for (const k of ["sta", "chan", "note", "npts", "gridfs_id", "storage_mode", "endtime"]) expect(after[k], k).toEqual(before[k]);
-    expect(d.elog.entries.some((e) => e.badness === "Complaint" && e.message.includes("READONLYERROR_net"))).toBe(true);
+    for (const k of ["sta", "chan", "note", "npts", "gridfs_id", "storage_mode", "endtime"])
+      expect(after[k], k).toEqual(before[k]);
+    expect(
+      d.elog.entries.some((e) => e.badness === "Complaint" && e.message.includes("READONLYERROR_net")),
+    ).toBe(true);
     expect(d.elog.entries.every((e) => e.algorithm === "updateMetadata")).toBe(true);
   });
 
   it("re-syncs starttime, time_standard and utc_convertible from the datum; forceKeys writes unmodified keys", async () => {
     const d = await savedAndRead(makeTs(2));
     const id = d.md.get("_id") as ObjectId;
-    await rdb.collection("wf_TimeSeries").updateOne({ _id: id }, { $set: { starttime: 5, time_standard: "Relative", utc_convertible: false, chan: "XXX", sta: "ZZ" } });
+    await rdb
+      .collection("wf_TimeSeries")
+      .updateOne(
+        { _id: id },
+        { $set: { starttime: 5, time_standard: "Relative", utc_convertible: false, chan: "XXX", sta: "ZZ" } },
+      );
     await db.updateMetadata(d, { forceKeys: ["chan"] });
     const after = await rawDoc("wf_TimeSeries", id);
     expect(after.starttime).toEqual(new Double(1.6e9 + 2));
@@ -126,7 +134,9 @@ describe("updateMetadata", () => {
     dead.md.put("_id", new ObjectId());
     dead.kill();
     expect(await db.updateMetadata(dead)).toBeNull();
-    expect(await rdb.collection("wf_TimeSeries").countDocuments({ _id: dead.md.get("_id") } as Document)).toBe(0);
+    expect(
+      await rdb.collection("wf_TimeSeries").countDocuments({ _id: dead.md.get("_id") } as Document),
+    ).toBe(0);
 
     const noId = makeTs(6);
     const err = await db.updateMetadata(noId).catch((e: unknown) => e);
@@ -152,8 +162,12 @@ describe("updateMetadata", () => {
     expect(sd.calib).toEqual(new Double(2));
     expect(sd.time_standard).toBe("Relative");
 
-    await expect(db.updateMetadata(fresh, { collection: "wf_Seismogram" })).rejects.toThrow(/Seismogram data, but the datum is a TimeSeries/);
-    await expect(db.updateMetadata(fresh, { excludeKey: ["x"] } as never)).rejects.toThrow(/unknown option "excludeKey"/);
+    await expect(db.updateMetadata(fresh, { collection: "wf_Seismogram" })).rejects.toThrow(
+      /Seismogram data, but the datum is a TimeSeries/,
+    );
+    await expect(db.updateMetadata(fresh, { excludeKey: ["x"] } as never)).rejects.toThrow(
+      /unknown option "excludeKey"/,
+    );
   });
 });
 
@@ -209,7 +223,11 @@ describe("updateData", () => {
     expect(h.alg_id).toBe("a7");
     expect(h.wf_TimeSeries_id).toEqual(id);
     expect(Number(h.save_stage)).toBe(2);
-    expect(h.processing_history.nodes.map((n: Document) => n.status)).toEqual(["ORIGIN", "VOLATILE", "SAVED"]);
+    expect(h.processing_history.nodes.map((n: Document) => n.status)).toEqual([
+      "ORIGIN",
+      "VOLATILE",
+      "SAVED",
+    ]);
     expect(d.history.nodes).toHaveLength(1);
     expect(d.history.current!.uuid).toBe(h.save_uuid);
   });
@@ -228,7 +246,13 @@ describe("updateData", () => {
 
 describe("updateData, Seismogram", () => {
   it("writes row-major samples to GridFS (MsPASS's layout) on the wf_Seismogram document", async () => {
-    const s = new Seismogram({ dt: 0.5, t0: 100, tref: "UTC", data: samples(3 * 40, 3), metadata: { sta: "SZ" } });
+    const s = new Seismogram({
+      dt: 0.5,
+      t0: 100,
+      tref: "UTC",
+      data: samples(3 * 40, 3),
+      metadata: { sta: "SZ" },
+    });
     const { _id } = await db.saveData(s, { storageMode: "file", dir: join(dir, "s") });
     const back = (await db.readData(_id!, { collection: "wf_Seismogram" })) as Seismogram;
     const next = samples(3 * 40, 8);

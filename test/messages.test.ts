@@ -50,9 +50,21 @@ describe("sample values saved with a warning", () => {
   });
 
   it("miniSEED of non-integer samples: FLOAT64 instead of Steim2, said in elog", async () => {
-    const ints = (await db.saveData(series([1, 2, 3]), { storageMode: "file", format: "mseed", dir, dfile: "a.mseed", returnData: true })) as TimeSeries;
+    const ints = (await db.saveData(series([1, 2, 3]), {
+      storageMode: "file",
+      format: "mseed",
+      dir,
+      dfile: "a.mseed",
+      returnData: true,
+    })) as TimeSeries;
     expect(ints.elog.size).toBe(0);
-    const floats = (await db.saveData(series([1.5, 2, 3]), { storageMode: "file", format: "mseed", dir, dfile: "a.mseed", returnData: true })) as TimeSeries;
+    const floats = (await db.saveData(series([1.5, 2, 3]), {
+      storageMode: "file",
+      format: "mseed",
+      dir,
+      dfile: "a.mseed",
+      returnData: true,
+    })) as TimeSeries;
     expect(floats.live).toBe(true);
     const doc = await rdb.collection("wf_TimeSeries").findOne({ _id: floats.md.get("_id") as never });
     const elog = await rdb.collection("elog").findOne({ _id: doc!.elog_id });
@@ -65,11 +77,19 @@ describe("a database that does not answer", () => {
     const port = await findFreePort();
     let err: MsPASSError | undefined;
     try {
-      await Client.connect({ env: { MSPASS_DB_ADDRESS: `mongodb://bob:hunter2@127.0.0.1:${port}/` }, serverSelectionTimeoutMS: 1000, scheduler: "none" });
+      await Client.connect({
+        env: { MSPASS_DB_ADDRESS: `mongodb://bob:hunter2@127.0.0.1:${port}/` },
+        serverSelectionTimeoutMS: 1000,
+        scheduler: "none",
+      });
     } catch (e) {
       err = e as MsPASSError;
     }
-    expect(err?.message).toMatch(new RegExp(`^Client\\.connect: no database answered at mongodb://\\*\\*\\*@127\\.0\\.0\\.1:${port}/ \\(from MSPASS_DB_ADDRESS\\) within 1 s: .*[Cc]onnection refused`));
+    expect(err?.message).toMatch(
+      new RegExp(
+        `^Client\\.connect: no database answered at mongodb://\\*\\*\\*@127\\.0\\.0\\.1:${port}/ \\(from MSPASS_DB_ADDRESS\\) within 1 s: .*[Cc]onnection refused`,
+      ),
+    );
     expect(err!.message).toContain("mspass db start");
     expect(err!.message).not.toMatch(/Topology|labels|hunter2/);
   });
@@ -77,7 +97,9 @@ describe("a database that does not answer", () => {
 
 describe("hints name commands that exist in a user's project", () => {
   it("a missing redis-server points at the installed package's script, by a path that exists", async () => {
-    const err = (await startRedisServer({ bin: join(dir, "no-such-redis-server") }).catch((e: unknown) => e)) as Error;
+    const err = (await startRedisServer({ bin: join(dir, "no-such-redis-server") }).catch(
+      (e: unknown) => e,
+    )) as Error;
     const m = /bash (\S+ensure-redis\.sh)/.exec(err.message);
     expect(m, err.message).not.toBeNull();
     expect(existsSync(m![1]!)).toBe(true);

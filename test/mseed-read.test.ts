@@ -21,7 +21,10 @@ interface Trace {
   sampling_rate: number;
   sha256_f64le: string;
 }
-const EXPECTED = JSON.parse(readFileSync(join(FIX, "expected.json"), "utf8")).files as Record<string, { traces?: Trace[]; obspy_error?: string }>;
+const EXPECTED = JSON.parse(readFileSync(join(FIX, "expected.json"), "utf8")).files as Record<
+  string,
+  { traces?: Trace[]; obspy_error?: string }
+>;
 
 let client: Client;
 let db: Database;
@@ -37,7 +40,9 @@ afterAll(async () => {
 });
 
 function sha(data: Float64Array): string {
-  return createHash("sha256").update(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).digest("hex");
+  return createHash("sha256")
+    .update(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+    .digest("hex");
 }
 
 /**
@@ -45,7 +50,11 @@ function sha(data: Float64Array): string {
  * samples must still be obspy's): blank codes kept as spaces ("   "), and a
  * non-ASCII location code libmseed drops.
  */
-const ID_DIFFERS = new Set(["encoding/nan_float32.mseed", "encoding/nan_float64.mseed", "gecko_non_ascii_header.ms"]);
+const ID_DIFFERS = new Set([
+  "encoding/nan_float32.mseed",
+  "encoding/nan_float64.mseed",
+  "gecko_non_ascii_header.ms",
+]);
 /** Files obspy reads but libmseed refuses (so the indexer stops with a Complaint and makes no segment). */
 const NOT_INDEXED: Record<string, string> = {
   "microsecond_wrap.mseed": "a start time with microsecond 1000000, out of range for libmseed",
@@ -68,7 +77,11 @@ function checkAgainstObspy(file: string, d: TimeSeries): number {
   const rate = 1 / d.dt;
   const end = d.t0 + (d.npts - 1) * d.dt;
   const inside = (EXPECTED[file]!.traces ?? []).filter(
-    (t) => (t.id === sid(d) || ID_DIFFERS.has(file)) && t.npts > 0 && t.starttime >= d.t0 - 1e-6 && t.starttime <= end + 1e-6,
+    (t) =>
+      (t.id === sid(d) || ID_DIFFERS.has(file)) &&
+      t.npts > 0 &&
+      t.starttime >= d.t0 - 1e-6 &&
+      t.starttime <= end + 1e-6,
   );
   for (const t of inside) {
     const at = Math.round((t.starttime - d.t0) * rate);
@@ -84,7 +97,9 @@ describe("readData of wf_miniseed", () => {
     expect(readable.length).toBeGreaterThan(50);
     for (const f of readable) await db.indexMseedFile(f, { dir: FIX });
     // One ensemble read for every segment of every file (grouped per file in the core).
-    const ens = (await db.readData(db.wf_miniseed.find({}).sort({ dfile: 1, foff: 1 }), { collection: "wf_miniseed" })) as TimeSeriesEnsemble;
+    const ens = (await db.readData(db.wf_miniseed.find({}).sort({ dfile: 1, foff: 1 }), {
+      collection: "wf_miniseed",
+    })) as TimeSeriesEnsemble;
     const found = new Map<string, number>();
     for (const d of ens.member) {
       const f = fixtureOf(d);
@@ -115,9 +130,13 @@ describe("readData of wf_miniseed", () => {
 
   it("readDistributedData reads wf_miniseed through the same path", async () => {
     const query = { dfile: { $in: ["steim2.mseed", "test.mseed", "two_channels.mseed"] } };
-    const want = (await db.readData(db.wf_miniseed.find(query).sort({ _id: 1 }), { collection: "wf_miniseed" })) as TimeSeriesEnsemble;
+    const want = (await db.readData(db.wf_miniseed.find(query).sort({ _id: 1 }), {
+      collection: "wf_miniseed",
+    })) as TimeSeriesEnsemble;
     const bag = await readDistributedData(db, { collection: "wf_miniseed", query, npartitions: 2 });
-    const got = ((await bag.compute({ scheduler: "none" })) as TimeSeries[]).sort((a, b) => String(a.md.get("_id")).localeCompare(String(b.md.get("_id"))));
+    const got = ((await bag.compute({ scheduler: "none" })) as TimeSeries[]).sort((a, b) =>
+      String(a.md.get("_id")).localeCompare(String(b.md.get("_id"))),
+    );
     expect(got.length).toBe(want.member.length);
     expect(got.length).toBeGreaterThanOrEqual(4);
     got.forEach((d, i) => {
@@ -128,7 +147,17 @@ describe("readData of wf_miniseed", () => {
   });
 
   it("a corrupt or missing file kills that datum with an elog entry; the others stay live", async () => {
-    const base = { storage_mode: "file", format: "mseed", dir: FIX, npts: 100, delta: 0.01, starttime: 0, net: "XX", sta: "S", chan: "HHZ" };
+    const base = {
+      storage_mode: "file",
+      format: "mseed",
+      dir: FIX,
+      npts: 100,
+      delta: 0.01,
+      starttime: 0,
+      net: "XX",
+      sta: "S",
+      chan: "HHZ",
+    };
     const size = (f: string) => statSync(join(FIX, f)).size;
     await db.wf_miniseed.insertMany([
       { ...base, dfile: "infinite-loop.mseed", foff: 0, nbytes: size("infinite-loop.mseed"), tag: "bad" },
@@ -137,26 +166,38 @@ describe("readData of wf_miniseed", () => {
       { ...base, dfile: "no-such-file.mseed", foff: 0, nbytes: 512, tag: "bad" },
       { ...base, dfile: "steim2.mseed", foff: 0, nbytes: size("steim2.mseed"), tag: "bad" },
     ]);
-    const ens = (await db.readData(db.wf_miniseed.find({ tag: "bad" }).sort({ _id: 1 }), { collection: "wf_miniseed" })) as TimeSeriesEnsemble;
+    const ens = (await db.readData(db.wf_miniseed.find({ tag: "bad" }).sort({ _id: 1 }), {
+      collection: "wf_miniseed",
+    })) as TimeSeriesEnsemble;
     const m = ens.member;
     expect(m.map((d) => d.live)).toEqual([false, false, false, false, true]);
     for (const d of m.slice(0, 4)) {
       expect(d.isAbortion).toBe(false); // the document was fine: the datum is built, then killed
-      expect(d.elog.entries.map((e) => e.message).join("\n")).toMatch(/cannot load the samples: (cannot decode|miniSEED file .* shorter|cannot open)/);
+      expect(d.elog.entries.map((e) => e.message).join("\n")).toMatch(
+        /cannot load the samples: (cannot decode|miniSEED file .* shorter|cannot open)/,
+      );
     }
     // The live one got obspy's header values, with Complaints for each change.
     expect(m[4]!.npts).toBe(5980);
     expect(m[4]!.dt).toBe(1 / 40);
     expect(m[4]!.elog.entries.filter((e) => e.badness === "Complaint").length).toBeGreaterThanOrEqual(3);
     // nbytes <= 0: MsPASS kills before reading; here an abortion naming nbytes.
-    const zero = (await db.readData({ ...base, dfile: "steim2.mseed", foff: 0, nbytes: 0 }, { collection: "wf_miniseed" })) as TimeSeries;
+    const zero = (await db.readData(
+      { ...base, dfile: "steim2.mseed", foff: 0, nbytes: 0 },
+      { collection: "wf_miniseed" },
+    )) as TimeSeries;
     expect(zero.live).toBe(false);
     expect(zero.isAbortion).toBe(true);
     expect(zero.elog.entries.map((e) => e.message).join("\n")).toMatch(/nbytes=0/);
   });
 
   it("gaps inside a segment: merged with mergeMethod/mergeFillValue, has_gap and gaps set", async () => {
-    const [ids] = await db.indexMseedFile("gaps.mseed", { dir: FIX, segmentTimeTears: false, returnIds: true, collection: "wf_miniseed" });
+    const [ids] = await db.indexMseedFile("gaps.mseed", {
+      dir: FIX,
+      segmentTimeTears: false,
+      returnIds: true,
+      collection: "wf_miniseed",
+    });
     expect(ids).toHaveLength(1);
     const traces = EXPECTED["gaps.mseed"]!.traces!;
     const d = (await db.readData(ids[0]!, { collection: "wf_miniseed" })) as TimeSeries;
@@ -172,23 +213,41 @@ describe("readData of wf_miniseed", () => {
       const at = Math.round((gaps[k]!.starttime - d.t0) / d.dt);
       expect(d.data[at]).toBe(0);
     }
-    expect(d.elog.entries.some((e) => e.badness === "Complaint" && /4 traces .* merged/.test(e.message))).toBe(true);
+    expect(
+      d.elog.entries.some((e) => e.badness === "Complaint" && /4 traces .* merged/.test(e.message)),
+    ).toBe(true);
     // A fill value: the gap holds it, and nothing is reported as a gap.
-    const filled = (await db.readData(ids[0]!, { collection: "wf_miniseed", mergeFillValue: -12345 })) as TimeSeries;
+    const filled = (await db.readData(ids[0]!, {
+      collection: "wf_miniseed",
+      mergeFillValue: -12345,
+    })) as TimeSeries;
     expect(filled.md.has("has_gap")).toBe(false);
     expect(filled.data[traces[0]!.npts]).toBe(-12345);
     expect(sha(filled.data.subarray(0, traces[0]!.npts))).toBe(traces[0]!.sha256_f64le);
     // "latest" repeats the last sample before the gap.
-    const latest = (await db.readData(ids[0]!, { collection: "wf_miniseed", mergeFillValue: "latest" })) as TimeSeries;
+    const latest = (await db.readData(ids[0]!, {
+      collection: "wf_miniseed",
+      mergeFillValue: "latest",
+    })) as TimeSeries;
     expect(latest.data[traces[0]!.npts]).toBe(latest.data[traces[0]!.npts - 1]);
     // Bad merge options are caller mistakes.
-    await expect(db.readData(ids[0]!, { collection: "wf_miniseed", mergeMethod: 2 as 0 })).rejects.toThrow(/mergeMethod must be -1, 0 or 1/);
-    await expect(db.readData(ids[0]!, { collection: "wf_miniseed", mergeFillValue: "zero" as "latest" })).rejects.toThrow(/mergeFillValue/);
+    await expect(db.readData(ids[0]!, { collection: "wf_miniseed", mergeMethod: 2 as 0 })).rejects.toThrow(
+      /mergeMethod must be -1, 0 or 1/,
+    );
+    await expect(
+      db.readData(ids[0]!, { collection: "wf_miniseed", mergeFillValue: "zero" as "latest" }),
+    ).rejects.toThrow(/mergeFillValue/);
     // readDistributedData passes the same options to every partition, and checks them on the caller.
-    const bag = await readDistributedData(db, { collection: "wf_miniseed", query: { _id: ids[0] }, mergeFillValue: -12345 });
+    const bag = await readDistributedData(db, {
+      collection: "wf_miniseed",
+      query: { _id: ids[0] },
+      mergeFillValue: -12345,
+    });
     const [dist] = (await bag.compute({ scheduler: "none" })) as TimeSeries[];
     expect(dist!.data[traces[0]!.npts]).toBe(-12345);
     expect(dist!.md.has("has_gap")).toBe(false);
-    await expect(readDistributedData(db, { collection: "wf_miniseed", mergeMethod: 2 as 0 })).rejects.toThrow(/readDistributedData: mergeMethod must be -1, 0 or 1/);
+    await expect(readDistributedData(db, { collection: "wf_miniseed", mergeMethod: 2 as 0 })).rejects.toThrow(
+      /readDistributedData: mergeMethod must be -1, 0 or 1/,
+    );
   });
 });

@@ -42,8 +42,13 @@ interface ReadRecord {
   md: Record<string, MdEntry>;
 }
 
-const manifest = JSON.parse(readFileSync(join(FIXTURE, "manifest.json"), "utf8")) as { mspasspy_version: string; files_dir: string; collections: string[] };
-const expected = (JSON.parse(readFileSync(join(FIXTURE, "expected.json"), "utf8")) as { reads: ReadRecord[] }).reads;
+const manifest = JSON.parse(readFileSync(join(FIXTURE, "manifest.json"), "utf8")) as {
+  mspasspy_version: string;
+  files_dir: string;
+  collections: string[];
+};
+const expected = (JSON.parse(readFileSync(join(FIXTURE, "expected.json"), "utf8")) as { reads: ReadRecord[] })
+  .reads;
 
 /**
  * Keys mspasspy's read_data puts in every datum's Metadata that this package
@@ -104,7 +109,8 @@ function plain(v: unknown): unknown {
   if (typeof v === "bigint") return Number(v);
   if (Array.isArray(v)) return v.map(plain);
   if (v instanceof ObjectId || v instanceof Date) return v;
-  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  if (typeof v === "object" && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return v;
 }
 
@@ -113,7 +119,10 @@ function expectMetadata(md: Metadata, want: Record<string, MdEntry>, what: strin
   expect([...md.keys()].filter((k) => !KEPT_AS_PROPERTIES.has(k)).sort(), what).toEqual(mine.sort());
   for (const k of Object.keys(want).filter((k) => md.has(k))) {
     const v = md.get(k);
-    expect(sameType(want[k]!.type, v), `${what} ${k}: python ${want[k]!.type}, here ${typeof v} ${String(v)}`).toBe(true);
+    expect(
+      sameType(want[k]!.type, v),
+      `${what} ${k}: python ${want[k]!.type}, here ${typeof v} ${String(v)}`,
+    ).toBe(true);
     let value = (BSON.EJSON.deserialize({ v: want[k]!.value }, { relaxed: true }) as { v: unknown }).v;
     if (k === "dir" && value === manifest.files_dir) value = t.dir; // the files were moved (see the header)
     expect(plain(v), `${what} ${k}`).toEqual(plain(value));
@@ -127,18 +136,41 @@ function bytesOf(a: Float64Array): Buffer {
 describe("a database written by mspasspy, read here", () => {
   it("the fixture was written by mspasspy 2.4.3 and covers every collection MsPASS writes", () => {
     expect(manifest.mspasspy_version).toBe("2.4.3");
-    for (const c of ["wf_TimeSeries", "wf_Seismogram", "wf_miniseed", "elog", "cemetery", "abortions", "history_object", "history_global", "site", "channel", "source", "fs.files", "fs.chunks"]) {
+    for (const c of [
+      "wf_TimeSeries",
+      "wf_Seismogram",
+      "wf_miniseed",
+      "elog",
+      "cemetery",
+      "abortions",
+      "history_object",
+      "history_global",
+      "site",
+      "channel",
+      "source",
+      "fs.files",
+      "fs.chunks",
+    ]) {
       expect(manifest.collections).toContain(c);
     }
     const modes = new Set(expected.map((r) => `${r.collection}:${String(r.md.storage_mode?.value ?? "")}`));
-    for (const m of ["wf_TimeSeries:gridfs", "wf_TimeSeries:file", "wf_Seismogram:gridfs", "wf_Seismogram:file", "wf_miniseed:file"]) expect(modes).toContain(m);
+    for (const m of [
+      "wf_TimeSeries:gridfs",
+      "wf_TimeSeries:file",
+      "wf_Seismogram:gridfs",
+      "wf_Seismogram:file",
+      "wf_miniseed:file",
+    ])
+      expect(modes).toContain(m);
   });
 
   it("every wf document reads as mspasspy read it: liveness, time base, exact samples, Metadata keys, types and values", async () => {
     expect(expected.length).toBeGreaterThan(20);
     for (const rec of expected) {
       const what = `${rec.collection} ${rec._id} (${String(rec.md.sta?.value)} ${String(rec.md.data_tag?.value ?? "")})`;
-      const d = (await t.db.readData(new ObjectId(rec._id), { collection: rec.collection })) as TimeSeries | Seismogram;
+      const d = (await t.db.readData(new ObjectId(rec._id), { collection: rec.collection })) as
+        | TimeSeries
+        | Seismogram;
       expect(d, what).toBeInstanceOf(rec.type === "Seismogram" ? Seismogram : TimeSeries);
       expect(d.live, `${what}: ${d.elog.entries.map((e) => e.message).join(" | ")}`).toBe(rec.live);
       expect(d.isAbortion, what).toBe(rec.is_abortion);
@@ -162,7 +194,9 @@ describe("a database written by mspasspy, read here", () => {
     expect(cemetery.map((c) => (c.tombstone as Document).sta)).toContain("ST08");
     expect(abortions.map((c) => (c.tombstone as Document).sta)).toContain("BRK");
     // Our own save of the same dead data lands in the same collections, with the same fields.
-    const dead = TimeSeries.fromMetadata(cemetery.find((c) => (c.tombstone as Document).sta === "ST08")!.tombstone as Document);
+    const dead = TimeSeries.fromMetadata(
+      cemetery.find((c) => (c.tombstone as Document).sta === "ST08")!.tombstone as Document,
+    );
     dead.elog.log("compat", "killed again", "Invalid");
     dead.kill();
     await t.db.saveData(dead, { dataTag: "ours" });
@@ -182,7 +216,10 @@ describe("a database written by mspasspy, read here", () => {
     expect(doc?.history_object_id).toBeInstanceOf(ObjectId);
     const h = await t.rdb.collection("history_object").findOne({ _id: doc!.history_object_id });
     expect(h).not.toBeNull();
-    const d = (await t.db.readData(doc!._id, { collection: "wf_TimeSeries", loadHistory: true })) as TimeSeries;
+    const d = (await t.db.readData(doc!._id, {
+      collection: "wf_TimeSeries",
+      loadHistory: true,
+    })) as TimeSeries;
     expect(d.live).toBe(true);
     expect(d.history.opaqueParent).toBeInstanceOf(Uint8Array);
     expect(d.history.id()).toBe(h!.save_uuid);
@@ -209,14 +246,22 @@ describe("a database written by mspasspy, read here", () => {
     const d = (await t.db.readData(theirs!._id, { collection: "wf_TimeSeries" })) as TimeSeries;
     d.md.put("added_here", 7);
     await t.db.updateMetadata(d);
-    expect(d.elog.entries.map((e) => e.message).join(" | ")).toMatch(/key=added_here is not defined in the schema/);
-    expect(await t.rdb.collection("wf_TimeSeries").findOne({ _id: theirs!._id })).toMatchObject({ added_here: 7, added_int: 42 });
+    expect(d.elog.entries.map((e) => e.message).join(" | ")).toMatch(
+      /key=added_here is not defined in the schema/,
+    );
+    expect(await t.rdb.collection("wf_TimeSeries").findOne({ _id: theirs!._id })).toMatchObject({
+      added_here: 7,
+      added_int: 42,
+    });
   });
 
   it("station and event metadata saved by mspasspy are found", async () => {
     const seg = await t.rdb.collection("wf_miniseed").findOne({ channel_id: { $exists: true } });
     expect(seg).not.toBeNull();
-    const chan = await t.db.getSeedChannel(seg!.net as string, seg!.sta as string, seg!.chan as string, { loc: seg!.loc as string, time: seg!.starttime as number });
+    const chan = await t.db.getSeedChannel(seg!.net as string, seg!.sta as string, seg!.chan as string, {
+      loc: seg!.loc as string,
+      time: seg!.starttime as number,
+    });
     expect(chan?._id).toEqual(seg!.channel_id);
     const source = await t.rdb.collection("source").findOne({});
     const event = await t.db.loadEvent(source!._id);

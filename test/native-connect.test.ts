@@ -112,7 +112,9 @@ describe("DatabaseClient handles on the shared pool", () => {
     // PLAIN: FerretDB v1 without authentication accepts any PLAIN credentials.
     const uri = `mongodb://user:topSecret@${url.host}/?authMechanism=PLAIN&appName=mask-test-${process.pid}`;
     const client = await DatabaseClient.connect(uri);
-    expect(client.address).toBe(`mongodb://***@${url.host}/?authMechanism=PLAIN&appName=mask-test-${process.pid}`);
+    expect(client.address).toBe(
+      `mongodb://***@${url.host}/?authMechanism=PLAIN&appName=mask-test-${process.pid}`,
+    );
     expect(client.connectionString).toBe(uri);
     expect(JSON.stringify(client)).not.toContain("topSecret");
     expect(inspect(client, { depth: 5 })).not.toContain("topSecret");

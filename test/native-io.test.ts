@@ -62,7 +62,10 @@ function columnMajor(data: Float64Array, npts: number): Float64Array {
 const bson = (docs: object[]) => Buffer.concat(docs.map((d) => BSON.serialize(d)));
 const one = (d: object) => Buffer.from(BSON.serialize(d));
 
-function member(r: { samples: Float64Array; offsets: Float64Array; lengths: Float64Array }, i: number): Float64Array {
+function member(
+  r: { samples: Float64Array; offsets: Float64Array; lengths: Float64Array },
+  i: number,
+): Float64Array {
   return r.samples.subarray(r.offsets[i], r.offsets[i] + r.lengths[i]);
 }
 
@@ -126,15 +129,23 @@ describe("file storage", () => {
     const wrapped = toMsPASSError(err, "insert");
     expect(wrapped.code).toBe("MSPASS_DUPLICATE_KEY");
     expect(nativeErrorKind(wrapped)).toBe("DuplicateKey");
-    const many = await native.insertMany(uri, dbName, "dups", Buffer.concat([doc, BSON.serialize({ _id: new ObjectId() })]), false).catch((e: unknown) => e);
+    const many = await native
+      .insertMany(uri, dbName, "dups", Buffer.concat([doc, BSON.serialize({ _id: new ObjectId() })]), false)
+      .catch((e: unknown) => e);
     expect(nativeErrorKind(many)).toBe("DuplicateKey");
   });
 
   it("rejects caller mistakes", async () => {
-    await expect(native.writeFileSamples(dir, "x", [new Float64Array(4)], 3)).rejects.toThrow(/InvalidArgument: .*multiple/);
+    await expect(native.writeFileSamples(dir, "x", [new Float64Array(4)], 3)).rejects.toThrow(
+      /InvalidArgument: .*multiple/,
+    );
     await expect(native.writeFileSamples("", "x", [new Float64Array(3)], 1)).rejects.toThrow(/dir/);
-    await expect(native.readSamples(uri, dbName, Buffer.from([1, 2, 3]))).rejects.toThrow(/InvalidArgument: docs/);
-    await expect(native.readSamples(uri, dbName, bson([]), { ncomponents: 2 })).rejects.toThrow(/ncomponents/);
+    await expect(native.readSamples(uri, dbName, Buffer.from([1, 2, 3]))).rejects.toThrow(
+      /InvalidArgument: docs/,
+    );
+    await expect(native.readSamples(uri, dbName, bson([]), { ncomponents: 2 })).rejects.toThrow(
+      /ncomponents/,
+    );
     // The kind is a property, not only text: src/native.ts decodes it once.
     const err = await native.writeFileSamples(dir, "x", [new Float64Array(4)], 3).catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe("MSPASS_INVALID_ARGUMENT");
@@ -144,7 +155,7 @@ describe("file storage", () => {
 
 describe("GridFS storage", () => {
   it("stores fs.files/fs.chunks as pymongo does: 255 KiB chunks of little-endian f64", async () => {
-    const big = ramp(CHUNK / 8 * 2 + 10, 3); // two full chunks and 80 bytes
+    const big = ramp((CHUNK / 8) * 2 + 10, 3); // two full chunks and 80 bytes
     const small = ramp(5, -1);
     const ids = await native.writeGridfsSamples(uri, dbName, [big, small]);
     expect(ids).toHaveLength(2);
@@ -252,18 +263,47 @@ describe("ensembles", () => {
       [{ ...fileDoc, npts: "16", foff: 0 }, /npts has type string/, "BadType"],
       // MsPASS's binary reader never looks at nbytes: a stale one still reads.
       [{ ...fileDoc, npts: 16, foff: 0, nbytes: 100 }, null, null],
-      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId() }, /has no file in fs\.files/, "MissingSamples"],
-      [{ npts: 17, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, /has length 128; expected 136/, "BadSamples"],
+      [
+        { npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId() },
+        /has no file in fs\.files/,
+        "MissingSamples",
+      ],
+      [
+        { npts: 17, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) },
+        /has length 128; expected 136/,
+        "BadSamples",
+      ],
       [{ npts: 16, storage_mode: "gridfs" }, /gridfs_id is missing/, "BadDocument"],
-      [{ npts: 16, storage_mode: "file", dir, dfile: "does-not-exist", foff: 0 }, /cannot open file .*does-not-exist/, "MissingSamples"],
-      [{ npts: 16, storage_mode: "file", dir, dfile: shortFile, foff: 0 }, /has 100 bytes, shorter than foff\+nbytes = 0\+128/, "BadSamples"],
+      [
+        { npts: 16, storage_mode: "file", dir, dfile: "does-not-exist", foff: 0 },
+        /cannot open file .*does-not-exist/,
+        "MissingSamples",
+      ],
+      [
+        { npts: 16, storage_mode: "file", dir, dfile: shortFile, foff: 0 },
+        /has 100 bytes, shorter than foff\+nbytes = 0\+128/,
+        "BadSamples",
+      ],
       [{ ...fileDoc, npts: 16, foff: w.foffs[1] + 8 }, /shorter than foff\+nbytes/, "BadSamples"],
       [{ npts: 16, storage_mode: "url" }, /storage_mode 'url' is not supported/, "Unsupported"],
       [{ ...fileDoc, npts: 16, foff: 0, format: "sac" }, /format 'sac'/, "Unsupported"],
       [{ ...fileDoc, npts: 16, foff: 0, format: "mseed" }, /nbytes is missing/, "BadDocument"],
       [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid) }, null, null],
       // GridFS uses gridfs_id only: leftover file-mode fields of any value are ignored.
-      [{ npts: 16, storage_mode: "gridfs", gridfs_id: new ObjectId(gid), nbytes: 4096, format: "mseed", dir: "/nowhere", dfile: 3, foff: "x" }, null, null],
+      [
+        {
+          npts: 16,
+          storage_mode: "gridfs",
+          gridfs_id: new ObjectId(gid),
+          nbytes: 4096,
+          format: "mseed",
+          dir: "/nowhere",
+          dfile: 3,
+          foff: "x",
+        },
+        null,
+        null,
+      ],
     ];
     const r = await native.readSamples(uri, dbName, bson(cases.map(([d]) => d)));
     expect(r.errorKinds).toHaveLength(cases.length);
@@ -283,9 +323,14 @@ describe("ensembles", () => {
     const big = ramp(CHUNK / 8 + 3, 1);
     const [id] = await native.writeGridfsSamples(uri, dbName, [big]);
     await db.collection("fs.chunks").deleteOne({ files_id: new ObjectId(id), n: 1 });
-    const r = await native.readSamples(uri, dbName, bson([{ npts: big.length, gridfs_id: new ObjectId(id) }]), {
-      gridfsBatchSize: 1,
-    });
+    const r = await native.readSamples(
+      uri,
+      dbName,
+      bson([{ npts: big.length, gridfs_id: new ObjectId(id) }]),
+      {
+        gridfsBatchSize: 1,
+      },
+    );
     expect(r.errors[0]).toMatch(/has 1 of 2 chunks/);
     expect(r.errorKinds[0]).toBe("BadSamples");
   });

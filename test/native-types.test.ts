@@ -21,7 +21,9 @@ describe("native binding types", () => {
   });
 
   it("declare exactly the functions and classes the addon exports", () => {
-    const declared = [...dts.matchAll(/^export declare (?:function (\w+)\(|class (\w+) )/gm)].map((m) => m[1] ?? m[2]).sort();
+    const declared = [...dts.matchAll(/^export declare (?:function (\w+)\(|class (\w+) )/gm)]
+      .map((m) => m[1] ?? m[2])
+      .sort();
     const exported = Object.entries(native)
       .filter(([, v]) => typeof v === "function")
       .map(([k]) => k)

@@ -5,7 +5,15 @@
  * MsPASS's defaults (phase and time as arrival_phase / arrival_time).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArrivalDBMatcher, ArrivalMatcher, MsPASSError, TimeSeries, TimeSeriesEnsemble, matcherFromSpec, normalize } from "mspass";
+import {
+  ArrivalDBMatcher,
+  ArrivalMatcher,
+  MsPASSError,
+  TimeSeries,
+  TimeSeriesEnsemble,
+  matcherFromSpec,
+  normalize,
+} from "mspass";
 import { openTestDatabase, type TestDatabase } from "./helpers.js";
 
 let t: TestDatabase;
@@ -73,11 +81,19 @@ for (const [name, make] of [
 
 describe("ensembles and options", () => {
   it("ArrivalMatcher matches an ensemble by its starttime/endtime keys (or the keys given); ArrivalDBMatcher refuses ensembles", async () => {
-    const ens = new TimeSeriesEnsemble([datum("AAK", 0, "II")], { sta: "AAK", net: "II", starttime: T0 + 120, endtime: T0 + 200 });
+    const ens = new TimeSeriesEnsemble([datum("AAK", 0, "II")], {
+      sta: "AAK",
+      net: "II",
+      starttime: T0 + 120,
+      endtime: T0 + 200,
+    });
     const [hits] = await new ArrivalMatcher(t.db).find(ens);
     expect(hits!.map((x) => x.get("arrival_phase"))).toEqual(["S"]);
     const other = new TimeSeriesEnsemble([], { sta: "AAK", net: "II", wstart: T0 + 40, wend: T0 + 55 });
-    const [byKeys] = await new ArrivalMatcher(t.db, "arrival", { ensembleStarttimeKey: "wstart", ensembleEndtimeKey: "wend" }).find(other);
+    const [byKeys] = await new ArrivalMatcher(t.db, "arrival", {
+      ensembleStarttimeKey: "wstart",
+      ensembleEndtimeKey: "wend",
+    }).find(other);
     expect(byKeys!.map((x) => x.get("arrival_phase"))).toEqual(["P"]);
     const [none, log] = await new ArrivalDBMatcher(t.db).find(ens);
     expect(none).toBeNull();
@@ -85,13 +101,20 @@ describe("ensembles and options", () => {
   });
 
   it("takes loadIfDefined, a base query for the DB variant, requireUniqueMatch, and rejects bad options by name", async () => {
-    const [md] = await new ArrivalDBMatcher(t.db, "arrival", { loadIfDefined: ["snr"], query: { phase: "S" } }).findOne(datum("AAK", 100, "II"));
+    const [md] = await new ArrivalDBMatcher(t.db, "arrival", {
+      loadIfDefined: ["snr"],
+      query: { phase: "S" },
+    }).findOne(datum("AAK", 100, "II"));
     expect(md!.get("arrival_phase")).toBe("S");
     expect(md!.get("arrival_snr")).toBe(3);
-    const [unique, log] = await new ArrivalMatcher(t.db, "arrival", { requireUniqueMatch: true }).findOne(datum("AAK", 0, "II"));
+    const [unique, log] = await new ArrivalMatcher(t.db, "arrival", { requireUniqueMatch: true }).findOne(
+      datum("AAK", 0, "II"),
+    );
     expect(unique).toBeNull();
     expect(log!.entries[0]!.message).toMatch(/unique/);
     expect(() => new ArrivalMatcher(t.db, "arrival", { arrivalTimeKey: 5 as never })).toThrow(MsPASSError);
-    expect(() => new ArrivalDBMatcher(t.db, "arrival", { ensembleStarttimeKey: "x" } as never)).toThrow(/ensembleStarttimeKey/);
+    expect(() => new ArrivalDBMatcher(t.db, "arrival", { ensembleStarttimeKey: "x" } as never)).toThrow(
+      /ensembleStarttimeKey/,
+    );
   });
 });

@@ -6,7 +6,15 @@
 import { fileURLToPath } from "node:url";
 import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, MsPASSError, ObjectIdMatcher, OriginTimeMatcher, bulkNormalize, normalizeMseed, type Database } from "mspass";
+import {
+  Client,
+  MsPASSError,
+  ObjectIdMatcher,
+  OriginTimeMatcher,
+  bulkNormalize,
+  normalizeMseed,
+  type Database,
+} from "mspass";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
 let client: Client;
@@ -20,8 +28,19 @@ function wfMiniseed(net: string, sta: string, chan: string, loc: string, t0: num
   const d: Document = { sta, net, chan };
   if (loc !== "") d.loc = loc;
   Object.assign(d, {
-    sampling_rate: 40.0, delta: 0.025, starttime: t0, last_packet_time: t0 + 90, foff: i * 4096, nbytes: 4096, npts: 4000,
-    endtime: t0 + 3999 * 0.025, storage_mode: "file", format: "mseed", dir: "/data", dfile: "x.ms", time_standard: "UTC",
+    sampling_rate: 40.0,
+    delta: 0.025,
+    starttime: t0,
+    last_packet_time: t0 + 90,
+    foff: i * 4096,
+    nbytes: 4096,
+    npts: 4000,
+    endtime: t0 + 3999 * 0.025,
+    storage_mode: "file",
+    format: "mseed",
+    dir: "/data",
+    dfile: "x.ms",
+    time_standard: "UTC",
   });
   return d;
 }
@@ -58,7 +77,9 @@ describe("Collection.bulkUpdate", () => {
     expect((await rdb.collection("bulk_t").findOne({ i: 7 }))!.seen).toBe(14);
     expect(await rdb.collection("bulk_t").countDocuments({ zero: true })).toBe(10);
     expect((await c.bulkUpdate([])).matchedCount).toBe(0);
-    await expect(c.bulkUpdate([{ filter: { i: 1 }, update: { seen: 1 } }])).rejects.toThrow(/update operators/);
+    await expect(c.bulkUpdate([{ filter: { i: 1 }, update: { seen: 1 } }])).rejects.toThrow(
+      /update operators/,
+    );
   });
 });
 
@@ -125,6 +146,8 @@ describe("bulkNormalize", () => {
     const b = (await rdb.collection("wf_custom").findOne({ starttime: T_IN + 1000 }))!;
     expect(b.channel_lat).toBeUndefined();
     await expect(bulkNormalize(db, { matcherList: [] })).rejects.toThrow(/matcherList/);
-    await expect(bulkNormalize(db, { wfCol: "wf_custom", blocksize: 0, matcherList: [new ObjectIdMatcher(db)] })).rejects.toThrow(/blocksize/);
+    await expect(
+      bulkNormalize(db, { wfCol: "wf_custom", blocksize: 0, matcherList: [new ObjectIdMatcher(db)] }),
+    ).rejects.toThrow(/blocksize/);
   });
 });

@@ -91,11 +91,15 @@ describe("ObjectId matchers", () => {
   });
 
   it("findOne returns [Metadata, null] or [null, elog]", async () => {
-    const [md, log] = await new ObjectIdDBMatcher(db, "site", { attributesToLoad: ["_id", "lat"] }).findOne({ site_id: (await db.site.findOne({ loc: "EP" }))!._id });
+    const [md, log] = await new ObjectIdDBMatcher(db, "site", { attributesToLoad: ["_id", "lat"] }).findOne({
+      site_id: (await db.site.findOne({ loc: "EP" }))!._id,
+    });
     expect(md).toBeInstanceOf(Metadata);
     expect(log).toBeNull();
     expect(md!.keys().sort()).toEqual(["site_id", "site_lat"]);
-    const [md2, log2] = await new ObjectIdMatcher(db, "site", { attributesToLoad: ["_id", "lat"] }).findOne({ site_id: "0123456789abcdef01234567" });
+    const [md2, log2] = await new ObjectIdMatcher(db, "site", { attributesToLoad: ["_id", "lat"] }).findOne({
+      site_id: "0123456789abcdef01234567",
+    });
     expect(md2).toBeNull();
     expect(log2!.size).toBe(1);
     // The defaults are channel's (hang, vang), as MsPASS: a site cache with them fails to load.
@@ -103,7 +107,11 @@ describe("ObjectId matchers", () => {
   });
 
   it("aliases rename the loaded key (read under the document's key: MsPASS's KeyError fixed); prepend off", async () => {
-    const m = new ObjectIdMatcher(db, "channel", { attributesToLoad: ["lat", "chan"], aliases: { lat: "latitude" }, prependCollectionName: false });
+    const m = new ObjectIdMatcher(db, "channel", {
+      attributesToLoad: ["lat", "chan"],
+      aliases: { lat: "latitude" },
+      prependCollectionName: false,
+    });
     const d = await normalize(datum({ channel_id: qep._id }), m);
     expect(d.live).toBe(true);
     expect(d.md.get("latitude")).toBe(qep.lat);
@@ -123,19 +131,28 @@ describe("ObjectId matchers", () => {
   });
 
   it("a missing required attribute fails the cache load (Fatal); an empty query too", async () => {
-    await expect(new ObjectIdMatcher(db, "channel", { attributesToLoad: ["_id", "nosuchkey"] }).ready()).rejects.toThrow(/required attribute nosuchkey/);
+    await expect(
+      new ObjectIdMatcher(db, "channel", { attributesToLoad: ["_id", "nosuchkey"] }).ready(),
+    ).rejects.toThrow(/required attribute nosuchkey/);
     const empty = new ObjectIdMatcher(db, "channel", { query: { net: "XX" } });
     await expect(empty.ready()).rejects.toThrow(MsPASSError);
     await expect(empty.ready()).rejects.toThrow(/found no documents/);
     // DB matcher: at find time, the datum is killed with the reason
-    const d = await normalize(datum({ channel_id: qep._id }), new ObjectIdDBMatcher(db, "channel", { attributesToLoad: ["nosuchkey"] }));
+    const d = await normalize(
+      datum({ channel_id: qep._id }),
+      new ObjectIdDBMatcher(db, "channel", { attributesToLoad: ["nosuchkey"] }),
+    );
     expect(d.dead).toBe(true);
     expect(d.elog.entries.at(-1)!.message).toMatch(/required attribute nosuchkey/);
   });
 
   it("bad options are MsPASSErrors naming them", () => {
-    expect(() => new ObjectIdMatcher(db, "channel", { attributes: ["x"] } as never)).toThrow(/unknown option "attributes"/);
-    expect(() => new ObjectIdDBMatcher(db, "channel", { prependCollectionName: "yes" } as never)).toThrow(/prependCollectionName must be a boolean/);
+    expect(() => new ObjectIdMatcher(db, "channel", { attributes: ["x"] } as never)).toThrow(
+      /unknown option "attributes"/,
+    );
+    expect(() => new ObjectIdDBMatcher(db, "channel", { prependCollectionName: "yes" } as never)).toThrow(
+      /prependCollectionName must be a boolean/,
+    );
     expect(() => new MiniseedMatcher(db, "source")).toThrow(/"channel" or "site"/);
   });
 });
@@ -158,13 +175,22 @@ describe("Miniseed matchers", () => {
 
   it("time outside every epoch kills; DB needs the whole span, cached tests only t0", async () => {
     const late = Date.UTC(2012, 0, 1) / 1000;
-    const out = await normalize(datum({ net: "TA", sta: "034A", chan: "QEP", loc: "EP" }, late), new MiniseedMatcher(db));
+    const out = await normalize(
+      datum({ net: "TA", sta: "034A", chan: "QEP", loc: "EP" }, late),
+      new MiniseedMatcher(db),
+    );
     expect(out.dead).toBe(true);
     // t0 inside, end after the epoch end (2010-01-09T23:59:59)
     const t0 = Date.UTC(2010, 0, 9, 23, 59) / 1000;
-    const cached = await normalize(datum({ net: "TA", sta: "034A", chan: "QEP", loc: "EP" }, t0, 200), new MiniseedMatcher(db));
+    const cached = await normalize(
+      datum({ net: "TA", sta: "034A", chan: "QEP", loc: "EP" }, t0, 200),
+      new MiniseedMatcher(db),
+    );
     expect(cached.live).toBe(true);
-    const dbm = await normalize(datum({ net: "TA", sta: "034A", chan: "QEP", loc: "EP" }, t0, 200), new MiniseedDBMatcher(db));
+    const dbm = await normalize(
+      datum({ net: "TA", sta: "034A", chan: "QEP", loc: "EP" }, t0, 200),
+      new MiniseedDBMatcher(db),
+    );
     expect(dbm.dead).toBe(true);
   });
 
@@ -197,7 +223,9 @@ describe("Equality and OriginTime matchers", () => {
     const dm = await normalize(datum({ sta: "034A" }), multi);
     expect(dm.dead).toBe(true);
     expect(dm.elog.entries.at(-1)!.message).toMatch(/2 channel documents match .* unique match is required/);
-    const dbm = new EqualityDBMatcher(db, "channel", { sta: "sta" }, ["chan"], { prependCollectionName: true });
+    const dbm = new EqualityDBMatcher(db, "channel", { sta: "sta" }, ["chan"], {
+      prependCollectionName: true,
+    });
     const one = await normalize(datum({ sta: "034A" }), dbm);
     expect(one.live).toBe(true);
     expect(["ACE", "QEP"]).toContain(one.md.get("channel_chan"));
@@ -213,20 +241,33 @@ describe("Equality and OriginTime matchers", () => {
     expect(d.md.has("source_magnitude")).toBe(false);
     const d0 = await normalize(datum({}, 1000.5), cached);
     expect(d0.md.get("source_magnitude")).toBe(5);
-    const shifted = await normalize(datum({}, 1070), new OriginTimeMatcher(db, "source", { t0offset: 60, tolerance: 1 }));
+    const shifted = await normalize(
+      datum({}, 1070),
+      new OriginTimeMatcher(db, "source", { t0offset: 60, tolerance: 1 }),
+    );
     expect(shifted.md.get("source_time")).toBe(1010.0);
     expect((await normalize(datum({}, 1500), cached)).dead).toBe(true);
     const dbm = await normalize(datum({}, 1002.5), new OriginTimeDBMatcher(db));
     expect([1000.0, 1003.0]).toContain(dbm.md.get("source_time"));
-    const byKey = await normalize(datum({ arrival: 1010.5 }), new OriginTimeDBMatcher(db, "source", { dataTimeKey: "arrival" }));
+    const byKey = await normalize(
+      datum({ arrival: 1010.5 }),
+      new OriginTimeDBMatcher(db, "source", { dataTimeKey: "arrival" }),
+    );
     expect(byKey.md.get("source_time")).toBe(1010.0);
   });
 });
 
 describe("normalize on ensembles", () => {
   it("an ensemble is matched as ONE object by default (MsPASS), per member with handlesEnsembles: false", async () => {
-    const members = [datum({ channel_id: qep._id }), datum({ channel_id: ace._id }), datum({ channel_id: new ObjectId() })];
-    const whole = new TimeSeriesEnsemble(members.map((m) => m), { channel_id: ace._id });
+    const members = [
+      datum({ channel_id: qep._id }),
+      datum({ channel_id: ace._id }),
+      datum({ channel_id: new ObjectId() }),
+    ];
+    const whole = new TimeSeriesEnsemble(
+      members.map((m) => m),
+      { channel_id: ace._id },
+    );
     await normalize(whole, new ObjectIdMatcher(db));
     expect(whole.md.get("channel_vang")).toBe(90);
     expect(members[0]!.md.has("channel_lat")).toBe(false);

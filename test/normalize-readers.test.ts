@@ -7,7 +7,15 @@
 import { fileURLToPath } from "node:url";
 import { ObjectId, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, MiniseedMatcher, ObjectIdMatcher, TimeSeries, readDistributedData, task, type Database } from "mspass";
+import {
+  Client,
+  MiniseedMatcher,
+  ObjectIdMatcher,
+  TimeSeries,
+  readDistributedData,
+  task,
+  type Database,
+} from "mspass";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
 let client: Client;
@@ -25,7 +33,12 @@ function ts(md: Record<string, unknown>): TimeSeries {
 }
 
 beforeAll(async () => {
-  client = await Client.connect({ databaseHost: process.env.MSPASS_TEST_DB_URI!, scheduler: "local", nworkers: 2, dashboardPort: false });
+  client = await Client.connect({
+    databaseHost: process.env.MSPASS_TEST_DB_URI!,
+    scheduler: "local",
+    nworkers: 2,
+    dashboardPort: false,
+  });
   dbName = `norm_r_${process.pid}_${Date.now()}`;
   db = client.getDatabase(dbName);
   await db.saveInventory(fx("only_soh.xml"));
@@ -52,7 +65,9 @@ describe("readData({ normalize })", () => {
   });
 
   it("matcher objects in order; the first kill stops, and the datum is an abortion", async () => {
-    const { _id } = (await db.saveData(ts({ sta: "034A", net: "TA", chan: "ACE", channel_id: new ObjectId() }))) as { _id: ObjectId };
+    const { _id } = (await db.saveData(
+      ts({ sta: "034A", net: "TA", chan: "ACE", channel_id: new ObjectId() }),
+    )) as { _id: ObjectId };
     const site = new MiniseedMatcher(db, "site");
     const d = await db.readData(_id, { normalize: [new ObjectIdMatcher(db), site] });
     expect(d.dead).toBe(true);
@@ -68,31 +83,49 @@ describe("readData({ normalize })", () => {
   it("ensembles: each member normalized", async () => {
     await db.saveData(ts({ sta: "ENS", channel_id: ace._id }));
     await db.saveData(ts({ sta: "ENS", channel_id: new ObjectId() }));
-    const e = await db.readData(db.wf_TimeSeries.find({ sta: "ENS" }, { sort: { _id: 1 } }), { normalize: ["channel"] });
+    const e = await db.readData(db.wf_TimeSeries.find({ sta: "ENS" }, { sort: { _id: 1 } }), {
+      normalize: ["channel"],
+    });
     expect(e.member.map((m) => m.live)).toEqual([true, false]);
     expect(e.member[0]!.md.get("channel_vang")).toBe(90);
     expect(e.member[1]!.isAbortion).toBe(true);
   });
 
   it("a bad normalize list is an MsPASSError", async () => {
-    await expect(db.readData(new ObjectId(), { normalize: ["wf"] })).rejects.toThrow(/must be channel, site or source/);
-    await expect(db.readData(new ObjectId(), { normalize: "channel" as never })).rejects.toThrow(/normalize must be an array/);
+    await expect(db.readData(new ObjectId(), { normalize: ["wf"] })).rejects.toThrow(
+      /must be channel, site or source/,
+    );
+    await expect(db.readData(new ObjectId(), { normalize: "channel" as never })).rejects.toThrow(
+      /normalize must be an array/,
+    );
   });
 });
 
 describe("readDistributedData({ normalize })", () => {
   it("matchers reach the workers as specs; each worker loads the cache ONCE across many partitions", async () => {
     const docs = [];
-    for (let i = 0; i < 24; i++) docs.push(ts({ sta: "PAR", channel_id: i % 3 === 2 ? new ObjectId() : i % 3 ? qep._id : ace._id }));
+    for (let i = 0; i < 24; i++)
+      docs.push(ts({ sta: "PAR", channel_id: i % 3 === 2 ? new ObjectId() : i % 3 ? qep._id : ace._id }));
     for (const d of docs) await db.saveData(d);
     const npartitions = 8;
-    const bag = await readDistributedData(db, { query: { sta: "PAR" }, npartitions, normalize: [new ObjectIdMatcher(db)] });
-    const out = (await bag.map(task(new URL("./fixtures/normalize-tasks.mjs", import.meta.url), "stamp")).compute()) as Array<{
-      threadId: number; loads: number; live: boolean; lat: number | null; id: string;
+    const bag = await readDistributedData(db, {
+      query: { sta: "PAR" },
+      npartitions,
+      normalize: [new ObjectIdMatcher(db)],
+    });
+    const out = (await bag
+      .map(task(new URL("./fixtures/normalize-tasks.mjs", import.meta.url), "stamp"))
+      .compute()) as Array<{
+      threadId: number;
+      loads: number;
+      live: boolean;
+      lat: number | null;
+      id: string;
     }>;
     expect(out).toHaveLength(24);
     expect(out.filter((o) => o.live)).toHaveLength(16);
-    for (const o of out.filter((x) => x.live)) expect([qep._id.toHexString(), ace._id.toHexString()]).toContain(o.id);
+    for (const o of out.filter((x) => x.live))
+      expect([qep._id.toHexString(), ace._id.toHexString()]).toContain(o.id);
     expect(out.filter((o) => o.live).every((o) => o.lat !== null)).toBe(true);
     // Per worker thread: at most one load, although 8 partitions (tasks) ran on 2 workers.
     const byThread = new Map<number, number>();
@@ -101,8 +134,14 @@ describe("readDistributedData({ normalize })", () => {
     expect(Math.max(...byThread.values())).toBe(1);
     expect([...byThread.values()].reduce((a, b) => a + b, 0)).toBeLessThan(npartitions);
     // A second read with the same matcher: still one load per worker (the rebuilt matcher is kept).
-    const again = await readDistributedData(db, { query: { sta: "PAR" }, npartitions, normalize: [new ObjectIdMatcher(db)] });
-    const out2 = (await again.map(task(new URL("./fixtures/normalize-tasks.mjs", import.meta.url), "stamp")).compute()) as Array<{ threadId: number; loads: number }>;
+    const again = await readDistributedData(db, {
+      query: { sta: "PAR" },
+      npartitions,
+      normalize: [new ObjectIdMatcher(db)],
+    });
+    const out2 = (await again
+      .map(task(new URL("./fixtures/normalize-tasks.mjs", import.meta.url), "stamp"))
+      .compute()) as Array<{ threadId: number; loads: number }>;
     expect(Math.max(...out2.map((o) => o.loads))).toBe(1);
   });
 });

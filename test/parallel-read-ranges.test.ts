@@ -28,7 +28,13 @@ beforeAll(async () => {
   // range cut by insertion order would miss or repeat documents.
   ids = Array.from({ length: N }, (_x, k) => ObjectId.createFromTime(1_700_000_000 + ((k * 97) % N)));
   for (let k = 0; k < N; k++) {
-    const d = new TimeSeries({ dt: 0.1, t0: 1.6e9 + k, tref: "UTC", data: Float64Array.from({ length: 8 }, () => k), metadata: { k, grp: k % 4 } });
+    const d = new TimeSeries({
+      dt: 0.1,
+      t0: 1.6e9 + k,
+      tref: "UTC",
+      data: Float64Array.from({ length: 8 }, () => k),
+      metadata: { k, grp: k % 4 },
+    });
     const saved = await db.saveData(d, { dataTag: "in" });
     // Move each document to its chosen id (the samples stay where saveData put them).
     const doc = (await db.wf_TimeSeries.findOne({ _id: saved._id! }))!;
@@ -36,11 +42,20 @@ beforeAll(async () => {
     await db.wf_TimeSeries.insertOne({ ...doc, _id: ids[k] });
   }
   // Other documents the queries must not return.
-  await db.wf_TimeSeries.insertMany(Array.from({ length: 20 }, (_x, i) => ({ _id: new ObjectId(), data_tag: "other", k: 1000 + i, grp: 0 })));
+  await db.wf_TimeSeries.insertMany(
+    Array.from({ length: 20 }, (_x, i) => ({ _id: new ObjectId(), data_tag: "other", k: 1000 + i, grp: 0 })),
+  );
 });
 
-async function ks(bag: Awaited<ReturnType<typeof readDistributedData>>, scheduler: LocalScheduler | "none", retries = 0): Promise<number[]> {
-  const out = (await bag.map(t("summarize")).compute({ scheduler, retries })) as Array<{ k: number; live: boolean }>;
+async function ks(
+  bag: Awaited<ReturnType<typeof readDistributedData>>,
+  scheduler: LocalScheduler | "none",
+  retries = 0,
+): Promise<number[]> {
+  const out = (await bag.map(t("summarize")).compute({ scheduler, retries })) as Array<{
+    k: number;
+    live: boolean;
+  }>;
   expect(out.every((s) => s.live)).toBe(true);
   return out.map((s) => s.k);
 }
@@ -60,7 +75,11 @@ describe("readDistributedData: _id range partitions", () => {
     ];
     for (const [query, dataTag, want] of cases) {
       for (const npartitions of [1, 4, 13, 200]) {
-        const bag = await readDistributedData(db, { query, npartitions, ...(dataTag === undefined ? {} : { dataTag }) });
+        const bag = await readDistributedData(db, {
+          query,
+          npartitions,
+          ...(dataTag === undefined ? {} : { dataTag }),
+        });
         const got = await ks(bag, "none");
         expect(got.length).toBe(want.length); // no repeats
         expect(sorted(got)).toEqual(want); // none missing
@@ -76,10 +95,17 @@ describe("readDistributedData: _id range partitions", () => {
     let total = 0;
     for (const r of ranges) {
       const f = rangeFilter(filter, r);
-      expect(f).toMatchObject({ data_tag: "in", grp: 3, _id: r.last ? { $gte: r.lo, $lte: r.hi } : { $gte: r.lo, $lt: r.hi } });
+      expect(f).toMatchObject({
+        data_tag: "in",
+        grp: 3,
+        _id: r.last ? { $gte: r.lo, $lte: r.hi } : { $gte: r.lo, $lt: r.hi },
+      });
       total += await db.wf_TimeSeries.countDocuments(f);
       if (ferret) {
-        const plan = (await rdb.command({ explain: { find: "wf_TimeSeries", filter: f }, verbosity: "queryPlanner" })) as Document;
+        const plan = (await rdb.command({
+          explain: { find: "wf_TimeSeries", filter: f },
+          verbosity: "queryPlanner",
+        })) as Document;
         const text = (plan.queryPlanner as { Plan: string[] }).Plan.join("\n");
         expect(text).toMatch(/SEARCH .* USING INDEX/);
         expect(text).not.toMatch(/SCAN/);
@@ -87,7 +113,9 @@ describe("readDistributedData: _id range partitions", () => {
     }
     expect(total).toBe(N / 4);
     // A query with its own _id keeps it: the bounds are ANDed, never overwrite it.
-    expect(rangeFilter({ _id: { $ne: ids[0] } }, ranges[0]!)).toEqual({ $and: [{ _id: { $ne: ids[0] } }, { _id: { $gte: ranges[0]!.lo, $lt: ranges[0]!.hi } }] });
+    expect(rangeFilter({ _id: { $ne: ids[0] } }, ranges[0]!)).toEqual({
+      $and: [{ _id: { $ne: ids[0] } }, { _id: { $gte: ranges[0]!.lo, $lt: ranges[0]!.hi } }],
+    });
   });
 
   it("a worker dying in the middle of the job: its partition is re-run and every document is still read exactly once", async () => {

@@ -13,7 +13,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatabaseClient, LocalScheduler, findFreePort, MongoDBWorker, TimeSeries, readDistributedData, task, type Database } from "mspass";
+import {
+  DatabaseClient,
+  LocalScheduler,
+  findFreePort,
+  MongoDBWorker,
+  TimeSeries,
+  readDistributedData,
+  task,
+  type Database,
+} from "mspass";
 
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,11 +35,14 @@ let scheduler: LocalScheduler;
 let db: Database;
 const N = 24;
 
-
 async function startServer(): Promise<string> {
-  const child = spawn(resolve(".bin/ferretdb"), ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = spawn(
+    resolve(".bin/ferretdb"),
+    ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
   server = child;
   return new Promise<string>((res, rej) => {
     let out = "";
@@ -77,7 +89,9 @@ afterAll(async () => {
 
 describe("the server stops during a distributed read", () => {
   it("stopped and started again within retryTimeoutMS: the job completes with every datum once", async () => {
-    const bag = (await readDistributedData(db, { npartitions: 12, retryTimeoutMS: 30_000 })).map(t("pause")).map(t("summarize"));
+    const bag = (await readDistributedData(db, { npartitions: 12, retryTimeoutMS: 30_000 }))
+      .map(t("pause"))
+      .map(t("summarize"));
     const t0 = Date.now();
     let settledAt = 0;
     const running = bag.compute().finally(() => (settledAt = Date.now()));
@@ -101,7 +115,9 @@ describe("the server stops during a distributed read", () => {
     await stopServer();
     const t0 = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error("compute() hung")), 60_000)));
+    const hang = new Promise(
+      (_, rej) => (timer = setTimeout(() => rej(new Error("compute() hung")), 60_000)),
+    );
     const err = await Promise.race([bag.compute(), hang]).then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -110,7 +126,11 @@ describe("the server stops during a distributed read", () => {
     const took = Date.now() - t0;
     expect(err).toBeDefined();
     expect(err!.message).not.toBe("compute() hung");
-    expect(err!.message).toMatch(new RegExp(`the database server at mongodb://127\\.0\\.0\\.1:${port}/ did not answer: gave up after \\d+ attempt\\(s\\)`));
+    expect(err!.message).toMatch(
+      new RegExp(
+        `the database server at mongodb://127\\.0\\.0\\.1:${port}/ did not answer: gave up after \\d+ attempt\\(s\\)`,
+      ),
+    );
     expect(err!.message).toMatch(/readDistributedData\(stopstart\.wf_TimeSeries, partition \d\/6\)/);
     // retryTimeoutMS (3 s) + one last attempt's server selection (2 s) + margins.
     expect(took).toBeLessThan(20_000);

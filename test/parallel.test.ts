@@ -77,7 +77,12 @@ describe("MongoDBWorker and fetchDbhandle", () => {
   it("Client.connect registers mongodb_worker; tasks get the worker's client with no new mongodb::Client", async () => {
     expect(scheduler.plugins()).toContain("mongodb_worker");
     const before = DatabaseClient.stats().clientsCreated;
-    const out = await scheduler.gather(scheduler.map(t("findOneTask"), Array.from({ length: 40 }, () => dbName)));
+    const out = await scheduler.gather(
+      scheduler.map(
+        t("findOneTask"),
+        Array.from({ length: 40 }, () => dbName),
+      ),
+    );
     expect(out).toHaveLength(40);
     for (const r of out) {
       expect(r).toMatchObject({ k: 1, same: true, isClient: true, sameClient: true });
@@ -110,7 +115,12 @@ describe("MongoDBWorker and fetchDbhandle", () => {
     // Every worker (the replacement included) has its client.
     const ids = scheduler.workers().map((w) => w.id);
     expect(ids.length).toBe(2);
-    const seen = await scheduler.gather(scheduler.map(t("workerClient"), Array.from({ length: 20 }, () => "dbclient")));
+    const seen = await scheduler.gather(
+      scheduler.map(
+        t("workerClient"),
+        Array.from({ length: 20 }, () => "dbclient"),
+      ),
+    );
     for (const s of seen) expect(s).toMatchObject({ isClient: true, closed: false });
     expect(scheduler.state().restarts).toBeGreaterThanOrEqual(1);
   });
@@ -119,7 +129,10 @@ describe("MongoDBWorker and fetchDbhandle", () => {
     const s = await LocalScheduler.start({ nworkers: 1, dashboard: false });
     try {
       await s.registerPlugin(new MongoDBWorker(client, { dbclientKey: "other" }), { name: "mongodb_worker" });
-      expect(await s.submit(t("workerClient"), "other").result()).toMatchObject({ isClient: true, closed: false });
+      expect(await s.submit(t("workerClient"), "other").result()).toMatchObject({
+        isClient: true,
+        closed: false,
+      });
       expect(await s.submit(t("workerClient"), "dbclient").result()).toBeNull();
       expect(await s.submit(t("stashClient"), "other").result()).toBe(true);
       await s.unregisterPlugin("mongodb_worker");
@@ -153,20 +166,33 @@ describe("MongoDBWorker and fetchDbhandle", () => {
     expect(() => scheduler.submit(t("findOneTask"), db)).toThrow(advice);
     expect(() => scheduler.submit(t("findOneTask"), db)).toThrow(/a Database \("mspass_test_parallel_/);
     expect(() => scheduler.map(t("findOneTask"), [dbName, client])).toThrow(/a Client cannot be passed/);
-    expect(() => scheduler.submit(t("findOneTask"), client.getDatabaseClient())).toThrow(/a DatabaseClient cannot/);
-    expect(() => scheduler.submit(t("findOneTask"), { coll: db.wf_TimeSeries })).toThrow(/a Collection \(mspass_test_parallel_\d+\.wf_TimeSeries\)/);
+    expect(() => scheduler.submit(t("findOneTask"), client.getDatabaseClient())).toThrow(
+      /a DatabaseClient cannot/,
+    );
+    expect(() => scheduler.submit(t("findOneTask"), { coll: db.wf_TimeSeries })).toThrow(
+      /a Collection \(mspass_test_parallel_\d+\.wf_TimeSeries\)/,
+    );
     expect(() => scheduler.submit(t("findOneTask"), [db.wf_TimeSeries.find({})])).toThrow(/a Cursor/);
     expect(() => scheduler.scatter(db)).toThrow(advice);
     await expect(fromSequence([{ db }]).map(t("findOneTask")).compute()).rejects.toThrow(advice);
-    await expect(fromSequence([db]).map(t("findOneTask")).compute({ scheduler: "none" })).rejects.toThrow(advice);
+    await expect(fromSequence([db]).map(t("findOneTask")).compute({ scheduler: "none" })).rejects.toThrow(
+      advice,
+    );
     // Names are what tasks take.
     await expect(scheduler.submit(t("findOneTask"), dbName).result()).resolves.toMatchObject({ k: 1 });
   });
   it("Client.setDatabaseClient moves the workers' clients to the new server", async () => {
-    const c2 = await Client.connect({ databaseHost: uri, scheduler: "local", nworkers: 1, dashboardPort: false });
+    const c2 = await Client.connect({
+      databaseHost: uri,
+      scheduler: "local",
+      nworkers: 1,
+      dashboardPort: false,
+    });
     try {
       const s2 = c2.getScheduler()!;
-      expect(await s2.submit(t("workerClient"), "dbclient").result()).toMatchObject({ address: c2.getDatabaseClient().address });
+      expect(await s2.submit(t("workerClient"), "dbclient").result()).toMatchObject({
+        address: c2.getDatabaseClient().address,
+      });
       const other = `${uri}${uri.includes("?") ? "&" : "?"}appName=parallel-switch`;
       await c2.setDatabaseClient(other);
       const seen = (await s2.submit(t("workerClient"), "dbclient").result()) as { address: string };
@@ -193,17 +219,36 @@ describe("readDistributedData", () => {
       expect(s.first).toBeCloseTo(s.k!, 12);
     }
     // By name, with a query, a data tag and the default partitioning.
-    const g1 = (await (await readDistributedData(dbName, { query: { grp: "G1" }, dataTag: "raw" })).map(t("summarize")).compute()) as Summary[];
-    expect(g1.map((s) => s.k).sort((a, b) => a! - b!)).toEqual(Array.from({ length: N / 3 }, (_, i) => 3 * i + 1));
+    const g1 = (await (
+      await readDistributedData(dbName, { query: { grp: "G1" }, dataTag: "raw" })
+    )
+      .map(t("summarize"))
+      .compute()) as Summary[];
+    expect(g1.map((s) => s.k).sort((a, b) => a! - b!)).toEqual(
+      Array.from({ length: N / 3 }, (_, i) => 3 * i + 1),
+    );
     expect(await (await readDistributedData(db, { dataTag: "nope" })).compute()).toEqual([]);
     // scheduler "none" gives the same data.
-    const none = (await (await readDistributedData(db, { npartitions: 3 })).map(t("summarize")).compute({ scheduler: "none" })) as Summary[];
+    const none = (await (
+      await readDistributedData(db, { npartitions: 3 })
+    )
+      .map(t("summarize"))
+      .compute({ scheduler: "none" })) as Summary[];
     expect(none.map((s) => s.k)).toEqual(out.map((s) => s.k));
   });
 
   it("a list of queries: one ensemble per query, sorted by sortClause", async () => {
-    const bag = await readDistributedData([{ grp: "G0" }, { grp: "G2" }, { grp: "none" }], { db: dbName, sortClause: [["k", -1]], listOf: "queries" });
-    const out = (await bag.map(t("summarize")).compute()) as Array<{ ensemble: boolean; live: boolean; n: number; ks: number[] }>;
+    const bag = await readDistributedData([{ grp: "G0" }, { grp: "G2" }, { grp: "none" }], {
+      db: dbName,
+      sortClause: [["k", -1]],
+      listOf: "queries",
+    });
+    const out = (await bag.map(t("summarize")).compute()) as Array<{
+      ensemble: boolean;
+      live: boolean;
+      n: number;
+      ks: number[];
+    }>;
     expect(out).toHaveLength(3);
     expect(out[0]!.ks).toEqual(Array.from({ length: N / 3 }, (_, i) => 3 * (N / 3 - 1 - i)));
     expect(out[1]!.ks).toEqual(Array.from({ length: N / 3 }, (_, i) => 3 * (N / 3 - 1 - i) + 2));
@@ -223,7 +268,9 @@ describe("readDistributedData", () => {
     try {
       await s.registerPlugin(new MongoDBWorker(elsewhere), { name: "mongodb_worker" });
       const bag = await readDistributedData(db, { npartitions: 1 });
-      await expect(bag.compute({ scheduler: s })).rejects.toThrow(/is on another server than this worker's database client \(mongodb:\/\/127\.0\.0\.1:\d+\/\?appName=elsewhere\)/);
+      await expect(bag.compute({ scheduler: s })).rejects.toThrow(
+        /is on another server than this worker's database client \(mongodb:\/\/127\.0\.0\.1:\d+\/\?appName=elsewhere\)/,
+      );
     } finally {
       await s.close();
       await DatabaseClient.shutdown(elsewhere);
@@ -231,15 +278,27 @@ describe("readDistributedData", () => {
   });
 
   it("validates its options, naming the bad one", async () => {
-    await expect(readDistributedData(db, { npartitions: 0 })).rejects.toThrow(/readDistributedData: npartitions must be a positive integer/);
-    await expect(readDistributedData(db, { mode: "loose" as never })).rejects.toThrow(/readDistributedData: mode must be one of/);
+    await expect(readDistributedData(db, { npartitions: 0 })).rejects.toThrow(
+      /readDistributedData: npartitions must be a positive integer/,
+    );
+    await expect(readDistributedData(db, { mode: "loose" as never })).rejects.toThrow(
+      /readDistributedData: mode must be one of/,
+    );
     await expect(readDistributedData(db, { nope: 1 } as never)).rejects.toThrow(/unknown option "nope"/);
     await expect(readDistributedData(db, { collection: "site" })).rejects.toThrow(/collection "site"/);
-    await expect(readDistributedData(db, { sortClause: { k: 1 } })).rejects.toThrow(/sortClause applies to a list of queries/);
-    await expect(readDistributedData([{ k: 1 }], {})).rejects.toThrow(/db \(a Database or its name\) is required/);
-    await expect(readDistributedData(42 as never)).rejects.toThrow(/data must be a Database or a database name/);
+    await expect(readDistributedData(db, { sortClause: { k: 1 } })).rejects.toThrow(
+      /sortClause applies to a list of queries/,
+    );
+    await expect(readDistributedData([{ k: 1 }], {})).rejects.toThrow(
+      /db \(a Database or its name\) is required/,
+    );
+    await expect(readDistributedData(42 as never)).rejects.toThrow(
+      /data must be a Database or a database name/,
+    );
     await expect(readDistributedData(db, { excludeKeys: "k" as never })).rejects.toThrow(/excludeKeys/);
-    await expect(readDistributedData([{ k: 1 }], { db, sortClause: { k: 2 as never } })).rejects.toThrow(/sortClause/);
+    await expect(readDistributedData([{ k: 1 }], { db, sortClause: { k: 2 as never } })).rejects.toThrow(
+      /sortClause/,
+    );
   });
 
   it("unreadable documents become dead data with elog entries; the others are read", async () => {
@@ -248,12 +307,28 @@ describe("readDistributedData", () => {
     try {
       for (let k = 0; k < 6; k++) await bad.saveData(ts(k));
       await bad.wf_TimeSeries.insertMany([
-        { k: 100, npts: "many", delta: 0.01, starttime: 0, storage_mode: "gridfs", gridfs_id: new ObjectId() },
+        {
+          k: 100,
+          npts: "many",
+          delta: 0.01,
+          starttime: 0,
+          storage_mode: "gridfs",
+          gridfs_id: new ObjectId(),
+        },
         { k: 101, npts: 50, delta: 0.01, starttime: 0, storage_mode: "gridfs", gridfs_id: new ObjectId() },
       ]);
-      const out = (await (await readDistributedData(bad, { npartitions: 3 })).map(t("summarize")).compute()) as Summary[];
+      const out = (await (
+        await readDistributedData(bad, { npartitions: 3 })
+      )
+        .map(t("summarize"))
+        .compute()) as Summary[];
       expect(out).toHaveLength(8);
-      expect(out.filter((s) => s.live).map((s) => s.k).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(
+        out
+          .filter((s) => s.live)
+          .map((s) => s.k)
+          .sort(),
+      ).toEqual([0, 1, 2, 3, 4, 5]);
       const dead = out.filter((s) => !s.live);
       expect(dead).toHaveLength(2);
       for (const d of dead) expect(d.elog.length).toBeGreaterThan(0);
@@ -261,14 +336,20 @@ describe("readDistributedData", () => {
       expect(dead.find((d) => !d.abortion)?.elog.join(" ")).toMatch(/samples|GridFS|gridfs/);
 
       // Written through writeDistributedData: the dead are buried and give null ids.
-      const ids = await writeDistributedData(await readDistributedData(bad, { npartitions: 2 }), bad, { dataTag: "again" });
+      const ids = await writeDistributedData(await readDistributedData(bad, { npartitions: 2 }), bad, {
+        dataTag: "again",
+      });
       expect(ids).toHaveLength(8);
       expect(ids.filter((x) => x === null)).toHaveLength(2);
       expect(await bad.wf_TimeSeries.countDocuments({ data_tag: "again" })).toBe(6);
       expect(await bad.collection("abortions").countDocuments({ data_tag: "again" })).toBe(1);
       expect(await bad.collection("cemetery").countDocuments({ data_tag: "again" })).toBe(1);
       // cremate: the dead give null ids and leave no record.
-      const ids2 = await writeDistributedData(await readDistributedData(bad, { npartitions: 2, query: { data_tag: { $exists: false } } }), bad, { dataTag: "crem", cremate: true });
+      const ids2 = await writeDistributedData(
+        await readDistributedData(bad, { npartitions: 2, query: { data_tag: { $exists: false } } }),
+        bad,
+        { dataTag: "crem", cremate: true },
+      );
       expect(ids2).toHaveLength(8);
       expect(ids2.filter((x) => x === null)).toHaveLength(2);
       expect(await bad.collection("abortions").countDocuments({ data_tag: "crem" })).toBe(0);
@@ -282,10 +363,15 @@ describe("readDistributedData", () => {
 
 /** No GridFS file without a wf document, no chunk without a file. */
 async function expectNoOrphans(d: Database): Promise<void> {
-  const files = await d.collection("fs.files").find({}, { projection: { _id: 1 } }).toArray();
+  const files = await d
+    .collection("fs.files")
+    .find({}, { projection: { _id: 1 } })
+    .toArray();
   const fileIds = new Set(files.map((f) => String(f._id)));
   const referenced = new Set(
-    (await d.wf_TimeSeries.find({ storage_mode: "gridfs" }, { projection: { gridfs_id: 1 } }).toArray()).map((w) => String(w.gridfs_id)),
+    (await d.wf_TimeSeries.find({ storage_mode: "gridfs" }, { projection: { gridfs_id: 1 } }).toArray()).map(
+      (w) => String(w.gridfs_id),
+    ),
   );
   expect([...fileIds].filter((f) => !referenced.has(f))).toEqual([]);
   expect([...referenced].filter((f) => !fileIds.has(f))).toEqual([]);
@@ -309,11 +395,15 @@ describe("writeDistributedData", () => {
 
   it("file mode: one file per partition, no byte without a document", async () => {
     const dir = join(tmp, "files");
-    const ids = await writeDistributedData((await readDistributedData(db, { dataTag: "raw", npartitions: 3 })).map(t("demean")), db, {
-      storageMode: "file",
-      dir,
-      dataTag: "file",
-    });
+    const ids = await writeDistributedData(
+      (await readDistributedData(db, { dataTag: "raw", npartitions: 3 })).map(t("demean")),
+      db,
+      {
+        storageMode: "file",
+        dir,
+        dataTag: "file",
+      },
+    );
     expect(ids).toHaveLength(N);
     const docs = await db.wf_TimeSeries.find({ data_tag: "file" }).toArray();
     expect(docs).toHaveLength(N);
@@ -341,7 +431,12 @@ describe("writeDistributedData", () => {
       }
       return d;
     });
-    const ids = await writeDistributedData(fromSequence(data, { npartitions: 2 }), db, { storageMode: "file", format: "binary", dataTag: "ownfile", scheduler: "none" });
+    const ids = await writeDistributedData(fromSequence(data, { npartitions: 2 }), db, {
+      storageMode: "file",
+      format: "binary",
+      dataTag: "ownfile",
+      scheduler: "none",
+    });
     expect(ids.every((x) => x instanceof ObjectId)).toBe(true);
     const docs = await db.wf_TimeSeries.find({ data_tag: "ownfile" }, { sort: { k: 1 } }).toArray();
     expect(docs.map((d) => d.dfile === "mine.bin")).toEqual([true, false, true, false, true, false]);
@@ -356,7 +451,12 @@ describe("writeDistributedData", () => {
     expect(readdirSync(dir)).toHaveLength(2); // the partitions' own files, in the datum's dir
     // The option dir wins over the datum's, as saveData's argument does.
     const elsewhere = join(tmp, "elsewhere");
-    const over = await writeDistributedData(fromSequence([data[0]!]), db, { storageMode: "file", dir: elsewhere, dataTag: "ownfile2", scheduler: "none" });
+    const over = await writeDistributedData(fromSequence([data[0]!]), db, {
+      storageMode: "file",
+      dir: elsewhere,
+      dataTag: "ownfile2",
+      scheduler: "none",
+    });
     expect((await db.wf_TimeSeries.findOne({ _id: over[0] as ObjectId }))!.dir).toBe(elsewhere);
     expect(statSync(join(elsewhere, "mine.bin")).size).toBe(50 * 8);
   });
@@ -374,12 +474,20 @@ describe("writeDistributedData", () => {
   });
 
   it("ensembles: a list of ids per ensemble", async () => {
-    const bag = await readDistributedData([{ grp: "G0", data_tag: "raw" }, { grp: "G1", data_tag: "raw" }], { db, sortClause: { k: 1 } });
+    const bag = await readDistributedData(
+      [
+        { grp: "G0", data_tag: "raw" },
+        { grp: "G1", data_tag: "raw" },
+      ],
+      { db, sortClause: { k: 1 } },
+    );
     const ids = await writeDistributedData(bag, dbName, { dataTag: "ens" });
     expect(ids).toHaveLength(2);
     expect((ids[0] as ObjectId[]).length).toBe(N / 3);
     expect((ids[1] as ObjectId[]).every((x) => x instanceof ObjectId)).toBe(true);
-    const ks = (await db.wf_TimeSeries.find({ data_tag: "ens", grp: "G1" }, { sort: { k: 1 } }).toArray()).map((d) => d.k);
+    const ks = (
+      await db.wf_TimeSeries.find({ data_tag: "ens", grp: "G1" }, { sort: { k: 1 } }).toArray()
+    ).map((d) => d.k);
     expect(ks).toEqual(Array.from({ length: N / 3 }, (_, i) => 3 * i + 1));
   });
 
@@ -389,7 +497,11 @@ describe("writeDistributedData", () => {
     try {
       for (let k = 0; k < 5; k++) await o.saveData(ts(k), { dataTag: "v1" });
       const old = (await o.wf_TimeSeries.find({ data_tag: "v1" }).toArray()).map((d) => String(d.gridfs_id));
-      const ids = await writeDistributedData((await readDistributedData(o, { dataTag: "v1" })).map(t("demean")), o, { dataTag: "v2", overwrite: true });
+      const ids = await writeDistributedData(
+        (await readDistributedData(o, { dataTag: "v1" })).map(t("demean")),
+        o,
+        { dataTag: "v2", overwrite: true },
+      );
       expect(ids.every((x) => x instanceof ObjectId)).toBe(true);
       const files = (await o.collection("fs.files").find({}).toArray()).map((f) => String(f._id));
       expect(files).toHaveLength(5);
@@ -402,19 +514,31 @@ describe("writeDistributedData", () => {
   });
 
   it('scheduler "none": the same write in this thread', async () => {
-    const ids = await writeDistributedData(await readDistributedData(db, { dataTag: "raw", npartitions: 2 }), db, { dataTag: "inline", scheduler: "none" });
+    const ids = await writeDistributedData(
+      await readDistributedData(db, { dataTag: "raw", npartitions: 2 }),
+      db,
+      { dataTag: "inline", scheduler: "none" },
+    );
     expect(ids.filter((x) => x instanceof ObjectId)).toHaveLength(N);
     expect(await db.wf_TimeSeries.countDocuments({ data_tag: "inline" })).toBe(N);
   });
 
   it("validates its options", async () => {
     const bag = await readDistributedData(db, { npartitions: 1 });
-    await expect(writeDistributedData(bag, db, { storageMode: "s3" as never })).rejects.toThrow(/storageMode must be "gridfs" or "file"/);
-    await expect(writeDistributedData(bag, db, { storageMode: "file", overwrite: true })).rejects.toThrow(/overwrite works only with storageMode "gridfs"/);
-    await expect(writeDistributedData(bag, db, { collection: "wf_Seismogram_x" })).rejects.toThrow(/collection/);
+    await expect(writeDistributedData(bag, db, { storageMode: "s3" as never })).rejects.toThrow(
+      /storageMode must be "gridfs" or "file"/,
+    );
+    await expect(writeDistributedData(bag, db, { storageMode: "file", overwrite: true })).rejects.toThrow(
+      /overwrite works only with storageMode "gridfs"/,
+    );
+    await expect(writeDistributedData(bag, db, { collection: "wf_Seismogram_x" })).rejects.toThrow(
+      /collection/,
+    );
     await expect(writeDistributedData(bag, db, { retries: -1 })).rejects.toThrow(/retries/);
     await expect(writeDistributedData([] as never, db)).rejects.toThrow(/data must be a Bag/);
-    await expect(writeDistributedData(bag, 7 as never)).rejects.toThrow(/db must be a Database or a database name/);
+    await expect(writeDistributedData(bag, 7 as never)).rejects.toThrow(
+      /db must be a Database or a database name/,
+    );
     await expect(writeDistributedData(fromSequence([1, 2]), db)).rejects.toThrow(/bag item 0 is number/);
   });
 });
@@ -446,52 +570,72 @@ describe("faults", () => {
     }
   });
 
-  it.each(["gridfs", "file"] as const)("a partition re-run after it wrote everything (%s): cleaned up, every datum once", async (storageMode) => {
-    const d = client.getDatabase(`${dbName}_rerun_${storageMode}`);
-    await d.dropDatabase();
-    const dir = join(tmp, `rerun-${storageMode}`);
-    const marker = join(tmp, `rerun-marker-${storageMode}`);
-    try {
-      for (let k = 0; k < 12; k++) await d.saveData(ts(k), { dataTag: "in" });
-      const spec = {
-        kind: "range",
-        db: d.name,
-        server: uriTag(uri),
-        dbclientKey: "dbclient",
-        collection: "wf_TimeSeries",
-        mode: "promiscuous",
-        excludeKeys: [],
-        dataTag: "in",
-        retryTimeoutMS: 5000,
-        filter: BSON.serialize({ data_tag: "in" }),
-        label: "all",
-      };
-      const job = new ObjectId().toHexString();
-      const params = {
-        db: d.name, server: uriTag(uri), dbclientKey: "dbclient", job, collection: "wf_TimeSeries", dataType: "TimeSeries", storageMode, dir,
-        mode: "promiscuous", excludeKeys: [], dataTag: "out", cremate: false, overwrite: false,
-      };
-      const f = scheduler.submit(task(new URL("./fixtures/parallel-rerun.mjs", import.meta.url), "readWriteThenDie"), [spec], params, marker, taskOptions({ retries: 2 }));
-      const ids = (await f.result()) as string[];
-      expect(existsSync(marker)).toBe(true);
-      expect(f.attempts).toBe(2);
-      expect(ids).toHaveLength(12);
-      const out = await d.wf_TimeSeries.find({ data_tag: "out" }).toArray();
-      expect(out).toHaveLength(12);
-      expect(out.map((x) => String(x._id)).sort()).toEqual([...ids].sort());
-      if (storageMode === "gridfs") {
-        expect(await d.collection("fs.files").countDocuments({})).toBe(24); // 12 inputs + 12 outputs
-        await expectNoOrphans(d);
-      } else {
-        const files = readdirSync(dir);
-        expect(files).toEqual([`${job}-t${files[0]!.split("-t")[1]!.split("-")[0]}-binary`]);
-        expect(statSync(join(dir, files[0]!)).size).toBe(12 * 50 * 8); // rewritten, not appended twice
-      }
-      expect(await d.collection("write_journal").countDocuments({ job: new ObjectId(job) })).toBe(1); // main thread removes it after a job
-    } finally {
+  it.each(["gridfs", "file"] as const)(
+    "a partition re-run after it wrote everything (%s): cleaned up, every datum once",
+    async (storageMode) => {
+      const d = client.getDatabase(`${dbName}_rerun_${storageMode}`);
       await d.dropDatabase();
-    }
-  });
+      const dir = join(tmp, `rerun-${storageMode}`);
+      const marker = join(tmp, `rerun-marker-${storageMode}`);
+      try {
+        for (let k = 0; k < 12; k++) await d.saveData(ts(k), { dataTag: "in" });
+        const spec = {
+          kind: "range",
+          db: d.name,
+          server: uriTag(uri),
+          dbclientKey: "dbclient",
+          collection: "wf_TimeSeries",
+          mode: "promiscuous",
+          excludeKeys: [],
+          dataTag: "in",
+          retryTimeoutMS: 5000,
+          filter: BSON.serialize({ data_tag: "in" }),
+          label: "all",
+        };
+        const job = new ObjectId().toHexString();
+        const params = {
+          db: d.name,
+          server: uriTag(uri),
+          dbclientKey: "dbclient",
+          job,
+          collection: "wf_TimeSeries",
+          dataType: "TimeSeries",
+          storageMode,
+          dir,
+          mode: "promiscuous",
+          excludeKeys: [],
+          dataTag: "out",
+          cremate: false,
+          overwrite: false,
+        };
+        const f = scheduler.submit(
+          task(new URL("./fixtures/parallel-rerun.mjs", import.meta.url), "readWriteThenDie"),
+          [spec],
+          params,
+          marker,
+          taskOptions({ retries: 2 }),
+        );
+        const ids = (await f.result()) as string[];
+        expect(existsSync(marker)).toBe(true);
+        expect(f.attempts).toBe(2);
+        expect(ids).toHaveLength(12);
+        const out = await d.wf_TimeSeries.find({ data_tag: "out" }).toArray();
+        expect(out).toHaveLength(12);
+        expect(out.map((x) => String(x._id)).sort()).toEqual([...ids].sort());
+        if (storageMode === "gridfs") {
+          expect(await d.collection("fs.files").countDocuments({})).toBe(24); // 12 inputs + 12 outputs
+          await expectNoOrphans(d);
+        } else {
+          const files = readdirSync(dir);
+          expect(files).toEqual([`${job}-t${files[0]!.split("-t")[1]!.split("-")[0]}-binary`]);
+          expect(statSync(join(dir, files[0]!)).size).toBe(12 * 50 * 8); // rewritten, not appended twice
+        }
+        expect(await d.collection("write_journal").countDocuments({ job: new ObjectId(job) })).toBe(1); // main thread removes it after a job
+      } finally {
+        await d.dropDatabase();
+      }
+    },
+  );
 
   it("the connection bound holds over 12,000 tasks at 4 workers (≤ maxPoolSize 16 + 2 monitors)", async () => {
     const s = await LocalScheduler.start({ nworkers: 4, dashboard: false });
@@ -499,7 +643,12 @@ describe("faults", () => {
       await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
       const sampler = sampleConnections(port, 5);
       const before = DatabaseClient.stats().clientsCreated;
-      const out = await s.gather(s.map(t("findOneTask"), Array.from({ length: 12_000 }, () => dbName)));
+      const out = await s.gather(
+        s.map(
+          t("findOneTask"),
+          Array.from({ length: 12_000 }, () => dbName),
+        ),
+      );
       const { peak, samples } = sampler.stop();
       expect(out.every((r) => r.k === 1)).toBe(true);
       expect(DatabaseClient.stats().clientsCreated).toBe(before);
@@ -511,7 +660,12 @@ describe("faults", () => {
 
       // More operations in flight (4 workers x 16) than the pool has connections: it saturates at maxPoolSize.
       const burst = sampleConnections(port, 5);
-      const found = await s.gather(s.map(t("findManyTask"), Array.from({ length: 400 }, () => dbName)));
+      const found = await s.gather(
+        s.map(
+          t("findManyTask"),
+          Array.from({ length: 400 }, () => dbName),
+        ),
+      );
       const b = burst.stop();
       expect(found.every((x) => x === 16)).toBe(true);
       expect(b.peak).toBeLessThanOrEqual(16 + 2);

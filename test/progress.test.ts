@@ -9,7 +9,12 @@ const CHILD = fileURLToPath(new URL("./fixtures/sched/progress-child.mjs", impor
 const DEFAULT_CHILD = fileURLToPath(new URL("./fixtures/sched/progress-default-child.mjs", import.meta.url));
 
 /** A writable that records what is written; `isTTY` as given. */
-function recorder(isTTY: boolean): { isTTY: boolean; columns: number; write(c: string): boolean; text: string } {
+function recorder(isTTY: boolean): {
+  isTTY: boolean;
+  columns: number;
+  write(c: string): boolean;
+  text: string;
+} {
   return {
     isTTY,
     columns: 100,
@@ -32,7 +37,13 @@ afterAll(async () => {
 describe("progress bar", () => {
   it("draws on a TTY for gather() and ends at 100% on its own line", async () => {
     const tty = recorder(true);
-    const out = await s.gather(s.map(sleep, Array.from({ length: 30 }, () => 10)), { progress: { stream: tty, intervalMs: 20 } });
+    const out = await s.gather(
+      s.map(
+        sleep,
+        Array.from({ length: 30 }, () => 10),
+      ),
+      { progress: { stream: tty, intervalMs: 20 } },
+    );
     expect(out).toHaveLength(30);
     expect(tty.text).toMatch(/^\r/);
     const frames = tty.text.split("\r").filter(Boolean);
@@ -44,7 +55,9 @@ describe("progress bar", () => {
   it("is silent without a TTY", async () => {
     const pipe = recorder(false);
     await s.gather(s.map(sleep, [5, 5, 5]), { progress: { stream: pipe } });
-    await fromSequence([1, 2]).map((x: number) => x).compute({ progress: { stream: pipe } });
+    await fromSequence([1, 2])
+      .map((x: number) => x)
+      .compute({ progress: { stream: pipe } });
     await progress(s.map(sleep, [1]), { stream: pipe });
     expect(pipe.text).toBe("");
     expect(new ProgressBar({ stream: pipe }).enabled).toBe(false);
@@ -58,7 +71,9 @@ describe("progress bar", () => {
     expect(tty.text).toMatch(/stage-1 \[#+\] 100% 4\/4/);
 
     const bag = recorder(true);
-    const r = await fromSequence([1, 2, 3, 4, 5, 6], { npartitions: 3 }).map((x: number) => x + 1).compute({ progress: { stream: bag } });
+    const r = await fromSequence([1, 2, 3, 4, 5, 6], { npartitions: 3 })
+      .map((x: number) => x + 1)
+      .compute({ progress: { stream: bag } });
     expect(r).toEqual([2, 3, 4, 5, 6, 7]);
     await new Promise((r2) => setTimeout(r2, 10));
     expect(bag.text).toMatch(/map\(lambda\) \[#+\] 100% 3\/3/);
@@ -77,7 +92,11 @@ describe("progress bar", () => {
 
     // `script` runs the child with a pseudo-TTY as stdout and copies what it writes.
     const quoted = `'${process.execPath}' '${CHILD}'`;
-    const tty = spawnSync("script", ["-qec", quoted, "/dev/null"], { encoding: "utf8", env, timeout: 30_000 });
+    const tty = spawnSync("script", ["-qec", quoted, "/dev/null"], {
+      encoding: "utf8",
+      env,
+      timeout: 30_000,
+    });
     expect(tty.status).toBe(0);
     expect(tty.stdout).toMatch(/gather \[#{20,}\] 100% 20\/20/);
     expect(tty.stdout).toMatch(/map\(lambda\) \[#+\] 100% 4\/4/);
@@ -88,7 +107,11 @@ describe("progress bar", () => {
     const env = { ...process.env, NO_COLOR: "1" };
     const piped = spawnSync(process.execPath, [DEFAULT_CHILD], { encoding: "utf8", env, timeout: 30_000 });
     expect(piped.stdout).toBe("result 10 2,4,6,8\n");
-    const tty = spawnSync("script", ["-qec", `'${process.execPath}' '${DEFAULT_CHILD}'`, "/dev/null"], { encoding: "utf8", env, timeout: 30_000 });
+    const tty = spawnSync("script", ["-qec", `'${process.execPath}' '${DEFAULT_CHILD}'`, "/dev/null"], {
+      encoding: "utf8",
+      env,
+      timeout: 30_000,
+    });
     expect(tty.status).toBe(0);
     expect(tty.stdout).toMatch(/gather \[#{20,}\] 100% 10\/10/);
     expect(tty.stdout).not.toMatch(/map\(lambda\)/);

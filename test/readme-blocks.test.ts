@@ -33,7 +33,12 @@ function blocksOf(file: string): Block[] {
   return out;
 }
 
-const DOCS = [join(ROOT, "README.md"), ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => join(ROOT, "docs", f))];
+const DOCS = [
+  join(ROOT, "README.md"),
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => join(ROOT, "docs", f)),
+];
 const BLOCKS = DOCS.flatMap(blocksOf);
 
 /** What the story has defined before a fragment, with its real type. */
@@ -51,7 +56,9 @@ const CONTEXT_TYPES = ["Client", "Database", "TimeSeries", "Bag"];
 const MSPASS_NAMES = Object.keys(mspass);
 
 function declares(code: string, name: string): boolean {
-  return new RegExp(`\\b(const|let|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`).test(code);
+  return new RegExp(
+    `\\b(const|let|function|class)\\s+${name}\\b|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`,
+  ).test(code);
 }
 function uses(code: string, name: string): boolean {
   return new RegExp(`(?<![.\\w"'])${name}\\b`).test(code.replace(/\/\/.*$/gm, ""));
@@ -73,7 +80,14 @@ function moduleOf(b: Block): string {
 const project = newProject("mspass-readme-", {
   "package.json": JSON.stringify({ type: "module" }),
   "tsconfig.json": JSON.stringify({
-    compilerOptions: { strict: true, module: "nodenext", target: "es2022", outDir: "out", skipLibCheck: true, types: ["node"] },
+    compilerOptions: {
+      strict: true,
+      module: "nodenext",
+      target: "es2022",
+      outDir: "out",
+      skipLibCheck: true,
+      types: ["node"],
+    },
     include: ["blocks/*.ts"],
   }),
 });
@@ -86,7 +100,8 @@ const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 /** Run a command without blocking the test worker; its stdout, or a failure with all it printed. */
 async function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   try {
-    return (await promisify(execFile)(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 90_000 })).stdout;
+    return (await promisify(execFile)(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 90_000 }))
+      .stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${[cmd, ...args].join(" ")} failed: ${e.stdout ?? ""}${e.stderr ?? e.message}`);
@@ -105,14 +120,19 @@ describe("README and docs code blocks", () => {
       writeFileSync(join(project, "blocks", `${name}.ts`), moduleOf(b));
       return name;
     });
-    const out = await run(process.execPath, [TSC, "-p", "tsconfig.json", "--noEmit"], project).catch((e: Error) => e.message);
+    const out = await run(process.execPath, [TSC, "-p", "tsconfig.json", "--noEmit"], project).catch(
+      (e: Error) => e.message,
+    );
     // Name the document and line of each error, not the generated file.
-    const errors = out.split("\n").filter((l) => /error TS/.test(l)).map((l) => {
-      const m = /^blocks\/(\d+)-[^(]*\((\d+),/.exec(l);
-      if (!m) return l;
-      const b = BLOCKS[Number(m[1])]!;
-      return `${b.file.slice(ROOT.length + 1)} block at line ${b.line}: ${l.replace(/^[^:]*: /, "")}`;
-    });
+    const errors = out
+      .split("\n")
+      .filter((l) => /error TS/.test(l))
+      .map((l) => {
+        const m = /^blocks\/(\d+)-[^(]*\((\d+),/.exec(l);
+        if (!m) return l;
+        const b = BLOCKS[Number(m[1])]!;
+        return `${b.file.slice(ROOT.length + 1)} block at line ${b.line}: ${l.replace(/^[^:]*: /, "")}`;
+      });
     expect(errors, names.join(", ")).toEqual([]);
   }, 120_000);
 
@@ -132,8 +152,19 @@ describe("README and docs code blocks", () => {
     const args = recipe![1]!.trim().split(/\s+/);
     // The recipe, plus the tour compiled the same way.
     await run(process.execPath, [TSC, ...args, "tour.ts"], dir);
-    const exported = await run(process.execPath, ["--input-type=module", "-e", 'const t = await import("./tasks.js"); console.log(Object.keys(t).sort().join(","))'], dir);
+    const exported = await run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'const t = await import("./tasks.js"); console.log(Object.keys(t).sort().join(","))',
+      ],
+      dir,
+    );
     expect(exported.trim()).toBe("countStation,demean");
-    await run(process.execPath, ["tour.js"], dir, { MSPASS_DB_ADDRESS: process.env.MSPASS_TEST_DB_URI, MSPASS_PROJECT_DIR: resolve(dir) });
+    await run(process.execPath, ["tour.js"], dir, {
+      MSPASS_DB_ADDRESS: process.env.MSPASS_TEST_DB_URI,
+      MSPASS_PROJECT_DIR: resolve(dir),
+    });
   }, 120_000);
 });

@@ -37,9 +37,14 @@ it("runs the README tour", async () => {
     expect(n).toBe(2);
 
     const bag = await readDistributedData(db, { query: { sta: "AAK" }, npartitions: 2 });
-    const ids = await writeDistributedData(bag.map(task(tasks, "demean")), db, { storageMode: "gridfs", dataTag: "demeaned" });
+    const ids = await writeDistributedData(bag.map(task(tasks, "demean")), db, {
+      storageMode: "gridfs",
+      dataTag: "demeaned",
+    });
     expect(ids).toHaveLength(2);
-    const demeaned = await db.readData(db.wf_TimeSeries.find({ data_tag: "demeaned" }), { dataTag: "demeaned" });
+    const demeaned = await db.readData(db.wf_TimeSeries.find({ data_tag: "demeaned" }), {
+      dataTag: "demeaned",
+    });
     expect(demeaned.member).toHaveLength(2);
     for (const m of demeaned.member) expect(Math.max(...m.data.map(Math.abs))).toBe(0);
   } finally {

@@ -48,7 +48,10 @@ function makeHosts(): boolean {
   }
   const steps: string[][] = [];
   for (const n of NS) steps.push(["ip", "netns", "add", n], ["ip", "-n", n, "link", "set", "lo", "up"]);
-  for (const [i, net] of [[1, "10.213.1"], [2, "10.213.2"]] as const) {
+  for (const [i, net] of [
+    [1, "10.213.1"],
+    [2, "10.213.2"],
+  ] as const) {
     const a = `v${tag}h0-${i}`;
     const b = `v${tag}h${i}`;
     steps.push(
@@ -63,7 +66,9 @@ function makeHosts(): boolean {
   for (const st of steps) {
     const r = sh(st);
     if (!r.ok) {
-      console.warn(`multi-host test: cannot make network namespaces (${st.join(" ")}: ${r.err.trim()}); falling back to loopback`);
+      console.warn(
+        `multi-host test: cannot make network namespaces (${st.join(" ")}: ${r.err.trim()}); falling back to loopback`,
+      );
       cleanupHosts();
       return false;
     }
@@ -79,10 +84,11 @@ const procs: ChildProcess[] = [];
 let redis: RedisServerHandle | undefined;
 
 afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) {
-    p.kill("SIGCONT");
-    p.kill("SIGKILL");
-  }
+  for (const p of procs)
+    if (p.exitCode === null && p.signalCode === null) {
+      p.kill("SIGCONT");
+      p.kill("SIGKILL");
+    }
   await redis?.stop();
   if (namespaces) cleanupHosts();
   rmSync(tmp, { recursive: true, force: true });
@@ -96,7 +102,14 @@ async function startFerret(host: string): Promise<{ uri: string; child: ChildPro
   // Inside host 0's fresh namespace any port is free; on loopback ask the kernel.
   const port = namespaces ? 27017 : await findFreePort();
   const data = mkdtempSync(join(tmp, "db-"));
-  const argv = [...inHost(0), resolve(".bin/ferretdb"), "--listen-addr", `${host}:${port}`, "--data-dir", data];
+  const argv = [
+    ...inHost(0),
+    resolve(".bin/ferretdb"),
+    "--listen-addr",
+    `${host}:${port}`,
+    "--data-dir",
+    data,
+  ];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "ignore"] });
   procs.push(child);
   return await new Promise((res, rej) => {
@@ -112,8 +125,24 @@ async function startFerret(host: string): Promise<{ uri: string; child: ChildPro
 }
 
 function startWorker(host: number, redisUrl: string): Promise<ChildProcess> {
-  const argv = [...inHost(host), process.execPath, CLI, "worker", "--scheduler", redisUrl, "--nthreads", "2", "--stalled-interval", "1500", "--heartbeat", "250"];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, REDIS_TEST_TRACE: trace, REDIS_TEST_PAUSE_MS: "80" } });
+  const argv = [
+    ...inHost(host),
+    process.execPath,
+    CLI,
+    "worker",
+    "--scheduler",
+    redisUrl,
+    "--nthreads",
+    "2",
+    "--stalled-interval",
+    "1500",
+    "--heartbeat",
+    "250",
+  ];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, REDIS_TEST_TRACE: trace, REDIS_TEST_PAUSE_MS: "80" },
+  });
   procs.push(child);
   let out = "";
   child.stderr!.on("data", (d) => (out += d));
@@ -161,25 +190,49 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 it("workers on two hosts: one SIGKILLed, one host cut off mid-job; the job completes, every datum once", async () => {
   namespaces = makeHosts();
   const host = namespaces ? H0 : "127.0.0.1";
-  console.log(namespaces ? `multi-host test: 3 network namespaces (${NS.join(", ")}), servers on ${H0}` : "multi-host test: LOOPBACK FALLBACK (no network namespaces here)");
+  console.log(
+    namespaces
+      ? `multi-host test: 3 network namespaces (${NS.join(", ")}), servers on ${H0}`
+      : "multi-host test: LOOPBACK FALLBACK (no network namespaces here)",
+  );
   redis = await startRedisServer({ host, prefix: inHost(0) });
   const db = await startFerret(host);
   const a = await startWorker(1, redis.url);
   const b = await startWorker(1, redis.url);
   const c = await startWorker(2, redis.url); // host 2 reaches host 0's address through its own link (a route)
   writeFileSync(trace, "");
-  const argv = [...inHost(0), process.execPath, CLIENT, db.uri, redis.url, `mspass_test_multihost_${tag}`, String(N), TASKS];
+  const argv = [
+    ...inHost(0),
+    process.execPath,
+    CLIENT,
+    db.uri,
+    redis.url,
+    `mspass_test_multihost_${tag}`,
+    String(N),
+    TASKS,
+  ];
   const client = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "inherit"] });
   procs.push(client);
   const next = lines(client);
   await next("saved");
   const pids = (): string[] => readFileSync(trace, "utf8").split("\n");
   // Strike once both victims hold partitions.
-  await until(() => pids().includes(String(a.pid)) && pids().includes(String(c.pid)), 60_000, "both victims to start partitions");
+  await until(
+    () => pids().includes(String(a.pid)) && pids().includes(String(c.pid)),
+    60_000,
+    "both victims to start partitions",
+  );
   a.kill("SIGKILL");
   if (namespaces) expect(sh(["ip", "-n", NS[2]!, "link", "set", `v${tag}h2`, "down"]).ok).toBe(true);
   else c.kill("SIGSTOP");
-  const done = JSON.parse((await next("done ")).slice(5)) as { ok: boolean; n: number; nulls: number; reruns: number; hosts: string[]; error?: string };
+  const done = JSON.parse((await next("done ")).slice(5)) as {
+    ok: boolean;
+    n: number;
+    nulls: number;
+    reruns: number;
+    hosts: string[];
+    error?: string;
+  };
   expect(done.error).toBeUndefined();
   expect(done).toMatchObject({ ok: true, n: N, nulls: 0 });
   expect(done.reruns).toBeGreaterThanOrEqual(2); // the killed process's job and the cut-off host's job ran again
@@ -190,7 +243,13 @@ it("workers on two hosts: one SIGKILLed, one host cut off mid-job; the job compl
   else c.kill("SIGCONT");
   await new Promise((r) => setTimeout(r, 4000));
   client.stdin!.write("verify\n");
-  const v = JSON.parse((await next("verified ")).slice(9)) as { wf: number; distinctK: number; files: number; chunks: number; workers: string[] };
+  const v = JSON.parse((await next("verified ")).slice(9)) as {
+    wf: number;
+    distinctK: number;
+    files: number;
+    chunks: number;
+    workers: string[];
+  };
   expect(v).toMatchObject({ wf: 2 * N - N, distinctK: N });
   expect(v.files).toBe(2 * N); // N inputs + N outputs, no duplicate
   expect(v.chunks).toBe(2 * N);

@@ -23,7 +23,9 @@ describe("the Redis scheduler without workers", () => {
       const f = s.submit((x: number) => x + 1, 1);
       const err = await f.exception();
       expect(err).toBeInstanceOf(MsPASSError);
-      expect(err!.message).toMatch(/^no mspass worker process served queue "mspass" at redis:\/\/127\.0\.0\.1:\d+ for \d+\.\d s .*mspass worker --scheduler/);
+      expect(err!.message).toMatch(
+        /^no mspass worker process served queue "mspass" at redis:\/\/127\.0\.0\.1:\d+ for \d+\.\d s .*mspass worker --scheduler/,
+      );
       // A worker that arrives later finds nothing left of the withdrawn job, and serves new ones.
       await cluster.spawnWorker();
       expect(await s.submit((x: number) => x * 2, 21)).toBe(42);

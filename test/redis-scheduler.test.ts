@@ -55,8 +55,18 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
   const trace = join(tmp, "trace");
 
   beforeAll(async () => {
-    cluster = await startCluster({ workers: 2, nthreads: 2, stalledMs: 1500, env: { REDIS_TEST_TRACE: trace, REDIS_TEST_PAUSE_MS: "60" } });
-    client = await Client.connect({ databaseHost: uri, scheduler: "redis", schedulerHost: cluster.url, dashboardPort: 0 });
+    cluster = await startCluster({
+      workers: 2,
+      nthreads: 2,
+      stalledMs: 1500,
+      env: { REDIS_TEST_TRACE: trace, REDIS_TEST_PAUSE_MS: "60" },
+    });
+    client = await Client.connect({
+      databaseHost: uri,
+      scheduler: "redis",
+      schedulerHost: cluster.url,
+      dashboardPort: 0,
+    });
     s = client.getScheduler() as RedisScheduler;
     await s.waitForWorkers(2);
     const db = client.getDatabase(dbName);
@@ -65,7 +75,10 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
   });
 
   afterAll(async () => {
-    await client?.getDatabase(dbName).dropDatabase().catch(() => undefined);
+    await client
+      ?.getDatabase(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
     await client?.close();
     await cluster?.stop();
   });
@@ -74,7 +87,12 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     expect(s).toBeInstanceOf(RedisScheduler);
     expect(client.schedulerType).toBe("redis");
     expect(s.plugins()).toEqual(["mongodb_worker"]);
-    const out = await s.gather(s.map(task<(db: string) => Where>(RT, "whereAndFind"), Array.from({ length: 64 }, () => dbName)));
+    const out = await s.gather(
+      s.map(
+        task<(db: string) => Where>(RT, "whereAndFind"),
+        Array.from({ length: 64 }, () => dbName),
+      ),
+    );
     expect(out.every((o) => o.k === 1 && o.plugins.includes("mongodb_worker"))).toBe(true);
     expect(new Set(out.map((o) => o.pid))).toEqual(new Set(cluster.workers.map((w) => w.child.pid)));
   });
@@ -84,7 +102,12 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     await s.waitForWorkers(3);
     let seen: { pid: number; plugins: string[]; k: number | null } | undefined;
     for (let round = 0; round < 40 && seen === undefined; round++) {
-      const out = await s.gather(s.map(task<(db: string) => Where>(RT, "whereAndFind"), Array.from({ length: 24 }, () => dbName)));
+      const out = await s.gather(
+        s.map(
+          task<(db: string) => Where>(RT, "whereAndFind"),
+          Array.from({ length: 24 }, () => dbName),
+        ),
+      );
       seen = out.find((o) => o.pid === late.child.pid);
     }
     expect(seen).toMatchObject({ plugins: ["mongodb_worker"], k: 1 });
@@ -94,7 +117,9 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     const r = await fetch(new URL("/api/state", s.dashboardLink!));
     const st = (await r.json()) as { workers: { name: string; nthreads: number; pid: number }[] };
     expect(st.workers.length).toBeGreaterThanOrEqual(3);
-    expect(st.workers.map((w) => w.pid).sort()).toEqual(expect.arrayContaining(cluster.workers.map((w) => w.child.pid!)));
+    expect(st.workers.map((w) => w.pid).sort()).toEqual(
+      expect.arrayContaining(cluster.workers.map((w) => w.child.pid!)),
+    );
     expect(st.workers[0].name).toMatch(/:\d+ \(127\.0\.0\.1, \d threads?\)/);
   });
 
@@ -108,7 +133,11 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     const bag = (await readDistributedData(d, { dataTag: "in", npartitions: 6 })).map(task(RT, "slowDemean"));
     const writing = writeDistributedData(bag, d, { dataTag: "out", scheduler: s, retries: 1 });
     // Kill it while it holds a partition (it wrote its pid when it started one).
-    await until(() => readFileSync(trace, "utf8").split("\n").includes(String(victim.child.pid)), 30_000, "the victim to start a partition");
+    await until(
+      () => readFileSync(trace, "utf8").split("\n").includes(String(victim.child.pid)),
+      30_000,
+      "the victim to start a partition",
+    );
     victim.child.kill("SIGKILL");
     const ids = await writing;
     expect(ids).toHaveLength(N);
@@ -118,9 +147,14 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     expect(out.map((x) => x.k).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, k) => k));
     expect(out.map((x) => String(x._id)).sort()).toEqual(ids.map(String).sort());
     const files = await d.collection("fs.files").find({}).toArray();
-    const referenced = (await d.wf_TimeSeries.find({}, { projection: { gridfs_id: 1 } }).toArray()).map((w) => String(w.gridfs_id));
+    const referenced = (await d.wf_TimeSeries.find({}, { projection: { gridfs_id: 1 } }).toArray()).map((w) =>
+      String(w.gridfs_id),
+    );
     expect(files.map((f) => String(f._id)).sort()).toEqual(referenced.sort());
-    const chunks = await d.collection("fs.chunks").find({}, { projection: { files_id: 1, n: 1 } }).toArray();
+    const chunks = await d
+      .collection("fs.chunks")
+      .find({}, { projection: { files_id: 1, n: 1 } })
+      .toArray();
     expect(chunks).toHaveLength(files.length);
     await d.dropDatabase();
   }, 120_000);
@@ -143,7 +177,9 @@ describe("Client.connect({ scheduler: 'redis' }) with mspass worker processes", 
     const f = s.submit(task(RT, "killMyProcess"), taskOptions({ retries: 0 }));
     const err = await f.exception();
     expect(err).toBeInstanceOf(WorkerDiedError);
-    expect(err!.message).toMatch(/failed: job stalled more than allowable limit; no retries left after \d+ attempt\(s\)/);
+    expect(err!.message).toMatch(
+      /failed: job stalled more than allowable limit; no retries left after \d+ attempt\(s\)/,
+    );
     expect(f.attempts).toBeGreaterThanOrEqual(2); // it was picked up again before BullMQ gave up on it
     expect(f.reruns).toBe(f.attempts - 1);
     expect(err!.message).toMatch(/on redis:\/\/127\.0\.0\.1:\d+/);
@@ -158,7 +194,11 @@ describe("Redis restarted or gone", () => {
     const s = await RedisScheduler.start({ address: cluster.url, dashboard: false, redisTimeoutMs: 30_000 });
     try {
       await s.waitForWorkers(2);
-      const fs = s.map((ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)), Array.from({ length: 16 }, () => 400), { batchSize: 1 });
+      const fs = s.map(
+        (ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)),
+        Array.from({ length: 16 }, () => 400),
+        { batchSize: 1 },
+      );
       await new Promise((r) => setTimeout(r, 250));
       await cluster.redis.restart({ hard: true, downMs: 1000 });
       const out = await s.gather(fs);
@@ -186,7 +226,9 @@ describe("Redis restarted or gone", () => {
       const errs = await Promise.all(fs.map((f) => f.exception()));
       expect(errs[0]).toBeInstanceOf(MsPASSError);
       expect(errs[1]).toBe(errs[0]); // one error, not one per task
-      expect(errs[0]!.message).toMatch(/^the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(redisTimeoutMs 1500\)/);
+      expect(errs[0]!.message).toMatch(
+        /^the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(redisTimeoutMs 1500\)/,
+      );
       expect(errs[0]!.message).not.toContain("s3cret");
       expect(events.join()).not.toContain("s3cret");
     } finally {
@@ -198,11 +240,13 @@ describe("Redis restarted or gone", () => {
   }, 60_000);
 
   it("bad addresses are a clear MsPASSError", async () => {
-    await expect(Client.connect({ databaseHost: uri, scheduler: "redis" })).rejects.toThrow(/scheduler "redis" needs the Redis address/);
+    await expect(Client.connect({ databaseHost: uri, scheduler: "redis" })).rejects.toThrow(
+      /scheduler "redis" needs the Redis address/,
+    );
     await expect(RedisScheduler.start({ address: "http://x:1" })).rejects.toThrow(/unsupported scheme/);
     const port = 1; // nothing listens there
-    await expect(RedisScheduler.start({ address: `redis://:pw@127.0.0.1:${port}`, dashboard: false })).rejects.toThrow(
-      /^cannot reach the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:1: /,
-    );
+    await expect(
+      RedisScheduler.start({ address: `redis://:pw@127.0.0.1:${port}`, dashboard: false }),
+    ).rejects.toThrow(/^cannot reach the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:1: /);
   });
 });

@@ -34,7 +34,10 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 }
 
 /** Signal the process; resolve with how it ended and how long that took. */
-async function stopTimed(w: { child: RawWorker["child"] }, signal: NodeJS.Signals = "SIGTERM"): Promise<{ code: number | null; ms: number }> {
+async function stopTimed(
+  w: { child: RawWorker["child"] },
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<{ code: number | null; ms: number }> {
   const t0 = Date.now();
   const exited = new Promise<number | null>((r) => w.child.once("exit", (code) => r(code)));
   w.child.kill(signal);
@@ -75,13 +78,21 @@ async function withJobInHand(
 ): Promise<void> {
   const trace = join(tmp, `trace-${o.name}`);
   writeFileSync(trace, "");
-  const cluster = await startCluster({ workers: 1, stalledMs: o.stalledMs, env: { REDIS_TEST_TRACE: trace } });
+  const cluster = await startCluster({
+    workers: 1,
+    stalledMs: o.stalledMs,
+    env: { REDIS_TEST_TRACE: trace },
+  });
   const s = await RedisScheduler.start({ address: cluster.url, dashboard: false });
   try {
     await s.waitForWorkers(1);
     const victim = cluster.workers[0]!;
     const f = s.submit(tracedSleep, o.ms, o.v);
-    await until(() => readFileSync(trace, "utf8").includes(`${victim.child.pid}\n`), 30_000, "the victim to start the job");
+    await until(
+      () => readFileSync(trace, "utf8").includes(`${victim.child.pid}\n`),
+      30_000,
+      "the victim to start the job",
+    );
     await body({ cluster, victim, f });
   } finally {
     await s.close();
@@ -93,17 +104,20 @@ describe("SIGTERM/SIGINT stop a worker within seconds", () => {
   it("Redis up, a long job in hand: handed back at once, another process finishes it; exit 0", async () => {
     // A lock/stall interval of 120 s: the job can only be done within a minute if it was handed back.
     // The job (10 s) is still running when the victim is told to stop.
-    await withJobInHand({ name: "long", stalledMs: 120_000, ms: 10_000, v: "long" }, async ({ cluster, victim, f }) => {
-      const rescuer = await cluster.spawnWorker();
-      const t0 = Date.now();
-      const stop = await stopTimed(victim);
-      expect(stop.code).toBe(0);
-      expect(stop.ms).toBeLessThan(PROMPT_MS);
-      expect(victim.log()).toMatch(/handed job \S+ back to the queue/);
-      expect(await f).toEqual({ v: "long", pid: rescuer.child.pid });
-      expect(Date.now() - t0).toBeLessThan(60_000); // far inside the 120 s stall interval
-      expect(f.reruns).toBe(1);
-    });
+    await withJobInHand(
+      { name: "long", stalledMs: 120_000, ms: 10_000, v: "long" },
+      async ({ cluster, victim, f }) => {
+        const rescuer = await cluster.spawnWorker();
+        const t0 = Date.now();
+        const stop = await stopTimed(victim);
+        expect(stop.code).toBe(0);
+        expect(stop.ms).toBeLessThan(PROMPT_MS);
+        expect(victim.log()).toMatch(/handed job \S+ back to the queue/);
+        expect(await f).toEqual({ v: "long", pid: rescuer.child.pid });
+        expect(Date.now() - t0).toBeLessThan(60_000); // far inside the 120 s stall interval
+        expect(f.reruns).toBe(1);
+      },
+    );
   }, 90_000);
 
   it("Redis up, a short job in hand (SIGINT): it finishes the job, no re-run; exit 0", async () => {
@@ -121,12 +135,19 @@ describe("SIGTERM/SIGINT stop a worker within seconds", () => {
     writeFileSync(trace, "");
     const cluster = await startCluster({ workers: 2, stalledMs: 60_000, env: { REDIS_TEST_TRACE: trace } });
     const s = await RedisScheduler.start({ address: cluster.url, dashboard: false, redisTimeoutMs: 60_000 });
-    const [silentVictim, goneVictim] = cluster.workers as [(typeof cluster.workers)[0], (typeof cluster.workers)[0]];
+    const [silentVictim, goneVictim] = cluster.workers as [
+      (typeof cluster.workers)[0],
+      (typeof cluster.workers)[0],
+    ];
     try {
       await s.waitForWorkers(2);
       const fs = [s.submit(tracedSleep, 30_000, "a"), s.submit(tracedSleep, 30_000, "b")];
       for (const f of fs) void f.exception(); // they fail when the client closes; not what is tested
-      await until(() => readFileSync(trace, "utf8").split("\n").filter(Boolean).length >= 2, 30_000, "both workers to take a job");
+      await until(
+        () => readFileSync(trace, "utf8").split("\n").filter(Boolean).length >= 2,
+        30_000,
+        "both workers to take a job",
+      );
 
       process.kill(cluster.redis.pid!, "SIGSTOP"); // connections stay open, nothing answers
       await new Promise((r) => setTimeout(r, 1000));
@@ -165,7 +186,9 @@ describe("--death-timeout: a worker gives up on a Redis that is away", () => {
       expect(errorLines(log)[0]).toMatch(
         /^mspass: the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(death timeout 2 s\): .*ECONNREFUSED.*; worker \S+ gives up$/,
       );
-      expect(log).toMatch(/lost the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: .*giving up after 2 s without it/);
+      expect(log).toMatch(
+        /lost the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: .*giving up after 2 s without it/,
+      );
       expect(log).not.toContain("s3cret");
     } finally {
       await cluster.stop();
@@ -180,7 +203,9 @@ describe("--death-timeout: a worker gives up on a Redis that is away", () => {
       const code = await new Promise<number | null>((r) => w.child.once("exit", (c) => r(c)));
       expect(code).toBe(1);
       expect(errorLines(w.log())).toHaveLength(1);
-      expect(errorLines(w.log())[0]).toMatch(/^mspass: the Redis server at redis:\/\/127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(death timeout 1\.5 s\)/);
+      expect(errorLines(w.log())[0]).toMatch(
+        /^mspass: the Redis server at redis:\/\/127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(death timeout 1\.5 s\)/,
+      );
     } finally {
       resume(cluster.redis.pid);
       await cluster.stop();
@@ -190,15 +215,28 @@ describe("--death-timeout: a worker gives up on a Redis that is away", () => {
   it("at start: waits for Redis up to the death timeout (a worker may start first), then gives up", async () => {
     const port = await freePort();
     const early = runWorker(["--scheduler", `127.0.0.1:${port}`, "--nthreads", "1", "--death-timeout", "30"]);
-    const never = runWorker(["--scheduler", `redis://:pw@127.0.0.1:${await freePort()}`, "--nthreads", "1", "--death-timeout", "1"]);
+    const never = runWorker([
+      "--scheduler",
+      `redis://:pw@127.0.0.1:${await freePort()}`,
+      "--nthreads",
+      "1",
+      "--death-timeout",
+      "1",
+    ]);
     await until(() => /cannot reach the Redis server/.test(early.log()), 30_000, "the early worker to try");
     const redis = await startRedisServer({ port });
     try {
-      await until(() => /^ready \S+$/m.test(early.log()), 30_000, `the early worker to serve: ${early.log()}`);
+      await until(
+        () => /^ready \S+$/m.test(early.log()),
+        30_000,
+        `the early worker to serve: ${early.log()}`,
+      );
       const { code } = await never.exited;
       expect(code).toBe(1);
       expect(errorLines(never.log())).toEqual([
-        expect.stringMatching(/^mspass: the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(death timeout 1 s\): .*ECONNREFUSED/),
+        expect.stringMatching(
+          /^mspass: the Redis server at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ did not answer for \d+\.\d s \(death timeout 1 s\): .*ECONNREFUSED/,
+        ),
       ]);
       const stop = await stopTimed(early);
       expect(stop.code).toBe(0);

@@ -13,7 +13,19 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, connect, type Server } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,7 +53,8 @@ let bytesDown = 0;
 /** A PATH with only node, npm, npx and sh (symlinks to the ones running this test). */
 function makeToolDir(): void {
   mkdirSync(toolDir, { recursive: true });
-  const which = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
+  const which = (name: string) =>
+    spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
   for (const tool of TOOLS) {
     const found = tool === "node" ? process.execPath : which(tool);
     if (!found) throw new Error(`${tool} is not on PATH`);
@@ -67,9 +80,19 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  * Runs a command in the user's project. Asynchronous on purpose: the byte
  * counting relay lives in this process, so its event loop must keep running.
  */
-function inProject(cmd: string, args: string[], env: NodeJS.ProcessEnv = userEnv(), cwd = project): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function inProject(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = userEnv(),
+  cwd = project,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(toolDir, cmd), args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+    const child = spawn(join(toolDir, cmd), args, {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 300_000,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -126,15 +149,29 @@ async function startVerdaccio(): Promise<number> {
     }),
   );
   direct = `http://127.0.0.1:${port}/`;
-  verdaccio = spawn(process.execPath, [join(root, "node_modules", "verdaccio", "bin", "verdaccio"), "--config", config, "--listen", `127.0.0.1:${port}`], {
-    cwd: work,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  verdaccio = spawn(
+    process.execPath,
+    [
+      join(root, "node_modules", "verdaccio", "bin", "verdaccio"),
+      "--config",
+      config,
+      "--listen",
+      `127.0.0.1:${port}`,
+    ],
+    {
+      cwd: work,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   verdaccio.stdout!.on("data", (d: Buffer) => (verdaccioLog += d.toString()));
   verdaccio.stderr!.on("data", (d: Buffer) => (verdaccioLog += d.toString()));
   for (let i = 0; i < 1200; i++) {
-    if (verdaccio.exitCode !== null) throw new Error(`verdaccio exited (${verdaccio.exitCode}):\n${verdaccioLog}`);
-    const up = await fetch(`${direct}-/ping`).then((r) => r.ok, () => false);
+    if (verdaccio.exitCode !== null)
+      throw new Error(`verdaccio exited (${verdaccio.exitCode}):\n${verdaccioLog}`);
+    const up = await fetch(`${direct}-/ping`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return port;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -156,7 +193,8 @@ async function publisherConfig(): Promise<string> {
 }
 
 function gitStatus(): string {
-  return spawnSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: root, encoding: "utf8" }).stdout;
+  return spawnSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: root, encoding: "utf8" })
+    .stdout;
 }
 
 describe.runIf(process.platform === "linux")("npm install mspass from a registry", () => {
@@ -168,7 +206,8 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
   }, 180_000);
 
   afterAll(async () => {
-    if (existsSync(join(project, "node_modules", ".bin", "mspass"))) await inProject("npx", ["mspass", "db", "stop"]);
+    if (existsSync(join(project, "node_modules", ".bin", "mspass")))
+      await inProject("npx", ["mspass", "db", "stop"]);
     relay?.close();
     if (verdaccio && verdaccio.exitCode === null) {
       verdaccio.kill("SIGTERM");
@@ -179,7 +218,10 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
 
   it("the user's PATH holds no compiler or build tool", () => {
     for (const tool of COMPILERS) {
-      const r = spawnSync(join(toolDir, "sh"), ["-c", `command -v ${tool}`], { env: userEnv(), encoding: "utf8" });
+      const r = spawnSync(join(toolDir, "sh"), ["-c", `command -v ${tool}`], {
+        env: userEnv(),
+        encoding: "utf8",
+      });
       expect(r.stdout.trim(), `${tool} must not be visible`).toBe("");
     }
     expect(readdirSync(toolDir).sort()).toEqual([...TOOLS].sort());
@@ -197,8 +239,13 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
     if (r.status !== 0) console.error(r.stdout, r.stderr, verdaccioLog);
     expect(r.status).toBe(0);
     expect(gitStatus()).toBe(before);
-    const published = JSON.parse(spawnSync("npm", ["view", "mspass", "--json", "--registry", direct], { encoding: "utf8" }).stdout);
-    expect(Object.keys(published.optionalDependencies).sort()).toEqual(["mspass-ferretdb-linux-x64", "mspass-linux-x64-gnu"]);
+    const published = JSON.parse(
+      spawnSync("npm", ["view", "mspass", "--json", "--registry", direct], { encoding: "utf8" }).stdout,
+    );
+    expect(Object.keys(published.optionalDependencies).sort()).toEqual([
+      "mspass-ferretdb-linux-x64",
+      "mspass-linux-x64-gnu",
+    ]);
     expect(published.scripts ?? {}).toEqual({});
   }, 600_000);
 
@@ -208,7 +255,16 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
     const warm = join(work, "warm");
     mkdirSync(warm);
     const t0 = performance.now();
-    expect((await inProject("npm", ["install", "mspass"], userEnv({ npm_config_cache: join(work, "warm-cache") }), warm)).status).toBe(0);
+    expect(
+      (
+        await inProject(
+          "npm",
+          ["install", "mspass"],
+          userEnv({ npm_config_cache: join(work, "warm-cache") }),
+          warm,
+        )
+      ).status,
+    ).toBe(0);
     const coldSeconds = (performance.now() - t0) / 1000;
 
     bytesDown = 0;
@@ -227,23 +283,43 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
     expect(existsSync(join(modules, "mspass-linux-x64-gnu", "mspass.linux-x64-gnu.node"))).toBe(true);
     const ferretdb = join(modules, "mspass-ferretdb-linux-x64", "bin", "ferretdb");
     expect(existsSync(ferretdb)).toBe(true);
-    expect(readFileSync(join(modules, "mspass-ferretdb-linux-x64", "LICENSE"), "utf8")).toMatch(/Apache License/);
+    expect(readFileSync(join(modules, "mspass-ferretdb-linux-x64", "LICENSE"), "utf8")).toMatch(
+      /Apache License/,
+    );
     expect(readFileSync(join(modules, "mspass-ferretdb-linux-x64", "NOTICE"), "utf8")).toMatch(/FerretDB/);
     // No package with install scripts among ours (npm records them in its lock).
-    const lock = JSON.parse(readFileSync(join(modules, ".package-lock.json"), "utf8")) as { packages: Record<string, { hasInstallScript?: boolean }> };
-    const scripted = Object.entries(lock.packages).filter(([p, v]) => v.hasInstallScript && /node_modules\/mspass/.test(p));
+    const lock = JSON.parse(readFileSync(join(modules, ".package-lock.json"), "utf8")) as {
+      packages: Record<string, { hasInstallScript?: boolean }>;
+    };
+    const scripted = Object.entries(lock.packages).filter(
+      ([p, v]) => v.hasInstallScript && /node_modules\/mspass/.test(p),
+    );
     expect(scripted).toEqual([]);
 
     // Which addon file a process that imports mspass has mapped.
-    const maps = "const { readFileSync } = await import('node:fs'); await import('mspass'); process.stdout.write(readFileSync('/proc/self/maps', 'utf8'));";
+    const maps =
+      "const { readFileSync } = await import('node:fs'); await import('mspass'); process.stdout.write(readFileSync('/proc/self/maps', 'utf8'));";
     const probe = await inProject("node", ["--input-type=module", "-e", maps]);
     expect(probe.status).toBe(0);
-    const mapped = [...new Set(probe.stdout.split("\n").filter((l) => l.endsWith(".node")).map((l) => l.split(/\s+/).at(-1)))];
+    const mapped = [
+      ...new Set(
+        probe.stdout
+          .split("\n")
+          .filter((l) => l.endsWith(".node"))
+          .map((l) => l.split(/\s+/).at(-1)),
+      ),
+    ];
     // (Other dependencies may map addons of their own, e.g. bullmq's msgpackr-extract.)
-    expect(mapped.filter((p) => p!.includes("/node_modules/mspass"))).toEqual([realpathSync(join(modules, "mspass-linux-x64-gnu", "mspass.linux-x64-gnu.node"))]);
+    expect(mapped.filter((p) => p!.includes("/node_modules/mspass"))).toEqual([
+      realpathSync(join(modules, "mspass-linux-x64-gnu", "mspass.linux-x64-gnu.node")),
+    ]);
 
     // The demo on a free port: MONGODB_PORT is where Client.connect() probes and starts the embedded server.
-    const demo = await inProject("npx", ["mspass", "demo"], userEnv({ MONGODB_PORT: String(await findFreePort()) }));
+    const demo = await inProject(
+      "npx",
+      ["mspass", "demo"],
+      userEnv({ MONGODB_PORT: String(await findFreePort()) }),
+    );
     expect(demo.status, demo.stderr).toBe(0);
 
     const status = await inProject("npx", ["mspass", "db", "status", "--json"]);
@@ -254,6 +330,9 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
 
     const stop = await inProject("npx", ["mspass", "db", "stop"]);
     expect(stop.status).toBe(0);
-    expect((await inProject("npx", ["mspass", "db", "status"])).status, "status after stop: 3 = stopped").toBe(3);
+    expect(
+      (await inProject("npx", ["mspass", "db", "status"])).status,
+      "status after stop: 3 = stopped",
+    ).toBe(3);
   }, 600_000);
 });

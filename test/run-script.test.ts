@@ -73,7 +73,11 @@ describe("mspass run x.ts", () => {
   it("Ctrl-C stops the script, even one that ignores SIGINT, and removes the compiled file", async () => {
     symlinkSync(join(ROOT, "node_modules", "typescript"), join(d, "node_modules", "typescript"));
     try {
-      const child = spawn(process.execPath, [CLI, "run", "sleeper.ts"], { cwd: d, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MSPASS_DB_ADDRESS: "" } });
+      const child = spawn(process.execPath, [CLI, "run", "sleeper.ts"], {
+        cwd: d,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, MSPASS_DB_ADDRESS: "" },
+      });
       let err = "";
       child.stderr.on("data", (b: Buffer) => (err += b.toString()));
       const pidFile = join(d, "sleeper.pid");

@@ -32,7 +32,10 @@ throw new Error("the script crashes before s3.stop()");
 
 describe("startLocalS3Server", () => {
   it("a script that crashes leaves neither the server nor its temporary directory", async () => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", CRASHING_SCRIPT], { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", CRASHING_SCRIPT], {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));

@@ -28,7 +28,9 @@ import {
 } from "mspass";
 
 const BUCKET = "mspass-storage-test";
-const hasMseedDecoder = typeof (createRequire(import.meta.url)("../native/index.cjs") as Record<string, unknown>).decodeMseed === "function";
+const hasMseedDecoder =
+  typeof (createRequire(import.meta.url)("../native/index.cjs") as Record<string, unknown>).decodeMseed ===
+  "function";
 let server: LocalS3Server;
 let s3: S3Client;
 let client: Client;
@@ -47,7 +49,15 @@ async function put(key: string, body: Uint8Array, bucket = BUCKET): Promise<void
 }
 
 function header(npts: number) {
-  return { npts, delta: 0.01, starttime: 1_600_000_000, time_standard: "UTC", sta: "AAK", net: "II", chan: "BHZ" };
+  return {
+    npts,
+    delta: 0.01,
+    starttime: 1_600_000_000,
+    time_standard: "UTC",
+    sta: "AAK",
+    net: "II",
+    chan: "BHZ",
+  };
 }
 
 beforeAll(async () => {
@@ -73,24 +83,56 @@ describe("readData from S3", () => {
     const a = [1, 2, 3, 4, 5];
     const b = [-1.5, 0.25, 1e300];
     await put("run/a-b.bin", new Uint8Array([...f64(a), ...f64(b)]));
-    const whole = await db.readData({ ...header(8), storage_mode: "s3", s3_key: "run/a-b.bin", s3_bucket: BUCKET, foff: 0, nbytes: 64, format: "binary" });
+    const whole = await db.readData({
+      ...header(8),
+      storage_mode: "s3",
+      s3_key: "run/a-b.bin",
+      s3_bucket: BUCKET,
+      foff: 0,
+      nbytes: 64,
+      format: "binary",
+    });
     expect(whole.live).toBe(true);
     expect([...whole.data]).toEqual([...a, ...b]);
     // Only the second datum's bytes: a Range request from foff.
-    const second = await db.readData({ ...header(3), storage_mode: "s3", s3_key: "run/a-b.bin", foff: 40, nbytes: 24 });
+    const second = await db.readData({
+      ...header(3),
+      storage_mode: "s3",
+      s3_key: "run/a-b.bin",
+      foff: 40,
+      nbytes: 24,
+    });
     expect(second.live).toBe(true);
     expect([...second.data]).toEqual(b);
     expect(second.md.get("npts")).toBe(3);
   });
 
   it("s3_continuous: MsPASS's key pattern, bucket from the document, the call or the connection", async () => {
-    const key = s3ContinuousKey({ year: "2019", day_of_year: "186", net: "CI", sta: "PASC", chan: "BHZ", loc: "" });
+    const key = s3ContinuousKey({
+      year: "2019",
+      day_of_year: "186",
+      net: "CI",
+      sta: "PASC",
+      chan: "BHZ",
+      loc: "",
+    });
     expect(key).toBe("continuous_waveforms/2019/2019_186/CIPASC_BHZ___2019186.ms");
     expect(s3ContinuousKey({ year: 2019, day_of_year: 7, net: "Z", sta: "AB", chan: "HH", loc: "00" })).toBe(
       "continuous_waveforms/2019/2019_007/Z_AB___HH_00_2019007.ms",
     );
     await put(key, f64([7, 8, 9]), "other-bucket");
-    const doc = { ...header(3), storage_mode: "s3_continuous", year: "2019", day_of_year: "186", net: "CI", sta: "PASC", chan: "BHZ", format: "binary", foff: 0, nbytes: 24 };
+    const doc = {
+      ...header(3),
+      storage_mode: "s3_continuous",
+      year: "2019",
+      day_of_year: "186",
+      net: "CI",
+      sta: "PASC",
+      chan: "BHZ",
+      format: "binary",
+      foff: 0,
+      nbytes: 24,
+    };
     const viaCall = await db.readData(doc, { s3Bucket: "other-bucket" });
     expect(viaCall.live).toBe(true);
     expect([...viaCall.data]).toEqual([7, 8, 9]);
@@ -106,13 +148,30 @@ describe("readData from S3", () => {
     const key = s3EventKey({ year: "2020", day_of_year: "001", filename: "37219156" });
     expect(key).toBe("event_waveforms/2020/2020_001/37219156.ms");
     await put(key, f64([42, 43]));
-    const d = await db.readData({ ...header(2), storage_mode: "s3_event", year: "2020", day_of_year: "001", filename: "37219156", format: "binary", foff: 0, nbytes: 16 });
+    const d = await db.readData({
+      ...header(2),
+      storage_mode: "s3_event",
+      year: "2020",
+      day_of_year: "001",
+      filename: "37219156",
+      format: "binary",
+      foff: 0,
+      nbytes: 16,
+    });
     expect(d.live).toBe(true);
     expect([...d.data]).toEqual([42, 43]);
   });
 
   it("s3_lambda is an abortion that says why (it needs AWS Lambda)", async () => {
-    const d = await db.readData({ ...header(3), storage_mode: "s3_lambda", year: "2019", day_of_year: "186", net: "CI", sta: "PASC", chan: "BHZ" });
+    const d = await db.readData({
+      ...header(3),
+      storage_mode: "s3_lambda",
+      year: "2019",
+      day_of_year: "186",
+      net: "CI",
+      sta: "PASC",
+      chan: "BHZ",
+    });
     expect(d.live).toBe(false);
     expect(d.isAbortion).toBe(true);
     expect(elogText(d)).toMatch(/needs AWS Lambda/);
@@ -136,9 +195,19 @@ describe('saveData({ storageMode: "s3" })', () => {
   it("writes one raw-binary object per datum and reads it back (TimeSeries and Seismogram)", async () => {
     const ts = new TimeSeries({ npts: 4, dt: 0.5, t0: 100, data: Float64Array.from([1, -2, 3.5, 4]) });
     ts.md.put("sta", "S3A");
-    const r = (await db.saveData(ts, { storageMode: "s3", s3Bucket: "other-bucket", s3KeyPrefix: "saved/" })) as { _id: unknown };
+    const r = (await db.saveData(ts, {
+      storageMode: "s3",
+      s3Bucket: "other-bucket",
+      s3KeyPrefix: "saved/",
+    })) as { _id: unknown };
     const doc = (await db.collection("wf_TimeSeries").findOne({ _id: r._id }))!;
-    expect(doc).toMatchObject({ storage_mode: "s3", s3_bucket: "other-bucket", foff: 0, nbytes: 32, format: "binary" });
+    expect(doc).toMatchObject({
+      storage_mode: "s3",
+      s3_bucket: "other-bucket",
+      foff: 0,
+      nbytes: 32,
+      format: "binary",
+    });
     expect(doc.s3_key).toMatch(/^saved\/[0-9a-f-]{36}\.bin$/);
     expect(doc.dir).toBeUndefined();
     const back = await db.readData(doc);
@@ -160,9 +229,13 @@ describe('saveData({ storageMode: "s3" })', () => {
   it("a bucket that does not exist → one MsPASSError, and no wf document", async () => {
     const ts = new TimeSeries({ npts: 2, dt: 1, t0: 0, data: Float64Array.from([1, 2]) });
     ts.md.put("tag", "nobucket");
-    await expect(db.saveData(ts, { storageMode: "s3", s3Bucket: "no-such-bucket-here" })).rejects.toThrow(/bucket "no-such-bucket-here" does not exist|NoSuchBucket/);
+    await expect(db.saveData(ts, { storageMode: "s3", s3Bucket: "no-such-bucket-here" })).rejects.toThrow(
+      /bucket "no-such-bucket-here" does not exist|NoSuchBucket/,
+    );
     expect(await db.collection("wf_TimeSeries").countDocuments({ tag: "nobucket" })).toBe(0);
-    await expect(db.saveData(ts, { storageMode: "file", s3Bucket: "x" } as never)).rejects.toThrow(/apply only to storageMode "s3"/);
+    await expect(db.saveData(ts, { storageMode: "file", s3Bucket: "x" } as never)).rejects.toThrow(
+      /apply only to storageMode "s3"/,
+    );
   });
 });
 
@@ -171,27 +244,59 @@ describe("miniSEED on S3", () => {
   const parts = { year: "2003", day_of_year: "148", net: "NL", sta: "HGN", chan: "BHZ", loc: "00" };
 
   it("indexMseedS3Continuous: a missing day object is one MsPASSError naming it", async () => {
-    await expect(indexMseedS3Continuous(db, { year: 2003, dayOfYear: 149, network: "NL", station: "HGN", channel: "BHZ", location: "00" })).rejects.toThrow(
+    await expect(
+      indexMseedS3Continuous(db, {
+        year: 2003,
+        dayOfYear: 149,
+        network: "NL",
+        station: "HGN",
+        channel: "BHZ",
+        location: "00",
+      }),
+    ).rejects.toThrow(
       `s3://${BUCKET}/continuous_waveforms/2003/2003_149/NLHGN__BHZ00_2003149.ms does not exist`,
     );
   });
 
   // Runs once the core's miniSEED decoder is in the addon (engineer mseed's binding; src/s3/mseed-bytes.ts).
-  it.skipIf(!hasMseedDecoder)("s3_continuous miniSEED: index the day object, then read each segment by its byte range", async () => {
-    await put(s3ContinuousKey(parts), MSEED);
-    const ids = await indexMseedS3Continuous(db, { year: 2003, dayOfYear: 148, network: "NL", station: "HGN", channel: "BHZ", location: "00" });
-    expect(ids.length).toBeGreaterThan(0);
-    const doc = (await db.collection("wf_miniseed").findOne({ _id: ids[0] }))!;
-    expect(doc).toMatchObject({ storage_mode: "s3_continuous", format: "mseed", year: "2003", day_of_year: "148", s3_bucket: BUCKET, foff: 0 });
-    const d = await db.readData(doc, { collection: "wf_miniseed" });
-    expect(d.live).toBe(true);
-    expect([...d.data.subarray(0, 3)]).toEqual([2787, 2776, 2774]);
-  });
+  it.skipIf(!hasMseedDecoder)(
+    "s3_continuous miniSEED: index the day object, then read each segment by its byte range",
+    async () => {
+      await put(s3ContinuousKey(parts), MSEED);
+      const ids = await indexMseedS3Continuous(db, {
+        year: 2003,
+        dayOfYear: 148,
+        network: "NL",
+        station: "HGN",
+        channel: "BHZ",
+        location: "00",
+      });
+      expect(ids.length).toBeGreaterThan(0);
+      const doc = (await db.collection("wf_miniseed").findOne({ _id: ids[0] }))!;
+      expect(doc).toMatchObject({
+        storage_mode: "s3_continuous",
+        format: "mseed",
+        year: "2003",
+        day_of_year: "148",
+        s3_bucket: BUCKET,
+        foff: 0,
+      });
+      const d = await db.readData(doc, { collection: "wf_miniseed" });
+      expect(d.live).toBe(true);
+      expect([...d.data.subarray(0, 3)]).toEqual([2787, 2776, 2774]);
+    },
+  );
 });
 
 describe("S3 faults", () => {
   it("object missing → dead datum (constructed, killed) with the object named in its elog", async () => {
-    const d = await db.readData({ ...header(4), storage_mode: "s3", s3_key: "no/such.bin", foff: 0, nbytes: 32 });
+    const d = await db.readData({
+      ...header(4),
+      storage_mode: "s3",
+      s3_key: "no/such.bin",
+      foff: 0,
+      nbytes: 32,
+    });
     expect(d.live).toBe(false);
     expect(d.isAbortion).toBe(false);
     expect(elogText(d)).toContain(`s3://${BUCKET}/no/such.bin does not exist`);
@@ -199,11 +304,23 @@ describe("S3 faults", () => {
 
   it("truncated object → dead datum saying how many bytes came", async () => {
     await put("trunc.bin", f64([1, 2, 3]).subarray(0, 20)); // 2.5 samples of the 3 the document promises
-    const short = await db.readData({ ...header(3), storage_mode: "s3", s3_key: "trunc.bin", foff: 0, nbytes: 24 });
+    const short = await db.readData({
+      ...header(3),
+      storage_mode: "s3",
+      s3_key: "trunc.bin",
+      foff: 0,
+      nbytes: 24,
+    });
     expect(short.live).toBe(false);
     expect(elogText(short)).toMatch(/got 20 of 24 bytes.*truncated/);
     // foff past the end of the object
-    const past = await db.readData({ ...header(3), storage_mode: "s3", s3_key: "trunc.bin", foff: 100, nbytes: 24 });
+    const past = await db.readData({
+      ...header(3),
+      storage_mode: "s3",
+      s3_key: "trunc.bin",
+      foff: 100,
+      nbytes: 24,
+    });
     expect(past.live).toBe(false);
     expect(elogText(past)).toMatch(/shorter than|truncated/);
   });
@@ -216,7 +333,10 @@ describe("S3 faults", () => {
       const c = fetchS3Connection();
       let err: unknown;
       try {
-        await db.readData({ ...header(3), storage_mode: "s3", s3_key: "trunc.bin", foff: 0, nbytes: 24 }, { s3: c });
+        await db.readData(
+          { ...header(3), storage_mode: "s3", s3_key: "trunc.bin", foff: 0, nbytes: 24 },
+          { s3: c },
+        );
       } catch (e) {
         err = e;
       }
@@ -224,7 +344,8 @@ describe("S3 faults", () => {
       const msg = (err as Error).message;
       expect(msg).toMatch(/refused the credentials \((InvalidAccessKeyId|SignatureDoesNotMatch)\)/);
       expect(msg).toContain(`s3://${BUCKET}/trunc.bin`);
-      for (const s of [wrong.secretAccessKey, wrong.accessKeyId, server.options.credentials!.secretAccessKey]) expect(msg).not.toContain(s);
+      for (const s of [wrong.secretAccessKey, wrong.accessKeyId, server.options.credentials!.secretAccessKey])
+        expect(msg).not.toContain(s);
       expect(JSON.stringify(err)).not.toContain(wrong.secretAccessKey);
       expect(inspect_(err)).not.toContain(wrong.secretAccessKey);
     } finally {
@@ -234,17 +355,25 @@ describe("S3 faults", () => {
 
   it("server down → one MsPASSError saying it is not reachable", async () => {
     const other = await startLocalS3Server({ buckets: ["gone"] });
-    const conn = (new S3Worker({ ...other.options, maxAttempts: 1, connectTimeoutMs: 2000 }), fetchS3Connection());
+    const conn =
+      (new S3Worker({ ...other.options, maxAttempts: 1, connectTimeoutMs: 2000 }), fetchS3Connection());
     await other.stop();
     try {
       let err: unknown;
       try {
-        await db.readData({ ...header(1), storage_mode: "s3", s3_key: "k.bin", foff: 0, nbytes: 8 }, { s3: conn });
+        await db.readData(
+          { ...header(1), storage_mode: "s3", s3_key: "k.bin", foff: 0, nbytes: 8 },
+          { s3: conn },
+        );
       } catch (e) {
         err = e;
       }
       expect(err).toBeInstanceOf(MsPASSError);
-      expect((err as Error).message).toMatch(new RegExp(`s3://gone/k.bin at ${other.endpoint.replace(/[.]/g, "\\.")}: the S3 server is not reachable \\(ECONNREFUSED\\)`));
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `s3://gone/k.bin at ${other.endpoint.replace(/[.]/g, "\\.")}: the S3 server is not reachable \\(ECONNREFUSED\\)`,
+        ),
+      );
       expect((err as Error).message).not.toContain(other.options.credentials!.secretAccessKey);
     } finally {
       new S3Worker(server.options);

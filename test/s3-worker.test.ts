@@ -36,7 +36,9 @@ beforeAll(async () => {
   secret = server.options.credentials!.secretAccessKey;
   keyId = server.options.credentials!.accessKeyId;
   const c = createS3Client(server.options);
-  await c.send(new PutObjectCommand({ Bucket: BUCKET, Key: "hello.bin", Body: new Uint8Array(1234).fill(7) }));
+  await c.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: "hello.bin", Body: new Uint8Array(1234).fill(7) }),
+  );
   c.destroy();
 });
 afterAll(async () => {
@@ -88,7 +90,9 @@ describe("S3Worker", () => {
     expect(err).toBeInstanceOf(MsPASSError);
     expect((err as Error).message).toMatch(/credentials\.secretAccessKey must be a non-empty string/);
     expectNoSecret((err as Error).message);
-    expect(() => new S3Worker({ endpoint: `http://${keyId}:${secret}@127.0.0.1:1` })).toThrow(/must not carry credentials/);
+    expect(() => new S3Worker({ endpoint: `http://${keyId}:${secret}@127.0.0.1:1` })).toThrow(
+      /must not carry credentials/,
+    );
   });
 
   it("gives each worker ONE client, reused by every task, and a restarted worker a new one", async () => {
@@ -104,8 +108,17 @@ describe("S3Worker", () => {
 
       const before = s.workers().map((w) => w.id);
       const dir = mkdtempSync(join(tmpdir(), "mspass-s3-restart-"));
-      const after = await s.submit(task<(d: string, b: string, k: string) => Probe>(TASKS, "exitOnceThenProbe"), dir, BUCKET, "hello.bin", taskOptions({ retries: 1 }));
-      const fresh = s.workers().map((w) => w.id).filter((id) => !before.includes(id));
+      const after = await s.submit(
+        task<(d: string, b: string, k: string) => Probe>(TASKS, "exitOnceThenProbe"),
+        dir,
+        BUCKET,
+        "hello.bin",
+        taskOptions({ retries: 1 }),
+      );
+      const fresh = s
+        .workers()
+        .map((w) => w.id)
+        .filter((id) => !before.includes(id));
       expect(fresh).toHaveLength(1);
       // The retry may land on the survivor; ask until the fresh worker answers.
       let onFresh: Probe | undefined = after.worker === fresh[0] ? after : undefined;
@@ -126,7 +139,9 @@ describe("S3Worker", () => {
     expect(c).toBe(fetchS3Client()); // one per thread
     const s = await LocalScheduler.start({ nworkers: 1, dashboard: false });
     try {
-      await expect(s.submit(probe, BUCKET, "hello.bin")).rejects.toThrow(/has no S3 client under worker.data key "s3client": register an S3Worker/);
+      await expect(s.submit(probe, BUCKET, "hello.bin")).rejects.toThrow(
+        /has no S3 client under worker.data key "s3client": register an S3Worker/,
+      );
     } finally {
       await s.close();
     }

@@ -24,7 +24,9 @@ describe("Bag", () => {
     expect(fromSequence(range(10), { partitionSize: 4 }).npartitions).toBe(3);
     expect(fromSequence(range(1000)).npartitions).toBe(100);
     expect(fromSequence([]).npartitions).toBe(1);
-    expect(() => fromSequence(range(3), { npartitions: 0 })).toThrow(/npartitions must be a positive integer/);
+    expect(() => fromSequence(range(3), { npartitions: 0 })).toThrow(
+      /npartitions must be a positive integer/,
+    );
     expect(() => fromSequence(42 as never)).toThrow(/items must be an array or iterable/);
     expect(fromSequence(new Set([1, 2]))).toBeInstanceOf(Bag);
   });
@@ -60,7 +62,9 @@ describe("Bag", () => {
   });
 
   it("partitions run on the workers, spread over all of them", async () => {
-    const ws = await Promise.all(range(8).map(() => fromSequence(range(16), { npartitions: 16 }).map(whoami).compute()));
+    const ws = await Promise.all(
+      range(8).map(() => fromSequence(range(16), { npartitions: 16 }).map(whoami).compute()),
+    );
     const ids = new Set(ws.flat().map((w) => w.id));
     expect(ids.size).toBe(2);
   });
@@ -73,9 +77,13 @@ describe("Bag", () => {
   });
 
   it("flatten concatenates arrays", async () => {
-    const out = await fromSequence([[1, 2], [], [3], [4, 5, 6]], { npartitions: 2 }).flatten().compute();
+    const out = await fromSequence([[1, 2], [], [3], [4, 5, 6]], { npartitions: 2 })
+      .flatten()
+      .compute();
     expect(out).toEqual([1, 2, 3, 4, 5, 6]);
-    await expect(fromSequence([1, 2]).flatten().compute()).rejects.toThrow(/flatten: item number is not an array/);
+    await expect(fromSequence([1, 2]).flatten().compute()).rejects.toThrow(
+      /flatten: item number is not an array/,
+    );
   });
 
   it("chains steps in one pass per partition", async () => {
@@ -85,7 +93,11 @@ describe("Bag", () => {
       .filter((x: number) => x > 0)
       .map(double)
       .compute();
-    expect(out).toEqual(range(50).slice(1).map((x) => 2 * x));
+    expect(out).toEqual(
+      range(50)
+        .slice(1)
+        .map((x) => 2 * x),
+    );
   });
 
   it("fold with and without initial, with a separate combine", async () => {
@@ -99,7 +111,11 @@ describe("Bag", () => {
 
   it("foldby groups by key and combines across partitions", async () => {
     const out = await fromSequence(range(100), { npartitions: 7 })
-      .foldby((x: number) => x % 3, (acc: number, x: number) => acc + x, 0)
+      .foldby(
+        (x: number) => x % 3,
+        (acc: number, x: number) => acc + x,
+        0,
+      )
       .compute();
     const expected = new Map<number, number>();
     for (const x of range(100)) expected.set(x % 3, (expected.get(x % 3) ?? 0) + x);
@@ -107,7 +123,13 @@ describe("Bag", () => {
     // counting words, with an explicit combine; the result is a bag, so it can go on
     const words = "a b a c b a".split(" ");
     const counts = await fromSequence(words, { npartitions: 3 })
-      .foldby((w: string) => w, (n: number, _w: string) => n + 1, 0, (a: number, b: number) => a + b, 0)
+      .foldby(
+        (w: string) => w,
+        (n: number, _w: string) => n + 1,
+        0,
+        (a: number, b: number) => a + b,
+        0,
+      )
       .map((kv: [string, number]) => `${kv[0]}=${kv[1]}`)
       .compute();
     expect(counts.sort()).toEqual(["a=3", "b=2", "c=1"]);
@@ -135,19 +157,40 @@ describe("Bag", () => {
       .flatten();
     const onWorkers = await b.compute({ scheduler: s });
     expect(await b.compute({ scheduler: "none" })).toEqual(onWorkers);
-    expect(await fromSequence(range(101), { npartitions: 5 }).fold(add).compute({ scheduler: "none" })).toBe(5050);
+    expect(await fromSequence(range(101), { npartitions: 5 }).fold(add).compute({ scheduler: "none" })).toBe(
+      5050,
+    );
     const counts = await fromSequence("a b a".split(" "))
-      .foldby((w: string) => w, (n: number, _w: string) => n + 1, 0, add, 0)
+      .foldby(
+        (w: string) => w,
+        (n: number, _w: string) => n + 1,
+        0,
+        add,
+        0,
+      )
       .compute({ scheduler: "none" });
-    expect(new Map(counts)).toEqual(new Map([["a", 2], ["b", 1]]));
+    expect(new Map(counts)).toEqual(
+      new Map([
+        ["a", 2],
+        ["b", 1],
+      ]),
+    );
     const k = 2;
-    await expect(fromSequence([1]).map((x: number) => x * k).compute({ scheduler: "none" })).rejects.toThrow(/closures are unsupported/);
-    await expect(fromSequence([1]).compute({ scheduler: "nope" as never })).rejects.toThrow(/a LocalScheduler, a RedisScheduler or "none"/);
+    await expect(
+      fromSequence([1])
+        .map((x: number) => x * k)
+        .compute({ scheduler: "none" }),
+    ).rejects.toThrow(/closures are unsupported/);
+    await expect(fromSequence([1]).compute({ scheduler: "nope" as never })).rejects.toThrow(
+      /a LocalScheduler, a RedisScheduler or "none"/,
+    );
   });
 
   it("computes a large bag", async () => {
     const n = 200_000;
-    const out = await fromSequence(range(n), { npartitions: 20 }).map((x: number) => x + 1).compute();
+    const out = await fromSequence(range(n), { npartitions: 20 })
+      .map((x: number) => x + 1)
+      .compute();
     expect(out.length).toBe(n);
     expect(out[n - 1]).toBe(n);
   });

@@ -10,7 +10,10 @@ import { LocalScheduler, RedisScheduler } from "mspass";
 import { bagCases, futuresCases, pluginCases, type Harness } from "./scheduler-shared-cases.js";
 import { startCluster, type Cluster } from "./redis/cluster.js";
 
-function suite(name: string, open: () => Promise<{ s: LocalScheduler; threads: number; close(): Promise<void> }>): void {
+function suite(
+  name: string,
+  open: () => Promise<{ s: LocalScheduler; threads: number; close(): Promise<void> }>,
+): void {
   describe(name, () => {
     let made: { s: LocalScheduler; threads: number; close(): Promise<void> } | undefined;
     beforeAll(async () => {

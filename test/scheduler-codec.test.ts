@@ -53,7 +53,13 @@ function richMetadata(i: number): Record<string, unknown> {
 function timeSeries(i: number, npts = 257): TimeSeries {
   const data = new Float64Array(npts);
   for (let k = 0; k < npts; k++) data[k] = Math.sin(k * 0.1 + i) * 1e3 + i;
-  const ts = new TimeSeries({ data, dt: 0.025, t0: 1_600_000_000 + i, tref: "UTC", metadata: richMetadata(i) });
+  const ts = new TimeSeries({
+    data,
+    dt: 0.025,
+    t0: 1_600_000_000 + i,
+    tref: "UTC",
+    metadata: richMetadata(i),
+  });
   ts.md.clearModified();
   ts.md.put("chan", "BHN").put("count", 99); // a partial modified set
   ts.elog.log("codec-test", `complaint ${i}`, "Complaint");
@@ -66,7 +72,12 @@ function timeSeries(i: number, npts = 257): TimeSeries {
 function seismogram(i: number, npts = 100): Seismogram {
   const data = new Float64Array(3 * npts);
   for (let k = 0; k < data.length; k++) data[k] = k * 0.5 - i;
-  const s = new Seismogram({ data, dt: 0.01, t0: 10 + i, metadata: { sta: `Z${i}`, long: BSON.Long.fromNumber(7) } });
+  const s = new Seismogram({
+    data,
+    dt: 0.01,
+    t0: 10 + i,
+    metadata: { sta: `Z${i}`, long: BSON.Long.fromNumber(7) },
+  });
   const c = Math.cos(0.3);
   const sn = Math.sin(0.3);
   s.tmatrix = [
@@ -87,7 +98,10 @@ function deadTimeSeries(): TimeSeries {
 }
 
 function objects(): Record<string, DataObject> {
-  const tse = new TimeSeriesEnsemble([timeSeries(0), timeSeries(1, 5), deadTimeSeries()], { evid: 17, o: new BSON.Int32(3) });
+  const tse = new TimeSeriesEnsemble([timeSeries(0), timeSeries(1, 5), deadTimeSeries()], {
+    evid: 17,
+    o: new BSON.Int32(3),
+  });
   tse.elog.log("ens", "ensemble complaint", "Suspect");
   const se = new SeismogramEnsemble([seismogram(0), seismogram(1, 3)], { evid: BSON.Long.fromNumber(9) });
   se.kill();
@@ -97,7 +111,9 @@ function objects(): Record<string, DataObject> {
     TimeSeriesEnsemble: tse,
     SeismogramEnsemble: se,
     dead: deadTimeSeries(),
-    abortion: makeAbortion("Seismogram", { sta: "X", npts: "bad" }, [{ algorithm: "read", message: "no samples", badness: "Invalid" }]),
+    abortion: makeAbortion("Seismogram", { sta: "X", npts: "bad" }, [
+      { algorithm: "read", message: "no samples", badness: "Invalid" },
+    ]),
   };
 }
 
@@ -126,7 +142,8 @@ function atomicSame(a: TimeSeries | Seismogram, b: unknown): void {
   expect(d.t0shift).toBe(a.t0shift);
   expect(d.shifted()).toBe(a.shifted());
   expect(d.data.length).toBe(a.data.length);
-  for (let k = 0; k < a.data.length; k++) if (!Object.is(d.data[k], a.data[k])) expect(d.data[k], `sample ${k}`).toBe(a.data[k]);
+  for (let k = 0; k < a.data.length; k++)
+    if (!Object.is(d.data[k], a.data[k])) expect(d.data[k], `sample ${k}`).toBe(a.data[k]);
   mdSame(a.md, d.md);
   expect(d.elog.jobId).toBe(a.elog.jobId);
   expect(d.elog.entries).toEqual(a.elog.entries);
@@ -200,7 +217,12 @@ describe("data codec", () => {
 
 // Self-contained task functions (sent as source).
 const identity = (x: unknown) => x;
-const describeArg = (x: { constructor: { name: string }; data?: unknown; npts?: number; live?: boolean }) => ({
+const describeArg = (x: {
+  constructor: { name: string };
+  data?: unknown;
+  npts?: number;
+  live?: boolean;
+}) => ({
   name: x.constructor.name,
   f64: x.data instanceof Float64Array,
   npts: x.npts,
@@ -218,7 +240,12 @@ function schedulerCases(get: () => LocalScheduler): void {
   it("a TimeSeries arrives in the worker as a TimeSeries", async () => {
     const s = get();
     const ts = timeSeries(0);
-    expect(await s.submit(describeArg, ts).result()).toEqual({ name: "TimeSeries", f64: true, npts: ts.npts, live: true });
+    expect(await s.submit(describeArg, ts).result()).toEqual({
+      name: "TimeSeries",
+      f64: true,
+      npts: ts.npts,
+      live: true,
+    });
     const out = (await s.submit(demean, ts).result()) as TimeSeries;
     expect(out).toBeInstanceOf(TimeSeries);
     expect(Math.abs(out.data.reduce((a, b) => a + b, 0))).toBeLessThan(1e-6);
@@ -303,7 +330,9 @@ describe("LocalScheduler", () => {
         public y: number,
       ) {}
     }
-    const r = await s.submit(identity, { p: new Point(1, 2), a: new Float64Array([1, 2]), m: new Map([[1, "a"]]) }).result();
+    const r = await s
+      .submit(identity, { p: new Point(1, 2), a: new Float64Array([1, 2]), m: new Map([[1, "a"]]) })
+      .result();
     expect(r).toEqual({ p: { x: 1, y: 2 }, a: new Float64Array([1, 2]), m: new Map([[1, "a"]]) });
   });
 });

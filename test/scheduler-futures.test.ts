@@ -14,7 +14,10 @@ const TASKS = new URL("./fixtures/scheduler-tasks.mjs", import.meta.url);
 const double = task<(x: number) => number>(TASKS, "double");
 const add = task<(a: number, b: number) => number>(TASKS, "add");
 const sleep = task<<T>(ms: number, v: T) => Promise<T>>(TASKS, "sleep");
-const whoami = task<(...keys: string[]) => { id: number; name: string; plugins: string[]; data: unknown[] }>(TASKS, "whoami");
+const whoami = task<(...keys: string[]) => { id: number; name: string; plugins: string[]; data: unknown[] }>(
+  TASKS,
+  "whoami",
+);
 
 let s: LocalScheduler;
 
@@ -83,7 +86,14 @@ describe("LocalScheduler futures", () => {
     const one = await LocalScheduler.start({ nworkers: 1, dashboard: false });
     try {
       const outcome = task<(x: unknown) => number>(TASKS, "outcomeOf");
-      expect(await one.gather(one.map(outcome, Array.from({ length: 200 }, (_, i) => i)))).toHaveLength(200);
+      expect(
+        await one.gather(
+          one.map(
+            outcome,
+            Array.from({ length: 200 }, (_, i) => i),
+          ),
+        ),
+      ).toHaveLength(200);
       const [bad, boom, good] = one.map(outcome, ["unclonable", "throw", 21]);
       await expect(bad!).rejects.toThrow(/cannot be sent to the main thread/);
       await expect(boom!).rejects.toThrow("a later task failed");
@@ -104,7 +114,9 @@ describe("LocalScheduler futures", () => {
     expect(() => s.submit(42 as never)).toThrow(/submit: expected a function/);
     expect(() => s.submit(Math.max, 1)).toThrow(/native or bound/);
     expect(() => s.submit(task("./relative.mjs", "x"))).toThrow(/relative/);
-    expect(() => s.submit(double, 1, taskOptions({ retries: -1 }))).toThrow(/retries must be a non-negative integer/);
+    expect(() => s.submit(double, 1, taskOptions({ retries: -1 }))).toThrow(
+      /retries must be a non-negative integer/,
+    );
   });
 
   it("retries a failing task", async () => {
@@ -171,7 +183,9 @@ describe("LocalScheduler futures", () => {
     const fs = [s.submit(double, 1), s.submit(task(TASKS, "boom"), "gather-fail"), s.submit(double, 3), 99];
     await expect(s.gather(fs)).rejects.toThrow("gather-fail");
     expect(await s.gather(fs, { errors: "skip" })).toEqual([2, 6, 99]);
-    await expect(s.gather(fs, { errors: "nope" as "skip" })).rejects.toThrow(/errors must be "raise" or "skip"/);
+    await expect(s.gather(fs, { errors: "nope" as "skip" })).rejects.toThrow(
+      /errors must be "raise" or "skip"/,
+    );
   });
 
   it("futures as arguments become their values (dependencies)", async () => {
@@ -250,7 +264,8 @@ describe("LocalScheduler futures", () => {
     const f = s.submit(task(TASKS, "waitForAbort"), dir);
     await new Promise((r) => setTimeout(r, 50));
     f.cancel();
-    for (let i = 0; i < 100 && !existsSync(`${dir}/aborted`); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && !existsSync(`${dir}/aborted`); i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(readFileSync(`${dir}/aborted`, "utf8")).toBe("task cancelled");
     expect(f.status).toBe("cancelled");
   });
@@ -276,14 +291,23 @@ describe("LocalScheduler futures", () => {
     const { spawnSync } = await import("node:child_process");
     const script = new URL("./fixtures/sched/self-script.mjs", import.meta.url).pathname;
     const run = (mode: string): string =>
-      spawnSync(process.execPath, [script], { encoding: "utf8", env: { ...process.env, SELF_SCRIPT_MODE: mode }, timeout: 30_000 }).stdout;
+      spawnSync(process.execPath, [script], {
+        encoding: "utf8",
+        env: { ...process.env, SELF_SCRIPT_MODE: mode },
+        timeout: 30_000,
+      }).stdout;
     expect(run("guarded")).toBe("result 42\n");
-    expect(run("unguarded")).toMatch(/^error .*LocalScheduler\.start\(\) was called inside a scheduler worker.*isMainThread/);
+    expect(run("unguarded")).toMatch(
+      /^error .*LocalScheduler\.start\(\) was called inside a scheduler worker.*isMainThread/,
+    );
   });
 
   it("handles many small tasks with results in order", async () => {
     const n = 20_000;
-    const fs = s.map((x: number) => x + 1, Array.from({ length: n }, (_, i) => i));
+    const fs = s.map(
+      (x: number) => x + 1,
+      Array.from({ length: n }, (_, i) => i),
+    );
     const out = await s.gather(fs);
     expect(out.length).toBe(n);
     expect(out[0]).toBe(1);

@@ -22,7 +22,10 @@ async function start(nworkers = 2): Promise<LocalScheduler> {
 
 function logFile(): { path: string; lines: () => string[] } {
   const path = join(mkdtempSync(join(tmpdir(), "mspass-plugin-")), "log");
-  return { path, lines: () => (existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : []) };
+  return {
+    path,
+    lines: () => (existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : []),
+  };
 }
 
 /** Run `whoami` until every live worker has answered; returns answers by worker id. */
@@ -43,8 +46,14 @@ describe("worker plugins", () => {
   it("setup runs on every current worker before its next task; teardown on unregister", async () => {
     const s = await start();
     const log = logFile();
-    await s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "db" } }, { name: "db" });
-    const ids = s.workers().map((w) => w.id).sort();
+    await s.registerPlugin(
+      { module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "db" } },
+      { name: "db" },
+    );
+    const ids = s
+      .workers()
+      .map((w) => w.id)
+      .sort();
     expect(log.lines().sort()).toEqual(ids.map((id) => `setup db ${id}`).sort());
     expect(s.plugins()).toEqual(["db"]);
     const seen = await askAll(s, "db");
@@ -54,7 +63,12 @@ describe("worker plugins", () => {
       expect(w.data[0]).toEqual({ label: "db", worker: id });
     }
     await s.unregisterPlugin("db");
-    expect(log.lines().filter((l) => l.startsWith("teardown")).sort()).toEqual(ids.map((id) => `teardown db ${id}`).sort());
+    expect(
+      log
+        .lines()
+        .filter((l) => l.startsWith("teardown"))
+        .sort(),
+    ).toEqual(ids.map((id) => `teardown db ${id}`).sort());
     for (const w of (await askAll(s, "db")).values()) expect(w.data[0]).toBeNull();
     await expect(s.unregisterPlugin("db")).rejects.toThrow(/no plugin named "db"/);
   });
@@ -67,7 +81,10 @@ describe("worker plugins", () => {
     const busy = [s.submit(sleep, 200, "a"), s.submit(sleep, 200, "b")];
     const queued = Array.from({ length: 6 }, () => s.submit(whoami, "live"));
     await new Promise((r) => setTimeout(r, 30));
-    const registered = s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "live" } }, { name: "live" });
+    const registered = s.registerPlugin(
+      { module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "live" } },
+      { name: "live" },
+    );
     const postedAt = performance.timeOrigin + performance.now(); // the plugin message is on its way to every worker
     const after = Array.from({ length: 6 }, () => s.submit(whoami, "live"));
     await registered;
@@ -94,7 +111,10 @@ describe("worker plugins", () => {
     // One batch per worker; the first task of the first batch blocks its worker's event loop for 300 ms.
     const fs = Array.from({ length: 200 }, (_, i) => s.submit(spin, i === 0 ? 300 : 0, "m"));
     await new Promise((r) => setTimeout(r, 50));
-    await s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "m" } }, { name: "m" });
+    await s.registerPlugin(
+      { module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "m" } },
+      { name: "m" },
+    );
     const results = await s.gather(fs);
     const first = results[0];
     expect(first.data[0]).toBeNull(); // it was running when the plugin came
@@ -106,10 +126,18 @@ describe("worker plugins", () => {
   it("registering during a flood of tasks: set up mid-flood, and no task starts after setup without it", async () => {
     const s = await start();
     const log = logFile();
-    await s.gather(s.map(whoami, [1, 2, 3, 4].map(() => "x"))); // task module loaded on both workers
+    await s.gather(
+      s.map(
+        whoami,
+        [1, 2, 3, 4].map(() => "x"),
+      ),
+    ); // task module loaded on both workers
     const flood = Array.from({ length: 30_000 }, () => s.submit(whoami, "f", "f-at"));
     await new Promise((r) => setTimeout(r, 5));
-    const registered = s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "f", stamp: true } }, { name: "f" });
+    const registered = s.registerPlugin(
+      { module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "f", stamp: true } },
+      { name: "f" },
+    );
     const postedAt = performance.timeOrigin + performance.now();
     await registered;
     const results = await s.gather(flood);
@@ -117,7 +145,8 @@ describe("worker plugins", () => {
     // holds ~4 ms of these tasks): once the change is posted, at most the one task whose check
     // came just before the post (per worker) may still start without the plugin.
     const lagging = new Map<number, number>();
-    for (const r of results) if (r.at >= postedAt && r.data[0] === null) lagging.set(r.id, (lagging.get(r.id) ?? 0) + 1);
+    for (const r of results)
+      if (r.at >= postedAt && r.data[0] === null) lagging.set(r.id, (lagging.get(r.id) ?? 0) + 1);
     for (const n of lagging.values()) expect(n).toBeLessThanOrEqual(1);
     const setupAt = new Map<number, number>();
     for (const r of results) if (r.data[1] !== null) setupAt.set(r.id, r.data[1] as number);
@@ -143,14 +172,19 @@ describe("worker plugins", () => {
   it("registering a name again replaces the plugin: teardown, then setup", async () => {
     const s = await start();
     const log = logFile();
-    const spec = (version: number) => ({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "p", version } });
+    const spec = (version: number) => ({
+      module: PLUGINS,
+      export: "LogPlugin",
+      options: { log: log.path, tag: "p", version },
+    });
     await s.registerPlugin(spec(1), { name: "p" });
     await s.registerPlugin(spec(2), { name: "p" });
     for (const id of s.workers().map((w) => w.id)) {
       const mine = log.lines().filter((l) => l.endsWith(` ${id}`));
       expect(mine).toEqual([`setup p@1 ${id}`, `teardown p@1 ${id}`, `setup p@2 ${id}`]);
     }
-    for (const w of (await askAll(s, "p")).values()) expect((w.data[0] as { label: string }).label).toBe("p@2");
+    for (const w of (await askAll(s, "p")).values())
+      expect((w.data[0] as { label: string }).label).toBe("p@2");
     // idempotent keeps the registered one
     await s.registerPlugin(spec(3), { name: "p", idempotent: true });
     expect(log.lines().some((l) => l.includes("p@3"))).toBe(false);
@@ -160,7 +194,10 @@ describe("worker plugins", () => {
     const s = await start(2); // worker ids 1 and 2: the even one refuses
     const log = logFile();
     const err = await s
-      .registerPlugin({ module: PLUGINS, export: "FailOnEven", options: { log: log.path } }, { name: "failing" })
+      .registerPlugin(
+        { module: PLUGINS, export: "FailOnEven", options: { log: log.path } },
+        { name: "failing" },
+      )
       .catch((e: Error) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect((err as Error).message).toMatch(/setup refused on worker \d*[02468]\b/);
@@ -168,7 +205,9 @@ describe("worker plugins", () => {
     expect(s.plugins()).toEqual([]);
     // the worker whose setup succeeded was torn down again; the failed one cleaned up its half setup
     const ids = s.workers().map((w) => w.id);
-    const expected = ids.flatMap((id) => (id % 2 === 1 ? [`setup failing ${id}`, `teardown failing ${id}`] : [`teardown failing ${id}`]));
+    const expected = ids.flatMap((id) =>
+      id % 2 === 1 ? [`setup failing ${id}`, `teardown failing ${id}`] : [`teardown failing ${id}`],
+    );
     expect(log.lines().sort()).toEqual(expected.sort());
     for (const w of (await askAll(s, "failing")).values()) {
       expect(w.plugins).toEqual([]);
@@ -179,18 +218,25 @@ describe("worker plugins", () => {
   it("refuses malformed plugin specs with MsPASSError", async () => {
     const s = await start(1);
     await expect(s.registerPlugin(null as never)).rejects.toBeInstanceOf(MsPASSError);
-    await expect(s.registerPlugin({ module: PLUGINS, export: "" })).rejects.toThrow(/export must be a non-empty string/);
-    await expect(s.registerPlugin({ module: "rel/../x.mjs", export: "X", options: { f: () => 1 } })).rejects.toThrow(
-      /options of plugin "X" cannot be sent/,
+    await expect(s.registerPlugin({ module: PLUGINS, export: "" })).rejects.toThrow(
+      /export must be a non-empty string/,
     );
-    await expect(s.registerPlugin({ module: PLUGINS, export: "NoSuchExport" })).rejects.toThrow(/not a class, factory or object/);
+    await expect(
+      s.registerPlugin({ module: "rel/../x.mjs", export: "X", options: { f: () => 1 } }),
+    ).rejects.toThrow(/options of plugin "X" cannot be sent/);
+    await expect(s.registerPlugin({ module: PLUGINS, export: "NoSuchExport" })).rejects.toThrow(
+      /not a class, factory or object/,
+    );
     expect(s.plugins()).toEqual([]);
   });
 
   it("new and restarted workers set plugins up before their first task", async () => {
     const s = await start(2);
     const log = logFile();
-    await s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "db" } }, { name: "db" });
+    await s.registerPlugin(
+      { module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "db" } },
+      { name: "db" },
+    );
     const before = s.workers().map((w) => w.id);
     const dir = mkdtempSync(join(tmpdir(), "mspass-restart-"));
     // The first run kills its worker with process.exit(); the retry completes.
@@ -209,7 +255,12 @@ describe("worker plugins", () => {
     await s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "c" } });
     const ids = s.workers().map((w) => w.id);
     await s.close();
-    expect(log.lines().filter((l) => l.startsWith("teardown")).sort()).toEqual(ids.map((id) => `teardown c ${id}`).sort());
+    expect(
+      log
+        .lines()
+        .filter((l) => l.startsWith("teardown"))
+        .sort(),
+    ).toEqual(ids.map((id) => `teardown c ${id}`).sort());
     expect(s.workers()).toEqual([]);
     await expect(s.registerPlugin({ module: PLUGINS, export: "LogPlugin" })).rejects.toThrow(/closed/);
   });

@@ -38,7 +38,8 @@ async function jobWithDeaths(s: LocalScheduler, n: number, die: Map<number, "exi
   const died: number[] = [];
   s.on("worker-died", (e: { id: number }) => died.push(e.id));
   const fs: Future<string>[] = [];
-  for (let i = 0; i < n; i++) fs.push(s.submit(runOrDie, dir, `k${i}`, die.get(i) ?? "ok", taskOptions({ retries: 1 })));
+  for (let i = 0; i < n; i++)
+    fs.push(s.submit(runOrDie, dir, `k${i}`, die.get(i) ?? "ok", taskOptions({ retries: 1 })));
   const out = await s.gather(fs);
   // Every task completed with its own result: nothing lost.
   expect(out).toEqual(fs.map((_f, i) => `k${i}`));
@@ -99,15 +100,24 @@ describe("recovery from dying workers", () => {
     expect(err?.message).toMatch(/no retries left after 2 attempt/);
     expect(await s.gather(others)).toEqual([2, 4, 6, 8]);
     // both replacement workers set the plugin up again (the last may still be starting)
-    for (let i = 0; i < 200 && !(s.workers().length === 2 && s.workers().every((w) => w.status === "ready")); i++) {
+    for (
+      let i = 0;
+      i < 200 && !(s.workers().length === 2 && s.workers().every((w) => w.status === "ready"));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    const setups = readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("setup"));
+    const setups = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("setup"));
     expect(setups.length).toBe(4);
   });
 
   it("an out-of-memory death without retries says so", async () => {
-    const s = await start({ nworkers: 1, resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+    const s = await start({
+      nworkers: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+    });
     const err = await s.submit(runOrDie, tmp("mspass-oom-"), "x", "oom").exception();
     expect(err).toBeInstanceOf(WorkerDiedError);
     expect(err?.message).toMatch(/ran out of memory/);
@@ -129,7 +139,11 @@ describe("stopping", () => {
     expect(await f).toBe("finished gracefully");
     const outcomes = await Promise.all(queued.map((q) => q.exception()));
     expect(outcomes.filter((e) => e !== undefined).every((e) => /closed/.test(e!.message))).toBe(true);
-    expect(readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("teardown"))).toHaveLength(2);
+    expect(
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("teardown")),
+    ).toHaveLength(2);
     expect(() => s.submit((x: number) => x, 1)).toThrow(/scheduler is closed/);
   });
 
@@ -156,9 +170,13 @@ describe("stopping", () => {
 
   for (const mode of ["close", "no-close"]) {
     it(`a process using the scheduler exits by itself (${mode})`, async () => {
-      const child = spawn(process.execPath, [fileURLToPath(new URL("./fixtures/sched/exit-child.mjs", import.meta.url)), mode], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL("./fixtures/sched/exit-child.mjs", import.meta.url)), mode],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let out = "";
       let err = "";
       child.stdout.on("data", (d) => (out += d));

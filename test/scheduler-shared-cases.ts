@@ -9,7 +9,15 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { CancelledError, Future, MsPASSError, fromSequence, task, taskOptions, type LocalScheduler } from "mspass";
+import {
+  CancelledError,
+  Future,
+  MsPASSError,
+  fromSequence,
+  task,
+  taskOptions,
+  type LocalScheduler,
+} from "mspass";
 
 const TASKS = new URL("./fixtures/scheduler-tasks.mjs", import.meta.url);
 const PLUGINS = new URL("./fixtures/scheduler-plugins.mjs", import.meta.url);
@@ -41,7 +49,10 @@ export function futuresCases(h: Harness): void {
 
   it("turns a captured outer variable into a clear MsPASSError", async () => {
     const factor = 3;
-    const err = await h.s().submit((x: number) => x * factor, 2).exception();
+    const err = await h
+      .s()
+      .submit((x: number) => x * factor, 2)
+      .exception();
     expect(err).toBeInstanceOf(MsPASSError);
     expect(err?.message).toMatch(/uses "factor", which is not defined in the worker/);
   });
@@ -70,7 +81,9 @@ export function futuresCases(h: Harness): void {
     expect(() => s.submit(42 as never)).toThrow(/submit: expected a function/);
     expect(() => s.submit(Math.max, 1)).toThrow(/native or bound/);
     expect(() => s.submit(task("./relative.mjs", "x"))).toThrow(/relative/);
-    expect(() => s.submit(double, 1, taskOptions({ retries: -1 }))).toThrow(/retries must be a non-negative integer/);
+    expect(() => s.submit(double, 1, taskOptions({ retries: -1 }))).toThrow(
+      /retries must be a non-negative integer/,
+    );
   });
 
   it("retries a failing task", async () => {
@@ -78,7 +91,9 @@ export function futuresCases(h: Harness): void {
     const f = h.s().submit(task(TASKS, "flaky"), dir, "a", 2, taskOptions({ retries: 2 }));
     expect(await f).toBe(3);
     expect(f.attempts).toBe(3);
-    await expect(h.s().submit(task(TASKS, "flaky"), dir, "b", 2, taskOptions({ retries: 1 }))).rejects.toThrow("flaky failure 2");
+    await expect(
+      h.s().submit(task(TASKS, "flaky"), dir, "b", 2, taskOptions({ retries: 1 })),
+    ).rejects.toThrow("flaky failure 2");
   });
 
   it("key and pure: pending submissions share a future", async () => {
@@ -167,9 +182,19 @@ export function futuresCases(h: Harness): void {
 export function bagCases(h: Harness): void {
   it("bag map / filter / flatten / mapPartitions in order", async () => {
     const s = h.s();
-    expect(await fromSequence(range(1000), { npartitions: 7 }).map(double).compute({ scheduler: s })).toEqual(range(1000).map((x) => 2 * x));
-    expect(await fromSequence(range(20), { npartitions: 3 }).filter((x: number) => x % 3 === 0).compute({ scheduler: s })).toEqual([0, 3, 6, 9, 12, 15, 18]);
-    expect(await fromSequence([[1, 2], [3], []], { npartitions: 2 }).flatten().compute({ scheduler: s })).toEqual([1, 2, 3]);
+    expect(await fromSequence(range(1000), { npartitions: 7 }).map(double).compute({ scheduler: s })).toEqual(
+      range(1000).map((x) => 2 * x),
+    );
+    expect(
+      await fromSequence(range(20), { npartitions: 3 })
+        .filter((x: number) => x % 3 === 0)
+        .compute({ scheduler: s }),
+    ).toEqual([0, 3, 6, 9, 12, 15, 18]);
+    expect(
+      await fromSequence([[1, 2], [3], []], { npartitions: 2 })
+        .flatten()
+        .compute({ scheduler: s }),
+    ).toEqual([1, 2, 3]);
     const sizes = await fromSequence(range(10), { npartitions: 3 })
       .mapPartitions((part: number[]) => [part.length, part.reduce((a, b) => a + b, 0)])
       .compute({ scheduler: s });
@@ -179,32 +204,56 @@ export function bagCases(h: Harness): void {
   it("bag fold and foldby combine across partitions", async () => {
     const s = h.s();
     expect(await fromSequence(range(100), { npartitions: 5 }).fold(add).compute({ scheduler: s })).toBe(4950);
-    expect(await fromSequence(range(10), { npartitions: 3 }).fold((a: number, x: number) => a + x, undefined, 1000).compute({ scheduler: s })).toBe(45 + 4 * 1000);
+    expect(
+      await fromSequence(range(10), { npartitions: 3 })
+        .fold((a: number, x: number) => a + x, undefined, 1000)
+        .compute({ scheduler: s }),
+    ).toBe(45 + 4 * 1000);
     const by = await fromSequence(range(10), { npartitions: 4 })
-      .foldby((x: number) => x % 2, (acc: number, x: number) => acc + x, 0)
+      .foldby(
+        (x: number) => x % 2,
+        (acc: number, x: number) => acc + x,
+        0,
+      )
       .compute({ scheduler: s });
-    expect(new Map(by)).toEqual(new Map([[0, 20], [1, 25]]));
+    expect(new Map(by)).toEqual(
+      new Map([
+        [0, 20],
+        [1, 25],
+      ]),
+    );
   });
 
   it("a failing item rejects compute with the worker's error; stream yields in order", async () => {
     const s = h.s();
-    await expect(fromSequence(range(10)).map(task(TASKS, "boom")).compute({ scheduler: s })).rejects.toThrow(RangeError);
+    await expect(fromSequence(range(10)).map(task(TASKS, "boom")).compute({ scheduler: s })).rejects.toThrow(
+      RangeError,
+    );
     const seen: number[] = [];
-    for await (const x of fromSequence(range(30), { npartitions: 4 }).map((x: number) => x * 3).stream({ scheduler: s })) seen.push(x as number);
+    for await (const x of fromSequence(range(30), { npartitions: 4 })
+      .map((x: number) => x * 3)
+      .stream({ scheduler: s }))
+      seen.push(x as number);
     expect(seen).toEqual(range(30).map((x) => x * 3));
   });
 }
 
 function logFile(): { path: string; lines: () => string[] } {
   const path = join(mkdtempSync(join(tmpdir(), "mspass-plugin-")), "log");
-  return { path, lines: () => (existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : []) };
+  return {
+    path,
+    lines: () => (existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean) : []),
+  };
 }
 
 export function pluginCases(h: Harness): void {
   it("registerPlugin sets up on every worker thread before resolving; tasks see it; unregister tears down", async () => {
     const s = h.s();
     const log = logFile();
-    await s.registerPlugin({ module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "db" } }, { name: "db" });
+    await s.registerPlugin(
+      { module: PLUGINS, export: "LogPlugin", options: { log: log.path, tag: "db" } },
+      { name: "db" },
+    );
     expect(log.lines().filter((l) => l.startsWith("setup db"))).toHaveLength(h.threads());
     expect(s.plugins()).toContain("db");
     const who = await s.gather(Array.from({ length: 16 }, () => s.submit(task(TASKS, "whoami"), "db")));
@@ -221,13 +270,18 @@ export function pluginCases(h: Harness): void {
     const s = h.s();
     const log = logFile();
     const err = await s
-      .registerPlugin({ module: FAILING, export: "AlwaysFails", options: { log: log.path } }, { name: "failing" })
+      .registerPlugin(
+        { module: FAILING, export: "AlwaysFails", options: { log: log.path } },
+        { name: "failing" },
+      )
       .catch((e: Error) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect((err as Error).message).toMatch(/setup refused on worker/);
     expect(s.plugins()).not.toContain("failing");
     const who = await s.gather(Array.from({ length: 8 }, () => s.submit(task(TASKS, "whoami"), "failing")));
     for (const w of who as { data: unknown[] }[]) expect(w.data[0]).toBeNull(); // undone where it had started
-    await expect(s.registerPlugin({ module: PLUGINS, export: 42 as never })).rejects.toThrow(/export must be a non-empty string/);
+    await expect(s.registerPlugin({ module: PLUGINS, export: 42 as never })).rejects.toThrow(
+      /export must be a non-empty string/,
+    );
   });
 }

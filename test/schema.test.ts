@@ -67,7 +67,19 @@ describe("default schema", () => {
   const s = Schema.default();
 
   it("defines the MsPASS collections and defaults", () => {
-    for (const c of ["wf_TimeSeries", "wf_Seismogram", "wf_miniseed", "site", "channel", "source", "elog", "history_object", "history_global", "abortions", "cemetery"]) {
+    for (const c of [
+      "wf_TimeSeries",
+      "wf_Seismogram",
+      "wf_miniseed",
+      "site",
+      "channel",
+      "source",
+      "elog",
+      "history_object",
+      "history_global",
+      "abortions",
+      "cemetery",
+    ]) {
       expect(s.hasCollection(c)).toBe(true);
     }
     expect(s.resolveCollection("wf")).toBe("wf_TimeSeries");
@@ -81,24 +93,45 @@ describe("default schema", () => {
   });
 
   it("attributes: types, constraints, references and aliases", () => {
-    expect(s.attribute("wf", "npts")).toMatchObject({ type: "int", constraint: "required", aliases: ["nsamp", "wfdisc.nsamp"] });
+    expect(s.attribute("wf", "npts")).toMatchObject({
+      type: "int",
+      constraint: "required",
+      aliases: ["nsamp", "wfdisc.nsamp"],
+    });
     expect(s.attribute("wf", "dt")?.name).toBe("delta");
     expect(s.uniqueName("wf", "t0")).toBe("starttime");
     expect(s.uniqueName("wf", "t0shift")).toBe("starttime_shift");
     expect(s.isAlias("wf", "dt")).toBe(true);
     expect(s.isAlias("wf", "delta")).toBe(false);
     // references resolve to the other collection's definition
-    expect(s.attribute("wf", "channel_id")).toMatchObject({ type: "objectid", constraint: "xref_key", reference: "channel" });
+    expect(s.attribute("wf", "channel_id")).toMatchObject({
+      type: "objectid",
+      constraint: "xref_key",
+      reference: "channel",
+    });
     expect(s.attribute("wf_miniseed", "net")).toMatchObject({ type: "string", constraint: "normal" });
     expect(s.attribute("site", "loc")?.type).toBe("string");
     expect(s.attribute("history_object", "alg_id")?.type).toBe("objectid");
     expect(s.attribute("wf_Seismogram", "tmatrix")?.type).toBe("list");
     expect(s.isDefined("wf_Seismogram", "channel_id")).toBe(false);
     expect(s.requiredKeys("wf")).toEqual(
-      expect.arrayContaining(["_id", "npts", "delta", "starttime", "starttime_shift", "utc_convertible", "time_standard", "storage_mode"]),
+      expect.arrayContaining([
+        "_id",
+        "npts",
+        "delta",
+        "starttime",
+        "starttime_shift",
+        "utc_convertible",
+        "time_standard",
+        "storage_mode",
+      ]),
     );
     // Metadata entries from normalizing collections inherit the definition and aliases
-    expect(s.metadataAttribute("TimeSeries", "site_lat")).toMatchObject({ type: "double", collection: "site", readonlyFlag: true });
+    expect(s.metadataAttribute("TimeSeries", "site_lat")).toMatchObject({
+      type: "double",
+      collection: "site",
+      readonlyFlag: true,
+    });
     expect(s.metadataAttribute("TimeSeries", "STLA")?.name).toBe("site_lat");
   });
 
@@ -148,8 +181,14 @@ describe("loading mspass.yaml", () => {
 
   it("a user schema changes behaviour: readonly flag and a new attribute", () => {
     const text = readFileSync(MSPASS_YAML, "utf8")
-      .replace(/      calib:\n        collection: wf_TimeSeries\n        readonly: false/, "      calib:\n        collection: wf_TimeSeries\n        readonly: true")
-      .replace("        data_tag:\n          type: string", "        picker:\n          type: string\n          constraint: optional\n        data_tag:\n          type: string");
+      .replace(
+        /      calib:\n        collection: wf_TimeSeries\n        readonly: false/,
+        "      calib:\n        collection: wf_TimeSeries\n        readonly: true",
+      )
+      .replace(
+        "        data_tag:\n          type: string",
+        "        picker:\n          type: string\n          constraint: optional\n        data_tag:\n          type: string",
+      );
     const user = Schema.fromYaml(text);
     expect(user.isReadonly("calib")).toBe(true);
     expect(Schema.default().isReadonly("calib")).toBe(false);
@@ -161,7 +200,9 @@ describe("loading mspass.yaml", () => {
     // default: picker is not in the schema ⇒ dropped; calib is writeable
     expect(metadataToDoc(md, "wf", "cautious").doc).toEqual({ calib: 2 });
     md.put("picker", "you");
-    expect(metadataToDoc(md, "wf", "cautious", { schema: user }).doc).toEqual({ READONLYERROR_picker: "you" });
+    expect(metadataToDoc(md, "wf", "cautious", { schema: user }).doc).toEqual({
+      READONLYERROR_picker: "you",
+    });
   });
 
   it("bad schema files give clear Fatal MsPASSErrors", () => {
@@ -169,13 +210,43 @@ describe("loading mspass.yaml", () => {
     const good = readFileSync(MSPASS_YAML, "utf8");
     const cases: Array<[string, RegExp]> = [
       ["Database: {}\n", /not valid: the Metadata section is missing/],
-      [good.replace("type: int\n          concept: Number of samples", "type: integr\n          concept: Number of samples"), /not valid: Database\.wf_TimeSeries\.schema\.npts\.type "integr" is not a MsPASS type/],
-      [good.replace("constraint: xref_key", "constraint: sometimes"), /not valid: .*constraint "sometimes" must be one of/],
-      [good.replace("        reference: channel\n        constraint: xref_key", "        reference: nowhere\n        constraint: xref_key"), /not valid: .*reference "nowhere" is not a collection/],
+      [
+        good.replace(
+          "type: int\n          concept: Number of samples",
+          "type: integr\n          concept: Number of samples",
+        ),
+        /not valid: Database\.wf_TimeSeries\.schema\.npts\.type "integr" is not a MsPASS type/,
+      ],
+      [
+        good.replace("constraint: xref_key", "constraint: sometimes"),
+        /not valid: .*constraint "sometimes" must be one of/,
+      ],
+      [
+        good.replace(
+          "        reference: channel\n        constraint: xref_key",
+          "        reference: nowhere\n        constraint: xref_key",
+        ),
+        /not valid: .*reference "nowhere" is not a collection/,
+      ],
       [good.replace("    default: wf\n", ""), /not valid: "wf" must be a collection name or the default/],
-      [good.replace("      npts:\n        collection: wf_TimeSeries\n        readonly: false", "      npts:\n        collection: wf_TimeSeries\n        readonly: maybe"), /not valid: Metadata\.TimeSeries\.schema\.npts\.readonly must be a boolean/],
-      [good.replace("      site_lat:\n        collection: site", "      site_bogus:\n        collection: site"), /not valid: Metadata\.TimeSeries\.schema\.site_bogus refers to site\.bogus/],
-      [good.replace("      mb:\n        type: double\n", "      mb:\n"), /not valid: Metadata\.Other\.schema\.mb\.type is required/],
+      [
+        good.replace(
+          "      npts:\n        collection: wf_TimeSeries\n        readonly: false",
+          "      npts:\n        collection: wf_TimeSeries\n        readonly: maybe",
+        ),
+        /not valid: Metadata\.TimeSeries\.schema\.npts\.readonly must be a boolean/,
+      ],
+      [
+        good.replace(
+          "      site_lat:\n        collection: site",
+          "      site_bogus:\n        collection: site",
+        ),
+        /not valid: Metadata\.TimeSeries\.schema\.site_bogus refers to site\.bogus/,
+      ],
+      [
+        good.replace("      mb:\n        type: double\n", "      mb:\n"),
+        /not valid: Metadata\.Other\.schema\.mb\.type is required/,
+      ],
       ["Database:\n  wf: [1, 2\n", /Cannot parse schema definition file/],
     ];
     cases.forEach(([text, re], i) => {
@@ -184,8 +255,14 @@ describe("loading mspass.yaml", () => {
       const err = throwsMsPASS(() => Schema.fromYaml(file), re);
       expect(err.severity).toBe("Fatal");
     });
-    throwsMsPASS(() => Schema.fromYaml(path.join(dir, "missing.yaml")), /Cannot open schema definition file: .*missing\.yaml/);
-    throwsMsPASS(() => Schema.fromObject([1, 2]), /^The schema definition is not valid: the top level must be a mapping/);
+    throwsMsPASS(
+      () => Schema.fromYaml(path.join(dir, "missing.yaml")),
+      /Cannot open schema definition file: .*missing\.yaml/,
+    );
+    throwsMsPASS(
+      () => Schema.fromObject([1, 2]),
+      /^The schema definition is not valid: the top level must be a mapping/,
+    );
   });
 
   it("the default spec itself is a valid input to the constructor", () => {
@@ -210,7 +287,16 @@ describe("docToMetadata (reads)", () => {
     const r = docToMetadata(doc, "wf", "promiscuous", { excludeKeys: ["my_note"] });
     expect(r.dead).toBe(false);
     expect(r.elogEntries).toEqual([]);
-    expect(r.md.keys().sort()).toEqual(["_id", "calib", "delta", "dt", "npts", "sta", "starttime", "time_standard"]);
+    expect(r.md.keys().sort()).toEqual([
+      "_id",
+      "calib",
+      "delta",
+      "dt",
+      "npts",
+      "sta",
+      "starttime",
+      "time_standard",
+    ]);
     expect(r.md.get("delta")).toBe("0.01");
     expect(r.md.modified().size).toBe(0);
   });
@@ -224,7 +310,11 @@ describe("docToMetadata (reads)", () => {
     expect(r.md.has("calib")).toBe(false);
     expect(r.md.get("sta")).toBe("AAK");
     expect(r.md.get("_id")).toBe(doc._id);
-    const byBadness = (b: string) => r.elogEntries.filter((e) => e.badness === b).map((e) => e.message).join("\n");
+    const byBadness = (b: string) =>
+      r.elogEntries
+        .filter((e) => e.badness === b)
+        .map((e) => e.message)
+        .join("\n");
     expect(byBadness("Complaint")).toMatch(/dropped 2 key\(s\).*dt my_note/);
     expect(byBadness("Complaint")).toMatch(/calib .*cannot be converted to double/);
     expect(byBadness("Informational")).toMatch(/automatic type conversion: delta/);
@@ -233,7 +323,9 @@ describe("docToMetadata (reads)", () => {
   it("cautious kills when a required key will not convert", () => {
     const r = docToMetadata({ ...doc, npts: "lots" }, "wf", "cautious");
     expect(r.dead).toBe(true);
-    expect(r.elogEntries.find((e) => e.badness === "Invalid")?.message).toMatch(/required attribute npts holds string "lots"/);
+    expect(r.elogEntries.find((e) => e.badness === "Invalid")?.message).toMatch(
+      /required attribute npts holds string "lots"/,
+    );
   });
 
   it("pedantic kills on any type mismatch", () => {
@@ -242,7 +334,11 @@ describe("docToMetadata (reads)", () => {
     const invalid = r.elogEntries.filter((e) => e.badness === "Invalid").map((e) => e.message);
     expect(invalid.some((m) => /attribute delta/.test(m))).toBe(true);
     expect(invalid.some((m) => /attribute calib/.test(m))).toBe(true);
-    const clean = docToMetadata({ npts: 3, delta: 0.5, starttime: 0, starttime_shift: 4, endtime: 1 }, "wf", "pedantic");
+    const clean = docToMetadata(
+      { npts: 3, delta: 0.5, starttime: 0, starttime_shift: 4, endtime: 1 },
+      "wf",
+      "pedantic",
+    );
     expect(clean.dead).toBe(false);
     expect(clean.md.keys().sort()).toEqual(["delta", "endtime", "npts", "starttime", "starttime_shift"]);
   });
@@ -252,7 +348,10 @@ describe("docToMetadata (reads)", () => {
     expect(err.severity).toBe("Fatal");
     throwsMsPASS(() => docToMetadata(doc, "wf_Bogus", "cautious"), /unknown collection "wf_Bogus"/);
     throwsMsPASS(() => docToMetadata([] as never, "wf", "cautious"), /doc must be a document/);
-    throwsMsPASS(() => docToMetadata(doc, "wf", "cautious", { excludeKeys: "x" as never }), /excludeKeys must be an array/);
+    throwsMsPASS(
+      () => docToMetadata(doc, "wf", "cautious", { excludeKeys: "x" as never }),
+      /excludeKeys must be an array/,
+    );
   });
 });
 
@@ -267,14 +366,31 @@ describe("metadataToDoc (saves)", () => {
   it("all modes: alias renamed, blanks, excludeKeys, _id and normalized keys dropped", () => {
     const sid = new ObjectId();
     const site = new ObjectId();
-    const md = new Metadata({ _id: new ObjectId(), dt: 0.5, blank: "  ", site_lat: 1, channel_hang: 2, source_id: sid, site_id: site, skip: 1, extra: 3 });
+    const md = new Metadata({
+      _id: new ObjectId(),
+      dt: 0.5,
+      blank: "  ",
+      site_lat: 1,
+      channel_hang: 2,
+      source_id: sid,
+      site_id: site,
+      skip: 1,
+      extra: 3,
+    });
     for (const mode of ["promiscuous", "cautious", "pedantic"] as const) {
       const { doc } = metadataToDoc(md, "wf", mode, { excludeKeys: ["skip"] });
       expect(doc.delta).toBe(0.5);
-      for (const k of ["dt", "blank", "_id", "site_lat", "channel_hang", "skip"]) expect(doc).not.toHaveProperty(k);
+      for (const k of ["dt", "blank", "_id", "site_lat", "channel_hang", "skip"])
+        expect(doc).not.toHaveProperty(k);
       expect(doc.source_id).toBe(sid);
     }
-    expect(metadataToDoc(md, "wf", "promiscuous").doc).toEqual({ delta: 0.5, source_id: sid, site_id: site, skip: 1, extra: 3 });
+    expect(metadataToDoc(md, "wf", "promiscuous").doc).toEqual({
+      delta: 0.5,
+      source_id: sid,
+      site_id: site,
+      skip: 1,
+      extra: 3,
+    });
     expect(metadataToDoc(md, "wf", "cautious").doc).toEqual({ delta: 0.5, source_id: sid, site_id: site });
     // a string where an ObjectId link is expected cannot be converted: dropped (cautious) or fatal (pedantic)
     const badLink = new Metadata({ source_id: "s" });
@@ -297,7 +413,8 @@ describe("metadataToDoc (saves)", () => {
       expect(r.elogEntries).toEqual([
         {
           algorithm: "metadataToDoc",
-          message: "readonly attribute with key=sta was improperly modified. Saved changed value with key=READONLYERROR_sta",
+          message:
+            "readonly attribute with key=sta was improperly modified. Saved changed value with key=READONLYERROR_sta",
           badness: "Complaint",
         },
       ]);
@@ -305,7 +422,10 @@ describe("metadataToDoc (saves)", () => {
     // promiscuous makes no readonly check (as MsPASS's code)
     expect(metadataToDoc(md, "wf", "promiscuous").doc).toMatchObject({ sta: "BBK", chan: "BHZ" });
     // the modified set can be given explicitly
-    expect(metadataToDoc(md, "wf", "cautious", { modified: ["chan"] }).doc).toHaveProperty("READONLYERROR_chan", "BHZ");
+    expect(metadataToDoc(md, "wf", "cautious", { modified: ["chan"] }).doc).toHaveProperty(
+      "READONLYERROR_chan",
+      "BHZ",
+    );
   });
 
   it("type mismatch: cautious converts or drops (Complaint) or kills for required keys; pedantic kills", () => {
@@ -338,12 +458,23 @@ describe("metadataToDoc (saves)", () => {
 describe("wf document fields", () => {
   it("UTC TimeSeries", () => {
     const ts = new TimeSeries({ npts: 11, dt: 0.1, t0: 1000, tref: "UTC" });
-    expect(wfDocFields(ts)).toEqual({ npts: 11, delta: 0.1, starttime: 1000, utc_convertible: true, time_standard: "UTC", endtime: 1001 });
+    expect(wfDocFields(ts)).toEqual({
+      npts: 11,
+      delta: 0.1,
+      starttime: 1000,
+      utc_convertible: true,
+      time_standard: "UTC",
+      endtime: 1001,
+    });
   });
 
   it("relative with and without a valid shift", () => {
     const shifted = new TimeSeries({ npts: 2, dt: 1, t0: 3, t0shift: 1000 });
-    expect(wfDocFields(shifted)).toMatchObject({ time_standard: "Relative", utc_convertible: true, starttime_shift: 1000 });
+    expect(wfDocFields(shifted)).toMatchObject({
+      time_standard: "Relative",
+      utc_convertible: true,
+      starttime_shift: 1000,
+    });
     const plain = new TimeSeries({ npts: 2, dt: 1, t0: 3 });
     const f = wfDocFields(plain);
     expect(f).toMatchObject({ time_standard: "Relative", utc_convertible: false });
@@ -351,12 +482,33 @@ describe("wf document fields", () => {
   });
 
   it("Seismogram adds tmatrix (flat 9 row-major), cardinal, orthogonal", () => {
-    const s = new Seismogram({ npts: 2, tref: "UTC", tmatrix: [[0, 1, 0], [1, 0, 0], [0, 0, 1]] });
-    expect(wfDocFields(s)).toMatchObject({ tmatrix: [0, 1, 0, 1, 0, 0, 0, 0, 1], cardinal: false, orthogonal: true, npts: 2 });
+    const s = new Seismogram({
+      npts: 2,
+      tref: "UTC",
+      tmatrix: [
+        [0, 1, 0],
+        [1, 0, 0],
+        [0, 0, 1],
+      ],
+    });
+    expect(wfDocFields(s)).toMatchObject({
+      tmatrix: [0, 1, 0, 1, 0, 0, 0, 0, 1],
+      cardinal: false,
+      orthogonal: true,
+      npts: 2,
+    });
   });
 
   it("buildWfDocument: mode-filtered Metadata overlaid with authoritative fields; a stale shift is removed", () => {
-    const ts = TimeSeries.fromMetadata({ npts: 4, delta: 0.5, starttime: 10, time_standard: "UTC", starttime_shift: 77, sta: "AAK", site_lat: 3 });
+    const ts = TimeSeries.fromMetadata({
+      npts: 4,
+      delta: 0.5,
+      starttime: 10,
+      time_standard: "UTC",
+      starttime_shift: 77,
+      sta: "AAK",
+      site_lat: 3,
+    });
     ts.md.clearModified();
     ts.md.put("sta", "NEW");
     ts.npts = 2;

@@ -76,7 +76,11 @@ describe("credentials are never printed or stored in the clear", () => {
     const uri = process.env.MSPASS_TEST_DB_URI!;
     const client = await Client.connect({
       scheduler: "none",
-      env: { MSPASS_DB_ADDRESS: uri, MSPASS_SCHEDULER_ADDRESS: `redis://:${SECRET}@127.0.0.1:1`, AWS_SECRET_ACCESS_KEY: SECRET },
+      env: {
+        MSPASS_DB_ADDRESS: uri,
+        MSPASS_SCHEDULER_ADDRESS: `redis://:${SECRET}@127.0.0.1:1`,
+        AWS_SECRET_ACCESS_KEY: SECRET,
+      },
     });
     try {
       const shown = inspect(client, { depth: 10 }) + JSON.stringify(client) + String(client);
@@ -93,17 +97,24 @@ describe("credentials are never printed or stored in the clear", () => {
     const d = newProject("mspass-secrets-worker-");
     dirs.push(d);
     try {
-      const refused = await mspass(["worker", "--scheduler", `redis://:${SECRET}@127.0.0.1:${redis.port}`], d);
+      const refused = await mspass(
+        ["worker", "--scheduler", `redis://:${SECRET}@127.0.0.1:${redis.port}`],
+        d,
+      );
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/--password-file|MSPASS_SCHEDULER_ADDRESS/);
       expect(refused.stdout + refused.stderr).not.toContain(SECRET);
 
       const file = join(d, "redis.pw");
       writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
-      const child = spawn(process.execPath, [CLI, "worker", "--scheduler", `127.0.0.1:${redis.port}`, "--password-file", file, "--nthreads", "1"], {
-        cwd: d,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        [CLI, "worker", "--scheduler", `127.0.0.1:${redis.port}`, "--password-file", file, "--nthreads", "1"],
+        {
+          cwd: d,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let out = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString()));
       child.stderr.on("data", (b: Buffer) => (out += b.toString()));

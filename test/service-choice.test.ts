@@ -51,7 +51,11 @@ describe("the server a project uses", () => {
     const { port: defaultPort, uri: strangerUri } = await stranger;
     const mine = project();
     const own = await startDatabaseServer({ projectDir: mine, port: 0, env: { PATH: process.env.PATH } });
-    const client = await Client.connect({ projectDir: mine, env: envWithDefaultPort(defaultPort), scheduler: "none" });
+    const client = await Client.connect({
+      projectDir: mine,
+      env: envWithDefaultPort(defaultPort),
+      scheduler: "none",
+    });
     try {
       expect(client.databaseSource).toBe("project");
       await client.getDatabase("choice").collection("marks").insertOne({ x: 1 });
@@ -68,7 +72,11 @@ describe("the server a project uses", () => {
     const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     let client: Client | undefined;
     try {
-      client = await Client.connect({ projectDir: bare, env: envWithDefaultPort(defaultPort), scheduler: "none" });
+      client = await Client.connect({
+        projectDir: bare,
+        env: envWithDefaultPort(defaultPort),
+        scheduler: "none",
+      });
       expect(client.databaseSource).toBe("default-port");
       const said = write.mock.calls.map((c) => String(c[0])).join("");
       expect(said).toContain(`127.0.0.1:${defaultPort}`);
@@ -133,6 +141,8 @@ describe("mspass up and the database", () => {
     const run = await mspass(["run", "wf.mjs"], d);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`LINK http://127.0.0.1:${dashboard}/`);
-    expect(JSON.parse(readFileSync(join(d, ".mspass", "desktop.json"), "utf8")).env.MSPASS_DASHBOARD_PORT).toBe(String(dashboard));
+    expect(
+      JSON.parse(readFileSync(join(d, ".mspass", "desktop.json"), "utf8")).env.MSPASS_DASHBOARD_PORT,
+    ).toBe(String(dashboard));
   });
 });

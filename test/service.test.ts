@@ -106,7 +106,10 @@ describe("resolveDatabaseService: the order", () => {
 
   it("uses MSPASS_DB_ADDRESS when no argument is given", async () => {
     const dir = newProject();
-    const r = await resolveDatabaseService({ env: cleanEnv({ MSPASS_DB_ADDRESS: "mongodb://h1:1234/" }), projectDir: dir });
+    const r = await resolveDatabaseService({
+      env: cleanEnv({ MSPASS_DB_ADDRESS: "mongodb://h1:1234/" }),
+      projectDir: dir,
+    });
     expect(r).toEqual({ uri: "mongodb://h1:1234/", source: "env", started: false });
     expect(existsSync(join(dir, ".mspass"))).toBe(false);
   });
@@ -121,7 +124,10 @@ describe("resolveDatabaseService: the order", () => {
 
   it("takes the default port from MONGODB_PORT", async () => {
     const port = Number(new URL(process.env.MSPASS_TEST_DB_URI!).port);
-    const r = await resolveDatabaseService({ env: cleanEnv({ MONGODB_PORT: String(port) }), projectDir: newProject() });
+    const r = await resolveDatabaseService({
+      env: cleanEnv({ MONGODB_PORT: String(port) }),
+      projectDir: newProject(),
+    });
     expect(r.source).toBe("default-port");
     expect(r.uri).toBe(`mongodb://127.0.0.1:${port}/`);
   });
@@ -130,8 +136,15 @@ describe("resolveDatabaseService: the order", () => {
     const port = await plainTcpServer();
     const dir = newProject();
     const err = await expectMsPASSError(
-      resolveDatabaseService({ env: cleanEnv(), projectDir: dir, defaultPort: port, serverSelectionTimeoutMS: 1000 }),
-      new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use by something that is not a MongoDB server; .*MSPASS_DB_ADDRESS`),
+      resolveDatabaseService({
+        env: cleanEnv(),
+        projectDir: dir,
+        defaultPort: port,
+        serverSelectionTimeoutMS: 1000,
+      }),
+      new RegExp(
+        `^port ${port} on 127\\.0\\.0\\.1 is in use by something that is not a MongoDB server; .*MSPASS_DB_ADDRESS`,
+      ),
     );
     expect(err.severity).toBe("Fatal");
     expect(existsSync(join(dir, ".mspass", "db.json"))).toBe(false);
@@ -147,7 +160,12 @@ describe("resolveDatabaseService: the order", () => {
     expect(first.uri).toBe(`mongodb://127.0.0.1:${port}/`);
 
     const state = JSON.parse(readFileSync(join(dir, ".mspass", "db.json"), "utf8"));
-    expect(state).toMatchObject({ port, uri: first.uri, kind: first.source, dataDir: join(dir, ".mspass", "db") });
+    expect(state).toMatchObject({
+      port,
+      uri: first.uri,
+      kind: first.source,
+      dataDir: join(dir, ".mspass", "db"),
+    });
     expect(alive(state.pid)).toBe(true);
 
     const again = await resolveDatabaseService({ env, projectDir: dir, defaultPort: port });
@@ -174,7 +192,10 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     expect(b.uri).toBe(a.uri);
     // The same port explicitly is the same server too; another port is a conflict.
     expect((await startDatabaseServer({ projectDir: dir, port: a.port })).pid).toBe(a.pid);
-    await expectMsPASSError(startDatabaseServer({ projectDir: dir, port: a.port + 1 }), /already running .* with port/);
+    await expectMsPASSError(
+      startDatabaseServer({ projectDir: dir, port: a.port + 1 }),
+      /already running .* with port/,
+    );
   });
 
   it("serialises concurrent starts: two at once give one server", async () => {
@@ -193,7 +214,13 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     const a = await startDatabaseServer({ projectDir: dir, port: 0, dataDir, engine: "ferretdb" });
     expect(a.dataDir).toBe(dataDir);
     const client = new MongoClient(a.uri, { serverSelectionTimeoutMS: 5000 });
-    await client.db("survive").collection("wf").insertMany([{ sta: "AAK", n: 1 }, { sta: "BRVK", n: 2 }]);
+    await client
+      .db("survive")
+      .collection("wf")
+      .insertMany([
+        { sta: "AAK", n: 1 },
+        { sta: "BRVK", n: 2 },
+      ]);
     await client.close();
 
     const stopped = await stopDatabaseServer({ projectDir: dir });
@@ -206,9 +233,17 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     expect(b.started).toBe(true);
     expect(b.pid).not.toBe(a.pid);
     const client2 = new MongoClient(b.uri, { serverSelectionTimeoutMS: 5000 });
-    const docs = await client2.db("survive").collection("wf").find({}, { projection: { _id: 0 } }).sort({ n: 1 }).toArray();
+    const docs = await client2
+      .db("survive")
+      .collection("wf")
+      .find({}, { projection: { _id: 0 } })
+      .sort({ n: 1 })
+      .toArray();
     await client2.close();
-    expect(docs).toEqual([{ sta: "AAK", n: 1 }, { sta: "BRVK", n: 2 }]);
+    expect(docs).toEqual([
+      { sta: "AAK", n: 1 },
+      { sta: "BRVK", n: 2 },
+    ]);
   });
 
   it("reports running with kind, URI, pid and data directory", async () => {
@@ -216,7 +251,12 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     const s = await startDatabaseServer({ projectDir: dir, port: 0, engine: "ferretdb" });
     const st = await databaseServerStatus({ projectDir: dir });
     expect(st.state).toBe("running");
-    expect(st.server).toMatchObject({ kind: "ferretdb", uri: s.uri, pid: s.pid, dataDir: join(dir, ".mspass", "db") });
+    expect(st.server).toMatchObject({
+      kind: "ferretdb",
+      uri: s.uri,
+      pid: s.pid,
+      dataDir: join(dir, ".mspass", "db"),
+    });
     expect(st.dataDir).toBe(join(dir, ".mspass", "db"));
   });
 
@@ -230,8 +270,14 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     mkdirSync(join(dir, ".mspass"));
     const stateFile = join(dir, ".mspass", "db.json");
     const stale = {
-      kind: "ferretdb", pid: await deadPid(), port: 1, uri: "mongodb://127.0.0.1:1/", dataDir: join(dir, ".mspass", "db"),
-      logFile: join(dir, ".mspass", "db.log"), command: resolve(".bin/ferretdb"), startedAt: new Date().toISOString(),
+      kind: "ferretdb",
+      pid: await deadPid(),
+      port: 1,
+      uri: "mongodb://127.0.0.1:1/",
+      dataDir: join(dir, ".mspass", "db"),
+      logFile: join(dir, ".mspass", "db.log"),
+      command: resolve(".bin/ferretdb"),
+      startedAt: new Date().toISOString(),
     };
     writeFileSync(stateFile, JSON.stringify(stale));
     const st = await databaseServerStatus({ projectDir: dir });
@@ -256,7 +302,9 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     const dir = newProject();
     const err = await expectMsPASSError(
       startDatabaseServer({ projectDir: dir, port, engine: "ferretdb" }),
-      new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is in use by something that is not a MongoDB server; pass --port or set MSPASS_DB_ADDRESS$`),
+      new RegExp(
+        `^port ${port} on 127\\.0\\.0\\.1 is in use by something that is not a MongoDB server; pass --port or set MSPASS_DB_ADDRESS$`,
+      ),
     );
     expect(err.severity).toBe("Fatal");
     expect(existsSync(join(dir, ".mspass", "db.json"))).toBe(false);
@@ -288,13 +336,18 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
     // A `mongod` on PATH that never listens.
     const bin = join(dir, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "mongod"), '#!/bin/bash\necho "mongod stand-in: waiting forever"\nexec -a "$0" sleep 300\n');
+    writeFileSync(
+      join(bin, "mongod"),
+      '#!/bin/bash\necho "mongod stand-in: waiting forever"\nexec -a "$0" sleep 300\n',
+    );
     chmodSync(join(bin, "mongod"), 0o755);
     const env = cleanEnv({ PATH: `${bin}:${process.env.PATH}` });
     const started = Date.now();
     const err = await expectMsPASSError(
       startDatabaseServer({ projectDir: dir, port: 0, env, startTimeoutMS: 1500 }),
-      new RegExp(`^the mongod database server did not answer within 2 s; it was killed\\. See ${join(dir, ".mspass", "db.log")}; its last lines:\n  mongod stand-in: waiting forever$`),
+      new RegExp(
+        `^the mongod database server did not answer within 2 s; it was killed\\. See ${join(dir, ".mspass", "db.log")}; its last lines:\n  mongod stand-in: waiting forever$`,
+      ),
     );
     expect(err.severity).toBe("Fatal");
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -304,8 +357,17 @@ describe("startDatabaseServer / stopDatabaseServer / databaseServerStatus", () =
 
   it("rejects bad options at once, naming them", async () => {
     const dir = newProject();
-    await expectMsPASSError(startDatabaseServer({ projectDir: dir, port: 70000 }), /^port must be an integer port between 0 and 65535, got 70000/);
-    await expectMsPASSError(startDatabaseServer({ projectDir: dir, engine: "mysql" as never }), /^engine must be "auto", "mongod" or "ferretdb"/);
-    await expectMsPASSError(resolveDatabaseService({ projectDir: dir, env: cleanEnv({ MONGODB_PORT: "http" }) }), /^MONGODB_PORT must be an integer port/);
+    await expectMsPASSError(
+      startDatabaseServer({ projectDir: dir, port: 70000 }),
+      /^port must be an integer port between 0 and 65535, got 70000/,
+    );
+    await expectMsPASSError(
+      startDatabaseServer({ projectDir: dir, engine: "mysql" as never }),
+      /^engine must be "auto", "mongod" or "ferretdb"/,
+    );
+    await expectMsPASSError(
+      resolveDatabaseService({ projectDir: dir, env: cleanEnv({ MONGODB_PORT: "http" }) }),
+      /^MONGODB_PORT must be an integer port/,
+    );
   });
 });

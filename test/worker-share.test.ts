@@ -28,7 +28,9 @@ function runWorker(tag: string): Promise<Report> {
     let report: Report | undefined;
     w.once("message", (m: Report) => (report = m));
     w.once("error", reject);
-    w.once("exit", (code) => (report && code === 0 ? resolve(report) : reject(new Error(`worker ${tag} exited with ${code}`))));
+    w.once("exit", (code) =>
+      report && code === 0 ? resolve(report) : reject(new Error(`worker ${tag} exited with ${code}`)),
+    );
   });
 }
 

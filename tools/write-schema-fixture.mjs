@@ -23,7 +23,10 @@ function attr(name, a, indent) {
   if (a.type !== undefined) out.push(`${p}  type: ${a.type}`);
   if (a.concept !== undefined) out.push(`${p}  concept: ${scalar(a.concept)}`);
   // starttime_shift's single alias is written as a scalar, as upstream does.
-  if (a.aliases !== undefined) out.push(`${p}  aliases: ${a.aliases.length === 1 && name === "starttime_shift" ? a.aliases[0] : `[${a.aliases.join(", ")}]`}`);
+  if (a.aliases !== undefined)
+    out.push(
+      `${p}  aliases: ${a.aliases.length === 1 && name === "starttime_shift" ? a.aliases[0] : `[${a.aliases.join(", ")}]`}`,
+    );
   if (a.constraint !== undefined) out.push(`${p}  constraint: ${a.constraint}`);
 }
 const db = DEFAULT_SCHEMA.database;

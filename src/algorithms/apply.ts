@@ -34,14 +34,24 @@ const HISTORY_KEYS = ["objectHistory", "algId", "algName"] as const;
  * Check `options` is a plain object whose keys are among `allowed` (plus the
  * history options); returns it typed.
  */
-export function checkOptions<T extends object>(alg: string, options: unknown, allowed: readonly string[]): T & HistoryOptions {
+export function checkOptions<T extends object>(
+  alg: string,
+  options: unknown,
+  allowed: readonly string[],
+): T & HistoryOptions {
   if (options === undefined) return {} as T;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new MsPASSError(`${alg}: options must be an object, got ${options === null ? "null" : typeof options}`, "Invalid");
+    throw new MsPASSError(
+      `${alg}: options must be an object, got ${options === null ? "null" : typeof options}`,
+      "Invalid",
+    );
   }
   for (const k of Object.keys(options)) {
     if (!allowed.includes(k) && !(HISTORY_KEYS as readonly string[]).includes(k)) {
-      throw new MsPASSError(`${alg}: unknown option "${k}" (options are ${[...allowed, ...HISTORY_KEYS].join(", ")})`, "Invalid");
+      throw new MsPASSError(
+        `${alg}: unknown option "${k}" (options are ${[...allowed, ...HISTORY_KEYS].join(", ")})`,
+        "Invalid",
+      );
     }
   }
   const o = options as HistoryOptions;
@@ -51,12 +61,19 @@ export function checkOptions<T extends object>(alg: string, options: unknown, al
   if (o.objectHistory === true && (typeof o.algId !== "string" || o.algId.length === 0)) {
     throw new MsPASSError(`${alg}: objectHistory needs algId (a string; mspassMap returns one)`, "Invalid");
   }
-  if (o.algName !== undefined && typeof o.algName !== "string") throw new MsPASSError(`${alg}: algName must be a string`, "Invalid");
+  if (o.algName !== undefined && typeof o.algName !== "string")
+    throw new MsPASSError(`${alg}: algName must be a string`, "Invalid");
   return options as T & HistoryOptions;
 }
 
 /** A finite number option, or undefined when absent. */
-export function numberOption(alg: string, name: string, v: unknown, check: (x: number) => boolean = () => true, what = "a number"): number | undefined {
+export function numberOption(
+  alg: string,
+  name: string,
+  v: unknown,
+  check: (x: number) => boolean = () => true,
+  what = "a number",
+): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== "number" || !Number.isFinite(v) || !check(v)) {
     throw new MsPASSError(`${alg}: ${name} must be ${what}, got ${String(v)}`, "Invalid");
@@ -65,10 +82,19 @@ export function numberOption(alg: string, name: string, v: unknown, check: (x: n
 }
 
 /** One of `choices`, or `fallback` when absent. */
-export function choiceOption<C extends string>(alg: string, name: string, v: unknown, choices: readonly C[], fallback: C): C {
+export function choiceOption<C extends string>(
+  alg: string,
+  name: string,
+  v: unknown,
+  choices: readonly C[],
+  fallback: C,
+): C {
   if (v === undefined) return fallback;
   if (typeof v !== "string" || !(choices as readonly string[]).includes(v)) {
-    throw new MsPASSError(`${alg}: ${name} must be one of ${choices.join(", ")}, got ${String(v)}`, "Invalid");
+    throw new MsPASSError(
+      `${alg}: ${name} must be one of ${choices.join(", ")}, got ${String(v)}`,
+      "Invalid",
+    );
   }
   return v as C;
 }
@@ -80,7 +106,10 @@ export function isAtomic(d: unknown): d is Atomic {
 function checkData(alg: string, d: unknown): asserts d is MsPASSData {
   if (!(isAtomic(d) || d instanceof TimeSeriesEnsemble || d instanceof SeismogramEnsemble)) {
     const got = d === null ? "null" : typeof d === "object" ? (d.constructor?.name ?? "object") : typeof d;
-    throw new MsPASSError(`${alg}: data must be a TimeSeries, Seismogram or one of their ensembles, got ${got}`, "Invalid");
+    throw new MsPASSError(
+      `${alg}: data must be a TimeSeries, Seismogram or one of their ensembles, got ${got}`,
+      "Invalid",
+    );
   }
 }
 
@@ -99,7 +128,12 @@ function messageOf(err: unknown): string {
  * ensemble's members), with MsPASS's dead/elog/history conventions.
  * Returns `d`.
  */
-export function applyEach<D extends MsPASSData>(alg: string, d: D, options: HistoryOptions, body: (x: Atomic) => void): D {
+export function applyEach<D extends MsPASSData>(
+  alg: string,
+  d: D,
+  options: HistoryOptions,
+  body: (x: Atomic) => void,
+): D {
   checkData(alg, d);
   const name = options.algName ?? alg;
   const one = (x: Atomic): void => {
@@ -107,7 +141,11 @@ export function applyEach<D extends MsPASSData>(alg: string, d: D, options: Hist
     try {
       body(x);
     } catch (err) {
-      x.elog.log(name, messageOf(err), err instanceof MsPASSError && err.severity !== "Fatal" ? err.severity : "Invalid");
+      x.elog.log(
+        name,
+        messageOf(err),
+        err instanceof MsPASSError && err.severity !== "Fatal" ? err.severity : "Invalid",
+      );
       x.kill();
       return;
     }

@@ -1,6 +1,26 @@
 /** Processing algorithms (MsPASS's signal processing), in place on the samples. */
-export { detrend, taper, filter, scale, DETREND_TYPES, TAPER_TYPES, TAPER_SIDES, FILTER_TYPES, SCALE_METHODS } from "./signal.js";
-export type { DetrendOptions, DetrendType, TaperOptions, TaperType, TaperSide, FilterOptions, FilterType, ScaleOptions, ScaleMethod } from "./signal.js";
+export {
+  detrend,
+  taper,
+  filter,
+  scale,
+  DETREND_TYPES,
+  TAPER_TYPES,
+  TAPER_SIDES,
+  FILTER_TYPES,
+  SCALE_METHODS,
+} from "./signal.js";
+export type {
+  DetrendOptions,
+  DetrendType,
+  TaperOptions,
+  TaperType,
+  TaperSide,
+  FilterOptions,
+  FilterType,
+  ScaleOptions,
+  ScaleMethod,
+} from "./signal.js";
 export { windowData, SHORT_SEGMENT_HANDLING } from "./window.js";
 export type { WindowDataOptions, ShortSegmentHandling } from "./window.js";
 export { ator, rtoa } from "./time.js";

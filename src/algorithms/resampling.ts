@@ -8,7 +8,14 @@
  */
 import { MsPASSError } from "../errors.js";
 import { native } from "../native.js";
-import { applyEach, checkOptions, ncomp, numberOption, type HistoryOptions, type MsPASSData } from "./apply.js";
+import {
+  applyEach,
+  checkOptions,
+  ncomp,
+  numberOption,
+  type HistoryOptions,
+  type MsPASSData,
+} from "./apply.js";
 
 export interface DecimateOptions extends HistoryOptions {
   /** Skip the anti-alias filter (obspy's no_filter; default false). */
@@ -19,7 +26,8 @@ export interface DecimateOptions extends HistoryOptions {
 export function decimate<D extends MsPASSData>(d: D, factor: number, options: DecimateOptions = {}): D {
   const o = checkOptions<DecimateOptions>("decimate", options, ["noFilter"]);
   numberOption("decimate", "factor", factor, (x) => Number.isInteger(x) && x >= 1, "an integer >= 1");
-  if (o.noFilter !== undefined && typeof o.noFilter !== "boolean") throw new MsPASSError("decimate: noFilter must be a boolean", "Invalid");
+  if (o.noFilter !== undefined && typeof o.noFilter !== "boolean")
+    throw new MsPASSError("decimate: noFilter must be a boolean", "Invalid");
   const noFilter = o.noFilter ?? false;
   return applyEach("decimate", d, o, (x) => {
     const k = ncomp(x);

@@ -6,7 +6,15 @@
  */
 import { MsPASSError } from "../errors.js";
 import { native } from "../native.js";
-import { applyEach, checkOptions, choiceOption, ncomp, numberOption, type HistoryOptions, type MsPASSData } from "./apply.js";
+import {
+  applyEach,
+  checkOptions,
+  choiceOption,
+  ncomp,
+  numberOption,
+  type HistoryOptions,
+  type MsPASSData,
+} from "./apply.js";
 
 export const DETREND_TYPES = ["linear", "constant", "demean", "simple"] as const;
 export type DetrendType = (typeof DETREND_TYPES)[number];
@@ -42,13 +50,30 @@ export interface TaperOptions extends HistoryOptions {
 /** Taper the ends (obspy `Trace.taper`). */
 export function taper<D extends MsPASSData>(d: D, options: TaperOptions): D {
   const o = checkOptions<TaperOptions>("taper", options, ["maxPercentage", "type", "maxLength", "side"]);
-  if (!("maxPercentage" in o)) throw new MsPASSError("taper: maxPercentage is required (a fraction, or null for no limit)", "Invalid");
-  const pct = o.maxPercentage === null ? undefined : numberOption("taper", "maxPercentage", o.maxPercentage, (x) => x >= 0, "a number >= 0 or null");
-  const maxLength = numberOption("taper", "maxLength", o.maxLength, (x) => x >= 0, "a number of seconds >= 0");
+  if (!("maxPercentage" in o))
+    throw new MsPASSError("taper: maxPercentage is required (a fraction, or null for no limit)", "Invalid");
+  const pct =
+    o.maxPercentage === null
+      ? undefined
+      : numberOption("taper", "maxPercentage", o.maxPercentage, (x) => x >= 0, "a number >= 0 or null");
+  const maxLength = numberOption(
+    "taper",
+    "maxLength",
+    o.maxLength,
+    (x) => x >= 0,
+    "a number of seconds >= 0",
+  );
   const type = choiceOption("taper", "type", o.type, TAPER_TYPES, "hann");
   const side = choiceOption("taper", "side", o.side, TAPER_SIDES, "both");
   return applyEach("taper", d, o, (x) =>
-    native.algTaper(x.data, ncomp(x), type, side, pct, maxLength === undefined ? undefined : maxLength / x.dt),
+    native.algTaper(
+      x.data,
+      ncomp(x),
+      type,
+      side,
+      pct,
+      maxLength === undefined ? undefined : maxLength / x.dt,
+    ),
   );
 }
 
@@ -75,22 +100,46 @@ export interface FilterOptions extends HistoryOptions {
  * in obspy; a corner at or above a datum's Nyquist kills that datum.
  */
 export function filter<D extends MsPASSData>(d: D, options: FilterOptions): D {
-  const o = checkOptions<FilterOptions>("filter", options, ["type", "freq", "freqmin", "freqmax", "corners", "zerophase"]);
-  if (o.type === undefined) throw new MsPASSError(`filter: type is required (${FILTER_TYPES.join(", ")})`, "Invalid");
+  const o = checkOptions<FilterOptions>("filter", options, [
+    "type",
+    "freq",
+    "freqmin",
+    "freqmax",
+    "corners",
+    "zerophase",
+  ]);
+  if (o.type === undefined)
+    throw new MsPASSError(`filter: type is required (${FILTER_TYPES.join(", ")})`, "Invalid");
   const kind = choiceOption("filter", "type", o.type, FILTER_TYPES, "bandpass");
   const positive = (x: number) => x > 0;
   const freq = numberOption("filter", "freq", o.freq, positive, "a frequency > 0");
   const freqmin = numberOption("filter", "freqmin", o.freqmin, positive, "a frequency > 0");
   const freqmax = numberOption("filter", "freqmax", o.freqmax, positive, "a frequency > 0");
-  const corners = numberOption("filter", "corners", o.corners, (x) => Number.isInteger(x) && x >= 1 && x <= 32, "an integer 1..32") ?? 4;
-  if (o.zerophase !== undefined && typeof o.zerophase !== "boolean") throw new MsPASSError("filter: zerophase must be a boolean", "Invalid");
+  const corners =
+    numberOption(
+      "filter",
+      "corners",
+      o.corners,
+      (x) => Number.isInteger(x) && x >= 1 && x <= 32,
+      "an integer 1..32",
+    ) ?? 4;
+  if (o.zerophase !== undefined && typeof o.zerophase !== "boolean")
+    throw new MsPASSError("filter: zerophase must be a boolean", "Invalid");
   const band = kind === "bandpass" || kind === "bandstop";
   if (band ? freqmin === undefined || freqmax === undefined : freq === undefined) {
     throw new MsPASSError(`filter: type ${kind} needs ${band ? "freqmin and freqmax" : "freq"}`, "Invalid");
   }
   const zerophase = o.zerophase ?? false;
   return applyEach("filter", d, o, (x) =>
-    native.algFilter(x.data, ncomp(x), { kind, freq, freqmin, freqmax, samplingRate: 1 / x.dt, corners, zerophase }),
+    native.algFilter(x.data, ncomp(x), {
+      kind,
+      freq,
+      freqmin,
+      freqmax,
+      samplingRate: 1 / x.dt,
+      corners,
+      zerophase,
+    }),
   );
 }
 
@@ -105,7 +154,12 @@ export interface ScaleOptions extends HistoryOptions {
 }
 
 /** Metadata key MsPASS posts each measured amplitude under, per method. */
-const AMPLITUDE_KEY: Record<string, string> = { peak: "amplitude", rms: "rms_amplitude", perc: "perc_amplitude", mad: "mad_amplitude" };
+const AMPLITUDE_KEY: Record<string, string> = {
+  peak: "amplitude",
+  rms: "rms_amplitude",
+  perc: "perc_amplitude",
+  mad: "mad_amplitude",
+};
 
 /**
  * MsPASS's `scale` of each datum on its own: measure the amplitude, multiply
@@ -117,7 +171,14 @@ const AMPLITUDE_KEY: Record<string, string> = { peak: "amplitude", rms: "rms_amp
 export function scale<D extends MsPASSData>(d: D, options: ScaleOptions = {}): D {
   const o = checkOptions<ScaleOptions>("scale", options, ["method", "level"]);
   const method = choiceOption("scale", "method", o.method, SCALE_METHODS, "peak").toLowerCase();
-  const level = numberOption("scale", "level", o.level, (x) => x > 0 && (method !== "perc" || x <= 1), method === "perc" ? "a fraction in (0, 1]" : "a number > 0") ?? 1;
+  const level =
+    numberOption(
+      "scale",
+      "level",
+      o.level,
+      (x) => x > 0 && (method !== "perc" || x <= 1),
+      method === "perc" ? "a fraction in (0, 1]" : "a number > 0",
+    ) ?? 1;
   return applyEach("scale", d, o, (x) => {
     const amp = native.algAmplitude(x.data, ncomp(x), method, level);
     if (!(amp > 0)) throw new MsPASSError("Data array is all 0s and cannot be scaled", "Invalid");

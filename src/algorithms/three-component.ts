@@ -31,7 +31,12 @@ export function rotateToStandard<D extends ThreeC>(d: D, options?: HistoryOption
     const s = x as Seismogram;
     if (s.cardinal) return;
     const t = s.tmatrix;
-    if (s.orthogonal) native.algTransform(s.data, [0, 1, 2].flatMap((i) => [t[0]![i]!, t[1]![i]!, t[2]![i]!]), false);
+    if (s.orthogonal)
+      native.algTransform(
+        s.data,
+        [0, 1, 2].flatMap((i) => [t[0]![i]!, t[1]![i]!, t[2]![i]!]),
+        false,
+      );
     else native.algTransform(s.data, t.flat(), true);
     s.tmatrix = [1, 0, 0, 0, 1, 0, 0, 0, 1];
   });
@@ -48,11 +53,17 @@ const deg = (r: number) => (r * 180) / Math.PI;
  */
 export function extractComponent(d: Seismogram, component: number): TimeSeries;
 export function extractComponent(d: SeismogramEnsemble, component: number): TimeSeriesEnsemble;
-export function extractComponent(d: Seismogram | SeismogramEnsemble, component: number): TimeSeries | TimeSeriesEnsemble {
+export function extractComponent(
+  d: Seismogram | SeismogramEnsemble,
+  component: number,
+): TimeSeries | TimeSeriesEnsemble {
   checkThreeC("extractComponent", d);
   numberOption("extractComponent", "component", component, (k) => k === 0 || k === 1 || k === 2, "0, 1 or 2");
   if (d instanceof SeismogramEnsemble) {
-    const out = new TimeSeriesEnsemble(d.member.map((m) => extractComponent(m, component)), d.md);
+    const out = new TimeSeriesEnsemble(
+      d.member.map((m) => extractComponent(m, component)),
+      d.md,
+    );
     if (d.dead) out.kill();
     return out;
   }
@@ -69,7 +80,12 @@ export function extractComponent(d: Seismogram | SeismogramEnsemble, component: 
   ts.history.opaqueParent = d.history.opaqueParent;
   let hang: number;
   let vang: number;
-  if (d.cardinal) [hang, vang] = [[90, 90], [0, 90], [0, 0]][component] as [number, number];
+  if (d.cardinal)
+    [hang, vang] = [
+      [90, 90],
+      [0, 90],
+      [0, 0],
+    ][component] as [number, number];
   else {
     const [a, b, c] = d.tmatrix[component]!;
     const r = Math.hypot(a!, b!, c!);

@@ -10,7 +10,8 @@ import { applyEach, checkOptions, type HistoryOptions, type MsPASSData } from ".
 /** UTC → relative time with origin `tshift` (epoch seconds). */
 export function ator<D extends MsPASSData>(d: D, tshift: number, options?: HistoryOptions): D {
   const o = checkOptions<HistoryOptions>("ator", options, []);
-  if (typeof tshift !== "number" || !Number.isFinite(tshift)) throw new MsPASSError(`ator: tshift must be a finite number, got ${String(tshift)}`, "Invalid");
+  if (typeof tshift !== "number" || !Number.isFinite(tshift))
+    throw new MsPASSError(`ator: tshift must be a finite number, got ${String(tshift)}`, "Invalid");
   return applyEach("ator", d, o, (x) => x.ator(tshift));
 }
 

@@ -12,7 +12,16 @@
  * missing part; a window with no overlap always kills (npts becomes 0).
  */
 import { MsPASSError } from "../errors.js";
-import { applyEach, checkOptions, choiceOption, ncomp, numberOption, type Atomic, type HistoryOptions, type MsPASSData } from "./apply.js";
+import {
+  applyEach,
+  checkOptions,
+  choiceOption,
+  ncomp,
+  numberOption,
+  type Atomic,
+  type HistoryOptions,
+  type MsPASSData,
+} from "./apply.js";
 
 export const SHORT_SEGMENT_HANDLING = ["kill", "truncate", "pad"] as const;
 export type ShortSegmentHandling = (typeof SHORT_SEGMENT_HANDLING)[number];
@@ -28,44 +37,89 @@ export interface WindowDataOptions extends HistoryOptions {
 
 const ALG = "WindowData";
 
-export function windowData<D extends MsPASSData>(d: D, start: number, end: number, options: WindowDataOptions = {}): D {
-  const o = checkOptions<WindowDataOptions>("windowData", options, ["t0shift", "shortSegmentHandling", "logRecoverableErrors"]);
+export function windowData<D extends MsPASSData>(
+  d: D,
+  start: number,
+  end: number,
+  options: WindowDataOptions = {},
+): D {
+  const o = checkOptions<WindowDataOptions>("windowData", options, [
+    "t0shift",
+    "shortSegmentHandling",
+    "logRecoverableErrors",
+  ]);
   numberOption("windowData", "start", start);
   numberOption("windowData", "end", end);
-  if (typeof start !== "number" || typeof end !== "number") throw new MsPASSError("windowData: start and end must be numbers (seconds)", "Invalid");
-  if (!(end >= start)) throw new MsPASSError(`windowData: end (${end}) must not be before start (${start})`, "Invalid");
-  const handling = choiceOption("windowData", "shortSegmentHandling", o.shortSegmentHandling, SHORT_SEGMENT_HANDLING, "kill");
-  if (o.t0shift !== undefined && typeof o.t0shift !== "string") numberOption("windowData", "t0shift", o.t0shift);
+  if (typeof start !== "number" || typeof end !== "number")
+    throw new MsPASSError("windowData: start and end must be numbers (seconds)", "Invalid");
+  if (!(end >= start))
+    throw new MsPASSError(`windowData: end (${end}) must not be before start (${start})`, "Invalid");
+  const handling = choiceOption(
+    "windowData",
+    "shortSegmentHandling",
+    o.shortSegmentHandling,
+    SHORT_SEGMENT_HANDLING,
+    "kill",
+  );
+  if (o.t0shift !== undefined && typeof o.t0shift !== "string")
+    numberOption("windowData", "t0shift", o.t0shift);
   const logRecoverable = o.logRecoverableErrors ?? true;
-  if (typeof logRecoverable !== "boolean") throw new MsPASSError("windowData: logRecoverableErrors must be a boolean", "Invalid");
-  return applyEach(o.algName ?? ALG, d, o, (x) => windowAtomic(x, start, end, o.t0shift, handling, logRecoverable));
+  if (typeof logRecoverable !== "boolean")
+    throw new MsPASSError("windowData: logRecoverableErrors must be a boolean", "Invalid");
+  return applyEach(o.algName ?? ALG, d, o, (x) =>
+    windowAtomic(x, start, end, o.t0shift, handling, logRecoverable),
+  );
 }
 
-function windowAtomic(x: Atomic, start: number, end: number, t0shift: number | string | undefined, handling: ShortSegmentHandling, logRecoverable: boolean): void {
+function windowAtomic(
+  x: Atomic,
+  start: number,
+  end: number,
+  t0shift: number | string | undefined,
+  handling: ShortSegmentHandling,
+  logRecoverable: boolean,
+): void {
   let shift = 0;
   if (typeof t0shift === "string") {
     const v = x.md.get(t0shift);
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new MsPASSError(`t0shift key "${t0shift}" is not a number in this datum's Metadata (got ${String(v)})`, "Invalid");
+      throw new MsPASSError(
+        `t0shift key "${t0shift}" is not a number in this datum's Metadata (got ${String(v)})`,
+        "Invalid",
+      );
     }
     shift = v;
   } else if (t0shift !== undefined) shift = t0shift;
   const want = { start: start + shift, end: end + shift };
   const cut = { ...want };
-  const range = () => `Window range: ${cut.start} < t < ${cut.end}  Data range:  ${x.t0} < t < ${x.endtime()}`;
+  const range = () =>
+    `Window range: ${cut.start} < t < ${cut.end}  Data range:  ${x.t0} < t < ${x.endtime()}`;
   if (cut.end < x.t0 || cut.start > x.endtime()) {
     x.data = new Float64Array(0);
-    throw new MsPASSError(`Data time range is outside the time range window time range\n${range()}`, "Invalid");
+    throw new MsPASSError(
+      `Data time range is outside the time range window time range\n${range()}`,
+      "Invalid",
+    );
   }
   let short = false;
   if (handling !== "kill") {
     if (cut.start < x.t0 - x.dt / 2) {
-      if (logRecoverable) x.elog.log(ALG, `Window start time is less than data start time\n${range()}\nSetting window start time to data start time=${x.t0}`, "Complaint");
+      if (logRecoverable)
+        x.elog.log(
+          ALG,
+          `Window start time is less than data start time\n${range()}\nSetting window start time to data start time=${x.t0}`,
+          "Complaint",
+        );
       cut.start = x.t0;
       short = true;
     }
     if (cut.end > x.endtime() + x.dt / 2) {
-      if (logRecoverable) x.elog.log(ALG, `Window end time is after data end time\n${range()}\nSetting window end time to data end time=${x.endtime()}`, "Complaint");
+      if (logRecoverable)
+        x.elog.log(
+          ALG,
+          `Window end time is after data end time\n${range()}\nSetting window end time to data end time=${x.endtime()}`,
+          "Complaint",
+        );
       cut.end = x.endtime();
       short = true;
     }

@@ -5,7 +5,10 @@
 
 /** A command-line mistake: the dispatcher prints the message and the usage, exit 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly usage?: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
     this.name = "UsageError";
   }
@@ -27,7 +30,11 @@ export interface ParsedArgs {
  * Parse argv against the known option names (take a value) and flag names
  * (no value). Unknown options throw UsageError naming them.
  */
-export function parseArgs(argv: readonly string[], spec: { options?: string[]; flags?: string[] }, usage?: string): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  spec: { options?: string[]; flags?: string[] },
+  usage?: string,
+): ParsedArgs {
   const valued = new Set(spec.options ?? []);
   const flagNames = new Set(spec.flags ?? []);
   const out: ParsedArgs = { options: new Map(), flags: new Set(), positionals: [] };

@@ -31,14 +31,19 @@ function say(line: string): void {
 }
 
 async function start(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { options: ["port", "data-dir", "engine", "project-dir"], flags: ["help"] }, DB_USAGE);
+  const args = parseArgs(
+    argv,
+    { options: ["port", "data-dir", "engine", "project-dir"], flags: ["help"] },
+    DB_USAGE,
+  );
   if (args.flags.has("help")) return help();
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, DB_USAGE);
   let port: number | undefined;
   const portText = args.options.get("port");
   if (portText !== undefined) {
     port = /^\d+$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a port number 0-65535, got '${portText}'`, DB_USAGE);
+    if (!(port >= 0 && port <= 65535))
+      throw new UsageError(`--port must be a port number 0-65535, got '${portText}'`, DB_USAGE);
   }
   const engine = args.options.get("engine");
   if (engine !== undefined && !["auto", "mongod", "ferretdb"].includes(engine)) {
@@ -51,7 +56,9 @@ async function start(argv: string[]): Promise<number> {
     projectDir: args.options.get("project-dir"),
   });
   if (server.started) {
-    say(`started ${server.kind} (pid ${server.pid}) at ${server.uri}; data in ${server.dataDir}; log ${server.logFile}`);
+    say(
+      `started ${server.kind} (pid ${server.pid}) at ${server.uri}; data in ${server.dataDir}; log ${server.logFile}`,
+    );
   } else {
     say(`${server.kind} is already running (pid ${server.pid}) at ${server.uri}; data in ${server.dataDir}`);
   }
@@ -72,7 +79,9 @@ async function stop(argv: string[]): Promise<number> {
   } else if (result.stopped && result.server) {
     say(`stopped ${result.server.kind} (pid ${result.server.pid}); data kept in ${result.server.dataDir}`);
   } else if (result.staleCleaned) {
-    say(`the database server was not running (pid ${result.server?.pid} is gone); removed its stale state file`);
+    say(
+      `the database server was not running (pid ${result.server?.pid} is gone); removed its stale state file`,
+    );
   } else {
     say("no database server started by mspass is running here");
   }
@@ -86,7 +95,9 @@ async function status(argv: string[]): Promise<number> {
   const st = await databaseServerStatus({ projectDir: args.options.get("project-dir") });
   const code = st.state === "running" ? EXIT.ok : st.state === "stopped" ? EXIT.stopped : EXIT.error;
   if (args.flags.has("json")) {
-    process.stdout.write(JSON.stringify({ state: st.state, ...st.server, dataDir: st.dataDir, stateFile: st.stateFile }) + "\n");
+    process.stdout.write(
+      JSON.stringify({ state: st.state, ...st.server, dataDir: st.dataDir, stateFile: st.stateFile }) + "\n",
+    );
     return code;
   }
   const lines = [`status: ${st.state}`];
@@ -97,7 +108,8 @@ async function status(argv: string[]): Promise<number> {
   if (st.server) lines.push(`log: ${st.server.logFile}`, `started: ${st.server.startedAt}`);
   process.stdout.write(lines.join("\n") + "\n");
   if (st.staleCleaned) say("removed a stale state file (the recorded server process is gone)");
-  if (st.state === "unresponsive") say(`the server process is alive but does not answer; see ${st.server?.logFile} or run 'mspass db stop'`);
+  if (st.state === "unresponsive")
+    say(`the server process is alive but does not answer; see ${st.server?.logFile} or run 'mspass db stop'`);
   return code;
 }
 
@@ -119,7 +131,11 @@ export const command: CliCommand = {
       return await fn(rest);
     } catch (err) {
       // Invalid options detected by the service (e.g. a bad port) are usage errors here.
-      if (err instanceof MsPASSError && err.severity === "Invalid" && /^(port|engine) must/.test(err.message)) {
+      if (
+        err instanceof MsPASSError &&
+        err.severity === "Invalid" &&
+        /^(port|engine) must/.test(err.message)
+      ) {
         throw new UsageError(err.message, DB_USAGE);
       }
       throw err;

@@ -46,7 +46,7 @@ const T0 = Date.UTC(2024, 0, 15, 12, 0, 0) / 1000;
 /** One synthetic trace: a damped sinusoid plus noise (self-contained: it runs on a worker thread). */
 function synthetic(spec: { seed: number; npts: number; dt: number }): Float64Array {
   let s = (spec.seed * 2654435761) >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) - 0.5;
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5;
   const f = 0.8 + (spec.seed % 7) * 0.6;
   const onset = 2 + (spec.seed % 5);
   const out = new Float64Array(spec.npts);
@@ -70,7 +70,9 @@ function ms(t0: bigint): string {
 async function cleanPrevious(db: Database): Promise<number> {
   const files = new Set<string>();
   for (const coll of ["wf_TimeSeries", "wf_Seismogram"]) {
-    for await (const d of db.collection(coll).find({ storage_mode: "file", demo: true }, { projection: { dir: 1, dfile: 1 } })) {
+    for await (const d of db
+      .collection(coll)
+      .find({ storage_mode: "file", demo: true }, { projection: { dir: 1, dfile: 1 } })) {
       if (typeof d.dir === "string" && typeof d.dfile === "string") files.add(path.join(d.dir, d.dfile));
     }
   }
@@ -95,9 +97,11 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(DEMO_USAGE + "\n");
     return EXIT.ok;
   }
-  if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, DEMO_USAGE);
+  if (args.positionals.length)
+    throw new UsageError(`unexpected argument '${args.positionals[0]}'`, DEMO_USAGE);
   const scheduler = args.options.get("scheduler") ?? "local";
-  if (scheduler !== "local" && scheduler !== "none") throw new UsageError(`--scheduler must be local or none, got '${scheduler}'`, DEMO_USAGE);
+  if (scheduler !== "local" && scheduler !== "none")
+    throw new UsageError(`--scheduler must be local or none, got '${scheduler}'`, DEMO_USAGE);
   const dbName = args.options.get("database") ?? "mspass_demo";
   const dir = path.resolve(args.options.get("dir") ?? path.join(".mspass", "demo-data"));
   const out: string[] = [];
@@ -109,12 +113,18 @@ async function run(argv: string[]): Promise<number> {
     const db = client.getDatabase(dbName);
     const removed = await cleanPrevious(db);
     const uri = client.getDatabaseClient().connectionString;
-    line("database", `${maskCredentials(uri)}  database "${dbName}"` +
-      ` (previous demo data removed${removed ? `, ${removed} file(s)` : ""})`);
+    line(
+      "database",
+      `${maskCredentials(uri)}  database "${dbName}"` +
+        ` (previous demo data removed${removed ? `, ${removed} file(s)` : ""})`,
+    );
     // Say so when the embedded server of this directory is the one in use: it keeps running.
     const embedded = await databaseServerStatus().catch(() => undefined);
     if (embedded?.state === "running" && embedded.server?.uri === uri) {
-      line("", `embedded ${embedded.server.kind} server, data in ${embedded.dataDir}; 'npx mspass db stop' stops it`);
+      line(
+        "",
+        `embedded ${embedded.server.kind} server, data in ${embedded.dataDir}; 'npx mspass db stop' stops it`,
+      );
     }
 
     // 1. synthetic waveforms, on the workers when there is a scheduler.
@@ -124,17 +134,38 @@ async function run(argv: string[]): Promise<number> {
     const traces: Float64Array[] = sched
       ? ((await sched.gather(sched.map(synthetic, specs))) as Float64Array[])
       : specs.map(synthetic);
-    line("generated", `${NTRACES} TimeSeries + ${NSEIS} 3-C Seismograms, ${NPTS} samples at ${1 / DT} Hz each` +
-      ` (${sched ? "on 2 worker threads" : "in this thread"}, ${ms(t)})`);
+    line(
+      "generated",
+      `${NTRACES} TimeSeries + ${NSEIS} 3-C Seismograms, ${NPTS} samples at ${1 / DT} Hz each` +
+        ` (${sched ? "on 2 worker threads" : "in this thread"}, ${ms(t)})`,
+    );
 
-    const ts = traces.slice(0, NTRACES).map((data, i) => new TimeSeries({
-      dt: DT, t0: T0 + i, tref: "UTC", data,
-      metadata: { net: "DM", sta: `S${String(i % 25).padStart(2, "0")}`, chan: i < 25 ? "HHZ" : "HHN", loc: "00", demo: true },
-    }));
+    const ts = traces.slice(0, NTRACES).map(
+      (data, i) =>
+        new TimeSeries({
+          dt: DT,
+          t0: T0 + i,
+          tref: "UTC",
+          data,
+          metadata: {
+            net: "DM",
+            sta: `S${String(i % 25).padStart(2, "0")}`,
+            chan: i < 25 ? "HHZ" : "HHN",
+            loc: "00",
+            demo: true,
+          },
+        }),
+    );
     const seis = Array.from({ length: NSEIS }, (_, k) => {
       const data = new Float64Array(3 * NPTS);
       for (let c = 0; c < 3; c++) data.set(traces[NTRACES + 3 * k + c]!, c * NPTS);
-      return new Seismogram({ dt: DT, t0: T0, tref: "UTC", data, metadata: { net: "DM", sta: `S${String(k).padStart(2, "0")}`, loc: "00", demo: true } });
+      return new Seismogram({
+        dt: DT,
+        t0: T0,
+        tref: "UTC",
+        data,
+        metadata: { net: "DM", sta: `S${String(k).padStart(2, "0")}`, loc: "00", demo: true },
+      });
     });
     const originals = [...ts, ...seis];
 
@@ -151,14 +182,17 @@ async function run(argv: string[]): Promise<number> {
     t = process.hrtime.bigint();
     await db.saveData(seisEns, { storageMode: "file", dir });
     const seisTime = ms(t);
-    const fileOf = (e: TimeSeriesEnsemble | SeismogramEnsemble) => path.join(String(e.member[0]!.md.get("dir")), String(e.member[0]!.md.get("dfile")));
+    const fileOf = (e: TimeSeriesEnsemble | SeismogramEnsemble) =>
+      path.join(String(e.member[0]!.md.get("dir")), String(e.member[0]!.md.get("dfile")));
     line("saved", `25 TimeSeries  -> GridFS (fs.files/fs.chunks)  ${kb(25 * NPTS * 8)} in ${gridfsTime}`);
     line("", `25 TimeSeries  -> file ${fileOf(fileEns)}  ${kb(25 * NPTS * 8)} in ${fileTime}`);
     line("", `${NSEIS} Seismograms  -> file ${fileOf(seisEns)}  ${kb(NSEIS * 3 * NPTS * 8)} in ${seisTime}`);
 
     // 3. read back: cursors give ensembles (one core call each), an ObjectId one datum.
     t = process.hrtime.bigint();
-    const backGridfs = await db.readData(db.wf_TimeSeries.find({ demo_group: "gridfs" }).sort({ starttime: 1 }));
+    const backGridfs = await db.readData(
+      db.wf_TimeSeries.find({ demo_group: "gridfs" }).sort({ starttime: 1 }),
+    );
     const backFile = await db.readData(db.wf_TimeSeries.find({ demo_group: "file" }).sort({ starttime: 1 }));
     const backSeis = await db.readData(db.wf_Seismogram.find({ demo_group: "seismogram" }).sort({ sta: 1 }));
     const readTime = ms(t);
@@ -175,9 +209,18 @@ async function run(argv: string[]): Promise<number> {
     });
     if (!same(one, byId)) bad++;
     const total = originals.length + 1;
-    const counts = await Promise.all([db.wf_TimeSeries.countDocuments(), db.wf_Seismogram.countDocuments(), db.collection("fs.files").countDocuments()]);
+    const counts = await Promise.all([
+      db.wf_TimeSeries.countDocuments(),
+      db.wf_Seismogram.countDocuments(),
+      db.collection("fs.files").countDocuments(),
+    ]);
     line("stored", `wf_TimeSeries ${counts[0]} documents, wf_Seismogram ${counts[1]}, fs.files ${counts[2]}`);
-    line("checked", bad === 0 ? `all ${total} read-backs match the originals (every sample, time and net/sta/chan/loc)` : `${bad} of ${total} read-backs DIFFER`);
+    line(
+      "checked",
+      bad === 0
+        ? `all ${total} read-backs match the originals (every sample, time and net/sta/chan/loc)`
+        : `${bad} of ${total} read-backs DIFFER`,
+    );
     line("total", ms(started));
     process.stdout.write(`mspass demo\n${out.join("\n")}\n`);
     return bad === 0 ? EXIT.ok : EXIT.error;

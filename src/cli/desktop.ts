@@ -67,18 +67,28 @@ const up: CliCommand = {
     const a = parseArgs(argv, { options: ["config"], flags: ["help", "notebook", "open"] }, UP_USAGE);
     if (a.flags.has("help")) return help(UP_USAGE);
     if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`, UP_USAGE);
-    const r = await desktopUp({ config: a.options.get("config"), notebook: a.flags.has("notebook") || undefined, log: say });
+    const r = await desktopUp({
+      config: a.options.get("config"),
+      notebook: a.flags.has("notebook") || undefined,
+      log: say,
+    });
     if (r.config.file) say(`configuration: ${r.config.file}`);
     if (r.config.ignoredKeys.length) say(`ignored (Docker-only) keys: ${r.config.ignoredKeys.join(", ")}`);
     if (!r.started) say("already up; 'mspass status' shows the services");
     for (const s of r.state.services) {
-      process.stdout.write(`${s.name}: ${s.kind}${s.address ? ` ${maskCredentials(s.address)}` : ""}${s.pid ? ` (pid ${s.pid})` : ""}${s.note ? ` — ${s.note}` : ""}\n`);
+      process.stdout.write(
+        `${s.name}: ${s.kind}${s.address ? ` ${maskCredentials(s.address)}` : ""}${s.pid ? ` (pid ${s.pid})` : ""}${s.note ? ` — ${s.note}` : ""}\n`,
+      );
     }
     const nb = r.state.services.find((s) => s.name === "notebook");
     if (a.flags.has("open") && nb?.address) {
       const browser = r.config.webBrowser ?? (findProgram("xdg-open") ? "xdg-open" : undefined);
-      if (!browser) say("no web_browser in the configuration and no xdg-open: open the notebook URL above by hand");
-      else spawn(browser, [nb.address], { detached: true, stdio: "ignore" }).on("error", (e) => say(`cannot start ${browser}: ${e.message}`)).unref();
+      if (!browser)
+        say("no web_browser in the configuration and no xdg-open: open the notebook URL above by hand");
+      else
+        spawn(browser, [nb.address], { detached: true, stdio: "ignore" })
+          .on("error", (e) => say(`cannot start ${browser}: ${e.message}`))
+          .unref();
     }
     return EXIT.ok;
   },
@@ -110,9 +120,15 @@ const status: CliCommand = {
       const st = await desktopStatus(opts);
       if (a.flags.has("json")) process.stdout.write(maskCredentials(JSON.stringify(st)) + "\n");
       else if (!st.state) process.stdout.write("nothing is up here ('mspass up' starts the services)\n");
-      else for (const s of st.services) process.stdout.write(`${s.name.padEnd(10)} ${s.health.padEnd(14)} ${s.kind}${s.address ? ` ${maskCredentials(s.address)}` : ""}${s.pid ? ` pid ${s.pid}` : ""}\n`);
+      else
+        for (const s of st.services)
+          process.stdout.write(
+            `${s.name.padEnd(10)} ${s.health.padEnd(14)} ${s.kind}${s.address ? ` ${maskCredentials(s.address)}` : ""}${s.pid ? ` pid ${s.pid}` : ""}\n`,
+          );
       if (!st.state) return EXIT.stopped;
-      return st.services.some((s) => s.health === "stopped" || s.health === "not answering") ? EXIT.error : EXIT.ok;
+      return st.services.some((s) => s.health === "stopped" || s.health === "not answering")
+        ? EXIT.error
+        : EXIT.ok;
     };
     if (!a.flags.has("watch")) return once();
     const interval = loadDesktopConfig(opts).statusIntervalMs;
@@ -135,7 +151,8 @@ const run: CliCommand = {
     try {
       return await desktopRun(argv[idx]!, argv.slice(idx + 1), { config: a.options.get("config") });
     } catch (err) {
-      if (err instanceof MsPASSError && err.severity === "Invalid" && /^cannot run/.test(err.message)) throw new UsageError(err.message, RUN_USAGE);
+      if (err instanceof MsPASSError && err.severity === "Invalid" && /^cannot run/.test(err.message))
+        throw new UsageError(err.message, RUN_USAGE);
       throw err;
     }
   },

@@ -27,12 +27,14 @@ const say = (l: string) => void process.stderr.write(`mspass: ${l}\n`);
 export const command: CliCommand = {
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub === undefined) throw new UsageError("missing subcommand: launch, run, status or shutdown", HPC_USAGE);
+    if (sub === undefined)
+      throw new UsageError("missing subcommand: launch, run, status or shutdown", HPC_USAGE);
     if (sub === "--help" || sub === "-h" || sub === "help") {
       process.stdout.write(HPC_USAGE + "\n");
       return EXIT.ok;
     }
-    const idx = sub === "run" ? rest.findIndex((x, i) => !x.startsWith("-") && rest[i - 1] !== "--config") : -1;
+    const idx =
+      sub === "run" ? rest.findIndex((x, i) => !x.startsWith("-") && rest[i - 1] !== "--config") : -1;
     const own = idx < 0 ? rest : rest.slice(0, idx);
     const a = parseArgs(own, { options: ["config"], flags: ["help"] }, HPC_USAGE);
     if (a.flags.has("help")) {
@@ -44,9 +46,13 @@ export const command: CliCommand = {
     if (cfg.ignoredKeys.length) say(`ignored (container-only) keys: ${cfg.ignoredKeys.join(", ")}`);
     switch (sub) {
       case "launch": {
-        if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`, HPC_USAGE);
+        if (a.positionals.length)
+          throw new UsageError(`unexpected argument '${a.positionals[0]}'`, HPC_USAGE);
         const st = await hpcLaunch(opts);
-        for (const s of st.services) process.stdout.write(`${s.name} ${s.host}${s.address ? ` ${s.address}` : ""} (pid ${s.pid}, log ${s.log})\n`);
+        for (const s of st.services)
+          process.stdout.write(
+            `${s.name} ${s.host}${s.address ? ` ${s.address}` : ""} (pid ${s.pid}, log ${s.log})\n`,
+          );
         return EXIT.ok;
       }
       case "run": {
@@ -59,7 +65,10 @@ export const command: CliCommand = {
           process.stdout.write("nothing is launched here\n");
           return EXIT.stopped;
         }
-        for (const s of st.services) process.stdout.write(`${s.name.padEnd(10)} ${s.host.padEnd(12)} ${s.health.padEnd(14)}${s.address ?? ""}\n`);
+        for (const s of st.services)
+          process.stdout.write(
+            `${s.name.padEnd(10)} ${s.host.padEnd(12)} ${s.health.padEnd(14)}${s.address ?? ""}\n`,
+          );
         return st.services.every((s) => s.health === "running") ? EXIT.ok : EXIT.error;
       }
       case "shutdown": {

@@ -35,18 +35,31 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "start the database, scheduler (and notebook) for this directory (mspass-desktop.yaml)",
     load: async () => (await import("./desktop.js")).commands.up,
   },
-  down: { summary: "stop what 'mspass up' started, and only that", load: async () => (await import("./desktop.js")).commands.down },
-  status: { summary: "each service 'mspass up' started and whether it answers", load: async () => (await import("./desktop.js")).commands.status },
-  run: { summary: "run a workflow script (.js, .mjs, .ts) against the services 'mspass up' started", load: async () => (await import("./desktop.js")).commands.run },
+  down: {
+    summary: "stop what 'mspass up' started, and only that",
+    load: async () => (await import("./desktop.js")).commands.down,
+  },
+  status: {
+    summary: "each service 'mspass up' started and whether it answers",
+    load: async () => (await import("./desktop.js")).commands.status,
+  },
+  run: {
+    summary: "run a workflow script (.js, .mjs, .ts) against the services 'mspass up' started",
+    load: async () => (await import("./desktop.js")).commands.run,
+  },
   notebook: {
     summary: "JupyterLab with a TypeScript kernel in this directory (--install installs it)",
     load: async () => (await import("./notebook.js")).command,
   },
   hpc: {
-    summary: "launch the services on a SLURM job's nodes, run a workflow, shut down (launch | run | status | shutdown)",
+    summary:
+      "launch the services on a SLURM job's nodes, run a workflow, shut down (launch | run | status | shutdown)",
     load: async () => (await import("./hpc.js")).command,
   },
-  demo: { summary: "save synthetic waveforms, read them back, check and report", load: async () => (await import("./demo.js")).command },
+  demo: {
+    summary: "save synthetic waveforms, read them back, check and report",
+    load: async () => (await import("./demo.js")).command,
+  },
 };
 
 function usage(): string {

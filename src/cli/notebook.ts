@@ -28,15 +28,21 @@ Options:
 
 export const command: CliCommand = {
   async run(argv) {
-    const a = parseArgs(argv, { options: ["port", "project-dir"], flags: ["help", "install", "install-only"] }, NOTEBOOK_USAGE);
+    const a = parseArgs(
+      argv,
+      { options: ["port", "project-dir"], flags: ["help", "install", "install-only"] },
+      NOTEBOOK_USAGE,
+    );
     if (a.flags.has("help")) {
       process.stdout.write(NOTEBOOK_USAGE + "\n");
       return EXIT.ok;
     }
-    if (a.positionals.length) throw new UsageError(`unexpected argument '${a.positionals[0]}'`, NOTEBOOK_USAGE);
+    if (a.positionals.length)
+      throw new UsageError(`unexpected argument '${a.positionals[0]}'`, NOTEBOOK_USAGE);
     const portText = a.options.get("port") ?? "8888";
     const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 1 && port <= 65535)) throw new UsageError(`--port must be a port 1-65535, got '${portText}'`, NOTEBOOK_USAGE);
+    if (!(port >= 1 && port <= 65535))
+      throw new UsageError(`--port must be a port 1-65535, got '${portText}'`, NOTEBOOK_USAGE);
     if (a.flags.has("install") || a.flags.has("install-only")) {
       await installNotebook();
       process.stderr.write(`mspass: JupyterLab and tslab are installed in ${notebookHome()}\n`);
@@ -49,7 +55,11 @@ export const command: CliCommand = {
     await requirePortFree(port, "JupyterLab", "--port");
     process.stdout.write(`JupyterLab: ${nb.url}\n`);
     return new Promise<number>((res) => {
-      const child = spawn(nb.command, nb.args, { cwd: wd, env: nb.env, stdio: ["ignore", "inherit", "inherit"] });
+      const child = spawn(nb.command, nb.args, {
+        cwd: wd,
+        env: nb.env,
+        stdio: ["ignore", "inherit", "inherit"],
+      });
       // Ctrl-C: SIGTERM is Jupyter's clean shutdown (SIGINT makes it ask on a terminal).
       const stop = () => child.kill("SIGTERM");
       process.on("SIGINT", stop);

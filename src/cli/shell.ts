@@ -34,7 +34,8 @@ Options:
 function intOption(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min)) throw new UsageError(`--${name} must be an integer >= ${min}, got '${value}'`, SHELL_USAGE);
+  if (!(n >= min))
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${value}'`, SHELL_USAGE);
   return n;
 }
 
@@ -59,14 +60,18 @@ export function clientOptionsFrom(options: Map<string, string>, usage: string): 
 async function runShell(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    { options: ["db-host", "database", "scheduler", "nworkers", "dashboard-port", "project-dir"], flags: ["help"] },
+    {
+      options: ["db-host", "database", "scheduler", "nworkers", "dashboard-port", "project-dir"],
+      flags: ["help"],
+    },
     SHELL_USAGE,
   );
   if (args.flags.has("help")) {
     process.stdout.write(SHELL_USAGE + "\n");
     return EXIT.ok;
   }
-  if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, SHELL_USAGE);
+  if (args.positionals.length)
+    throw new UsageError(`unexpected argument '${args.positionals[0]}'`, SHELL_USAGE);
   // After `mspass up` here, use its services (the environment still wins).
   const projectDir = args.options.get("project-dir") ?? process.env.MSPASS_PROJECT_DIR ?? process.cwd();
   const upState = readDesktopState(resolve(projectDir));
@@ -77,9 +82,14 @@ async function runShell(argv: string[]): Promise<number> {
   const scheduler = client.getScheduler();
   const lines = [
     `mspass shell — database ${client.getDatabaseClient().address} (db = ${db.name}), scheduler ${client.schedulerType}` +
-      (scheduler && "nworkers" in scheduler ? ` (${String((scheduler as { nworkers: number }).nworkers)} workers)` : ""),
+      (scheduler && "nworkers" in scheduler
+        ? ` (${String((scheduler as { nworkers: number }).nworkers)} workers)`
+        : ""),
   ];
-  const link = scheduler && "dashboardLink" in scheduler ? (scheduler as { dashboardLink?: string }).dashboardLink : undefined;
+  const link =
+    scheduler && "dashboardLink" in scheduler
+      ? (scheduler as { dashboardLink?: string }).dashboardLink
+      : undefined;
   if (link) lines.push(`dashboard: ${link}`);
   lines.push("in scope: client, db, mspass — top-level await works; .exit to leave");
   process.stdout.write(lines.join("\n") + "\n");
@@ -92,7 +102,9 @@ async function runShell(argv: string[]): Promise<number> {
       client.close().then(
         () => resolve(EXIT.ok),
         (err: unknown) => {
-          process.stderr.write(`mspass: closing the client failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.stderr.write(
+            `mspass: closing the client failed: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
           resolve(EXIT.error);
         },
       );

@@ -37,13 +37,15 @@ const STOP_DEADLINE_MS = 6000;
 function secondsOption(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const t = v.trim();
-  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) <= 0) throw new UsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(v)}`, USAGE);
+  if (!/^\d+(\.\d+)?$/.test(t) || Number(t) <= 0)
+    throw new UsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(v)}`, USAGE);
   return Number(t) * 1000;
 }
 
 function intOption(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(v)}`, USAGE);
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(v)}`, USAGE);
   return Number(v);
 }
 
@@ -55,7 +57,10 @@ function intOption(v: string | undefined, name: string): number | undefined {
 function schedulerAddress(option: string | undefined, passwordFile: string | undefined): string {
   const address = option ?? process.env.MSPASS_SCHEDULER_ADDRESS?.trim();
   if (!address) throw new UsageError("--scheduler is required (or set MSPASS_SCHEDULER_ADDRESS)", USAGE);
-  const parsed = parseRedisAddress(address, option !== undefined ? "--scheduler" : "MSPASS_SCHEDULER_ADDRESS");
+  const parsed = parseRedisAddress(
+    address,
+    option !== undefined ? "--scheduler" : "MSPASS_SCHEDULER_ADDRESS",
+  );
   if (option !== undefined && parsed.connection.password !== undefined) {
     throw new UsageError(
       `--scheduler ${parsed.display}: a password on the command line is visible to every user (ps); ` +
@@ -68,7 +73,10 @@ function schedulerAddress(option: string | undefined, passwordFile: string | und
   try {
     password = readFileSync(passwordFile, "utf8").replace(/\r?\n$/, "");
   } catch (err) {
-    throw new UsageError(`--password-file: cannot read ${passwordFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, USAGE);
+    throw new UsageError(
+      `--password-file: cannot read ${passwordFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      USAGE,
+    );
   }
   if (password === "") throw new UsageError(`--password-file: ${passwordFile} is empty`, USAGE);
   const url = new URL(parsed.url);
@@ -78,7 +86,23 @@ function schedulerAddress(option: string | undefined, passwordFile: string | und
 
 export const command: CliCommand = {
   async run(argv) {
-    const a = parseArgs(argv, { options: ["scheduler", "password-file", "nthreads", "queue", "stalled-interval", "max-stalled", "heartbeat", "death-timeout"], flags: ["help"] }, USAGE);
+    const a = parseArgs(
+      argv,
+      {
+        options: [
+          "scheduler",
+          "password-file",
+          "nthreads",
+          "queue",
+          "stalled-interval",
+          "max-stalled",
+          "heartbeat",
+          "death-timeout",
+        ],
+        flags: ["help"],
+      },
+      USAGE,
+    );
     if (a.flags.has("help")) {
       process.stdout.write(USAGE + "\n");
       return EXIT.ok;

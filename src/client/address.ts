@@ -44,7 +44,11 @@ const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
  * @param port     a port to use when `address` has none (MsPASS's `MONGODB_PORT`)
  * @param what     the argument's name, for error messages
  */
-export function parseDatabaseAddress(address: unknown, port?: number, what = "databaseHost"): DatabaseAddress {
+export function parseDatabaseAddress(
+  address: unknown,
+  port?: number,
+  what = "databaseHost",
+): DatabaseAddress {
   if (typeof address !== "string") {
     throw new MsPASSError(`${what} must be a string, got ${describe(address)}`, "Fatal");
   }
@@ -111,7 +115,8 @@ function splitHostPort(text: string, what: string): { host: string; hostPort?: n
   let portText: string | undefined;
   if (text.startsWith("[")) {
     const close = text.indexOf("]");
-    if (close === -1) throw new MsPASSError(`${what}: unclosed '[' in IPv6 address ${JSON.stringify(text)}`, "Fatal");
+    if (close === -1)
+      throw new MsPASSError(`${what}: unclosed '[' in IPv6 address ${JSON.stringify(text)}`, "Fatal");
     const inner = text.slice(1, close);
     if (!/^[0-9A-Fa-f:.%a-zA-Z]+$/.test(inner) || !inner.includes(":")) {
       throw new MsPASSError(`${what}: ${JSON.stringify(text)} is not a valid IPv6 address`, "Fatal");
@@ -119,19 +124,24 @@ function splitHostPort(text: string, what: string): { host: string; hostPort?: n
     host = `[${inner}]`;
     const after = text.slice(close + 1);
     if (after !== "") {
-      if (!after.startsWith(":")) throw new MsPASSError(`${what}: unexpected text after ']' in ${JSON.stringify(text)}`, "Fatal");
+      if (!after.startsWith(":"))
+        throw new MsPASSError(`${what}: unexpected text after ']' in ${JSON.stringify(text)}`, "Fatal");
       portText = after.slice(1);
     }
   } else if ((text.match(/:/g) ?? []).length > 1) {
     // A bare IPv6 address: it cannot carry a port without brackets.
-    if (!/^[0-9A-Fa-f:.]+$/.test(text)) throw new MsPASSError(`${what}: ${JSON.stringify(text)} is not a valid address`, "Fatal");
+    if (!/^[0-9A-Fa-f:.]+$/.test(text))
+      throw new MsPASSError(`${what}: ${JSON.stringify(text)} is not a valid address`, "Fatal");
     host = `[${text}]`;
   } else {
     const colon = text.indexOf(":");
     host = colon === -1 ? text : text.slice(0, colon);
     portText = colon === -1 ? undefined : text.slice(colon + 1);
     if (!HOSTNAME.test(host)) {
-      throw new MsPASSError(`${what}: ${JSON.stringify(maskCredentials(host))} is not a valid host name`, "Fatal");
+      throw new MsPASSError(
+        `${what}: ${JSON.stringify(maskCredentials(host))} is not a valid host name`,
+        "Fatal",
+      );
     }
   }
   if (portText === undefined) return { host };

@@ -55,7 +55,12 @@ export class Client {
   private source: DatabaseSource = "argument";
 
   /** @internal use `Client.connect()` */
-  constructor(token: symbol, options: ResolvedOptions, dbClient: DatabaseClient, scheduler: Scheduler | null) {
+  constructor(
+    token: symbol,
+    options: ResolvedOptions,
+    dbClient: DatabaseClient,
+    scheduler: Scheduler | null,
+  ) {
     if (token !== CONSTRUCT) {
       throw new MsPASSError("use 'await Client.connect(options)' to create a Client", "Fatal");
     }
@@ -80,7 +85,11 @@ export class Client {
     let source: DatabaseSource;
     if (resolved.databaseHost !== undefined) {
       source = resolved.databaseHostSource === "argument" ? "argument" : "MSPASS_DB_ADDRESS";
-      uri = parseDatabaseAddress(resolved.databaseHost, resolved.mongodbPort, source === "argument" ? "databaseHost" : "MSPASS_DB_ADDRESS").uri;
+      uri = parseDatabaseAddress(
+        resolved.databaseHost,
+        resolved.mongodbPort,
+        source === "argument" ? "databaseHost" : "MSPASS_DB_ADDRESS",
+      ).uri;
     } else {
       const service = await ensureDatabaseService({
         projectDir: resolved.projectDir,
@@ -103,7 +112,9 @@ export class Client {
       serverSelectionTimeoutMS: resolved.serverSelectionTimeoutMS,
       maxPoolSize: resolved.maxPoolSize,
       appName: resolved.jobName,
-    }).catch((err: unknown) => Promise.reject(connectError(err, maskCredentials(uri), source, resolved.serverSelectionTimeoutMS)));
+    }).catch((err: unknown) =>
+      Promise.reject(connectError(err, maskCredentials(uri), source, resolved.serverSelectionTimeoutMS)),
+    );
     let scheduler: Scheduler | null = null;
     try {
       scheduler = await startScheduler(resolved.scheduler, resolved, uri);
@@ -134,7 +145,11 @@ export class Client {
    * Replace the history manager (MsPASS's `set_global_history_manager(history_db,
    * job_name, collection=None)`): a new job id, in `historyDb`.
    */
-  async setGlobalHistoryManager(historyDb: Database, jobName: string, options: GlobalHistoryManagerOptions = {}): Promise<GlobalHistoryManager> {
+  async setGlobalHistoryManager(
+    historyDb: Database,
+    jobName: string,
+    options: GlobalHistoryManagerOptions = {},
+  ): Promise<GlobalHistoryManager> {
     this.assertOpen("setGlobalHistoryManager");
     this.globalHistory = await GlobalHistoryManager.create(historyDb, jobName, options);
     return this.globalHistory;
@@ -152,7 +167,8 @@ export class Client {
    */
   getDatabase(name?: string): Database {
     this.assertOpen("getDatabase");
-    const dbName = name === undefined ? this.options.databaseName : databaseNameOption(name, "getDatabase(name)");
+    const dbName =
+      name === undefined ? this.options.databaseName : databaseNameOption(name, "getDatabase(name)");
     let db = this.databases.get(dbName);
     if (!db) {
       db = this.dbClient.getDatabase(dbName, { schema: this.options.schema });
@@ -184,7 +200,8 @@ export class Client {
    */
   async setDatabaseClient(databaseHost: string, databasePort?: number): Promise<void> {
     this.assertOpen("setDatabaseClient");
-    const port = databasePort === undefined ? this.options.mongodbPort : parsePort(databasePort, "databasePort");
+    const port =
+      databasePort === undefined ? this.options.mongodbPort : parsePort(databasePort, "databasePort");
     const { uri } = parseDatabaseAddress(databaseHost, port, "databaseHost");
     const next = await DatabaseClient.connect(uri, {
       serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMS,
@@ -211,7 +228,11 @@ export class Client {
     if (schedulerHost !== undefined && typeof schedulerHost !== "string") {
       throw new MsPASSError("schedulerHost must be a string", "Fatal");
     }
-    const next = await startScheduler(kind, { ...this.options, schedulerHost }, this.dbClient.connectionString);
+    const next = await startScheduler(
+      kind,
+      { ...this.options, schedulerHost },
+      this.dbClient.connectionString,
+    );
     const previous = this.scheduler;
     this.scheduler = next;
     this.schedulerKind = kind;
@@ -231,7 +252,10 @@ export class Client {
     this.databases.clear();
     if (this.ownsDbClient) await this.dbClient.close().catch((e: unknown) => errors.push(e));
     if (errors.length > 0) {
-      throw new MsPASSError(`Client.close: ${errors.map((e) => (e as Error).message).join("; ")}`, "Complaint");
+      throw new MsPASSError(
+        `Client.close: ${errors.map((e) => (e as Error).message).join("; ")}`,
+        "Complaint",
+      );
     }
   }
 
@@ -245,7 +269,13 @@ export class Client {
       databaseSource: this.source,
       databaseName: this.options.databaseName,
       scheduler: this.schedulerKind,
-      ...(this.options.schedulerHost !== undefined ? { schedulerHost: maskCredentials(this.options.schedulerHost.replace(/^(?![a-z]+:\/\/)[^/]*@/i, "***@")) } : {}),
+      ...(this.options.schedulerHost !== undefined
+        ? {
+            schedulerHost: maskCredentials(
+              this.options.schedulerHost.replace(/^(?![a-z]+:\/\/)[^/]*@/i, "***@"),
+            ),
+          }
+        : {}),
       jobName: this.options.jobName,
       closed: this.closed,
     };

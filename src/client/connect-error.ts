@@ -21,7 +21,12 @@ export function driverReason(message: string): string {
   return message.replace(/^DatabaseClient\.connect: cannot connect to the database at \S+: /, "");
 }
 
-export function connectError(err: unknown, address: string, source: DatabaseSource, timeoutMS: number): MsPASSError {
+export function connectError(
+  err: unknown,
+  address: string,
+  source: DatabaseSource,
+  timeoutMS: number,
+): MsPASSError {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof MsPASSError && err.severity === "Invalid") return err;
   return new MsPASSError(

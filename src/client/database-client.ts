@@ -71,7 +71,13 @@ function checkOptions(options: unknown): DatabaseClientOptions {
   const positive = (key: string, integer: boolean): number | undefined => {
     const v = o[key];
     if (v === undefined) return undefined;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)) || v > 2 ** 32 - 1) {
+    if (
+      typeof v !== "number" ||
+      !Number.isFinite(v) ||
+      v <= 0 ||
+      (integer && !Number.isInteger(v)) ||
+      v > 2 ** 32 - 1
+    ) {
       throw new MsPASSError(
         `DatabaseClient.connect: options.${key} must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(v)}`,
         "Invalid",
@@ -124,7 +130,8 @@ export class DatabaseClient {
     if (typeof uri !== "string" || !URI_SCHEME.test(uri.trim())) {
       // Mask user:password@ whatever the scheme: a mistyped "mongdb://" or an
       // "http://" address may carry credentials too.
-      const shown = typeof uri === "string" ? JSON.stringify(uri.replace(/\/\/[^@/\s]*@/g, "//***@")) : typeof uri;
+      const shown =
+        typeof uri === "string" ? JSON.stringify(uri.replace(/\/\/[^@/\s]*@/g, "//***@")) : typeof uri;
       throw new MsPASSError(
         `DatabaseClient.connect: uri must be a mongodb:// or mongodb+srv:// connection string, got ${shown}`,
         "Invalid",
@@ -164,7 +171,10 @@ export class DatabaseClient {
    */
   static attach(uri: string, options?: DatabaseClientOptions): DatabaseClient {
     if (typeof uri !== "string" || !URI_SCHEME.test(uri.trim())) {
-      throw new MsPASSError("DatabaseClient.attach: uri must be a mongodb:// or mongodb+srv:// connection string", "Invalid");
+      throw new MsPASSError(
+        "DatabaseClient.attach: uri must be a mongodb:// or mongodb+srv:// connection string",
+        "Invalid",
+      );
     }
     return new DatabaseClient(CONSTRUCT, uri, checkOptions(options));
   }
@@ -174,7 +184,9 @@ export class DatabaseClient {
    * `connect()` in this thread, or undefined if there was none.
    */
   static lastConnected(): DatabaseClient | undefined {
-    return lastConnected === undefined ? undefined : new DatabaseClient(CONSTRUCT, lastConnected.uri, lastConnected.options);
+    return lastConnected === undefined
+      ? undefined
+      : new DatabaseClient(CONSTRUCT, lastConnected.uri, lastConnected.options);
   }
 
   /**

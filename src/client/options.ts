@@ -42,7 +42,11 @@ export interface ClientOptions {
   /** Options for the local scheduler. */
   nworkers?: number;
   /** Per-worker memory limits for the local scheduler (worker_threads `resourceLimits`). */
-  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+  resourceLimits?: {
+    maxOldGenerationSizeMb?: number;
+    maxYoungGenerationSizeMb?: number;
+    stackSizeMb?: number;
+  };
   /** Dashboard port (default 8787; the next free one if taken; `false` turns it off). Env: MSPASS_DASHBOARD_PORT. */
   dashboardPort?: number | false;
   /** Directory whose `.mspass/` holds the embedded database service. Default: the working directory. */
@@ -70,8 +74,19 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set<string>([
-  "databaseHost", "scheduler", "schedulerHost", "jobName", "databaseName", "schema",
-  "serverSelectionTimeoutMS", "maxPoolSize", "nworkers", "resourceLimits", "dashboardPort", "projectDir", "env",
+  "databaseHost",
+  "scheduler",
+  "schedulerHost",
+  "jobName",
+  "databaseName",
+  "schema",
+  "serverSelectionTimeoutMS",
+  "maxPoolSize",
+  "nworkers",
+  "resourceLimits",
+  "dashboardPort",
+  "projectDir",
+  "env",
 ]);
 
 export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
@@ -109,16 +124,26 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
 
   if (scheduler === "redis") {
     if (schedulerHost === undefined) {
-      throw new MsPASSError('scheduler "redis" needs the Redis address: pass schedulerHost (e.g. "redis://head:6379") or set MSPASS_SCHEDULER_ADDRESS', "Fatal");
+      throw new MsPASSError(
+        'scheduler "redis" needs the Redis address: pass schedulerHost (e.g. "redis://head:6379") or set MSPASS_SCHEDULER_ADDRESS',
+        "Fatal",
+      );
     }
-    parseRedisAddress(schedulerHost, options.schedulerHost !== undefined ? "schedulerHost" : "MSPASS_SCHEDULER_ADDRESS");
+    parseRedisAddress(
+      schedulerHost,
+      options.schedulerHost !== undefined ? "schedulerHost" : "MSPASS_SCHEDULER_ADDRESS",
+    );
   }
 
   const timeout = options.serverSelectionTimeoutMS ?? 10_000;
   if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new MsPASSError(`serverSelectionTimeoutMS must be a positive number of milliseconds, got ${describe(timeout)}`, "Fatal");
+    throw new MsPASSError(
+      `serverSelectionTimeoutMS must be a positive number of milliseconds, got ${describe(timeout)}`,
+      "Fatal",
+    );
   }
-  if (options.maxPoolSize !== undefined) positiveInt(options.maxPoolSize, "maxPoolSize", { severity: "Fatal" });
+  if (options.maxPoolSize !== undefined)
+    positiveInt(options.maxPoolSize, "maxPoolSize", { severity: "Fatal" });
   if (options.nworkers !== undefined) positiveInt(options.nworkers, "nworkers", { severity: "Fatal" });
   if (options.dashboardPort !== undefined && options.dashboardPort !== false && options.dashboardPort !== 0) {
     parsePort(options.dashboardPort, "dashboardPort");
@@ -137,7 +162,10 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     scheduler,
     schedulerHost,
     jobName: options.jobName === undefined ? "mspass" : stringOption(options.jobName, "jobName"),
-    databaseName: options.databaseName === undefined ? "mspass" : databaseNameOption(options.databaseName, "databaseName"),
+    databaseName:
+      options.databaseName === undefined
+        ? "mspass"
+        : databaseNameOption(options.databaseName, "databaseName"),
     schema: options.schema,
     serverSelectionTimeoutMS: timeout,
     maxPoolSize: options.maxPoolSize,
@@ -159,23 +187,29 @@ export function parseScheduler(value: unknown, what = "scheduler"): SchedulerKin
     kind === "dask" || kind === "spark"
       ? ` ('${kind}' is a Python scheduler; in Node the local worker-thread scheduler takes its place, and "redis" spans many hosts)`
       : "";
-  throw new MsPASSError(`${what} must be one of ${SCHEDULER_KINDS.map((k) => `"${k}"`).join(", ")}, got "${value}"${hint}`, "Fatal");
+  throw new MsPASSError(
+    `${what} must be one of ${SCHEDULER_KINDS.map((k) => `"${k}"`).join(", ")}, got "${value}"${hint}`,
+    "Fatal",
+  );
 }
 
 /** MongoDB database names: no empty names, no `/\. "$` and below 64 bytes. */
 export function databaseNameOption(value: unknown, what: string): string {
   const name = stringOption(value, what);
   if (name === "" || /[/\\. "$\0]/.test(name) || Buffer.byteLength(name) >= 64) {
-    throw new MsPASSError(`${what} ${JSON.stringify(name)} is not a valid database name (no empty names, no / \\ . " $ or spaces, under 64 bytes)`, "Fatal");
+    throw new MsPASSError(
+      `${what} ${JSON.stringify(name)} is not a valid database name (no empty names, no / \\ . " $ or spaces, under 64 bytes)`,
+      "Fatal",
+    );
   }
   return name;
 }
 
 function stringOption(value: unknown, what: string): string {
-  if (typeof value !== "string") throw new MsPASSError(`${what} must be a string, got ${describe(value)}`, "Fatal");
+  if (typeof value !== "string")
+    throw new MsPASSError(`${what} must be a string, got ${describe(value)}`, "Fatal");
   return value;
 }
-
 
 function nonEmpty(value: string | undefined): boolean {
   return typeof value === "string" && value.trim() !== "";

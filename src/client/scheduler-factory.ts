@@ -20,7 +20,9 @@ type StartOptions = Pick<ResolvedOptions, "nworkers" | "resourceLimits" | "dashb
 function dbWorker(uri: string, options: StartOptions): MongoDBWorker {
   const pool = {
     ...(options.maxPoolSize === undefined ? {} : { maxPoolSize: options.maxPoolSize }),
-    ...(options.serverSelectionTimeoutMS === undefined ? {} : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS }),
+    ...(options.serverSelectionTimeoutMS === undefined
+      ? {}
+      : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS }),
     ...(options.jobName === undefined ? {} : { appName: options.jobName }),
   };
   return new MongoDBWorker({
@@ -31,18 +33,28 @@ function dbWorker(uri: string, options: StartOptions): MongoDBWorker {
   });
 }
 
-export async function startScheduler(kind: SchedulerKind, options: StartOptions, databaseUri: string): Promise<Scheduler | null> {
+export async function startScheduler(
+  kind: SchedulerKind,
+  options: StartOptions,
+  databaseUri: string,
+): Promise<Scheduler | null> {
   switch (kind) {
     case "none":
       return null;
     case "local":
     case "redis": {
       if (kind === "redis" && options.schedulerHost === undefined) {
-        throw new MsPASSError('scheduler "redis" needs the Redis address (schedulerHost or MSPASS_SCHEDULER_ADDRESS)', "Fatal");
+        throw new MsPASSError(
+          'scheduler "redis" needs the Redis address (schedulerHost or MSPASS_SCHEDULER_ADDRESS)',
+          "Fatal",
+        );
       }
       const s: Scheduler =
         kind === "redis"
-          ? await RedisScheduler.start({ address: options.schedulerHost!, dashboardPort: options.dashboardPort })
+          ? await RedisScheduler.start({
+              address: options.schedulerHost!,
+              dashboardPort: options.dashboardPort,
+            })
           : await LocalScheduler.start({
               nworkers: options.nworkers,
               resourceLimits: options.resourceLimits,

@@ -23,7 +23,10 @@ export function makeAbortion(
   entries: Iterable<LogEntry> = [],
 ): TimeSeries | Seismogram {
   if (type !== "TimeSeries" && type !== "Seismogram") {
-    throw new MsPASSError(`makeAbortion: type must be "TimeSeries" or "Seismogram", got ${String(type)}`, "Invalid");
+    throw new MsPASSError(
+      `makeAbortion: type must be "TimeSeries" or "Seismogram", got ${String(type)}`,
+      "Invalid",
+    );
   }
   const datum = type === "TimeSeries" ? new TimeSeries() : new Seismogram();
   const pairs = header instanceof Metadata ? header.entries() : Object.entries(header);
@@ -44,7 +47,12 @@ export function makeAbortion(
   }
   datum.elog.append(entries);
   // The header values the dead datum cannot hold are recorded, not silently lost.
-  if (notKept.length > 0) datum.elog.log("makeAbortion", `document values not kept in the dead datum: ${notKept.join(", ")}`, "Informational");
+  if (notKept.length > 0)
+    datum.elog.log(
+      "makeAbortion",
+      `document values not kept in the dead datum: ${notKept.join(", ")}`,
+      "Informational",
+    );
   datum.isAbortion = true;
   datum.kill();
   datum.md.clearModified();

@@ -98,7 +98,10 @@ export abstract class BasicTimeSeries {
       return;
     }
     if (typeof arg !== "object" || arg === null || Array.isArray(arg) || arg instanceof Float64Array) {
-      throw new MsPASSError(`${typeName}: constructor argument must be an options object or a Metadata, got ${describeValue(arg)}`, "Invalid");
+      throw new MsPASSError(
+        `${typeName}: constructor argument must be an options object or a Metadata, got ${describeValue(arg)}`,
+        "Invalid",
+      );
     }
     this.#initFromOptions(arg as TimeSeriesOptions);
   }
@@ -157,7 +160,11 @@ export abstract class BasicTimeSeries {
   }
   /** Setting tref directly (rather than with ator/rtoa) invalidates any stored shift. */
   set tref(v: TimeReference) {
-    if (!isTimeReference(v)) throw new MsPASSError(`${this.#typeName}: tref must be "UTC" or "Relative", got ${String(v)}`, "Invalid");
+    if (!isTimeReference(v))
+      throw new MsPASSError(
+        `${this.#typeName}: tref must be "UTC" or "Relative", got ${String(v)}`,
+        "Invalid",
+      );
     if (v !== this.#tref) {
       this.#tref = v;
       this.#t0shift = 0;
@@ -182,13 +189,22 @@ export abstract class BasicTimeSeries {
   }
   /** The valid shift; throws MsPASSError for UTC data or an invalid shift (as MsPASS). */
   timeReference(): number {
-    if (this.#tref === "UTC") throw new MsPASSError(`${this.#typeName}.timeReference: data are UTC; there is no reference time`, "Fatal");
-    if (!this.#t0shiftValid) throw new MsPASSError(`${this.#typeName}.timeReference: the time shift is not valid`, "Invalid");
+    if (this.#tref === "UTC")
+      throw new MsPASSError(
+        `${this.#typeName}.timeReference: data are UTC; there is no reference time`,
+        "Fatal",
+      );
+    if (!this.#t0shiftValid)
+      throw new MsPASSError(`${this.#typeName}.timeReference: the time shift is not valid`, "Invalid");
     return this.#t0shift;
   }
   /** Declare relative data convertible to UTC with shift `t` (MsPASS's force_t0_shift). */
   forceT0Shift(t: number): void {
-    if (typeof t !== "number" || !Number.isFinite(t)) throw new MsPASSError(`${this.#typeName}: t0shift must be a finite number, got ${String(t)}`, "Invalid");
+    if (typeof t !== "number" || !Number.isFinite(t))
+      throw new MsPASSError(
+        `${this.#typeName}: t0shift must be a finite number, got ${String(t)}`,
+        "Invalid",
+      );
     this.#t0shift = t;
     this.#t0shiftValid = true;
   }
@@ -212,7 +228,10 @@ export abstract class BasicTimeSeries {
    */
   ator(tshift: number): void {
     if (typeof tshift !== "number" || !Number.isFinite(tshift)) {
-      throw new MsPASSError(`${this.#typeName}.ator: tshift must be a finite number, got ${String(tshift)}`, "Invalid");
+      throw new MsPASSError(
+        `${this.#typeName}.ator: tshift must be a finite number, got ${String(tshift)}`,
+        "Invalid",
+      );
     }
     if (!this.#live || this.#tref === "Relative") return;
     this.t0 = this.t0 - tshift;
@@ -229,7 +248,10 @@ export abstract class BasicTimeSeries {
   rtoa(): void {
     if (!this.#live || this.#tref === "UTC") return;
     if (!(this.#t0shiftValid || this.#t0shift > 100)) {
-      throw new MsPASSError(`${this.#typeName}.rtoa: the time shift to return to UTC is not defined`, "Invalid");
+      throw new MsPASSError(
+        `${this.#typeName}.rtoa: the time shift to return to UTC is not defined`,
+        "Invalid",
+      );
     }
     this.t0 = this.t0 + this.#t0shift;
     this.#tref = "UTC";
@@ -251,9 +273,16 @@ export abstract class BasicTimeSeries {
     return this._data;
   }
   set data(a: Float64Array) {
-    if (!(a instanceof Float64Array)) throw new MsPASSError(`${this.#typeName}: data must be a Float64Array, got ${describeValue(a)}`, "Invalid");
+    if (!(a instanceof Float64Array))
+      throw new MsPASSError(
+        `${this.#typeName}: data must be a Float64Array, got ${describeValue(a)}`,
+        "Invalid",
+      );
     if (a.length % this.#ncomp !== 0) {
-      throw new MsPASSError(`${this.#typeName}: data length ${a.length} is not a multiple of ${this.#ncomp}`, "Invalid");
+      throw new MsPASSError(
+        `${this.#typeName}: data length ${a.length} is not a multiple of ${this.#ncomp}`,
+        "Invalid",
+      );
     }
     this._data = a;
     this.md.put("npts", a.length / this.#ncomp);
@@ -262,10 +291,14 @@ export abstract class BasicTimeSeries {
   // ---- construction helpers -----------------------------------------------------
 
   /** Shared body of `fromMetadata`: the MsPASS "construct from Metadata" rules. */
-  protected initFromMetadata(source: Metadata | Readonly<Record<string, unknown>>, opts: FromMetadataOptions): void {
+  protected initFromMetadata(
+    source: Metadata | Readonly<Record<string, unknown>>,
+    opts: FromMetadataOptions,
+  ): void {
     const tn = this.#typeName;
     const src = source instanceof Metadata ? source : new Metadata(source);
-    if (typeof opts !== "object" || opts === null) throw new MsPASSError(`${tn}.fromMetadata: options must be an object`, "Invalid");
+    if (typeof opts !== "object" || opts === null)
+      throw new MsPASSError(`${tn}.fromMetadata: options must be an object`, "Invalid");
     const dt = readNumber(src, "delta", tn, true)!;
     const t0 = readNumber(src, "starttime", tn, true)!;
     let npts = readNumber(src, "npts", tn, false);
@@ -281,7 +314,8 @@ export abstract class BasicTimeSeries {
       const shift = src.get("starttime_shift");
       if (typeof shift === "number" && Number.isFinite(shift)) this.forceT0Shift(shift);
     }
-    if (opts.live !== undefined && typeof opts.live !== "boolean") throw new MsPASSError(`${tn}.fromMetadata: live must be a boolean`, "Invalid");
+    if (opts.live !== undefined && typeof opts.live !== "boolean")
+      throw new MsPASSError(`${tn}.fromMetadata: live must be a boolean`, "Invalid");
     this.#live = opts.live ?? true;
     if (!(source instanceof Metadata)) return;
     // Keep the caller's notion of what was modified, not our own puts.
@@ -315,31 +349,42 @@ export abstract class BasicTimeSeries {
     const t0 = pick(opts.t0, "starttime", "t0") ?? 0;
     const data = this.#checkData(opts.data, npts, opts.npts !== undefined ? "npts" : "metadata npts");
     if (npts === undefined) npts = data === undefined ? 0 : data.length / this.#ncomp;
-    if (extra) for (const [k, v] of extra) if (!(SYNCED_KEYS as readonly string[]).includes(k)) this.md.put(k, v);
+    if (extra)
+      for (const [k, v] of extra) if (!(SYNCED_KEYS as readonly string[]).includes(k)) this.md.put(k, v);
     this.#setSynced(npts, dt, t0, data);
 
     const tref = opts.tref ?? (extra?.get("time_standard") === "UTC" ? "UTC" : "Relative");
-    if (!isTimeReference(tref)) throw new MsPASSError(`${tn}: tref must be "UTC" or "Relative", got ${String(tref)}`, "Invalid");
+    if (!isTimeReference(tref))
+      throw new MsPASSError(`${tn}: tref must be "UTC" or "Relative", got ${String(tref)}`, "Invalid");
     this.#tref = tref;
     if (opts.t0shift !== undefined) {
-      if (tref !== "Relative") throw new MsPASSError(`${tn}: t0shift is only meaningful with tref "Relative"`, "Invalid");
+      if (tref !== "Relative")
+        throw new MsPASSError(`${tn}: t0shift is only meaningful with tref "Relative"`, "Invalid");
       this.forceT0Shift(checkNumber(opts.t0shift, "t0shift", tn));
     }
-    if (opts.live !== undefined && typeof opts.live !== "boolean") throw new MsPASSError(`${tn}: live must be a boolean`, "Invalid");
+    if (opts.live !== undefined && typeof opts.live !== "boolean")
+      throw new MsPASSError(`${tn}: live must be a boolean`, "Invalid");
     this.#live = opts.live ?? true;
   }
 
   #checkData(data: unknown, npts: number | undefined, nptsField: string): Float64Array | undefined {
     if (data === undefined) return undefined;
     const tn = this.#typeName;
-    if (!(data instanceof Float64Array)) throw new MsPASSError(`${tn}: data must be a Float64Array, got ${describeValue(data)}`, "Invalid");
+    if (!(data instanceof Float64Array))
+      throw new MsPASSError(`${tn}: data must be a Float64Array, got ${describeValue(data)}`, "Invalid");
     if (npts !== undefined) {
       if (data.length !== npts * this.#ncomp) {
         const want = this.#ncomp === 1 ? `npts = ${npts}` : `${this.#ncomp} × npts = ${npts * this.#ncomp}`;
-        throw new MsPASSError(`${tn}: data length ${data.length} does not match ${want} (${nptsField})`, "Invalid");
+        throw new MsPASSError(
+          `${tn}: data length ${data.length} does not match ${want} (${nptsField})`,
+          "Invalid",
+        );
       }
     } else if (data.length % this.#ncomp !== 0) {
-      throw new MsPASSError(`${tn}: data length ${data.length} is not a multiple of ${this.#ncomp}`, "Invalid");
+      throw new MsPASSError(
+        `${tn}: data length ${data.length} is not a multiple of ${this.#ncomp}`,
+        "Invalid",
+      );
     }
     return data;
   }
@@ -362,12 +407,16 @@ export abstract class BasicTimeSeries {
     const tn = this.#typeName;
     const field = key === "delta" ? "delta (dt)" : key === "starttime" ? "starttime (t0)" : "npts";
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new MsPASSError(`${tn}: ${field} must be a finite number, got ${describeValue(value)} ${String(value)}`, "Invalid");
+      throw new MsPASSError(
+        `${tn}: ${field} must be a finite number, got ${describeValue(value)} ${String(value)}`,
+        "Invalid",
+      );
     }
     if (key === "npts" && (!Number.isSafeInteger(value) || value < 0)) {
       throw new MsPASSError(`${tn}: npts must be a non-negative integer, got ${value}`, "Invalid");
     }
-    if (key === "delta" && value <= 0) throw new MsPASSError(`${tn}: delta (dt) must be > 0, got ${value}`, "Invalid");
+    if (key === "delta" && value <= 0)
+      throw new MsPASSError(`${tn}: delta (dt) must be > 0, got ${value}`, "Invalid");
     return value;
   }
 
@@ -384,7 +433,10 @@ export abstract class BasicTimeSeries {
 
 function checkNumber(v: unknown, field: string, tn: string): number {
   if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new MsPASSError(`${tn}: ${field} must be a finite number, got ${describeValue(v)} ${String(v)}`, "Invalid");
+    throw new MsPASSError(
+      `${tn}: ${field} must be a finite number, got ${describeValue(v)} ${String(v)}`,
+      "Invalid",
+    );
   }
   return v;
 }
@@ -398,6 +450,9 @@ function readNumber(md: Metadata, key: string, tn: string, required: boolean): n
   try {
     return key === "npts" ? md.getInt(key) : md.getDouble(key);
   } catch (e) {
-    throw new MsPASSError(`${tn}: Metadata key "${key}" is not a valid ${key === "npts" ? "integer" : "number"}: ${(e as Error).message}`, "Invalid");
+    throw new MsPASSError(
+      `${tn}: Metadata key "${key}" is not a valid ${key === "npts" ? "integer" : "number"}: ${(e as Error).message}`,
+      "Invalid",
+    );
   }
 }

@@ -154,13 +154,22 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   try {
     bson = BSON.serialize(head, SERIALIZE);
   } catch (err) {
-    throw new MsPASSError(`data codec: the Metadata of a ${d.constructor.name} cannot be encoded as BSON: ${(err as Error).message}`, "Invalid", { cause: err });
+    throw new MsPASSError(
+      `data codec: the Metadata of a ${d.constructor.name} cannot be encoded as BSON: ${(err as Error).message}`,
+      "Invalid",
+      { cause: err },
+    );
   }
   return { frame: assemble(kind, bson, samples, detached), samples };
 }
 
 /** @internal The frame around a BSON head: header, sample table, head, padding, samples unless detached. */
-export function assemble(kind: number, bson: Uint8Array, samples: readonly Float64Array[], detached: boolean): Uint8Array {
+export function assemble(
+  kind: number,
+  bson: Uint8Array,
+  samples: readonly Float64Array[],
+  detached: boolean,
+): Uint8Array {
   const nbuf = samples.length;
   const headEnd = FIXED + 8 * nbuf + bson.byteLength;
   const samplesAt = (headEnd + 7) & ~7;
@@ -210,8 +219,13 @@ function memberHead(d: TimeSeries | Seismogram): MemberHead {
   return h;
 }
 
-function putElog(h: { el?: MemberHead["el"]; ej?: number }, entries: readonly LogEntry[], jobId: number): void {
-  if (entries.length > 0) h.el = entries.map((e) => [e.algorithm, e.message, e.badness, e.jobId ?? null, e.processId ?? null]);
+function putElog(
+  h: { el?: MemberHead["el"]; ej?: number },
+  entries: readonly LogEntry[],
+  jobId: number,
+): void {
+  if (entries.length > 0)
+    h.el = entries.map((e) => [e.algorithm, e.message, e.badness, e.jobId ?? null, e.processId ?? null]);
   if (jobId !== 0) h.ej = jobId;
 }
 
@@ -294,7 +308,8 @@ interface Layout {
 
 function layout(frame: Uint8Array): Layout {
   if (!(frame instanceof Uint8Array)) throw bad("expected a Uint8Array");
-  if (frame.byteLength < FIXED) throw bad(`${frame.byteLength} bytes is shorter than the ${FIXED}-byte header`);
+  if (frame.byteLength < FIXED)
+    throw bad(`${frame.byteLength} bytes is shorter than the ${FIXED}-byte header`);
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   if (dv.getUint32(0, true) !== MAGIC) throw bad("wrong magic");
   if (frame[4] !== VERSION) throw bad(`version ${frame[4]} (this package reads ${VERSION})`);
@@ -305,9 +320,11 @@ function layout(frame: Uint8Array): Layout {
   const headLen = dv.getUint32(8, true);
   const nbuf = dv.getUint32(12, true);
   if (headLen > MAX_HEAD) throw bad(`head length ${headLen}`);
-  if ((kind === KIND_TS || kind === KIND_SEIS) && nbuf !== 1) throw bad(`an atomic datum has ${nbuf} sample arrays`);
+  if ((kind === KIND_TS || kind === KIND_SEIS) && nbuf !== 1)
+    throw bad(`an atomic datum has ${nbuf} sample arrays`);
   const headAt = FIXED + 8 * nbuf;
-  if (headAt + headLen > frame.byteLength) throw bad(`head ends at ${headAt + headLen}, past the ${frame.byteLength}-byte frame`);
+  if (headAt + headLen > frame.byteLength)
+    throw bad(`head ends at ${headAt + headLen}, past the ${frame.byteLength}-byte frame`);
   const samplesAt = (headAt + headLen + 7) & ~7;
   const detached = (flags & FLAG_DETACHED) !== 0;
   const counts: number[] = new Array(nbuf);
@@ -339,13 +356,16 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
   } catch (err) {
     throw bad(`its head is not BSON (${(err as Error).message})`);
   }
-  if (!Array.isArray(head.m) || head.m.length !== L.counts.length) throw bad("head and sample table disagree on the number of data");
+  if (!Array.isArray(head.m) || head.m.length !== L.counts.length)
+    throw bad("head and sample table disagree on the number of data");
   const arrays: Float64Array[] = new Array(L.counts.length);
   if (L.detached) {
-    if (samples === undefined || samples.length !== L.counts.length) throw bad("detached samples are missing");
+    if (samples === undefined || samples.length !== L.counts.length)
+      throw bad("detached samples are missing");
     for (let i = 0; i < L.counts.length; i++) {
       const s = samples[i];
-      if (!(s instanceof Float64Array) || s.length !== L.counts[i]) throw bad(`detached sample array ${i} has the wrong length`);
+      if (!(s instanceof Float64Array) || s.length !== L.counts[i])
+        throw bad(`detached sample array ${i} has the wrong length`);
       arrays[i] = s;
     }
   } else {
@@ -354,7 +374,9 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
     for (let i = 0; i < L.counts.length; i++) {
       const n = L.counts[i];
       // A frame read at an odd offset (inside some other message) is copied once to align it.
-      arrays[i] = aligned ? new Float64Array(frame.buffer, at, n) : new Float64Array(frame.buffer.slice(at, at + 8 * n));
+      arrays[i] = aligned
+        ? new Float64Array(frame.buffer, at, n)
+        : new Float64Array(frame.buffer.slice(at, at + 8 * n));
       at += 8 * n;
     }
   }
@@ -367,11 +389,15 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
       case KIND_TSE:
       case KIND_SEISE: {
         const isTs = L.kind === KIND_TSE;
-        const members = head.m.map((h, i) => member(isTs ? new TimeSeries() : new Seismogram(), h, arrays[i]));
+        const members = head.m.map((h, i) =>
+          member(isTs ? new TimeSeries() : new Seismogram(), h, arrays[i]),
+        );
         const e = head.e;
         if (e === undefined) throw bad("an ensemble frame has no ensemble head");
         restore(e.md, e.x);
-        const ens = isTs ? new TimeSeriesEnsemble(members as TimeSeries[]) : new SeismogramEnsemble(members as Seismogram[]);
+        const ens = isTs
+          ? new TimeSeriesEnsemble(members as TimeSeries[])
+          : new SeismogramEnsemble(members as Seismogram[]);
         for (const k of Object.keys(e.md)) ens.md.put(k, e.md[k] as MetadataValue);
         remark(ens.md, e.mod);
         loadElog(ens.elog, e.el, e.ej);
@@ -387,7 +413,8 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
 }
 
 function member<T extends TimeSeries | Seismogram>(d: T, h: MemberHead, samples: Float64Array): T {
-  if (typeof h !== "object" || h === null || typeof h.md !== "object" || !Array.isArray(h.mod)) throw bad("a member head is malformed");
+  if (typeof h !== "object" || h === null || typeof h.md !== "object" || !Array.isArray(h.mod))
+    throw bad("a member head is malformed");
   restore(h.md, h.x);
   if (d instanceof Seismogram && h.tm !== undefined) d.tmatrix = h.tm;
   d.data = samples;
@@ -395,7 +422,8 @@ function member<T extends TimeSeries | Seismogram>(d: T, h: MemberHead, samples:
   for (const k of Object.keys(h.md)) md.put(k, h.md[k] as MetadataValue);
   if (h.tx === true) md.erase("tmatrix");
   // A head whose npts disagrees with its samples would have resized them.
-  if (d.data !== samples) throw bad(`a member's npts (${String(h.md.npts)}) does not match its ${samples.length} samples`);
+  if (d.data !== samples)
+    throw bad(`a member's npts (${String(h.md.npts)}) does not match its ${samples.length} samples`);
   remark(md, h.mod);
   const f = h.f;
   d.live = (f & F_LIVE) !== 0;
@@ -425,7 +453,11 @@ function loadElog(log: TimeSeries["elog"], el: MemberHead["el"], ej: number | un
   if (ej !== undefined) log.jobId = ej;
   if (el === undefined) return;
   const entries: LogEntry[] = el.map(([algorithm, message, badness, jobId, processId]) => {
-    const e: { -readonly [K in keyof LogEntry]: LogEntry[K] } = { algorithm, message, badness: badness as LogEntry["badness"] };
+    const e: { -readonly [K in keyof LogEntry]: LogEntry[K] } = {
+      algorithm,
+      message,
+      badness: badness as LogEntry["badness"],
+    };
     if (jobId !== null) e.jobId = jobId;
     if (processId !== null) e.processId = processId;
     return e;

@@ -31,7 +31,10 @@ abstract class Ensemble<T extends TimeSeries | Seismogram> {
     md: Metadata | Readonly<Record<string, unknown>> | undefined,
   ) {
     if (members !== undefined && !Array.isArray(members)) {
-      throw new MsPASSError(`${typeName}: members must be an array of ${memberType.name}, got ${describeValue(members)}`, "Invalid");
+      throw new MsPASSError(
+        `${typeName}: members must be an array of ${memberType.name}, got ${describeValue(members)}`,
+        "Invalid",
+      );
     }
     this.member = [...(members ?? [])];
     this.#checkMembers();
@@ -85,9 +88,14 @@ abstract class Ensemble<T extends TimeSeries | Seismogram> {
     if (keys === undefined) {
       list = this.md.keys().filter((k) => !(SYNCED_KEYS as readonly string[]).includes(k));
     } else {
-      if (!Array.isArray(keys)) throw new MsPASSError(`${this.typeName}.syncMetadata: keys must be an array of strings`, "Invalid");
+      if (!Array.isArray(keys))
+        throw new MsPASSError(`${this.typeName}.syncMetadata: keys must be an array of strings`, "Invalid");
       for (const k of keys) {
-        if (!this.md.has(k)) throw new MsPASSError(`${this.typeName}.syncMetadata: key "${String(k)}" is not in the ensemble Metadata`, "Invalid");
+        if (!this.md.has(k))
+          throw new MsPASSError(
+            `${this.typeName}.syncMetadata: key "${String(k)}" is not in the ensemble Metadata`,
+            "Invalid",
+          );
       }
       list = [...keys];
     }
@@ -97,7 +105,10 @@ abstract class Ensemble<T extends TimeSeries | Seismogram> {
   #checkMembers(): void {
     this.member.forEach((m, i) => {
       if (!(m instanceof this.memberType)) {
-        throw new MsPASSError(`${this.typeName}: member[${i}] must be a ${this.memberType.name}, got ${describeValue(m)}`, "Invalid");
+        throw new MsPASSError(
+          `${this.typeName}: member[${i}] must be a ${this.memberType.name}, got ${describeValue(m)}`,
+          "Invalid",
+        );
       }
     });
   }

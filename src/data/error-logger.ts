@@ -32,14 +32,17 @@ export class ErrorLogger {
   readonly #entries: LogEntry[] = [];
 
   constructor(jobId = 0) {
-    if (!Number.isInteger(jobId)) throw new MsPASSError(`ErrorLogger: jobId must be an integer, got ${jobId}`, "Invalid");
+    if (!Number.isInteger(jobId))
+      throw new MsPASSError(`ErrorLogger: jobId must be an integer, got ${jobId}`, "Invalid");
     this.jobId = jobId;
   }
 
   /** Append an entry. Returns the new size (as MsPASS's `log_error`). */
   log(algorithm: string, message: string, badness: ErrorSeverity = "Complaint"): number {
-    if (typeof algorithm !== "string") throw new MsPASSError("ErrorLogger.log: algorithm must be a string", "Invalid");
-    if (typeof message !== "string") throw new MsPASSError("ErrorLogger.log: message must be a string", "Invalid");
+    if (typeof algorithm !== "string")
+      throw new MsPASSError("ErrorLogger.log: algorithm must be a string", "Invalid");
+    if (typeof message !== "string")
+      throw new MsPASSError("ErrorLogger.log: message must be a string", "Invalid");
     if (!isSeverity(badness)) {
       throw new MsPASSError(
         `ErrorLogger.log: badness must be one of ${SEVERITIES.join("|")}, got ${String(badness)}`,
@@ -59,7 +62,8 @@ export class ErrorLogger {
   append(entries: Iterable<LogEntry> | ErrorLogger): void {
     const src = entries instanceof ErrorLogger ? entries.entries : entries;
     for (const e of src) {
-      if (!isSeverity(e.badness)) throw new MsPASSError(`ErrorLogger.append: bad badness ${String(e.badness)}`, "Invalid");
+      if (!isSeverity(e.badness))
+        throw new MsPASSError(`ErrorLogger.append: bad badness ${String(e.badness)}`, "Invalid");
       this.#entries.push({ ...e });
     }
   }

@@ -10,7 +10,12 @@ export const PROCESSING_STATUS = ["RAW", "ORIGIN", "VOLATILE", "SAVED", "UNDEFIN
 export type ProcessingStatus = (typeof PROCESSING_STATUS)[number];
 
 /** MsPASS's AtomicType names for the object a node produced. */
-export type AtomicType = "TimeSeries" | "Seismogram" | "TimeSeriesEnsemble" | "SeismogramEnsemble" | "Undefined";
+export type AtomicType =
+  | "TimeSeries"
+  | "Seismogram"
+  | "TimeSeriesEnsemble"
+  | "SeismogramEnsemble"
+  | "Undefined";
 
 export interface HistoryNode {
   readonly status: ProcessingStatus;
@@ -80,7 +85,8 @@ export class ProcessingHistory {
 
   /** uuid of the current node; throws if the history is empty. */
   id(): string {
-    if (this.#current === undefined) throw new MsPASSError("ProcessingHistory.id: history is empty", "Invalid");
+    if (this.#current === undefined)
+      throw new MsPASSError("ProcessingHistory.id: history is empty", "Invalid");
     return this.#current.uuid;
   }
 
@@ -89,16 +95,24 @@ export class ProcessingHistory {
   }
 
   /** Start a new history at an origin (a datum read or created). Clears older nodes. */
-  setAsOrigin(algorithm: string, algid: string, type: AtomicType, options: { uuid?: string; defineAsRaw?: boolean } = {}): string {
+  setAsOrigin(
+    algorithm: string,
+    algid: string,
+    type: AtomicType,
+    options: { uuid?: string; defineAsRaw?: boolean } = {},
+  ): string {
     this.clear();
-    return this.#push({
-      status: options.defineAsRaw ? "RAW" : "ORIGIN",
-      uuid: options.uuid ?? randomUUID(),
-      algorithm,
-      algid,
-      stage: 0,
-      type,
-    }, []);
+    return this.#push(
+      {
+        status: options.defineAsRaw ? "RAW" : "ORIGIN",
+        uuid: options.uuid ?? randomUUID(),
+        algorithm,
+        algid,
+        stage: 0,
+        type,
+      },
+      [],
+    );
   }
 
   /** Start a new history at raw data (MsPASS's `set_as_raw`). */
@@ -111,10 +125,18 @@ export class ProcessingHistory {
    * it current. Returns the new node's uuid.
    */
   addNode(algorithm: string, algid: string, type: AtomicType, status: ProcessingStatus = "VOLATILE"): string {
-    if (!PROCESSING_STATUS.includes(status)) throw new MsPASSError(`ProcessingHistory.addNode: bad status ${status}`, "Invalid");
+    if (!PROCESSING_STATUS.includes(status))
+      throw new MsPASSError(`ProcessingHistory.addNode: bad status ${status}`, "Invalid");
     const parent = this.#current;
     return this.#push(
-      { status, uuid: randomUUID(), algorithm, algid, stage: parent === undefined ? 0 : parent.stage + 1, type },
+      {
+        status,
+        uuid: randomUUID(),
+        algorithm,
+        algid,
+        stage: parent === undefined ? 0 : parent.stage + 1,
+        type,
+      },
       parent === undefined ? [] : [parent.uuid],
     );
   }
@@ -129,11 +151,18 @@ export class ProcessingHistory {
    * adds only once the save succeeds).
    */
   toDocument(extra?: Omit<HistoryNode, "stage">): HistoryDocument {
-    const nodes: HistoryNodeDocument[] = this.#nodes.map((n) => ({ ...n, inputs: [...this.inputsOf(n.uuid)] }));
+    const nodes: HistoryNodeDocument[] = this.#nodes.map((n) => ({
+      ...n,
+      inputs: [...this.inputsOf(n.uuid)],
+    }));
     let current = this.#current?.uuid ?? null;
     if (extra !== undefined) {
       const parent = this.#current;
-      nodes.push({ ...extra, stage: parent === undefined ? 0 : parent.stage + 1, inputs: parent === undefined ? [] : [parent.uuid] });
+      nodes.push({
+        ...extra,
+        stage: parent === undefined ? 0 : parent.stage + 1,
+        inputs: parent === undefined ? [] : [parent.uuid],
+      });
       current = extra.uuid;
     }
     return { format: HISTORY_DOCUMENT_FORMAT, job_name: this.jobName, job_id: this.jobId, current, nodes };
@@ -143,17 +172,37 @@ export class ProcessingHistory {
   loadDocument(doc: unknown): void {
     const fn = "ProcessingHistory.loadDocument";
     const d = doc as Partial<HistoryDocument> | null;
-    if (typeof d !== "object" || d === null || d.format !== HISTORY_DOCUMENT_FORMAT || !Array.isArray(d.nodes)) {
+    if (
+      typeof d !== "object" ||
+      d === null ||
+      d.format !== HISTORY_DOCUMENT_FORMAT ||
+      !Array.isArray(d.nodes)
+    ) {
       throw new MsPASSError(`${fn}: not a history document of format ${HISTORY_DOCUMENT_FORMAT}`, "Invalid");
     }
     const nodes: Array<{ node: HistoryNode; inputs: string[] }> = [];
     for (const [i, n] of d.nodes.entries()) {
-      const ok = typeof n === "object" && n !== null && PROCESSING_STATUS.includes(n.status) && typeof n.uuid === "string" &&
-        typeof n.algorithm === "string" && typeof n.algid === "string" && Number.isInteger(Number(n.stage)) &&
-        typeof n.type === "string" && Array.isArray(n.inputs) && n.inputs.every((x) => typeof x === "string");
+      const ok =
+        typeof n === "object" &&
+        n !== null &&
+        PROCESSING_STATUS.includes(n.status) &&
+        typeof n.uuid === "string" &&
+        typeof n.algorithm === "string" &&
+        typeof n.algid === "string" &&
+        Number.isInteger(Number(n.stage)) &&
+        typeof n.type === "string" &&
+        Array.isArray(n.inputs) &&
+        n.inputs.every((x) => typeof x === "string");
       if (!ok) throw new MsPASSError(`${fn}: node ${i} is malformed`, "Invalid");
       nodes.push({
-        node: { status: n.status, uuid: n.uuid, algorithm: n.algorithm, algid: n.algid, stage: Number(n.stage), type: n.type },
+        node: {
+          status: n.status,
+          uuid: n.uuid,
+          algorithm: n.algorithm,
+          algid: n.algid,
+          stage: Number(n.stage),
+          type: n.type,
+        },
         inputs: [...n.inputs],
       });
     }

@@ -4,7 +4,13 @@ export type { MetadataValue, MetadataScalar, MetadataRecord, BsonObject } from "
 export { ErrorLogger } from "./error-logger.js";
 export type { LogEntry, LogDataDocument } from "./error-logger.js";
 export { ProcessingHistory, PROCESSING_STATUS, HISTORY_DOCUMENT_FORMAT } from "./history.js";
-export type { HistoryNode, ProcessingStatus, AtomicType, HistoryDocument, HistoryNodeDocument } from "./history.js";
+export type {
+  HistoryNode,
+  ProcessingStatus,
+  AtomicType,
+  HistoryDocument,
+  HistoryNodeDocument,
+} from "./history.js";
 export { BasicTimeSeries, SYNCED_KEYS, isTimeReference } from "./basic-time-series.js";
 export type { TimeReference, TimeSeriesOptions, FromMetadataOptions } from "./basic-time-series.js";
 export { TimeSeries } from "./time-series.js";

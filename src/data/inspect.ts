@@ -74,7 +74,13 @@ export function describeSeries(type: string, d: SeriesView): string {
   return parts.join(" | ");
 }
 
-export function describeEnsemble(type: string, members: readonly { live: boolean; toString(): string }[], md: MetadataView, elog: ElogView, live: boolean): string {
+export function describeEnsemble(
+  type: string,
+  members: readonly { live: boolean; toString(): string }[],
+  md: MetadataView,
+  elog: ElogView,
+  live: boolean,
+): string {
   const nlive = members.filter((m) => m.live).length;
   const head = `${type}: ${plural(members.length, "member")} (${nlive} live), ${live ? "live" : "dead"} | ${keyList(md)} | elog ${elog.size}`;
   const lines = members.slice(0, MAX_MEMBERS).map((m) => `  ${m.toString()}`);
@@ -88,5 +94,8 @@ export function describeMetadata(md: MetadataView, opts?: InspectOptions): strin
 
 export function describeElog(elog: ElogView): string {
   if (elog.size === 0) return "ErrorLogger(empty)";
-  return [`ErrorLogger(${elog.size} ${elog.size === 1 ? "entry" : "entries"})`, ...elog.entries.map((e) => `  [${e.badness}] ${e.algorithm}: ${e.message}`)].join("\n");
+  return [
+    `ErrorLogger(${elog.size} ${elog.size === 1 ? "entry" : "entries"})`,
+    ...elog.entries.map((e) => `  [${e.badness}] ${e.algorithm}: ${e.message}`),
+  ].join("\n");
 }

@@ -14,7 +14,10 @@ import { typeName } from "../option-checks.js";
 /** A BSON-compatible scalar stored in Metadata. ObjectId/Binary etc. are bson objects. */
 export type MetadataScalar = string | number | boolean | bigint | null | Date | Uint8Array | BsonObject;
 /** Any value Metadata can hold: scalars, arrays and plain sub-documents of them. */
-export type MetadataValue = MetadataScalar | readonly MetadataValue[] | { readonly [key: string]: MetadataValue };
+export type MetadataValue =
+  | MetadataScalar
+  | readonly MetadataValue[]
+  | { readonly [key: string]: MetadataValue };
 /** Plain-object form of a Metadata container (a MongoDB document). */
 export type MetadataRecord = Record<string, MetadataValue>;
 
@@ -58,7 +61,10 @@ export class Metadata {
       return;
     }
     if (typeof init !== "object" || Array.isArray(init)) {
-      throw new MsPASSError(`Metadata: init must be a Metadata or a plain object, got ${typeName(init)}`, "Invalid");
+      throw new MsPASSError(
+        `Metadata: init must be a Metadata or a plain object, got ${typeName(init)}`,
+        "Invalid",
+      );
     }
     for (const [k, v] of Object.entries(init)) {
       if (v === undefined) continue; // a document never stores undefined; skip it like the driver does
@@ -85,7 +91,10 @@ export class Metadata {
       throw new MsPASSError(`Metadata.put: key must be a non-empty string, got ${typeName(key)}`, "Invalid");
     }
     if (value === undefined) {
-      throw new MsPASSError(`Metadata.put: value for key "${key}" is undefined (use erase to remove a key)`, "Invalid");
+      throw new MsPASSError(
+        `Metadata.put: value for key "${key}" is undefined (use erase to remove a key)`,
+        "Invalid",
+      );
     }
     const stored = this.#guard !== undefined && this.#guardedKeys.has(key) ? this.#guard(key, value) : value;
     this.#values.set(key, stored);

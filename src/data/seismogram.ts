@@ -40,20 +40,32 @@ export class Seismogram extends BasicTimeSeries {
    */
   constructor(arg?: SeismogramOptions | Metadata) {
     let tmatrix: SeismogramOptions["tmatrix"] | undefined;
-    if (arg !== undefined && !(arg instanceof Metadata) && typeof arg === "object" && arg !== null && "tmatrix" in arg) {
+    if (
+      arg !== undefined &&
+      !(arg instanceof Metadata) &&
+      typeof arg === "object" &&
+      arg !== null &&
+      "tmatrix" in arg
+    ) {
       const { tmatrix: tm, ...rest } = arg;
       tmatrix = tm;
       arg = rest;
     }
     super(3, "Seismogram", arg);
     if (tmatrix !== undefined) this.tmatrix = tmatrix as number[][];
-    else if (arg !== undefined && (arg instanceof Metadata || (arg as SeismogramOptions).metadata !== undefined)) {
+    else if (
+      arg !== undefined &&
+      (arg instanceof Metadata || (arg as SeismogramOptions).metadata !== undefined)
+    ) {
       this.#loadTmatrixFromMd();
     }
   }
 
   /** See TimeSeries.fromMetadata; also reads `tmatrix`. */
-  static fromMetadata(md: Metadata | Readonly<Record<string, unknown>>, options: FromMetadataOptions = {}): Seismogram {
+  static fromMetadata(
+    md: Metadata | Readonly<Record<string, unknown>>,
+    options: FromMetadataOptions = {},
+  ): Seismogram {
     const s = new Seismogram();
     s.initFromMetadata(md, options);
     s.#loadTmatrixFromMd();
@@ -62,7 +74,8 @@ export class Seismogram extends BasicTimeSeries {
 
   /** View (no copy) of component k (0, 1 or 2). */
   component(k: number): Float64Array {
-    if (k !== 0 && k !== 1 && k !== 2) throw new MsPASSError(`Seismogram.component: k must be 0, 1 or 2, got ${String(k)}`, "Invalid");
+    if (k !== 0 && k !== 1 && k !== 2)
+      throw new MsPASSError(`Seismogram.component: k must be 0, 1 or 2, got ${String(k)}`, "Invalid");
     const n = this.npts;
     return this._data.subarray(k * n, (k + 1) * n);
   }
@@ -116,13 +129,16 @@ export class Seismogram extends BasicTimeSeries {
 
 function flattenTmatrix(m: unknown): number[] {
   const bad = (why: string) => new MsPASSError(`Seismogram: tmatrix ${why}`, "Invalid");
-  if (!Array.isArray(m)) throw bad(`must be a 3×3 array or a flat list of 9 numbers, got ${describeValue(m)}`);
+  if (!Array.isArray(m))
+    throw bad(`must be a 3×3 array or a flat list of 9 numbers, got ${describeValue(m)}`);
   let flat: unknown[];
   if (m.length === 9) flat = m;
-  else if (m.length === 3 && m.every((r) => Array.isArray(r) && r.length === 3)) flat = (m as unknown[][]).flat();
+  else if (m.length === 3 && m.every((r) => Array.isArray(r) && r.length === 3))
+    flat = (m as unknown[][]).flat();
   else throw bad(`must be a 3×3 array or a flat list of 9 numbers (got length ${m.length})`);
   return flat.map((x, i) => {
-    if (typeof x !== "number" || !Number.isFinite(x)) throw bad(`element ${i} must be a finite number, got ${String(x)}`);
+    if (typeof x !== "number" || !Number.isFinite(x))
+      throw bad(`element ${i} must be a finite number, got ${String(x)}`);
     return x;
   });
 }

@@ -25,7 +25,10 @@ export class TimeSeries extends BasicTimeSeries {
    * convertible). All other keys are copied. `data` is adopted without a copy,
    * else the samples are zero-filled.
    */
-  static fromMetadata(md: Metadata | Readonly<Record<string, unknown>>, options: FromMetadataOptions = {}): TimeSeries {
+  static fromMetadata(
+    md: Metadata | Readonly<Record<string, unknown>>,
+    options: FromMetadataOptions = {},
+  ): TimeSeries {
     const ts = new TimeSeries();
     ts.initFromMetadata(md, options);
     return ts;

@@ -23,7 +23,9 @@ const SERIALIZE: BSON.SerializeOptions = { ignoreUndefined: true };
 
 /** True for a value usable as a BSON document: a non-null, non-array object. */
 export function isDocument(value: unknown): value is Document {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
 }
 
 /**
@@ -37,7 +39,9 @@ export function encodeDocument(value: unknown, what: string): Buffer {
   try {
     return asBuffer(BSON.serialize(value, SERIALIZE));
   } catch (err) {
-    throw new MsPASSError(`${what} cannot be encoded as BSON: ${(err as Error).message}`, "Invalid", { cause: err });
+    throw new MsPASSError(`${what} cannot be encoded as BSON: ${(err as Error).message}`, "Invalid", {
+      cause: err,
+    });
   }
 }
 
@@ -66,11 +70,17 @@ export function documentOffsets(bytes: Uint8Array): number[] {
   let at = 0;
   while (at < bytes.byteLength) {
     if (bytes.byteLength - at < 5) {
-      throw new MsPASSError(`malformed batch from the native core: ${bytes.byteLength - at} stray bytes`, "Fatal");
+      throw new MsPASSError(
+        `malformed batch from the native core: ${bytes.byteLength - at} stray bytes`,
+        "Fatal",
+      );
     }
     const len = view.getInt32(at, true);
     if (len < 5 || at + len > bytes.byteLength) {
-      throw new MsPASSError(`malformed batch from the native core: document length ${len} at byte ${at}`, "Fatal");
+      throw new MsPASSError(
+        `malformed batch from the native core: document length ${len} at byte ${at}`,
+        "Fatal",
+      );
     }
     offsets.push(at);
     at += len;
@@ -88,4 +98,3 @@ export function decodeDocuments<T = Document>(bytes: Uint8Array): T[] {
   }
   return out;
 }
-

@@ -96,7 +96,10 @@ export interface AggregateOptions {
 
 export type IndexDirection = 1 | -1;
 /** `"field"`, `{a: 1, b: -1}` or `[["a", 1], ["b", -1]]`. */
-export type IndexSpec = string | Readonly<Record<string, IndexDirection>> | readonly (readonly [string, IndexDirection])[];
+export type IndexSpec =
+  | string
+  | Readonly<Record<string, IndexDirection>>
+  | readonly (readonly [string, IndexDirection])[];
 
 /**
  * Check a collection name as the Node driver does: a non-empty string, no
@@ -124,7 +127,10 @@ export function checkCollectionName(name: unknown, what: string): string {
 function filterOrEmpty(filter: unknown, what: string): Document {
   if (filter === undefined) return {};
   if (!isDocument(filter)) {
-    throw new MsPASSError(`${what}: filter must be a document (a plain object), got ${describe(filter)}`, "Invalid");
+    throw new MsPASSError(
+      `${what}: filter must be a document (a plain object), got ${describe(filter)}`,
+      "Invalid",
+    );
   }
   return filter;
 }
@@ -180,7 +186,10 @@ export class Collection<T extends Document = Document> {
   }
 
   /** Run `op` on the core, turning its errors into `MsPASSError`s. */
-  private async call<R>(method: string, op: (t: { uri: string; db: string; coll: string }) => Promise<R>): Promise<R> {
+  private async call<R>(
+    method: string,
+    op: (t: { uri: string; db: string; coll: string }) => Promise<R>,
+  ): Promise<R> {
     const what = this.what(method);
     this.database.client.assertOpen(what);
     try {
@@ -198,9 +207,15 @@ export class Collection<T extends Document = Document> {
   }
 
   /** Run an aggregation pipeline; returns a lazy cursor. */
-  aggregate<R extends Document = Document>(pipeline: readonly Document[], options?: AggregateOptions): Cursor<R> {
+  aggregate<R extends Document = Document>(
+    pipeline: readonly Document[],
+    options?: AggregateOptions,
+  ): Cursor<R> {
     if (!Array.isArray(pipeline) || !pipeline.every(isDocument)) {
-      throw new MsPASSError(`${this.what("aggregate")}: pipeline must be an array of stage documents`, "Invalid");
+      throw new MsPASSError(
+        `${this.what("aggregate")}: pipeline must be an array of stage documents`,
+        "Invalid",
+      );
     }
     const batchSize = countOption(options?.batchSize, this.what("aggregate", "options.batchSize"));
     return new Cursor<R>(
@@ -214,7 +229,9 @@ export class Collection<T extends Document = Document> {
   async findOne(filter: Document = {}, options?: FindOneOptions): Promise<T | null> {
     const f = encodeDocument(filterOrEmpty(filter, this.what("findOne")), this.what("findOne", "filter"));
     const o = normalizeFindOptions(
-      options === undefined ? undefined : { sort: options.sort, projection: options.projection, skip: options.skip },
+      options === undefined
+        ? undefined
+        : { sort: options.sort, projection: options.projection, skip: options.skip },
       this.what("findOne"),
     );
     const bytes = await this.call("findOne", (t) =>
@@ -229,7 +246,10 @@ export class Collection<T extends Document = Document> {
    */
   async insertOne(doc: T): Promise<InsertOneResult> {
     if (!isDocument(doc)) {
-      throw new MsPASSError(`${this.what("insertOne")}: document must be a plain object, got ${describe(doc)}`, "Invalid");
+      throw new MsPASSError(
+        `${this.what("insertOne")}: document must be a plain object, got ${describe(doc)}`,
+        "Invalid",
+      );
     }
     if ((doc as Document)._id === undefined) (doc as Document)._id = new ObjectId();
     const bytes = encodeDocument(doc, this.what("insertOne", "document"));
@@ -240,12 +260,18 @@ export class Collection<T extends Document = Document> {
   /** Insert documents in one batch; `_id`s are assigned to those without one. */
   async insertMany(docs: readonly T[], options?: InsertManyOptions): Promise<InsertManyResult> {
     if (!Array.isArray(docs) || docs.length === 0) {
-      throw new MsPASSError(`${this.what("insertMany")}: docs must be a non-empty array of documents`, "Invalid");
+      throw new MsPASSError(
+        `${this.what("insertMany")}: docs must be a non-empty array of documents`,
+        "Invalid",
+      );
     }
     const ordered = boolOption(options?.ordered, this.what("insertMany", "options.ordered"));
     for (const [i, doc] of docs.entries()) {
       if (!isDocument(doc)) {
-        throw new MsPASSError(`${this.what("insertMany")}: docs[${i}] must be a plain object, got ${describe(doc)}`, "Invalid");
+        throw new MsPASSError(
+          `${this.what("insertMany")}: docs[${i}] must be a plain object, got ${describe(doc)}`,
+          "Invalid",
+        );
       }
       if ((doc as Document)._id === undefined) (doc as Document)._id = new ObjectId();
     }
@@ -259,7 +285,11 @@ export class Collection<T extends Document = Document> {
 
   private checkUpdate(update: unknown, method: string): Buffer {
     const what = this.what(method, "update");
-    if (!isDocument(update) || Object.keys(update).length === 0 || !Object.keys(update).every((k) => k.startsWith("$"))) {
+    if (
+      !isDocument(update) ||
+      Object.keys(update).length === 0 ||
+      !Object.keys(update).every((k) => k.startsWith("$"))
+    ) {
       throw new MsPASSError(
         `${what} must be a non-empty document of update operators ($set, $unset, $inc, ...); use replaceOne to replace a document`,
         "Invalid",
@@ -295,27 +325,40 @@ export class Collection<T extends Document = Document> {
    * command with an `updates` array, which FerretDB v1 and every mongod
    * implement; what drivers' collection.bulkWrite sends for updates).
    */
-  async bulkUpdate(statements: readonly UpdateStatement[], options?: { ordered?: boolean }): Promise<BulkUpdateResult> {
+  async bulkUpdate(
+    statements: readonly UpdateStatement[],
+    options?: { ordered?: boolean },
+  ): Promise<BulkUpdateResult> {
     const what = this.what("bulkUpdate");
     if (!Array.isArray(statements)) throw new MsPASSError(`${what}: statements must be an array`, "Invalid");
     const ordered = boolOption(options?.ordered, this.what("bulkUpdate", "options.ordered"));
-    if (statements.length === 0) return { acknowledged: true, matchedCount: 0, modifiedCount: 0, writeErrors: [] };
+    if (statements.length === 0)
+      return { acknowledged: true, matchedCount: 0, modifiedCount: 0, writeErrors: [] };
     const parts: Buffer[] = statements.map((s, i) => {
-      if (!isDocument(s) || !isDocument(s.filter)) throw new MsPASSError(`${what}: statements[${i}] must be {filter, update, multi?}`, "Invalid");
+      if (!isDocument(s) || !isDocument(s.filter))
+        throw new MsPASSError(`${what}: statements[${i}] must be {filter, update, multi?}`, "Invalid");
       this.checkUpdate(s.update, "bulkUpdate");
-      if (s.multi !== undefined && typeof s.multi !== "boolean") throw new MsPASSError(`${what}: statements[${i}].multi must be a boolean`, "Invalid");
-      return encodeDocument({ q: s.filter, u: s.update, multi: s.multi === true }, `${what}: statements[${i}]`);
+      if (s.multi !== undefined && typeof s.multi !== "boolean")
+        throw new MsPASSError(`${what}: statements[${i}].multi must be a boolean`, "Invalid");
+      return encodeDocument(
+        { q: s.filter, u: s.update, multi: s.multi === true },
+        `${what}: statements[${i}]`,
+      );
     });
     const out: BulkUpdateResult = { acknowledged: true, matchedCount: 0, modifiedCount: 0, writeErrors: [] };
     // One native call per BULK_UPDATE_STATEMENTS (the core sends the same per command).
     for (let at = 0; at < parts.length; at += BULK_UPDATE_STATEMENTS) {
       const bytes = Buffer.concat(parts.slice(at, at + BULK_UPDATE_STATEMENTS));
-      const r = decodeDocument<{ matchedCount: number; modifiedCount: number; writeErrors: Array<{ index: number; errmsg: string }> }>(
-        await this.call("bulkUpdate", (t) => native.bulkUpdate(t.uri, t.db, t.coll, bytes, ordered)),
-      );
+      const r = decodeDocument<{
+        matchedCount: number;
+        modifiedCount: number;
+        writeErrors: Array<{ index: number; errmsg: string }>;
+      }>(await this.call("bulkUpdate", (t) => native.bulkUpdate(t.uri, t.db, t.coll, bytes, ordered)));
       out.matchedCount += Number(r.matchedCount);
       out.modifiedCount += Number(r.modifiedCount);
-      out.writeErrors.push(...r.writeErrors.map((e) => ({ index: at + Number(e.index), errmsg: String(e.errmsg) })));
+      out.writeErrors.push(
+        ...r.writeErrors.map((e) => ({ index: at + Number(e.index), errmsg: String(e.errmsg) })),
+      );
       if (ordered !== false && r.writeErrors.length > 0) break;
     }
     return out;
@@ -324,11 +367,16 @@ export class Collection<T extends Document = Document> {
   async replaceOne(filter: Document, replacement: T, options?: UpdateOptions): Promise<UpdateResult> {
     const f = encodeDocument(filter, this.what("replaceOne", "filter"));
     if (isDocument(replacement) && Object.keys(replacement).some((k) => k.startsWith("$"))) {
-      throw new MsPASSError(`${this.what("replaceOne", "replacement")} must not contain update operators ($...); use updateOne`, "Invalid");
+      throw new MsPASSError(
+        `${this.what("replaceOne", "replacement")} must not contain update operators ($...); use updateOne`,
+        "Invalid",
+      );
     }
     const r = encodeDocument(replacement, this.what("replaceOne", "replacement"));
     const upsert = boolOption(options?.upsert, this.what("replaceOne", "options.upsert"));
-    return updateResult(await this.call("replaceOne", (t) => native.replaceOne(t.uri, t.db, t.coll, f, r, upsert)));
+    return updateResult(
+      await this.call("replaceOne", (t) => native.replaceOne(t.uri, t.db, t.coll, f, r, upsert)),
+    );
   }
 
   async deleteOne(filter: Document = {}): Promise<DeleteResult> {
@@ -338,13 +386,19 @@ export class Collection<T extends Document = Document> {
   }
 
   async deleteMany(filter: Document = {}): Promise<DeleteResult> {
-    const f = encodeDocument(filterOrEmpty(filter, this.what("deleteMany")), this.what("deleteMany", "filter"));
+    const f = encodeDocument(
+      filterOrEmpty(filter, this.what("deleteMany")),
+      this.what("deleteMany", "filter"),
+    );
     const n = await this.call("deleteMany", (t) => native.deleteMany(t.uri, t.db, t.coll, f));
     return { acknowledged: true, deletedCount: n };
   }
 
   async countDocuments(filter: Document = {}, options?: CountDocumentsOptions): Promise<number> {
-    const f = encodeDocument(filterOrEmpty(filter, this.what("countDocuments")), this.what("countDocuments", "filter"));
+    const f = encodeDocument(
+      filterOrEmpty(filter, this.what("countDocuments")),
+      this.what("countDocuments", "filter"),
+    );
     const skip = countOption(options?.skip, this.what("countDocuments", "options.skip"));
     const limit = countOption(options?.limit, this.what("countDocuments", "options.limit"));
     return this.call("countDocuments", (t) => native.countDocuments(t.uri, t.db, t.coll, f, { skip, limit }));
@@ -364,11 +418,15 @@ export class Collection<T extends Document = Document> {
   async createIndex(spec: IndexSpec, options?: CreateIndexOptions): Promise<string> {
     const what = this.what("createIndex", "spec");
     const keys = normalizeSort(spec as SortSpec, what);
-    if (Object.keys(keys).length === 0) throw new MsPASSError(`${what} must name at least one field`, "Invalid");
+    if (Object.keys(keys).length === 0)
+      throw new MsPASSError(`${what} must name at least one field`, "Invalid");
     const unique = boolOption(options?.unique, this.what("createIndex", "options.unique"));
     const name = options?.name;
     if (name !== undefined && (typeof name !== "string" || name === "")) {
-      throw new MsPASSError(`${this.what("createIndex", "options.name")} must be a non-empty string`, "Invalid");
+      throw new MsPASSError(
+        `${this.what("createIndex", "options.name")} must be a non-empty string`,
+        "Invalid",
+      );
     }
     const k = encodeDocument(keys, what);
     return this.call("createIndex", (t) => native.createIndex(t.uri, t.db, t.coll, k, { unique, name }));

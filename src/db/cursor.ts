@@ -63,7 +63,10 @@ function direction(value: unknown, what: string): 1 | -1 {
     case "descending":
       return -1;
     default:
-      throw new MsPASSError(`${what}: sort direction must be 1, -1, "asc" or "desc", got ${JSON.stringify(value)}`, "Invalid");
+      throw new MsPASSError(
+        `${what}: sort direction must be 1, -1, "asc" or "desc", got ${JSON.stringify(value)}`,
+        "Invalid",
+      );
   }
 }
 
@@ -77,14 +80,20 @@ export function normalizeSort(spec: SortSpec, what: string): Record<string, 1 | 
     const pairs = (spec.length === 2 && typeof spec[0] === "string" ? [spec] : spec) as unknown[];
     for (const pair of pairs) {
       if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string") {
-        throw new MsPASSError(`${what}: sort must be [field, direction] pairs, got ${JSON.stringify(pair)}`, "Invalid");
+        throw new MsPASSError(
+          `${what}: sort must be [field, direction] pairs, got ${JSON.stringify(pair)}`,
+          "Invalid",
+        );
       }
       out[pair[0]] = direction(pair[1], what);
     }
   } else if (isDocument(spec)) {
     for (const [k, v] of Object.entries(spec)) out[k] = direction(v, what);
   } else {
-    throw new MsPASSError(`${what}: sort must be a field name, an object or [field, direction] pairs`, "Invalid");
+    throw new MsPASSError(
+      `${what}: sort must be a field name, an object or [field, direction] pairs`,
+      "Invalid",
+    );
   }
   return out;
 }
@@ -191,10 +200,16 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
 
   private modify(method: string, patch: CursorOptions, findOnly = true): this {
     if (this.state !== "new") {
-      throw new MsPASSError(`${this.what(method)}: the cursor has already started; set options before the first fetch`, "Invalid");
+      throw new MsPASSError(
+        `${this.what(method)}: the cursor has already started; set options before the first fetch`,
+        "Invalid",
+      );
     }
     if (findOnly && this.pipeline !== undefined) {
-      throw new MsPASSError(`${this.what(method)}: not available on an aggregation cursor; add a pipeline stage instead`, "Invalid");
+      throw new MsPASSError(
+        `${this.what(method)}: not available on an aggregation cursor; add a pipeline stage instead`,
+        "Invalid",
+      );
     }
     this.opts = Object.freeze({ ...this.opts, ...patch });
     return this;
@@ -220,14 +235,20 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
   }
 
   batchSize(n: number): this {
-    return this.modify("batchSize", { batchSize: countOption(n, `${this.what("batchSize")}: batchSize`) }, false);
+    return this.modify(
+      "batchSize",
+      { batchSize: countOption(n, `${this.what("batchSize")}: batchSize`) },
+      false,
+    );
   }
 
   /** The next document, or `null` when there are no more. */
   async next(): Promise<T | null> {
     for (;;) {
       if (this.batch !== undefined && this.index + 1 < this.offsets.length) {
-        const doc = decodeDocument<T>(this.batch.subarray(this.offsets[this.index], this.offsets[this.index + 1]));
+        const doc = decodeDocument<T>(
+          this.batch.subarray(this.offsets[this.index], this.offsets[this.index + 1]),
+        );
         this.index += 1;
         return doc;
       }
@@ -264,7 +285,9 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
     if (this.state === "new") await this.fetch();
     const last = this.offsets.length - 1;
     const buffered =
-      this.batch !== undefined && this.index < last ? this.batch.subarray(this.offsets[this.index], this.offsets[last]) : new Uint8Array(0);
+      this.batch !== undefined && this.index < last
+        ? this.batch.subarray(this.offsets[this.index], this.offsets[last])
+        : new Uint8Array(0);
     const handle = this.state === "open" ? this.handle : undefined;
     this.state = "exhausted";
     this.handle = undefined;

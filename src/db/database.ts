@@ -33,11 +33,27 @@ import {
   type SaveDataHistoryOptions,
   type SaveHistoryOptions,
 } from "./history/object-history.js";
-import { updateData, updateMetadata, type UpdateDataOptions, type UpdateMetadataOptions } from "./maintenance/update.js";
+import {
+  updateData,
+  updateMetadata,
+  type UpdateDataOptions,
+  type UpdateMetadataOptions,
+} from "./maintenance/update.js";
 import { deleteData, type DeleteDataOptions, type DeleteDataResult } from "./maintenance/delete.js";
-import { clean, cleanCollection, type CleanCollectionOptions, type CleanOptions } from "./maintenance/clean.js";
+import {
+  clean,
+  cleanCollection,
+  type CleanCollectionOptions,
+  type CleanOptions,
+} from "./maintenance/clean.js";
 import { verify, type VerifyOptions, type VerifyTest } from "./maintenance/verify.js";
-import { saveCatalog, saveInventory, type SaveCatalogOptions, type SaveInventoryOptions, type SaveInventoryResult } from "../inventory/save.js";
+import {
+  saveCatalog,
+  saveInventory,
+  type SaveCatalogOptions,
+  type SaveInventoryOptions,
+  type SaveInventoryResult,
+} from "../inventory/save.js";
 import {
   getSeedChannel,
   getSeedSite,
@@ -83,7 +99,12 @@ const NOT_COLLECTIONS = new Set([
  * none of `/\. "$*<>:|?` and no NUL.
  */
 export function checkDatabaseName(name: unknown, what: string): string {
-  if (typeof name !== "string" || name === "" || Buffer.byteLength(name) >= 64 || /[/\\. "$*<>:|?\0]/.test(name)) {
+  if (
+    typeof name !== "string" ||
+    name === "" ||
+    Buffer.byteLength(name) >= 64 ||
+    /[/\\. "$*<>:|?\0]/.test(name)
+  ) {
     throw new MsPASSError(
       `${what}: database name must be a non-empty string under 64 bytes without any of /\\. "$*<>:|? or NUL, got ${
         typeof name === "string" ? JSON.stringify(name) : describe(name)
@@ -115,7 +136,12 @@ export class Database {
     // its constructor already runs on the Proxy returned here.
     return new Proxy(this, {
       get(target, prop, receiver) {
-        if (typeof prop === "string" && !(prop in target) && !NOT_COLLECTIONS.has(prop) && !prop.startsWith("@@")) {
+        if (
+          typeof prop === "string" &&
+          !(prop in target) &&
+          !NOT_COLLECTIONS.has(prop) &&
+          !prop.startsWith("@@")
+        ) {
           return (receiver as Database).collection(prop);
         }
         return Reflect.get(target, prop, receiver);
@@ -161,12 +187,20 @@ export class Database {
    * never throw: they come back dead with the reason in their elog. See
    * src/db/read.ts.
    */
-  readData(arg: Cursor<Document>, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<TimeSeriesEnsemble | SeismogramEnsemble>;
-  readData(arg: ObjectId | Document | Metadata, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<TimeSeries | Seismogram>;
+  readData(
+    arg: Cursor<Document>,
+    options?: ReadDataOptions & ReadDataHistoryOptions,
+  ): Promise<TimeSeriesEnsemble | SeismogramEnsemble>;
+  readData(
+    arg: ObjectId | Document | Metadata,
+    options?: ReadDataOptions & ReadDataHistoryOptions,
+  ): Promise<TimeSeries | Seismogram>;
   readData(arg: unknown, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<ReadDataResult>;
   readData(arg: unknown, options?: ReadDataOptions & ReadDataHistoryOptions): Promise<ReadDataResult> {
     // History hook (loadHistory, src/db/history/object-history.ts) around the reader.
-    return readDataWithHistory(this, arg, options, (a, o) => readData(this, this.schema, a, o as ReadDataOptions));
+    return readDataWithHistory(this, arg, options, (a, o) =>
+      readData(this, this.schema, a, o as ReadDataOptions),
+    );
   }
 
   /**
@@ -175,12 +209,26 @@ export class Database {
    * (ensembles: `{ isLive, ids }`) or, with `returnData`, the datum. See
    * src/db/save.ts.
    */
-  saveData<D extends ReadDataResult>(datum: D, options: SaveDataOptions & SaveDataHistoryOptions & { returnData: true }): Promise<D>;
-  saveData(datum: ReadDataResult, options?: SaveDataOptions & SaveDataHistoryOptions & { returnData?: false }): Promise<SaveDataResult>;
-  saveData(datum: unknown, options?: SaveDataOptions & SaveDataHistoryOptions): Promise<SaveDataResult | ReadDataResult>;
-  saveData(datum: unknown, options?: SaveDataOptions & SaveDataHistoryOptions): Promise<SaveDataResult | ReadDataResult> {
+  saveData<D extends ReadDataResult>(
+    datum: D,
+    options: SaveDataOptions & SaveDataHistoryOptions & { returnData: true },
+  ): Promise<D>;
+  saveData(
+    datum: ReadDataResult,
+    options?: SaveDataOptions & SaveDataHistoryOptions & { returnData?: false },
+  ): Promise<SaveDataResult>;
+  saveData(
+    datum: unknown,
+    options?: SaveDataOptions & SaveDataHistoryOptions,
+  ): Promise<SaveDataResult | ReadDataResult>;
+  saveData(
+    datum: unknown,
+    options?: SaveDataOptions & SaveDataHistoryOptions,
+  ): Promise<SaveDataResult | ReadDataResult> {
     // History hook (saveHistory, default true as MsPASS; src/db/history/object-history.ts) around the writer.
-    return saveDataWithHistory(this, datum, options, (d, o) => saveData(this, this.schema, d, o as SaveDataOptions));
+    return saveDataWithHistory(this, datum, options, (d, o) =>
+      saveData(this, this.schema, d, o as SaveDataOptions),
+    );
   }
 
   /**
@@ -197,17 +245,27 @@ export class Database {
   }
 
   /** MsPASS's update_metadata: `$set` the datum's modified keys on its document. See src/db/maintenance/update.ts. */
-  updateMetadata(datum: TimeSeries | Seismogram, options?: UpdateMetadataOptions): Promise<TimeSeries | Seismogram | null> {
+  updateMetadata(
+    datum: TimeSeries | Seismogram,
+    options?: UpdateMetadataOptions,
+  ): Promise<TimeSeries | Seismogram | null> {
     return updateMetadata(this, datum, options);
   }
 
   /** MsPASS's update_data: updateMetadata, then history, samples (GridFS) and elog. */
-  updateData(datum: TimeSeries | Seismogram, options?: UpdateDataOptions): Promise<TimeSeries | Seismogram | null> {
+  updateData(
+    datum: TimeSeries | Seismogram,
+    options?: UpdateDataOptions,
+  ): Promise<TimeSeries | Seismogram | null> {
     return updateData(this, datum, options);
   }
 
   /** MsPASS's delete_data: a wf document with its samples, history and elog. See src/db/maintenance/delete.ts. */
-  deleteData(objectId: unknown, objectType: "TimeSeries" | "Seismogram", options?: DeleteDataOptions): Promise<DeleteDataResult> {
+  deleteData(
+    objectId: unknown,
+    objectType: "TimeSeries" | "Seismogram",
+    options?: DeleteDataOptions,
+  ): Promise<DeleteDataResult> {
     return deleteData(this, objectId, objectType, options);
   }
 
@@ -229,12 +287,18 @@ export class Database {
   // Station and event metadata (src/inventory): thin wrappers.
 
   /** StationXML (paths or XML text) → `site` and `channel` documents (MsPASS save_inventory). */
-  saveInventory(source: string | Buffer | readonly (string | Buffer)[], options?: SaveInventoryOptions): Promise<SaveInventoryResult> {
+  saveInventory(
+    source: string | Buffer | readonly (string | Buffer)[],
+    options?: SaveInventoryOptions,
+  ): Promise<SaveInventoryResult> {
     return saveInventory(this, source, options);
   }
 
   /** QuakeML (paths or XML text) → `source` documents; resolves to the count (MsPASS save_catalog). */
-  saveCatalog(source: string | Buffer | readonly (string | Buffer)[], options?: SaveCatalogOptions): Promise<number> {
+  saveCatalog(
+    source: string | Buffer | readonly (string | Buffer)[],
+    options?: SaveCatalogOptions,
+  ): Promise<number> {
     return saveCatalog(this, source, options);
   }
 
@@ -242,7 +306,12 @@ export class Database {
     return getSeedSite(this, net, sta, options);
   }
 
-  getSeedChannel(net: string, sta: string, chan: string, options?: SeedChannelOptions): Promise<Document | null> {
+  getSeedChannel(
+    net: string,
+    sta: string,
+    chan: string,
+    options?: SeedChannelOptions,
+  ): Promise<Document | null> {
     return getSeedChannel(this, net, sta, chan, options);
   }
 
@@ -261,7 +330,10 @@ export class Database {
    * and refused. See src/db/mseed-index.ts.
    */
   indexMseedFile(path: string, options: IndexMseedOptions & { returnIds: true }): Promise<IndexMseedResult>;
-  indexMseedFile(path: string, options?: IndexMseedOptions & { returnIds?: false }): Promise<IndexMseedReport>;
+  indexMseedFile(
+    path: string,
+    options?: IndexMseedOptions & { returnIds?: false },
+  ): Promise<IndexMseedReport>;
   indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport>;
   indexMseedFile(path: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport> {
     return indexMseedFile(this, path, options);

@@ -100,12 +100,33 @@ export interface SaveDataOptions {
 }
 
 const READ_KEYS = [
-  "collection", "mode", "excludeKeys", "dataTag", "ensembleMetadata", "normalize", "s3", "s3Bucket",
-  "mergeMethod", "mergeFillValue", "mergeInterpolationSamples",
+  "collection",
+  "mode",
+  "excludeKeys",
+  "dataTag",
+  "ensembleMetadata",
+  "normalize",
+  "s3",
+  "s3Bucket",
+  "mergeMethod",
+  "mergeFillValue",
+  "mergeInterpolationSamples",
 ] as const;
 const SAVE_KEYS = [
-  "mode", "storageMode", "dir", "dfile", "format", "overwrite", "excludeKeys", "collection", "dataTag", "cremate", "returnData",
-  "s3", "s3Bucket", "s3KeyPrefix",
+  "mode",
+  "storageMode",
+  "dir",
+  "dfile",
+  "format",
+  "overwrite",
+  "excludeKeys",
+  "collection",
+  "dataTag",
+  "cremate",
+  "returnData",
+  "s3",
+  "s3Bucket",
+  "s3KeyPrefix",
 ] as const;
 
 export interface ResolvedRead {
@@ -137,16 +158,16 @@ export interface ResolvedSave {
   returnData: boolean;
 }
 
-
 export function checkModeOption(mode: unknown, fn: string): Mode {
   if (mode === undefined) return "promiscuous";
   if (!(MODES as readonly unknown[]).includes(mode)) {
-    throw new MsPASSError(`${fn}: unknown mode ${JSON.stringify(mode)}; must be one of ${MODES.join(", ")}`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: unknown mode ${JSON.stringify(mode)}; must be one of ${MODES.join(", ")}`,
+      "Fatal",
+    );
   }
   return mode as Mode;
 }
-
-
 
 function excludeKeysOption(v: unknown, fn: string): string[] {
   if (v === undefined) return [];
@@ -160,7 +181,11 @@ function excludeKeysOption(v: unknown, fn: string): string[] {
  * Resolve a waveform collection name through the schema (`wf` →
  * `wf_TimeSeries`) and check it holds TimeSeries or Seismogram data.
  */
-export function resolveWfCollection(schema: Schema, name: unknown, fn: string): { collection: string; dataType: WfDataType } {
+export function resolveWfCollection(
+  schema: Schema,
+  name: unknown,
+  fn: string,
+): { collection: string; dataType: WfDataType } {
   if (typeof name !== "string" || name === "") {
     throw new MsPASSError(`${fn}: collection must be a non-empty string, got ${describe(name)}`, "Fatal");
   }
@@ -188,7 +213,11 @@ export function wfCollectionOf(schema: Schema, name: string): string | undefined
   return t === "TimeSeries" || t === "Seismogram" ? name : undefined;
 }
 
-export function resolveReadOptions(schema: Schema, options: unknown, defaultCollection: string): ResolvedRead {
+export function resolveReadOptions(
+  schema: Schema,
+  options: unknown,
+  defaultCollection: string,
+): ResolvedRead {
   const fn = "Database.readData";
   const o = checkKeys(options, READ_KEYS, fn);
   const { collection, dataType } = resolveWfCollection(schema, o.collection ?? defaultCollection, fn);
@@ -196,7 +225,10 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
   if (o.ensembleMetadata !== undefined) {
     const em = o.ensembleMetadata;
     if (!(em instanceof Metadata) && !isDocument(em)) {
-      throw new MsPASSError(`${fn}: ensembleMetadata must be a Metadata or a plain object, got ${describe(em)}`, "Invalid");
+      throw new MsPASSError(
+        `${fn}: ensembleMetadata must be a Metadata or a plain object, got ${describe(em)}`,
+        "Invalid",
+      );
     }
     ensembleMetadata = new Metadata(em as Metadata | Record<string, unknown>);
   }
@@ -217,23 +249,36 @@ export function resolveReadOptions(schema: Schema, options: unknown, defaultColl
 export function mergeOptions(o: Record<string, unknown>, fn: string): ResolvedMerge {
   const method = o.mergeMethod ?? 0;
   if (method !== -1 && method !== 0 && method !== 1) {
-    throw new MsPASSError(`${fn}: mergeMethod must be -1, 0 or 1 (obspy's merge methods), got ${describe(method)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: mergeMethod must be -1, 0 or 1 (obspy's merge methods), got ${describe(method)}`,
+      "Invalid",
+    );
   }
   const is = o.mergeInterpolationSamples ?? 0;
   if (typeof is !== "number" || !Number.isInteger(is) || is < -1) {
-    throw new MsPASSError(`${fn}: mergeInterpolationSamples must be an integer >= -1, got ${describe(is)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: mergeInterpolationSamples must be an integer >= -1, got ${describe(is)}`,
+      "Invalid",
+    );
   }
   const fill = o.mergeFillValue;
   const out: ResolvedMerge = { method, interpolationSamples: is };
   if (fill === undefined || fill === null) return out;
   if (typeof fill === "number" && Number.isFinite(fill)) return { ...out, fillNumber: fill };
   if (fill === "latest" || fill === "interpolate") return { ...out, fillMode: fill };
-  throw new MsPASSError(`${fn}: mergeFillValue must be a finite number, "latest", "interpolate" or null, got ${describe(fill)}`, "Invalid");
+  throw new MsPASSError(
+    `${fn}: mergeFillValue must be a finite number, "latest", "interpolate" or null, got ${describe(fill)}`,
+    "Invalid",
+  );
 }
 
 function s3Option(v: unknown, fn: string): S3Connection | undefined {
   if (v === undefined) return undefined;
-  if (!(v instanceof S3Connection)) throw new MsPASSError(`${fn}: s3 must be an S3Connection (fetchS3Connection()), got ${describe(v)}`, "Invalid");
+  if (!(v instanceof S3Connection))
+    throw new MsPASSError(
+      `${fn}: s3 must be an S3Connection (fetchS3Connection()), got ${describe(v)}`,
+      "Invalid",
+    );
   return v;
 }
 
@@ -242,31 +287,56 @@ export function resolveSaveOptions(schema: Schema, options: unknown, datumType: 
   const o = checkKeys(options, SAVE_KEYS, fn);
   const { collection, dataType } = resolveWfCollection(schema, o.collection ?? `wf_${datumType}`, fn);
   if (dataType !== datumType) {
-    throw new MsPASSError(`${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${datumType}`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${datumType}`,
+      "Fatal",
+    );
   }
   const storageMode = o.storageMode ?? "gridfs";
   if (storageMode !== "gridfs" && storageMode !== "file" && storageMode !== "s3") {
-    throw new MsPASSError(`${fn}: storageMode must be "gridfs", "file" or "s3", got ${JSON.stringify(storageMode)}`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: storageMode must be "gridfs", "file" or "s3", got ${JSON.stringify(storageMode)}`,
+      "Fatal",
+    );
   }
-  if (storageMode !== "s3" && (o.s3 !== undefined || o.s3Bucket !== undefined || o.s3KeyPrefix !== undefined)) {
+  if (
+    storageMode !== "s3" &&
+    (o.s3 !== undefined || o.s3Bucket !== undefined || o.s3KeyPrefix !== undefined)
+  ) {
     throw new MsPASSError(`${fn}: s3, s3Bucket and s3KeyPrefix apply only to storageMode "s3"`, "Invalid");
   }
   if (o.format !== undefined && o.format !== "binary" && o.format !== "mseed") {
-    throw new MsPASSError(`${fn}: format ${JSON.stringify(o.format)} is not supported; "binary" (or no format) and "mseed" are written`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: format ${JSON.stringify(o.format)} is not supported; "binary" (or no format) and "mseed" are written`,
+      "Fatal",
+    );
   }
   if (o.format === "mseed" && storageMode !== "file") {
-    throw new MsPASSError(`${fn}: format "mseed" is written to files only: use storageMode "file"`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: format "mseed" is written to files only: use storageMode "file"`,
+      "Invalid",
+    );
   }
   const dfile = optString(o.dfile, "dfile", fn);
   if (dfile !== undefined && /[/\\\0]/.test(dfile)) {
-    throw new MsPASSError(`${fn}: dfile must be a file name without a directory part, got ${JSON.stringify(dfile)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: dfile must be a file name without a directory part, got ${JSON.stringify(dfile)}`,
+      "Invalid",
+    );
   }
   return {
     collection,
     dataType,
     mode: checkModeOption(o.mode, fn),
     storageMode,
-    s3: storageMode === "s3" ? { connection: s3Option(o.s3, fn), bucket: optString(o.s3Bucket, "s3Bucket", fn), keyPrefix: optString(o.s3KeyPrefix, "s3KeyPrefix", fn) } : undefined,
+    s3:
+      storageMode === "s3"
+        ? {
+            connection: s3Option(o.s3, fn),
+            bucket: optString(o.s3Bucket, "s3Bucket", fn),
+            keyPrefix: optString(o.s3KeyPrefix, "s3KeyPrefix", fn),
+          }
+        : undefined,
     dir: optString(o.dir, "dir", fn),
     dfile,
     format: o.format as "binary" | undefined,
@@ -315,8 +385,13 @@ export function resolveSchemaOption(schema: unknown, what: string): Schema {
       return loadYamlCached(schema);
     } catch (err) {
       if (schema === "mspass" || schema === "mspass.yaml") return Schema.default();
-      throw new MsPASSError(`${what}: schema ${JSON.stringify(schema)}: ${(err as Error).message}`, "Fatal", { cause: err });
+      throw new MsPASSError(`${what}: schema ${JSON.stringify(schema)}: ${(err as Error).message}`, "Fatal", {
+        cause: err,
+      });
     }
   }
-  throw new MsPASSError(`${what}: schema must be a Schema or a path to a MsPASS yaml file, got ${describe(schema)}`, "Fatal");
+  throw new MsPASSError(
+    `${what}: schema must be a Schema or a path to a MsPASS yaml file, got ${describe(schema)}`,
+    "Fatal",
+  );
 }

@@ -6,7 +6,13 @@
  */
 
 /** The kinds the core reports per member (`errorKinds[i]`). */
-export type MemberErrorKind = "BadDocument" | "BadType" | "Unsupported" | "MissingSamples" | "BadSamples" | "NoDatabase";
+export type MemberErrorKind =
+  | "BadDocument"
+  | "BadType"
+  | "Unsupported"
+  | "MissingSamples"
+  | "BadSamples"
+  | "NoDatabase";
 
 /** One member's failure as the core reported it. */
 export interface MemberError {

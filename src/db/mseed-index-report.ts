@@ -17,6 +17,11 @@ export interface IndexMseedReport {
   refused: string[];
 }
 
-export function indexMseedReport(file: string, wfIds: ObjectId[], elogIds: ObjectId[], complaints: readonly { message: string }[]): IndexMseedReport {
+export function indexMseedReport(
+  file: string,
+  wfIds: ObjectId[],
+  elogIds: ObjectId[],
+  complaints: readonly { message: string }[],
+): IndexMseedReport {
   return { file, indexed: wfIds.length, wfIds, elogIds, refused: complaints.map((c) => c.message) };
 }

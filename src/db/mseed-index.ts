@@ -42,7 +42,14 @@ export type IndexMseedResult = [ObjectId[], ObjectId[]];
 
 const FN = "indexMseedFile";
 const ALGORITHM = "index_mseed_file";
-const KEYS = new Set(["dir", "collection", "segmentTimeTears", "elogCollection", "returnIds", "normalizeChannel"]);
+const KEYS = new Set([
+  "dir",
+  "collection",
+  "segmentTimeTears",
+  "elogCollection",
+  "returnIds",
+  "normalizeChannel",
+]);
 
 /** Python ints become BSON int32 when they fit, int64 otherwise: do the same. */
 function bsonInt(v: number): number | Long {
@@ -55,18 +62,21 @@ export function checkOptions(options: unknown): Required<Omit<IndexMseedOptions,
   }
   const o = (options ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!KEYS.has(k)) throw new MsPASSError(`${FN}: unknown option '${k}' (known: ${[...KEYS].join(", ")})`, "Invalid");
+    if (!KEYS.has(k))
+      throw new MsPASSError(`${FN}: unknown option '${k}' (known: ${[...KEYS].join(", ")})`, "Invalid");
   }
   const str = (k: string, d: string | undefined) => {
     const v = o[k];
     if (v === undefined) return d;
-    if (typeof v !== "string" || v === "") throw new MsPASSError(`${FN}: ${k} must be a non-empty string, got ${describe(v)}`, "Invalid");
+    if (typeof v !== "string" || v === "")
+      throw new MsPASSError(`${FN}: ${k} must be a non-empty string, got ${describe(v)}`, "Invalid");
     return v;
   };
   const bool = (k: string, d: boolean) => {
     const v = o[k];
     if (v === undefined) return d;
-    if (typeof v !== "boolean") throw new MsPASSError(`${FN}: ${k} must be a boolean, got ${describe(v)}`, "Invalid");
+    if (typeof v !== "boolean")
+      throw new MsPASSError(`${FN}: ${k} must be a boolean, got ${describe(v)}`, "Invalid");
     return v;
   };
   return {
@@ -88,21 +98,41 @@ async function resolveFile(dfile: unknown, dir: string | undefined): Promise<str
   try {
     return await fs.realpath(joined);
   } catch (err) {
-    throw new MsPASSError(`${FN}: cannot open ${joined}: ${(err as Error).message}`, "Invalid", { cause: err });
+    throw new MsPASSError(`${FN}: cannot open ${joined}: ${(err as Error).message}`, "Invalid", {
+      cause: err,
+    });
   }
 }
 
 /** The `channel` document whose epoch covers [starttime, endtime], as MsPASS's MiniseedDBMatcher queries. */
 async function matchChannel(db: Database, d: Document): Promise<ObjectId | undefined> {
-  const query: Document = { net: d.net, sta: d.sta, chan: d.chan, starttime: { $lte: d.starttime }, endtime: { $gte: d.endtime } };
+  const query: Document = {
+    net: d.net,
+    sta: d.sta,
+    chan: d.chan,
+    starttime: { $lte: d.starttime },
+    endtime: { $gte: d.endtime },
+  };
   if (d.loc !== undefined) query.loc = d.loc;
   const hit = await db.collection("channel").findOne(query);
   return hit?._id as ObjectId | undefined;
 }
 
-export async function indexMseedFile(db: Database, dfile: string, options: IndexMseedOptions & { returnIds: true }): Promise<IndexMseedResult>;
-export async function indexMseedFile(db: Database, dfile: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport>;
-export async function indexMseedFile(db: Database, dfile: string, options?: IndexMseedOptions): Promise<IndexMseedResult | IndexMseedReport> {
+export async function indexMseedFile(
+  db: Database,
+  dfile: string,
+  options: IndexMseedOptions & { returnIds: true },
+): Promise<IndexMseedResult>;
+export async function indexMseedFile(
+  db: Database,
+  dfile: string,
+  options?: IndexMseedOptions,
+): Promise<IndexMseedResult | IndexMseedReport>;
+export async function indexMseedFile(
+  db: Database,
+  dfile: string,
+  options?: IndexMseedOptions,
+): Promise<IndexMseedResult | IndexMseedReport> {
   const o = checkOptions(options);
   const file = await resolveFile(dfile, o.dir);
   let index;
@@ -135,11 +165,19 @@ export async function indexMseedFile(db: Database, dfile: string, options?: Inde
     return d;
   });
   const wf = db.collection(o.collection);
-  const ids: ObjectId[] = docs.length > 0 ? Object.values((await wf.insertMany(docs)).insertedIds) as ObjectId[] : [];
+  const ids: ObjectId[] =
+    docs.length > 0 ? (Object.values((await wf.insertMany(docs)).insertedIds) as ObjectId[]) : [];
 
   if (o.normalizeChannel) {
     for (let i = 0; i < docs.length; i++) {
-      const plain = { net: index.net[i], sta: index.sta[i], chan: index.chan[i], loc: docs[i].loc, starttime: index.starttime[i], endtime: index.endtime[i] };
+      const plain = {
+        net: index.net[i],
+        sta: index.sta[i],
+        chan: index.chan[i],
+        loc: docs[i].loc,
+        starttime: index.starttime[i],
+        endtime: index.endtime[i],
+      };
       const channelId = await matchChannel(db, plain);
       if (channelId !== undefined) await wf.updateOne({ _id: ids[i] }, { $set: { channel_id: channelId } });
     }
@@ -148,7 +186,8 @@ export async function indexMseedFile(db: Database, dfile: string, options?: Inde
   const elogIds: ObjectId[] = [];
   if (index.complaints.length > 0) {
     const log = new ErrorLogger();
-    for (const c of index.complaints) log.log(ALGORITHM, `${base}: ${c.message}`, c.badness as "Complaint" | "Invalid");
+    for (const c of index.complaints)
+      log.log(ALGORITHM, `${base}: ${c.message}`, c.badness as "Complaint" | "Invalid");
     const logdata = log.toLogData();
     // One fresh document per segment (MsPASS's reused dict is its DuplicateKeyError bug);
     // with no segment, one entry without a wf id so the problem is not lost.

@@ -39,7 +39,12 @@ import { native, toMsPASSError } from "../native.js";
 import { asBuffer, documentOffsets, encodeDocument, isDocument } from "./bson.js";
 import { Cursor, nativeFindOptions } from "./cursor.js";
 import { recordAbortionSource } from "./undertaker.js";
-import { isRetryableWithConvertedValues, memberErrorAt, memberErrorFate, type MemberError } from "./member-error.js";
+import {
+  isRetryableWithConvertedValues,
+  memberErrorAt,
+  memberErrorFate,
+  type MemberError,
+} from "./member-error.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
 import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
@@ -56,7 +61,10 @@ type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 export type ReadDataResult = Atomic | AnyEnsemble;
 
 function isObjectId(v: unknown): v is ObjectId {
-  return v instanceof ObjectId || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId");
+  return (
+    v instanceof ObjectId ||
+    (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId")
+  );
 }
 
 /** An abortion of the collection's type, remembering the document it came from (its tombstone). */
@@ -79,13 +87,23 @@ function readOptionsFor(r: ResolvedRead) {
   return { ncomponents: r.dataType === "Seismogram" ? 3 : 1, merge: r.merge };
 }
 
-export async function readData(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
+export async function readData(
+  db: Database,
+  schema: Schema,
+  arg: unknown,
+  options?: ReadDataOptions,
+): Promise<ReadDataResult> {
   // normalize (src/normalize/read-hook.ts): matchers applied once each datum is built.
   const matchers = parseNormalizeList(db, options?.normalize);
   return applyReadNormalize(await readBuilt(db, schema, arg, options), matchers);
 }
 
-async function readBuilt(db: Database, schema: Schema, arg: unknown, options?: ReadDataOptions): Promise<ReadDataResult> {
+async function readBuilt(
+  db: Database,
+  schema: Schema,
+  arg: unknown,
+  options?: ReadDataOptions,
+): Promise<ReadDataResult> {
   if (arg instanceof Cursor) {
     const own = wfCollectionOf(schema, arg.collection.collectionName);
     const r = resolveReadOptions(schema, options, own ?? "wf");
@@ -93,7 +111,10 @@ async function readBuilt(db: Database, schema: Schema, arg: unknown, options?: R
   }
   const r = resolveReadOptions(schema, options, "wf");
   if (r.ensembleMetadata !== undefined) {
-    throw new MsPASSError("Database.readData: ensembleMetadata applies only to a cursor (ensemble) read", "Invalid");
+    throw new MsPASSError(
+      "Database.readData: ensembleMetadata applies only to a cursor (ensemble) read",
+      "Invalid",
+    );
   }
   if (isObjectId(arg)) {
     const doc = await db.collection(r.collection).findOne({ _id: arg });
@@ -132,7 +153,16 @@ function emptyDead(r: ResolvedRead, why: string): Atomic {
 }
 
 /** The keys the core's sample reader looks at. */
-const SAMPLE_KEYS = ["npts", "nbytes", "storage_mode", "format", "dir", "dfile", "foff", "gridfs_id"] as const;
+const SAMPLE_KEYS = [
+  "npts",
+  "nbytes",
+  "storage_mode",
+  "format",
+  "dir",
+  "dfile",
+  "foff",
+  "gridfs_id",
+] as const;
 
 /**
  * cautious mode converts types (npts stored as 10.0, foff as "800"); the
@@ -155,7 +185,10 @@ function tagMismatch(doc: Document, r: ResolvedRead): boolean {
 
 async function readDocument(db: Database, schema: Schema, doc: Document, r: ResolvedRead): Promise<Atomic> {
   if (tagMismatch(doc, r)) {
-    return emptyDead(r, `data_tag ${JSON.stringify(doc.data_tag ?? null)} of the document does not match the requested ${JSON.stringify(r.dataTag)}`);
+    return emptyDead(
+      r,
+      `data_tag ${JSON.stringify(doc.data_tag ?? null)} of the document does not match the requested ${JSON.stringify(r.dataTag)}`,
+    );
   }
   const conv = docToMetadata(doc, r.collection, r.mode, { excludeKeys: r.excludeKeys, schema });
   if (conv.dead) return abort(r, conv.md, conv.elogEntries, doc);
@@ -181,7 +214,12 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
 }
 
 /** S3 storage modes (src/db/storage/s3.ts): setup failures throw; a missing/truncated/undecodable object kills. */
-async function readS3Document(r: ResolvedRead, doc: Document, md: Metadata, entries: LogEntry[]): Promise<Atomic> {
+async function readS3Document(
+  r: ResolvedRead,
+  doc: Document,
+  md: Metadata,
+  entries: LogEntry[],
+): Promise<Atomic> {
   const got = await readS3Samples(doc, { s3: r.s3, s3Bucket: r.s3Bucket, ...readOptionsFor(r) });
   if ("abort" in got) return abort(r, md, [...entries, entry(got.abort, "Invalid")], doc);
   if ("dead" in got) return buildDatum(r, doc, md, entries, undefined, undefined, got.dead);
@@ -208,14 +246,25 @@ function buildDatum(
 ): Atomic {
   const Type = r.dataType === "Seismogram" ? Seismogram : TimeSeries;
   if (sampleError !== undefined && memberErrorFate(sampleError.kind) === "abortion") {
-    return abort(r, md, [...entries, entry(`cannot read this document: ${sampleError.message}`, "Invalid")], doc);
+    return abort(
+      r,
+      md,
+      [...entries, entry(`cannot read this document: ${sampleError.message}`, "Invalid")],
+      doc,
+    );
   }
-  if (mseed !== undefined && data !== undefined) entries = [...entries, ...applyMseedHeader(md, mseed, data.length)];
+  if (mseed !== undefined && data !== undefined)
+    entries = [...entries, ...applyMseedHeader(md, mseed, data.length)];
   let d: Atomic;
   try {
     d = Type.fromMetadata(md, data === undefined ? {} : { data });
   } catch (err) {
-    return abort(r, md, [...entries, entry(`cannot construct a ${r.dataType}: ${(err as Error).message}`, "Invalid")], doc);
+    return abort(
+      r,
+      md,
+      [...entries, entry(`cannot construct a ${r.dataType}: ${(err as Error).message}`, "Invalid")],
+      doc,
+    );
   }
   d.elog.append(entries);
   const killedBy = sampleError?.message ?? storageError;
@@ -261,7 +310,12 @@ function joinBatches(a: EnsembleBatch, b: EnsembleBatch): EnsembleBatch {
   };
 }
 
-async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>, r: ResolvedRead): Promise<AnyEnsemble> {
+async function readCursor(
+  db: Database,
+  schema: Schema,
+  cursor: Cursor<Document>,
+  r: ResolvedRead,
+): Promise<AnyEnsemble> {
   const coll = cursor.collection;
   const what = `Database.readData(cursor on ${coll.namespace})`;
   db.client.assertOpen(what);
@@ -275,7 +329,14 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     if (!cursor.started && cursor.pipeline === undefined) {
       // The fast path: the query itself goes to the core; documents and samples come back together.
       const filter = encodeDocument(cursor.filter, `${what}: filter`);
-      batch = await native.readEnsemble(uri, db.name, coll.collectionName, filter, nativeFindOptions(cursor.options, what), readOptionsFor(r));
+      batch = await native.readEnsemble(
+        uri,
+        db.name,
+        coll.collectionName,
+        filter,
+        nativeFindOptions(cursor.options, what),
+        readOptionsFor(r),
+      );
       await cursor.close(); // consumed, as a driver cursor read to the end
     } else {
       // A started or aggregation cursor: the documents it still holds (raw
@@ -285,9 +346,25 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
       const opts = readOptionsFor(r);
       const head: EnsembleBatch =
         buffered.byteLength === 0
-          ? { docs: new Uint8Array(0), docOffsets: [0], samples: new Float64Array(0), offsets: [], lengths: [], errors: [], errorKinds: [], mseed: [] }
-          : { docs: buffered, docOffsets: documentOffsets(buffered), ...(await native.readSamples(uri, db.name, asBuffer(buffered), opts)) };
-      batch = handle === undefined ? head : joinBatches(head, await native.readCursorEnsemble(uri, db.name, handle, opts));
+          ? {
+              docs: new Uint8Array(0),
+              docOffsets: [0],
+              samples: new Float64Array(0),
+              offsets: [],
+              lengths: [],
+              errors: [],
+              errorKinds: [],
+              mseed: [],
+            }
+          : {
+              docs: buffered,
+              docOffsets: documentOffsets(buffered),
+              ...(await native.readSamples(uri, db.name, asBuffer(buffered), opts)),
+            };
+      batch =
+        handle === undefined
+          ? head
+          : joinBatches(head, await native.readCursorEnsemble(uri, db.name, handle, opts));
     }
   } catch (err) {
     throw toMsPASSError(err, what);
@@ -316,17 +393,28 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     // The core saw the stored BSON types; JavaScript sees numbers. A count
     // stored as a double (10.0) is re-sent as decoded, as the document path
     // does, and cautious mode's conversions are applied.
-    const fixed = err !== undefined && isRetryableWithConvertedValues(err.kind) ? (convertedForSamples(doc, conv.md, r) ?? doc) : undefined;
-    if (fixed !== undefined) retry.push({ at: members.length, doc, fixed, md: conv.md, entries: conv.elogEntries });
-    const data = err === undefined ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!) : undefined;
+    const fixed =
+      err !== undefined && isRetryableWithConvertedValues(err.kind)
+        ? (convertedForSamples(doc, conv.md, r) ?? doc)
+        : undefined;
+    if (fixed !== undefined)
+      retry.push({ at: members.length, doc, fixed, md: conv.md, entries: conv.elogEntries });
+    const data =
+      err === undefined
+        ? batch.samples.subarray(batch.offsets[i], batch.offsets[i]! + batch.lengths[i]!)
+        : undefined;
     members.push(buildDatum(r, doc, conv.md, conv.elogEntries, data, err, undefined, mseedInfo.get(i)));
   }
-  await Promise.all(s3Members.map(async (x) => (members[x.at] = await readS3Document(r, x.doc, x.md, x.entries))));
+  await Promise.all(
+    s3Members.map(async (x) => (members[x.at] = await readS3Document(r, x.doc, x.md, x.entries))),
+  );
   if (retry.length > 0) {
     // One more core call for all of them (rare: only type-converted documents).
     let res;
     try {
-      const bytes = Buffer.concat(retry.map((x, k) => encodeDocument(x.fixed, `${what}: converted document ${k}`)));
+      const bytes = Buffer.concat(
+        retry.map((x, k) => encodeDocument(x.fixed, `${what}: converted document ${k}`)),
+      );
       res = await native.readSamples(uri, db.name, bytes, readOptionsFor(r));
     } catch (err) {
       throw toMsPASSError(err, what);
@@ -334,13 +422,23 @@ async function readCursor(db: Database, schema: Schema, cursor: Cursor<Document>
     const retryInfo = mseedInfoByIndex(res);
     retry.forEach((x, k) => {
       const err = memberErrorAt(res, k);
-      const data = err === undefined ? res.samples.subarray(res.offsets[k], res.offsets[k]! + res.lengths[k]!) : undefined;
+      const data =
+        err === undefined
+          ? res.samples.subarray(res.offsets[k], res.offsets[k]! + res.lengths[k]!)
+          : undefined;
       members[x.at] = buildDatum(r, x.doc, x.md, x.entries, data, err, undefined, retryInfo.get(k));
     });
   }
-  const ens = r.dataType === "Seismogram" ? new SeismogramEnsemble(members as Seismogram[]) : new TimeSeriesEnsemble(members as TimeSeries[]);
+  const ens =
+    r.dataType === "Seismogram"
+      ? new SeismogramEnsemble(members as Seismogram[])
+      : new TimeSeriesEnsemble(members as TimeSeries[]);
   if (members.length === 0) {
-    ens.elog.log(ALG, `no ${r.dataTag === undefined ? "" : `data_tag=${JSON.stringify(r.dataTag)} `}documents found by the cursor on ${coll.namespace}`, "Invalid");
+    ens.elog.log(
+      ALG,
+      `no ${r.dataTag === undefined ? "" : `data_tag=${JSON.stringify(r.dataTag)} `}documents found by the cursor on ${coll.namespace}`,
+      "Invalid",
+    );
     ens.kill();
   }
   if (r.ensembleMetadata !== undefined) {

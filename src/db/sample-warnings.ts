@@ -17,7 +17,11 @@ export function logSampleWarnings(d: TimeSeries | Seismogram, alg: string, forma
     else if (v === Infinity || v === -Infinity) inf++;
   }
   if (nan + inf > 0) {
-    d.elog.log(alg, `${nan} NaN and ${inf} infinite sample(s) of ${data.length} were saved as they are; most processing will spread them`, "Complaint");
+    d.elog.log(
+      alg,
+      `${nan} NaN and ${inf} infinite sample(s) of ${data.length} were saved as they are; most processing will spread them`,
+      "Complaint",
+    );
   }
   if (format === "mseed" && mseedEncodingFor(data) === "float64") {
     d.elog.log(

@@ -63,7 +63,10 @@ export async function saveData(
     members = [...(datum.member as Atomic[])];
     type = datum instanceof SeismogramEnsemble ? "Seismogram" : "TimeSeries";
   } else {
-    throw new MsPASSError(`${fn}: datum must be a TimeSeries, Seismogram, TimeSeriesEnsemble or SeismogramEnsemble`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: datum must be a TimeSeries, Seismogram, TimeSeriesEnsemble or SeismogramEnsemble`,
+      "Invalid",
+    );
   }
   const o = resolveSaveOptions(schema, options, type);
   db.client.assertOpen(fn);

@@ -84,7 +84,10 @@ const NO_ENTRIES = {
 /** The `cemetery` / `abortions` document of a dead datum (MsPASS's shapes, see the module comment). */
 export function tombstoneDocument(d: Atomic, dataTag?: string): Document {
   const src = d.isAbortion ? sources.get(d) : undefined;
-  const header = src === undefined ? d.md.toObject() : { ...src, ...d.md.toObject(), ...pick(src, ["npts", "delta", "starttime"]) };
+  const header =
+    src === undefined
+      ? d.md.toObject()
+      : { ...src, ...d.md.toObject(), ...pick(src, ["npts", "delta", "starttime"]) };
   // MsPASS's Undertaker tells abortions by this key of the tombstone's datum.
   // Typed like the wf document would be: MsPASS stores Python floats (starttime, delta, ...) as doubles.
   const tombstone = applyBsonTypes({ ...header, is_abortion: d.isAbortion }, `wf_${typeName(d)}`);
@@ -111,7 +114,10 @@ export function tombstoneDocument(d: Atomic, dataTag?: string): Document {
 }
 
 function isObjectId(v: unknown): v is ObjectId {
-  return v instanceof ObjectId || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId");
+  return (
+    v instanceof ObjectId ||
+    (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId")
+  );
 }
 
 /**
@@ -146,7 +152,10 @@ export class Undertaker {
    * its dead members, or all of them if the ensemble itself was killed) and
    * mummify them. Live data are left alone.
    */
-  async bury(data: Atomic | AnyEnsemble | readonly (Atomic | AnyEnsemble)[], options: BuryOptions = {}): Promise<BuryResult> {
+  async bury(
+    data: Atomic | AnyEnsemble | readonly (Atomic | AnyEnsemble)[],
+    options: BuryOptions = {},
+  ): Promise<BuryResult> {
     const dead = collectDead(data, "Undertaker.bury");
     const cemetery: Document[] = [];
     const abortions: Document[] = [];
@@ -170,7 +179,10 @@ export class Undertaker {
    */
   bringOutYourDead<E extends AnyEnsemble>(ensemble: E): Atomic[] {
     if (!(ensemble instanceof TimeSeriesEnsemble) && !(ensemble instanceof SeismogramEnsemble)) {
-      throw new MsPASSError("Undertaker.bringOutYourDead: ensemble must be a TimeSeriesEnsemble or a SeismogramEnsemble", "Invalid");
+      throw new MsPASSError(
+        "Undertaker.bringOutYourDead: ensemble must be a TimeSeriesEnsemble or a SeismogramEnsemble",
+        "Invalid",
+      );
     }
     const dead = (ensemble.member as Atomic[]).filter((m) => m.dead);
     (ensemble as { member: Atomic[] }).member = (ensemble.member as Atomic[]).filter((m) => m.live);

@@ -22,17 +22,24 @@ export interface SeedChannelOptions {
 }
 
 function code(v: unknown, name: string, fn: string): string {
-  if (typeof v !== "string") throw new MsPASSError(`${fn}: ${name} must be a string, got ${typeof v}`, "Invalid");
+  if (typeof v !== "string")
+    throw new MsPASSError(`${fn}: ${name} must be a string, got ${typeof v}`, "Invalid");
   return v;
 }
 
 function timeFilter(time: unknown, fn: string): Document {
   if (time === undefined) return {};
-  if (typeof time !== "number" || !Number.isFinite(time)) throw new MsPASSError(`${fn}: time must be a finite number`, "Invalid");
+  if (typeof time !== "number" || !Number.isFinite(time))
+    throw new MsPASSError(`${fn}: time must be a finite number`, "Invalid");
   return time > 0 ? { starttime: { $lt: time }, endtime: { $gt: time } } : {};
 }
 
-export async function getSeedSite(db: Database, net: string, sta: string, options: SeedSiteOptions = {}): Promise<Document | null> {
+export async function getSeedSite(
+  db: Database,
+  net: string,
+  sta: string,
+  options: SeedSiteOptions = {},
+): Promise<Document | null> {
   const fn = "Database.getSeedSite";
   const q: Document = { net: code(net, "net", fn), sta: code(sta, "sta", fn) };
   const loc = options.loc ?? "NONE";
@@ -49,9 +56,19 @@ export async function getSeedSite(db: Database, net: string, sta: string, option
  * `time > 0`, else an MsPASSError. Several matches with an explicit loc →
  * null (as MsPASS).
  */
-export async function getSeedChannel(db: Database, net: string, sta: string, chan: string, options: SeedChannelOptions = {}): Promise<Document | null> {
+export async function getSeedChannel(
+  db: Database,
+  net: string,
+  sta: string,
+  chan: string,
+  options: SeedChannelOptions = {},
+): Promise<Document | null> {
   const fn = "Database.getSeedChannel";
-  const base: Document = { net: code(net, "net", fn), sta: code(sta, "sta", fn), chan: code(chan, "chan", fn) };
+  const base: Document = {
+    net: code(net, "net", fn),
+    sta: code(sta, "sta", fn),
+    chan: code(chan, "chan", fn),
+  };
   const time = options.time ?? -1.0;
   Object.assign(base, timeFilter(time, fn));
   const loc = options.loc ?? null;
@@ -60,7 +77,8 @@ export async function getSeedChannel(db: Database, net: string, sta: string, cha
   const two = (q: Document) => db.channel.find(q, { limit: 2 }).toArray();
   const hits = await two(base);
   if (hits.length <= 1) {
-    if (hits.length === 0 && options.verbose) console.log(`${fn}: no channel matches ${JSON.stringify(base)}`);
+    if (hits.length === 0 && options.verbose)
+      console.log(`${fn}: no channel matches ${JSON.stringify(base)}`);
     return hits[0] ?? null;
   }
   if (loc !== null) {
@@ -101,10 +119,14 @@ export interface InventoryDocuments {
  * writes, so it fails on any match; this returns the matching site
  * documents and their channel documents instead (null when no site matches).
  */
-export async function readInventory(db: Database, options: ReadInventoryOptions = {}): Promise<InventoryDocuments | null> {
+export async function readInventory(
+  db: Database,
+  options: ReadInventoryOptions = {},
+): Promise<InventoryDocuments | null> {
   const fn = "Database.readInventory";
   const q: Document = {};
-  for (const k of ["net", "sta", "loc"] as const) if (options[k] !== undefined) q[k] = code(options[k], k, fn);
+  for (const k of ["net", "sta", "loc"] as const)
+    if (options[k] !== undefined) q[k] = code(options[k], k, fn);
   const tf = options.time === undefined ? {} : timeFilter(options.time, fn);
   const sites = await db.site.find({ ...q, ...tf }).toArray();
   if (sites.length === 0) return null;

@@ -44,7 +44,8 @@ export interface SaveInventoryResult {
 /** Longitude into [-180, 180] for GeoJSON; out-of-range latitude is an error (MsPASS: ValueError). */
 // Coordinates are stored as doubles, as MsPASS's Python floats are (the driver writes an integral number as int32).
 function geoPoint(lon: number, lat: number, what: string): { type: "Point"; coordinates: [Double, Double] } {
-  if (lat < -90 || lat > 90) throw new MsPASSError(`${what}: latitude ${lat} is outside [-90, 90]`, "Invalid");
+  if (lat < -90 || lat > 90)
+    throw new MsPASSError(`${what}: latitude ${lat} is outside [-90, 90]`, "Invalid");
   let x = lon;
   if (x > 180 || x < -180) x = ((((x + 180) % 360) + 360) % 360) - 180;
   return { type: "Point", coordinates: [new Double(x), new Double(lat)] };
@@ -58,8 +59,16 @@ function near(a: number): Document {
   return { $gt: a - DUPLICATE_TOLERANCE, $lt: a + DUPLICATE_TOLERANCE };
 }
 
-async function exists(db: Database, coll: string, key: Document, start: number, end: number): Promise<boolean> {
-  const hit = await db.collection(coll).findOne({ ...key, starttime: near(start), endtime: near(end) }, { projection: { _id: 1 } });
+async function exists(
+  db: Database,
+  coll: string,
+  key: Document,
+  start: number,
+  end: number,
+): Promise<boolean> {
+  const hit = await db
+    .collection(coll)
+    .findOne({ ...key, starttime: near(start), endtime: near(end) }, { projection: { _id: 1 } });
   return hit !== null;
 }
 
@@ -82,18 +91,26 @@ function checkOptions(options: unknown, fn: string): { exclude: Set<string>; ver
   if (typeof o !== "object") throw new MsPASSError(`${fn}: options must be an object`, "Invalid");
   for (const k of Object.keys(o)) {
     if (k !== "networksToExclude" && k !== "verbose") {
-      throw new MsPASSError(`${fn}: unknown option "${k}" (options are networksToExclude, verbose)`, "Invalid");
+      throw new MsPASSError(
+        `${fn}: unknown option "${k}" (options are networksToExclude, verbose)`,
+        "Invalid",
+      );
     }
   }
   const ex = o.networksToExclude ?? ["SY"];
   if (!Array.isArray(ex) || !ex.every((x) => typeof x === "string")) {
     throw new MsPASSError(`${fn}: networksToExclude must be an array of network codes`, "Invalid");
   }
-  if (o.verbose !== undefined && typeof o.verbose !== "boolean") throw new MsPASSError(`${fn}: verbose must be a boolean`, "Invalid");
+  if (o.verbose !== undefined && typeof o.verbose !== "boolean")
+    throw new MsPASSError(`${fn}: verbose must be a boolean`, "Invalid");
   return { exclude: new Set(ex), verbose: o.verbose === true };
 }
 
-export async function saveInventory(db: Database, source: unknown, options?: SaveInventoryOptions): Promise<SaveInventoryResult> {
+export async function saveInventory(
+  db: Database,
+  source: unknown,
+  options?: SaveInventoryOptions,
+): Promise<SaveInventoryResult> {
   const fn = "Database.saveInventory";
   const { exclude, verbose } = checkOptions(options, fn);
   // Parse everything first: a bad file throws before anything is written.
@@ -112,14 +129,21 @@ export async function saveInventory(db: Database, source: unknown, options?: Sav
       r.sitesProcessed++;
       if (await exists(db, "site", { net: st.net, sta: st.sta, loc }, siteStart, siteEnd)) continue;
       const _id = new ObjectId();
-      newSites.push({ _id, ...siteFields(st, c, where), starttime: siteStart, endtime: siteEnd, site_id: _id });
+      newSites.push({
+        _id,
+        ...siteFields(st, c, where),
+        starttime: siteStart,
+        endtime: siteEnd,
+        site_id: _id,
+      });
     }
     const newChans: Document[] = [];
     for (const c of st.channels) {
       r.chansProcessed++;
       const start = epochOr(c.starttime, NULL_STARTTIME);
       const end = epochOr(c.endtime, NULL_ENDTIME);
-      if (await exists(db, "channel", { net: st.net, sta: st.sta, loc: c.loc, chan: c.chan }, start, end)) continue;
+      if (await exists(db, "channel", { net: st.net, sta: st.sta, loc: c.loc, chan: c.chan }, start, end))
+        continue;
       const _id = new ObjectId();
       const d: Document = { _id, ...siteFields(st, c, `${where}.${c.loc}.${c.chan}`), chan: c.chan };
       if (c.azimuth !== undefined) d.hang = c.azimuth;
@@ -128,9 +152,16 @@ export async function saveInventory(db: Database, source: unknown, options?: Sav
       newChans.push(d);
     }
     // Typed by the schema: coordinates and times are doubles in MsPASS even when integral.
-    if (newSites.length > 0) r.sitesSaved += (await db.site.insertMany(newSites.map((s) => applyBsonTypes(s, "site", { schema: db.schema })))).insertedCount;
-    if (newChans.length > 0) r.chansSaved += (await db.channel.insertMany(newChans.map((c) => applyBsonTypes(c, "channel", { schema: db.schema })))).insertedCount;
-    if (verbose) console.log(`${where}: ${newSites.length} site and ${newChans.length} channel documents saved`);
+    if (newSites.length > 0)
+      r.sitesSaved += (
+        await db.site.insertMany(newSites.map((s) => applyBsonTypes(s, "site", { schema: db.schema })))
+      ).insertedCount;
+    if (newChans.length > 0)
+      r.chansSaved += (
+        await db.channel.insertMany(newChans.map((c) => applyBsonTypes(c, "channel", { schema: db.schema })))
+      ).insertedCount;
+    if (verbose)
+      console.log(`${where}: ${newSites.length} site and ${newChans.length} channel documents saved`);
   }
   if (verbose) {
     console.log(
@@ -145,7 +176,11 @@ export interface SaveCatalogOptions {
 }
 
 /** QuakeML → one `source` document per event (no duplicate check, as MsPASS). Returns the count. */
-export async function saveCatalog(db: Database, source: unknown, options?: SaveCatalogOptions): Promise<number> {
+export async function saveCatalog(
+  db: Database,
+  source: unknown,
+  options?: SaveCatalogOptions,
+): Promise<number> {
   const fn = "Database.saveCatalog";
   const verbose = options?.verbose === true;
   const events = readSources(source, fn).flatMap((s) => parseQuakeMl(s.text, s.name, fn));
@@ -167,7 +202,8 @@ export async function saveCatalog(db: Database, source: unknown, options?: SaveC
     d.source_id = _id;
     return d;
   });
-  const n = (await db.source.insertMany(docs.map((d) => applyBsonTypes(d, "source", { schema: db.schema })))).insertedCount;
+  const n = (await db.source.insertMany(docs.map((d) => applyBsonTypes(d, "source", { schema: db.schema }))))
+    .insertedCount;
   if (verbose) console.log(`saveCatalog: ${n} source documents saved`);
   return n;
 }

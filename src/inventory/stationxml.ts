@@ -54,7 +54,8 @@ export function parseStationXml(text: string, name: string, fn: string): Station
     if (net === undefined) throw new MsPASSError(`${fn}: ${name}: a Network has no code`, "Invalid");
     for (const s of asArray(n.Station)) {
       const sta = attr(s, "code");
-      if (sta === undefined) throw new MsPASSError(`${fn}: ${name}: a Station of ${net} has no code`, "Invalid");
+      if (sta === undefined)
+        throw new MsPASSError(`${fn}: ${name}: a Station of ${net} has no code`, "Invalid");
       const where = `${fn}: ${name} ${net}.${sta}`;
       const st: StationRecord = {
         net,
@@ -75,7 +76,10 @@ export function parseStationXml(text: string, name: string, fn: string): Station
         const lat = num(c.Latitude, `${cw} Latitude`) ?? st.lat;
         const lon = num(c.Longitude, `${cw} Longitude`) ?? st.lon;
         if (lat === undefined || lon === undefined) {
-          throw new MsPASSError(`${cw}: neither the channel nor its station has Latitude/Longitude`, "Invalid");
+          throw new MsPASSError(
+            `${cw}: neither the channel nor its station has Latitude/Longitude`,
+            "Invalid",
+          );
         }
         st.channels.push({
           chan,

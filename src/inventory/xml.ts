@@ -25,7 +25,12 @@ const PARSER_OPTIONS = {
 } as const;
 
 const parser = new XMLParser(PARSER_OPTIONS);
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: false, suppressEmptyNode: true });
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@_",
+  format: false,
+  suppressEmptyNode: true,
+});
 
 /**
  * The XML texts of `source`: an XML string (first non-blank character `<`),
@@ -37,7 +42,10 @@ export function readSources(source: unknown, what: string): Array<{ name: string
   return list.map((s, i) => {
     if (Buffer.isBuffer(s)) return { name: `source[${i}] (buffer)`, text: s.toString("utf8") };
     if (typeof s !== "string" || s.trim() === "") {
-      throw new MsPASSError(`${what}: source must be an XML string, a file path, or an array of them; got ${typeof s}`, "Invalid");
+      throw new MsPASSError(
+        `${what}: source must be an XML string, a file path, or an array of them; got ${typeof s}`,
+        "Invalid",
+      );
     }
     if (s.trimStart().startsWith("<")) return { name: `source[${i}] (XML text)`, text: s };
     try {
@@ -53,7 +61,10 @@ export function parseXml(text: string, name: string, what: string): XmlNode {
   try {
     return parser.parse(text, true) as XmlNode;
   } catch (err) {
-    const msg = typeof err === "object" && err !== null && "err" in err ? JSON.stringify((err as { err: unknown }).err) : (err as Error).message;
+    const msg =
+      typeof err === "object" && err !== null && "err" in err
+        ? JSON.stringify((err as { err: unknown }).err)
+        : (err as Error).message;
     throw new MsPASSError(`${what}: ${name} is not well-formed XML: ${msg}`, "Invalid");
   }
 }
@@ -90,7 +101,8 @@ export function num(v: unknown, what: string): number | undefined {
   return x;
 }
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * An FDSN/QuakeML date-time as epoch seconds (double, sub-millisecond digits
@@ -98,7 +110,8 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\
  */
 export function epoch(value: string, what: string): number {
   const m = DATE_TIME.exec(value.trim());
-  if (m === null) throw new MsPASSError(`${what}: ${JSON.stringify(value)} is not an ISO 8601 date-time`, "Invalid");
+  if (m === null)
+    throw new MsPASSError(`${what}: ${JSON.stringify(value)} is not an ISO 8601 date-time`, "Invalid");
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac, zone] = m;
   let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000;
   if (frac !== undefined) t += Number(frac);

@@ -30,10 +30,14 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   try {
     doc = parse(text);
   } catch (err) {
-    throw new MsPASSError(`configuration file ${file} is not valid YAML: ${(err as Error).message}`, "Invalid");
+    throw new MsPASSError(
+      `configuration file ${file} is not valid YAML: ${(err as Error).message}`,
+      "Invalid",
+    );
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new MsPASSError(`configuration file ${file} must be a YAML mapping of keys`, "Invalid");
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new MsPASSError(`configuration file ${file} must be a YAML mapping of keys`, "Invalid");
   return doc as Record<string, unknown>;
 }
 
@@ -65,13 +69,18 @@ export class ConfigReader {
   number(key: string, dflt: number, min = 0): number {
     if (!this.has(key)) return dflt;
     const v = this.doc[key];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min) throw new MsPASSError(`${this.where(key)} must be a number >= ${min}, got ${JSON.stringify(v)}`, "Invalid");
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min)
+      throw new MsPASSError(
+        `${this.where(key)} must be a number >= ${min}, got ${JSON.stringify(v)}`,
+        "Invalid",
+      );
     return v;
   }
 
   int(key: string, dflt: number, min = 0): number {
     const v = this.number(key, dflt, min);
-    if (!Number.isInteger(v)) throw new MsPASSError(`${this.where(key)} must be an integer, got ${v}`, "Invalid");
+    if (!Number.isInteger(v))
+      throw new MsPASSError(`${this.where(key)} must be an integer, got ${v}`, "Invalid");
     return v;
   }
 
@@ -86,27 +95,34 @@ export class ConfigReader {
   string(key: string, dflt?: string): string | undefined {
     if (!this.has(key)) return dflt;
     const v = this.doc[key];
-    if (typeof v !== "string" || v.trim() === "") throw new MsPASSError(`${this.where(key)} must be a non-empty string, got ${JSON.stringify(v)}`, "Invalid");
+    if (typeof v !== "string" || v.trim() === "")
+      throw new MsPASSError(
+        `${this.where(key)} must be a non-empty string, got ${JSON.stringify(v)}`,
+        "Invalid",
+      );
     return v;
   }
 
   bool(key: string, dflt: boolean): boolean {
     if (!this.has(key)) return dflt;
     const v = this.doc[key];
-    if (typeof v !== "boolean") throw new MsPASSError(`${this.where(key)} must be true or false, got ${JSON.stringify(v)}`, "Invalid");
+    if (typeof v !== "boolean")
+      throw new MsPASSError(`${this.where(key)} must be true or false, got ${JSON.stringify(v)}`, "Invalid");
     return v;
   }
 
   oneOf<T extends string>(key: string, choices: readonly T[], dflt: T): T {
     const v = this.string(key, dflt);
-    if (!(choices as readonly string[]).includes(v)) throw new MsPASSError(`${this.where(key)} must be one of ${choices.join(", ")}, got '${v}'`, "Invalid");
+    if (!(choices as readonly string[]).includes(v))
+      throw new MsPASSError(`${this.where(key)} must be one of ${choices.join(", ")}, got '${v}'`, "Invalid");
     return v as T;
   }
 
   section(key: string): ConfigReader {
     if (!this.has(key)) return new ConfigReader(this.file, {}, `${this.prefix}${key}.`);
     const v = this.doc[key];
-    if (typeof v !== "object" || Array.isArray(v)) throw new MsPASSError(`${this.where(key)} must be a mapping`, "Invalid");
+    if (typeof v !== "object" || Array.isArray(v))
+      throw new MsPASSError(`${this.where(key)} must be a mapping`, "Invalid");
     return new ConfigReader(this.file, v as Record<string, unknown>, `${this.prefix}${key}.`);
   }
 

@@ -45,15 +45,34 @@ export interface DesktopConfig {
 }
 
 const KNOWN = [
-  "engine_startup_delay_time", "status_monitor_time_interval", "web_browser", "container_run_directory",
-  "scheduler", "workers", "nthreads", "notebook", "database_host", "ports",
+  "engine_startup_delay_time",
+  "status_monitor_time_interval",
+  "web_browser",
+  "container_run_directory",
+  "scheduler",
+  "workers",
+  "nthreads",
+  "notebook",
+  "database_host",
+  "ports",
 ];
-const IGNORED = ["docker_compose_yaml_file", "window_width", "window_height", "window_size", "geometry", "title", "verbose"];
+const IGNORED = [
+  "docker_compose_yaml_file",
+  "window_width",
+  "window_height",
+  "window_size",
+  "geometry",
+  "title",
+  "verbose",
+];
 
-export function loadDesktopConfig(opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): DesktopConfig {
+export function loadDesktopConfig(
+  opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): DesktopConfig {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const env = opts.env ?? process.env;
-  const file = opts.config !== undefined ? resolve(cwd, opts.config) : locateConfig(DESKTOP_CONFIG_FILE, cwd, env);
+  const file =
+    opts.config !== undefined ? resolve(cwd, opts.config) : locateConfig(DESKTOP_CONFIG_FILE, cwd, env);
   const r = new ConfigReader(file, file ? readYamlMapping(file) : {});
   const ignoredKeys = r.checkKeys(KNOWN, IGNORED);
   const ports = r.section("ports");

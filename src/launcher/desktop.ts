@@ -22,7 +22,16 @@ import {
   type DesktopState,
   type ServiceRecord,
 } from "./desktop-state.js";
-import { logShows, portAnswers, processAlive, requirePortFree, requireProgram, spawnDetached, stopProcess, waitUntil } from "./processes.js";
+import {
+  logShows,
+  portAnswers,
+  processAlive,
+  requirePortFree,
+  requireProgram,
+  spawnDetached,
+  stopProcess,
+  waitUntil,
+} from "./processes.js";
 import { startNotebookServer, stopOrphanKernels } from "./notebook.js";
 
 /** After Ctrl-C, how long a workflow script has to exit before it is killed. */
@@ -51,7 +60,9 @@ export interface UpResult {
 function externalDatabase(config: DesktopConfig, env: NodeJS.ProcessEnv): string | undefined {
   const external = config.databaseHost ?? env.MSPASS_DB_ADDRESS?.trim();
   if (!external) return undefined;
-  return /^mongodb(\+srv)?:\/\//.test(external) ? external : `mongodb://${external.includes(":") ? external : `${external}:27017`}/`;
+  return /^mongodb(\+srv)?:\/\//.test(external)
+    ? external
+    : `mongodb://${external.includes(":") ? external : `${external}:27017`}/`;
 }
 
 /**
@@ -59,7 +70,10 @@ function externalDatabase(config: DesktopConfig, env: NodeJS.ProcessEnv): string
  * the external database's address when it carries credentials (never stored
  * in the state file), read again from database_host or MSPASS_DB_ADDRESS.
  */
-export function workflowEnv(state: DesktopState, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function workflowEnv(
+  state: DesktopState,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const out = { ...state.env };
   const db = state.services.find((s) => s.name === "database");
   if (db?.kind === "external" && out.MSPASS_DB_ADDRESS === undefined) {
@@ -78,7 +92,9 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
   const wd = config.workingDirectory;
   const existing = readDesktopState(wd);
   if (existing) {
-    const dead = existing.services.filter((s) => s.startedByUp && s.pid !== undefined && !processAlive(s.pid, s.command));
+    const dead = existing.services.filter(
+      (s) => s.startedByUp && s.pid !== undefined && !processAlive(s.pid, s.command),
+    );
     if (dead.length === 0) return { state: existing, config, started: false };
     throw new MsPASSError(
       `a previous 'mspass up' here is partly down (${dead.map((s) => s.name).join(", ")} not running); run 'mspass down' first`,
@@ -92,7 +108,11 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
     config: config.file,
     workingDirectory: wd,
     scheduler: config.scheduler,
-    env: { MSPASS_PROJECT_DIR: wd, MSPASS_SCHEDULER: config.scheduler, MSPASS_DASHBOARD_PORT: String(config.ports.dashboard) },
+    env: {
+      MSPASS_PROJECT_DIR: wd,
+      MSPASS_SCHEDULER: config.scheduler,
+      MSPASS_DASHBOARD_PORT: String(config.ports.dashboard),
+    },
     services: [],
   };
   const record = (s: ServiceRecord) => {
@@ -104,7 +124,10 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
     const uri = externalDatabase(config, env);
     if (uri) {
       if (!uri.startsWith("mongodb+srv") && !(await pingMongo(uri, 5000))) {
-        throw new MsPASSError(`the database at ${maskCredentials(uri)} (database_host / MSPASS_DB_ADDRESS) does not answer`, "Fatal");
+        throw new MsPASSError(
+          `the database at ${maskCredentials(uri)} (database_host / MSPASS_DB_ADDRESS) does not answer`,
+          "Fatal",
+        );
       }
       // The state file keeps the masked address only: a password stays where
       // the user put it, and `run`/`shell` take it from there (workflowEnv).
@@ -118,8 +141,20 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         env,
         portAdvice: `set another ports.database in ${config.file ?? "mspass-desktop.yaml"}`,
       });
-      log(db.started ? `database: started ${db.kind} (pid ${db.pid}) at ${db.uri}` : `database: ${db.kind} already running at ${db.uri} (left as found by 'down')`);
-      record({ name: "database", kind: db.kind, pid: db.pid, command: db.command, address: db.uri, log: db.logFile, startedByUp: db.started });
+      log(
+        db.started
+          ? `database: started ${db.kind} (pid ${db.pid}) at ${db.uri}`
+          : `database: ${db.kind} already running at ${db.uri} (left as found by 'down')`,
+      );
+      record({
+        name: "database",
+        kind: db.kind,
+        pid: db.pid,
+        command: db.command,
+        address: db.uri,
+        log: db.logFile,
+        startedByUp: db.started,
+      });
       state.env.MSPASS_DB_ADDRESS = db.uri;
     }
 
@@ -132,7 +167,11 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         note: `worker threads inside each workflow process (mspass run / shell); its dashboard is served by that process (port ${config.ports.dashboard}, or the next free one)`,
       });
     } else {
-      const redisServer = requireProgram("redis-server", `install Redis (Debian: apt-get install redis-server; or bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`, env);
+      const redisServer = requireProgram(
+        "redis-server",
+        `install Redis (Debian: apt-get install redis-server; or bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`,
+        env,
+      );
       const port = config.ports.scheduler;
       await requirePortFree(port, "the Redis scheduler", "ports.scheduler in mspass-desktop.yaml");
       const redisDir = join(servicePaths(wd).stateDir, "redis");
@@ -140,12 +179,36 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
       const redisLog = join(logDir, "redis.log");
       const p = await spawnDetached(
         redisServer,
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir],
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          redisDir,
+        ],
         { cwd: wd, env, log: redisLog },
       );
       const address = `redis://127.0.0.1:${port}`;
-      record({ name: "scheduler", kind: "redis-server", pid: p.pid, command: redisServer, address, log: redisLog, startedByUp: true });
-      await waitUntil(p, `redis-server on 127.0.0.1:${port}`, () => portAnswers("127.0.0.1", port), config.startupTimeoutMs);
+      record({
+        name: "scheduler",
+        kind: "redis-server",
+        pid: p.pid,
+        command: redisServer,
+        address,
+        log: redisLog,
+        startedByUp: true,
+      });
+      await waitUntil(
+        p,
+        `redis-server on 127.0.0.1:${port}`,
+        () => portAnswers("127.0.0.1", port),
+        config.startupTimeoutMs,
+      );
       log(`scheduler: started redis-server (pid ${p.pid}) at ${address}`);
       state.env.MSPASS_SCHEDULER_ADDRESS = address;
 
@@ -154,8 +217,19 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
         const args = [CLI_ENTRY, "worker", "--scheduler", address];
         if (config.nthreads !== undefined) args.push("--nthreads", String(config.nthreads));
         const wlog = join(logDir, `worker-${i}.log`);
-        const w = await spawnDetached(process.execPath, args, { cwd: wd, env: { ...env, ...workflowEnv(state, env) }, log: wlog });
-        record({ name: `worker-${i}`, kind: "mspass worker", pid: w.pid, command: process.execPath, log: wlog, startedByUp: true });
+        const w = await spawnDetached(process.execPath, args, {
+          cwd: wd,
+          env: { ...env, ...workflowEnv(state, env) },
+          log: wlog,
+        });
+        record({
+          name: `worker-${i}`,
+          kind: "mspass worker",
+          pid: w.pid,
+          command: process.execPath,
+          log: wlog,
+          startedByUp: true,
+        });
         workers.push({ w, i });
       }
       // `mspass worker` prints "ready <id>" once connected and its threads are up.
@@ -167,8 +241,22 @@ export async function desktopUp(opts: LaunchOptions = {}): Promise<UpResult> {
 
     // -- notebook
     if (opts.notebook ?? config.notebook) {
-      const nb = await startNotebookServer({ workingDirectory: wd, port: config.ports.jupyter, env: { ...env, ...workflowEnv(state, env) }, logDir, timeoutMs: Math.max(config.startupTimeoutMs, 60_000) });
-      record({ name: "notebook", kind: "jupyter-lab", pid: nb.pid, command: nb.command, address: nb.url, log: nb.log, startedByUp: true });
+      const nb = await startNotebookServer({
+        workingDirectory: wd,
+        port: config.ports.jupyter,
+        env: { ...env, ...workflowEnv(state, env) },
+        logDir,
+        timeoutMs: Math.max(config.startupTimeoutMs, 60_000),
+      });
+      record({
+        name: "notebook",
+        kind: "jupyter-lab",
+        pid: nb.pid,
+        command: nb.command,
+        address: nb.url,
+        log: nb.log,
+        startedByUp: true,
+      });
       log(`notebook: JupyterLab at ${nb.url}`);
     }
     return { state, config, started: true };
@@ -202,7 +290,9 @@ export interface DownResult {
   left: ServiceRecord[];
 }
 
-export async function desktopDown(opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DownResult> {
+export async function desktopDown(
+  opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<DownResult> {
   const config = loadDesktopConfig(opts);
   const state = readDesktopState(config.workingDirectory);
   if (!state) return { wasUp: false, stopped: [], left: [] };
@@ -217,7 +307,9 @@ export interface ServiceStatus extends ServiceRecord {
   health: ServiceHealth;
 }
 
-export async function desktopStatus(opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ state?: DesktopState; services: ServiceStatus[] }> {
+export async function desktopStatus(
+  opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ state?: DesktopState; services: ServiceStatus[] }> {
   const config = loadDesktopConfig(opts);
   const state = readDesktopState(config.workingDirectory);
   if (!state) return { services: [] };
@@ -226,7 +318,8 @@ export async function desktopStatus(opts: { config?: string; cwd?: string; env?:
     let health: ServiceHealth;
     if (s.kind === "local") health = "in-process";
     else if (s.pid !== undefined && !processAlive(s.pid, s.command)) health = "stopped";
-    else if (s.name === "database") health = (await pingMongo(s.address!, 2000)) ? "running" : "not answering";
+    else if (s.name === "database")
+      health = (await pingMongo(s.address!, 2000)) ? "running" : "not answering";
     else if (s.address) {
       const u = new URL(s.address);
       health = (await portAnswers(u.hostname, Number(u.port))) ? "running" : "not answering";
@@ -248,11 +341,15 @@ export async function desktopRun(
 ): Promise<number> {
   const config = loadDesktopConfig(opts);
   const state = readDesktopState(config.workingDirectory);
-  if (!state) throw new MsPASSError(`nothing is up in ${config.workingDirectory}: run 'mspass up' first`, "Fatal");
+  if (!state)
+    throw new MsPASSError(`nothing is up in ${config.workingDirectory}: run 'mspass up' first`, "Fatal");
   const { services } = await desktopStatus(opts);
   const down = services.filter((s) => s.health === "stopped" || s.health === "not answering");
   if (down.length) {
-    throw new MsPASSError(`service(s) ${down.map((s) => `${s.name} (${s.health})`).join(", ")} are not up; run 'mspass down' then 'mspass up'`, "Fatal");
+    throw new MsPASSError(
+      `service(s) ${down.map((s) => `${s.name} (${s.health})`).join(", ")} are not up; run 'mspass down' then 'mspass up'`,
+      "Fatal",
+    );
   }
   const { prepareScript } = await import("./run-script.js");
   const prepared = await prepareScript(script, opts.cwd ?? process.cwd());

@@ -34,7 +34,8 @@ function expandRange(spec: string, list: string): string[] {
     if (!m) throw new MsPASSError(`bad hostlist '${list}': '${item}' is not a number or range`, "Invalid");
     const [lo, hi] = [Number(m[1]), Number(m[2] ?? m[1])];
     if (hi < lo) throw new MsPASSError(`bad hostlist '${list}': range ${item} runs backwards`, "Invalid");
-    if (hi - lo > 100_000) throw new MsPASSError(`bad hostlist '${list}': range ${item} is too large`, "Invalid");
+    if (hi - lo > 100_000)
+      throw new MsPASSError(`bad hostlist '${list}': range ${item} is too large`, "Invalid");
     const width = m[1]!.length;
     for (let n = lo; n <= hi; n++) out.push(String(n).padStart(width, "0"));
   }
@@ -48,7 +49,8 @@ function expandOne(name: string, list: string): string[] {
   const head = name.slice(0, open);
   const tails = expandOne(name.slice(close + 1), list);
   const out: string[] = [];
-  for (const n of expandRange(name.slice(open + 1, close), list)) for (const t of tails) out.push(head + n + t);
+  for (const n of expandRange(name.slice(open + 1, close), list))
+    for (const t of tails) out.push(head + n + t);
   return out;
 }
 
@@ -63,12 +65,19 @@ export function expandHostlist(list: string): string[] {
 export function slurmNodes(env: NodeJS.ProcessEnv = process.env): string[] {
   const list = env.SLURM_JOB_NODELIST ?? env.SLURM_NODELIST;
   if (!list) {
-    throw new MsPASSError("SLURM_JOB_NODELIST is not set: run inside a SLURM job (sbatch/salloc), or list the hosts in HPC_cluster.worker_hosts", "Fatal");
+    throw new MsPASSError(
+      "SLURM_JOB_NODELIST is not set: run inside a SLURM job (sbatch/salloc), or list the hosts in HPC_cluster.worker_hosts",
+      "Fatal",
+    );
   }
   const scontrol = findProgram("scontrol", env);
   if (scontrol) {
     try {
-      const out = execFileSync(scontrol, ["show", "hostnames", list], { env, encoding: "utf8", timeout: 30_000 });
+      const out = execFileSync(scontrol, ["show", "hostnames", list], {
+        env,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
       const hosts = out.split(/\s+/).filter(Boolean);
       if (hosts.length) return hosts;
     } catch (err) {

@@ -46,20 +46,46 @@ export interface HpcConfig {
 }
 
 const TOP = [
-  "working_directory", "log_directory", "database_directory", "worker_directory", "workers_per_node", "primary_node_workers",
-  "HPC_cluster", "ports", "startup_timeout",
+  "working_directory",
+  "log_directory",
+  "database_directory",
+  "worker_directory",
+  "workers_per_node",
+  "primary_node_workers",
+  "HPC_cluster",
+  "ports",
+  "startup_timeout",
 ];
 const TOP_IGNORED = ["container", "cluster_subnet_name", "worker_memory_limit", "setup_tunnel", "verbose"];
-const CLUSTER = ["primary_host", "database_host", "scheduler_host", "worker_hosts", "job_scheduler", "launcher", "host_addresses"];
+const CLUSTER = [
+  "primary_host",
+  "database_host",
+  "scheduler_host",
+  "worker_hosts",
+  "job_scheduler",
+  "launcher",
+  "host_addresses",
+];
 const CLUSTER_IGNORED = [
-  "task_scheduler", "container_run_command", "container_run_args", "container_env_flag", "worker_run_command",
-  "remote_worker_run_command", "mpi_implementation", "hostlist_filename",
+  "task_scheduler",
+  "container_run_command",
+  "container_run_args",
+  "container_env_flag",
+  "worker_run_command",
+  "remote_worker_run_command",
+  "mpi_implementation",
+  "hostlist_filename",
 ];
 
-export function loadHpcConfig(opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): HpcConfig {
+export function loadHpcConfig(
+  opts: { config?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): HpcConfig {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const env = opts.env ?? process.env;
-  const file = opts.config !== undefined ? resolve(cwd, opts.config) : HPC_CONFIG_FILES.map((f) => locateConfig(f, cwd, env)).find(Boolean);
+  const file =
+    opts.config !== undefined
+      ? resolve(cwd, opts.config)
+      : HPC_CONFIG_FILES.map((f) => locateConfig(f, cwd, env)).find(Boolean);
   const r = new ConfigReader(file, file ? readYamlMapping(file) : {});
   const ignoredKeys = r.checkKeys(TOP, TOP_IGNORED);
   const c = r.section("HPC_cluster");
@@ -72,11 +98,23 @@ export function loadHpcConfig(opts: { config?: string; cwd?: string; env?: NodeJ
   let workerHosts: "auto" | string[];
   if (rawWorkers === undefined || rawWorkers === null || rawWorkers === "auto") workerHosts = "auto";
   else if (typeof rawWorkers === "string") workerHosts = expandHostlist(rawWorkers);
-  else if (Array.isArray(rawWorkers) && rawWorkers.every((h) => typeof h === "string")) workerHosts = rawWorkers as string[];
-  else throw new MsPASSError(`'HPC_cluster.worker_hosts'${file ? ` in ${file}` : ""} must be auto, a hostlist or a list of host names`, "Invalid");
+  else if (Array.isArray(rawWorkers) && rawWorkers.every((h) => typeof h === "string"))
+    workerHosts = rawWorkers as string[];
+  else
+    throw new MsPASSError(
+      `'HPC_cluster.worker_hosts'${file ? ` in ${file}` : ""} must be auto, a hostlist or a list of host names`,
+      "Invalid",
+    );
   const addresses = c.raw("host_addresses") ?? {};
-  if (typeof addresses !== "object" || Array.isArray(addresses) || Object.values(addresses).some((v) => typeof v !== "string")) {
-    throw new MsPASSError(`'HPC_cluster.host_addresses'${file ? ` in ${file}` : ""} must map host names to addresses`, "Invalid");
+  if (
+    typeof addresses !== "object" ||
+    Array.isArray(addresses) ||
+    Object.values(addresses).some((v) => typeof v !== "string")
+  ) {
+    throw new MsPASSError(
+      `'HPC_cluster.host_addresses'${file ? ` in ${file}` : ""} must map host names to addresses`,
+      "Invalid",
+    );
   }
   const cfg: HpcConfig = {
     file,
@@ -98,7 +136,10 @@ export function loadHpcConfig(opts: { config?: string; cwd?: string; env?: NodeJ
     ignoredKeys,
   };
   if (cfg.jobScheduler === "none" && (cfg.primaryHost === "auto" || cfg.workerHosts === "auto")) {
-    throw new MsPASSError(`job_scheduler none needs explicit HPC_cluster.primary_host and worker_hosts${file ? ` (in ${file})` : ""}`, "Invalid");
+    throw new MsPASSError(
+      `job_scheduler none needs explicit HPC_cluster.primary_host and worker_hosts${file ? ` (in ${file})` : ""}`,
+      "Invalid",
+    );
   }
   return cfg;
 }

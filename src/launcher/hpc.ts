@@ -17,7 +17,16 @@ import { pingMongo } from "../service/probe.js";
 import { CLI_ENTRY } from "./desktop.js";
 import { loadHpcConfig, type HpcConfig } from "./hpc-config.js";
 import { slurmNodes } from "./hostlist.js";
-import { logShows, portAnswers, processAlive, requireProgram, spawnDetached, stopProcess, waitUntil, type Detached } from "./processes.js";
+import {
+  logShows,
+  portAnswers,
+  processAlive,
+  requireProgram,
+  spawnDetached,
+  stopProcess,
+  waitUntil,
+  type Detached,
+} from "./processes.js";
 
 export interface HpcService {
   name: string; // database, scheduler, worker
@@ -72,14 +81,18 @@ interface Layout {
 
 function layout(cfg: HpcConfig, env: NodeJS.ProcessEnv): Layout {
   const explicit = cfg.workerHosts === "auto" ? undefined : cfg.workerHosts;
-  const nodes = cfg.jobScheduler === "slurm" && (cfg.primaryHost === "auto" || !explicit) ? slurmNodes(env) : [];
+  const nodes =
+    cfg.jobScheduler === "slurm" && (cfg.primaryHost === "auto" || !explicit) ? slurmNodes(env) : [];
   const primary = cfg.primaryHost === "auto" ? nodes[0]! : cfg.primaryHost;
   const workerNodes = explicit ?? nodes.filter((n) => n !== primary);
   const workers: [string, number][] = [];
   if (cfg.primaryNodeWorkers > 0) workers.push([primary, cfg.primaryNodeWorkers]);
   for (const n of workerNodes) if (n !== primary) workers.push([n, cfg.workersPerNode]);
   if (workers.length === 0) {
-    throw new MsPASSError("no worker would run: a single-node job needs primary_node_workers > 0 (as in MsPASS)", "Invalid");
+    throw new MsPASSError(
+      "no worker would run: a single-node job needs primary_node_workers > 0 (as in MsPASS)",
+      "Invalid",
+    );
   }
   const all = [...new Set([primary, ...workerNodes, ...nodes])];
   return {
@@ -98,7 +111,10 @@ async function addressOf(cfg: HpcConfig, host: string): Promise<string> {
   try {
     return (await lookup(host, { family: 4 })).address;
   } catch {
-    throw new MsPASSError(`cannot resolve host '${host}' to an address; add it to HPC_cluster.host_addresses`, "Fatal");
+    throw new MsPASSError(
+      `cannot resolve host '${host}' to an address; add it to HPC_cluster.host_addresses`,
+      "Fatal",
+    );
   }
 }
 
@@ -108,28 +124,63 @@ async function addressOf(cfg: HpcConfig, host: string): Promise<string> {
  * by: srun's command line carries it, and a launcher that execs into it
  * (srun stand-ins, `ip netns exec`) becomes it.
  */
-async function onNode(cfg: HpcConfig, host: string, dir: string, command: string, args: string[], env: Record<string, string>, log: string): Promise<Detached> {
+async function onNode(
+  cfg: HpcConfig,
+  host: string,
+  dir: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  log: string,
+): Promise<Detached> {
   const p = await startOnNode(cfg, host, dir, command, args, env, log);
   return { ...p, command };
 }
 
-async function startOnNode(cfg: HpcConfig, host: string, dir: string, command: string, args: string[], env: Record<string, string>, log: string): Promise<Detached> {
+async function startOnNode(
+  cfg: HpcConfig,
+  host: string,
+  dir: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  log: string,
+): Promise<Detached> {
   const base = process.env;
   if (cfg.launcher === "srun") {
-    const srun = requireProgram("srun", "the HPC launcher starts services with srun under SLURM (or set HPC_cluster.launcher: ssh)", base);
+    const srun = requireProgram(
+      "srun",
+      "the HPC launcher starts services with srun under SLURM (or set HPC_cluster.launcher: ssh)",
+      base,
+    );
     // srun passes our environment on (--export=ALL); --overlap lets these
     // long-running steps share the job's CPUs with the workflow.
     return spawnDetached(
       srun,
-      ["--nodes=1", "--ntasks=1", `--nodelist=${host}`, "--overlap", `--chdir=${dir}`, "--kill-on-bad-exit=1", command, ...args],
+      [
+        "--nodes=1",
+        "--ntasks=1",
+        `--nodelist=${host}`,
+        "--overlap",
+        `--chdir=${dir}`,
+        "--kill-on-bad-exit=1",
+        command,
+        ...args,
+      ],
       { cwd: dir, env: { ...base, ...env }, log },
     );
   }
   const ssh = requireProgram("ssh", "HPC_cluster.launcher ssh needs an ssh client", base);
   const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  const remote = `cd ${q(dir)} && exec env ${Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(" ")} ${[command, ...args].map(q).join(" ")}`;
+  const remote = `cd ${q(dir)} && exec env ${Object.entries(env)
+    .map(([k, v]) => `${k}=${q(v)}`)
+    .join(" ")} ${[command, ...args].map(q).join(" ")}`;
   // -tt: a remote pty, so closing this ssh (down/shutdown) hangs up the remote command.
-  return spawnDetached(ssh, ["-tt", "-o", "BatchMode=yes", host, remote], { cwd: dir, env: { ...base }, log });
+  return spawnDetached(ssh, ["-tt", "-o", "BatchMode=yes", host, remote], {
+    cwd: dir,
+    env: { ...base },
+    log,
+  });
 }
 
 export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
@@ -139,10 +190,19 @@ export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
   const wd = cfg.workingDirectory;
   const old = readHpcState(wd);
   if (old && old.services.some((s) => processAlive(s.pid, s.command))) {
-    throw new MsPASSError(`an HPC cluster launched from ${wd} is still running: 'mspass hpc shutdown' first`, "Fatal");
+    throw new MsPASSError(
+      `an HPC cluster launched from ${wd} is still running: 'mspass hpc shutdown' first`,
+      "Fatal",
+    );
   }
   const lay = layout(cfg, env);
-  for (const d of [cfg.logDirectory, cfg.databaseDirectory, cfg.workerDirectory, join(wd, ".mspass", "redis")]) mkdirSync(d, { recursive: true });
+  for (const d of [
+    cfg.logDirectory,
+    cfg.databaseDirectory,
+    cfg.workerDirectory,
+    join(wd, ".mspass", "redis"),
+  ])
+    mkdirSync(d, { recursive: true });
   const [dbAddr, schedAddr] = [await addressOf(cfg, lay.dbHost), await addressOf(cfg, lay.schedHost)];
   const dbUri = `mongodb://${dbAddr}:${cfg.ports.database}/`;
   const redisUrl = `redis://${schedAddr}:${cfg.ports.scheduler}`;
@@ -154,7 +214,9 @@ export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
     env: { MSPASS_DB_ADDRESS: dbUri, MSPASS_SCHEDULER: "redis", MSPASS_SCHEDULER_ADDRESS: redisUrl },
     services: [],
   };
-  say(`nodes: ${lay.nodes.join(", ")}; primary ${lay.primary}; database on ${lay.dbHost}, scheduler on ${lay.schedHost}`);
+  say(
+    `nodes: ${lay.nodes.join(", ")}; primary ${lay.primary}; database on ${lay.dbHost}, scheduler on ${lay.schedHost}`,
+  );
   const started = (name: string, host: string, p: Detached, address?: string) => {
     state.services.push({ name, host, pid: p.pid, command: p.command, log: p.log, address });
     writeHpcState(state);
@@ -162,36 +224,83 @@ export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
   try {
     // Already answering means someone else's server: refuse rather than share it.
     if (await portAnswers(dbAddr, cfg.ports.database)) {
-      throw new MsPASSError(`port ${cfg.ports.database} on ${lay.dbHost} (${dbAddr}) is taken: something already listens there; choose ports.database`, "Fatal");
+      throw new MsPASSError(
+        `port ${cfg.ports.database} on ${lay.dbHost} (${dbAddr}) is taken: something already listens there; choose ports.database`,
+        "Fatal",
+      );
     }
     if (await portAnswers(schedAddr, cfg.ports.scheduler)) {
-      throw new MsPASSError(`port ${cfg.ports.scheduler} on ${lay.schedHost} (${schedAddr}) is taken: something already listens there; choose ports.scheduler`, "Fatal");
+      throw new MsPASSError(
+        `port ${cfg.ports.scheduler} on ${lay.schedHost} (${schedAddr}) is taken: something already listens there; choose ports.scheduler`,
+        "Fatal",
+      );
     }
     // -- database (FerretDB from this package, or mongod when on PATH)
     const mongod = requireProgramOrUndefined("mongod", env);
     const ferret = ferretdbBinary();
-    if (!mongod && !existsSync(ferret)) throw new MsPASSError(`no database server: neither mongod on PATH nor ${ferret} (node ${ferretdbBuildScript()})`, "Fatal");
+    if (!mongod && !existsSync(ferret))
+      throw new MsPASSError(
+        `no database server: neither mongod on PATH nor ${ferret} (node ${ferretdbBuildScript()})`,
+        "Fatal",
+      );
     const dbArgs = mongod
       ? ["--dbpath", cfg.databaseDirectory, "--bind_ip", dbAddr, "--port", String(cfg.ports.database)]
-      : ["--listen-addr", `${dbAddr}:${cfg.ports.database}`, "--data-dir", cfg.databaseDirectory, "--log-level", "error"];
-    const db = await onNode(cfg, lay.dbHost, wd, mongod ?? ferret, dbArgs, {}, join(cfg.logDirectory, `database-${lay.dbHost}.log`));
+      : [
+          "--listen-addr",
+          `${dbAddr}:${cfg.ports.database}`,
+          "--data-dir",
+          cfg.databaseDirectory,
+          "--log-level",
+          "error",
+        ];
+    const db = await onNode(
+      cfg,
+      lay.dbHost,
+      wd,
+      mongod ?? ferret,
+      dbArgs,
+      {},
+      join(cfg.logDirectory, `database-${lay.dbHost}.log`),
+    );
     started("database", lay.dbHost, db, dbUri);
     await waitUntil(db, `the database on ${lay.dbHost}`, () => pingMongo(dbUri, 1000), cfg.startupTimeoutMs);
     say(`database: ${mongod ? "mongod" : "ferretdb"} at ${dbUri}`);
 
     // -- scheduler: Redis. Bound to the interconnect address: the nodes must reach it.
-    const redisServer = requireProgram("redis-server", "install Redis on the nodes (Debian: apt-get install redis-server)", env);
+    const redisServer = requireProgram(
+      "redis-server",
+      "install Redis on the nodes (Debian: apt-get install redis-server)",
+      env,
+    );
     const redis = await onNode(
       cfg,
       lay.schedHost,
       wd,
       redisServer,
-      ["--bind", schedAddr, "--port", String(cfg.ports.scheduler), "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", join(wd, ".mspass", "redis")],
+      [
+        "--bind",
+        schedAddr,
+        "--port",
+        String(cfg.ports.scheduler),
+        "--protected-mode",
+        "no",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        join(wd, ".mspass", "redis"),
+      ],
       {},
       join(cfg.logDirectory, `scheduler-${lay.schedHost}.log`),
     );
     started("scheduler", lay.schedHost, redis, redisUrl);
-    await waitUntil(redis, `redis-server on ${lay.schedHost}`, () => portAnswers(schedAddr, cfg.ports.scheduler), cfg.startupTimeoutMs);
+    await waitUntil(
+      redis,
+      `redis-server on ${lay.schedHost}`,
+      () => portAnswers(schedAddr, cfg.ports.scheduler),
+      cfg.startupTimeoutMs,
+    );
     say(`scheduler: redis-server at ${redisUrl}`);
 
     // -- workers: one mspass worker per node, N threads each
@@ -209,7 +318,8 @@ export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
       started("worker", host, w);
       waiting.push([host, w]);
     }
-    for (const [host, w] of waiting) await waitUntil(w, `the worker on node ${host}`, logShows(w, /^ready /m), cfg.startupTimeoutMs);
+    for (const [host, w] of waiting)
+      await waitUntil(w, `the worker on node ${host}`, logShows(w, /^ready /m), cfg.startupTimeoutMs);
     say(`workers: ${lay.workers.map(([h, n]) => `${h}×${n}`).join(", ")} ready`);
     return state;
   } catch (err) {
@@ -240,14 +350,17 @@ export async function hpcShutdown(opts: HpcOptions = {}): Promise<{ wasUp: boole
   return { wasUp: true, stopped: await stopAll(state) };
 }
 
-export async function hpcStatus(opts: HpcOptions = {}): Promise<{ state?: HpcState; services: (HpcService & { health: string })[] }> {
+export async function hpcStatus(
+  opts: HpcOptions = {},
+): Promise<{ state?: HpcState; services: (HpcService & { health: string })[] }> {
   const cfg = loadHpcConfig(opts);
   const state = readHpcState(cfg.workingDirectory);
   if (!state) return { services: [] };
   const services = [];
   for (const s of state.services) {
     let health = processAlive(s.pid, s.command) ? "running" : "stopped";
-    if (health === "running" && s.name === "database") health = (await pingMongo(s.address!, 1000)) ? "running" : "not answering";
+    if (health === "running" && s.name === "database")
+      health = (await pingMongo(s.address!, 1000)) ? "running" : "not answering";
     if (health === "running" && s.name === "scheduler") {
       const u = new URL(s.address!);
       health = (await portAnswers(u.hostname, Number(u.port))) ? "running" : "not answering";
@@ -261,12 +374,20 @@ export async function hpcStatus(opts: HpcOptions = {}): Promise<{ state?: HpcSta
  * Run a workflow script on this (primary) node against the launched cluster.
  * With `autoLaunch`, launch first when nothing runs and shut down after.
  */
-export async function hpcRun(script: string, args: string[], opts: HpcOptions & { autoLaunch?: boolean } = {}): Promise<number> {
+export async function hpcRun(
+  script: string,
+  args: string[],
+  opts: HpcOptions & { autoLaunch?: boolean } = {},
+): Promise<number> {
   const cfg = loadHpcConfig(opts);
   let state = readHpcState(cfg.workingDirectory);
   const launched = !state;
   if (!state) {
-    if (!opts.autoLaunch) throw new MsPASSError(`no HPC cluster is launched from ${cfg.workingDirectory}: 'mspass hpc launch' first`, "Fatal");
+    if (!opts.autoLaunch)
+      throw new MsPASSError(
+        `no HPC cluster is launched from ${cfg.workingDirectory}: 'mspass hpc launch' first`,
+        "Fatal",
+      );
     state = await hpcLaunch(opts);
   }
   const { prepareScript } = await import("./run-script.js");
@@ -274,7 +395,11 @@ export async function hpcRun(script: string, args: string[], opts: HpcOptions & 
     const prepared = await prepareScript(script, opts.cwd ?? process.cwd());
     try {
       return await new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, [prepared.entry, ...args], { cwd: cfg.workingDirectory, env: { ...(opts.env ?? process.env), ...state.env }, stdio: "inherit" });
+        const child = spawn(process.execPath, [prepared.entry, ...args], {
+          cwd: cfg.workingDirectory,
+          env: { ...(opts.env ?? process.env), ...state.env },
+          stdio: "inherit",
+        });
         child.on("error", reject);
         child.on("exit", (code, signal) => resolve(code ?? (signal ? 143 : 1)));
       });

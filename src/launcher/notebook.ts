@@ -25,9 +25,18 @@ export function ensureNotebookScript(): string {
 export function installNotebook(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("sh", [ensureNotebookScript()], { env, stdio: ["ignore", "inherit", "inherit"] });
-    child.on("error", (e) => reject(new MsPASSError(`cannot run ${ensureNotebookScript()}: ${e.message}`, "Fatal")));
+    child.on("error", (e) =>
+      reject(new MsPASSError(`cannot run ${ensureNotebookScript()}: ${e.message}`, "Fatal")),
+    );
     child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new MsPASSError(`installing JupyterLab and tslab failed (${ensureNotebookScript()} exited ${code}); see its output above`, "Fatal")),
+      code === 0
+        ? resolve()
+        : reject(
+            new MsPASSError(
+              `installing JupyterLab and tslab failed (${ensureNotebookScript()} exited ${code}); see its output above`,
+              "Fatal",
+            ),
+          ),
     );
   });
 }
@@ -43,7 +52,10 @@ export function jupyterRuntimeDir(workingDirectory: string, env: NodeJS.ProcessE
  * outlive it; its command line names its connection file in this project's
  * runtime directory, which is how we know it is ours.
  */
-export async function stopOrphanKernels(workingDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
+export async function stopOrphanKernels(
+  workingDirectory: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number[]> {
   const marker = join(jupyterRuntimeDir(workingDirectory, env), "kernel-");
   const pids: number[] = [];
   for (const e of readdirSync("/proc")) {
@@ -67,12 +79,20 @@ export interface NotebookCommand {
 }
 
 /** The jupyter-lab command line, or one clear error if it is not installed. */
-export function notebookCommand(opts: { workingDirectory: string; port: number; env: NodeJS.ProcessEnv; token?: string }): NotebookCommand {
+export function notebookCommand(opts: {
+  workingDirectory: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  token?: string;
+}): NotebookCommand {
   const home = notebookHome(opts.env);
   const lab = join(home, "venv", "bin", "jupyter-lab");
   const tslabBin = join(home, "node_modules", ".bin");
   if (!existsSync(lab) || !existsSync(join(tslabBin, "tslab"))) {
-    throw new MsPASSError(`JupyterLab with the tslab kernel is not installed in ${home}: run 'mspass notebook --install' (or sh scripts/ensure-notebook.sh)`, "Fatal");
+    throw new MsPASSError(
+      `JupyterLab with the tslab kernel is not installed in ${home}: run 'mspass notebook --install' (or sh scripts/ensure-notebook.sh)`,
+      "Fatal",
+    );
   }
   const token = opts.token ?? randomBytes(16).toString("hex");
   return {
@@ -103,7 +123,10 @@ export function notebookCommand(opts: { workingDirectory: string; port: number; 
 /** True when the Jupyter server answers its REST API. */
 export async function notebookAnswers(port: number, token: string): Promise<boolean> {
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(2000) });
+    const r = await fetch(`http://127.0.0.1:${port}/api/status`, {
+      headers: { Authorization: `token ${token}` },
+      signal: AbortSignal.timeout(2000),
+    });
     return r.ok;
   } catch {
     return false;
@@ -111,11 +134,22 @@ export async function notebookAnswers(port: number, token: string): Promise<bool
 }
 
 /** Start JupyterLab in the background (for `mspass up`) and wait until its API answers. */
-export async function startNotebookServer(opts: { workingDirectory: string; port: number; env: NodeJS.ProcessEnv; logDir: string; timeoutMs: number }) {
+export async function startNotebookServer(opts: {
+  workingDirectory: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  logDir: string;
+  timeoutMs: number;
+}) {
   const nb = notebookCommand(opts);
   await requirePortFree(opts.port, "JupyterLab", "ports.jupyter in mspass-desktop.yaml (or --port)");
   const log = join(opts.logDir, "notebook.log");
   const p = await spawnDetached(nb.command, nb.args, { cwd: opts.workingDirectory, env: nb.env, log });
-  await waitUntil(p, `JupyterLab on 127.0.0.1:${opts.port}`, () => notebookAnswers(opts.port, nb.token), opts.timeoutMs);
+  await waitUntil(
+    p,
+    `JupyterLab on 127.0.0.1:${opts.port}`,
+    () => notebookAnswers(opts.port, nb.token),
+    opts.timeoutMs,
+  );
   return { pid: p.pid, command: nb.command, url: nb.url, token: nb.token, log };
 }

@@ -28,10 +28,15 @@ export function processAlive(pid: number, command?: string): boolean {
   }
 }
 
-
 /** The absolute path of `program` on PATH (or itself if it is a path), else undefined. */
 export function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = isAbsolute(program) || program.includes("/") ? [program] : (env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, program));
+  const candidates =
+    isAbsolute(program) || program.includes("/")
+      ? [program]
+      : (env.PATH ?? "")
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, program));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -62,7 +67,11 @@ export interface Detached {
 }
 
 /** Start `command args` detached, stdout+stderr appended to `log`. */
-export async function spawnDetached(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: string }): Promise<Detached> {
+export async function spawnDetached(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; log: string },
+): Promise<Detached> {
   const fd = openSync(opts.log, "a");
   const logOffset = fstatSync(fd).size;
   let exit: number | string | undefined;
@@ -116,9 +125,17 @@ export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
 }
 
 /** One clear error for a port another program holds. */
-export async function requirePortFree(port: number, what: string, option: string, host = "127.0.0.1"): Promise<void> {
+export async function requirePortFree(
+  port: number,
+  what: string,
+  option: string,
+  host = "127.0.0.1",
+): Promise<void> {
   if (port !== 0 && !(await portFree(port, host))) {
-    throw new MsPASSError(`port ${port} on ${host} (for ${what}) is taken by another program; free it or choose another with ${option}`, "Fatal");
+    throw new MsPASSError(
+      `port ${port} on ${host} (for ${what}) is taken by another program; free it or choose another with ${option}`,
+      "Fatal",
+    );
   }
 }
 
@@ -126,16 +143,27 @@ export async function requirePortFree(port: number, what: string, option: string
  * Wait until `ready()` is true, failing early if the process exits and with
  * the tail of its log when `timeoutMs` passes.
  */
-export async function waitUntil(p: Detached, what: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntil(
+  p: Detached,
+  what: string,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await ready()) return;
     const exit = p.exitStatus();
     if (exit !== undefined || !processAlive(p.pid)) {
-      throw new MsPASSError(`${what} exited while starting (${exit ?? "gone"}); its output (${p.log}):\n${logSince(p.log, p.logOffset)}`, "Fatal");
+      throw new MsPASSError(
+        `${what} exited while starting (${exit ?? "gone"}); its output (${p.log}):\n${logSince(p.log, p.logOffset)}`,
+        "Fatal",
+      );
     }
     if (Date.now() > deadline) {
-      throw new MsPASSError(`${what} did not come up within ${Math.round(timeoutMs / 1000)} s; its output (${p.log}):\n${logSince(p.log, p.logOffset)}`, "Fatal");
+      throw new MsPASSError(
+        `${what} did not come up within ${Math.round(timeoutMs / 1000)} s; its output (${p.log}):\n${logSince(p.log, p.logOffset)}`,
+        "Fatal",
+      );
     }
     await sleep(100);
   }
@@ -151,7 +179,11 @@ export function logShows(p: Detached, pattern: RegExp): () => Promise<boolean> {
  * `timeoutMs`). Resolves true if it was running. A pid that is no longer our
  * program (`command`) is left alone.
  */
-export async function stopProcess(pid: number, command: string | undefined, timeoutMs = 10_000): Promise<boolean> {
+export async function stopProcess(
+  pid: number,
+  command: string | undefined,
+  timeoutMs = 10_000,
+): Promise<boolean> {
   if (!processAlive(pid, command)) return false;
   if (await stopWithDeadline(pid, () => processAlive(pid, command), timeoutMs)) return true;
   throw new MsPASSError(`cannot stop process ${pid} (${command ?? "?"}); kill it by hand`, "Fatal");

@@ -36,7 +36,10 @@ export async function prepareScript(script: string, cwd: string): Promise<Prepar
   const ext = extname(file);
   if ([".js", ".mjs", ".cjs"].includes(ext)) return { entry: file, cleanup: () => {} };
   if (ext !== ".ts" && ext !== ".mts") {
-    throw new MsPASSError(`cannot run ${basename(file)}: mspass run takes .js, .mjs, .cjs, or .ts/.mts (compiled with the typescript package)`, "Invalid");
+    throw new MsPASSError(
+      `cannot run ${basename(file)}: mspass run takes .js, .mjs, .cjs, or .ts/.mts (compiled with the typescript package)`,
+      "Invalid",
+    );
   }
   if (nodeStripsTypes()) return { entry: file, cleanup: () => {} };
   const packageDir = typescriptPackage(file);
@@ -72,7 +75,12 @@ async function transpileWithApi(packageDir: string, file: string): Promise<strin
   const out = ts.transpileModule(readFileSync(file, "utf8"), {
     fileName: file,
     reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: true },
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      sourceMap: false,
+      inlineSourceMap: true,
+    },
   });
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length) {
@@ -87,9 +95,24 @@ async function compileWithTsc(packageDir: string, file: string, entry: string): 
   const outDir = mkdtempSync(join(dirname(file), ".mspass-run-tsc-"));
   try {
     const args = [
-      join(packageDir, "bin", "tsc"), "--noCheck", "--noResolve", "--isolatedModules", "--skipLibCheck",
-      "--module", "esnext", "--moduleResolution", "bundler", "--target", "es2022", "--inlineSourceMap", "--inlineSources",
-      "--rootDir", dirname(file), "--outDir", outDir, file,
+      join(packageDir, "bin", "tsc"),
+      "--noCheck",
+      "--noResolve",
+      "--isolatedModules",
+      "--skipLibCheck",
+      "--module",
+      "esnext",
+      "--moduleResolution",
+      "bundler",
+      "--target",
+      "es2022",
+      "--inlineSourceMap",
+      "--inlineSources",
+      "--rootDir",
+      dirname(file),
+      "--outDir",
+      outDir,
+      file,
     ];
     try {
       await promisify(execFile)(process.execPath, args, { cwd: dirname(file) });
@@ -98,7 +121,10 @@ async function compileWithTsc(packageDir: string, file: string, entry: string): 
       const text = `${e.stdout ?? ""}${e.stderr ?? ""}`.trim() || e.message;
       throw new MsPASSError(`cannot compile ${file}: ${text}`, "Invalid");
     }
-    renameSync(join(outDir, `${basename(file, extname(file))}${extname(file) === ".mts" ? ".mjs" : ".js"}`), entry);
+    renameSync(
+      join(outDir, `${basename(file, extname(file))}${extname(file) === ".mts" ? ".mjs" : ".js"}`),
+      entry,
+    );
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

@@ -14,7 +14,16 @@
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
-import { BASIC_KEYS, checkOptions, getKey, isAtomic, isEnsembleLike, type BasicMatcherOptions, type MatchTarget, type MatcherSource } from "./basic-matcher.js";
+import {
+  BASIC_KEYS,
+  checkOptions,
+  getKey,
+  isAtomic,
+  isEnsembleLike,
+  type BasicMatcherOptions,
+  type MatchTarget,
+  type MatcherSource,
+} from "./basic-matcher.js";
 import { DatabaseMatcher } from "./database-matcher.js";
 import { CacheMatcher, type CacheEntry } from "./cache-matcher.js";
 
@@ -28,17 +37,23 @@ export interface ArrivalMatcherOptions extends BasicMatcherOptions {
   arrivalTimeKey?: string | null;
 }
 
-const defaults = { attributesToLoad: ["phase", "time"], requireUniqueMatch: false, prependCollectionName: true };
+const defaults = {
+  attributesToLoad: ["phase", "time"],
+  requireUniqueMatch: false,
+  prependCollectionName: true,
+};
 
 function keyOption(v: unknown, dflt: string, name: string, fn: string): string {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a key name`, "Invalid");
+  if (typeof v !== "string" || v === "")
+    throw new MsPASSError(`${fn}: ${name} must be a key name`, "Invalid");
   return v;
 }
 
 function queryOption(v: unknown, fn: string): Document | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "object" || Array.isArray(v)) throw new MsPASSError(`${fn}: query must be a document`, "Invalid");
+  if (typeof v !== "object" || Array.isArray(v))
+    throw new MsPASSError(`${fn}: query must be a document`, "Invalid");
   return v as Document;
 }
 
@@ -93,7 +108,11 @@ export class ArrivalMatcher extends CacheMatcher {
   readonly arrivalTimeKey: string;
   constructor(source: MatcherSource, collection = "arrival", options?: ArrivalMatcherOptions) {
     const fn = "ArrivalMatcher";
-    const o = checkOptions(options, [...BASIC_KEYS, "query", "ensembleStarttimeKey", "ensembleEndtimeKey", "arrivalTimeKey"], fn);
+    const o = checkOptions(
+      options,
+      [...BASIC_KEYS, "query", "ensembleStarttimeKey", "ensembleEndtimeKey", "arrivalTimeKey"],
+      fn,
+    );
     super(source, collection, o, defaults, fn);
     this.ensembleStarttimeKey = keyOption(o.ensembleStarttimeKey, "starttime", "ensembleStarttimeKey", fn);
     this.ensembleEndtimeKey = keyOption(o.ensembleEndtimeKey, "endtime", "ensembleEndtimeKey", fn);

@@ -18,7 +18,11 @@ import { BasicTimeSeries } from "../data/basic-time-series.js";
 import type { Database } from "../db/database.js";
 
 /** What a matcher matches: a datum, an ensemble, a Metadata or a plain document. */
-export type MatchTarget = BasicTimeSeries | { md: Metadata; member: unknown[] } | Metadata | Readonly<Record<string, unknown>>;
+export type MatchTarget =
+  | BasicTimeSeries
+  | { md: Metadata; member: unknown[] }
+  | Metadata
+  | Readonly<Record<string, unknown>>;
 
 export type FindOneResult = [Metadata | null, ErrorLogger | null];
 export type FindResult = [Metadata[] | null, ErrorLogger | null];
@@ -52,7 +56,13 @@ export function isAtomic(x: unknown): x is BasicTimeSeries {
 }
 
 export function isEnsembleLike(x: unknown): x is { md: Metadata; member: unknown[]; elog: ErrorLogger } {
-  return typeof x === "object" && x !== null && !(x instanceof BasicTimeSeries) && Array.isArray((x as { member?: unknown }).member) && (x as { md?: unknown }).md instanceof Metadata;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    !(x instanceof BasicTimeSeries) &&
+    Array.isArray((x as { member?: unknown }).member) &&
+    (x as { md?: unknown }).md instanceof Metadata
+  );
 }
 
 /** A key of the target: Metadata of a datum/ensemble, a Metadata, or a document field. */
@@ -76,13 +86,18 @@ function stringList(v: unknown, name: string, fn: string): string[] | undefined 
   return [...v];
 }
 
-export function checkOptions(options: object | undefined, allowed: readonly string[], fn: string): Record<string, unknown> {
+export function checkOptions(
+  options: object | undefined,
+  allowed: readonly string[],
+  fn: string,
+): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new MsPASSError(`${fn}: options must be an object`, "Invalid");
   }
   for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${allowed.join(", ")})`, "Invalid");
+    if (!allowed.includes(k))
+      throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${allowed.join(", ")})`, "Invalid");
   }
   return options as Record<string, unknown>;
 }
@@ -95,7 +110,13 @@ export interface MatcherDefaults {
   prependCollectionName: boolean;
 }
 
-export const BASIC_KEYS = ["attributesToLoad", "loadIfDefined", "aliases", "requireUniqueMatch", "prependCollectionName"] as const;
+export const BASIC_KEYS = [
+  "attributesToLoad",
+  "loadIfDefined",
+  "aliases",
+  "requireUniqueMatch",
+  "prependCollectionName",
+] as const;
 
 export abstract class BasicMatcher {
   readonly collection: string;
@@ -113,23 +134,36 @@ export abstract class BasicMatcher {
     defaults: MatcherDefaults,
     fn: string,
   ) {
-    if (typeof collection !== "string" || collection === "") throw new MsPASSError(`${fn}: collection must be a non-empty string`, "Invalid");
+    if (typeof collection !== "string" || collection === "")
+      throw new MsPASSError(`${fn}: collection must be a non-empty string`, "Invalid");
     this.collection = collection;
     this.given = { ...options };
     // Copies: MsPASS appends hang/vang to its shared default list (Pitfall 7); ours never alias.
-    this.attributesToLoad = stringList(options.attributesToLoad, "attributesToLoad", fn) ?? [...defaults.attributesToLoad];
-    const optional = stringList(options.loadIfDefined, "loadIfDefined", fn) ?? [...(defaults.loadIfDefined ?? [])];
+    this.attributesToLoad = stringList(options.attributesToLoad, "attributesToLoad", fn) ?? [
+      ...defaults.attributesToLoad,
+    ];
+    const optional = stringList(options.loadIfDefined, "loadIfDefined", fn) ?? [
+      ...(defaults.loadIfDefined ?? []),
+    ];
     this.loadIfDefined = optional.filter((k) => !this.attributesToLoad.includes(k));
     const aliases = options.aliases ?? {};
-    if (typeof aliases !== "object" || aliases === null || Array.isArray(aliases) || !Object.values(aliases).every((v) => typeof v === "string" && v !== "")) {
+    if (
+      typeof aliases !== "object" ||
+      aliases === null ||
+      Array.isArray(aliases) ||
+      !Object.values(aliases).every((v) => typeof v === "string" && v !== "")
+    ) {
       throw new MsPASSError(`${fn}: aliases must be an object {key: alias}`, "Invalid");
     }
     this.aliases = { ...(aliases as Record<string, string>) };
     for (const b of ["requireUniqueMatch", "prependCollectionName"] as const) {
-      if (options[b] !== undefined && typeof options[b] !== "boolean") throw new MsPASSError(`${fn}: ${b} must be a boolean`, "Invalid");
+      if (options[b] !== undefined && typeof options[b] !== "boolean")
+        throw new MsPASSError(`${fn}: ${b} must be a boolean`, "Invalid");
     }
-    this.requireUniqueMatch = (options.requireUniqueMatch as boolean | undefined) ?? defaults.requireUniqueMatch;
-    this.prependCollectionName = (options.prependCollectionName as boolean | undefined) ?? defaults.prependCollectionName;
+    this.requireUniqueMatch =
+      (options.requireUniqueMatch as boolean | undefined) ?? defaults.requireUniqueMatch;
+    this.prependCollectionName =
+      (options.prependCollectionName as boolean | undefined) ?? defaults.prependCollectionName;
   }
 
   /** The class name workers rebuild from. */
@@ -171,7 +205,10 @@ export abstract class BasicMatcher {
     for (const k of this.attributesToLoad) {
       const v = doc[k];
       if (v === undefined || v === null) {
-        throw new MsPASSError(`${what}: required attribute ${k} is missing in ${this.collection} document ${String(doc._id ?? "")}`, "Fatal");
+        throw new MsPASSError(
+          `${what}: required attribute ${k} is missing in ${this.collection} document ${String(doc._id ?? "")}`,
+          "Fatal",
+        );
       }
       md.put(this.outputKey(k), v as MetadataValue);
     }
@@ -194,7 +231,11 @@ export abstract class BasicMatcher {
 
   protected baseSpec(dbName: string | undefined, docs: readonly Document[] | undefined): MatcherSpec {
     const { query, ...rest } = this.given;
-    const spec: MatcherSpec = { kind: this.kind, collection: this.collection, options: JSON.parse(JSON.stringify(rest)) as Record<string, unknown> };
+    const spec: MatcherSpec = {
+      kind: this.kind,
+      collection: this.collection,
+      options: JSON.parse(JSON.stringify(rest)) as Record<string, unknown>,
+    };
     if (dbName !== undefined) spec.dbName = dbName;
     if (docs !== undefined) spec.docs = docs.map((d) => BSON.serialize(d));
     if (query !== undefined && query !== null) spec.queryBson = BSON.serialize(query as Document);

@@ -37,13 +37,15 @@ export interface NormalizeMseedOptions {
 
 function blocksizeOption(v: unknown, fn: string): number {
   if (v === undefined) return 1000;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new MsPASSError(`${fn}: blocksize must be a positive integer, got ${String(v)}`, "Invalid");
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+    throw new MsPASSError(`${fn}: blocksize must be a positive integer, got ${String(v)}`, "Invalid");
   return v;
 }
 
 function queryOption(v: unknown, fn: string): Document {
   if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v)) throw new MsPASSError(`${fn}: wfquery must be a document`, "Invalid");
+  if (typeof v !== "object" || Array.isArray(v))
+    throw new MsPASSError(`${fn}: wfquery must be a document`, "Invalid");
   return v as Document;
 }
 
@@ -54,19 +56,29 @@ function queryOption(v: unknown, fn: string): Document {
  */
 export async function bulkNormalize(db: Database, options: BulkNormalizeOptions): Promise<number[]> {
   const fn = "bulkNormalize";
-  if (typeof options !== "object" || options === null) throw new MsPASSError(`${fn}: options with matcherList are required`, "Invalid");
+  if (typeof options !== "object" || options === null)
+    throw new MsPASSError(`${fn}: options with matcherList are required`, "Invalid");
   const wfquery = queryOption(options.wfquery, fn);
   const wfCol = options.wfCol ?? "wf_miniseed";
-  if (typeof wfCol !== "string" || wfCol === "") throw new MsPASSError(`${fn}: wfCol must be a collection name`, "Invalid");
+  if (typeof wfCol !== "string" || wfCol === "")
+    throw new MsPASSError(`${fn}: wfCol must be a collection name`, "Invalid");
   const blocksize = blocksizeOption(options.blocksize, fn);
   const matchers = options.matcherList;
-  if (!Array.isArray(matchers) || matchers.length === 0 || !matchers.every((m) => m instanceof BasicMatcher)) {
+  if (
+    !Array.isArray(matchers) ||
+    matchers.length === 0 ||
+    !matchers.every((m) => m instanceof BasicMatcher)
+  ) {
     throw new MsPASSError(`${fn}: matcherList must be a non-empty array of matchers`, "Invalid");
   }
   const projection = options.projection;
   const wf = db.collection(wfCol);
   const ndocs = await wf.countDocuments(wfquery);
-  if (ndocs === 0) throw new MsPASSError(`${fn}: the query ${JSON.stringify(wfquery)} matches no document in ${wfCol}`, "Fatal");
+  if (ndocs === 0)
+    throw new MsPASSError(
+      `${fn}: the query ${JSON.stringify(wfquery)} matches no document in ${wfCol}`,
+      "Fatal",
+    );
   const hits = matchers.map(() => 0);
   // The look-ups run while the cursor is read; the writes wait until it is
   // drained: on FerretDB v1 (SQLite) updates issued while a multi-batch
@@ -78,7 +90,8 @@ export async function bulkNormalize(db: Database, options: BulkNormalizeOptions)
   // documents with the same `$set` is a collection scan there, measured
   // slower at every size in bench/RESULTS.md).
   // Typed by the schema when it knows wfCol (channel_hang, site_starttime, ... are doubles in MsPASS even when integral).
-  const typed = (set: Document): Document => (db.schema.hasCollection(wfCol) ? applyBsonTypes(set, wfCol, { schema: db.schema }) : set);
+  const typed = (set: Document): Document =>
+    db.schema.hasCollection(wfCol) ? applyBsonTypes(set, wfCol, { schema: db.schema }) : set;
   const updates: Array<{ filter: Document; update: Document }> = [];
   for await (const doc of wf.find(wfquery, projection === undefined ? {} : { projection })) {
     const set: Document = {};
@@ -120,12 +133,24 @@ export async function normalizeMseed(db: Database, options: NormalizeMseedOption
     throw new MsPASSError(`${fn}: normalizeChannel and normalizeSite must be booleans`, "Invalid");
   }
   const matcherList: BasicMatcher[] = [];
-  if (normalizeChannel) matcherList.push(new MiniseedMatcher(db, "channel", { attributesToLoad: ["_id", "starttime", "endtime", "hang", "vang"] }));
-  if (normalizeSite) matcherList.push(new MiniseedMatcher(db, "site", { attributesToLoad: ["_id", "starttime", "endtime"] }));
+  if (normalizeChannel)
+    matcherList.push(
+      new MiniseedMatcher(db, "channel", {
+        attributesToLoad: ["_id", "starttime", "endtime", "hang", "vang"],
+      }),
+    );
+  if (normalizeSite)
+    matcherList.push(new MiniseedMatcher(db, "site", { attributesToLoad: ["_id", "starttime", "endtime"] }));
   if (matcherList.length === 0) {
     const wfCol = options.wfCol ?? "wf_miniseed";
     return [await db.collection(wfCol).countDocuments(queryOption(options.wfquery, fn)), 0, 0];
   }
-  const r = await bulkNormalize(db, { wfquery: options.wfquery, wfCol: options.wfCol, blocksize: options.blocksize, matcherList, projection: MSEED_KEYS });
+  const r = await bulkNormalize(db, {
+    wfquery: options.wfquery,
+    wfCol: options.wfCol,
+    blocksize: options.blocksize,
+    matcherList,
+    projection: MSEED_KEYS,
+  });
   return [r[0]!, normalizeChannel ? r[1]! : 0, normalizeSite ? r[normalizeChannel ? 2 : 1]! : 0];
 }

@@ -9,7 +9,15 @@ import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Metadata } from "../data/metadata.js";
 import type { Database } from "../db/database.js";
-import { BasicMatcher, logOf, type MatcherDefaults, type FindResult, type MatchTarget, type MatcherSource, type MatcherSpec } from "./basic-matcher.js";
+import {
+  BasicMatcher,
+  logOf,
+  type MatcherDefaults,
+  type FindResult,
+  type MatchTarget,
+  type MatcherSource,
+  type MatcherSpec,
+} from "./basic-matcher.js";
 
 /** One cached document and its loaded keys. */
 export interface CacheEntry {
@@ -24,7 +32,12 @@ export function matcherCacheLoads(): number {
 }
 
 function isDatabase(x: unknown): x is Database {
-  return typeof x === "object" && x !== null && !Array.isArray(x) && typeof (x as { collection?: unknown }).collection === "function";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    !Array.isArray(x) &&
+    typeof (x as { collection?: unknown }).collection === "function"
+  );
 }
 
 export abstract class CacheMatcher extends BasicMatcher {
@@ -41,11 +54,15 @@ export abstract class CacheMatcher extends BasicMatcher {
   ) {
     super(collection, options, defaults, fn);
     if (!isDatabase(source) && !Array.isArray(source)) {
-      throw new MsPASSError(`${fn}: the first argument must be a Database or an array of ${collection} documents`, "Invalid");
+      throw new MsPASSError(
+        `${fn}: the first argument must be a Database or an array of ${collection} documents`,
+        "Invalid",
+      );
     }
     this.source = source;
     const q = options.query;
-    if (q !== undefined && q !== null && (typeof q !== "object" || Array.isArray(q))) throw new MsPASSError(`${fn}: query must be a document`, "Invalid");
+    if (q !== undefined && q !== null && (typeof q !== "object" || Array.isArray(q)))
+      throw new MsPASSError(`${fn}: query must be a document`, "Invalid");
     this.query = (q ?? undefined) as Document | undefined;
   }
 
@@ -84,11 +101,17 @@ export abstract class CacheMatcher extends BasicMatcher {
       docs = this.source;
     } else {
       loads++;
-      docs = await (this.source as Database).collection(this.collection).find(this.query ?? {}).toArray();
+      docs = await (this.source as Database)
+        .collection(this.collection)
+        .find(this.query ?? {})
+        .toArray();
     }
     if (docs.length === 0) {
       this.#index = undefined; // a later call may try again
-      throw new MsPASSError(`${what}: the cache query ${JSON.stringify(this.query ?? {})} found no documents`, "Fatal");
+      throw new MsPASSError(
+        `${what}: the cache query ${JSON.stringify(this.query ?? {})} found no documents`,
+        "Fatal",
+      );
     }
     const map = new Map<string, CacheEntry[]>();
     for (const doc of docs) {
@@ -111,14 +134,24 @@ export abstract class CacheMatcher extends BasicMatcher {
     try {
       id = this.targetCacheId(target);
     } catch (err) {
-      if (err instanceof MsPASSError && err.severity !== "Fatal") return [null, logOf(alg, err.message, err.severity)];
+      if (err instanceof MsPASSError && err.severity !== "Fatal")
+        return [null, logOf(alg, err.message, err.severity)];
       throw err;
     }
-    if (id === null) return [null, logOf(alg, `the datum lacks the keys needed to look up ${this.collection}`, "Invalid")];
+    if (id === null)
+      return [null, logOf(alg, `the datum lacks the keys needed to look up ${this.collection}`, "Invalid")];
     const hits = this.select(index.get(id) ?? [], target);
-    if (hits.length === 0) return [null, logOf(alg, `no ${this.collection} document matches key ${id}`, "Invalid")];
+    if (hits.length === 0)
+      return [null, logOf(alg, `no ${this.collection} document matches key ${id}`, "Invalid")];
     if (hits.length > 1 && this.requireUniqueMatch) {
-      return [null, logOf(alg, `${hits.length} ${this.collection} documents match key ${id} and a unique match is required`, "Invalid")];
+      return [
+        null,
+        logOf(
+          alg,
+          `${hits.length} ${this.collection} documents match key ${id} and a unique match is required`,
+          "Invalid",
+        ),
+      ];
     }
     return [hits.map((h) => h.md.clone()), null];
   }

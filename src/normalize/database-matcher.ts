@@ -7,7 +7,14 @@ import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Metadata } from "../data/metadata.js";
 import type { Database } from "../db/database.js";
-import { BasicMatcher, logOf, type MatcherDefaults, type FindResult, type MatchTarget, type MatcherSpec } from "./basic-matcher.js";
+import {
+  BasicMatcher,
+  logOf,
+  type MatcherDefaults,
+  type FindResult,
+  type MatchTarget,
+  type MatcherSpec,
+} from "./basic-matcher.js";
 
 export abstract class DatabaseMatcher extends BasicMatcher {
   readonly db: Database;
@@ -20,7 +27,11 @@ export abstract class DatabaseMatcher extends BasicMatcher {
     fn: string,
   ) {
     super(collection, options, defaults, fn);
-    if (db === null || typeof db !== "object" || typeof (db as { collection?: unknown }).collection !== "function") {
+    if (
+      db === null ||
+      typeof db !== "object" ||
+      typeof (db as { collection?: unknown }).collection !== "function"
+    ) {
       throw new MsPASSError(`${fn}: db must be a Database`, "Invalid");
     }
     this.db = db;
@@ -40,15 +51,31 @@ export abstract class DatabaseMatcher extends BasicMatcher {
     try {
       q = this.queryGenerator(target);
     } catch (err) {
-      if (err instanceof MsPASSError && err.severity !== "Fatal") return [null, logOf(alg, err.message, err.severity)];
+      if (err instanceof MsPASSError && err.severity !== "Fatal")
+        return [null, logOf(alg, err.message, err.severity)];
       throw err;
     }
-    if (q === null) return [null, logOf(alg, `cannot build a ${this.collection} query: ${this.noQueryReason()}`, "Invalid")];
-    const docs = await this.db.collection(this.collection).find(q, this.requireUniqueMatch ? { limit: 2 } : {}).toArray();
-    if (docs.length === 0) return [null, logOf(alg, `no ${this.collection} document matches ${describeQuery(q)}`, "Complaint")];
+    if (q === null)
+      return [
+        null,
+        logOf(alg, `cannot build a ${this.collection} query: ${this.noQueryReason()}`, "Invalid"),
+      ];
+    const docs = await this.db
+      .collection(this.collection)
+      .find(q, this.requireUniqueMatch ? { limit: 2 } : {})
+      .toArray();
+    if (docs.length === 0)
+      return [null, logOf(alg, `no ${this.collection} document matches ${describeQuery(q)}`, "Complaint")];
     if (docs.length > 1 && this.requireUniqueMatch) {
       // MsPASS raises (Fatal); a datum is killed instead, so one bad datum does not end a job.
-      return [null, logOf(alg, `several ${this.collection} documents match ${describeQuery(q)} and a unique match is required`, "Invalid")];
+      return [
+        null,
+        logOf(
+          alg,
+          `several ${this.collection} documents match ${describeQuery(q)} and a unique match is required`,
+          "Invalid",
+        ),
+      ];
     }
     const out: Metadata[] = [];
     try {
@@ -56,7 +83,14 @@ export abstract class DatabaseMatcher extends BasicMatcher {
     } catch (err) {
       return [null, logOf(alg, (err as Error).message, "Invalid")];
     }
-    const log = docs.length > 1 ? logOf(alg, `${docs.length} ${this.collection} documents match ${describeQuery(q)}; using the first`, "Complaint") : null;
+    const log =
+      docs.length > 1
+        ? logOf(
+            alg,
+            `${docs.length} ${this.collection} documents match ${describeQuery(q)}; using the first`,
+            "Complaint",
+          )
+        : null;
     return [out, log];
   }
 

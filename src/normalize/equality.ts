@@ -6,7 +6,14 @@
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
-import { BASIC_KEYS, checkOptions, getKey, type BasicMatcherOptions, type MatchTarget, type MatcherSource } from "./basic-matcher.js";
+import {
+  BASIC_KEYS,
+  checkOptions,
+  getKey,
+  type BasicMatcherOptions,
+  type MatchTarget,
+  type MatcherSource,
+} from "./basic-matcher.js";
 import { DatabaseMatcher } from "./database-matcher.js";
 import { CacheMatcher } from "./cache-matcher.js";
 
@@ -15,14 +22,21 @@ export interface EqualityMatcherOptions extends Omit<BasicMatcherOptions, "attri
 }
 
 function checkMatchKeys(m: unknown, fn: string): Record<string, string> {
-  if (typeof m !== "object" || m === null || Array.isArray(m) || Object.keys(m).length === 0 || !Object.values(m).every((v) => typeof v === "string" && v !== "")) {
+  if (
+    typeof m !== "object" ||
+    m === null ||
+    Array.isArray(m) ||
+    Object.keys(m).length === 0 ||
+    !Object.values(m).every((v) => typeof v === "string" && v !== "")
+  ) {
     throw new MsPASSError(`${fn}: matchKeys must be a non-empty object {datumKey: collectionKey}`, "Invalid");
   }
   return { ...(m as Record<string, string>) };
 }
 
 function checkAttributes(a: unknown, fn: string): string[] {
-  if (!Array.isArray(a) || a.length === 0) throw new MsPASSError(`${fn}: attributesToLoad is required (a non-empty array of keys)`, "Invalid");
+  if (!Array.isArray(a) || a.length === 0)
+    throw new MsPASSError(`${fn}: attributesToLoad is required (a non-empty array of keys)`, "Invalid");
   return a as string[];
 }
 
@@ -34,10 +48,26 @@ function valueKey(values: unknown[]): string | null {
 
 export class EqualityDBMatcher extends DatabaseMatcher {
   readonly matchKeys: Readonly<Record<string, string>>;
-  constructor(db: Database, collection: string, matchKeys: Record<string, string>, attributesToLoad: readonly string[], options?: Omit<BasicMatcherOptions, "attributesToLoad">) {
+  constructor(
+    db: Database,
+    collection: string,
+    matchKeys: Record<string, string>,
+    attributesToLoad: readonly string[],
+    options?: Omit<BasicMatcherOptions, "attributesToLoad">,
+  ) {
     const fn = "EqualityDBMatcher";
-    const o = checkOptions(options, BASIC_KEYS.filter((k) => k !== "attributesToLoad"), fn);
-    super(db, collection, { ...o, attributesToLoad: checkAttributes(attributesToLoad, fn) }, { attributesToLoad: [], requireUniqueMatch: false, prependCollectionName: false }, fn);
+    const o = checkOptions(
+      options,
+      BASIC_KEYS.filter((k) => k !== "attributesToLoad"),
+      fn,
+    );
+    super(
+      db,
+      collection,
+      { ...o, attributesToLoad: checkAttributes(attributesToLoad, fn) },
+      { attributesToLoad: [], requireUniqueMatch: false, prependCollectionName: false },
+      fn,
+    );
     this.matchKeys = checkMatchKeys(matchKeys, fn);
     this.given.matchKeys = this.matchKeys;
   }
@@ -57,10 +87,22 @@ export class EqualityDBMatcher extends DatabaseMatcher {
 
 export class EqualityMatcher extends CacheMatcher {
   readonly matchKeys: Readonly<Record<string, string>>;
-  constructor(source: MatcherSource, collection: string, matchKeys: Record<string, string>, attributesToLoad: readonly string[], options?: EqualityMatcherOptions) {
+  constructor(
+    source: MatcherSource,
+    collection: string,
+    matchKeys: Record<string, string>,
+    attributesToLoad: readonly string[],
+    options?: EqualityMatcherOptions,
+  ) {
     const fn = "EqualityMatcher";
     const o = checkOptions(options, [...BASIC_KEYS.filter((k) => k !== "attributesToLoad"), "query"], fn);
-    super(source, collection, { ...o, attributesToLoad: checkAttributes(attributesToLoad, fn) }, { attributesToLoad: [], requireUniqueMatch: true, prependCollectionName: false }, fn);
+    super(
+      source,
+      collection,
+      { ...o, attributesToLoad: checkAttributes(attributesToLoad, fn) },
+      { attributesToLoad: [], requireUniqueMatch: true, prependCollectionName: false },
+      fn,
+    );
     this.matchKeys = checkMatchKeys(matchKeys, fn);
     this.given.matchKeys = this.matchKeys;
   }

@@ -11,7 +11,16 @@
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
-import { BASIC_KEYS, checkOptions, getKey, isAtomic, isEnsembleLike, type BasicMatcherOptions, type MatchTarget, type MatcherSource } from "./basic-matcher.js";
+import {
+  BASIC_KEYS,
+  checkOptions,
+  getKey,
+  isAtomic,
+  isEnsembleLike,
+  type BasicMatcherOptions,
+  type MatchTarget,
+  type MatcherSource,
+} from "./basic-matcher.js";
 import { DatabaseMatcher } from "./database-matcher.js";
 import { CacheMatcher, type CacheEntry } from "./cache-matcher.js";
 
@@ -23,14 +32,21 @@ export interface MiniseedMatcherOptions extends BasicMatcherOptions {
 
 function checkCollection(collection: string, fn: string): void {
   if (collection !== "channel" && collection !== "site") {
-    throw new MsPASSError(`${fn}: collection must be "channel" or "site", got ${JSON.stringify(collection)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: collection must be "channel" or "site", got ${JSON.stringify(collection)}`,
+      "Invalid",
+    );
   }
 }
 
 /** MsPASS appends hang and vang for channel (to a copy here: Pitfall 7). */
 function defaultsFor(collection: string) {
   const attrs: string[] = [...MINISEED_DEFAULT_ATTRIBUTES];
-  return { attributesToLoad: collection === "channel" ? [...attrs, "hang", "vang"] : attrs, requireUniqueMatch: false, prependCollectionName: true };
+  return {
+    attributesToLoad: collection === "channel" ? [...attrs, "hang", "vang"] : attrs,
+    requireUniqueMatch: false,
+    prependCollectionName: true,
+  };
 }
 
 function str(target: MatchTarget, key: string): string | undefined {
@@ -40,9 +56,14 @@ function str(target: MatchTarget, key: string): string | undefined {
 
 /** [t0, end] of a datum (UTC required) or of a document (`starttime`, `endtime`). */
 function span(target: MatchTarget, fn: string): [number, number] | null {
-  if (isEnsembleLike(target)) throw new MsPASSError(`${fn}: requires an atomic datum (TimeSeries or Seismogram), got an ensemble`, "Invalid");
+  if (isEnsembleLike(target))
+    throw new MsPASSError(
+      `${fn}: requires an atomic datum (TimeSeries or Seismogram), got an ensemble`,
+      "Invalid",
+    );
   if (isAtomic(target)) {
-    if (!target.timeIsUTC()) throw new MsPASSError(`${fn}: the datum's time is Relative; SEED epochs need UTC times`, "Invalid");
+    if (!target.timeIsUTC())
+      throw new MsPASSError(`${fn}: the datum's time is Relative; SEED epochs need UTC times`, "Invalid");
     return [target.t0, target.endtime()];
   }
   const t0 = getKey(target, "starttime");
@@ -54,7 +75,13 @@ function span(target: MatchTarget, fn: string): [number, number] | null {
 export class MiniseedDBMatcher extends DatabaseMatcher {
   constructor(db: Database, collection = "channel", options?: BasicMatcherOptions) {
     checkCollection(collection, "MiniseedDBMatcher");
-    super(db, collection, checkOptions(options, BASIC_KEYS, "MiniseedDBMatcher"), defaultsFor(collection), "MiniseedDBMatcher");
+    super(
+      db,
+      collection,
+      checkOptions(options, BASIC_KEYS, "MiniseedDBMatcher"),
+      defaultsFor(collection),
+      "MiniseedDBMatcher",
+    );
   }
   get kind(): string {
     return "MiniseedDBMatcher";
@@ -64,7 +91,13 @@ export class MiniseedDBMatcher extends DatabaseMatcher {
     const net = str(target, "net");
     const sta = str(target, "sta");
     const chan = str(target, "chan");
-    if (s === null || net === undefined || sta === undefined || (this.collection === "channel" && chan === undefined)) return null;
+    if (
+      s === null ||
+      net === undefined ||
+      sta === undefined ||
+      (this.collection === "channel" && chan === undefined)
+    )
+      return null;
     const q: Document = { net, sta };
     if (this.collection === "channel") q.chan = chan;
     const loc = str(target, "loc");
@@ -81,9 +114,16 @@ export class MiniseedDBMatcher extends DatabaseMatcher {
 export class MiniseedMatcher extends CacheMatcher {
   constructor(source: MatcherSource, collection = "channel", options?: MiniseedMatcherOptions) {
     checkCollection(collection, "MiniseedMatcher");
-    super(source, collection, checkOptions(options, [...BASIC_KEYS, "query"], "MiniseedMatcher"), defaultsFor(collection), "MiniseedMatcher");
+    super(
+      source,
+      collection,
+      checkOptions(options, [...BASIC_KEYS, "query"], "MiniseedMatcher"),
+      defaultsFor(collection),
+      "MiniseedMatcher",
+    );
     for (const k of ["starttime", "endtime"]) {
-      if (!this.attributesToLoad.includes(k)) throw new MsPASSError(`MiniseedMatcher: attributesToLoad must include ${k}`, "Invalid");
+      if (!this.attributesToLoad.includes(k))
+        throw new MsPASSError(`MiniseedMatcher: attributesToLoad must include ${k}`, "Invalid");
     }
   }
   get kind(): string {
@@ -100,7 +140,12 @@ export class MiniseedMatcher extends CacheMatcher {
     return this.key(doc.net, doc.sta, doc.loc, doc.chan);
   }
   protected override targetCacheId(target: MatchTarget): string | null {
-    return this.key(getKey(target, "net"), getKey(target, "sta"), getKey(target, "loc"), getKey(target, "chan"));
+    return this.key(
+      getKey(target, "net"),
+      getKey(target, "sta"),
+      getKey(target, "loc"),
+      getKey(target, "chan"),
+    );
   }
   /** The first epoch (in load order, as MsPASS's linear scan) containing t0, inclusive. */
   protected override select(entries: CacheEntry[], target: MatchTarget): CacheEntry[] {

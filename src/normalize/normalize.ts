@@ -39,13 +39,27 @@ async function normalizeOne(d: Killable, matcher: BasicMatcher, killOnFailure: b
     return;
   }
   if (killOnFailure) d.kill();
-  if (log === null) d.elog.log("normalize", `${matcher.kind} found no ${matcher.collection} document for this datum`, "Invalid");
+  if (log === null)
+    d.elog.log(
+      "normalize",
+      `${matcher.kind} found no ${matcher.collection} document for this datum`,
+      "Invalid",
+    );
   else d.elog.append(log);
 }
 
-export async function normalize<D>(datum: D, matcher: BasicMatcher, options: NormalizeOptions = {}): Promise<D> {
-  if (!(matcher instanceof BasicMatcher)) throw new MsPASSError("normalize: matcher must be a matcher (ObjectIdMatcher, MiniseedMatcher, ...)", "Invalid");
-  if (!isKillable(datum)) throw new MsPASSError("normalize: datum must be a TimeSeries, Seismogram or ensemble", "Invalid");
+export async function normalize<D>(
+  datum: D,
+  matcher: BasicMatcher,
+  options: NormalizeOptions = {},
+): Promise<D> {
+  if (!(matcher instanceof BasicMatcher))
+    throw new MsPASSError(
+      "normalize: matcher must be a matcher (ObjectIdMatcher, MiniseedMatcher, ...)",
+      "Invalid",
+    );
+  if (!isKillable(datum))
+    throw new MsPASSError("normalize: datum must be a TimeSeries, Seismogram or ensemble", "Invalid");
   const killOnFailure = options.killOnFailure ?? true;
   const handlesEnsembles = options.handlesEnsembles ?? true;
   if (isEnsembleLike(datum) && !handlesEnsembles) {

@@ -4,7 +4,14 @@
  */
 import { ObjectId, type Document } from "mongodb";
 import type { Database } from "../db/database.js";
-import { BASIC_KEYS, checkOptions, getKey, type BasicMatcherOptions, type MatchTarget, type MatcherSource } from "./basic-matcher.js";
+import {
+  BASIC_KEYS,
+  checkOptions,
+  getKey,
+  type BasicMatcherOptions,
+  type MatchTarget,
+  type MatcherSource,
+} from "./basic-matcher.js";
 import { DatabaseMatcher } from "./database-matcher.js";
 import { CacheMatcher } from "./cache-matcher.js";
 
@@ -17,16 +24,27 @@ export interface ObjectIdMatcherOptions extends BasicMatcherOptions {
 
 function idOf(v: unknown): ObjectId | null {
   if (v instanceof ObjectId) return v;
-  if (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId") return new ObjectId((v as ObjectId).toHexString());
+  if (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "ObjectId")
+    return new ObjectId((v as ObjectId).toHexString());
   if (typeof v === "string" && ObjectId.isValid(v) && v.length === 24) return new ObjectId(v);
   return null;
 }
 
-const defaults = { attributesToLoad: OBJECT_ID_DEFAULT_ATTRIBUTES, requireUniqueMatch: true, prependCollectionName: true };
+const defaults = {
+  attributesToLoad: OBJECT_ID_DEFAULT_ATTRIBUTES,
+  requireUniqueMatch: true,
+  prependCollectionName: true,
+};
 
 export class ObjectIdDBMatcher extends DatabaseMatcher {
   constructor(db: Database, collection = "channel", options?: BasicMatcherOptions) {
-    super(db, collection, checkOptions(options, BASIC_KEYS, "ObjectIdDBMatcher"), defaults, "ObjectIdDBMatcher");
+    super(
+      db,
+      collection,
+      checkOptions(options, BASIC_KEYS, "ObjectIdDBMatcher"),
+      defaults,
+      "ObjectIdDBMatcher",
+    );
   }
   get kind(): string {
     return "ObjectIdDBMatcher";
@@ -42,7 +60,13 @@ export class ObjectIdDBMatcher extends DatabaseMatcher {
 
 export class ObjectIdMatcher extends CacheMatcher {
   constructor(source: MatcherSource, collection = "channel", options?: ObjectIdMatcherOptions) {
-    super(source, collection, checkOptions(options, [...BASIC_KEYS, "query"], "ObjectIdMatcher"), defaults, "ObjectIdMatcher");
+    super(
+      source,
+      collection,
+      checkOptions(options, [...BASIC_KEYS, "query"], "ObjectIdMatcher"),
+      defaults,
+      "ObjectIdMatcher",
+    );
   }
   get kind(): string {
     return "ObjectIdMatcher";

@@ -6,7 +6,15 @@
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
-import { BASIC_KEYS, checkOptions, getKey, isAtomic, type BasicMatcherOptions, type MatchTarget, type MatcherSource } from "./basic-matcher.js";
+import {
+  BASIC_KEYS,
+  checkOptions,
+  getKey,
+  isAtomic,
+  type BasicMatcherOptions,
+  type MatchTarget,
+  type MatcherSource,
+} from "./basic-matcher.js";
 import { DatabaseMatcher } from "./database-matcher.js";
 import { CacheMatcher, type CacheEntry } from "./cache-matcher.js";
 
@@ -21,17 +29,24 @@ export interface OriginTimeMatcherOptions extends BasicMatcherOptions {
 }
 
 const KEYS = [...BASIC_KEYS, "t0offset", "tolerance", "query", "dataTimeKey", "sourceTimeKey"];
-const defaults = { attributesToLoad: ["_id", "lat", "lon", "depth", "time"], loadIfDefined: ["magnitude"], requireUniqueMatch: false, prependCollectionName: true };
+const defaults = {
+  attributesToLoad: ["_id", "lat", "lon", "depth", "time"],
+  loadIfDefined: ["magnitude"],
+  requireUniqueMatch: false,
+  prependCollectionName: true,
+};
 
 function finite(v: unknown, dflt: number, name: string, fn: string): number {
   if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new MsPASSError(`${fn}: ${name} must be a finite number`, "Invalid");
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new MsPASSError(`${fn}: ${name} must be a finite number`, "Invalid");
   return v;
 }
 
 function optKey(v: unknown, name: string, fn: string): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a key name`, "Invalid");
+  if (typeof v !== "string" || v === "")
+    throw new MsPASSError(`${fn}: ${name} must be a key name`, "Invalid");
   return v;
 }
 
@@ -66,7 +81,10 @@ export class OriginTimeDBMatcher extends DatabaseMatcher {
   queryGenerator(target: MatchTarget): Document | null {
     const t = targetTime(target, this.dataTimeKey, this.t0offset);
     if (t === null) return null;
-    return { ...(this.query ?? {}), [this.sourceTimeKey]: { $gte: t - this.tolerance, $lte: t + this.tolerance } };
+    return {
+      ...(this.query ?? {}),
+      [this.sourceTimeKey]: { $gte: t - this.tolerance, $lte: t + this.tolerance },
+    };
   }
 }
 
@@ -84,7 +102,10 @@ export class OriginTimeMatcher extends CacheMatcher {
     this.dataTimeKey = optKey(o.dataTimeKey, "dataTimeKey", fn);
     this.sourceTimeKey = optKey(o.sourceTimeKey, "sourceTimeKey", fn) ?? "time";
     if (!this.attributesToLoad.includes(this.sourceTimeKey)) {
-      throw new MsPASSError(`${fn}: attributesToLoad must include the source time key ${this.sourceTimeKey}`, "Invalid");
+      throw new MsPASSError(
+        `${fn}: attributesToLoad must include the source time key ${this.sourceTimeKey}`,
+        "Invalid",
+      );
     }
   }
   get kind(): string {
@@ -114,7 +135,11 @@ export class OriginTimeMatcher extends CacheMatcher {
     let best: CacheEntry | undefined;
     for (let i = lo; i < entries.length && (entries[i]!.doc[key] as number) <= t + this.tolerance; i++) {
       const e = entries[i]!;
-      if (best === undefined || Math.abs((e.doc[key] as number) - t) < Math.abs((best.doc[key] as number) - t)) best = e;
+      if (
+        best === undefined ||
+        Math.abs((e.doc[key] as number) - t) < Math.abs((best.doc[key] as number) - t)
+      )
+        best = e;
     }
     return best === undefined ? [] : [best];
   }

@@ -21,28 +21,58 @@ export type NormalizeListItem =
 
 /** MsPASS's attribute lists for a collection named by string. */
 const STRING_DEFAULTS: Record<string, { attributesToLoad: string[]; loadIfDefined: string[] }> = {
-  channel: { attributesToLoad: ["lat", "lon", "elev", "hang", "vang", "_id"], loadIfDefined: ["net", "sta", "chan", "loc", "starttime", "endtime"] },
-  site: { attributesToLoad: ["lat", "lon", "elev", "_id"], loadIfDefined: ["net", "sta", "loc", "starttime", "endtime"] },
-  source: { attributesToLoad: ["lat", "lon", "depth", "time", "_id"], loadIfDefined: ["magnitude", "mb", "ms", "mw"] },
+  channel: {
+    attributesToLoad: ["lat", "lon", "elev", "hang", "vang", "_id"],
+    loadIfDefined: ["net", "sta", "chan", "loc", "starttime", "endtime"],
+  },
+  site: {
+    attributesToLoad: ["lat", "lon", "elev", "_id"],
+    loadIfDefined: ["net", "sta", "loc", "starttime", "endtime"],
+  },
+  source: {
+    attributesToLoad: ["lat", "lon", "depth", "time", "_id"],
+    loadIfDefined: ["magnitude", "mb", "ms", "mw"],
+  },
 };
 
 function isSpec(x: unknown): x is MatcherSpec {
-  return typeof x === "object" && x !== null && typeof (x as MatcherSpec).kind === "string" && typeof (x as MatcherSpec).options === "object";
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as MatcherSpec).kind === "string" &&
+    typeof (x as MatcherSpec).options === "object"
+  );
 }
 
 /** The matchers of a `normalize` list (resolved against `db`). */
 export function parseNormalizeList(db: Database, list: unknown, fn = "Database.readData"): BasicMatcher[] {
   if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new MsPASSError(`${fn}: normalize must be an array of collection names, {collection, ...} objects or matchers`, "Invalid");
+  if (!Array.isArray(list))
+    throw new MsPASSError(
+      `${fn}: normalize must be an array of collection names, {collection, ...} objects or matchers`,
+      "Invalid",
+    );
   return list.map((item, i) => {
     if (item instanceof BasicMatcher) return item;
     if (isSpec(item)) return matcherFromSpec(item, db);
     if (typeof item === "string") {
       const d = STRING_DEFAULTS[item];
-      if (d === undefined) throw new MsPASSError(`${fn}: normalize[${i}] ${JSON.stringify(item)}: a name must be channel, site or source (or pass a matcher)`, "Invalid");
-      return new ObjectIdDBMatcher(db, item, { attributesToLoad: d.attributesToLoad, loadIfDefined: d.loadIfDefined, prependCollectionName: true });
+      if (d === undefined)
+        throw new MsPASSError(
+          `${fn}: normalize[${i}] ${JSON.stringify(item)}: a name must be channel, site or source (or pass a matcher)`,
+          "Invalid",
+        );
+      return new ObjectIdDBMatcher(db, item, {
+        attributesToLoad: d.attributesToLoad,
+        loadIfDefined: d.loadIfDefined,
+        prependCollectionName: true,
+      });
     }
-    if (typeof item === "object" && item !== null && typeof (item as { collection?: unknown }).collection === "string") {
+    if (
+      typeof item === "object" &&
+      item !== null &&
+      typeof (item as { collection?: unknown }).collection === "string"
+    ) {
       const o = item as { collection: string; attributesToLoad?: string[]; loadIfDefined?: string[] };
       const d = STRING_DEFAULTS[o.collection];
       return new ObjectIdDBMatcher(db, o.collection, {
@@ -51,11 +81,17 @@ export function parseNormalizeList(db: Database, list: unknown, fn = "Database.r
         prependCollectionName: true,
       });
     }
-    throw new MsPASSError(`${fn}: normalize[${i}] must be a collection name, {collection, ...} or a matcher`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: normalize[${i}] must be a collection name, {collection, ...} or a matcher`,
+      "Invalid",
+    );
   });
 }
 
-async function normalizeAtomic(d: { live: boolean; isAbortion: boolean }, matchers: readonly BasicMatcher[]): Promise<void> {
+async function normalizeAtomic(
+  d: { live: boolean; isAbortion: boolean },
+  matchers: readonly BasicMatcher[],
+): Promise<void> {
   for (const m of matchers) {
     if (!d.live) return;
     await normalize(d, m);

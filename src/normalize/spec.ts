@@ -35,11 +35,18 @@ export function matcherFromSpec(spec: MatcherSpec, db: Database): BasicMatcher {
 }
 
 function build(spec: MatcherSpec, db: Database): BasicMatcher {
-  const target = spec.dbName === undefined || spec.dbName === db.name ? db : db.client.getDatabase(spec.dbName, { schema: db.schema });
-  const source: MatcherSource = spec.docs !== undefined ? spec.docs.map((b) => BSON.deserialize(b) as Document) : target;
+  const target =
+    spec.dbName === undefined || spec.dbName === db.name
+      ? db
+      : db.client.getDatabase(spec.dbName, { schema: db.schema });
+  const source: MatcherSource =
+    spec.docs !== undefined ? spec.docs.map((b) => BSON.deserialize(b) as Document) : target;
   const o: Record<string, unknown> = { ...spec.options };
   if (spec.queryBson !== undefined) o.query = BSON.deserialize(spec.queryBson);
-  const { matchKeys, attributesToLoad, ...rest } = o as { matchKeys?: Record<string, string>; attributesToLoad?: string[] } & Record<string, unknown>;
+  const { matchKeys, attributesToLoad, ...rest } = o as {
+    matchKeys?: Record<string, string>;
+    attributesToLoad?: string[];
+  } & Record<string, unknown>;
   const coll = spec.collection;
   const withAttrs = attributesToLoad === undefined ? rest : { ...rest, attributesToLoad };
   switch (spec.kind) {

@@ -66,7 +66,9 @@ function fallbackClient(): DatabaseClient | undefined {
 }
 
 /** @internal The client fetchDbhandle would use here, or undefined. */
-export function currentDatabaseClient(dbclientKey: string = DEFAULT_DBCLIENT_KEY): DatabaseClient | undefined {
+export function currentDatabaseClient(
+  dbclientKey: string = DEFAULT_DBCLIENT_KEY,
+): DatabaseClient | undefined {
   const w = currentWorker();
   if (w !== undefined) {
     const c = w.data.get(dbclientKey);
@@ -83,7 +85,10 @@ export function currentDatabaseClient(dbclientKey: string = DEFAULT_DBCLIENT_KEY
 export function fetchDbhandle(db: string | Database, dbclientKey: string = DEFAULT_DBCLIENT_KEY): Database {
   if (db instanceof Database) return db;
   if (typeof db !== "string") {
-    throw new MsPASSError(`fetchDbhandle: expected a database name (string) or a Database, got ${describe(db)}`, "Invalid");
+    throw new MsPASSError(
+      `fetchDbhandle: expected a database name (string) or a Database, got ${describe(db)}`,
+      "Invalid",
+    );
   }
   const name = checkDatabaseName(db, "fetchDbhandle");
   const client = currentDatabaseClient(dbclientKey);
@@ -134,7 +139,7 @@ export function taskDatabase(name: string, dbclientKey: string, tag: string): Da
   throw new MsPASSError(
     `the Database "${name}" given to readDistributedData/writeDistributedData is on another server than this worker's database client` +
       `${client === undefined ? " (it has none)" : ` (${client.address})`}: register a MongoDBWorker for that server on the scheduler ` +
-      '(Client.connect() does it for its own database), or pass the data\'s database of the Client',
+      "(Client.connect() does it for its own database), or pass the data's database of the Client",
     "Invalid",
   );
 }

@@ -50,13 +50,21 @@ function isWire(v: unknown): v is MongoDBWorkerWire {
 }
 
 function isClient(v: unknown): v is Client {
-  return typeof v === "object" && v !== null && typeof (v as Client).getDatabaseClient === "function" && "schedulerType" in v;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as Client).getDatabaseClient === "function" &&
+    "schedulerType" in v
+  );
 }
 
 function checkKey(key: unknown): string {
   if (key === undefined) return DEFAULT_DBCLIENT_KEY;
   if (typeof key !== "string" || key === "") {
-    throw new MsPASSError(`MongoDBWorker: dbclientKey must be a non-empty string, got ${inspect(key)}`, "Invalid");
+    throw new MsPASSError(
+      `MongoDBWorker: dbclientKey must be a non-empty string, got ${inspect(key)}`,
+      "Invalid",
+    );
   }
   return key;
 }
@@ -74,13 +82,19 @@ export class MongoDBWorker implements WorkerPlugin {
    *   `DatabaseClient`, or a connection string. (In a worker, the scheduler
    *   calls this with the copied `options` instead.)
    */
-  constructor(client: Client | DatabaseClient | string | MongoDBWorkerWire, options: MongoDBWorkerOptions = {}) {
+  constructor(
+    client: Client | DatabaseClient | string | MongoDBWorkerWire,
+    options: MongoDBWorkerOptions = {},
+  ) {
     if (isWire(client)) {
       this.options = { ...client, dbclientKey: checkKey(client.dbclientKey), pool: client.pool ?? {} };
       return;
     }
     if (typeof options !== "object" || options === null) {
-      throw new MsPASSError("MongoDBWorker: options must be an object such as { dbclientKey: \"dbclient\" }", "Invalid");
+      throw new MsPASSError(
+        'MongoDBWorker: options must be an object such as { dbclientKey: "dbclient" }',
+        "Invalid",
+      );
     }
     const dbclientKey = checkKey(options.dbclientKey);
     let db: DatabaseClient;
@@ -101,7 +115,12 @@ export class MongoDBWorker implements WorkerPlugin {
         "Invalid",
       );
     }
-    this.options = { uri: db.connectionString, dbclientKey, pool: { ...db.options }, ...(schema === undefined ? {} : { schema }) };
+    this.options = {
+      uri: db.connectionString,
+      dbclientKey,
+      pool: { ...db.options },
+      ...(schema === undefined ? {} : { schema }),
+    };
   }
 
   /** The worker.data key. */

@@ -25,7 +25,11 @@ export async function indexMseedTask(item: IndexTaskItem): Promise<IndexTaskResu
     const db = fetchDbhandle(item.db);
     const r = await indexMseedFile(db, item.path, { ...item.options, returnIds: true });
     const [wf, elog] = r ?? [[], []];
-    return { path: item.path, wfIds: wf.map((id) => id.toHexString()), elogIds: elog.map((id) => id.toHexString()) };
+    return {
+      path: item.path,
+      wfIds: wf.map((id) => id.toHexString()),
+      elogIds: elog.map((id) => id.toHexString()),
+    };
   } catch (err) {
     return { path: item.path, wfIds: [], elogIds: [], error: (err as Error).message };
   }

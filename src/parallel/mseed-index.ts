@@ -35,10 +35,17 @@ export interface IndexMseedFilesEntry {
  * Relative paths are resolved against `dir` (or the cwd) HERE, so workers
  * with another cwd index the same files.
  */
-export async function indexMseedFiles(db: Database, paths: readonly string[], options: IndexMseedFilesOptions = {}): Promise<IndexMseedFilesEntry[]> {
+export async function indexMseedFiles(
+  db: Database,
+  paths: readonly string[],
+  options: IndexMseedFilesOptions = {},
+): Promise<IndexMseedFilesEntry[]> {
   const FNS = "indexMseedFiles";
   if (!Array.isArray(paths) || paths.some((p) => typeof p !== "string" || p === "")) {
-    throw new MsPASSError(`${FNS}: paths must be an array of non-empty strings, got ${describe(paths)}`, "Invalid");
+    throw new MsPASSError(
+      `${FNS}: paths must be an array of non-empty strings, got ${describe(paths)}`,
+      "Invalid",
+    );
   }
   const { scheduler, ...rest } = options;
   const checked = checkOptions({ ...rest });

@@ -11,7 +11,12 @@ import { LocalScheduler } from "../scheduler/local.js";
 import { isBagScheduler, type BagScheduler } from "../scheduler/runner-registry.js";
 import { DEFAULT_RETRY_TIMEOUT_MS } from "./retry.js";
 
-export function optPositiveInt(fn: string, o: Record<string, unknown>, key: string, allowZero = false): number | undefined {
+export function optPositiveInt(
+  fn: string,
+  o: Record<string, unknown>,
+  key: string,
+  allowZero = false,
+): number | undefined {
   return o[key] === undefined ? undefined : positiveInt(o[key], `${fn}: ${key}`, { allowZero });
 }
 
@@ -37,23 +42,36 @@ export function optRetryTimeout(fn: string, o: Record<string, unknown>): number 
   const v = o.retryTimeoutMS;
   if (v === undefined) return DEFAULT_RETRY_TIMEOUT_MS;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new MsPASSError(`${fn}: retryTimeoutMS must be a non-negative number of milliseconds, got ${describe(v)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: retryTimeoutMS must be a non-negative number of milliseconds, got ${describe(v)}`,
+      "Invalid",
+    );
   }
   return v;
 }
 
-export function optScheduler(fn: string, o: Record<string, unknown>): LocalScheduler | BagScheduler | "none" | undefined {
+export function optScheduler(
+  fn: string,
+  o: Record<string, unknown>,
+): LocalScheduler | BagScheduler | "none" | undefined {
   const v = o.scheduler;
   if (v === undefined || v === "local") return undefined; // the default open LocalScheduler
   if (v === "none" || v instanceof LocalScheduler || isBagScheduler(v)) return v;
-  throw new MsPASSError(`${fn}: scheduler must be "local", "none" or a LocalScheduler, got ${describe(v)}`, "Invalid");
+  throw new MsPASSError(
+    `${fn}: scheduler must be "local", "none" or a LocalScheduler, got ${describe(v)}`,
+    "Invalid",
+  );
 }
 
 /** MsPASS's sort_clause: `{key: 1|-1}`, `[[key, dir], ...]` or one `[key, dir]`; returned as `{key: 1|-1}`. */
 export function optSort(fn: string, o: Record<string, unknown>): Record<string, 1 | -1> | undefined {
   const v = o.sortClause;
   if (v === undefined) return undefined;
-  const bad = () => new MsPASSError(`${fn}: sortClause must be {key: 1|-1}, [[key, 1|-1], ...] or [key, 1|-1], got ${describe(v)}`, "Invalid");
+  const bad = () =>
+    new MsPASSError(
+      `${fn}: sortClause must be {key: 1|-1}, [[key, 1|-1], ...] or [key, 1|-1], got ${describe(v)}`,
+      "Invalid",
+    );
   const dir = (d: unknown): 1 | -1 => {
     if (d === 1 || d === "asc" || d === "ascending") return 1;
     if (d === -1 || d === "desc" || d === "descending") return -1;

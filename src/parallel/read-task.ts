@@ -88,7 +88,11 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
         // One core call for the documents and all their samples; the members
         // are the atomic data. Sorted by _id: the order of the main thread's split.
         const ens = await withServerRetry(
-          () => db.readData(db.collection(s.collection).find(filter, { sort: { _id: 1 } }), readOptions(s)) as Promise<AnyEnsemble>,
+          () =>
+            db.readData(
+              db.collection(s.collection).find(filter, { sort: { _id: 1 } }),
+              readOptions(s),
+            ) as Promise<AnyEnsemble>,
           uri,
           `readDistributedData(${s.db}.${s.collection}, ${s.label})`,
           s.retryTimeoutMS,
@@ -128,7 +132,10 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
         break;
       }
       default:
-        throw new MsPASSError(`readPartition: unknown read spec ${JSON.stringify((s as { kind?: unknown }).kind)}`, "Fatal");
+        throw new MsPASSError(
+          `readPartition: unknown read spec ${JSON.stringify((s as { kind?: unknown }).kind)}`,
+          "Fatal",
+        );
     }
   }
   return out;

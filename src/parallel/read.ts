@@ -61,7 +61,10 @@ export interface ReadDistributedOptions {
   /** Only documents with this `data_tag`. */
   dataTag?: string;
   /** Ensembles: member order, `{key: 1|-1}` or `[[key, 1|-1], ...]`. */
-  sortClause?: Record<string, 1 | -1 | "asc" | "desc"> | Array<[string, 1 | -1 | "asc" | "desc"]> | [string, 1 | -1];
+  sortClause?:
+    | Record<string, 1 | -1 | "asc" | "desc">
+    | Array<[string, 1 | -1 | "asc" | "desc"]>
+    | [string, 1 | -1];
   /** Document keys not copied into the data's Metadata. */
   excludeKeys?: string[];
   /** An array `data` holds queries (ensembles) or documents (atomic data); default: guessed, see above. */
@@ -86,20 +89,37 @@ type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
 const FN = "readDistributedData";
 const KEYS = [
-  "query", "db", "collection", "mode", "npartitions", "dataTag", "sortClause", "excludeKeys", "listOf", "retryTimeoutMS", "dbclientKey",
-  "normalize", "mergeMethod", "mergeFillValue", "mergeInterpolationSamples",
+  "query",
+  "db",
+  "collection",
+  "mode",
+  "npartitions",
+  "dataTag",
+  "sortClause",
+  "excludeKeys",
+  "listOf",
+  "retryTimeoutMS",
+  "dbclientKey",
+  "normalize",
+  "mergeMethod",
+  "mergeFillValue",
+  "mergeInterpolationSamples",
 ] as const;
 /** `_id` split: at most this many sampled ids are held while streaming. */
 export const SPLIT_KEEP = 65_536;
 /** Default documents per partition of a query read. */
 export const DEFAULT_PARTITION_DOCS = 5000;
 
-const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(new URL("./read-task.js", import.meta.url), "readPartition");
+const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(
+  new URL("./read-task.js", import.meta.url),
+  "readPartition",
+);
 
 /** The miniSEED merge options, checked here so a bad value fails the call, not every partition. */
 function mergeReadOptions(o: Record<string, unknown>): { merge?: MergeReadOptions } {
   const given: Record<string, unknown> = {};
-  for (const k of ["mergeMethod", "mergeFillValue", "mergeInterpolationSamples"] as const) if (o[k] !== undefined) given[k] = o[k];
+  for (const k of ["mergeMethod", "mergeFillValue", "mergeInterpolationSamples"] as const)
+    if (o[k] !== undefined) given[k] = o[k];
   if (Object.keys(given).length === 0) return {};
   mergeOptions(given, FN);
   return { merge: given as MergeReadOptions };
@@ -114,13 +134,20 @@ function normalizeSpecs(db: Database, list: unknown): { normalize?: MatcherSpec[
 function resolveDb(v: unknown, what: string): Database {
   if (v instanceof Database) return v;
   if (typeof v === "string") return fetchDbhandle(v);
-  throw new MsPASSError(`${FN}: ${what} must be a Database or a database name, got ${describe(v)}`, "Invalid");
+  throw new MsPASSError(
+    `${FN}: ${what} must be a Database or a database name, got ${describe(v)}`,
+    "Invalid",
+  );
 }
 
 function looksLikeWfDocument(x: unknown): boolean {
   if (!isDocument(x)) return false;
   const d = x as Document;
-  return d._id !== undefined && typeof d.storage_mode === "string" && !Object.keys(d).some((k) => k.startsWith("$"));
+  return (
+    d._id !== undefined &&
+    typeof d.storage_mode === "string" &&
+    !Object.keys(d).some((k) => k.startsWith("$"))
+  );
 }
 
 function encode(doc: Document, what: string): Uint8Array {
@@ -132,11 +159,26 @@ function encode(doc: Document, what: string): Uint8Array {
 }
 
 /** Read (lazily, on the workers) the data described by `data`; see the module comment. */
-export function readDistributedData(data: Database | string, options?: ReadDistributedOptions): Promise<Bag<Atomic>>;
-export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions & { listOf: "queries" }): Promise<Bag<AnyEnsemble>>;
-export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions & { listOf: "documents" }): Promise<Bag<Atomic>>;
-export function readDistributedData(data: readonly Document[], options: ReadDistributedOptions): Promise<Bag<Atomic | AnyEnsemble>>;
-export async function readDistributedData(data: unknown, options?: ReadDistributedOptions): Promise<Bag<Atomic | AnyEnsemble>> {
+export function readDistributedData(
+  data: Database | string,
+  options?: ReadDistributedOptions,
+): Promise<Bag<Atomic>>;
+export function readDistributedData(
+  data: readonly Document[],
+  options: ReadDistributedOptions & { listOf: "queries" },
+): Promise<Bag<AnyEnsemble>>;
+export function readDistributedData(
+  data: readonly Document[],
+  options: ReadDistributedOptions & { listOf: "documents" },
+): Promise<Bag<Atomic>>;
+export function readDistributedData(
+  data: readonly Document[],
+  options: ReadDistributedOptions,
+): Promise<Bag<Atomic | AnyEnsemble>>;
+export async function readDistributedData(
+  data: unknown,
+  options?: ReadDistributedOptions,
+): Promise<Bag<Atomic | AnyEnsemble>> {
   const o = checkKeys(options, KEYS, FN);
   const mode = optMode(FN, o);
   const excludeKeys = optExcludeKeys(FN, o);
@@ -147,42 +189,90 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
   const dbclientKey = optString(o.dbclientKey, "dbclientKey", FN) ?? DEFAULT_DBCLIENT_KEY;
   const merge = mergeReadOptions(o);
   if (o.listOf !== undefined && o.listOf !== "queries" && o.listOf !== "documents") {
-    throw new MsPASSError(`${FN}: listOf must be "queries" or "documents", got ${describe(o.listOf)}`, "Invalid");
+    throw new MsPASSError(
+      `${FN}: listOf must be "queries" or "documents", got ${describe(o.listOf)}`,
+      "Invalid",
+    );
   }
 
   if (Array.isArray(data)) {
-    if (o.query !== undefined) throw new MsPASSError(`${FN}: query applies to a Database or name, not to an array of queries/documents`, "Invalid");
-    if (o.db === undefined) throw new MsPASSError(`${FN}: db (a Database or its name) is required when data is an array`, "Invalid");
+    if (o.query !== undefined)
+      throw new MsPASSError(
+        `${FN}: query applies to a Database or name, not to an array of queries/documents`,
+        "Invalid",
+      );
+    if (o.db === undefined)
+      throw new MsPASSError(
+        `${FN}: db (a Database or its name) is required when data is an array`,
+        "Invalid",
+      );
     const db = resolveDb(o.db, "db");
     const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
-    const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize), ...merge };
+    const common: ReadCommon = {
+      db: db.name,
+      server: rememberClient(db.client),
+      dbclientKey,
+      collection,
+      mode,
+      excludeKeys,
+      dataTag,
+      retryTimeoutMS,
+      ...normalizeSpecs(db, o.normalize),
+      ...merge,
+    };
     data.forEach((x, i) => {
-      if (!isDocument(x)) throw new MsPASSError(`${FN}: data[${i}] must be a query or document object, got ${describe(x)}`, "Invalid");
+      if (!isDocument(x))
+        throw new MsPASSError(
+          `${FN}: data[${i}] must be a query or document object, got ${describe(x)}`,
+          "Invalid",
+        );
     });
-    const asDocs = o.listOf === "documents" || (o.listOf === undefined && data.length > 0 && data.every(looksLikeWfDocument));
-    if (asDocs && sort !== undefined) throw new MsPASSError(`${FN}: sortClause applies to a list of queries (ensembles), not to documents`, "Invalid");
+    const asDocs =
+      o.listOf === "documents" ||
+      (o.listOf === undefined && data.length > 0 && data.every(looksLikeWfDocument));
+    if (asDocs && sort !== undefined)
+      throw new MsPASSError(
+        `${FN}: sortClause applies to a list of queries (ensembles), not to documents`,
+        "Invalid",
+      );
     const specs: ReadSpec[] = data.map((x, i) =>
       asDocs
         ? { ...common, kind: "document", doc: encode(x as Document, `data[${i}]`) }
         : {
             ...common,
             kind: "ensemble",
-            filter: encode(dataTag === undefined ? (x as Document) : { $and: [x, { data_tag: dataTag }] }, `data[${i}]`),
+            filter: encode(
+              dataTag === undefined ? (x as Document) : { $and: [x, { data_tag: dataTag }] },
+              `data[${i}]`,
+            ),
             ...(sort === undefined ? {} : { sort }),
             label: `query ${i}`,
           },
     );
-    return fromSequence(specs, { npartitions: npartitions ?? Math.max(1, Math.min(100, specs.length)) }).mapPartitions(READ_TASK);
+    return fromSequence(specs, {
+      npartitions: npartitions ?? Math.max(1, Math.min(100, specs.length)),
+    }).mapPartitions(READ_TASK);
   }
 
-  if (o.db !== undefined) throw new MsPASSError(`${FN}: db is for an array of queries/documents; pass the Database (or name) as data`, "Invalid");
-  if (sort !== undefined) throw new MsPASSError(`${FN}: sortClause applies to a list of queries (ensembles); a query read gives atomic data in _id order`, "Invalid");
-  if (o.listOf !== undefined) throw new MsPASSError(`${FN}: listOf applies only when data is an array`, "Invalid");
+  if (o.db !== undefined)
+    throw new MsPASSError(
+      `${FN}: db is for an array of queries/documents; pass the Database (or name) as data`,
+      "Invalid",
+    );
+  if (sort !== undefined)
+    throw new MsPASSError(
+      `${FN}: sortClause applies to a list of queries (ensembles); a query read gives atomic data in _id order`,
+      "Invalid",
+    );
+  if (o.listOf !== undefined)
+    throw new MsPASSError(`${FN}: listOf applies only when data is an array`, "Invalid");
   const db = resolveDb(data, "data");
   const query = o.query ?? {};
-  if (!isDocument(query)) throw new MsPASSError(`${FN}: query must be an object, got ${describe(query)}`, "Invalid");
+  if (!isDocument(query))
+    throw new MsPASSError(`${FN}: query must be an object, got ${describe(query)}`, "Invalid");
   const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
-  const filter: Document = dataTag === undefined ? (query as Document) : { $and: [query, { data_tag: dataTag }] };
+  const filter: Document =
+    dataTag === undefined ? (query as Document) : { $and: [query, { data_tag: dataTag }] };
   encode(filter, "query");
 
   const split = await withServerRetry(
@@ -191,8 +281,22 @@ export async function readDistributedData(data: unknown, options?: ReadDistribut
     `${FN}(${db.name}.${collection}): splitting the query by _id`,
     retryTimeoutMS,
   );
-  const common: ReadCommon = { db: db.name, server: rememberClient(db.client), dbclientKey, collection, mode, excludeKeys, dataTag, retryTimeoutMS, ...normalizeSpecs(db, o.normalize), ...merge };
-  const ranges = cutRanges(split, npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)));
+  const common: ReadCommon = {
+    db: db.name,
+    server: rememberClient(db.client),
+    dbclientKey,
+    collection,
+    mode,
+    excludeKeys,
+    dataTag,
+    retryTimeoutMS,
+    ...normalizeSpecs(db, o.normalize),
+    ...merge,
+  };
+  const ranges = cutRanges(
+    split,
+    npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)),
+  );
   const specs: ReadSpec[] = ranges.map((r, i) => ({
     ...common,
     kind: "range",
@@ -221,7 +325,9 @@ export async function splitIds(db: Database, collection: string, filter: Documen
   let starts: unknown[] = [];
   let count = 0;
   let last: unknown;
-  const cursor = db.collection(collection).find(filter, { projection: { _id: 1 }, sort: { _id: 1 }, batchSize: 10_000 });
+  const cursor = db
+    .collection(collection)
+    .find(filter, { projection: { _id: 1 }, sort: { _id: 1 }, batchSize: 10_000 });
   for await (const d of cursor) {
     if (count % stride === 0) {
       starts.push(d._id);

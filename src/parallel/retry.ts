@@ -35,7 +35,13 @@ export class ServerGoneError extends MsPASSError {}
  * Run `op`, retrying connection errors until `timeoutMs` has passed since
  * the first failure; then throw one Fatal MsPASSError naming `uri` (masked).
  */
-export async function withServerRetry<T>(op: () => Promise<T>, uri: string, what: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+export async function withServerRetry<T>(
+  op: () => Promise<T>,
+  uri: string,
+  what: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<T> {
   let firstFailure: number | undefined;
   let delay = 100;
   let attempts = 0;

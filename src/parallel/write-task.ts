@@ -48,7 +48,18 @@ import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Mode } from "../schema/modes.js";
 import { toMsPASSError } from "../native.js";
 import type { Database } from "../db/database.js";
-import { buryDead, derivedIds, sortLiveDead, writeLive, type Atomic, type IdPolicy, type Slot, type TombKind, type WriteHooks, type WritePlan } from "../db/write/pipeline.js";
+import {
+  buryDead,
+  derivedIds,
+  sortLiveDead,
+  writeLive,
+  type Atomic,
+  type IdPolicy,
+  type Slot,
+  type TombKind,
+  type WriteHooks,
+  type WritePlan,
+} from "../db/write/pipeline.js";
 import type { FileFormat, FilePlacement } from "../db/storage/types.js";
 import { deleteGridfsFiles } from "../db/storage/gridfs.js";
 import { getWorker } from "../scheduler/worker-context.js";
@@ -107,7 +118,9 @@ function describeItem(x: unknown): string {
   if (x === null) return "null";
   if (typeof x !== "object") return typeof x;
   const p = Object.getPrototypeOf(x);
-  return p === Object.prototype || p === null ? "a plain object (a data object that crossed threads loses its class)" : (p.constructor?.name ?? "object");
+  return p === Object.prototype || p === null
+    ? "a plain object (a data object that crossed threads loses its class)"
+    : (p.constructor?.name ?? "object");
 }
 
 /** Per worker thread: the jobs whose server it gave up on (their later partitions fail at once). */
@@ -186,14 +199,27 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
   const journal = db.collection(JOURNAL_COLLECTION);
   const files = ownFiles(all, p, ownFile);
   const step = () => {
-    if (signal?.aborted) throw new MsPASSError(`${what}: job ${p.job} was cancelled; this partition stopped before writing more`, "Fatal");
+    if (signal?.aborted)
+      throw new MsPASSError(
+        `${what}: job ${p.job} was cancelled; this partition stopped before writing more`,
+        "Fatal",
+      );
   };
   const writeOnce = async (): Promise<ObjectId[]> => {
     step();
     // 1. journal: first attempt, or clean up after an earlier one.
     if ((await journal.findOne({ _id: journalId }, { projection: { _id: 1 } })) === null) {
       const slots = all.flatMap((s) => [s.item, s.member]);
-      await journal.insertOne({ _id: journalId, job, part, db: p.db, collection: p.collection, started: new Date(), slots, files });
+      await journal.insertOne({
+        _id: journalId,
+        job,
+        part,
+        db: p.db,
+        collection: p.collection,
+        started: new Date(),
+        slots,
+        files,
+      });
     } else {
       await journal.updateOne({ _id: journalId }, { $unset: { ended: "" } });
       await removeOutput(db, p, all, ids, files);
@@ -241,7 +267,9 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
 function placeInFile(d: Atomic, p: WriteParams, ownFile: string): FilePlacement {
   const dir = p.dir ?? stringKey(d, "dir") ?? p.cwd;
   const dfile = stringKey(d, "dfile");
-  return dfile === undefined ? { dir: path.resolve(p.cwd, dir), dfile: ownFile, startOffset: 0 } : { dir: path.resolve(p.cwd, dir), dfile };
+  return dfile === undefined
+    ? { dir: path.resolve(p.cwd, dir), dfile: ownFile, startOffset: 0 }
+    : { dir: path.resolve(p.cwd, dir), dfile };
 }
 
 function stringKey(d: Atomic, key: string): string | undefined {
@@ -259,7 +287,14 @@ export const partitionHooks: WriteHooks = {};
 /** The partition's own files (not user-named shared ones, which are never touched). */
 function ownFiles(all: Slot[], p: WriteParams, ownFile: string): string[] {
   if (p.storageMode !== "file") return [];
-  return [...new Set(all.map((s) => placeInFile(s.d, p, ownFile)).filter((f) => f.startOffset === 0).map((f) => path.join(f.dir, ownFile)))];
+  return [
+    ...new Set(
+      all
+        .map((s) => placeInFile(s.d, p, ownFile))
+        .filter((f) => f.startOffset === 0)
+        .map((f) => path.join(f.dir, ownFile)),
+    ),
+  ];
 }
 
 /**
@@ -267,10 +302,22 @@ function ownFiles(all: Slot[], p: WriteParams, ownFile: string): string[] {
  * slot's derived ids (live or dead now: this must not depend on an earlier
  * attempt having classified them the same way) and the partition's own files.
  */
-async function removeOutput(db: Database, p: WriteParams, all: Array<Pick<Slot, "item" | "member">>, ids: IdPolicy, files: string[]): Promise<number> {
+async function removeOutput(
+  db: Database,
+  p: WriteParams,
+  all: Array<Pick<Slot, "item" | "member">>,
+  ids: IdPolicy,
+  files: string[],
+): Promise<number> {
   const what = `writeDistributedData(${p.db}.${p.collection}): removing an earlier attempt's output`;
   const idsOf = (kind: "wf" | "elog" | TombKind) =>
-    all.map((s) => (kind === "wf" ? ids.wf(s as Slot) : kind === "elog" ? ids.elog(s as Slot) : ids.tombstone(kind, s as Slot)));
+    all.map((s) =>
+      kind === "wf"
+        ? ids.wf(s as Slot)
+        : kind === "elog"
+          ? ids.elog(s as Slot)
+          : ids.tombstone(kind, s as Slot),
+    );
   try {
     if (p.storageMode === "gridfs") {
       const fsIds = all.map((s) => ids.gridfs(s as Slot)!);

@@ -27,7 +27,13 @@ import type { Mode } from "../schema/modes.js";
 import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
 import { optExcludeKeys, optMode, optPositiveInt, optRetryTimeout, optScheduler } from "./options.js";
 import { checkKeys, optBool, optString, describe } from "../option-checks.js";
-import { JOURNAL_COLLECTION, removeJournaledOutput, type JournalDoc, type WriteParams, type WriteResult } from "./write-task.js";
+import {
+  JOURNAL_COLLECTION,
+  removeJournaledOutput,
+  type JournalDoc,
+  type WriteParams,
+  type WriteResult,
+} from "./write-task.js";
 import type { LocalScheduler } from "../scheduler/local.js";
 import type { BagScheduler } from "../scheduler/runner-registry.js";
 import type { FileFormat } from "../db/storage/types.js";
@@ -71,7 +77,19 @@ export type WriteDistributedResult = Array<ObjectId | null | Array<ObjectId | nu
 
 const FN = "writeDistributedData";
 const KEYS = [
-  "storageMode", "dir", "format", "collection", "dataTag", "cremate", "overwrite", "mode", "excludeKeys", "scheduler", "retries", "retryTimeoutMS", "dbclientKey",
+  "storageMode",
+  "dir",
+  "format",
+  "collection",
+  "dataTag",
+  "cremate",
+  "overwrite",
+  "mode",
+  "excludeKeys",
+  "scheduler",
+  "retries",
+  "retryTimeoutMS",
+  "dbclientKey",
 ] as const;
 const WRITE_TASK_URL = new URL("./write-task.js", import.meta.url).href;
 
@@ -83,25 +101,41 @@ function partitionModule(params: WriteParams): string {
   return `data:text/javascript;base64,${Buffer.from(src).toString("base64")}`;
 }
 
-export async function writeDistributedData(bag: Bag<unknown>, db: Database | string, options?: WriteDistributedOptions): Promise<WriteDistributedResult> {
+export async function writeDistributedData(
+  bag: Bag<unknown>,
+  db: Database | string,
+  options?: WriteDistributedOptions,
+): Promise<WriteDistributedResult> {
   const o = checkKeys(options, KEYS, FN);
-  if (!(bag instanceof Bag)) throw new MsPASSError(`${FN}: data must be a Bag (e.g. from readDistributedData or fromSequence), got ${describe(bag)}`, "Invalid");
+  if (!(bag instanceof Bag))
+    throw new MsPASSError(
+      `${FN}: data must be a Bag (e.g. from readDistributedData or fromSequence), got ${describe(bag)}`,
+      "Invalid",
+    );
   if (!(db instanceof Database) && typeof db !== "string") {
     throw new MsPASSError(`${FN}: db must be a Database or a database name, got ${describe(db)}`, "Invalid");
   }
   const database = fetchDbhandle(db);
   const storageMode = o.storageMode ?? "gridfs";
   if (storageMode !== "gridfs" && storageMode !== "file") {
-    throw new MsPASSError(`${FN}: storageMode must be "gridfs" or "file", got ${describe(storageMode)}`, "Invalid");
+    throw new MsPASSError(
+      `${FN}: storageMode must be "gridfs" or "file", got ${describe(storageMode)}`,
+      "Invalid",
+    );
   }
   const { collection, dataType } = resolveWfCollection(database.schema, o.collection ?? "wf_TimeSeries", FN);
   const overwrite = optBool(o.overwrite, "overwrite", FN);
-  if (overwrite && storageMode !== "gridfs") throw new MsPASSError(`${FN}: overwrite works only with storageMode "gridfs"`, "Invalid");
+  if (overwrite && storageMode !== "gridfs")
+    throw new MsPASSError(`${FN}: overwrite works only with storageMode "gridfs"`, "Invalid");
   const dir = optString(o.dir, "dir", FN);
-  if (dir !== undefined && storageMode !== "file") throw new MsPASSError(`${FN}: dir applies only to storageMode "file"`, "Invalid");
+  if (dir !== undefined && storageMode !== "file")
+    throw new MsPASSError(`${FN}: dir applies only to storageMode "file"`, "Invalid");
   const format = optString(o.format, "format", FN);
   if (format !== undefined && format !== "binary" && format !== "mseed") {
-    throw new MsPASSError(`${FN}: format ${JSON.stringify(format)} is not supported; "binary" (or no format) and "mseed" are written`, "Invalid");
+    throw new MsPASSError(
+      `${FN}: format ${JSON.stringify(format)} is not supported; "binary" (or no format) and "mseed" are written`,
+      "Invalid",
+    );
   }
   const dataTag = optString(o.dataTag, "dataTag", FN);
   const scheduler = optScheduler(FN, o);
@@ -125,7 +159,10 @@ export async function writeDistributedData(bag: Bag<unknown>, db: Database | str
     overwrite,
     retryTimeoutMS: optRetryTimeout(FN, o),
   };
-  const writer = task<(items: unknown[]) => Promise<WriteResult[]>>(partitionModule(params), "writeJobPartition");
+  const writer = task<(items: unknown[]) => Promise<WriteResult[]>>(
+    partitionModule(params),
+    "writeJobPartition",
+  );
   const compute: ComputeOptions = { retries, ...(scheduler === undefined ? {} : { scheduler }) };
   let out: WriteResult[];
   try {
@@ -159,7 +196,8 @@ async function failedJob(database: Database, p: WriteParams, err: unknown): Prom
   let outcome: string;
   try {
     const deadline = Date.now() + STOP_WAIT_MS;
-    while ((await journal.countDocuments({ job, ended: { $exists: false } })) > 0 && Date.now() < deadline) await sleep(200);
+    while ((await journal.countDocuments({ job, ended: { $exists: false } })) > 0 && Date.now() < deadline)
+      await sleep(200);
     const running = await journal.countDocuments({ job, ended: { $exists: false } });
     let removed = 0;
     const docs = (await journal.find({ job }).toArray()) as unknown as JournalDoc[];

@@ -42,28 +42,41 @@ export interface S3Options {
 }
 
 const KEYS = new Set<string>([
-  "endpoint", "region", "forcePathStyle", "credentials", "profile", "bucket", "maxSockets", "connectTimeoutMs", "requestTimeoutMs", "maxAttempts",
+  "endpoint",
+  "region",
+  "forcePathStyle",
+  "credentials",
+  "profile",
+  "bucket",
+  "maxSockets",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
+  "maxAttempts",
 ]);
 
 function positive(v: unknown, name: string, where: string): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new MsPASSError(`${where}: ${name} must be a positive integer`, "Invalid");
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0)
+    throw new MsPASSError(`${where}: ${name} must be a positive integer`, "Invalid");
   return v;
 }
 
 function str(v: unknown, name: string, where: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${where}: ${name} must be a non-empty string`, "Invalid");
+  if (typeof v !== "string" || v === "")
+    throw new MsPASSError(`${where}: ${name} must be a non-empty string`, "Invalid");
   return v;
 }
 
 /** Validated, copyable options (credentials masked). */
 export function checkS3Options(o: unknown, where: string): S3Options {
   if (o === undefined) return {};
-  if (typeof o !== "object" || o === null) throw new MsPASSError(`${where}: S3 options must be an object`, "Invalid");
+  if (typeof o !== "object" || o === null)
+    throw new MsPASSError(`${where}: S3 options must be an object`, "Invalid");
   const r = o as Record<string, unknown>;
   for (const k of Object.keys(r)) {
-    if (!KEYS.has(k)) throw new MsPASSError(`${where}: unknown S3 option "${k}" (known: ${[...KEYS].join(", ")})`, "Invalid");
+    if (!KEYS.has(k))
+      throw new MsPASSError(`${where}: unknown S3 option "${k}" (known: ${[...KEYS].join(", ")})`, "Invalid");
   }
   const out: S3Options = {};
   const endpoint = str(r.endpoint, "endpoint", where);
@@ -74,19 +87,25 @@ export function checkS3Options(o: unknown, where: string): S3Options {
     } catch {
       throw new MsPASSError(`${where}: endpoint must be a URL such as http://127.0.0.1:8333`, "Invalid");
     }
-    if (u.username !== "" || u.password !== "") throw new MsPASSError(`${where}: endpoint must not carry credentials; use the credentials option or the environment`, "Invalid");
+    if (u.username !== "" || u.password !== "")
+      throw new MsPASSError(
+        `${where}: endpoint must not carry credentials; use the credentials option or the environment`,
+        "Invalid",
+      );
     out.endpoint = endpoint;
   }
   const region = str(r.region, "region", where);
   if (region !== undefined) out.region = region;
   if (r.forcePathStyle !== undefined) {
-    if (typeof r.forcePathStyle !== "boolean") throw new MsPASSError(`${where}: forcePathStyle must be a boolean`, "Invalid");
+    if (typeof r.forcePathStyle !== "boolean")
+      throw new MsPASSError(`${where}: forcePathStyle must be a boolean`, "Invalid");
     out.forcePathStyle = r.forcePathStyle;
   }
   if (r.credentials !== undefined) out.credentials = maskedCredentials(r.credentials, where);
   const profile = str(r.profile, "profile", where);
   if (profile !== undefined) out.profile = profile;
-  if (out.profile !== undefined && out.credentials !== undefined) throw new MsPASSError(`${where}: give credentials or profile, not both`, "Invalid");
+  if (out.profile !== undefined && out.credentials !== undefined)
+    throw new MsPASSError(`${where}: give credentials or profile, not both`, "Invalid");
   const bucket = str(r.bucket, "bucket", where);
   if (bucket !== undefined) out.bucket = bucket;
   for (const k of ["maxSockets", "connectTimeoutMs", "requestTimeoutMs", "maxAttempts"] as const) {
@@ -99,7 +118,13 @@ export function checkS3Options(o: unknown, where: string): S3Options {
 /** How to print options: everything but the secret. */
 export function describeS3Options(o: S3Options): string {
   const parts = [`endpoint: ${o.endpoint ?? "AWS"}`, `bucket: ${o.bucket ?? DEFAULT_S3_BUCKET}`];
-  parts.push(o.credentials !== undefined ? `credentials: ${inspect(o.credentials)}` : o.profile !== undefined ? `profile: ${o.profile}` : "credentials: from the environment");
+  parts.push(
+    o.credentials !== undefined
+      ? `credentials: ${inspect(o.credentials)}`
+      : o.profile !== undefined
+        ? `profile: ${o.profile}`
+        : "credentials: from the environment",
+  );
   return parts.join(", ");
 }
 

@@ -23,7 +23,11 @@ export interface S3KeyPair {
 const MASK = "***";
 
 function masked(c: S3KeyPair): object {
-  return { accessKeyId: maskAccessKey(c.accessKeyId), secretAccessKey: MASK, ...(c.sessionToken === undefined ? {} : { sessionToken: MASK }) };
+  return {
+    accessKeyId: maskAccessKey(c.accessKeyId),
+    secretAccessKey: MASK,
+    ...(c.sessionToken === undefined ? {} : { sessionToken: MASK }),
+  };
 }
 
 /** The first 4 characters of an access key id, the rest hidden (enough to tell two keys apart in a log). */
@@ -36,18 +40,29 @@ export function maskAccessKey(id: string): string {
  * clear error naming the field, never its value).
  */
 export function maskedCredentials(c: unknown, where: string): S3KeyPair {
-  if (typeof c !== "object" || c === null) throw new MsPASSError(`${where}: credentials must be { accessKeyId, secretAccessKey, sessionToken? }`, "Invalid");
+  if (typeof c !== "object" || c === null)
+    throw new MsPASSError(
+      `${where}: credentials must be { accessKeyId, secretAccessKey, sessionToken? }`,
+      "Invalid",
+    );
   const o = c as Record<string, unknown>;
   for (const k of ["accessKeyId", "secretAccessKey"] as const) {
-    if (typeof o[k] !== "string" || o[k] === "") throw new MsPASSError(`${where}: credentials.${k} must be a non-empty string`, "Invalid");
+    if (typeof o[k] !== "string" || o[k] === "")
+      throw new MsPASSError(`${where}: credentials.${k} must be a non-empty string`, "Invalid");
   }
   if (o.sessionToken !== undefined && typeof o.sessionToken !== "string") {
     throw new MsPASSError(`${where}: credentials.sessionToken must be a string`, "Invalid");
   }
-  const out: S3KeyPair = { accessKeyId: o.accessKeyId as string, secretAccessKey: o.secretAccessKey as string };
+  const out: S3KeyPair = {
+    accessKeyId: o.accessKeyId as string,
+    secretAccessKey: o.secretAccessKey as string,
+  };
   if (typeof o.sessionToken === "string") out.sessionToken = o.sessionToken;
   Object.defineProperty(out, "toJSON", { value: () => masked(out), enumerable: false });
-  Object.defineProperty(out, "toString", { value: () => `S3Credentials ${JSON.stringify(masked(out))}`, enumerable: false });
+  Object.defineProperty(out, "toString", {
+    value: () => `S3Credentials ${JSON.stringify(masked(out))}`,
+    enumerable: false,
+  });
   (out as unknown as Record<symbol, unknown>)[inspect.custom] = () => `S3Credentials ${inspect(masked(out))}`;
   return out;
 }
@@ -61,7 +76,8 @@ export function scrubSecrets(text: string, c: S3KeyPair | undefined): string {
   if (c === undefined) return text;
   let out = text;
   for (const s of [c.secretAccessKey, c.sessionToken, c.accessKeyId]) {
-    if (s !== undefined && s.length > 0) out = out.split(s).join(s === c.accessKeyId ? maskAccessKey(s) : MASK);
+    if (s !== undefined && s.length > 0)
+      out = out.split(s).join(s === c.accessKeyId ? maskAccessKey(s) : MASK);
   }
   return out;
 }

@@ -14,7 +14,13 @@ import { inspect } from "node:util";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import { getWorker } from "../scheduler/worker-context.js";
-import { DEFAULT_S3_BUCKET, checkS3Options, createS3Client, describeS3Options, type S3Options } from "./config.js";
+import {
+  DEFAULT_S3_BUCKET,
+  checkS3Options,
+  createS3Client,
+  describeS3Options,
+  type S3Options,
+} from "./config.js";
 
 export const DEFAULT_S3CLIENT_KEY = "s3client";
 

@@ -39,11 +39,17 @@ export interface IndexMseedS3ContinuousOptions {
   segmentTimeTears?: boolean;
 }
 
-export async function indexMseedS3Continuous(db: Database, o: IndexMseedS3ContinuousOptions): Promise<ObjectId[]> {
+export async function indexMseedS3Continuous(
+  db: Database,
+  o: IndexMseedS3ContinuousOptions,
+): Promise<ObjectId[]> {
   const fn = "indexMseedS3Continuous";
   const year = String(o.year);
   const day = String(o.dayOfYear).padStart(3, "0");
-  const key = s3ContinuousKey({ year, day_of_year: day, net: o.network, sta: o.station, chan: o.channel, loc: o.location }, fn);
+  const key = s3ContinuousKey(
+    { year, day_of_year: day, net: o.network, sta: o.station, chan: o.channel, loc: o.location },
+    fn,
+  );
   const conn = o.s3 ?? fetchS3Connection();
   const bucket = o.bucket ?? conn.options.bucket ?? DEFAULT_S3_BUCKET;
   const got = await getS3Bytes(conn.client, { bucket, key });

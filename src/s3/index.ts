@@ -1,7 +1,13 @@
 /** S3: per-worker client plugin, storage modes, a local S3-compatible server. */
 export { S3Worker } from "./s3-worker.js";
 export type { S3WorkerOptions, S3WorkerWire } from "./s3-worker.js";
-export { fetchS3Client, fetchS3Connection, setDefaultS3, S3Connection, DEFAULT_S3CLIENT_KEY } from "./fetch.js";
+export {
+  fetchS3Client,
+  fetchS3Connection,
+  setDefaultS3,
+  S3Connection,
+  DEFAULT_S3CLIENT_KEY,
+} from "./fetch.js";
 export { DEFAULT_S3_BUCKET, createS3Client, s3ClientsCreated } from "./config.js";
 export type { S3Options } from "./config.js";
 export type { S3KeyPair } from "./credentials.js";

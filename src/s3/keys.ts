@@ -17,21 +17,32 @@ export const S3_STORAGE_MODES = ["s3_continuous", "s3_event", "s3_lambda", "s3"]
 
 function yearOf(v: unknown, where: string): string {
   const s = typeof v === "number" && Number.isInteger(v) ? String(v) : v;
-  if (typeof s !== "string" || !/^\d{4}$/.test(s)) throw new MsPASSError(`${where}: year must be a 4-digit year (string or integer), got ${JSON.stringify(v)}`, "Invalid");
+  if (typeof s !== "string" || !/^\d{4}$/.test(s))
+    throw new MsPASSError(
+      `${where}: year must be a 4-digit year (string or integer), got ${JSON.stringify(v)}`,
+      "Invalid",
+    );
   return s;
 }
 
 function dayOf(v: unknown, where: string): string {
   const s = typeof v === "number" && Number.isInteger(v) ? String(v).padStart(3, "0") : v;
   if (typeof s !== "string" || !/^\d{1,3}$/.test(s) || Number(s) < 1 || Number(s) > 366) {
-    throw new MsPASSError(`${where}: day_of_year must be 1..366 (string or integer), got ${JSON.stringify(v)}`, "Invalid");
+    throw new MsPASSError(
+      `${where}: day_of_year must be 1..366 (string or integer), got ${JSON.stringify(v)}`,
+      "Invalid",
+    );
   }
   return s;
 }
 
 function code(v: unknown, name: string, width: number, where: string): string {
   const s = v ?? "";
-  if (typeof s !== "string" || s.length > width) throw new MsPASSError(`${where}: ${name} must be a string of at most ${width} characters, got ${JSON.stringify(v)}`, "Invalid");
+  if (typeof s !== "string" || s.length > width)
+    throw new MsPASSError(
+      `${where}: ${name} must be a string of at most ${width} characters, got ${JSON.stringify(v)}`,
+      "Invalid",
+    );
   return s.padEnd(width, "_");
 }
 
@@ -51,11 +62,17 @@ export function s3ContinuousKey(p: ContinuousKeyParts, where = "s3_continuous"):
   return `continuous_waveforms/${y}/${y}_${d}/${name}_${y}${d}.ms`;
 }
 
-export function s3EventKey(p: { year: string | number; day_of_year: string | number; filename: string }, where = "s3_event"): string {
+export function s3EventKey(
+  p: { year: string | number; day_of_year: string | number; filename: string },
+  where = "s3_event",
+): string {
   const y = yearOf(p.year, where);
   const d = dayOf(p.day_of_year, where);
   if (typeof p.filename !== "string" || p.filename === "" || p.filename.includes("..")) {
-    throw new MsPASSError(`${where}: filename must be a non-empty string, got ${JSON.stringify(p.filename)}`, "Invalid");
+    throw new MsPASSError(
+      `${where}: filename must be a non-empty string, got ${JSON.stringify(p.filename)}`,
+      "Invalid",
+    );
   }
   return `event_waveforms/${y}/${y}_${d}/${p.filename}.ms`;
 }

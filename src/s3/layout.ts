@@ -8,7 +8,9 @@ export function samplesToBytes(data: Float64Array, ncomponents: number): Uint8Ar
   const n = data.length / ncomponents;
   const out = new Float64Array(data.length);
   if (ncomponents === 1) out.set(data);
-  else for (let i = 0; i < n; i++) for (let k = 0; k < ncomponents; k++) out[i * ncomponents + k] = data[k * n + i]!;
+  else
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < ncomponents; k++) out[i * ncomponents + k] = data[k * n + i]!;
   return littleEndian(out);
 }
 
@@ -17,7 +19,8 @@ export function bytesToSamples(bytes: Uint8Array, ncomponents: number): Float64A
   const total = bytes.byteLength / 8;
   const n = total / ncomponents;
   const out = new Float64Array(total);
-  for (let i = 0; i < n; i++) for (let k = 0; k < ncomponents; k++) out[k * n + i] = view.getFloat64((i * ncomponents + k) * 8, true);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < ncomponents; k++) out[k * n + i] = view.getFloat64((i * ncomponents + k) * 8, true);
   return out;
 }
 

@@ -68,39 +68,79 @@ async function freePorts(n: number): Promise<number[]> {
 function listening(port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = connect({ host: "127.0.0.1", port });
-    s.once("connect", () => { s.destroy(); res(true); });
+    s.once("connect", () => {
+      s.destroy();
+      res(true);
+    });
     s.once("error", () => res(false));
   });
 }
 
 export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<LocalS3Server> {
   const bin = s3ServerBinary();
-  if (!existsSync(bin)) throw new MsPASSError(`${bin} is missing: run 'node ${join(packageRoot(), "scripts", "build-s3-server.mjs")}' (needs Go)`, "Fatal");
+  if (!existsSync(bin))
+    throw new MsPASSError(
+      `${bin} is missing: run 'node ${join(packageRoot(), "scripts", "build-s3-server.mjs")}' (needs Go)`,
+      "Fatal",
+    );
   const credentials = maskedCredentials(
-    o.credentials ?? { accessKeyId: `MSPASS${randomBytes(6).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(24).toString("base64url") },
+    o.credentials ?? {
+      accessKeyId: `MSPASS${randomBytes(6).toString("hex").toUpperCase()}`,
+      secretAccessKey: randomBytes(24).toString("base64url"),
+    },
     "startLocalS3Server",
   );
   const dir = mkdtempSync(join(tmpdir(), "mspass-s3-"));
   const config = join(dir, "s3.json");
   writeFileSync(
     config,
-    JSON.stringify({ identities: [{ name: "mspass", credentials: [{ accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey }], actions: ["Admin", "Read", "List", "Tagging", "Write"] }] }),
+    JSON.stringify({
+      identities: [
+        {
+          name: "mspass",
+          credentials: [{ accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey }],
+          actions: ["Admin", "Read", "List", "Tagging", "Write"],
+        },
+      ],
+    }),
     { mode: 0o600 },
   );
-  const [s3, master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc, admin, adminGrpc] = await freePorts(10);
+  const [s3, master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc, admin, adminGrpc] =
+    await freePorts(10);
   const args = [
-    "mini", `-dir=${join(dir, "data")}`, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-    `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, "-s3.port.lance=0", "-s3.port.iceberg=0", "-s3.autoCreateBucket=false", `-s3.config=${config}`,
-    `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`, "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
-    `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`,
-    `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
-    "-webdav=false", "-admin.ui=false", `-admin.port=${admin}`, `-admin.port.grpc=${adminGrpc}`, "-admin.port.legacy=0",
+    "mini",
+    `-dir=${join(dir, "data")}`,
+    "-ip=127.0.0.1",
+    "-ip.bind=127.0.0.1",
+    `-s3.port=${s3}`,
+    `-s3.port.grpc=${s3Grpc}`,
+    "-s3.port.lance=0",
+    "-s3.port.iceberg=0",
+    "-s3.autoCreateBucket=false",
+    `-s3.config=${config}`,
+    `-master.port=${master}`,
+    `-master.port.grpc=${masterGrpc}`,
+    "-master.telemetry=false",
+    "-master.volumeSizeLimitMB=64",
+    `-volume.port=${volume}`,
+    `-volume.port.grpc=${volumeGrpc}`,
+    `-filer.port=${filer}`,
+    `-filer.port.grpc=${filerGrpc}`,
+    "-webdav=false",
+    "-admin.ui=false",
+    `-admin.port=${admin}`,
+    `-admin.port.grpc=${adminGrpc}`,
+    "-admin.port.legacy=0",
   ];
   mkdirSync(join(dir, "data"));
   // The lifeline holds the server; its stdin (kept open here) ends when this process does.
-  const child: ChildProcess = spawn(process.execPath, [LIFELINE, dir, bin, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [LIFELINE, dir, bin, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   let stdout = "";
   const serverPid = new Promise<number>((res) => {
     child.stdout!.on("data", (d: Buffer) => {
@@ -121,13 +161,28 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
     rmSync(dir, { recursive: true, force: true });
   };
   const endpoint = `http://127.0.0.1:${s3}`;
-  const options: S3Options = { endpoint, credentials, region: "us-east-1", forcePathStyle: true, ...(o.buckets?.[0] ? { bucket: o.buckets[0] } : {}) };
+  const options: S3Options = {
+    endpoint,
+    credentials,
+    region: "us-east-1",
+    forcePathStyle: true,
+    ...(o.buckets?.[0] ? { bucket: o.buckets[0] } : {}),
+  };
   const deadline = Date.now() + (o.startTimeoutMs ?? 60_000);
-  const client = createS3Client({ ...options, maxAttempts: 1, connectTimeoutMs: 1000, requestTimeoutMs: 5000 });
+  const client = createS3Client({
+    ...options,
+    maxAttempts: 1,
+    connectTimeoutMs: 1000,
+    requestTimeoutMs: 5000,
+  });
   try {
     // Ready = the S3 port answers a signed request (the filer behind it may come up later than the port).
     for (;;) {
-      if (child.exitCode !== null) throw new MsPASSError(`the S3 server (${bin} mini) exited with code ${child.exitCode}: ${stderr.trim().split("\n").slice(-5).join(" | ")}`, "Fatal");
+      if (child.exitCode !== null)
+        throw new MsPASSError(
+          `the S3 server (${bin} mini) exited with code ${child.exitCode}: ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
+          "Fatal",
+        );
       if (await listening(s3)) {
         try {
           await client.send(new ListBucketsCommand({}));
@@ -136,7 +191,11 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
           /* not ready yet */
         }
       }
-      if (Date.now() > deadline) throw new MsPASSError(`the S3 server on 127.0.0.1:${s3} did not answer within ${o.startTimeoutMs ?? 60_000} ms`, "Fatal");
+      if (Date.now() > deadline)
+        throw new MsPASSError(
+          `the S3 server on 127.0.0.1:${s3} did not answer within ${o.startTimeoutMs ?? 60_000} ms`,
+          "Fatal",
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
     for (const b of o.buckets ?? []) {
@@ -145,8 +204,16 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
           await client.send(new CreateBucketCommand({ Bucket: b }));
           break;
         } catch (err) {
-          if ((err as { name?: string }).name === "BucketAlreadyOwnedByYou" || (err as { name?: string }).name === "BucketAlreadyExists") break;
-          if (Date.now() > deadline) throw new MsPASSError(`the S3 server could not create bucket "${b}": ${(err as Error).name}`, "Fatal");
+          if (
+            (err as { name?: string }).name === "BucketAlreadyOwnedByYou" ||
+            (err as { name?: string }).name === "BucketAlreadyExists"
+          )
+            break;
+          if (Date.now() > deadline)
+            throw new MsPASSError(
+              `the S3 server could not create bucket "${b}": ${(err as Error).name}`,
+              "Fatal",
+            );
           await new Promise((r) => setTimeout(r, 250));
         }
       }

@@ -23,7 +23,8 @@ export type DecodeOutcome = { data: Float64Array } | { error: string };
 const binding: Partial<Pick<typeof native, "decodeMseed" | "indexMseedFile">> = native;
 
 export async function decodeMiniseedBytes(bytes: Uint8Array): Promise<DecodeOutcome> {
-  if (typeof binding.decodeMseed !== "function") return { error: "this build of the native addon has no miniSEED decoder (decodeMseed)" };
+  if (typeof binding.decodeMseed !== "function")
+    return { error: "this build of the native addon has no miniSEED decoder (decodeMseed)" };
   try {
     return { data: await binding.decodeMseed(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) };
   } catch (err) {
@@ -46,17 +47,29 @@ export interface IndexedSegment {
   npts: number;
 }
 
-export async function indexMiniseedBytes(bytes: Uint8Array, segmentTimeTears: boolean): Promise<{ segments: IndexedSegment[]; complaints: string[] } | { error: string }> {
-  if (typeof binding.indexMseedFile !== "function") return { error: "this build of the native addon has no miniSEED indexer (indexMseedFile)" };
+export async function indexMiniseedBytes(
+  bytes: Uint8Array,
+  segmentTimeTears: boolean,
+): Promise<{ segments: IndexedSegment[]; complaints: string[] } | { error: string }> {
+  if (typeof binding.indexMseedFile !== "function")
+    return { error: "this build of the native addon has no miniSEED indexer (indexMseedFile)" };
   const dir = mkdtempSync(join(tmpdir(), "mspass-s3-index-"));
   try {
     const file = join(dir, "object.ms");
     writeFileSync(file, bytes);
     const c = await binding.indexMseedFile(file, segmentTimeTears);
     const segments = c.net.map((_, i) => ({
-      net: c.net[i]!, sta: c.sta[i]!, loc: c.loc[i]!, chan: c.chan[i]!,
-      sampling_rate: c.samplingRate[i]!, starttime: c.starttime[i]!, last_packet_time: c.lastPacketTime[i]!, endtime: c.endtime[i]!,
-      foff: c.foff[i]!, nbytes: c.nbytes[i]!, npts: c.npts[i]!,
+      net: c.net[i]!,
+      sta: c.sta[i]!,
+      loc: c.loc[i]!,
+      chan: c.chan[i]!,
+      sampling_rate: c.samplingRate[i]!,
+      starttime: c.starttime[i]!,
+      last_packet_time: c.lastPacketTime[i]!,
+      endtime: c.endtime[i]!,
+      foff: c.foff[i]!,
+      nbytes: c.nbytes[i]!,
+      npts: c.npts[i]!,
     }));
     return { segments, complaints: c.complaints.map((x) => `${x.badness}: ${x.message}`) };
   } catch (err) {

@@ -12,7 +12,9 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import { MsPASSError } from "../errors.js";
 import { scrubSecrets, type S3KeyPair } from "./credentials.js";
 
-export type S3ReadOutcome = { ok: true; bytes: Uint8Array } | { ok: false; kind: "missing" | "truncated"; message: string };
+export type S3ReadOutcome =
+  | { ok: true; bytes: Uint8Array }
+  | { ok: false; kind: "missing" | "truncated"; message: string };
 
 export interface S3Location {
   bucket: string;
@@ -37,7 +39,11 @@ function networkCode(err: unknown): string | undefined {
   const e = err as SdkError | undefined;
   if (e === undefined || e === null) return undefined;
   if (typeof e.code === "string" && /^E[A-Z]+$/.test(e.code)) return e.code;
-  if (Array.isArray(e.errors)) for (const x of e.errors) { const c = networkCode(x); if (c) return c; }
+  if (Array.isArray(e.errors))
+    for (const x of e.errors) {
+      const c = networkCode(x);
+      if (c) return c;
+    }
   return e.cause === undefined ? undefined : networkCode(e.cause);
 }
 
@@ -61,7 +67,12 @@ async function credentialsOf(client: S3Client): Promise<S3KeyPair | undefined> {
 }
 
 /** One clear error for a failure that is not about the object's content. */
-export async function s3SetupError(client: S3Client, loc: S3Location, what: string, err: unknown): Promise<MsPASSError> {
+export async function s3SetupError(
+  client: S3Client,
+  loc: S3Location,
+  what: string,
+  err: unknown,
+): Promise<MsPASSError> {
   const e = err as SdkError;
   const where = `${what} ${s3Url(loc)} at ${await endpointOf(client)}`;
   const status = e?.$metadata?.httpStatusCode;
@@ -70,7 +81,12 @@ export async function s3SetupError(client: S3Client, loc: S3Location, what: stri
   const net = networkCode(err);
   if (net !== undefined || name === "TimeoutError") {
     why = `the S3 server is not reachable (${net ?? name}); is it running?`;
-  } else if (name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch" || name === "InvalidToken" || name === "ExpiredToken") {
+  } else if (
+    name === "InvalidAccessKeyId" ||
+    name === "SignatureDoesNotMatch" ||
+    name === "InvalidToken" ||
+    name === "ExpiredToken"
+  ) {
     why = `the S3 server refused the credentials (${name}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile or the credentials option`;
   } else if (name === "AccessDenied" || status === 403) {
     why = `access denied (${name}): the credentials are not allowed to do this`;
@@ -91,22 +107,39 @@ function isMissing(err: unknown): boolean {
  * The object's bytes, or bytes [foff, foff+nbytes) of it when `nbytes` is
  * given (an HTTP Range request: only that segment travels).
  */
-export async function getS3Bytes(client: S3Client, loc: S3Location, range?: { foff: number; nbytes: number }, signal?: AbortSignal): Promise<S3ReadOutcome> {
+export async function getS3Bytes(
+  client: S3Client,
+  loc: S3Location,
+  range?: { foff: number; nbytes: number },
+  signal?: AbortSignal,
+): Promise<S3ReadOutcome> {
   const what = "reading";
   const Range = range === undefined ? undefined : `bytes=${range.foff}-${range.foff + range.nbytes - 1}`;
   let bytes: Uint8Array;
   try {
-    const res = await client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(Range ? { Range } : {}) }), signal ? { abortSignal: signal } : {});
+    const res = await client.send(
+      new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(Range ? { Range } : {}) }),
+      signal ? { abortSignal: signal } : {},
+    );
     if (res.Body === undefined) return { ok: false, kind: "missing", message: `${s3Url(loc)} has no body` };
     bytes = await res.Body.transformToByteArray();
     if (res.ContentLength !== undefined && bytes.length !== res.ContentLength) {
-      return { ok: false, kind: "truncated", message: `${s3Url(loc)}: got ${bytes.length} of ${res.ContentLength} bytes (the transfer was cut)` };
+      return {
+        ok: false,
+        kind: "truncated",
+        message: `${s3Url(loc)}: got ${bytes.length} of ${res.ContentLength} bytes (the transfer was cut)`,
+      };
     }
   } catch (err) {
-    if (isMissing(err)) return { ok: false, kind: "missing", message: `S3 object ${s3Url(loc)} does not exist (NoSuchKey)` };
+    if (isMissing(err))
+      return { ok: false, kind: "missing", message: `S3 object ${s3Url(loc)} does not exist (NoSuchKey)` };
     const e = err as SdkError;
     if (range !== undefined && (e?.name === "InvalidRange" || e?.$metadata?.httpStatusCode === 416)) {
-      return { ok: false, kind: "truncated", message: `S3 object ${s3Url(loc)} is shorter than foff=${range.foff}: it has been truncated` };
+      return {
+        ok: false,
+        kind: "truncated",
+        message: `S3 object ${s3Url(loc)} is shorter than foff=${range.foff}: it has been truncated`,
+      };
     }
     throw await s3SetupError(client, loc, what, err);
   }
@@ -121,9 +154,22 @@ export async function getS3Bytes(client: S3Client, loc: S3Location, range?: { fo
 }
 
 /** Put `body` at `loc`; any failure is one `MsPASSError` (nothing is half-written: S3 puts are atomic). */
-export async function putS3Bytes(client: S3Client, loc: S3Location, body: Uint8Array, contentType = "application/octet-stream"): Promise<void> {
+export async function putS3Bytes(
+  client: S3Client,
+  loc: S3Location,
+  body: Uint8Array,
+  contentType = "application/octet-stream",
+): Promise<void> {
   try {
-    await client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, ContentType: contentType, ContentLength: body.length }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: loc.bucket,
+        Key: loc.key,
+        Body: body,
+        ContentType: contentType,
+        ContentLength: body.length,
+      }),
+    );
   } catch (err) {
     throw await s3SetupError(client, loc, "writing", err);
   }

@@ -38,12 +38,18 @@ export interface S3WorkerWire {
 }
 
 function isWire(v: unknown): v is S3WorkerWire {
-  return typeof v === "object" && v !== null && typeof (v as S3WorkerWire).s3clientKey === "string" && typeof (v as S3WorkerWire).s3 === "object";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as S3WorkerWire).s3clientKey === "string" &&
+    typeof (v as S3WorkerWire).s3 === "object"
+  );
 }
 
 function checkKey(key: unknown): string {
   if (key === undefined) return DEFAULT_S3CLIENT_KEY;
-  if (typeof key !== "string" || key === "") throw new MsPASSError("S3Worker: s3clientKey must be a non-empty string", "Invalid");
+  if (typeof key !== "string" || key === "")
+    throw new MsPASSError("S3Worker: s3clientKey must be a non-empty string", "Invalid");
   return key;
 }
 
@@ -58,7 +64,11 @@ export class S3Worker implements WorkerPlugin {
       // In a worker: the structured copy lost the masking; checkS3Options restores it.
       this.options = { s3: checkS3Options(s3.s3, "S3Worker"), s3clientKey: checkKey(s3.s3clientKey) };
     } else {
-      if (typeof options !== "object" || options === null) throw new MsPASSError("S3Worker: options must be an object such as { s3clientKey: \"s3client\" }", "Invalid");
+      if (typeof options !== "object" || options === null)
+        throw new MsPASSError(
+          'S3Worker: options must be an object such as { s3clientKey: "s3client" }',
+          "Invalid",
+        );
       this.options = { s3: checkS3Options(s3, "S3Worker"), s3clientKey: checkKey(options.s3clientKey) };
       // The caller's thread (scheduler "none", compute inline) uses the same settings.
       rememberS3Options(this.options.s3);
@@ -70,7 +80,10 @@ export class S3Worker implements WorkerPlugin {
   }
 
   setup(worker: SchedulerWorker): void {
-    worker.data.set(this.options.s3clientKey, new S3Connection(createS3Client(this.options.s3), this.options.s3));
+    worker.data.set(
+      this.options.s3clientKey,
+      new S3Connection(createS3Client(this.options.s3), this.options.s3),
+    );
   }
 
   teardown(worker: SchedulerWorker): void {

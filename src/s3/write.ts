@@ -32,9 +32,14 @@ export interface S3WriteResult {
   undo(): Promise<string | undefined>;
 }
 
-export async function writeS3Samples(data: Float64Array[], ncomponents: number, o: S3WriteOptions): Promise<S3WriteResult> {
+export async function writeS3Samples(
+  data: Float64Array[],
+  ncomponents: number,
+  o: S3WriteOptions,
+): Promise<S3WriteResult> {
   const prefix = o.keyPrefix ?? "mspass/";
-  if (o.keys !== undefined && o.keys.length !== data.length) throw new MsPASSError(`s3 writer: ${o.keys.length} keys for ${data.length} data`, "Invalid");
+  if (o.keys !== undefined && o.keys.length !== data.length)
+    throw new MsPASSError(`s3 writer: ${o.keys.length} keys for ${data.length} data`, "Invalid");
   const keys = o.keys ?? data.map(() => `${prefix}${randomUUID()}.bin`);
   const written: string[] = [];
   const records: Array<Record<string, unknown>> = new Array(data.length);
@@ -51,7 +56,14 @@ export async function writeS3Samples(data: Float64Array[], ncomponents: number, 
         return;
       }
       written.push(keys[i]!);
-      records[i] = { storage_mode: "s3", s3_bucket: o.bucket, s3_key: keys[i]!, foff: 0, nbytes: bytes.byteLength, format: "binary" };
+      records[i] = {
+        storage_mode: "s3",
+        s3_bucket: o.bucket,
+        s3_key: keys[i]!,
+        foff: 0,
+        nbytes: bytes.byteLength,
+        format: "binary",
+      };
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, data.length) }, lane));
@@ -65,11 +77,15 @@ export async function writeS3Samples(data: Float64Array[], ncomponents: number, 
         left.push(s3Url({ bucket: o.bucket, key }));
       }
     }
-    return left.length === 0 ? `the ${written.length} S3 object(s) written were removed` : `the S3 objects ${left.join(", ")} could NOT be removed`;
+    return left.length === 0
+      ? `the ${written.length} S3 object(s) written were removed`
+      : `the S3 objects ${left.join(", ")} could NOT be removed`;
   };
   if (failure !== undefined) {
     const undone = await undo();
-    throw new MsPASSError(`${(failure as Error).message}${undone ? ` (${undone})` : ""}`, "Fatal", { cause: failure });
+    throw new MsPASSError(`${(failure as Error).message}${undone ? ` (${undone})` : ""}`, "Fatal", {
+      cause: failure,
+    });
   }
   return { records, undo };
 }

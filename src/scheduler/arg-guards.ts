@@ -19,7 +19,8 @@ const guards: ArgumentGuard[] = [];
 
 /** Register a guard (idempotent for the same function). */
 export function addArgumentGuard(guard: ArgumentGuard): void {
-  if (typeof guard !== "function") throw new MsPASSError("addArgumentGuard: guard must be a function", "Invalid");
+  if (typeof guard !== "function")
+    throw new MsPASSError("addArgumentGuard: guard must be a function", "Invalid");
   if (!guards.includes(guard)) guards.push(guard);
 }
 

@@ -62,7 +62,10 @@ function resolveScheduler(options: ComputeOptions): BagRunner {
     );
   }
   if (!(s instanceof LocalScheduler) && !isBagScheduler(s)) {
-    throw new MsPASSError(`compute: scheduler must be a LocalScheduler, a RedisScheduler or "none", got ${String(s)}`, "Invalid");
+    throw new MsPASSError(
+      `compute: scheduler must be a LocalScheduler, a RedisScheduler or "none", got ${String(s)}`,
+      "Invalid",
+    );
   }
   if (s.closed) throw new MsPASSError("compute: the scheduler is closed", "Invalid");
   return s;
@@ -81,12 +84,18 @@ export function fromSequence<T>(items: Iterable<T>, options: FromSequenceOptions
   let size: number;
   if (partitionSize !== undefined) {
     if (!Number.isInteger(partitionSize) || partitionSize < 1) {
-      throw new MsPASSError(`fromSequence: partitionSize must be a positive integer, got ${String(partitionSize)}`, "Invalid");
+      throw new MsPASSError(
+        `fromSequence: partitionSize must be a positive integer, got ${String(partitionSize)}`,
+        "Invalid",
+      );
     }
     size = partitionSize;
   } else if (npartitions !== undefined) {
     if (!Number.isInteger(npartitions) || npartitions < 1) {
-      throw new MsPASSError(`fromSequence: npartitions must be a positive integer, got ${String(npartitions)}`, "Invalid");
+      throw new MsPASSError(
+        `fromSequence: npartitions must be a positive integer, got ${String(npartitions)}`,
+        "Invalid",
+      );
     }
     size = Math.max(1, Math.ceil(all.length / npartitions));
   } else {
@@ -144,15 +153,31 @@ export class Bag<T> implements AsyncIterable<T> {
    * (default binop) over the partial results. `initial`, when given, starts
    * every partition's reduction and the combine, as in dask.
    */
-  fold<A>(binop: TaskFn<(acc: A, item: T) => A>, combine?: TaskFn<(a: A, b: A) => A>, initial?: A): BagItem<A> {
+  fold<A>(
+    binop: TaskFn<(acc: A, item: T) => A>,
+    combine?: TaskFn<(a: A, b: A) => A>,
+    initial?: A,
+  ): BagItem<A> {
     const hasInitial = arguments.length >= 3;
     const comb = combine ?? binop;
     return new BagItem<A>(`fold(${fnLabel(binop)})`, async (opts) => {
       const s = resolveScheduler(opts);
       const binDef = s.defOf(binop, "fold");
       const combDef = s.defOf(comb as TaskFn, "fold");
-      const partials = await this.#submit(s, opts, [["fold", binDef.id, hasInitial, initial]], [binDef], `fold(${fnLabel(binop)})`);
-      const f = s.makeTask(null, FN_FOLD_COMBINE, [combDef.id, partials, hasInitial, initial], { needs: [combDef] }, s.groupOf(`combine(${fnLabel(comb as TaskFn)})`));
+      const partials = await this.#submit(
+        s,
+        opts,
+        [["fold", binDef.id, hasInitial, initial]],
+        [binDef],
+        `fold(${fnLabel(binop)})`,
+      );
+      const f = s.makeTask(
+        null,
+        FN_FOLD_COMBINE,
+        [combDef.id, partials, hasInitial, initial],
+        { needs: [combDef] },
+        s.groupOf(`combine(${fnLabel(comb as TaskFn)})`),
+      );
       return (await f.result()) as A;
     });
   }
@@ -179,7 +204,13 @@ export class Bag<T> implements AsyncIterable<T> {
       const keyDef = s.defOf(key, "foldby");
       const binDef = s.defOf(binop, "foldby");
       const combDef = s.defOf(comb as TaskFn, "foldby");
-      const partials = await this.#submit(s, opts, [["foldby", keyDef.id, binDef.id, hasInitial, initial]], [keyDef, binDef], label);
+      const partials = await this.#submit(
+        s,
+        opts,
+        [["foldby", keyDef.id, binDef.id, hasInitial, initial]],
+        [keyDef, binDef],
+        label,
+      );
       const f = s.makeTask(
         null,
         FN_FOLDBY_COMBINE,
@@ -193,7 +224,13 @@ export class Bag<T> implements AsyncIterable<T> {
   }
 
   /** Submit one task per partition; futures in partition order. */
-  async #submit(s: BagRunner, opts: ComputeOptions, extra: Stage[], extraDefs: FnDef[], label: string): Promise<Future<unknown[]>[]> {
+  async #submit(
+    s: BagRunner,
+    opts: ComputeOptions,
+    extra: Stage[],
+    extraDefs: FnDef[],
+    label: string,
+  ): Promise<Future<unknown[]>[]> {
     const defs: FnDef[] = [...extraDefs];
     const stages: Stage[] = [];
     for (const st of this.#stages) {
@@ -212,7 +249,10 @@ export class Bag<T> implements AsyncIterable<T> {
     if (this.#source.kind === "seq") partitions = this.#source.partitions;
     else partitions = [await this.#source.run({ ...opts, progress: false })];
     const futures = partitions.map(
-      (p) => s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs, retries: opts.retries }, group) as Future<unknown[]>,
+      (p) =>
+        s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs, retries: opts.retries }, group) as Future<
+          unknown[]
+        >,
     );
     const bar = barFor(opts.progress, group.name);
     if (bar !== null) {

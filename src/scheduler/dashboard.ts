@@ -30,7 +30,11 @@ export class Dashboard {
   #pushTimer: NodeJS.Timeout | undefined;
   #memTimer: NodeJS.Timeout | undefined;
 
-  private constructor(server: Server, port: number, private readonly scheduler: DashboardSource) {
+  private constructor(
+    server: Server,
+    port: number,
+    private readonly scheduler: DashboardSource,
+  ) {
     this.#server = server;
     this.port = port;
     this.link = `http://${HOST}:${port}/status`;
@@ -57,7 +61,11 @@ export class Dashboard {
       }
       server.unref();
       const addr = server.address();
-      const d = new Dashboard(server, typeof addr === "object" && addr !== null ? addr.port : port + i, scheduler);
+      const d = new Dashboard(
+        server,
+        typeof addr === "object" && addr !== null ? addr.port : port + i,
+        scheduler,
+      );
       server.on("request", (req, res) => d.#handle(req, res));
       server.on("connection", (sock) => sock.unref());
       return d;
@@ -86,7 +94,9 @@ export class Dashboard {
         res.writeHead(302, { location: "/status" }).end();
         return;
       case "/status":
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(DASHBOARD_HTML);
+        res
+          .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+          .end(DASHBOARD_HTML);
         return;
       case "/api/state": {
         const since = Number(url.searchParams.get("since") ?? Date.now() - STREAM_WINDOW_MS);

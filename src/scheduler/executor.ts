@@ -20,7 +20,9 @@ export async function loadFn(def: FnDef): Promise<FnEntry> {
   try {
     mod = (await import(def.module)) as Record<string, unknown>;
   } catch (err) {
-    throw new MsPASSError(`cannot import task module ${def.module}: ${(err as Error).message}`, "Invalid", { cause: err });
+    throw new MsPASSError(`cannot import task module ${def.module}: ${(err as Error).message}`, "Invalid", {
+      cause: err,
+    });
   }
   const fn = mod[def.export];
   if (typeof fn !== "function") {
@@ -89,7 +91,12 @@ async function call(entry: FnEntry, args: unknown[]): Promise<unknown> {
 }
 
 /** Call each item, staying synchronous unless a call returns a promise. */
-async function mapItems(entry: FnEntry, items: unknown[], keep: (item: unknown, r: unknown) => void, args: unknown[] = []): Promise<void> {
+async function mapItems(
+  entry: FnEntry,
+  items: unknown[],
+  keep: (item: unknown, r: unknown) => void,
+  args: unknown[] = [],
+): Promise<void> {
   const fn = entry.fn;
   try {
     for (let i = 0; i < items.length; i++) {
@@ -123,7 +130,11 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
       case "flatten": {
         const out: unknown[] = [];
         for (const x of items) {
-          if (x === null || typeof (x as Iterable<unknown>)[Symbol.iterator] !== "function" || typeof x === "string") {
+          if (
+            x === null ||
+            typeof (x as Iterable<unknown>)[Symbol.iterator] !== "function" ||
+            typeof x === "string"
+          ) {
             throw new MsPASSError(`flatten: item ${describe(x)} is not an array or iterable`, "Invalid");
           }
           for (const y of x as Iterable<unknown>) out.push(y);
@@ -133,8 +144,15 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
       }
       case "mapPartitions": {
         const r = await call(resolve(stage[1]), [items]);
-        if (r === null || typeof r !== "object" || typeof (r as Iterable<unknown>)[Symbol.iterator] !== "function") {
-          throw new MsPASSError(`mapPartitions: the function must return an array or iterable, got ${describe(r)}`, "Invalid");
+        if (
+          r === null ||
+          typeof r !== "object" ||
+          typeof (r as Iterable<unknown>)[Symbol.iterator] !== "function"
+        ) {
+          throw new MsPASSError(
+            `mapPartitions: the function must return an array or iterable, got ${describe(r)}`,
+            "Invalid",
+          );
         }
         items = Array.isArray(r) ? r : Array.from(r as Iterable<unknown>);
         break;
@@ -155,7 +173,12 @@ function describe(x: unknown): string {
 }
 
 /** [acc] or [] for an empty input without an initial value. */
-export async function reduce(entry: FnEntry, items: unknown[], hasInitial: boolean, initial: unknown): Promise<unknown[]> {
+export async function reduce(
+  entry: FnEntry,
+  items: unknown[],
+  hasInitial: boolean,
+  initial: unknown,
+): Promise<unknown[]> {
   let i = 0;
   let acc: unknown;
   if (hasInitial) acc = initial;
@@ -195,7 +218,8 @@ export async function foldCombine(resolve: Resolve, args: unknown[]): Promise<un
   const [fnId, partials, hasInitial, initial] = args as [number, unknown[][], boolean, unknown];
   const flat = partials.flat(1);
   const r = await reduce(resolve(fnId), flat, hasInitial, initial);
-  if (r.length === 0) throw new MsPASSError("fold: the bag is empty and no initial value was given", "Invalid");
+  if (r.length === 0)
+    throw new MsPASSError("fold: the bag is empty and no initial value was given", "Invalid");
   return r[0];
 }
 

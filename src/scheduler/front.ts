@@ -10,7 +10,14 @@
 import { EventEmitter } from "node:events";
 import { MsPASSError } from "../errors.js";
 import { Future, type Task, type TaskGroup } from "./future.js";
-import { AsCompleted, gatherAll, waitFor, type GatherOptions, type WaitOptions, type WaitResult } from "./futures-ops.js";
+import {
+  AsCompleted,
+  gatherAll,
+  waitFor,
+  type GatherOptions,
+  type WaitOptions,
+  type WaitResult,
+} from "./futures-ops.js";
 import { positiveInt } from "./int-options.js";
 import { barFor, type ProgressOption } from "./progress.js";
 import type { MemoryInfo } from "./protocol.js";
@@ -103,7 +110,13 @@ export abstract class FuturesFront extends EventEmitter {
   protected taskSummary(): Pick<SchedulerState, "counts" | "groups"> {
     const c = this.tasks.counts;
     return {
-      counts: { waiting: c.waiting + c.queued, processing: c.processing, done: c.finished, erred: c.error, cancelled: c.cancelled },
+      counts: {
+        waiting: c.waiting + c.queued,
+        processing: c.processing,
+        done: c.finished,
+        erred: c.error,
+        cancelled: c.cancelled,
+      },
       groups: [...this.groups.values()].filter((g) => g.name !== "scatter").map((g) => ({ ...g })),
     };
   }
@@ -124,7 +137,13 @@ export abstract class FuturesFront extends EventEmitter {
   }
 
   /** @internal Create a task (shared by submit, map and bags). */
-  makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: MakeTaskOptions, group: TaskGroup): Future<unknown> {
+  makeTask(
+    def: FnDef | null,
+    fnId: number,
+    args: unknown[],
+    opts: MakeTaskOptions,
+    group: TaskGroup,
+  ): Future<unknown> {
     return this.tasks.make(def, fnId, args, opts, group);
   }
 
@@ -145,18 +164,29 @@ export abstract class FuturesFront extends EventEmitter {
   }
 
   /** `submit(fn, item)` for each item; returns the futures in order. */
-  map<F extends AnyFunction>(fn: TaskFn<F>, items: Iterable<unknown>, options: MapOptions = {}): Future<Awaited<ReturnType<F>>>[] {
+  map<F extends AnyFunction>(
+    fn: TaskFn<F>,
+    items: Iterable<unknown>,
+    options: MapOptions = {},
+  ): Future<Awaited<ReturnType<F>>>[] {
     this.checkOpen("map");
     if (items === null || typeof (items as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
       throw new MsPASSError("map: items must be an iterable", "Invalid");
     }
     const def = this.#fns.defOf(fn, "map");
-    const batchCap = options.batchSize === undefined ? undefined : positiveInt(options.batchSize, "map: batchSize");
+    const batchCap =
+      options.batchSize === undefined ? undefined : positiveInt(options.batchSize, "map: batchSize");
     const group = this.groupOf(def.name);
     const out: Future<Awaited<ReturnType<F>>>[] = [];
     let i = 0;
     const prefix = options.key;
-    const base = { retries: options.retries, priority: options.priority, pure: options.pure, batchCap, key: undefined as string | undefined };
+    const base = {
+      retries: options.retries,
+      priority: options.priority,
+      pure: options.pure,
+      batchCap,
+      key: undefined as string | undefined,
+    };
     for (const item of items) {
       if (prefix !== undefined) base.key = `${prefix}-${i}`;
       out.push(this.makeTask(def, def.id, [item], base, group) as Future<Awaited<ReturnType<F>>>);
@@ -174,11 +204,16 @@ export abstract class FuturesFront extends EventEmitter {
   /** Values of the futures, in order (plain values pass through). See GatherOptions. */
   gather<T>(futures: Future<T>, options?: SchedulerGatherOptions): Promise<T>;
   gather<T>(futures: readonly (Future<T> | T)[], options?: SchedulerGatherOptions): Promise<T[]>;
-  async gather<T>(futures: Future<T> | readonly (Future<T> | T)[], options: SchedulerGatherOptions = {}): Promise<T | T[]> {
+  async gather<T>(
+    futures: Future<T> | readonly (Future<T> | T)[],
+    options: SchedulerGatherOptions = {},
+  ): Promise<T | T[]> {
     if (futures instanceof Future) return futures.result();
-    if (!Array.isArray(futures)) throw new MsPASSError("gather: expected a Future or an array of futures", "Invalid");
+    if (!Array.isArray(futures))
+      throw new MsPASSError("gather: expected a Future or an array of futures", "Invalid");
     const bar = barFor(options.progress, "gather");
-    if (bar !== null) bar.track(futures.filter((f): f is Future<T> => f instanceof Future) as Future<unknown>[]);
+    if (bar !== null)
+      bar.track(futures.filter((f): f is Future<T> => f instanceof Future) as Future<unknown>[]);
     try {
       return (await gatherAll(futures as readonly (Future<T> | T)[], options)) as T[];
     } finally {

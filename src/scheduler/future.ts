@@ -115,7 +115,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** The task's error, or undefined when it succeeded. Never rejects. */
   exception(): Promise<Error | undefined> {
-    return new Promise((resolve) => onSettled(this[TASK], (t) => resolve(t.state === "finished" ? undefined : t.error)));
+    return new Promise((resolve) =>
+      onSettled(this[TASK], (t) => resolve(t.state === "finished" ? undefined : t.error)),
+    );
   }
 
   /** Cancel the task: a queued task never runs; a running one's result is discarded. */
@@ -153,7 +155,12 @@ export function onSettled(t: Task, fn: (t: Task) => void): void {
 }
 
 /** @internal Settle and notify; returns false when it was already settled. */
-export function settle(t: Task, state: "finished" | "error" | "cancelled", value: unknown, error?: Error): boolean {
+export function settle(
+  t: Task,
+  state: "finished" | "error" | "cancelled",
+  value: unknown,
+  error?: Error,
+): boolean {
   if (isSettled(t)) return false;
   t.state = state;
   t.value = value;

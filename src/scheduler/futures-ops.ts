@@ -71,8 +71,15 @@ export interface WaitResult<T> {
 export function waitFor<T>(futures: Iterable<Future<T>>, options: WaitOptions = {}): Promise<WaitResult<T>> {
   const list = [...futures];
   const all = (options.returnWhen ?? "ALL_COMPLETED") === "ALL_COMPLETED";
-  if (options.returnWhen !== undefined && options.returnWhen !== "ALL_COMPLETED" && options.returnWhen !== "FIRST_COMPLETED") {
-    throw new MsPASSError(`wait: returnWhen must be "ALL_COMPLETED" or "FIRST_COMPLETED", got ${String(options.returnWhen)}`, "Invalid");
+  if (
+    options.returnWhen !== undefined &&
+    options.returnWhen !== "ALL_COMPLETED" &&
+    options.returnWhen !== "FIRST_COMPLETED"
+  ) {
+    throw new MsPASSError(
+      `wait: returnWhen must be "ALL_COMPLETED" or "FIRST_COMPLETED", got ${String(options.returnWhen)}`,
+      "Invalid",
+    );
   }
   return new Promise((resolve, reject) => {
     let remaining = list.length;
@@ -102,7 +109,12 @@ export function waitFor<T>(futures: Iterable<Future<T>>, options: WaitOptions = 
       timer = setTimeout(() => {
         if (ended) return;
         ended = true;
-        reject(new MsPASSError(`wait: ${remaining} of ${list.length} futures still pending after ${options.timeout} ms`, "Suspect"));
+        reject(
+          new MsPASSError(
+            `wait: ${remaining} of ${list.length} futures still pending after ${options.timeout} ms`,
+            "Suspect",
+          ),
+        );
       }, options.timeout);
     }
   });
@@ -123,7 +135,8 @@ export class AsCompleted<T> implements AsyncIterable<Future<T>> {
   }
 
   add(future: Future<T>): void {
-    if (!(future instanceof Future)) throw new MsPASSError("asCompleted: every item must be a Future", "Invalid");
+    if (!(future instanceof Future))
+      throw new MsPASSError("asCompleted: every item must be a Future", "Invalid");
     this.#pending++;
     future.addDoneCallback((f) => {
       this.#pending--;

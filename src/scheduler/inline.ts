@@ -5,7 +5,15 @@
  * gives the same results with and without worker threads.
  */
 import { MsPASSError } from "../errors.js";
-import { failedFn, foldbyCombine, foldCombine, loadFn, runPartition, type FnEntry, type Stage } from "./executor.js";
+import {
+  failedFn,
+  foldbyCombine,
+  foldCombine,
+  loadFn,
+  runPartition,
+  type FnEntry,
+  type Stage,
+} from "./executor.js";
 import { Future, settle, type TaskGroup } from "./future.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import type { FnDef, TaskFn } from "./task-ref.js";
@@ -18,7 +26,13 @@ import { newTask } from "./task-table.js";
 export interface BagRunner {
   defOf(fn: TaskFn, where: string): FnDef;
   groupOf(name: string): TaskGroup;
-  makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null; retries?: number }, group: TaskGroup): Future<unknown>;
+  makeTask(
+    def: FnDef | null,
+    fnId: number,
+    args: unknown[],
+    opts: { needs?: FnDef[] | null; retries?: number },
+    group: TaskGroup,
+  ): Future<unknown>;
 }
 
 export class InlineRunner implements BagRunner {
@@ -37,10 +51,25 @@ export class InlineRunner implements BagRunner {
     return this.#groups.groupOf(name);
   }
 
-  makeTask(def: FnDef | null, fnId: number, args: unknown[], opts: { needs?: FnDef[] | null }, group: TaskGroup): Future<unknown> {
+  makeTask(
+    def: FnDef | null,
+    fnId: number,
+    args: unknown[],
+    opts: { needs?: FnDef[] | null },
+    group: TaskGroup,
+  ): Future<unknown> {
     checkArguments(args, `task ${group.name}`);
     const id = this.#nextTask++;
-    const t = newTask({ id, key: `${group.name}-${id}`, state: "processing", fnId, def, args, attempts: 1, group });
+    const t = newTask({
+      id,
+      key: `${group.name}-${id}`,
+      state: "processing",
+      fnId,
+      def,
+      args,
+      attempts: 1,
+      group,
+    });
     const f = new Future<unknown>(t);
     t.future = f;
     group.total++;
@@ -67,7 +96,8 @@ export class InlineRunner implements BagRunner {
     }
     const resolve = (id: number): FnEntry => {
       const e = this.#entries.get(id);
-      if (e === undefined) throw new MsPASSError(`internal: function ${id} unknown to the inline runner`, "Fatal");
+      if (e === undefined)
+        throw new MsPASSError(`internal: function ${id} unknown to the inline runner`, "Fatal");
       return e;
     };
     switch (fnId) {

@@ -30,7 +30,14 @@ import { checkArguments } from "./arg-guards.js";
 import { pack, packContext } from "./serialize.js";
 import { inSchedulerWorker, type PluginSpec, type RegisterPluginOptions } from "./worker-context.js";
 
-export type { MapOptions, SchedulerGatherOptions, ScatterOptions, SchedulerState, StreamSegment, WorkerInfo } from "./front.js";
+export type {
+  MapOptions,
+  SchedulerGatherOptions,
+  ScatterOptions,
+  SchedulerState,
+  StreamSegment,
+  WorkerInfo,
+} from "./front.js";
 export { WorkerDiedError } from "./local/pool.js";
 
 export interface LocalSchedulerOptions {
@@ -69,8 +76,10 @@ export class LocalScheduler extends FuturesFront {
 
   private constructor(options: LocalSchedulerOptions) {
     super({ defaultBatchCap: MAX_BATCH, keepTransfers: true });
-    this.nworkers = options.nworkers === undefined ? availableParallelism() : positiveInt(options.nworkers, "nworkers");
-    const stopTimeoutMs = options.stopTimeoutMs === undefined ? 5000 : nonNegativeInt(options.stopTimeoutMs, "stopTimeoutMs");
+    this.nworkers =
+      options.nworkers === undefined ? availableParallelism() : positiveInt(options.nworkers, "nworkers");
+    const stopTimeoutMs =
+      options.stopTimeoutMs === undefined ? 5000 : nonNegativeInt(options.stopTimeoutMs, "stopTimeoutMs");
     const closing = (): boolean => this.#closing !== undefined;
     const emit = (event: string, payload: unknown): void => void this.emit(event, payload);
     this.#dispatcher = new Dispatcher(this.tasks, () => this.#pool, closing, emit);
@@ -118,7 +127,8 @@ export class LocalScheduler extends FuturesFront {
     try {
       await ready;
       if (options.dashboard !== false && options.dashboardPort !== false) {
-        const port = options.dashboardPort === undefined ? 8787 : nonNegativeInt(options.dashboardPort, "dashboardPort");
+        const port =
+          options.dashboardPort === undefined ? 8787 : nonNegativeInt(options.dashboardPort, "dashboardPort");
         s.#dashboard = await Dashboard.start(s, port);
       }
     } catch (err) {
@@ -165,7 +175,13 @@ export class LocalScheduler extends FuturesFront {
     checkScatterable(value);
     const dataId = this.#nextDataId++;
     this.#data.set(dataId, { value, broadcast });
-    const f = this.makeTask(null, 0, [], { key: `scatter-${dataId}`, hold: true }, this.groupOf("scatter")) as Future<T>;
+    const f = this.makeTask(
+      null,
+      0,
+      [],
+      { key: `scatter-${dataId}`, hold: true },
+      this.groupOf("scatter"),
+    ) as Future<T>;
     const t = f[TASK];
     t.dataId = dataId;
     t.cancel = null;
@@ -191,7 +207,8 @@ export class LocalScheduler extends FuturesFront {
 
   #broadcastData(): [number, unknown][] {
     const out: [number, unknown][] = [];
-    for (const [dataId, d] of this.#data) if (d.broadcast) out.push([dataId, pack(d.value, packContext("bytes"))]);
+    for (const [dataId, d] of this.#data)
+      if (d.broadcast) out.push([dataId, pack(d.value, packContext("bytes"))]);
     return out;
   }
 
@@ -202,7 +219,8 @@ export class LocalScheduler extends FuturesFront {
     for (const id of ids) this.#data.delete(id);
     for (const w of this.#pool.all) {
       const mine = ids.filter((id) => w.sentData.delete(id));
-      if (mine.length > 0 && w.status !== "dead") w.thread.postMessage({ t: "drop", ids: mine } satisfies MainToWorker);
+      if (mine.length > 0 && w.status !== "dead")
+        w.thread.postMessage({ t: "drop", ids: mine } satisfies MainToWorker);
     }
   }
 
@@ -256,7 +274,8 @@ export class LocalScheduler extends FuturesFront {
 
   /** Ask every worker for its heap use (the dashboard does this while someone watches). */
   pollMemory(): void {
-    for (const w of this.#pool.all) if (w.status === "ready") w.thread.postMessage({ t: "mem" } satisfies MainToWorker);
+    for (const w of this.#pool.all)
+      if (w.status === "ready") w.thread.postMessage({ t: "mem" } satisfies MainToWorker);
   }
 
   /** Snapshot for the dashboard; `since` limits the task stream to segments ending after it (epoch ms). */
@@ -305,6 +324,9 @@ function checkScatterable(value: unknown): void {
   try {
     structuredClone(pack(value, packContext("bytes")));
   } catch (err) {
-    throw new MsPASSError(`scatter: the data cannot be sent to workers: ${(err as Error).message}`, "Invalid");
+    throw new MsPASSError(
+      `scatter: the data cannot be sent to workers: ${(err as Error).message}`,
+      "Invalid",
+    );
   }
 }

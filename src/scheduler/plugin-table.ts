@@ -18,23 +18,40 @@ export class PluginTable {
    * is registered already. `canSend` throws if the options cannot travel to
    * the workers (a structured clone, or v8 serialization for processes).
    */
-  add(spec: PluginSpec, options: RegisterPluginOptions, canSend: (v: unknown) => unknown): PluginWire | undefined {
+  add(
+    spec: PluginSpec,
+    options: RegisterPluginOptions,
+    canSend: (v: unknown) => unknown,
+  ): PluginWire | undefined {
     if (typeof spec !== "object" || spec === null) {
       throw new MsPASSError("registerPlugin: plugin must be { module, export, options? }", "Invalid");
     }
     const module = normalizeModule(spec.module, "registerPlugin");
     if (typeof spec.export !== "string" || spec.export.length === 0) {
-      throw new MsPASSError(`registerPlugin: plugin export must be a non-empty string, got ${String(spec.export)}`, "Invalid");
+      throw new MsPASSError(
+        `registerPlugin: plugin export must be a non-empty string, got ${String(spec.export)}`,
+        "Invalid",
+      );
     }
     const name = options.name ?? spec.export;
-    if (typeof name !== "string" || name.length === 0) throw new MsPASSError("registerPlugin: name must be a non-empty string", "Invalid");
+    if (typeof name !== "string" || name.length === 0)
+      throw new MsPASSError("registerPlugin: name must be a non-empty string", "Invalid");
     if (options.idempotent && this.#plugins.has(name)) return undefined;
     try {
       canSend(spec.options);
     } catch (err) {
-      throw new MsPASSError(`registerPlugin: options of plugin "${name}" cannot be sent to workers: ${(err as Error).message}`, "Invalid");
+      throw new MsPASSError(
+        `registerPlugin: options of plugin "${name}" cannot be sent to workers: ${(err as Error).message}`,
+        "Invalid",
+      );
     }
-    const wire: PluginWire = { name, module, export: spec.export, options: spec.options, version: this.#nextVersion++ };
+    const wire: PluginWire = {
+      name,
+      module,
+      export: spec.export,
+      options: spec.options,
+      version: this.#nextVersion++,
+    };
     this.#plugins.delete(name);
     this.#plugins.set(name, wire);
     return wire;
@@ -47,7 +64,8 @@ export class PluginTable {
 
   /** Forget the plugin `name`; an Invalid error if none is registered under it. */
   remove(name: string): void {
-    if (!this.#plugins.has(name)) throw new MsPASSError(`unregisterPlugin: no plugin named "${String(name)}" is registered`, "Invalid");
+    if (!this.#plugins.has(name))
+      throw new MsPASSError(`unregisterPlugin: no plugin named "${String(name)}" is registered`, "Invalid");
     this.#plugins.delete(name);
   }
 

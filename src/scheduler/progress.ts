@@ -105,7 +105,10 @@ export function barFor(option: ProgressOption, label: string): ProgressBar | nul
   if (option === false) return null;
   if (option === true) return new ProgressBar({ label });
   if (typeof option !== "object" || option === null) {
-    throw new MsPASSError(`progress must be a boolean or { stream, label, intervalMs }, got ${String(option)}`, "Invalid");
+    throw new MsPASSError(
+      `progress must be a boolean or { stream, label, intervalMs }, got ${String(option)}`,
+      "Invalid",
+    );
   }
   return new ProgressBar({ label, ...option });
 }
@@ -114,7 +117,10 @@ export function barFor(option: ProgressOption, label: string): ProgressBar | nul
  * Show a progress bar until all `futures` settle (dask's `progress`);
  * resolves then, whatever their outcome. Silent when stdout is not a TTY.
  */
-export function progress(futures: Future<unknown> | Iterable<Future<unknown>>, options: ProgressOptions = {}): Promise<void> {
+export function progress(
+  futures: Future<unknown> | Iterable<Future<unknown>>,
+  options: ProgressOptions = {},
+): Promise<void> {
   const list = futures instanceof Future ? [futures] : [...futures];
   for (const f of list) {
     if (!(f instanceof Future)) throw new MsPASSError("progress: every item must be a Future", "Invalid");

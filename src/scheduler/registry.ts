@@ -18,7 +18,8 @@ export class FnRegistry {
   #nextId = 1;
 
   defOf(fn: TaskFn, where: string): FnDef {
-    const cached = typeof fn === "object" || typeof fn === "function" ? this.#byIdentity.get(fn as object) : undefined;
+    const cached =
+      typeof fn === "object" || typeof fn === "function" ? this.#byIdentity.get(fn as object) : undefined;
     if (cached !== undefined) return cached;
     const desc = describeFn(fn, where);
     const k = desc.kind === "source" ? `src:${desc.source}` : `mod:${desc.module}#${desc.export}`;

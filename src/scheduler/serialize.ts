@@ -8,7 +8,14 @@
  *
  * How the samples travel depends on who keeps them (see `PackMode`).
  */
-import { decodeFrame, encodeDetached, encodeFrame, isDataObject, sampleArrays, type DataObject } from "../data/codec.js";
+import {
+  decodeFrame,
+  encodeDetached,
+  encodeFrame,
+  isDataObject,
+  sampleArrays,
+  type DataObject,
+} from "../data/codec.js";
 
 /** Key of a packed data object (a string key: symbols do not survive structured clone). */
 const TAG = "__mspassFrame";
@@ -40,7 +47,11 @@ export interface PackContext {
 }
 
 /** A context whose moved buffers go into `transfer` (one set may serve a whole message). */
-export function packContext(mode: PackMode, transfer: Set<ArrayBuffer> = new Set(), givenUp?: readonly ArrayBuffer[] | null): PackContext {
+export function packContext(
+  mode: PackMode,
+  transfer: Set<ArrayBuffer> = new Set(),
+  givenUp?: readonly ArrayBuffer[] | null,
+): PackContext {
   return { mode, transfer, givenUp: givenUp ? new Set(givenUp) : undefined, count: 0 };
 }
 
@@ -139,7 +150,9 @@ function packOne(d: DataObject, ctx: PackContext): Packed {
   const givenUp = ctx.givenUp;
   const moving =
     ctx.mode === "move" ||
-    (ctx.mode === "copy" && givenUp !== undefined && sampleArrays(d).every((a) => givenUp.has(a.buffer as ArrayBuffer)));
+    (ctx.mode === "copy" &&
+      givenUp !== undefined &&
+      sampleArrays(d).every((a) => givenUp.has(a.buffer as ArrayBuffer)));
   if (!moving) {
     const frame = encodeFrame(d);
     if (ctx.mode === "copy") ctx.transfer.add(frame.buffer as ArrayBuffer);
@@ -152,7 +165,8 @@ function packOne(d: DataObject, ctx: PackContext): Packed {
     const movable =
       b instanceof ArrayBuffer &&
       !pinned.has(b) &&
-      (givenUp?.has(b) === true || (ctx.mode === "move" && ((a.byteOffset === 0 && a.byteLength === b.byteLength) || ownFrames.has(b))));
+      (givenUp?.has(b) === true ||
+        (ctx.mode === "move" && ((a.byteOffset === 0 && a.byteLength === b.byteLength) || ownFrames.has(b))));
     if (movable) {
       ctx.transfer.add(b);
       return a;
@@ -179,7 +193,13 @@ export function unpackAll(values: unknown[], indices: readonly number[] | null =
 function unpackOne(p: Packed): DataObject {
   const frame = p[TAG];
   const b = frame.buffer;
-  if (p.s === undefined && b instanceof ArrayBuffer && frame.byteOffset === 0 && frame.byteLength === b.byteLength) ownFrames.add(b);
+  if (
+    p.s === undefined &&
+    b instanceof ArrayBuffer &&
+    frame.byteOffset === 0 &&
+    frame.byteLength === b.byteLength
+  )
+    ownFrames.add(b);
   return decodeFrame(frame, p.s);
 }
 

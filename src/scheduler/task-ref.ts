@@ -42,7 +42,10 @@ export interface TaskRef<F extends AnyFunction = AnyFunction> {
 }
 
 /** Anything `submit`, `map` and the bag operations accept as a function. */
-export type TaskFn<F extends AnyFunction = AnyFunction> = F | TaskRef<F> | { module: string | URL; export: string };
+export type TaskFn<F extends AnyFunction = AnyFunction> =
+  | F
+  | TaskRef<F>
+  | { module: string | URL; export: string };
 
 /**
  * Name an exported function for the workers to import:
@@ -50,7 +53,10 @@ export type TaskFn<F extends AnyFunction = AnyFunction> = F | TaskRef<F> | { mod
  * `module` is a file URL, an absolute path, or a package specifier (resolved
  * from the mspass package's location).
  */
-export function task<F extends AnyFunction = AnyFunction>(module: string | URL, exportName: string): TaskRef<F> {
+export function task<F extends AnyFunction = AnyFunction>(
+  module: string | URL,
+  exportName: string,
+): TaskRef<F> {
   const ref = { module: normalizeModule(module, "task"), export: checkExport(exportName, "task") };
   Object.defineProperty(ref, TASK_REF, { value: true });
   return Object.freeze(ref) as TaskRef<F>;
@@ -58,7 +64,10 @@ export function task<F extends AnyFunction = AnyFunction>(module: string | URL, 
 
 function checkExport(name: unknown, where: string): string {
   if (typeof name !== "string" || name.length === 0) {
-    throw new MsPASSError(`${where}: the export name must be a non-empty string, got ${String(name)}`, "Invalid");
+    throw new MsPASSError(
+      `${where}: the export name must be a non-empty string, got ${String(name)}`,
+      "Invalid",
+    );
   }
   return name;
 }
@@ -67,7 +76,10 @@ function checkExport(name: unknown, where: string): string {
 export function normalizeModule(module: string | URL, where: string): string {
   if (module instanceof URL) return module.href;
   if (typeof module !== "string" || module.length === 0) {
-    throw new MsPASSError(`${where}: module must be a URL or an absolute path, got ${String(module)}`, "Invalid");
+    throw new MsPASSError(
+      `${where}: module must be a URL or an absolute path, got ${String(module)}`,
+      "Invalid",
+    );
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module; // file:, data:, node:
   if (isAbsolute(module)) return pathToFileURL(module).href;
@@ -107,7 +119,10 @@ function defaultTransferList(value: unknown): Transferable[] {
   const samples = dataBuffers(value); // a data object: its sample buffers
   if (samples !== undefined) return samples;
   if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) return [value.buffer];
-  throw new MsPASSError("transfer: give the list of buffers to move (only a typed array, ArrayBuffer or data object value implies it)", "Invalid");
+  throw new MsPASSError(
+    "transfer: give the list of buffers to move (only a typed array, ArrayBuffer or data object value implies it)",
+    "Invalid",
+  );
 }
 
 export function isTransfer(value: unknown): value is Transfer<unknown> {
@@ -168,7 +183,7 @@ export function sourceOf(fn: AnyFunction, where: string): string {
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
     throw new MsPASSError(
       `${where}: function "${fn.name || "anonymous"}" is native or bound and has no source to send to a worker; ` +
-        "use task(import.meta.url, \"exportName\") for an exported function",
+        'use task(import.meta.url, "exportName") for an exported function',
       "Invalid",
     );
   }
@@ -185,7 +200,10 @@ export function sourceOf(fn: AnyFunction, where: string): string {
       /* try the next form */
     }
   }
-  throw new MsPASSError(`${where}: cannot recompile the source of function "${fn.name || "anonymous"}"`, "Invalid");
+  throw new MsPASSError(
+    `${where}: cannot recompile the source of function "${fn.name || "anonymous"}"`,
+    "Invalid",
+  );
 }
 
 /** Resolve any accepted function form to a definition (without id). */

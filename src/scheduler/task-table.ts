@@ -11,7 +11,17 @@ import { createHash } from "node:crypto";
 import { serialize } from "node:v8";
 import { MsPASSError } from "../errors.js";
 import { checkArguments } from "./arg-guards.js";
-import { CancelledError, Future, TASK, isSettled, onSettled, settle, type Task, type TaskGroup, type TaskState } from "./future.js";
+import {
+  CancelledError,
+  Future,
+  TASK,
+  isSettled,
+  onSettled,
+  settle,
+  type Task,
+  type TaskGroup,
+  type TaskState,
+} from "./future.js";
 import { nonNegativeInt } from "./int-options.js";
 import { isTransfer, type FnDef } from "./task-ref.js";
 
@@ -73,7 +83,14 @@ export function newTask(
 }
 
 export class TaskTable {
-  readonly counts: Record<TaskState, number> = { waiting: 0, queued: 0, processing: 0, finished: 0, error: 0, cancelled: 0 };
+  readonly counts: Record<TaskState, number> = {
+    waiting: 0,
+    queued: 0,
+    processing: 0,
+    finished: 0,
+    error: 0,
+    cancelled: 0,
+  };
   #nextId = 1;
   /** Pending tasks by explicit or pure key (automatic keys are unique and not indexed). */
   #keys = new Map<string, Future<unknown>>();
@@ -89,7 +106,13 @@ export class TaskTable {
   }
 
   /** Create a task (shared by submit, map and bags); an indexed key already pending returns its future. */
-  make(def: FnDef | null, fnId: number, args: unknown[], opts: MakeTaskOptions, group: TaskGroup): Future<unknown> {
+  make(
+    def: FnDef | null,
+    fnId: number,
+    args: unknown[],
+    opts: MakeTaskOptions,
+    group: TaskGroup,
+  ): Future<unknown> {
     checkArguments(args, `task ${group.name}`);
     const id = this.#nextId++;
     const retries = opts.retries === undefined ? 0 : nonNegativeInt(opts.retries, "retries");
@@ -103,7 +126,8 @@ export class TaskTable {
       const a = args[i];
       if (a instanceof Future) (deps ??= []).push(a[TASK]);
       else if (isTransfer(a)) {
-        if (this.#config.keepTransfers) for (const b of a.list) if (b instanceof ArrayBuffer) (transferList ??= []).push(b);
+        if (this.#config.keepTransfers)
+          for (const b of a.list) if (b instanceof ArrayBuffer) (transferList ??= []).push(b);
         args[i] = a.value;
       } else if (Array.isArray(a) && a.length > 0 && a.some((x) => x instanceof Future)) {
         for (const x of a) if (x instanceof Future) (deps ??= []).push(x[TASK]);
@@ -202,7 +226,10 @@ function pureHash(fnId: number, def: FnDef | null, args: unknown[]): string {
   try {
     h.update(serialize(args.map((a) => (a instanceof Future ? { future: a.key } : a))));
   } catch (err) {
-    throw new MsPASSError(`submit: pure task arguments cannot be serialized: ${(err as Error).message}`, "Invalid");
+    throw new MsPASSError(
+      `submit: pure task arguments cannot be serialized: ${(err as Error).message}`,
+      "Invalid",
+    );
   }
   return h.digest("hex").slice(0, 16);
 }

@@ -73,7 +73,8 @@ export class SchedulerWorker {
   get taskSignal(): AbortSignal {
     if (this.#task === undefined) {
       this.#task = new AbortController();
-      if (this.#taskId < 0 || this.#stop.signal.aborted) this.#task.abort(this.#stop.signal.reason ?? "no task is running");
+      if (this.#taskId < 0 || this.#stop.signal.aborted)
+        this.#task.abort(this.#stop.signal.reason ?? "no task is running");
     }
     return this.#task.signal;
   }

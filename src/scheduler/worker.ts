@@ -41,7 +41,8 @@ import { SchedulerWorker, setCurrentWorker, type WorkerPlugin } from "./worker-c
 const FLUSH_MS = 10;
 const MEM_EVERY_MS = 500;
 
-if (parentPort === null) throw new MsPASSError("scheduler worker entry loaded outside a worker thread", "Fatal");
+if (parentPort === null)
+  throw new MsPASSError("scheduler worker entry loaded outside a worker thread", "Fatal");
 const port = parentPort;
 const boot = workerData as WorkerBoot;
 const running = new Float64Array(boot.state);
@@ -71,18 +72,25 @@ function memory(): MemoryInfo {
   return { used: h.used_heap_size, limit: h.heap_size_limit };
 }
 
-const builtin = (entry: (resolve: (id: number) => FnEntry, args: unknown[]) => Promise<unknown>, name: string): FnEntry => ({
+const builtin = (
+  entry: (resolve: (id: number) => FnEntry, args: unknown[]) => Promise<unknown>,
+  name: string,
+): FnEntry => ({
   fn: (...args: unknown[]) => entry(resolveFn, args),
   name,
   source: false,
 });
-fns.set(FN_PARTITION, builtin((r, a) => runPartition(r, a[0] as Stage[], a[1] as unknown[]), "partition"));
+fns.set(
+  FN_PARTITION,
+  builtin((r, a) => runPartition(r, a[0] as Stage[], a[1] as unknown[]), "partition"),
+);
 fns.set(FN_FOLD_COMBINE, builtin(foldCombine, "fold-combine"));
 fns.set(FN_FOLDBY_COMBINE, builtin(foldbyCombine, "foldby-combine"));
 
 function resolveFn(id: number): FnEntry {
   const e = fns.get(id);
-  if (e === undefined) throw new MsPASSError(`internal: function ${id} was never sent to ${self.name}`, "Fatal");
+  if (e === undefined)
+    throw new MsPASSError(`internal: function ${id} was never sent to ${self.name}`, "Fatal");
   return e;
 }
 
@@ -260,7 +268,8 @@ function isRef(x: unknown): x is DataRef {
 }
 
 function lookup(r: DataRef): unknown {
-  if (!store.has(r.__mspassData)) throw new MsPASSError(`scattered data ${r.__mspassData} is not on ${self.name}`, "Fatal");
+  if (!store.has(r.__mspassData))
+    throw new MsPASSError(`scattered data ${r.__mspassData} is not on ${self.name}`, "Fatal");
   return store.get(r.__mspassData);
 }
 
@@ -342,7 +351,8 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     self.beginTask(id);
     let value: unknown;
     try {
-      if (entry === undefined) throw new MsPASSError(`internal: function ${fnId} was never sent to ${self.name}`, "Fatal");
+      if (entry === undefined)
+        throw new MsPASSError(`internal: function ${fnId} was never sent to ${self.name}`, "Fatal");
       if (coded !== null && coded.has(i)) unpackAll(b.args[i]);
       const args = refs !== null && refs.has(i) ? resolveRefs(b.args[i]) : b.args[i];
       value = entry.fn.apply(undefined, args);
@@ -357,7 +367,10 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
         if (ctx.count > 0) (out.coded ??= []).push(out.ids.length);
       }
     } catch (err) {
-      (out.errs ??= []).push([out.ids.length, serializeError(entry ? explainReferenceError(err, entry) : err)]);
+      (out.errs ??= []).push([
+        out.ids.length,
+        serializeError(entry ? explainReferenceError(err, entry) : err),
+      ]);
       value = undefined;
     }
     running[0] = -1;
@@ -400,7 +413,10 @@ function send(msg: ResultsMessage, transferList: ArrayBuffer[]): void {
       (msg.errs ??= []).push([
         i,
         serializeError(
-          new MsPASSError(`the result of the task cannot be sent to the main thread: ${(err as Error).message}`, "Invalid"),
+          new MsPASSError(
+            `the result of the task cannot be sent to the main thread: ${(err as Error).message}`,
+            "Invalid",
+          ),
         ),
       ]);
     }

@@ -30,7 +30,8 @@ export function applyBsonTypes(
   for (const [k, v] of Object.entries(doc)) {
     const type = view.get(k)?.type;
     if (typeof v === "number" && type === "double") out[k] = new Double(v);
-    else if (Array.isArray(v) && DOUBLE_LISTS.has(k) && v.every((x) => typeof x === "number")) out[k] = v.map((x: number) => new Double(x));
+    else if (Array.isArray(v) && DOUBLE_LISTS.has(k) && v.every((x) => typeof x === "number"))
+      out[k] = v.map((x: number) => new Double(x));
     else out[k] = v;
   }
   return out;

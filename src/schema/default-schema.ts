@@ -86,13 +86,28 @@ const wf_miniseed: CollectionSpec = {
 const site: CollectionSpec = {
   attributes: {
     _id: id("station"),
-    net: a("string", "normal", "SEED network code", ["network", "site.net", "channel.net", "wfdisc.net", "site_net"]),
-    sta: a("string", "normal", "SEED station code", ["station", "site.sta", "channel.sta", "wfdisc.sta", "KSTNM"]),
+    net: a("string", "normal", "SEED network code", [
+      "network",
+      "site.net",
+      "channel.net",
+      "wfdisc.net",
+      "site_net",
+    ]),
+    sta: a("string", "normal", "SEED station code", [
+      "station",
+      "site.sta",
+      "channel.sta",
+      "wfdisc.sta",
+      "KSTNM",
+    ]),
     loc: ref("channel", "normal"),
     lat: a("double", "required", "Station latitude in degrees", ["STLA", "site.lat", "site_lat"]),
     lon: a("double", "required", "Station longitude in degrees", ["STLO", "stlo", "site.lon", "site_lon"]),
     elev: a("double", "required", "Station elevation in km", ["STEL", "stel", "site.elev", "site_elev"]),
-    starttime: a("double", "normal", "Start of the station's recording period", ["site.starttime", "site_starttime"]),
+    starttime: a("double", "normal", "Start of the station's recording period", [
+      "site.starttime",
+      "site_starttime",
+    ]),
     endtime: a("double", "normal", "End of the station's recording period", ["site.endtime", "site_endtime"]),
   },
 };
@@ -118,10 +133,29 @@ const channel: CollectionSpec = {
 const source: CollectionSpec = {
   attributes: {
     _id: id("source"),
-    lat: a("double", "required", "Hypocentre latitude in degrees", ["source.lat", "EVLA", "origin.lat", "source_lat"]),
-    lon: a("double", "required", "Hypocentre longitude in degrees", ["source.lon", "EVLO", "origin.lon", "source_lon"]),
-    depth: a("double", "required", "Hypocentre depth in km", ["source.depth", "EVDP", "origin.depth", "source_depth"]),
-    time: a("double", "required", "Origin time, epoch seconds", ["source.time", "origin.time", "source_time"]),
+    lat: a("double", "required", "Hypocentre latitude in degrees", [
+      "source.lat",
+      "EVLA",
+      "origin.lat",
+      "source_lat",
+    ]),
+    lon: a("double", "required", "Hypocentre longitude in degrees", [
+      "source.lon",
+      "EVLO",
+      "origin.lon",
+      "source_lon",
+    ]),
+    depth: a("double", "required", "Hypocentre depth in km", [
+      "source.depth",
+      "EVDP",
+      "origin.depth",
+      "source_depth",
+    ]),
+    time: a("double", "required", "Origin time, epoch seconds", [
+      "source.time",
+      "origin.time",
+      "source_time",
+    ]),
     magnitude: a("double", "normal", "Generic magnitude", ["MAG", "source_magnitude"]),
   },
 };
@@ -177,7 +211,11 @@ const abortions: CollectionSpec = {
 
 // ---- Metadata sections ------------------------------------------------------------
 
-function entries(collection: string, readonly: boolean, keys: string[]): Record<string, MetadataAttributeSpec> {
+function entries(
+  collection: string,
+  readonly: boolean,
+  keys: string[],
+): Record<string, MetadataAttributeSpec> {
   return Object.fromEntries(keys.map((k) => [k, { collection, readonly }]));
 }
 
@@ -187,13 +225,36 @@ const SITE_KEYS = ["site_lat", "site_lon", "site_elev", "site_starttime", "site_
 const TimeSeriesMetadata: Record<string, MetadataAttributeSpec> = {
   ...entries("wf_TimeSeries", true, ["_id"]),
   ...entries("wf_TimeSeries", false, [
-    "npts", "delta", "sampling_rate", "starttime", "time_standard", "utc_convertible", "calib",
-    "site_id", "channel_id", "source_id", "storage_mode", "gridfs_id", "dir", "dfile", "foff", "format", "nbytes",
+    "npts",
+    "delta",
+    "sampling_rate",
+    "starttime",
+    "time_standard",
+    "utc_convertible",
+    "calib",
+    "site_id",
+    "channel_id",
+    "source_id",
+    "storage_mode",
+    "gridfs_id",
+    "dir",
+    "dfile",
+    "foff",
+    "format",
+    "nbytes",
   ]),
   ...entries("site", true, ["net", "sta", ...SITE_KEYS]),
   ...entries("channel", true, [
-    "loc", "chan", "channel_hang", "channel_vang", "channel_lat", "channel_lon", "channel_elev",
-    "channel_edepth", "channel_starttime", "channel_endtime",
+    "loc",
+    "chan",
+    "channel_hang",
+    "channel_vang",
+    "channel_lat",
+    "channel_lon",
+    "channel_elev",
+    "channel_edepth",
+    "channel_starttime",
+    "channel_endtime",
   ]),
   ...entries("source", true, SOURCE_KEYS),
 };
@@ -201,8 +262,25 @@ const TimeSeriesMetadata: Record<string, MetadataAttributeSpec> = {
 const SeismogramMetadata: Record<string, MetadataAttributeSpec> = {
   ...entries("wf_Seismogram", true, ["_id"]),
   ...entries("wf_Seismogram", false, [
-    "npts", "delta", "sampling_rate", "starttime", "time_standard", "utc_convertible", "calib", "orthogonal", "cardinal",
-    "storage_mode", "gridfs_id", "dir", "dfile", "foff", "format", "nbytes", "site_id", "source_id", "tmatrix",
+    "npts",
+    "delta",
+    "sampling_rate",
+    "starttime",
+    "time_standard",
+    "utc_convertible",
+    "calib",
+    "orthogonal",
+    "cardinal",
+    "storage_mode",
+    "gridfs_id",
+    "dir",
+    "dfile",
+    "foff",
+    "format",
+    "nbytes",
+    "site_id",
+    "source_id",
+    "tmatrix",
   ]),
   ...entries("site", true, ["net", "sta", "loc", ...SITE_KEYS]),
   ...entries("source", true, SOURCE_KEYS),

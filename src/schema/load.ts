@@ -8,7 +8,14 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { MsPASSError } from "../errors.js";
 import { normalizeTypeName } from "./types.js";
-import { CONSTRAINTS, type AttributeSpec, type CollectionSpec, type Constraint, type MetadataAttributeSpec, type SchemaSpec } from "./spec.js";
+import {
+  CONSTRAINTS,
+  type AttributeSpec,
+  type CollectionSpec,
+  type Constraint,
+  type MetadataAttributeSpec,
+  type SchemaSpec,
+} from "./spec.js";
 
 export function invalid(why: string): MsPASSError {
   return new MsPASSError(`The schema definition is not valid: ${why}`, "Fatal");
@@ -33,7 +40,9 @@ export function readSchemaSource(pathOrText: string): { text: string; origin: st
   try {
     return { text: readFileSync(file, "utf8"), origin: file };
   } catch (e) {
-    throw new MsPASSError(`Cannot open schema definition file: ${file}: ${(e as Error).message}`, "Fatal", { cause: e });
+    throw new MsPASSError(`Cannot open schema definition file: ${file}: ${(e as Error).message}`, "Fatal", {
+      cause: e,
+    });
   }
 }
 
@@ -43,12 +52,17 @@ export function parseSchemaYaml(text: string, origin: string): SchemaSpec {
   try {
     raw = parseYaml(text, { merge: true });
   } catch (e) {
-    throw new MsPASSError(`Cannot parse schema definition file: ${origin}: ${(e as Error).message}`, "Fatal", { cause: e });
+    throw new MsPASSError(
+      `Cannot parse schema definition file: ${origin}: ${(e as Error).message}`,
+      "Fatal",
+      { cause: e },
+    );
   }
   return specFromMsPASSObject(raw);
 }
 
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function aliasesOf(v: unknown, where: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
@@ -69,7 +83,8 @@ function checkType(v: unknown, where: string, required: boolean): string | undef
     if (required) throw invalid(`${where}.type is required (no reference/collection supplies it)`);
     return undefined;
   }
-  if (normalizeTypeName(v) === undefined) throw invalid(`${where}.type ${JSON.stringify(v)} is not a MsPASS type`);
+  if (normalizeTypeName(v) === undefined)
+    throw invalid(`${where}.type ${JSON.stringify(v)} is not a MsPASS type`);
   return v as string;
 }
 
@@ -94,7 +109,8 @@ export function specFromMsPASSObject(raw: unknown): SchemaSpec {
     if (!isMap(col)) throw invalid(`${where} must be a mapping`);
     if (!isMap(col.schema)) throw invalid(`${where}.schema is missing or not a mapping`);
     const base = optString(col.base, `${where}.base`);
-    if (base !== undefined && !collections.includes(base)) throw invalid(`${where}.base "${base}" is not a collection`);
+    if (base !== undefined && !collections.includes(base))
+      throw invalid(`${where}.base "${base}" is not a collection`);
     const attributes: Record<string, AttributeSpec> = {};
     for (const [key, attr] of Object.entries(col.schema)) {
       const w = `${where}.schema.${key}`;
@@ -132,7 +148,8 @@ export function specFromMsPASSObject(raw: unknown): SchemaSpec {
       if (collection !== undefined && !collections.includes(collection)) {
         throw invalid(`${w}.collection "${collection}" is not a Database collection`);
       }
-      if (attr.readonly !== undefined && typeof attr.readonly !== "boolean") throw invalid(`${w}.readonly must be a boolean`);
+      if (attr.readonly !== undefined && typeof attr.readonly !== "boolean")
+        throw invalid(`${w}.readonly must be a boolean`);
       out[key] = strip({
         collection,
         readonly: attr.readonly as boolean | undefined,

@@ -16,7 +16,10 @@ export type Mode = (typeof MODES)[number];
 
 export function checkMode(mode: unknown, fn: string): Mode {
   if (!(MODES as readonly unknown[]).includes(mode)) {
-    throw new MsPASSError(`${fn}: unknown mode ${JSON.stringify(mode)}; must be one of ${MODES.join(", ")}`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: unknown mode ${JSON.stringify(mode)}; must be one of ${MODES.join(", ")}`,
+      "Fatal",
+    );
   }
   return mode as Mode;
 }
@@ -32,10 +35,26 @@ export function checkMode(mode: unknown, fn: string): Mode {
  * `starttime_shift`, which loses a relative datum's shift. We keep it.
  */
 export const WF_WRITER_KEYS: ReadonlySet<string> = new Set([
-  "npts", "delta", "starttime", "starttime_shift", "utc_convertible", "time_standard", "endtime",
-  "tmatrix", "cardinal", "orthogonal",
-  "storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "data_tag",
-  "history_object_id", "elog_id",
+  "npts",
+  "delta",
+  "starttime",
+  "starttime_shift",
+  "utc_convertible",
+  "time_standard",
+  "endtime",
+  "tmatrix",
+  "cardinal",
+  "orthogonal",
+  "storage_mode",
+  "gridfs_id",
+  "dir",
+  "dfile",
+  "foff",
+  "nbytes",
+  "format",
+  "data_tag",
+  "history_object_id",
+  "elog_id",
 ]);
 
 export interface ModeOptions {
@@ -132,9 +151,13 @@ export function docToMetadata(
     else dropped.push(k);
   }
   if (dropped.length > 0) {
-    elogEntries.push(entry(fn,
-      `mode=${mode}: dropped ${dropped.length} key(s) not defined in the schema of ${view.collection} (or aliases): ${dropped.join(" ")}`,
-      "Complaint"));
+    elogEntries.push(
+      entry(
+        fn,
+        `mode=${mode}: dropped ${dropped.length} key(s) not defined in the schema of ${view.collection} (or aliases): ${dropped.join(" ")}`,
+        "Complaint",
+      ),
+    );
   }
 
   const converted: string[] = [];
@@ -144,9 +167,13 @@ export function docToMetadata(
     if (matchesType(value, attr.type)) continue;
     if (mode === "pedantic") {
       dead = true;
-      elogEntries.push(entry(fn,
-        `pedantic mode: attribute ${k} holds ${describe(value)}; the schema requires ${attr.type}. Type mismatches are not allowed in pedantic mode; the datum is killed`,
-        "Invalid"));
+      elogEntries.push(
+        entry(
+          fn,
+          `pedantic mode: attribute ${k} holds ${describe(value)}; the schema requires ${attr.type}. Type mismatches are not allowed in pedantic mode; the datum is killed`,
+          "Invalid",
+        ),
+      );
       continue;
     }
     try {
@@ -155,21 +182,33 @@ export function docToMetadata(
     } catch {
       if (attr.required) {
         dead = true;
-        elogEntries.push(entry(fn,
-          `cautious mode: required attribute ${k} holds ${describe(value)}, which cannot be converted to ${attr.type}; the datum is killed`,
-          "Invalid"));
+        elogEntries.push(
+          entry(
+            fn,
+            `cautious mode: required attribute ${k} holds ${describe(value)}, which cannot be converted to ${attr.type}; the datum is killed`,
+            "Invalid",
+          ),
+        );
       } else {
         md.erase(k);
-        elogEntries.push(entry(fn,
-          `cautious mode: attribute ${k} holds ${describe(value)}, which cannot be converted to ${attr.type}; it was dropped`,
-          "Complaint"));
+        elogEntries.push(
+          entry(
+            fn,
+            `cautious mode: attribute ${k} holds ${describe(value)}, which cannot be converted to ${attr.type}; it was dropped`,
+            "Complaint",
+          ),
+        );
       }
     }
   }
   if (converted.length > 0) {
-    elogEntries.push(entry(fn,
-      `cautious mode: values of these keys needed an automatic type conversion: ${converted.join(" ")} (cleaning the collection is recommended)`,
-      "Informational"));
+    elogEntries.push(
+      entry(
+        fn,
+        `cautious mode: values of these keys needed an automatic type conversion: ${converted.join(" ")} (cleaning the collection is recommended)`,
+        "Informational",
+      ),
+    );
   }
   md.clearModified();
   return { md, elogEntries, dead };
@@ -201,8 +240,12 @@ export function metadataToDoc(
   const view = schema.view(collection);
   const exclude = checkExclude(options.excludeKeys, fn);
   const pairs = entriesOf(md, fn, "md");
-  const modified = new Set<string>(options.modified ?? (md instanceof Metadata ? md.modified() : pairs.map(([k]) => k)));
-  const writerKeys = new Set<string>(options.writerKeys ?? (view.dataType !== undefined ? WF_WRITER_KEYS : []));
+  const modified = new Set<string>(
+    options.modified ?? (md instanceof Metadata ? md.modified() : pairs.map(([k]) => k)),
+  );
+  const writerKeys = new Set<string>(
+    options.writerKeys ?? (view.dataType !== undefined ? WF_WRITER_KEYS : []),
+  );
   const normalizing = options.normalizingCollections ?? ["channel", "site", "source"];
   const elogEntries: LogEntry[] = [];
   let dead = false;
@@ -236,9 +279,13 @@ export function metadataToDoc(
     if (modified.has(k)) {
       const newKey = `READONLYERROR_${k}`;
       doc[newKey] = v as MetadataValue;
-      elogEntries.push(entry(fn,
-        `readonly attribute with key=${k} was improperly modified. Saved changed value with key=${newKey}`,
-        "Complaint"));
+      elogEntries.push(
+        entry(
+          fn,
+          `readonly attribute with key=${k} was improperly modified. Saved changed value with key=${newKey}`,
+          "Complaint",
+        ),
+      );
     }
   }
   // 4. schema membership and types.
@@ -254,9 +301,13 @@ export function metadataToDoc(
     }
     if (mode === "pedantic") {
       dead = true;
-      elogEntries.push(entry(fn,
-        `pedantic mode error: key=${k} holds ${describe(v)}, which does not match the schema type ${attr.type}; the datum is killed`,
-        "Invalid"));
+      elogEntries.push(
+        entry(
+          fn,
+          `pedantic mode error: key=${k} holds ${describe(v)}, which does not match the schema type ${attr.type}; the datum is killed`,
+          "Invalid",
+        ),
+      );
       continue;
     }
     try {
@@ -264,13 +315,21 @@ export function metadataToDoc(
     } catch {
       if (attr.required) {
         dead = true;
-        elogEntries.push(entry(fn,
-          `cautious mode error: required key=${k} holds ${describe(v)}, which cannot be converted to ${attr.type}; the datum is killed`,
-          "Invalid"));
+        elogEntries.push(
+          entry(
+            fn,
+            `cautious mode error: required key=${k} holds ${describe(v)}, which cannot be converted to ${attr.type}; the datum is killed`,
+            "Invalid",
+          ),
+        );
       } else {
-        elogEntries.push(entry(fn,
-          `cautious mode error: key=${k} holds ${describe(v)}, which cannot be converted to ${attr.type}; it will not be saved`,
-          "Complaint"));
+        elogEntries.push(
+          entry(
+            fn,
+            `cautious mode error: key=${k} holds ${describe(v)}, which cannot be converted to ${attr.type}; it will not be saved`,
+            "Complaint",
+          ),
+        );
       }
     }
   }

@@ -49,7 +49,10 @@ const NORMALIZING_COLLECTIONS = ["channel", "site", "source"] as const;
  * `channel_hang`, `source_time`, …): a key `<collection>_<rest>` whose second
  * `_`-separated word is not `id`. Such keys are never stored and are readonly.
  */
-export function isNormalizedKey(key: string, collections: readonly string[] = NORMALIZING_COLLECTIONS): boolean {
+export function isNormalizedKey(
+  key: string,
+  collections: readonly string[] = NORMALIZING_COLLECTIONS,
+): boolean {
   const parts = key.split("_");
   return parts.length >= 2 && parts[1] !== "id" && collections.includes(parts[0]!);
 }
@@ -71,7 +74,12 @@ export class SchemaView {
   readonly #aliases: ReadonlyMap<string, string>;
 
   /** @internal built by Schema.view */
-  constructor(readonly collection: string, readonly dataType: string | undefined, attrs: Map<string, ViewAttribute>, aliases: Map<string, string>) {
+  constructor(
+    readonly collection: string,
+    readonly dataType: string | undefined,
+    attrs: Map<string, ViewAttribute>,
+    aliases: Map<string, string>,
+  ) {
     this.#attrs = attrs;
     this.#aliases = aliases;
   }
@@ -106,19 +114,29 @@ export class Schema {
   readonly #spec: SchemaSpec;
   readonly #collections = new Map<string, CompiledCollection>();
   readonly #defaults = new Map<string, string>();
-  readonly #metadata = new Map<string, { attributes: Map<string, Attribute>; aliases: Map<string, string> }>();
+  readonly #metadata = new Map<
+    string,
+    { attributes: Map<string, Attribute>; aliases: Map<string, string> }
+  >();
   readonly #views = new Map<string, SchemaView>();
 
   /** Compile and validate a spec; throws MsPASSError("The schema definition is not valid: …", "Fatal"). */
   constructor(spec: SchemaSpec) {
-    if (typeof spec !== "object" || spec === null || typeof spec.database !== "object" || typeof spec.metadata !== "object") {
+    if (
+      typeof spec !== "object" ||
+      spec === null ||
+      typeof spec.database !== "object" ||
+      typeof spec.metadata !== "object"
+    ) {
       throw invalid("a schema needs database and metadata sections");
     }
     this.#spec = spec;
     this.#compileDatabase();
     for (const required of ["wf", "elog", "history_object"]) {
       if (!this.#defaults.has(required) && !this.#collections.has(required)) {
-        throw invalid(`"${required}" must be a collection name or the default of one (wf, elog and history_object are required)`);
+        throw invalid(
+          `"${required}" must be a collection name or the default of one (wf, elog and history_object are required)`,
+        );
       }
     }
     this.#compileMetadata();
@@ -156,10 +174,17 @@ export class Schema {
 
   /** `wf` → `wf_TimeSeries`; a collection name resolves to itself; anything else throws MsPASSError. */
   resolveCollection(name: string): string {
-    if (typeof name !== "string") throw new MsPASSError(`Schema.resolveCollection: collection must be a string, got ${typeof name}`, "Invalid");
+    if (typeof name !== "string")
+      throw new MsPASSError(
+        `Schema.resolveCollection: collection must be a string, got ${typeof name}`,
+        "Invalid",
+      );
     const resolved = this.#defaults.get(name) ?? (this.#collections.has(name) ? name : undefined);
     if (resolved === undefined) {
-      throw new MsPASSError(`Schema: unknown collection "${name}" (not a collection or a default name in the schema)`, "Invalid");
+      throw new MsPASSError(
+        `Schema: unknown collection "${name}" (not a collection or a default name in the schema)`,
+        "Invalid",
+      );
     }
     return resolved;
   }
@@ -194,7 +219,9 @@ export class Schema {
   }
 
   requiredKeys(collection: string): string[] {
-    return this.attributes(collection).filter((a) => a.constraint === "required").map((a) => a.name);
+    return this.attributes(collection)
+      .filter((a) => a.constraint === "required")
+      .map((a) => a.name);
   }
 
   /** Names of the Metadata sections (e.g. TimeSeries, Seismogram, Other). */
@@ -269,14 +296,20 @@ export class Schema {
     if (names.length === 0) throw invalid("the Database section defines no collection");
     for (const name of names) {
       const col = db[name]!;
-      if (typeof col !== "object" || col === null || typeof col.attributes !== "object" || col.attributes === null) {
+      if (
+        typeof col !== "object" ||
+        col === null ||
+        typeof col.attributes !== "object" ||
+        col.attributes === null
+      ) {
         throw invalid(`Database.${name} has no attribute definitions`);
       }
       if (col.default !== undefined) {
         if (typeof col.default !== "string") throw invalid(`Database.${name}.default must be a string`);
         this.#defaults.set(col.default, name);
       }
-      if (col.base !== undefined && !names.includes(col.base)) throw invalid(`Database.${name}.base "${col.base}" is not a collection`);
+      if (col.base !== undefined && !names.includes(col.base))
+        throw invalid(`Database.${name}.base "${col.base}" is not a collection`);
     }
     for (const name of names) {
       const col = db[name]!;
@@ -287,7 +320,10 @@ export class Schema {
         attributes.set(key, a);
         for (const al of col.attributes[key]!.aliases ?? []) if (al !== key) aliases.set(al, key);
       }
-      this.#collections.set(name, strip({ name, defaultName: col.default, dataType: col.dataType, attributes, aliases }));
+      this.#collections.set(
+        name,
+        strip({ name, defaultName: col.default, dataType: col.dataType, attributes, aliases }),
+      );
     }
   }
 
@@ -298,21 +334,30 @@ export class Schema {
     if (chain.includes(here)) throw invalid(`${where}: circular reference ${[...chain, here].join(" → ")}`);
     const spec = this.#spec.database[collection]!.attributes[key]!;
     if (typeof spec !== "object" || spec === null) throw invalid(`${where} must be a mapping`);
-    if (spec.constraint !== undefined && !["required", "xref_key", "normal", "optional"].includes(spec.constraint)) {
+    if (
+      spec.constraint !== undefined &&
+      !["required", "xref_key", "normal", "optional"].includes(spec.constraint)
+    ) {
       throw invalid(`${where}.constraint "${String(spec.constraint)}" is not valid`);
     }
     let foreign: Attribute | undefined;
     if (spec.reference !== undefined) {
-      if (this.#spec.database[spec.reference] === undefined) throw invalid(`${where}.reference "${spec.reference}" is not a collection`);
+      if (this.#spec.database[spec.reference] === undefined)
+        throw invalid(`${where}.reference "${spec.reference}" is not a collection`);
       const fkey = key === `${spec.reference}_id` ? "_id" : key;
       const owner = this.#findInBaseChain(spec.reference, fkey);
-      if (owner === undefined) throw invalid(`${where} references ${spec.reference}.${fkey}, which is not defined`);
+      if (owner === undefined)
+        throw invalid(`${where} references ${spec.reference}.${fkey}, which is not defined`);
       foreign = this.#resolveDbAttribute(owner, fkey, [...chain, here]);
     }
     const typeName = spec.type ?? foreign?.type;
     const type = normalizeTypeName(typeName);
     if (type === undefined) {
-      throw invalid(typeName === undefined ? `${where} has no type` : `${where}.type "${String(typeName)}" is not a MsPASS type`);
+      throw invalid(
+        typeName === undefined
+          ? `${where} has no type`
+          : `${where}.type "${String(typeName)}" is not a MsPASS type`,
+      );
     }
     return strip({
       name: key,
@@ -339,24 +384,32 @@ export class Schema {
 
   #compileMetadata(): void {
     for (const [section, entries] of Object.entries(this.#spec.metadata)) {
-      if (typeof entries !== "object" || entries === null) throw invalid(`Metadata.${section} must be a mapping`);
+      if (typeof entries !== "object" || entries === null)
+        throw invalid(`Metadata.${section} must be a mapping`);
       const attributes = new Map<string, Attribute>();
       const aliases = new Map<string, string>();
       for (const [key, spec] of Object.entries(entries)) {
         const where = `Metadata.${section}.schema.${key}`;
-        if (spec.readonly !== undefined && typeof spec.readonly !== "boolean") throw invalid(`${where}.readonly must be a boolean`);
+        if (spec.readonly !== undefined && typeof spec.readonly !== "boolean")
+          throw invalid(`${where}.readonly must be a boolean`);
         let foreign: Attribute | undefined;
         if (spec.collection !== undefined) {
           const colName = this.#defaults.get(spec.collection) ?? spec.collection;
-          if (!this.#collections.has(colName)) throw invalid(`${where}.collection "${spec.collection}" is not a Database collection`);
+          if (!this.#collections.has(colName))
+            throw invalid(`${where}.collection "${spec.collection}" is not a Database collection`);
           const skey = key.startsWith(`${spec.collection}_`) ? key.slice(spec.collection.length + 1) : key;
           foreign = this.#collections.get(colName)!.attributes.get(skey);
-          if (foreign === undefined) throw invalid(`${where} refers to ${colName}.${skey}, which is not defined`);
+          if (foreign === undefined)
+            throw invalid(`${where} refers to ${colName}.${skey}, which is not defined`);
         }
         const typeName = spec.type ?? foreign?.type;
         const type = normalizeTypeName(typeName);
         if (type === undefined) {
-          throw invalid(typeName === undefined ? `${where} has no type` : `${where}.type "${String(typeName)}" is not a MsPASS type`);
+          throw invalid(
+            typeName === undefined
+              ? `${where} has no type`
+              : `${where}.type "${String(typeName)}" is not a MsPASS type`,
+          );
         }
         const attr: Attribute = strip({
           name: key,

@@ -7,7 +7,16 @@
 import { ObjectId } from "mongodb";
 import { MsPASSError } from "../errors.js";
 
-export const ATTRIBUTE_TYPES = ["int", "double", "string", "bool", "dict", "list", "objectid", "bytes"] as const;
+export const ATTRIBUTE_TYPES = [
+  "int",
+  "double",
+  "string",
+  "bool",
+  "dict",
+  "list",
+  "objectid",
+  "bytes",
+] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
 const SYNONYMS: Readonly<Record<string, AttributeType>> = {
@@ -55,7 +64,12 @@ export function matchesType(value: unknown, type: AttributeType): boolean {
   const bt = bsonType(value);
   switch (type) {
     case "int":
-      return (typeof value === "number" && Number.isInteger(value)) || typeof value === "bigint" || bt === "Int32" || bt === "Long";
+      return (
+        (typeof value === "number" && Number.isInteger(value)) ||
+        typeof value === "bigint" ||
+        bt === "Int32" ||
+        bt === "Long"
+      );
     case "double":
       return typeof value === "number" || bt === "Double";
     case "string":
@@ -86,8 +100,7 @@ export function matchesType(value: unknown, type: AttributeType): boolean {
  */
 export function convertValue(value: unknown, type: AttributeType): unknown {
   if (matchesType(value, type)) return value;
-  const fail = () =>
-    new MsPASSError(`cannot convert ${describe(value)} to ${type}`, "Invalid");
+  const fail = () => new MsPASSError(`cannot convert ${describe(value)} to ${type}`, "Invalid");
   const bt = bsonType(value);
   const asNumber = (): number | undefined => {
     if (typeof value === "number") return value;
@@ -112,7 +125,8 @@ export function convertValue(value: unknown, type: AttributeType): unknown {
       return n;
     }
     case "string":
-      if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+      if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+        return String(value);
       if (bt === "ObjectId" || bt === "Int32" || bt === "Long" || bt === "Double") return String(value);
       throw fail();
     case "bool":
@@ -139,6 +153,7 @@ export function describe(value: unknown): string {
   if (value instanceof Date) return "Date";
   if (value instanceof Uint8Array) return "bytes";
   if (typeof value === "object") return "dict";
-  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "string")
+    return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   return `${typeof value} ${String(value)}`;
 }

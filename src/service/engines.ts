@@ -8,7 +8,13 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { checkoutFerretDBBinary, ferretdbBuildScript, isSourceCheckout, missingFerretDBError, prebuiltFerretDBBinary } from "./ferretdb-binary.js";
+import {
+  checkoutFerretDBBinary,
+  ferretdbBuildScript,
+  isSourceCheckout,
+  missingFerretDBError,
+  prebuiltFerretDBBinary,
+} from "./ferretdb-binary.js";
 import type { DatabaseServerKind } from "./state.js";
 
 /** `"auto"`: mongod if it is on PATH, else FerretDB. */
@@ -17,7 +23,10 @@ export type DatabaseEngine = "auto" | DatabaseServerKind;
 export function checkEngine(value: unknown): DatabaseEngine {
   if (value === undefined) return "auto";
   if (value === "auto" || value === "mongod" || value === "ferretdb") return value;
-  throw new MsPASSError(`engine must be "auto", "mongod" or "ferretdb", got ${JSON.stringify(value)}`, "Invalid");
+  throw new MsPASSError(
+    `engine must be "auto", "mongod" or "ferretdb", got ${JSON.stringify(value)}`,
+    "Invalid",
+  );
 }
 
 /** Absolute path of an executable `name` on env.PATH, or undefined. */
@@ -50,7 +59,12 @@ export interface LaunchPlan {
 export function mongodPlan(command: string, dataDir: string, port: number): LaunchPlan {
   // No --fork: we detach the process ourselves and keep its pid. Output goes
   // to the log file through stdout, so no --logpath.
-  return { kind: "mongod", port, command, args: ["--dbpath", dataDir, "--bind_ip", "127.0.0.1", "--port", String(port)] };
+  return {
+    kind: "mongod",
+    port,
+    command,
+    args: ["--dbpath", dataDir, "--bind_ip", "127.0.0.1", "--port", String(port)],
+  };
 }
 
 export function ferretdbPlan(command: string, dataDir: string, port: number, uriFile: string): LaunchPlan {
@@ -58,7 +72,16 @@ export function ferretdbPlan(command: string, dataDir: string, port: number, uri
     kind: "ferretdb",
     port,
     command,
-    args: ["--listen-addr", `127.0.0.1:${port}`, "--data-dir", dataDir, "--uri-file", uriFile, "--log-level", "error"],
+    args: [
+      "--listen-addr",
+      `127.0.0.1:${port}`,
+      "--data-dir",
+      dataDir,
+      "--uri-file",
+      uriFile,
+      "--log-level",
+      "error",
+    ],
     uriFile,
   };
 }
@@ -79,7 +102,9 @@ export async function ensureFerretDB(env: NodeJS.ProcessEnv): Promise<string> {
   }
   const script = ferretdbBuildScript();
   if (!existsSync(bin)) {
-    process.stderr.write("mspass: building the embedded FerretDB database server (first use; this takes a few minutes)...\n");
+    process.stderr.write(
+      "mspass: building the embedded FerretDB database server (first use; this takes a few minutes)...\n",
+    );
   }
   const { status, output } = await new Promise<{ status: number | null; output: string }>((resolve) => {
     const child = spawn(process.execPath, [script, "--quiet"], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -92,7 +117,8 @@ export async function ensureFerretDB(env: NodeJS.ProcessEnv): Promise<string> {
   if (status !== 0 || !existsSync(bin)) {
     // The script ends with one "build-ferretdb: <what to do>" line; compiler output precedes it.
     const lines = output.trim().split("\n");
-    const message = [...lines].reverse().find((l) => l.startsWith("build-ferretdb:")) ?? lines.slice(-5).join(" | ");
+    const message =
+      [...lines].reverse().find((l) => l.startsWith("build-ferretdb:")) ?? lines.slice(-5).join(" | ");
     throw new MsPASSError(
       `cannot build the embedded FerretDB server: ${message.replace(/^build-ferretdb:\s*/, "")}`,
       "Fatal",

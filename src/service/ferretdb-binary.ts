@@ -22,7 +22,10 @@ export const FERRETDB_BINARY_ENV = "MSPASS_FERRETDB_BINARY";
 const FERRETDB_PACKAGE_PREFIX = "mspass-ferretdb-";
 
 /** Name of the npm package that carries the FerretDB executable for a platform (npm/ferretdb-<platform>-<arch>/). */
-export function ferretdbPackageName(platform: string = process.platform, arch: string = process.arch): string {
+export function ferretdbPackageName(
+  platform: string = process.platform,
+  arch: string = process.arch,
+): string {
   return `${FERRETDB_PACKAGE_PREFIX}${platform}-${arch}`;
 }
 
@@ -48,7 +51,8 @@ export function isSourceCheckout(): boolean {
 export function prebuiltFerretDBBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const override = env[FERRETDB_BINARY_ENV];
   if (override) {
-    if (!existsSync(override)) throw new MsPASSError(`${FERRETDB_BINARY_ENV}=${override}: no such file`, "Invalid");
+    if (!existsSync(override))
+      throw new MsPASSError(`${FERRETDB_BINARY_ENV}=${override}: no such file`, "Invalid");
     return override;
   }
   try {
@@ -66,8 +70,12 @@ export function ferretdbBinary(env: NodeJS.ProcessEnv = process.env): string {
 /** The error for an installed mspass without a FerretDB executable for this host. */
 export function missingFerretDBError(): MsPASSError {
   const pkg = ferretdbPackageName();
-  const manifest = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { optionalDependencies?: Record<string, string> };
-  const published = Object.keys(manifest.optionalDependencies ?? {}).filter((name) => name.startsWith(FERRETDB_PACKAGE_PREFIX));
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as {
+    optionalDependencies?: Record<string, string>;
+  };
+  const published = Object.keys(manifest.optionalDependencies ?? {}).filter((name) =>
+    name.startsWith(FERRETDB_PACKAGE_PREFIX),
+  );
   const alternatives = `set ${FERRETDB_BINARY_ENV} to a FerretDB executable, or point mspass at a MongoDB server with MSPASS_DB_ADDRESS`;
   if (!published.includes(pkg)) {
     return new MsPASSError(

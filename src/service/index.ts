@@ -4,7 +4,11 @@
  * mspass starts (`mspass db start|stop|status`).
  */
 export { resolveDatabaseService, ensureDatabaseService } from "./resolve.js";
-export type { ResolveDatabaseServiceOptions, ResolvedDatabaseService, EnsureDatabaseServiceOptions } from "./resolve.js";
+export type {
+  ResolveDatabaseServiceOptions,
+  ResolvedDatabaseService,
+  EnsureDatabaseServiceOptions,
+} from "./resolve.js";
 export { startDatabaseServer, stopDatabaseServer, databaseServerStatus } from "./server.js";
 export type {
   DatabaseServiceDirOptions,

@@ -68,7 +68,11 @@ export function wirePing(host: string, port: number, timeoutMS: number): Promise
       const length = received.readInt32LE(0);
       if (length < 21 || length > MAX_REPLY) return finish({ result: "other", ok: false });
       if (received.length < length) return;
-      if (received.readInt32LE(8) !== requestId || received.readInt32LE(12) !== OP_MSG || received.readUInt8(20) !== 0) {
+      if (
+        received.readInt32LE(8) !== requestId ||
+        received.readInt32LE(12) !== OP_MSG ||
+        received.readUInt8(20) !== 0
+      ) {
         return finish({ result: "other", ok: false });
       }
       try {

@@ -51,7 +51,24 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const launch = async (): Promise<void> => {
     // The password goes in a config read from stdin ("-"), not on the command line where `ps` shows it.
-    const args = [bin, "-", "--bind", host, "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "notice"];
+    const args = [
+      bin,
+      "-",
+      "--bind",
+      host,
+      "--port",
+      String(port),
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "no",
+      "--loglevel",
+      "notice",
+    ];
     const argv = [...prefix, ...args];
     const c = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
     c.stdin!.end(options.password === undefined ? "" : `requirepass ${JSON.stringify(options.password)}\n`);
@@ -60,7 +77,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         c.kill("SIGKILL"); // never leave a half-started server behind
-        reject(new MsPASSError(`redis-server did not start on ${host}:${port} within 10 s: ${out.slice(-500)}`, "Fatal"));
+        reject(
+          new MsPASSError(
+            `redis-server did not start on ${host}:${port} within 10 s: ${out.slice(-500)}`,
+            "Fatal",
+          ),
+        );
       }, 10_000);
       const onData = (d: Buffer): void => {
         out += d.toString();
@@ -69,11 +91,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       c.stderr!.on("data", onData);
       c.once("error", (err) => {
         clearTimeout(timer);
-        reject(new MsPASSError(`cannot run ${bin}: ${err.message} (install it with bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`, "Fatal"));
+        reject(
+          new MsPASSError(
+            `cannot run ${bin}: ${err.message} (install it with bash ${join(packageRoot(), "scripts", "ensure-redis.sh")})`,
+            "Fatal",
+          ),
+        );
       });
       c.once("exit", (code) => {
         clearTimeout(timer);
-        reject(new MsPASSError(`redis-server exited early (code ${code}) on ${host}:${port}: ${out.slice(-500)}`, "Fatal"));
+        reject(
+          new MsPASSError(
+            `redis-server exited early (code ${code}) on ${host}:${port}: ${out.slice(-500)}`,
+            "Fatal",
+          ),
+        );
       });
       // Ready when it says so: read from its log, which works as well inside
       // another network namespace, where this process cannot connect to it.

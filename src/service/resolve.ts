@@ -59,7 +59,9 @@ export interface ResolvedDatabaseService {
  * default port is taken by a non-MongoDB program, the data directory cannot
  * be written, the FerretDB build fails or the server does not come up.
  */
-export async function resolveDatabaseService(opts: ResolveDatabaseServiceOptions = {}): Promise<ResolvedDatabaseService> {
+export async function resolveDatabaseService(
+  opts: ResolveDatabaseServiceOptions = {},
+): Promise<ResolvedDatabaseService> {
   const env = opts.env ?? process.env;
   if (opts.databaseHost !== undefined && opts.databaseHost !== null) {
     return { uri: opts.databaseHost, source: "argument", started: false };
@@ -88,14 +90,17 @@ export interface EnsureDatabaseServiceOptions {
  * this project started, else the MongoDB-API server answering on
  * 127.0.0.1:`port`, else a new one.
  */
-export async function ensureDatabaseService(opts: EnsureDatabaseServiceOptions = {}): Promise<ResolvedDatabaseService> {
+export async function ensureDatabaseService(
+  opts: EnsureDatabaseServiceOptions = {},
+): Promise<ResolvedDatabaseService> {
   const env = opts.env ?? process.env;
   const port = defaultServicePort(opts.port, env);
   const own = await projectDatabaseServer({ projectDir: opts.projectDir, env });
   if (own) return { uri: own.uri, source: own.kind, started: false };
   const probeMS = Math.min(opts.serverSelectionTimeoutMS ?? 10_000, 3000);
   const found = await probeMongo("127.0.0.1", port, probeMS);
-  if (found === "mongodb") return { uri: `mongodb://127.0.0.1:${port}/`, source: "default-port", started: false };
+  if (found === "mongodb")
+    return { uri: `mongodb://127.0.0.1:${port}/`, source: "default-port", started: false };
   if (found === "other") {
     throw new MsPASSError(
       `port ${port} on 127.0.0.1 is in use by something that is not a MongoDB server; ` +
@@ -103,6 +108,11 @@ export async function ensureDatabaseService(opts: EnsureDatabaseServiceOptions =
       "Fatal",
     );
   }
-  const server = await startDatabaseServer({ projectDir: opts.projectDir, env, defaultPort: port, engine: opts.engine });
+  const server = await startDatabaseServer({
+    projectDir: opts.projectDir,
+    env,
+    defaultPort: port,
+    engine: opts.engine,
+  });
   return { uri: server.uri, source: server.kind, started: server.started };
 }

@@ -23,11 +23,26 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { checkEngine, ensureFerretDB, ferretdbPlan, findOnPath, mongodPlan, type DatabaseEngine, type LaunchPlan } from "./engines.js";
+import {
+  checkEngine,
+  ensureFerretDB,
+  ferretdbPlan,
+  findOnPath,
+  mongodPlan,
+  type DatabaseEngine,
+  type LaunchPlan,
+} from "./engines.js";
 import { checkPort, defaultServicePort, servicePaths, type ServicePaths } from "./paths.js";
 import { findFreePort, pingMongo, probeMongo } from "./probe.js";
 import { signalGroup, stopWithDeadline } from "./stop-process.js";
-import { processAlive, readState, removeState, withLock, writeState, type DatabaseServerState } from "./state.js";
+import {
+  processAlive,
+  readState,
+  removeState,
+  withLock,
+  writeState,
+  type DatabaseServerState,
+} from "./state.js";
 import { sleep } from "../option-checks.js";
 
 /** Options shared by start, stop and status. */
@@ -144,7 +159,9 @@ function liveState(paths: ServicePaths): LiveState {
  * The server this project started, if it runs and answers `ping`: what a
  * Client in this project uses before anything else on the default port.
  */
-export async function projectDatabaseServer(opts: DatabaseServiceDirOptions = {}): Promise<DatabaseServerInfo | undefined> {
+export async function projectDatabaseServer(
+  opts: DatabaseServiceDirOptions = {},
+): Promise<DatabaseServerInfo | undefined> {
   const paths = servicePaths(opts.projectDir, opts.env ?? process.env);
   if (!readState(paths.stateFile)) return undefined;
   const { state } = liveState(paths);
@@ -152,12 +169,20 @@ export async function projectDatabaseServer(opts: DatabaseServiceDirOptions = {}
 }
 
 /** Report on the server recorded under `<projectDir>/.mspass/` (cleans stale state). */
-export async function databaseServerStatus(opts: DatabaseServiceDirOptions = {}): Promise<DatabaseServerStatus> {
+export async function databaseServerStatus(
+  opts: DatabaseServiceDirOptions = {},
+): Promise<DatabaseServerStatus> {
   const paths = servicePaths(opts.projectDir, opts.env ?? process.env);
   const { state, staleCleaned } = liveState(paths);
   if (!state) return { state: "stopped", staleCleaned, stateFile: paths.stateFile, dataDir: paths.dataDir };
   const ok = await pingMongo(state.uri, PING_TIMEOUT_MS);
-  return { state: ok ? "running" : "unresponsive", server: state, staleCleaned, stateFile: paths.stateFile, dataDir: state.dataDir };
+  return {
+    state: ok ? "running" : "unresponsive",
+    server: state,
+    staleCleaned,
+    stateFile: paths.stateFile,
+    dataDir: state.dataDir,
+  };
 }
 
 /** Make sure `dir` exists and we can create files in it; else one clear error. */
@@ -172,11 +197,9 @@ function ensureWritableDir(dir: string, what: string, hint: string): void {
     rmSync(probe, { force: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new MsPASSError(
-      `cannot write the ${what} ${dir} (${e.code ?? e.message}); ${hint}`,
-      "Fatal",
-      { cause: err },
-    );
+    throw new MsPASSError(`cannot write the ${what} ${dir} (${e.code ?? e.message}); ${hint}`, "Fatal", {
+      cause: err,
+    });
   }
 }
 
@@ -195,12 +218,21 @@ function tailOfLog(logFile: string, offset: number, lines = 5): string {
 }
 
 /** Pick the program to run; builds FerretDB if it is the one and missing. */
-async function choosePlan(engine: DatabaseEngine, env: NodeJS.ProcessEnv, dataDir: string, port: number, paths: ServicePaths): Promise<LaunchPlan> {
+async function choosePlan(
+  engine: DatabaseEngine,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  port: number,
+  paths: ServicePaths,
+): Promise<LaunchPlan> {
   if (engine === "mongod" || engine === "auto") {
     const mongod = findOnPath("mongod", env);
     if (mongod) return mongodPlan(mongod, dataDir, port === 0 ? await findFreePort() : port);
     if (engine === "mongod") {
-      throw new MsPASSError("engine \"mongod\" was asked for but no mongod is on PATH; install MongoDB or use engine \"ferretdb\"", "Invalid");
+      throw new MsPASSError(
+        'engine "mongod" was asked for but no mongod is on PATH; install MongoDB or use engine "ferretdb"',
+        "Invalid",
+      );
     }
   }
   // FerretDB binds port 0 itself and reports the port it got: no race.
@@ -208,7 +240,14 @@ async function choosePlan(engine: DatabaseEngine, env: NodeJS.ProcessEnv, dataDi
 }
 
 /** The server's URI once it is ready; throws (after killing it) if it is not ready in time. */
-async function waitUntilReady(plan: LaunchPlan, pid: number, exited: () => number | string | null | undefined, logFile: string, logOffset: number, timeoutMS: number): Promise<string> {
+async function waitUntilReady(
+  plan: LaunchPlan,
+  pid: number,
+  exited: () => number | string | null | undefined,
+  logFile: string,
+  logOffset: number,
+  timeoutMS: number,
+): Promise<string> {
   const deadline = Date.now() + timeoutMS;
   let uri = plan.uriFile ? undefined : `mongodb://127.0.0.1:${plan.port}/`;
   for (;;) {
@@ -260,7 +299,9 @@ function portTakenError(port: number, portAdvice: string): MsPASSError {
  * directory cannot be written; the FerretDB build fails; the server does not
  * come up (the message points at the log); a bad option (Invalid).
  */
-export async function startDatabaseServer(opts: StartDatabaseServerOptions = {}): Promise<StartedDatabaseServer> {
+export async function startDatabaseServer(
+  opts: StartDatabaseServerOptions = {},
+): Promise<StartedDatabaseServer> {
   const env = opts.env ?? process.env;
   const paths = servicePaths(opts.projectDir, env);
   const explicitPort = opts.port === undefined ? undefined : checkPort(opts.port, "port", true);
@@ -269,7 +310,11 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
   const startTimeoutMS = opts.startTimeoutMS ?? 30_000;
   const portAdvice = opts.portAdvice ?? DEFAULT_PORT_ADVICE;
 
-  ensureWritableDir(paths.stateDir, "mspass state directory", "choose another project directory with --project-dir or MSPASS_PROJECT_DIR");
+  ensureWritableDir(
+    paths.stateDir,
+    "mspass state directory",
+    "choose another project directory with --project-dir or MSPASS_PROJECT_DIR",
+  );
 
   // Building FerretDB can take minutes on first use, hence the long wait.
   return withLock(paths.lockFile, 10 * 60_000, async () => {
@@ -283,8 +328,10 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
         );
       }
       const conflicts: string[] = [];
-      if (explicitPort !== undefined && explicitPort !== 0 && explicitPort !== state.port) conflicts.push(`port ${state.port}`);
-      if (dataDir !== undefined && dataDir !== state.dataDir) conflicts.push(`data directory ${state.dataDir}`);
+      if (explicitPort !== undefined && explicitPort !== 0 && explicitPort !== state.port)
+        conflicts.push(`port ${state.port}`);
+      if (dataDir !== undefined && dataDir !== state.dataDir)
+        conflicts.push(`data directory ${state.dataDir}`);
       if (engine !== "auto" && engine !== state.kind) conflicts.push(`engine ${state.kind}`);
       if (conflicts.length) {
         throw new MsPASSError(
@@ -320,7 +367,12 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     try {
       // Detached in its own process group, with no pipes back to us, so it
       // survives our exit and a Ctrl-C in the terminal that started it.
-      child = spawn(plan.command, plan.args, { cwd: paths.projectDir, env, detached: true, stdio: ["ignore", logFd, logFd] });
+      child = spawn(plan.command, plan.args, {
+        cwd: paths.projectDir,
+        env,
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+      });
     } finally {
       closeSync(logFd);
     }
@@ -353,7 +405,8 @@ export async function startDatabaseServer(opts: StartDatabaseServerOptions = {})
     } catch (err) {
       removeState(paths.stateFile);
       // Lost a race for the port to another program since the probe.
-      if (plan.port !== 0 && /address already in use/i.test(logSince(paths.logFile, logOffset))) throw portTakenError(plan.port, portAdvice);
+      if (plan.port !== 0 && /address already in use/i.test(logSince(paths.logFile, logOffset)))
+        throw portTakenError(plan.port, portAdvice);
       throw err;
     }
     const ready = { ...info, uri, port: Number(new URL(uri).port) };
@@ -377,7 +430,10 @@ export async function stopDatabaseServer(opts: StopDatabaseServerOptions = {}): 
     if (!state) return { stopped: false, server: recorded, staleCleaned };
     const timeout = opts.stopTimeoutMS ?? 20_000;
     if (!(await stopWithDeadline(state.pid, () => processAlive(state.pid, state.command), timeout))) {
-      throw new MsPASSError(`cannot stop the ${state.kind} server (pid ${state.pid}); kill it by hand`, "Fatal");
+      throw new MsPASSError(
+        `cannot stop the ${state.kind} server (pid ${state.pid}); kill it by hand`,
+        "Fatal",
+      );
     }
     removeState(paths.stateFile);
     rmSync(paths.uriFile, { force: true });

@@ -43,8 +43,12 @@ export function readState(file: string): DatabaseServerState | undefined {
   }
   try {
     const s = JSON.parse(text) as Partial<DatabaseServerState>;
-    if (typeof s.pid === "number" && typeof s.port === "number" && typeof s.uri === "string" &&
-        (s.kind === "mongod" || s.kind === "ferretdb")) {
+    if (
+      typeof s.pid === "number" &&
+      typeof s.port === "number" &&
+      typeof s.uri === "string" &&
+      (s.kind === "mongod" || s.kind === "ferretdb")
+    ) {
       return s as DatabaseServerState;
     }
   } catch {
@@ -103,7 +107,6 @@ export function processAlive(pid: number, command?: string): boolean {
   }
   return true;
 }
-
 
 /**
  * Run `fn` holding `lockFile` (created exclusively, containing our pid). A lock

@@ -41,7 +41,11 @@ async function goneWithin(alive: () => boolean, ms: number): Promise<boolean> {
  * then SIGKILL and wait a little more. Resolves true once the process is
  * gone, false if it survived SIGKILL (the caller says what to do by hand).
  */
-export async function stopWithDeadline(pid: number, alive: () => boolean, timeoutMs: number): Promise<boolean> {
+export async function stopWithDeadline(
+  pid: number,
+  alive: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
   signalGroup(pid, "SIGTERM");
   if (await goneWithin(alive, timeoutMs)) return true;
   signalGroup(pid, "SIGKILL");

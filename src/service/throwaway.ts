@@ -28,7 +28,9 @@ export interface ThrowawayDatabaseServerOptions {
   startTimeoutMS?: number;
 }
 
-export async function startThrowawayDatabaseServer(options: ThrowawayDatabaseServerOptions = {}): Promise<ThrowawayDatabaseServer> {
+export async function startThrowawayDatabaseServer(
+  options: ThrowawayDatabaseServerOptions = {},
+): Promise<ThrowawayDatabaseServer> {
   const projectDir = mkdtempSync(join(tmpdir(), `mspass-${options.label ?? "throwaway"}-`));
   // The environment must not point the service elsewhere (a user's
   // MSPASS_PROJECT_DIR or port): the throw-away server is ours alone.

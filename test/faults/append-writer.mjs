@@ -18,7 +18,11 @@ if (process.argv.length > 2) {
   const [uri, dbName, dir, dfile, writer, count, how] = process.argv.slice(2);
   const specs = Array.from({ length: Number(count) }, (_, k) => ({ w: Number(writer), k, dir, dfile }));
   const distributed = how === "distributed";
-  const client = await Client.connect({ databaseHost: uri, scheduler: distributed ? "local" : "none", ...(distributed ? { nworkers: 2 } : {}) });
+  const client = await Client.connect({
+    databaseHost: uri,
+    scheduler: distributed ? "local" : "none",
+    ...(distributed ? { nworkers: 2 } : {}),
+  });
   try {
     const db = client.getDatabase(dbName);
     if (distributed) {
@@ -28,7 +32,8 @@ if (process.argv.length > 2) {
     } else {
       let next = 0;
       const lane = async () => {
-        while (next < specs.length) await db.saveData(make(specs[next++]), { storageMode: "file", dir, dfile });
+        while (next < specs.length)
+          await db.saveData(make(specs[next++]), { storageMode: "file", dir, dfile });
       };
       await Promise.all([lane(), lane(), lane(), lane()]);
     }

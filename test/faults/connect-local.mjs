@@ -9,7 +9,10 @@ export function addOne(x) {
 if (process.argv[2]) {
   const client = await Client.connect({ databaseHost: process.argv[2], scheduler: "local", nworkers: 1 });
   try {
-    const r = await client.getScheduler().submit(task(import.meta.url, "addOne"), 41).result();
+    const r = await client
+      .getScheduler()
+      .submit(task(import.meta.url, "addOne"), 41)
+      .result();
     console.log(`result ${r}`);
   } finally {
     await client.close();

@@ -25,9 +25,16 @@ export interface RawWorker {
 }
 
 /** Spawn `mspass worker ARGS` (no waiting for "ready": see spawnWorker). */
-export function runWorker(args: string[], env: Record<string, string> = {}, prefix: string[] = []): RawWorker {
+export function runWorker(
+  args: string[],
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+): RawWorker {
   const argv = [...prefix, process.execPath, CLI, "worker", ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -41,7 +48,12 @@ export interface Cluster {
   redis: RedisServerHandle;
   url: string;
   workers: WorkerProc[];
-  spawnWorker(o?: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; args?: string[] }): Promise<WorkerProc>;
+  spawnWorker(o?: {
+    nthreads?: number;
+    prefix?: string[];
+    env?: Record<string, string>;
+    args?: string[];
+  }): Promise<WorkerProc>;
   stop(): Promise<void>;
 }
 
@@ -59,15 +71,38 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const redis = await startRedisServer({ password: o.password });
   const url = redis.url;
   const workers: WorkerProc[] = [];
-  const spawnWorker = async (w: { nthreads?: number; prefix?: string[]; env?: Record<string, string>; url?: string; args?: string[] } = {}): Promise<WorkerProc> => {
+  const spawnWorker = async (
+    w: {
+      nthreads?: number;
+      prefix?: string[];
+      env?: Record<string, string>;
+      url?: string;
+      args?: string[];
+    } = {},
+  ): Promise<WorkerProc> => {
     // A password never goes on the command line (`mspass worker` refuses it): it goes in the environment.
     const address = w.url ?? url;
     const viaEnv = /^rediss?:\/\/[^/]*:[^/]*@/.test(address);
-    const args = [...(viaEnv ? [] : ["--scheduler", address]), "--nthreads", String(w.nthreads ?? o.nthreads ?? 1),
-      "--stalled-interval", String(o.stalledMs ?? 2000), "--heartbeat", String(o.heartbeatMs ?? 250), ...(w.args ?? [])];
-    const { child, log } = runWorker(args, { ...o.env, ...(viaEnv ? { MSPASS_SCHEDULER_ADDRESS: address } : {}), ...w.env }, w.prefix);
+    const args = [
+      ...(viaEnv ? [] : ["--scheduler", address]),
+      "--nthreads",
+      String(w.nthreads ?? o.nthreads ?? 1),
+      "--stalled-interval",
+      String(o.stalledMs ?? 2000),
+      "--heartbeat",
+      String(o.heartbeatMs ?? 250),
+      ...(w.args ?? []),
+    ];
+    const { child, log } = runWorker(
+      args,
+      { ...o.env, ...(viaEnv ? { MSPASS_SCHEDULER_ADDRESS: address } : {}), ...w.env },
+      w.prefix,
+    );
     const id = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`mspass worker did not start in 60 s: ${log()}`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`mspass worker did not start in 60 s: ${log()}`)),
+        60_000,
+      );
       child.stdout!.on("data", () => {
         const m = /^ready (\S+)$/m.exec(log());
         if (m) {

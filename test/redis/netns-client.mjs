@@ -11,23 +11,38 @@ import { Client, TimeSeries, readDistributedData, task, writeDistributedData } f
 
 const [dbUri, redisUrl, dbName, nText, tasksUrl] = process.argv.slice(2);
 const N = Number(nText);
-const client = await Client.connect({ databaseHost: dbUri, scheduler: "redis", schedulerHost: redisUrl, dashboardPort: false });
+const client = await Client.connect({
+  databaseHost: dbUri,
+  scheduler: "redis",
+  schedulerHost: redisUrl,
+  dashboardPort: false,
+});
 const s = client.getScheduler();
 const d = client.getDatabase(dbName);
 await d.dropDatabase();
 for (let k = 0; k < N; k++) {
   const data = new Float64Array(50);
   for (let i = 0; i < 50; i++) data[i] = k + Math.sin(i / 3);
-  await d.saveData(new TimeSeries({ dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data, metadata: { k } }), { dataTag: "in" });
+  await d.saveData(new TimeSeries({ dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data, metadata: { k } }), {
+    dataTag: "in",
+  });
 }
 await s.waitForWorkers(Number(process.env.NETNS_WORKERS ?? 3));
 const hosts = s.workers().map((w) => w.address);
 process.stdout.write("saved\n");
 let outcome;
 try {
-  const bag = (await readDistributedData(d, { dataTag: "in", npartitions: Number(process.env.NETNS_PARTITIONS ?? 12) })).map(task(tasksUrl, "slowDemean"));
+  const bag = (
+    await readDistributedData(d, { dataTag: "in", npartitions: Number(process.env.NETNS_PARTITIONS ?? 12) })
+  ).map(task(tasksUrl, "slowDemean"));
   const ids = await writeDistributedData(bag, d, { dataTag: "out", scheduler: s, retries: 1 });
-  outcome = { ok: true, n: ids.length, nulls: ids.filter((x) => x === null).length, reruns: s.state().reruns, hosts };
+  outcome = {
+    ok: true,
+    n: ids.length,
+    nulls: ids.filter((x) => x === null).length,
+    reruns: s.state().reruns,
+    hosts,
+  };
 } catch (err) {
   outcome = { ok: false, error: String(err?.message ?? err) };
 }
@@ -38,7 +53,13 @@ async function verify() {
   const files = await d.collection("fs.files").countDocuments({});
   const chunks = await d.collection("fs.chunks").countDocuments({});
   const ks = out.map((x) => x.k).sort((a, b) => a - b);
-  return { wf: out.length, distinctK: new Set(ks).size, files, chunks, workers: s.workers().map((w) => w.address) };
+  return {
+    wf: out.length,
+    distinctK: new Set(ks).size,
+    files,
+    chunks,
+    workers: s.workers().map((w) => w.address),
+  };
 }
 
 for await (const line of createInterface({ input: process.stdin })) {

@@ -26,7 +26,9 @@ import {
 
 const [uri, dbName, filesDir, inputsPath] = process.argv.slice(2);
 if (inputsPath === undefined) {
-  console.error("usage: node tools/mspasspy/save_ours.mjs <mongodb-uri> <database> <files-dir> <inputs.json>");
+  console.error(
+    "usage: node tools/mspasspy/save_ours.mjs <mongodb-uri> <database> <files-dir> <inputs.json>",
+  );
   process.exit(2);
 }
 const spec = JSON.parse(readFileSync(inputsPath, "utf8"));
@@ -39,7 +41,8 @@ function samplesOf(c) {
 /** A TimeSeries / Seismogram from a case of cases.py, as mspass_writer.build makes it. */
 function build(c) {
   const options = { npts: c.npts, dt: c.dt, t0: c.t0, tref: c.tref, data: samplesOf(c), metadata: c.md };
-  const d = c.type === "TimeSeries" ? new TimeSeries(options) : new Seismogram({ ...options, tmatrix: c.tmatrix });
+  const d =
+    c.type === "TimeSeries" ? new TimeSeries(options) : new Seismogram({ ...options, tmatrix: c.tmatrix });
   d.history.setAsOrigin("compat", "0", c.type, { uuid: c.name });
   if (c.shift !== null) d.ator(c.shift);
   for (const e of c.elog) d.elog.log(e.algorithm, e.message, e.badness);
@@ -56,7 +59,12 @@ function detrendSimple(d) {
   for (let i = 0; i < n; i++) x[i] = x[i] - (x1 + (i * (x2 - x1)) / (n - 1));
 }
 
-const client = await Client.connect({ databaseHost: uri, scheduler: "local", nworkers: 1, dashboardPort: false });
+const client = await Client.connect({
+  databaseHost: uri,
+  scheduler: "local",
+  nworkers: 1,
+  dashboardPort: false,
+});
 try {
   const db = client.getDatabase(dbName);
   const ids = {};
@@ -71,12 +79,17 @@ try {
   }
   for (const e of spec.ensembles) {
     const members = e.members.map(build);
-    const ens = e.type === "TimeSeriesEnsemble" ? new TimeSeriesEnsemble(members, e.md) : new SeismogramEnsemble(members, e.md);
+    const ens =
+      e.type === "TimeSeriesEnsemble"
+        ? new TimeSeriesEnsemble(members, e.md)
+        : new SeismogramEnsemble(members, e.md);
     await db.saveData(ens, { storageMode: e.save.storage_mode, dfile: e.save.dfile, dir: filesDir });
   }
 
   // A broken document: an abortion, buried in abortions. (Typed by the schema: pymongo stores Python floats as doubles.)
-  const broken = await db.collection("wf_TimeSeries").insertOne(applyBsonTypes(spec.broken_document, "wf_TimeSeries"));
+  const broken = await db
+    .collection("wf_TimeSeries")
+    .insertOne(applyBsonTypes(spec.broken_document, "wf_TimeSeries"));
   await db.saveData(await db.readData(broken.insertedId, { collection: "wf_TimeSeries" }));
 
   // Object history: read, process (a node in the history), save with the history.
@@ -110,7 +123,11 @@ try {
   await bulkNormalize(db, {
     wfquery: { data_tag: "from_mseed" },
     wfCol: "wf_TimeSeries",
-    matcherList: [new MiniseedMatcher(db, "channel", { attributesToLoad: ["_id", "lat", "lon", "elev", "starttime", "endtime"] })],
+    matcherList: [
+      new MiniseedMatcher(db, "channel", {
+        attributesToLoad: ["_id", "lat", "lon", "elev", "starttime", "endtime"],
+      }),
+    ],
   });
 } finally {
   await client.close();

@@ -17,7 +17,10 @@ if (cmd === undefined) {
 const server = await startThrowawayDatabaseServer({ label: "mspasspy-compat" });
 let status = 1;
 try {
-  const run = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, MSPASS_COMPAT_URI: server.uri } });
+  const run = spawnSync(cmd, args, {
+    stdio: "inherit",
+    env: { ...process.env, MSPASS_COMPAT_URI: server.uri },
+  });
   if (run.error) throw run.error;
   status = run.status ?? 1;
 } finally {

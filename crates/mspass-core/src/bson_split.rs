@@ -24,7 +24,9 @@ pub fn split_concatenated_raw<'a>(what: &str, bytes: &'a [u8]) -> Result<Vec<&'a
     while at < bytes.len() {
         let remaining = bytes.len() - at;
         if remaining < MIN_DOCUMENT {
-            return Err(CoreError::InvalidArgument(format!("{what}: truncated BSON document at byte {at}")));
+            return Err(CoreError::InvalidArgument(format!(
+                "{what}: truncated BSON document at byte {at}"
+            )));
         }
         let declared = i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
         let len = match usize::try_from(declared) {
@@ -35,8 +37,9 @@ pub fn split_concatenated_raw<'a>(what: &str, bytes: &'a [u8]) -> Result<Vec<&'a
                 )))
             }
         };
-        let doc = RawDocument::from_bytes(&bytes[at..at + len])
-            .map_err(|e| CoreError::InvalidArgument(format!("{what}: malformed BSON document at byte {at}: {e}")))?;
+        let doc = RawDocument::from_bytes(&bytes[at..at + len]).map_err(|e| {
+            CoreError::InvalidArgument(format!("{what}: malformed BSON document at byte {at}: {e}"))
+        })?;
         docs.push(doc);
         at += len;
     }
@@ -72,7 +75,11 @@ mod tests {
             bytes.extend_from_slice(&[0u8; 8]);
             let err = split_concatenated_raw("docs", &bytes).unwrap_err();
             assert_eq!(err.kind(), "InvalidArgument");
-            assert!(err.to_string().contains(&format!("declares length {declared}")), "{err}");
+            assert!(
+                err.to_string()
+                    .contains(&format!("declares length {declared}")),
+                "{err}"
+            );
             assert!(err.to_string().starts_with("docs:"), "{err}");
         }
     }
@@ -85,7 +92,11 @@ mod tests {
         let mut bad = rawdoc! { "a": 1 }.as_bytes().to_vec();
         *bad.last_mut().unwrap() = 7; // not the trailing NUL
         let err = split_concatenated_raw("docs", &bad).unwrap_err();
-        assert!(err.to_string().contains("malformed BSON document at byte 0"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("malformed BSON document at byte 0"),
+            "{err}"
+        );
     }
 
     proptest! {

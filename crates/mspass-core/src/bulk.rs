@@ -65,7 +65,9 @@ pub async fn bulk_update(
     ordered: bool,
 ) -> Result<BulkUpdateOutcome> {
     if db.is_empty() || coll.is_empty() {
-        return Err(CoreError::InvalidArgument("bulkUpdate: database and collection names must be non-empty".into()));
+        return Err(CoreError::InvalidArgument(
+            "bulkUpdate: database and collection names must be non-empty".into(),
+        ));
     }
     let client = pool::client_for(uri, &PoolOptions::default()).await?;
     let database = client.database(db);
@@ -73,11 +75,19 @@ pub async fn bulk_update(
     let mut base = 0i64;
     let mut rest = statements;
     while !rest.is_empty() {
-        let tail = if rest.len() > MAX_STATEMENTS_PER_COMMAND { rest.split_off(MAX_STATEMENTS_PER_COMMAND) } else { Vec::new() };
+        let tail = if rest.len() > MAX_STATEMENTS_PER_COMMAND {
+            rest.split_off(MAX_STATEMENTS_PER_COMMAND)
+        } else {
+            Vec::new()
+        };
         let n = rest.len() as i64;
         let updates: Vec<Bson> = rest
             .into_iter()
-            .map(|s| Bson::Document(doc! { "q": s.filter, "u": s.update, "multi": s.multi, "upsert": false }))
+            .map(|s| {
+                Bson::Document(
+                    doc! { "q": s.filter, "u": s.update, "multi": s.multi, "upsert": false },
+                )
+            })
             .collect();
         let reply = database
             .run_command(doc! { "update": coll, "updates": updates, "ordered": ordered })
@@ -90,7 +100,10 @@ pub async fn bulk_update(
             for e in errs {
                 if let Bson::Document(e) = e {
                     failed = true;
-                    let msg = e.get_str("errmsg").unwrap_or("unknown write error").to_string();
+                    let msg = e
+                        .get_str("errmsg")
+                        .unwrap_or("unknown write error")
+                        .to_string();
                     out.write_errors.push((base + as_i64(e, "index"), msg));
                 }
             }

@@ -52,7 +52,10 @@ pub struct ServerCursor {
 
 impl ServerCursor {
     fn new(c: RawBatchCursor) -> Self {
-        ServerCursor { cursor: tokio::sync::Mutex::new(Some(Counted::new(c))), closed: AtomicBool::new(false) }
+        ServerCursor {
+            cursor: tokio::sync::Mutex::new(Some(Counted::new(c))),
+            closed: AtomicBool::new(false),
+        }
     }
 
     /// Run a find.
@@ -97,7 +100,12 @@ impl ServerCursor {
             Some(Counted(cursor)) => loop {
                 match cursor.next().await {
                     None => break Ok(None),
-                    Some(Err(e)) => break Err(CoreError::from_driver("fetching the next batch of a cursor", e)),
+                    Some(Err(e)) => {
+                        break Err(CoreError::from_driver(
+                            "fetching the next batch of a cursor",
+                            e,
+                        ))
+                    }
                     Some(Ok(batch)) => match concat_batch(&batch) {
                         Err(e) => break Err(e),
                         // A server may answer a getMore with an empty batch while the
@@ -140,7 +148,9 @@ fn concat_batch(batch: &mongodb::raw_batch_cursor::RawBatch) -> Result<Vec<u8>> 
     let mut out = Vec::with_capacity(docs.as_bytes().len());
     for item in docs {
         let value = item.map_err(|e| bad(e.to_string()))?;
-        let doc = value.as_document().ok_or_else(|| bad("a batch element is not a document".into()))?;
+        let doc = value
+            .as_document()
+            .ok_or_else(|| bad("a batch element is not a document".into()))?;
         out.extend_from_slice(doc.as_bytes());
     }
     Ok(out)
@@ -195,7 +205,17 @@ mod tests {
         assert_eq!(open_count(), before);
         assert!(!c.close());
 
-        let c = ServerCursor::find(&uri, db, coll, FindSpec { batch_size: Some(2), ..Default::default() }).await.unwrap();
+        let c = ServerCursor::find(
+            &uri,
+            db,
+            coll,
+            FindSpec {
+                batch_size: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(c.next_batch().await.unwrap().is_some());
         assert!(c.close());
         assert!(!c.close());
@@ -203,7 +223,17 @@ mod tests {
         assert!(c.next_batch().await.unwrap().is_none());
 
         // Dropping an open handle releases its cursor.
-        let c = ServerCursor::find(&uri, db, coll, FindSpec { batch_size: Some(2), ..Default::default() }).await.unwrap();
+        let c = ServerCursor::find(
+            &uri,
+            db,
+            coll,
+            FindSpec {
+                batch_size: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(c.next_batch().await.unwrap().is_some());
         drop(c);
         assert_eq!(open_count(), before);

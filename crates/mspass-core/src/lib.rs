@@ -3,9 +3,9 @@
 //! Nothing here knows about Node or napi; `crates/mspass-node` is a thin binding
 //! over it. Every module is tested with `cargo test`.
 
+pub mod algorithms;
 pub mod bson_split;
 pub mod bulk;
-pub mod algorithms;
 pub mod codec;
 pub mod cursor;
 pub mod error;

@@ -8,9 +8,7 @@
 //! returns as raw bytes stay raw. Cursors live in [`crate::cursor`].
 
 use bson::{doc, Bson, Document, RawDocument, RawDocumentBuf};
-use mongodb::options::{
-    CountOptions, FindOneOptions, IndexOptions, ReplaceOptions, UpdateOptions,
-};
+use mongodb::options::{CountOptions, FindOneOptions, IndexOptions, ReplaceOptions, UpdateOptions};
 use mongodb::{Collection, IndexModel};
 
 use crate::error::{CoreError, Result};
@@ -33,7 +31,9 @@ async fn database(uri: &str, db: &str) -> Result<mongodb::Database> {
 /// THE name check for databases, collections and buckets (the binding uses it too).
 pub fn check_name(what: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('\0') {
-        return Err(CoreError::InvalidArgument(format!("{what} must be a non-empty string without NUL, got {name:?}")));
+        return Err(CoreError::InvalidArgument(format!(
+            "{what} must be a non-empty string without NUL, got {name:?}"
+        )));
     }
     Ok(())
 }
@@ -46,22 +46,26 @@ fn ns(db: &str, coll: &str) -> String {
 
 /// Parse one BSON document (a filter, sort, update...) named `what` for errors.
 pub fn document_from_bytes(what: &str, bytes: &[u8]) -> Result<Document> {
-    Document::from_reader(bytes)
-        .map_err(|e| CoreError::InvalidArgument(format!("{what} is not a valid BSON document: {e}")))
+    Document::from_reader(bytes).map_err(|e| {
+        CoreError::InvalidArgument(format!("{what} is not a valid BSON document: {e}"))
+    })
 }
 
 /// Take ownership of one raw BSON document after checking its framing and
 /// top-level elements (nested values are checked by the server).
 pub fn raw_from_bytes(what: &str, bytes: Vec<u8>) -> Result<RawDocumentBuf> {
-    let raw = RawDocumentBuf::from_bytes(bytes)
-        .map_err(|e| CoreError::InvalidArgument(format!("{what} is not a valid BSON document: {e}")))?;
+    let raw = RawDocumentBuf::from_bytes(bytes).map_err(|e| {
+        CoreError::InvalidArgument(format!("{what} is not a valid BSON document: {e}"))
+    })?;
     check_elements(what, &raw)?;
     Ok(raw)
 }
 
 fn check_elements(what: &str, raw: &RawDocument) -> Result<()> {
     for el in raw.iter() {
-        el.map_err(|e| CoreError::InvalidArgument(format!("{what} is not a valid BSON document: {e}")))?;
+        el.map_err(|e| {
+            CoreError::InvalidArgument(format!("{what} is not a valid BSON document: {e}"))
+        })?;
     }
     Ok(())
 }
@@ -105,13 +109,17 @@ pub async fn list_collection_names(uri: &str, db: &str) -> Result<Vec<String>> {
 
 pub async fn drop_database(uri: &str, db: &str) -> Result<()> {
     let d = database(uri, db).await?;
-    d.drop().await.map_err(|e| CoreError::from_driver(&format!("dropDatabase {db}"), e))
+    d.drop()
+        .await
+        .map_err(|e| CoreError::from_driver(&format!("dropDatabase {db}"), e))
 }
 
 /// Drop a collection. Dropping one that does not exist is not an error.
 pub async fn drop_collection(uri: &str, db: &str, coll: &str) -> Result<()> {
     let c = collection(uri, db, coll).await?;
-    c.drop().await.map_err(|e| CoreError::from_driver(&format!("drop {}", ns(db, coll)), e))
+    c.drop()
+        .await
+        .map_err(|e| CoreError::from_driver(&format!("drop {}", ns(db, coll)), e))
 }
 
 // ---------------------------------------------------------------- reads
@@ -144,7 +152,12 @@ impl FindSpec {
     }
 }
 
-pub async fn find_one(uri: &str, db: &str, coll: &str, spec: FindSpec) -> Result<Option<RawDocumentBuf>> {
+pub async fn find_one(
+    uri: &str,
+    db: &str,
+    coll: &str,
+    spec: FindSpec,
+) -> Result<Option<RawDocumentBuf>> {
     let c = collection(uri, db, coll).await?;
     let mut o = FindOneOptions::default();
     o.sort = spec.sort;
@@ -174,9 +187,17 @@ pub async fn count_documents(
         .map_err(|e| CoreError::from_driver(&format!("countDocuments in {}", ns(db, coll)), e))
 }
 
-pub async fn distinct(uri: &str, db: &str, coll: &str, key: &str, filter: Document) -> Result<Vec<Bson>> {
+pub async fn distinct(
+    uri: &str,
+    db: &str,
+    coll: &str,
+    key: &str,
+    filter: Document,
+) -> Result<Vec<Bson>> {
     if key.is_empty() {
-        return Err(CoreError::InvalidArgument("distinct key must be a non-empty field name".into()));
+        return Err(CoreError::InvalidArgument(
+            "distinct key must be a non-empty field name".into(),
+        ));
     }
     let c = collection(uri, db, coll).await?;
     c.distinct(key, filter)
@@ -205,7 +226,9 @@ pub async fn insert_many(
     ordered: bool,
 ) -> Result<Vec<Bson>> {
     if documents.is_empty() {
-        return Err(CoreError::InvalidArgument("insertMany needs at least one document".into()));
+        return Err(CoreError::InvalidArgument(
+            "insertMany needs at least one document".into(),
+        ));
     }
     let n = documents.len();
     let c = collection(uri, db, coll).await?;
@@ -296,7 +319,11 @@ pub async fn replace_one(
 pub async fn delete(uri: &str, db: &str, coll: &str, filter: Document, many: bool) -> Result<u64> {
     let c = collection(uri, db, coll).await?;
     let what = if many { "deleteMany" } else { "deleteOne" };
-    let r = if many { c.delete_many(filter).await } else { c.delete_one(filter).await };
+    let r = if many {
+        c.delete_many(filter).await
+    } else {
+        c.delete_one(filter).await
+    };
     r.map(|r| r.deleted_count)
         .map_err(|e| CoreError::from_driver(&format!("{what} in {}", ns(db, coll)), e))
 }
@@ -311,7 +338,9 @@ pub async fn create_index(
     name: Option<String>,
 ) -> Result<String> {
     if keys.is_empty() {
-        return Err(CoreError::InvalidArgument("createIndex keys must name at least one field".into()));
+        return Err(CoreError::InvalidArgument(
+            "createIndex keys must name at least one field".into(),
+        ));
     }
     let c = collection(uri, db, coll).await?;
     let mut o = IndexOptions::default();
@@ -350,7 +379,11 @@ mod tests {
             bytes.extend_from_slice(&[0u8; 8]);
             let err = split_concatenated("documents", &bytes).unwrap_err();
             assert_eq!(err.kind(), "InvalidArgument");
-            assert!(err.to_string().contains(&format!("declares length {declared}")), "{err}");
+            assert!(
+                err.to_string()
+                    .contains(&format!("declares length {declared}")),
+                "{err}"
+            );
         }
     }
 
@@ -380,16 +413,24 @@ mod tests {
         drop_collection(&uri, db, coll).await.unwrap();
 
         let when = DateTime::from_millis(1_700_000_000_123);
-        let id = insert_one(&uri, db, coll, rawdoc! { "sta": "AAK", "t": when, "n": { "x": 1 } })
-            .await
-            .unwrap();
+        let id = insert_one(
+            &uri,
+            db,
+            coll,
+            rawdoc! { "sta": "AAK", "t": when, "n": { "x": 1 } },
+        )
+        .await
+        .unwrap();
         assert!(matches!(id, Bson::ObjectId(_)));
         let own = ObjectId::new();
         let ids = insert_many(
             &uri,
             db,
             coll,
-            vec![rawdoc! { "_id": own, "sta": "BBK" }, rawdoc! { "sta": "CCK" }],
+            vec![
+                rawdoc! { "_id": own, "sta": "BBK" },
+                rawdoc! { "sta": "CCK" },
+            ],
             true,
         )
         .await
@@ -397,34 +438,83 @@ mod tests {
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[0], Bson::ObjectId(own));
         // A repeated _id is its own kind (code 11000), one-document and many.
-        let dup = insert_one(&uri, db, coll, rawdoc! { "_id": own }).await.unwrap_err();
-        assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
-        let dup = insert_many(&uri, db, coll, vec![rawdoc! { "_id": own }, rawdoc! { "sta": "DDK" }], false)
+        let dup = insert_one(&uri, db, coll, rawdoc! { "_id": own })
             .await
             .unwrap_err();
         assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
-        delete(&uri, db, coll, doc! { "sta": "DDK" }, false).await.unwrap();
-
-        let got = find_one(&uri, db, coll, FindSpec { filter: doc! { "sta": "AAK" }, ..Default::default() })
+        let dup = insert_many(
+            &uri,
+            db,
+            coll,
+            vec![rawdoc! { "_id": own }, rawdoc! { "sta": "DDK" }],
+            false,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(dup.kind(), "DuplicateKey", "{dup}");
+        delete(&uri, db, coll, doc! { "sta": "DDK" }, false)
             .await
-            .unwrap()
-            .expect("inserted document");
+            .unwrap();
+
+        let got = find_one(
+            &uri,
+            db,
+            coll,
+            FindSpec {
+                filter: doc! { "sta": "AAK" },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .expect("inserted document");
         assert_eq!(got.get_datetime("t").unwrap(), when);
         assert_eq!(got.get_document("n").unwrap().get_i32("x").unwrap(), 1);
 
-        assert_eq!(count_documents(&uri, db, coll, doc! {}, None, None).await.unwrap(), 3);
-        let u = update(&uri, db, coll, doc! { "sta": "AAK" }, doc! { "$set": { "q": 2 } }, false, false)
-            .await
-            .unwrap();
-        assert_eq!((u.matched_count, u.modified_count, u.upserted_id), (1, 1, None));
-        let u = update(&uri, db, coll, doc! { "sta": "ZZZ" }, doc! { "$set": { "q": 3 } }, true, false)
-            .await
-            .unwrap();
+        assert_eq!(
+            count_documents(&uri, db, coll, doc! {}, None, None)
+                .await
+                .unwrap(),
+            3
+        );
+        let u = update(
+            &uri,
+            db,
+            coll,
+            doc! { "sta": "AAK" },
+            doc! { "$set": { "q": 2 } },
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (u.matched_count, u.modified_count, u.upserted_id),
+            (1, 1, None)
+        );
+        let u = update(
+            &uri,
+            db,
+            coll,
+            doc! { "sta": "ZZZ" },
+            doc! { "$set": { "q": 3 } },
+            true,
+            false,
+        )
+        .await
+        .unwrap();
         assert_eq!(u.matched_count, 0);
         assert!(u.upserted_id.is_some());
-        let r = replace_one(&uri, db, coll, doc! { "_id": own }, rawdoc! { "sta": "BBX" }, false)
-            .await
-            .unwrap();
+        let r = replace_one(
+            &uri,
+            db,
+            coll,
+            doc! { "_id": own },
+            rawdoc! { "sta": "BBX" },
+            false,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.modified_count, 1);
 
         let mut stations = distinct(&uri, db, coll, "sta", doc! {}).await.unwrap();
@@ -436,9 +526,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(name, "sta_1_t_-1");
-        assert!(list_collection_names(&uri, db).await.unwrap().contains(&coll.to_string()));
+        assert!(list_collection_names(&uri, db)
+            .await
+            .unwrap()
+            .contains(&coll.to_string()));
         drop_database(&uri, db).await.unwrap();
-        assert!(!list_collection_names(&uri, db).await.unwrap().contains(&coll.to_string()));
+        assert!(!list_collection_names(&uri, db)
+            .await
+            .unwrap()
+            .contains(&coll.to_string()));
         ping(&uri).await.unwrap();
     }
 }

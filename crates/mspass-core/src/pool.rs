@@ -60,15 +60,23 @@ pub fn pool_count() -> usize {
 pub async fn client_for(uri: &str, options: &PoolOptions) -> Result<Client> {
     let cell = {
         let mut map = registry().lock().expect("pool registry poisoned");
-        map.entry(uri.to_string()).or_insert_with(|| Arc::new(OnceCell::new())).clone()
+        map.entry(uri.to_string())
+            .or_insert_with(|| Arc::new(OnceCell::new()))
+            .clone()
     };
-    match cell.get_or_try_init(|| async { create_client(uri, options).await }).await {
+    match cell
+        .get_or_try_init(|| async { create_client(uri, options).await })
+        .await
+    {
         Ok(client) => Ok(client.clone()),
         Err(e) => {
             // Drop the empty slot so `pool_count` counts live pools only
             // (unless a concurrent caller has filled or replaced it meanwhile).
             let mut map = registry().lock().expect("pool registry poisoned");
-            if map.get(uri).is_some_and(|c| Arc::ptr_eq(c, &cell) && c.get().is_none()) {
+            if map
+                .get(uri)
+                .is_some_and(|c| Arc::ptr_eq(c, &cell) && c.get().is_none())
+            {
                 map.remove(uri);
             }
             Err(e)
@@ -85,7 +93,9 @@ pub fn existing_client(uri: &str) -> Option<Client> {
 async fn create_client(uri: &str, options: &PoolOptions) -> Result<Client> {
     let masked = mask_credentials(uri);
     let mut opts = ClientOptions::parse(uri).await.map_err(|e| {
-        CoreError::InvalidArgument(mask_credentials(&format!("invalid MongoDB URI {masked}: {e}")))
+        CoreError::InvalidArgument(mask_credentials(&format!(
+            "invalid MongoDB URI {masked}: {e}"
+        )))
     })?;
     opts.max_pool_size = Some(options.max_pool_size.unwrap_or(DEFAULT_MAX_POOL_SIZE));
     opts.server_selection_timeout = Some(Duration::from_millis(
@@ -94,12 +104,23 @@ async fn create_client(uri: &str, options: &PoolOptions) -> Result<Client> {
             .unwrap_or(DEFAULT_SERVER_SELECTION_TIMEOUT_MS),
     ));
     if opts.app_name.is_none() {
-        opts.app_name = Some(options.app_name.clone().unwrap_or_else(|| "mspass".to_string()));
+        opts.app_name = Some(
+            options
+                .app_name
+                .clone()
+                .unwrap_or_else(|| "mspass".to_string()),
+        );
     }
     let client = Client::with_options(opts).map_err(|e| {
-        CoreError::InvalidArgument(mask_credentials(&format!("invalid MongoDB URI {masked}: {e}")))
+        CoreError::InvalidArgument(mask_credentials(&format!(
+            "invalid MongoDB URI {masked}: {e}"
+        )))
     })?;
-    if let Err(e) = client.database("admin").run_command(doc! { "ping": 1 }).await {
+    if let Err(e) = client
+        .database("admin")
+        .run_command(doc! { "ping": 1 })
+        .await
+    {
         // Stop the monitors of a client we will not keep.
         client.shutdown().await;
         return Err(CoreError::Connection(mask_credentials(&format!(
@@ -118,7 +139,10 @@ async fn create_client(uri: &str, options: &PoolOptions) -> Result<Client> {
 /// still in flight on other threads, and later fetches of its cursors, fail
 /// with a shutdown error.
 pub async fn shutdown(uri: &str) -> bool {
-    let cell = registry().lock().expect("pool registry poisoned").remove(uri);
+    let cell = registry()
+        .lock()
+        .expect("pool registry poisoned")
+        .remove(uri);
     match cell.and_then(|c| c.get().cloned()) {
         Some(client) => {
             client.shutdown().immediate(true).await;
@@ -131,7 +155,12 @@ pub async fn shutdown(uri: &str) -> bool {
 /// The URIs that currently have a pool (credentials included: for the
 /// binding's `shutdownAll`, never for messages).
 pub fn uris() -> Vec<String> {
-    registry().lock().expect("pool registry poisoned").keys().cloned().collect()
+    registry()
+        .lock()
+        .expect("pool registry poisoned")
+        .keys()
+        .cloned()
+        .collect()
 }
 
 /// One runtime for every test that touches a server. A `Client` is bound to
@@ -142,7 +171,11 @@ pub fn uris() -> Vec<String> {
 pub(crate) fn test_block_on<F: std::future::Future>(fut: F) -> F::Output {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("test runtime")
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("test runtime")
     })
     .block_on(fut)
 }
@@ -153,14 +186,19 @@ mod tests {
 
     #[tokio::test]
     async fn malformed_uri_is_invalid_argument_and_masked() {
-        let err = client_for("mongodb://bob:pw@", &PoolOptions::default()).await.unwrap_err();
+        let err = client_for("mongodb://bob:pw@", &PoolOptions::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), "InvalidArgument");
         assert!(!err.to_string().contains("pw"), "{err}");
     }
 
     #[tokio::test]
     async fn unreachable_server_is_connection_error_and_not_cached() {
-        let opts = PoolOptions { server_selection_timeout_ms: Some(300), ..Default::default() };
+        let opts = PoolOptions {
+            server_selection_timeout_ms: Some(300),
+            ..Default::default()
+        };
         // Port 1 on loopback is closed on any sane machine.
         let uri = "mongodb://u:secret@127.0.0.1:1/?directConnection=true";
         let err = client_for(uri, &opts).await.unwrap_err();
@@ -168,14 +206,19 @@ mod tests {
         assert!(err.to_string().contains("127.0.0.1:1"));
         assert!(!err.to_string().contains("secret"));
         assert!(existing_client(uri).is_none());
-        assert!(!uris().iter().any(|u| u == uri), "a failed URI left an empty pool slot");
+        assert!(
+            !uris().iter().any(|u| u == uri),
+            "a failed URI left an empty pool slot"
+        );
     }
 
     /// Runs against the real server when CI provides one.
     #[test]
     fn one_client_per_uri_against_real_server() {
         let Ok(base) = std::env::var("MSPASS_TEST_DB_URI") else {
-            eprintln!("MSPASS_TEST_DB_URI not set; the vitest suite covers this against the server");
+            eprintln!(
+                "MSPASS_TEST_DB_URI not set; the vitest suite covers this against the server"
+            );
             return;
         };
         // A URI no other test uses, so the pool is created here.
@@ -186,8 +229,15 @@ mod tests {
             let opts = PoolOptions::default();
             let (a, b) = tokio::join!(client_for(&uri, &opts), client_for(&uri, &opts));
             let (a, b) = (a.unwrap(), b.unwrap());
-            assert_eq!(clients_created() - before, 1, "two concurrent callers made two clients");
-            a.database("admin").run_command(doc! {"ping": 1}).await.unwrap();
+            assert_eq!(
+                clients_created() - before,
+                1,
+                "two concurrent callers made two clients"
+            );
+            a.database("admin")
+                .run_command(doc! {"ping": 1})
+                .await
+                .unwrap();
             drop(b);
             assert!(shutdown(&uri).await);
             assert!(existing_client(&uri).is_none());

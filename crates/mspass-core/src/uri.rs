@@ -62,7 +62,10 @@ mod tests {
 
     #[test]
     fn leaves_uris_without_credentials() {
-        assert_eq!(mask_credentials("mongodb://127.0.0.1:27017"), "mongodb://127.0.0.1:27017");
+        assert_eq!(
+            mask_credentials("mongodb://127.0.0.1:27017"),
+            "mongodb://127.0.0.1:27017"
+        );
         assert_eq!(mask_credentials("no uri here"), "no uri here");
     }
 }

@@ -12,17 +12,27 @@ fn fixtures() -> std::path::PathBuf {
 }
 
 fn seeds() -> Vec<Vec<u8>> {
-    ["steim2.mseed", "test.mseed", "encoding/float64_Float64_littleEndian.mseed", "gaps.mseed", "two_channels.mseed"]
-        .iter()
-        .map(|f| std::fs::read(fixtures().join(f)).unwrap())
-        .collect()
+    [
+        "steim2.mseed",
+        "test.mseed",
+        "encoding/float64_Float64_littleEndian.mseed",
+        "gaps.mseed",
+        "two_channels.mseed",
+    ]
+    .iter()
+    .map(|f| std::fs::read(fixtures().join(f)).unwrap())
+    .collect()
 }
 
 fn check_decoder(bytes: &[u8]) {
     if let Ok(pieces) = decode_pieces(bytes, 0, true) {
         let n: usize = pieces.iter().map(|p| p.samples.len()).sum();
         // Steim2 packs at most 7 samples in 4 bytes: never more than 2 per input byte.
-        assert!(n <= 2 * bytes.len() + 8, "{n} samples from {} bytes", bytes.len());
+        assert!(
+            n <= 2 * bytes.len() + 8,
+            "{n} samples from {} bytes",
+            bytes.len()
+        );
     }
     let _ = decode_segment(bytes, 0, &MergeOptions::default());
     let idx = index_bytes(bytes, true);

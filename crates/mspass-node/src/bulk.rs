@@ -22,18 +22,32 @@ pub async fn bulk_update(
     let mut list = Vec::with_capacity(docs.len());
     for (i, raw) in docs.into_iter().enumerate() {
         let d: Document = raw.to_document().map_err(|e| {
-            to_napi(mspass_core::CoreError::InvalidArgument(format!("statements[{i}] is not valid BSON: {e}")))
+            to_napi(mspass_core::CoreError::InvalidArgument(format!(
+                "statements[{i}] is not valid BSON: {e}"
+            )))
         })?;
         let filter = d.get_document("q").map_err(|_| {
-            to_napi(mspass_core::CoreError::InvalidArgument(format!("statements[{i}].q must be a document")))
+            to_napi(mspass_core::CoreError::InvalidArgument(format!(
+                "statements[{i}].q must be a document"
+            )))
         })?;
         let update = d.get_document("u").map_err(|_| {
-            to_napi(mspass_core::CoreError::InvalidArgument(format!("statements[{i}].u must be a document")))
+            to_napi(mspass_core::CoreError::InvalidArgument(format!(
+                "statements[{i}].u must be a document"
+            )))
         })?;
-        list.push(UpdateStatement { filter: filter.clone(), update: update.clone(), multi: d.get_bool("multi").unwrap_or(false) });
+        list.push(UpdateStatement {
+            filter: filter.clone(),
+            update: update.clone(),
+            multi: d.get_bool("multi").unwrap_or(false),
+        });
     }
-    let r = bulk::bulk_update(&uri, &db, &coll, list, ordered.unwrap_or(true)).await.map_err(to_napi)?;
+    let r = bulk::bulk_update(&uri, &db, &coll, list, ordered.unwrap_or(true))
+        .await
+        .map_err(to_napi)?;
     let mut out = Vec::new();
-    r.to_document().to_writer(&mut out).map_err(|e| napi::Error::from_reason(format!("BSON encode: {e}")))?;
+    r.to_document()
+        .to_writer(&mut out)
+        .map_err(|e| napi::Error::from_reason(format!("BSON encode: {e}")))?;
     Ok(out.into())
 }

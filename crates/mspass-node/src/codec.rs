@@ -7,8 +7,14 @@ use napi_derive::napi;
 
 /// Build a whole frame from its BSON `head` and sample arrays (one copy of the samples).
 #[napi]
-pub fn codec_encode_frame(kind: u8, head: Buffer, samples: Vec<Float64Array>) -> napi::Result<Buffer> {
-    let kind = Kind::from_u8(kind).ok_or_else(|| napi::Error::from_reason(format!("codecEncodeFrame: unknown kind {kind}")))?;
+pub fn codec_encode_frame(
+    kind: u8,
+    head: Buffer,
+    samples: Vec<Float64Array>,
+) -> napi::Result<Buffer> {
+    let kind = Kind::from_u8(kind).ok_or_else(|| {
+        napi::Error::from_reason(format!("codecEncodeFrame: unknown kind {kind}"))
+    })?;
     let refs: Vec<&[f64]> = samples.iter().map(|s| &s[..]).collect();
     Ok(codec::encode(kind, &head, &refs).into())
 }

@@ -50,11 +50,21 @@ fn non_negative(what: &str, v: Option<i64>) -> napi::Result<Option<u64>> {
 }
 
 pub(crate) fn find_spec(filter: &[u8], options: Option<FindOptions>) -> napi::Result<FindSpec> {
-    let mut spec = FindSpec { filter: ops::document_from_bytes("filter", filter).map_err(to_napi)?, ..Default::default() };
+    let mut spec = FindSpec {
+        filter: ops::document_from_bytes("filter", filter).map_err(to_napi)?,
+        ..Default::default()
+    };
     if let Some(o) = options {
-        spec.sort = o.sort.map(|b| ops::document_from_bytes("sort", &b)).transpose().map_err(to_napi)?;
-        spec.projection =
-            o.projection.map(|b| ops::document_from_bytes("projection", &b)).transpose().map_err(to_napi)?;
+        spec.sort = o
+            .sort
+            .map(|b| ops::document_from_bytes("sort", &b))
+            .transpose()
+            .map_err(to_napi)?;
+        spec.projection = o
+            .projection
+            .map(|b| ops::document_from_bytes("projection", &b))
+            .transpose()
+            .map_err(to_napi)?;
         spec.skip = non_negative("skip", o.skip)?;
         spec.limit = o.limit;
         spec.batch_size = o.batch_size;
@@ -82,15 +92,24 @@ pub async fn find_one(
     options: Option<FindOptions>,
 ) -> napi::Result<Option<Buffer>> {
     let spec = find_spec(&filter, options)?;
-    let found = ops::find_one(&uri, &db, &coll, spec).await.map_err(to_napi)?;
+    let found = ops::find_one(&uri, &db, &coll, spec)
+        .await
+        .map_err(to_napi)?;
     Ok(found.map(|d| Buffer::from(d.into_bytes())))
 }
 
 /// Insert one BSON document. Resolves to BSON `{insertedId}`.
 #[napi]
-pub async fn insert_one(uri: String, db: String, coll: String, document: Buffer) -> napi::Result<Buffer> {
+pub async fn insert_one(
+    uri: String,
+    db: String,
+    coll: String,
+    document: Buffer,
+) -> napi::Result<Buffer> {
     let raw = ops::raw_from_bytes("document", document.to_vec()).map_err(to_napi)?;
-    let id = ops::insert_one(&uri, &db, &coll, raw).await.map_err(to_napi)?;
+    let id = ops::insert_one(&uri, &db, &coll, raw)
+        .await
+        .map_err(to_napi)?;
     bytes(doc! { "insertedId": id })
 }
 
@@ -104,7 +123,9 @@ pub async fn insert_many(
     ordered: Option<bool>,
 ) -> napi::Result<Buffer> {
     let docs = ops::split_concatenated("documents", &documents).map_err(to_napi)?;
-    let ids = ops::insert_many(&uri, &db, &coll, docs, ordered.unwrap_or(true)).await.map_err(to_napi)?;
+    let ids = ops::insert_many(&uri, &db, &coll, docs, ordered.unwrap_or(true))
+        .await
+        .map_err(to_napi)?;
     bytes(doc! { "insertedIds": ids })
 }
 
@@ -119,9 +140,17 @@ async fn update(
 ) -> napi::Result<Buffer> {
     let filter = ops::document_from_bytes("filter", &filter).map_err(to_napi)?;
     let update = ops::document_from_bytes("update", &update).map_err(to_napi)?;
-    let r = ops::update(&uri, &db, &coll, filter, update, upsert.unwrap_or(false), many)
-        .await
-        .map_err(to_napi)?;
+    let r = ops::update(
+        &uri,
+        &db,
+        &coll,
+        filter,
+        update,
+        upsert.unwrap_or(false),
+        many,
+    )
+    .await
+    .map_err(to_napi)?;
     bytes(r.to_document())
 }
 
@@ -163,24 +192,47 @@ pub async fn replace_one(
 ) -> napi::Result<Buffer> {
     let filter = ops::document_from_bytes("filter", &filter).map_err(to_napi)?;
     let replacement = ops::raw_from_bytes("replacement", replacement.to_vec()).map_err(to_napi)?;
-    let r = ops::replace_one(&uri, &db, &coll, filter, replacement, upsert.unwrap_or(false))
-        .await
-        .map_err(to_napi)?;
+    let r = ops::replace_one(
+        &uri,
+        &db,
+        &coll,
+        filter,
+        replacement,
+        upsert.unwrap_or(false),
+    )
+    .await
+    .map_err(to_napi)?;
     bytes(r.to_document())
 }
 
 /// Delete the first match; resolves to the deleted count.
 #[napi]
-pub async fn delete_one(uri: String, db: String, coll: String, filter: Buffer) -> napi::Result<i64> {
+pub async fn delete_one(
+    uri: String,
+    db: String,
+    coll: String,
+    filter: Buffer,
+) -> napi::Result<i64> {
     let filter = ops::document_from_bytes("filter", &filter).map_err(to_napi)?;
-    ops::delete(&uri, &db, &coll, filter, false).await.map(|n| n as i64).map_err(to_napi)
+    ops::delete(&uri, &db, &coll, filter, false)
+        .await
+        .map(|n| n as i64)
+        .map_err(to_napi)
 }
 
 /// Delete every match; resolves to the deleted count.
 #[napi]
-pub async fn delete_many(uri: String, db: String, coll: String, filter: Buffer) -> napi::Result<i64> {
+pub async fn delete_many(
+    uri: String,
+    db: String,
+    coll: String,
+    filter: Buffer,
+) -> napi::Result<i64> {
     let filter = ops::document_from_bytes("filter", &filter).map_err(to_napi)?;
-    ops::delete(&uri, &db, &coll, filter, true).await.map(|n| n as i64).map_err(to_napi)
+    ops::delete(&uri, &db, &coll, filter, true)
+        .await
+        .map(|n| n as i64)
+        .map_err(to_napi)
 }
 
 #[napi]
@@ -193,7 +245,10 @@ pub async fn count_documents(
 ) -> napi::Result<i64> {
     let filter = ops::document_from_bytes("filter", &filter).map_err(to_napi)?;
     let (skip, limit) = match options {
-        Some(o) => (non_negative("skip", o.skip)?, non_negative("limit", o.limit)?),
+        Some(o) => (
+            non_negative("skip", o.skip)?,
+            non_negative("limit", o.limit)?,
+        ),
         None => (None, None),
     };
     ops::count_documents(&uri, &db, &coll, filter, skip, limit)
@@ -204,9 +259,17 @@ pub async fn count_documents(
 
 /// Distinct values of `key` among matches. Resolves to BSON `{values: [...]}`.
 #[napi]
-pub async fn distinct(uri: String, db: String, coll: String, key: String, filter: Buffer) -> napi::Result<Buffer> {
+pub async fn distinct(
+    uri: String,
+    db: String,
+    coll: String,
+    key: String,
+    filter: Buffer,
+) -> napi::Result<Buffer> {
     let filter = ops::document_from_bytes("filter", &filter).map_err(to_napi)?;
-    let values = ops::distinct(&uri, &db, &coll, &key, filter).await.map_err(to_napi)?;
+    let values = ops::distinct(&uri, &db, &coll, &key, filter)
+        .await
+        .map_err(to_napi)?;
     bytes(doc! { "values": values })
 }
 
@@ -221,13 +284,17 @@ pub async fn create_index(
 ) -> napi::Result<String> {
     let keys = ops::document_from_bytes("keys", &keys).map_err(to_napi)?;
     let (unique, name) = options.map(|o| (o.unique, o.name)).unwrap_or((None, None));
-    ops::create_index(&uri, &db, &coll, keys, unique, name).await.map_err(to_napi)
+    ops::create_index(&uri, &db, &coll, keys, unique, name)
+        .await
+        .map_err(to_napi)
 }
 
 /// Drop a collection (no error if it does not exist).
 #[napi]
 pub async fn drop_collection(uri: String, db: String, coll: String) -> napi::Result<()> {
-    ops::drop_collection(&uri, &db, &coll).await.map_err(to_napi)
+    ops::drop_collection(&uri, &db, &coll)
+        .await
+        .map_err(to_napi)
 }
 
 #[napi]

@@ -53,7 +53,10 @@ pub async fn find(
     options: Option<FindOptions>,
 ) -> napi::Result<NativeCursor> {
     let spec = find_spec(&filter, options)?;
-    ServerCursor::find(&uri, &db, &coll, spec).await.map(wrap).map_err(to_napi)
+    ServerCursor::find(&uri, &db, &coll, spec)
+        .await
+        .map(wrap)
+        .map_err(to_napi)
 }
 
 /// Run an aggregation; `pipeline` is BSON `{pipeline: [stage, ...]}`. Resolves to its cursor.
@@ -69,16 +72,25 @@ pub async fn aggregate(
     let stages = wrapper
         .get_array("pipeline")
         .map_err(|_| {
-            napi::Error::new(napi::Status::InvalidArg, "InvalidArgument: pipeline must be BSON {pipeline: [...]}")
+            napi::Error::new(
+                napi::Status::InvalidArg,
+                "InvalidArgument: pipeline must be BSON {pipeline: [...]}",
+            )
         })?
         .iter()
         .map(|s| {
             s.as_document().cloned().ok_or_else(|| {
-                napi::Error::new(napi::Status::InvalidArg, "InvalidArgument: every pipeline stage must be a document")
+                napi::Error::new(
+                    napi::Status::InvalidArg,
+                    "InvalidArgument: every pipeline stage must be a document",
+                )
             })
         })
         .collect::<napi::Result<Vec<_>>>()?;
-    ServerCursor::aggregate(&uri, &db, &coll, stages, batch_size).await.map(wrap).map_err(to_napi)
+    ServerCursor::aggregate(&uri, &db, &coll, stages, batch_size)
+        .await
+        .map(wrap)
+        .map_err(to_napi)
 }
 
 /// Open server cursors in this process (all threads).

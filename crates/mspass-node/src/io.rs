@@ -118,14 +118,20 @@ fn read_options(o: Option<SampleReadOptions>) -> napi::Result<ReadOptions> {
     if let Some(o) = o {
         if let Some(n) = o.ncomponents {
             if n != 1 && n != 3 {
-                return Err(invalid(format!("ncomponents must be 1 (TimeSeries) or 3 (Seismogram), got {n}")));
+                return Err(invalid(format!(
+                    "ncomponents must be 1 (TimeSeries) or 3 (Seismogram), got {n}"
+                )));
             }
             r.ncomponents = n as usize;
         }
         r.gridfs = GridFsReadOptions {
             bucket: o.bucket.unwrap_or(r.gridfs.bucket),
-            batch_size: o.gridfs_batch_size.map_or(r.gridfs.batch_size, |b| b.max(1) as usize),
-            concurrency: o.gridfs_concurrency.map_or(r.gridfs.concurrency, |c| c.max(1) as usize),
+            batch_size: o
+                .gridfs_batch_size
+                .map_or(r.gridfs.batch_size, |b| b.max(1) as usize),
+            concurrency: o
+                .gridfs_concurrency
+                .map_or(r.gridfs.concurrency, |c| c.max(1) as usize),
         };
         r.mseed_merge = crate::mseed::merge_options(o.merge)?;
     }
@@ -138,14 +144,19 @@ fn check_name(what: &str, name: &str) -> napi::Result<()> {
 
 async fn database(uri: &str, db: &str) -> napi::Result<mongodb::Database> {
     check_name("database name", db)?;
-    let client = pool::client_for(uri, &PoolOptions::default()).await.map_err(to_napi)?;
+    let client = pool::client_for(uri, &PoolOptions::default())
+        .await
+        .map_err(to_napi)?;
     Ok(client.database(db))
 }
 
 fn parse_ids(ids: &[String]) -> napi::Result<Vec<ObjectId>> {
     ids.iter()
         .enumerate()
-        .map(|(i, s)| ObjectId::parse_str(s).map_err(|_| invalid(format!("ids[{i}] is not a 24-hex ObjectId: {s:?}"))))
+        .map(|(i, s)| {
+            ObjectId::parse_str(s)
+                .map_err(|_| invalid(format!("ids[{i}] is not a 24-hex ObjectId: {s:?}")))
+        })
         .collect()
 }
 
@@ -205,20 +216,58 @@ pub async fn read_samples(
 ) -> napi::Result<SampleReadResult> {
     let opts = read_options(options)?;
     let list = io::split_documents(&docs).map_err(to_napi)?;
-    let needs_db = list.iter().any(|d| matches!(
-        io::parse_member(d, opts.ncomponents).map(|m| m.location),
-        Ok(io::Location::GridFs { .. })
-    ));
-    let db = if needs_db { Some(database(&uri, &database_name).await?) } else { None };
-    let batch = io::read_members(db.as_ref(), &list, &opts).await.map_err(to_napi)?;
-    let Parts { samples, offsets, lengths, errors, error_kinds, mseed } = parts(batch);
-    Ok(SampleReadResult { samples, offsets, lengths, errors, error_kinds, mseed })
+    let needs_db = list.iter().any(|d| {
+        matches!(
+            io::parse_member(d, opts.ncomponents).map(|m| m.location),
+            Ok(io::Location::GridFs { .. })
+        )
+    });
+    let db = if needs_db {
+        Some(database(&uri, &database_name).await?)
+    } else {
+        None
+    };
+    let batch = io::read_members(db.as_ref(), &list, &opts)
+        .await
+        .map_err(to_napi)?;
+    let Parts {
+        samples,
+        offsets,
+        lengths,
+        errors,
+        error_kinds,
+        mseed,
+    } = parts(batch);
+    Ok(SampleReadResult {
+        samples,
+        offsets,
+        lengths,
+        errors,
+        error_kinds,
+        mseed,
+    })
 }
 
 fn ensemble_result(r: io::EnsembleRead) -> EnsembleReadResult {
     let doc_offsets = Float64Array::new(r.offsets.iter().map(|&o| o as f64).collect());
-    let Parts { samples, offsets, lengths, errors, error_kinds, mseed } = parts(r.samples);
-    EnsembleReadResult { docs: Buffer::from(r.docs), doc_offsets, samples, offsets, lengths, errors, error_kinds, mseed }
+    let Parts {
+        samples,
+        offsets,
+        lengths,
+        errors,
+        error_kinds,
+        mseed,
+    } = parts(r.samples);
+    EnsembleReadResult {
+        docs: Buffer::from(r.docs),
+        doc_offsets,
+        samples,
+        offsets,
+        lengths,
+        errors,
+        error_kinds,
+        mseed,
+    }
 }
 
 /// Run a find on `collection` (filter and options as for `find`) and read the
@@ -237,7 +286,9 @@ pub async fn read_ensemble(
     let spec = find_spec(&filter, find_options)?;
     let opts = read_options(options)?;
     let db = database(&uri, &database_name).await?;
-    let r = io::read_ensemble(&db, &collection, &spec, &opts).await.map_err(to_napi)?;
+    let r = io::read_ensemble(&db, &collection, &spec, &opts)
+        .await
+        .map_err(to_napi)?;
     Ok(ensemble_result(r))
 }
 
@@ -282,7 +333,11 @@ pub async fn write_file_samples(
         None => None,
         // Above 2^53 a JS number is no longer an exact byte offset.
         Some(o) if o >= 0.0 && o.fract() == 0.0 && o <= 9007199254740991.0 => Some(o as u64),
-        Some(o) => return Err(invalid(format!("startOffset must be a non-negative integer, got {o}"))),
+        Some(o) => {
+            return Err(invalid(format!(
+                "startOffset must be a non-negative integer, got {o}"
+            )))
+        }
     };
     let dfile = dfile.unwrap_or_else(io::default_dfile);
     let (d, f) = (PathBuf::from(&dir), dfile.clone());
@@ -296,7 +351,12 @@ pub async fn write_file_samples(
     .map_err(|e| to_napi(CoreError::Io(format!("file write task failed: {e}"))))?;
     let foffs = foffs.map_err(to_napi)?;
     let nbytes = members.iter().map(|m| (m.len() * 8) as f64).collect();
-    Ok(FileWriteResult { dir, dfile, foffs: foffs.into_iter().map(|o| o as f64).collect(), nbytes })
+    Ok(FileWriteResult {
+        dir,
+        dfile,
+        foffs: foffs.into_iter().map(|o| o as f64).collect(),
+        nbytes,
+    })
 }
 
 /// Store each member as one GridFS file in `database` (bulk inserts, 255 KiB
@@ -325,7 +385,9 @@ pub async fn write_gridfs_samples(
     }
     let db = database(&uri, &database_name).await?;
     let refs: Vec<&[f64]> = members.iter().map(|m| &m[..]).collect();
-    let out = io::write_gridfs(&db, &refs, ids.as_deref(), &w).await.map_err(to_napi)?;
+    let out = io::write_gridfs(&db, &refs, ids.as_deref(), &w)
+        .await
+        .map_err(to_napi)?;
     Ok(out.iter().map(|i| i.to_hex()).collect())
 }
 
@@ -342,7 +404,10 @@ pub async fn delete_gridfs_files(
     let bucket = bucket.unwrap_or_else(|| "fs".to_string());
     check_name("bucket", &bucket)?;
     let db = database(&uri, &database_name).await?;
-    io::delete_gridfs(&db, &ids, &bucket).await.map(|n| n as u32).map_err(to_napi)
+    io::delete_gridfs(&db, &ids, &bucket)
+        .await
+        .map(|n| n as u32)
+        .map_err(to_napi)
 }
 
 /// A new MsPASS default dfile name, `<uuid4>-binary`.

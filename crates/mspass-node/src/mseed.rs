@@ -41,10 +41,13 @@ pub struct MseedIndex {
 /// MsPASS's `index_mseed_file` scan of one file (headers only).
 #[napi]
 pub async fn index_mseed_file(path: String, segment_time_tears: bool) -> napi::Result<MseedIndex> {
-    let out = tokio::task::spawn_blocking(move || mseed::index_file(std::path::Path::new(&path), segment_time_tears).map_err(|e| format!("{path}: {e}")))
-        .await
-        .map_err(|e| io_error(format!("index task failed: {e}")))?
-        .map_err(io_error)?;
+    let out = tokio::task::spawn_blocking(move || {
+        mseed::index_file(std::path::Path::new(&path), segment_time_tears)
+            .map_err(|e| format!("{path}: {e}"))
+    })
+    .await
+    .map_err(|e| io_error(format!("index task failed: {e}")))?
+    .map_err(io_error)?;
     let s = &out.segments;
     Ok(MseedIndex {
         net: s.iter().map(|x| x.net.clone()).collect(),
@@ -59,7 +62,14 @@ pub async fn index_mseed_file(path: String, segment_time_tears: bool) -> napi::R
         nbytes: s.iter().map(|x| x.nbytes as f64).collect(),
         npts: s.iter().map(|x| x.npts as f64).collect(),
         endtime: s.iter().map(|x| x.endtime).collect(),
-        complaints: out.complaints.into_iter().map(|c| MseedComplaint { badness: c.badness.into(), message: c.message }).collect(),
+        complaints: out
+            .complaints
+            .into_iter()
+            .map(|c| MseedComplaint {
+                badness: c.badness.into(),
+                message: c.message,
+            })
+            .collect(),
     })
 }
 
@@ -75,19 +85,29 @@ pub struct MseedMergeOptions {
 }
 
 pub(crate) fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeOptions> {
-    let Some(o) = o else { return Ok(MergeOptions::default()) };
+    let Some(o) = o else {
+        return Ok(MergeOptions::default());
+    };
     let fill = match (o.fill_number, o.fill_mode.as_deref()) {
         (Some(v), None) => FillValue::Value(v),
         (None, None) => FillValue::Masked,
         (None, Some("latest")) => FillValue::Latest,
         (None, Some("interpolate")) => FillValue::Interpolate,
-        (_, Some(m)) => return Err(invalid(format!("mergeFillValue '{m}' is not a number, 'latest' or 'interpolate'"))),
+        (_, Some(m)) => {
+            return Err(invalid(format!(
+                "mergeFillValue '{m}' is not a number, 'latest' or 'interpolate'"
+            )))
+        }
     };
     let method = o.method.unwrap_or(0);
     if !(-1..=1).contains(&method) {
         return Err(invalid(format!("mergeMethod {method} is not -1, 0 or 1")));
     }
-    Ok(MergeOptions { method, fill, interpolation_samples: o.interpolation_samples.unwrap_or(0) })
+    Ok(MergeOptions {
+        method,
+        fill,
+        interpolation_samples: o.interpolation_samples.unwrap_or(0),
+    })
 }
 
 /// One segment read as MsPASS's read_data does (decode, merge, first trace).
@@ -116,7 +136,12 @@ pub struct MseedSegmentResult {
 /// Reads segments `(foff, nbytes)` of one file, reading the file once (the
 /// byte span covering all of them) and decoding each segment on its own.
 #[napi]
-pub async fn read_mseed_segments(path: String, foffs: Vec<f64>, nbytes: Vec<f64>, merge: Option<MseedMergeOptions>) -> napi::Result<Vec<MseedSegmentResult>> {
+pub async fn read_mseed_segments(
+    path: String,
+    foffs: Vec<f64>,
+    nbytes: Vec<f64>,
+    merge: Option<MseedMergeOptions>,
+) -> napi::Result<Vec<MseedSegmentResult>> {
     if foffs.len() != nbytes.len() {
         return Err(invalid("foffs and nbytes differ in length".into()));
     }
@@ -127,18 +152,32 @@ pub async fn read_mseed_segments(path: String, foffs: Vec<f64>, nbytes: Vec<f64>
     Ok(out
         .into_iter()
         .map(|r| match r {
-            Ok(s) => MseedSegmentResult { segment: Some(s), error: None },
-            Err(e) => MseedSegmentResult { segment: None, error: Some(e) },
+            Ok(s) => MseedSegmentResult {
+                segment: Some(s),
+                error: None,
+            },
+            Err(e) => MseedSegmentResult {
+                segment: None,
+                error: Some(e),
+            },
         })
         .collect())
 }
 
-fn read_segments(path: &str, foffs: &[f64], nbytes: &[f64], opts: &MergeOptions) -> Vec<Result<MseedSegment, String>> {
+fn read_segments(
+    path: &str,
+    foffs: &[f64],
+    nbytes: &[f64],
+    opts: &MergeOptions,
+) -> Vec<Result<MseedSegment, String>> {
     use std::io::{Read, Seek, SeekFrom};
     let spans: Vec<Option<(u64, u64)>> = foffs
         .iter()
         .zip(nbytes)
-        .map(|(&f, &n)| (f >= 0.0 && n > 0.0 && f.fract() == 0.0 && n.fract() == 0.0).then_some((f as u64, n as u64)))
+        .map(|(&f, &n)| {
+            (f >= 0.0 && n > 0.0 && f.fract() == 0.0 && n.fract() == 0.0)
+                .then_some((f as u64, n as u64))
+        })
         .collect();
     let lo = spans.iter().flatten().map(|s| s.0).min().unwrap_or(0);
     let hi = spans.iter().flatten().map(|s| s.0 + s.1).max().unwrap_or(0);
@@ -152,11 +191,15 @@ fn read_segments(path: &str, foffs: &[f64], nbytes: &[f64], opts: &MergeOptions)
     spans
         .iter()
         .map(|span| {
-            let (foff, n) = span.ok_or_else(|| "foff/nbytes are not a valid byte range".to_string())?;
+            let (foff, n) =
+                span.ok_or_else(|| "foff/nbytes are not a valid byte range".to_string())?;
             let buf = whole.as_ref().map_err(|e| format!("{path}: {e}"))?;
             let (a, b) = ((foff - lo) as usize, (foff - lo + n) as usize);
             if b > buf.len() {
-                return Err(format!("{path}: bytes {foff}..{} are past the end of the file", foff + n));
+                return Err(format!(
+                    "{path}: bytes {foff}..{} are past the end of the file",
+                    foff + n
+                ));
             }
             let seg = mseed::decode_segment(&buf[a..b], foff, opts).map_err(|e| e.to_string())?;
             let (net, sta, loc, chan) = mseed::ffi::split_sid(&seg.sid).unwrap_or_default();
@@ -218,7 +261,11 @@ pub fn encode_mseed(
     let mut opts = WriteOptions::default();
     if let Some(o) = options {
         if let Some(e) = o.encoding {
-            opts.encoding = Encoding::parse(&e).ok_or_else(|| invalid(format!("encoding '{e}' is not one of steim2, steim1, int32, int16, float32, float64")))?;
+            opts.encoding = Encoding::parse(&e).ok_or_else(|| {
+                invalid(format!(
+                    "encoding '{e}' is not one of steim2, steim1, int32, int16, float32, float64"
+                ))
+            })?;
         }
         if let Some(r) = o.record_length {
             opts.record_length = r;
@@ -233,8 +280,15 @@ pub fn encode_mseed(
     // Epoch seconds → ns, rounded to the microsecond MsPASS times carry.
     let start_ns = ((starttime * 1e6).round() as i64).saturating_mul(1000);
     let mut out = Vec::new();
-    mseed::write_records(&mut out, (&net, &sta, &loc, &chan), start_ns, sampling_rate, &samples, &opts)
-        .map_err(|e| invalid(e.message))?;
+    mseed::write_records(
+        &mut out,
+        (&net, &sta, &loc, &chan),
+        start_ns,
+        sampling_rate,
+        &samples,
+        &opts,
+    )
+    .map_err(|e| invalid(e.message))?;
     Ok(Buffer::from(out))
 }
 
@@ -248,11 +302,15 @@ pub struct MseedBytesDecoded {
 #[napi]
 pub async fn decode_mseed_bytes(bytes: Buffer) -> napi::Result<MseedBytesDecoded> {
     let data: Vec<u8> = bytes.to_vec();
-    let seg = tokio::task::spawn_blocking(move || mseed::decode_segment(&data, 0, &MergeOptions::default()))
-        .await
-        .map_err(|e| io_error(format!("decode task failed: {e}")))?
-        .map_err(|e| invalid(e.to_string()))?;
-    Ok(MseedBytesDecoded { samples: Float64Array::new(seg.merged.samples) })
+    let seg = tokio::task::spawn_blocking(move || {
+        mseed::decode_segment(&data, 0, &MergeOptions::default())
+    })
+    .await
+    .map_err(|e| io_error(format!("decode task failed: {e}")))?
+    .map_err(|e| invalid(e.to_string()))?;
+    Ok(MseedBytesDecoded {
+        samples: Float64Array::new(seg.merged.samples),
+    })
 }
 
 #[napi(object)]
@@ -297,6 +355,12 @@ pub fn index_mseed_bytes(bytes: Buffer, segment_time_tears: bool) -> MseedBytesI
                 npts: s.npts as f64,
             })
             .collect(),
-        log: (!out.complaints.is_empty()).then(|| out.complaints.iter().map(|c| format!("{}: {}", c.badness, c.message)).collect::<Vec<_>>().join("; ")),
+        log: (!out.complaints.is_empty()).then(|| {
+            out.complaints
+                .iter()
+                .map(|c| format!("{}: {}", c.badness, c.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
     }
 }

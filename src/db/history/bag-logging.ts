@@ -76,7 +76,11 @@ export function mspassParameters(options: HistoryLogOptions): string {
   return args === "" ? kws : `${args},${kws}`;
 }
 
-async function record(fn: TaskFn, options: HistoryLogOptions, what: string): Promise<{ algName: string; algId: ObjectId | string }> {
+async function record(
+  fn: TaskFn,
+  options: HistoryLogOptions,
+  what: string,
+): Promise<{ algName: string; algId: ObjectId | string }> {
   const gh = options.globalHistory;
   if (gh !== undefined && !(gh instanceof GlobalHistoryManager)) {
     throw new MsPASSError(`${what}: globalHistory must be a GlobalHistoryManager`, "Invalid");
@@ -90,7 +94,11 @@ async function record(fn: TaskFn, options: HistoryLogOptions, what: string): Pro
 }
 
 /** `bag.map(fn)` with one `history_global` record (MsPASS's `mspass_map`). */
-export async function mspassMap<T, U>(bag: Bag<T>, fn: TaskFn<(item: T) => U>, options: HistoryLogOptions = {}): Promise<Logged<Bag<Awaited<U>>>> {
+export async function mspassMap<T, U>(
+  bag: Bag<T>,
+  fn: TaskFn<(item: T) => U>,
+  options: HistoryLogOptions = {},
+): Promise<Logged<Bag<Awaited<U>>>> {
   const r = await record(fn, options, "mspassMap");
   return { result: bag.map(fn), ...r };
 }

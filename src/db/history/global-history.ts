@@ -36,7 +36,8 @@ export interface GlobalHistoryRecord {
 export const GLOBAL_HISTORY_INDEX = "alg_name_1_parameters_1";
 
 function nonEmpty(v: unknown, name: string, fn: string): string {
-  if (typeof v !== "string" || v === "") throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
+  if (typeof v !== "string" || v === "")
+    throw new MsPASSError(`${fn}: ${name} must be a non-empty string, got ${describe(v)}`, "Invalid");
   return v;
 }
 
@@ -50,16 +51,26 @@ export function parametersString(parameters: unknown, fn: string): string {
   try {
     s = JSON.stringify(parameters);
   } catch (err) {
-    throw new MsPASSError(`${fn}: parameters cannot be written as JSON: ${(err as Error).message}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: parameters cannot be written as JSON: ${(err as Error).message}`,
+      "Invalid",
+    );
   }
-  if (s === undefined) throw new MsPASSError(`${fn}: parameters must be a string or a JSON value, got ${describe(parameters)}`, "Invalid");
+  if (s === undefined)
+    throw new MsPASSError(
+      `${fn}: parameters must be a string or a JSON value, got ${describe(parameters)}`,
+      "Invalid",
+    );
   return s;
 }
 
 function algIdValue(v: unknown, fn: string): ObjectId | string {
   if (v instanceof ObjectId) return v;
   if (typeof v === "string" && v !== "") return v;
-  throw new MsPASSError(`${fn}: algId must be an ObjectId or a non-empty string, got ${describe(v)}`, "Invalid");
+  throw new MsPASSError(
+    `${fn}: algId must be an ObjectId or a non-empty string, got ${describe(v)}`,
+    "Invalid",
+  );
 }
 
 export class GlobalHistoryManager {
@@ -81,12 +92,19 @@ export class GlobalHistoryManager {
     }
     this.db = db;
     this.jobName = nonEmpty(jobName, "jobName", fn);
-    this.collection = options.collection === undefined ? db.schema.resolveCollection("history_global") : nonEmpty(options.collection, "collection", fn);
+    this.collection =
+      options.collection === undefined
+        ? db.schema.resolveCollection("history_global")
+        : nonEmpty(options.collection, "collection", fn);
     this.jobId = new ObjectId();
   }
 
   /** A manager with its index in place (MsPASS's constructor writes to the server too). */
-  static async create(db: Database, jobName: string, options: GlobalHistoryManagerOptions = {}): Promise<GlobalHistoryManager> {
+  static async create(
+    db: Database,
+    jobName: string,
+    options: GlobalHistoryManagerOptions = {},
+  ): Promise<GlobalHistoryManager> {
     const m = new GlobalHistoryManager(db, jobName, options);
     await m.ensureIndex();
     return m;
@@ -125,14 +143,18 @@ export class GlobalHistoryManager {
     };
     await this.ensureIndex();
     // time is a double in MsPASS; an integral epoch would otherwise go out as an integer.
-    await this.db.collection(this.collection).insertOne({ ...doc, time: new Double(doc.time) } as unknown as Document);
+    await this.db
+      .collection(this.collection)
+      .insertOne({ ...doc, time: new Double(doc.time) } as unknown as Document);
     return doc._id;
   }
 
   /** The `alg_id` recorded for this algorithm with these parameters (any job), or null. */
   async getAlgId(algName: string, parameters: unknown): Promise<ObjectId | string | null> {
     const fn = "GlobalHistoryManager.getAlgId";
-    const doc = await this.db.collection(this.collection).findOne({ alg_name: nonEmpty(algName, "algName", fn), parameters: parametersString(parameters, fn) });
+    const doc = await this.db
+      .collection(this.collection)
+      .findOne({ alg_name: nonEmpty(algName, "algName", fn), parameters: parametersString(parameters, fn) });
     return doc === null ? null : (doc.alg_id as ObjectId | string);
   }
 
@@ -141,20 +163,31 @@ export class GlobalHistoryManager {
     const fn = "GlobalHistoryManager.getAlgList";
     const query: Document = { job_name: nonEmpty(jobName, "jobName", fn) };
     if (jobId !== undefined) {
-      if (!(jobId instanceof ObjectId)) throw new MsPASSError(`${fn}: jobId must be an ObjectId, got ${describe(jobId)}`, "Invalid");
+      if (!(jobId instanceof ObjectId))
+        throw new MsPASSError(`${fn}: jobId must be an ObjectId, got ${describe(jobId)}`, "Invalid");
       query.job_id = jobId;
     }
-    return (await this.db.collection(this.collection).find(query, { sort: { _id: 1 } }).toArray()) as unknown as GlobalHistoryRecord[];
+    return (await this.db
+      .collection(this.collection)
+      .find(query, { sort: { _id: 1 } })
+      .toArray()) as unknown as GlobalHistoryRecord[];
   }
 
   /** Rename an algorithm and its parameters in every record of `algId`; Fatal if there is none (as MsPASS). */
-  async setAlgNameAndParameters(algId: ObjectId | string, algName: string, parameters: unknown): Promise<number> {
+  async setAlgNameAndParameters(
+    algId: ObjectId | string,
+    algName: string,
+    parameters: unknown,
+  ): Promise<number> {
     const fn = "GlobalHistoryManager.setAlgNameAndParameters";
     const id = algIdValue(algId, fn);
     const coll = this.db.collection(this.collection);
-    const update = { $set: { alg_name: nonEmpty(algName, "algName", fn), parameters: parametersString(parameters, fn) } };
+    const update = {
+      $set: { alg_name: nonEmpty(algName, "algName", fn), parameters: parametersString(parameters, fn) },
+    };
     const r = await coll.updateMany({ alg_id: id }, update);
-    if (r.matchedCount === 0) throw new MsPASSError(`${fn}: no history record with alg_id=${String(id)}`, "Fatal");
+    if (r.matchedCount === 0)
+      throw new MsPASSError(`${fn}: no history record with alg_id=${String(id)}`, "Fatal");
     return r.matchedCount;
   }
 }

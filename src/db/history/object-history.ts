@@ -92,7 +92,8 @@ function split(options: unknown, keys: readonly string[]): { hook: Record<string
 /** Atomic data of a save/read result: the datum, or an ensemble's members. */
 function atomsOf(datum: unknown): Atomic[] {
   if (datum instanceof TimeSeries || datum instanceof Seismogram) return [datum];
-  if (datum instanceof TimeSeriesEnsemble || datum instanceof SeismogramEnsemble) return [...(datum.member as Atomic[])];
+  if (datum instanceof TimeSeriesEnsemble || datum instanceof SeismogramEnsemble)
+    return [...(datum.member as Atomic[])];
   return [];
 }
 
@@ -128,7 +129,13 @@ function prepare(d: Atomic, algName: string, algId: string): PreparedHistory {
     _id: new ObjectId(),
     save_uuid: saveUuid,
     save_stage: current === undefined ? 0 : current.stage + 1,
-    processing_history: d.history.toDocument({ status: "SAVED", uuid: saveUuid, algorithm: algName, algid: algId, type: typeOf(d) }) as unknown as Document,
+    processing_history: d.history.toDocument({
+      status: "SAVED",
+      uuid: saveUuid,
+      algorithm: algName,
+      algid: algId,
+      type: typeOf(d),
+    }) as unknown as Document,
     alg_id: algId,
     alg_name: algName,
   };
@@ -148,7 +155,11 @@ function restart(p: PreparedHistory): void {
  * Metadata; its history restarts at an origin. Returns the new id, or null
  * for a dead datum or an empty history. `updateData` uses this.
  */
-export async function saveHistory(db: Database, d: Atomic, options: SaveHistoryOptions = {}): Promise<ObjectId | null> {
+export async function saveHistory(
+  db: Database,
+  d: Atomic,
+  options: SaveHistoryOptions = {},
+): Promise<ObjectId | null> {
   const fn = "Database.saveHistory";
   if (!(d instanceof TimeSeries) && !(d instanceof Seismogram)) {
     throw new MsPASSError(`${fn}: datum must be a TimeSeries or a Seismogram, got ${describe(d)}`, "Invalid");
@@ -184,7 +195,11 @@ export async function saveDataWithHistory<R>(
   const candidates = enabled ? atomsOf(datum).filter((d) => d.live && !d.history.isEmpty()) : [];
   if (candidates.length === 0) return save(datum, rest);
 
-  const prepared = candidates.map((d) => ({ p: prepare(d, algName, algId), before: d.md.get("history_object_id"), id: d.md.get("_id") }));
+  const prepared = candidates.map((d) => ({
+    p: prepare(d, algName, algId),
+    before: d.md.get("history_object_id"),
+    id: d.md.get("_id"),
+  }));
   const restore = (x: (typeof prepared)[number]) => {
     if (x.before === undefined) {
       if (x.p.d.md.has("history_object_id")) x.p.d.md.erase("history_object_id");
@@ -210,7 +225,10 @@ export async function saveDataWithHistory<R>(
   });
   for (const x of prepared) if (!written.includes(x)) restore(x);
   if (written.length === 0) return result;
-  const docs = written.map((x) => ({ ...x.p.doc, [`wf_${typeOf(x.p.d)}_id`]: x.p.d.md.get("_id") as MetadataValue }));
+  const docs = written.map((x) => ({
+    ...x.p.doc,
+    [`wf_${typeOf(x.p.d)}_id`]: x.p.d.md.get("_id") as MetadataValue,
+  }));
   try {
     await db.collection(historyCollection(db)).insertMany(docs);
   } catch (err) {
@@ -227,7 +245,10 @@ export async function saveDataWithHistory<R>(
 }
 
 function isBinary(v: unknown): v is { buffer: Uint8Array } | Uint8Array {
-  return v instanceof Uint8Array || (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "Binary");
+  return (
+    v instanceof Uint8Array ||
+    (typeof v === "object" && v !== null && (v as { _bsontype?: unknown })._bsontype === "Binary")
+  );
 }
 
 function bytesOf(v: { buffer: Uint8Array } | Uint8Array): Uint8Array {
@@ -240,14 +261,25 @@ function originKey(d: Atomic): string {
 }
 
 /** Apply one stored history_object document (or its absence) to a datum. */
-function applyHistory(d: Atomic, id: unknown, doc: Document | undefined, algName: string, algId: string, defineAsRaw: boolean): void {
+function applyHistory(
+  d: Atomic,
+  id: unknown,
+  doc: Document | undefined,
+  algName: string,
+  algId: string,
+  defineAsRaw: boolean,
+): void {
   const type = typeOf(d);
   if (id === undefined || id === null) {
     d.history.setAsOrigin(algName, algId, type, { uuid: originKey(d), defineAsRaw });
     return;
   }
   if (doc === undefined) {
-    d.elog.log("loadHistory", `no history_object document with _id=${String(id)}; the datum is set as an origin with uuid=${originKey(d)}`, "Complaint");
+    d.elog.log(
+      "loadHistory",
+      `no history_object document with _id=${String(id)}; the datum is set as an origin with uuid=${originKey(d)}`,
+      "Complaint",
+    );
     d.history.setAsOrigin(algName, algId, type, { uuid: originKey(d) });
     return;
   }
@@ -262,7 +294,11 @@ function applyHistory(d: Atomic, id: unknown, doc: Document | undefined, algName
   try {
     d.history.loadDocument(ph);
   } catch (err) {
-    d.elog.log("loadHistory", `history_object ${String(id)}: ${(err as Error).message}; the datum is set as an origin with uuid=${originKey(d)}`, "Complaint");
+    d.elog.log(
+      "loadHistory",
+      `history_object ${String(id)}: ${(err as Error).message}; the datum is set as an origin with uuid=${originKey(d)}`,
+      "Complaint",
+    );
     d.history.setAsOrigin(algName, algId, type, { uuid: originKey(d) });
     return;
   }
@@ -282,11 +318,18 @@ function checkLoadOptions(options: LoadHistoryOptions, fn: string) {
  * ensemble (one query for all of them; MsPASS's ensemble path is broken).
  * Dead data are left alone. Never throws for bad data (a Complaint instead).
  */
-export async function loadHistory(db: Database, datum: Atomic | AnyEnsemble, options: LoadHistoryOptions = {}): Promise<void> {
+export async function loadHistory(
+  db: Database,
+  datum: Atomic | AnyEnsemble,
+  options: LoadHistoryOptions = {},
+): Promise<void> {
   const fn = "Database.loadHistory";
   const atoms = atomsOf(datum);
   if (atoms.length === 0 && !(datum instanceof TimeSeriesEnsemble || datum instanceof SeismogramEnsemble)) {
-    throw new MsPASSError(`${fn}: datum must be a TimeSeries, Seismogram or an ensemble of them, got ${describe(datum)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: datum must be a TimeSeries, Seismogram or an ensemble of them, got ${describe(datum)}`,
+      "Invalid",
+    );
   }
   const o = checkLoadOptions(options, fn);
   const live = atoms.filter((d) => d.live);
@@ -295,14 +338,24 @@ export async function loadHistory(db: Database, datum: Atomic | AnyEnsemble, opt
   if (ids.length > 0) {
     const coll = db.collection(historyCollection(db));
     // One equality lookup per id is pushed down on FerretDB v1; $in is not (a scan), so few ids use findOne.
-    const docs = ids.length <= 4
-      ? (await Promise.all(ids.map((id) => coll.findOne({ _id: id })))).filter((x): x is Document => x !== null)
-      : await coll.find({ _id: { $in: ids } }).toArray();
+    const docs =
+      ids.length <= 4
+        ? (await Promise.all(ids.map((id) => coll.findOne({ _id: id })))).filter(
+            (x): x is Document => x !== null,
+          )
+        : await coll.find({ _id: { $in: ids } }).toArray();
     for (const doc of docs) found.set(String(doc._id), doc);
   }
   for (const d of live) {
     const id = d.md.get("history_object_id");
-    applyHistory(d, id, id === undefined || id === null ? undefined : found.get(String(id)), o.algName, o.algId, o.defineAsRaw);
+    applyHistory(
+      d,
+      id,
+      id === undefined || id === null ? undefined : found.get(String(id)),
+      o.algName,
+      o.algId,
+      o.defineAsRaw,
+    );
   }
 }
 

@@ -61,7 +61,14 @@ export interface CleanCollectionOptions extends CleanOptions {
 }
 
 const CLEAN_KEYS = [
-  "collection", "renameUndefined", "deleteUndefined", "requiredXrefList", "deleteMissingXref", "deleteMissingRequired", "verbose", "verboseKeys",
+  "collection",
+  "renameUndefined",
+  "deleteUndefined",
+  "requiredXrefList",
+  "deleteMissingXref",
+  "deleteMissingRequired",
+  "verbose",
+  "verboseKeys",
 ] as const;
 const COLLECTION_KEYS = [...CLEAN_KEYS, "query", "noCursorTimeout"] as const;
 
@@ -78,32 +85,40 @@ interface Resolved {
 
 function checkOptions(options: unknown, keys: readonly string[], fn: string): Record<string, unknown> {
   if (options === undefined) return {};
-  if (!isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
+  if (!isDocument(options))
+    throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
   for (const k of Object.keys(options)) {
-    if (!keys.includes(k)) throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${keys.join(", ")})`, "Invalid");
+    if (!keys.includes(k))
+      throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${keys.join(", ")})`, "Invalid");
   }
   return options as Record<string, unknown>;
 }
 
 function bool(v: unknown, name: string, fn: string): boolean {
   if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
+  if (typeof v !== "boolean")
+    throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
   return v;
 }
 
 function list(v: unknown, name: string, fn: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((k) => typeof k !== "string")) throw new MsPASSError(`${fn}: ${name} must be an array of strings`, "Invalid");
+  if (!Array.isArray(v) || v.some((k) => typeof k !== "string"))
+    throw new MsPASSError(`${fn}: ${name} must be an array of strings`, "Invalid");
   return [...(v as string[])];
 }
 
 function resolve(db: Database, o: Record<string, unknown>, fn: string): Resolved {
   const rename = o.renameUndefined ?? {};
   if (!isDocument(rename) || Object.values(rename).some((v) => typeof v !== "string" || v === "")) {
-    throw new MsPASSError(`${fn}: renameUndefined must be an object mapping old key names to new ones`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: renameUndefined must be an object mapping old key names to new ones`,
+      "Invalid",
+    );
   }
   const name = o.collection ?? "wf";
-  if (typeof name !== "string") throw new MsPASSError(`${fn}: collection must be a string, got ${describe(name)}`, "Invalid");
+  if (typeof name !== "string")
+    throw new MsPASSError(`${fn}: collection must be a string, got ${describe(name)}`, "Invalid");
   return {
     collection: db.schema.resolveCollection(name),
     renameUndefined: rename as Record<string, string>,
@@ -118,7 +133,10 @@ function resolve(db: Database, o: Record<string, unknown>, fn: string): Resolved
 
 async function deleteDocument(db: Database, collection: string, id: unknown): Promise<void> {
   const type = db.schema.dataType(collection);
-  if ((type === "TimeSeries" || type === "Seismogram") && db.schema.resolveCollection(`wf_${type}`) === collection) {
+  if (
+    (type === "TimeSeries" || type === "Seismogram") &&
+    db.schema.resolveCollection(`wf_${type}`) === collection
+  ) {
     await deleteData(db, id, type);
   } else {
     await db.collection(collection).deleteOne({ _id: id });
@@ -188,28 +206,45 @@ async function cleanOne(db: Database, id: unknown, r: Resolved, fn: string): Pro
       say(`${helper}attribute ${unique} conversion from ${describe(v)} to ${type} is done.`);
     } catch {
       delete out[unique];
-      say(`${helper}attribute ${unique} conversion from ${describe(v)} to ${type} cannot be done, the attribute is removed.`);
+      say(
+        `${helper}attribute ${unique} conversion from ${describe(v)} to ${type} cannot be done, the attribute is removed.`,
+      );
     }
   }
-  await db.collection(r.collection).replaceOne({ _id: doc._id }, applyBsonTypes(out, r.collection, { schema }));
+  await db
+    .collection(r.collection)
+    .replaceOne({ _id: doc._id }, applyBsonTypes(out, r.collection, { schema }));
   return fixed;
 }
 
-export async function clean(db: Database, documentId: unknown, options?: CleanOptions): Promise<Record<string, number>> {
+export async function clean(
+  db: Database,
+  documentId: unknown,
+  options?: CleanOptions,
+): Promise<Record<string, number>> {
   const fn = "Database.clean";
   const r = resolve(db, checkOptions(options, CLEAN_KEYS, fn), fn);
   return cleanOne(db, documentId, r, fn);
 }
 
 /** `clean` on every document matching `query`; the counts are summed per key. */
-export async function cleanCollection(db: Database, options?: CleanCollectionOptions): Promise<Record<string, number>> {
+export async function cleanCollection(
+  db: Database,
+  options?: CleanCollectionOptions,
+): Promise<Record<string, number>> {
   const fn = "Database.cleanCollection";
   const o = checkOptions(options, COLLECTION_KEYS, fn);
   const query = o.query ?? {};
-  if (!isDocument(query)) throw new MsPASSError(`${fn}: query must be a document, got ${describe(query)}`, "Invalid");
+  if (!isDocument(query))
+    throw new MsPASSError(`${fn}: query must be a document, got ${describe(query)}`, "Invalid");
   bool(o.noCursorTimeout, "noCursorTimeout", fn);
   const r = resolve(db, o, fn);
-  const ids = (await db.collection(r.collection).find(query, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+  const ids = (
+    await db
+      .collection(r.collection)
+      .find(query, { projection: { _id: 1 } })
+      .toArray()
+  ).map((d) => d._id);
   const total: Record<string, number> = {};
   for (const id of ids) {
     for (const [k, n] of Object.entries(await cleanOne(db, id, r, fn))) total[k] = (total[k] ?? 0) + n;

@@ -46,7 +46,8 @@ const KEYS = ["removeUnreferencedFiles", "clearHistory", "clearElog"] as const;
 
 function flag(v: unknown, name: string, fn: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
+  if (typeof v !== "boolean")
+    throw new MsPASSError(`${fn}: ${name} must be a boolean, got ${describe(v)}`, "Invalid");
   return v;
 }
 
@@ -58,15 +59,25 @@ export function waveformCollections(db: Database): string[] {
   });
 }
 
-export async function deleteData(db: Database, objectId: unknown, objectType: unknown, options?: DeleteDataOptions): Promise<DeleteDataResult> {
+export async function deleteData(
+  db: Database,
+  objectId: unknown,
+  objectType: unknown,
+  options?: DeleteDataOptions,
+): Promise<DeleteDataResult> {
   const fn = "Database.deleteData";
   if (objectType !== "TimeSeries" && objectType !== "Seismogram") {
-    throw new MsPASSError(`${fn}: objectType must be "TimeSeries" or "Seismogram", got ${describe(objectType)}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: objectType must be "TimeSeries" or "Seismogram", got ${describe(objectType)}`,
+      "Invalid",
+    );
   }
-  if (options !== undefined && !isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
+  if (options !== undefined && !isDocument(options))
+    throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
   const o = (options ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!(KEYS as readonly string[]).includes(k)) throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${KEYS.join(", ")})`, "Invalid");
+    if (!(KEYS as readonly string[]).includes(k))
+      throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${KEYS.join(", ")})`, "Invalid");
   }
   const removeFiles = flag(o.removeUnreferencedFiles, "removeUnreferencedFiles", fn, false);
   const clearHistory = flag(o.clearHistory, "clearHistory", fn, true);
@@ -74,7 +85,10 @@ export async function deleteData(db: Database, objectId: unknown, objectType: un
   const { collection } = resolveWfCollection(db.schema, `wf_${objectType}`, fn);
   const doc = await db.collection(collection).findOne({ _id: objectId });
   if (doc === null) {
-    throw new MsPASSError(`${fn}: no document with _id=${objectId instanceof ObjectId ? objectId.toHexString() : describe(objectId)} in ${collection}`, "Invalid");
+    throw new MsPASSError(
+      `${fn}: no document with _id=${objectId instanceof ObjectId ? objectId.toHexString() : describe(objectId)} in ${collection}`,
+      "Invalid",
+    );
   }
   await db.collection(collection).deleteOne({ _id: objectId });
 
@@ -89,13 +103,20 @@ export async function deleteData(db: Database, objectId: unknown, objectType: un
       left.push(`GridFS file ${gid.toHexString()} (${toMsPASSError(err, "deleteGridfsFiles").message})`);
     }
   }
-  if (removeFiles && doc.storage_mode === "file" && typeof doc.dir === "string" && typeof doc.dfile === "string") {
+  if (
+    removeFiles &&
+    doc.storage_mode === "file" &&
+    typeof doc.dir === "string" &&
+    typeof doc.dfile === "string"
+  ) {
     const file = await deleteUnreferencedFile(db, waveformCollections(db), doc, left);
     if (file !== undefined) result.files.push(file);
   }
   if (clearHistory && doc.history_object_id !== undefined && doc.history_object_id !== null) {
     try {
-      const r = await db.collection(db.schema.resolveCollection("history_object")).deleteOne({ _id: doc.history_object_id });
+      const r = await db
+        .collection(db.schema.resolveCollection("history_object"))
+        .deleteOne({ _id: doc.history_object_id });
       result.historyObjects = r.deletedCount;
     } catch (err) {
       left.push(`history_object ${String(doc.history_object_id)} (${(err as Error).message})`);
@@ -105,14 +126,18 @@ export async function deleteData(db: Database, objectId: unknown, objectType: un
     try {
       const elog = db.collection(db.schema.resolveCollection("elog"));
       // Two equality deletes (pushed down on FerretDB v1) rather than one $or.
-      if (doc.elog_id !== undefined && doc.elog_id !== null) result.elogs += (await elog.deleteOne({ _id: doc.elog_id })).deletedCount;
+      if (doc.elog_id !== undefined && doc.elog_id !== null)
+        result.elogs += (await elog.deleteOne({ _id: doc.elog_id })).deletedCount;
       result.elogs += (await elog.deleteMany({ [`wf_${objectType}_id`]: objectId })).deletedCount;
     } catch (err) {
       left.push(`elog documents (${(err as Error).message})`);
     }
   }
   if (left.length > 0) {
-    throw new MsPASSError(`${fn}: the ${collection} document was deleted, but these could not be removed: ${left.join("; ")}`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: the ${collection} document was deleted, but these could not be removed: ${left.join("; ")}`,
+      "Fatal",
+    );
   }
   return result;
 }

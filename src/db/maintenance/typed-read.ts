@@ -9,7 +9,12 @@ import { native, toMsPASSError } from "../../native.js";
 import { encodeDocument } from "../bson.js";
 import type { Database } from "../database.js";
 
-export async function findOneTyped(db: Database, collection: string, filter: Document, what: string): Promise<Document | null> {
+export async function findOneTyped(
+  db: Database,
+  collection: string,
+  filter: Document,
+  what: string,
+): Promise<Document | null> {
   const { uri, db: name, coll } = db.collection(collection).target();
   db.client.assertOpen(what);
   let bytes: Buffer | null;

@@ -62,7 +62,14 @@ export interface UpdateDataOptions extends UpdateMetadataOptions {
   algId?: string;
 }
 
-const META_KEYS = ["collection", "mode", "excludeKeys", "forceKeys", "normalizingCollections", "algName"] as const;
+const META_KEYS = [
+  "collection",
+  "mode",
+  "excludeKeys",
+  "forceKeys",
+  "normalizingCollections",
+  "algName",
+] as const;
 const DATA_KEYS = [...META_KEYS, "dataTag", "algId"] as const;
 
 /** Keys describing file (or url) storage; they no longer apply once the samples are in GridFS. */
@@ -81,28 +88,46 @@ interface Resolved {
 
 function stringList(v: unknown, name: string, fn: string, dflt: string[]): string[] {
   if (v === undefined) return dflt;
-  if (!Array.isArray(v) || v.some((k) => typeof k !== "string")) throw new MsPASSError(`${fn}: ${name} must be an array of strings`, "Invalid");
+  if (!Array.isArray(v) || v.some((k) => typeof k !== "string"))
+    throw new MsPASSError(`${fn}: ${name} must be an array of strings`, "Invalid");
   return [...(v as string[])];
 }
 
-function resolve(db: Database, d: unknown, options: unknown, keys: readonly string[], fn: string, dfltAlg: string): Resolved {
+function resolve(
+  db: Database,
+  d: unknown,
+  options: unknown,
+  keys: readonly string[],
+  fn: string,
+  dfltAlg: string,
+): Resolved {
   if (!(d instanceof TimeSeries) && !(d instanceof Seismogram)) {
     throw new MsPASSError(`${fn}: datum must be a TimeSeries or a Seismogram, got ${describe(d)}`, "Invalid");
   }
-  if (options !== undefined && !isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
+  if (options !== undefined && !isDocument(options))
+    throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
   const o = (options ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${keys.join(", ")})`, "Invalid");
+    if (!keys.includes(k))
+      throw new MsPASSError(`${fn}: unknown option "${k}" (options are ${keys.join(", ")})`, "Invalid");
   }
   const type = d instanceof Seismogram ? "Seismogram" : "TimeSeries";
   const { collection, dataType } = resolveWfCollection(db.schema, o.collection ?? `wf_${type}`, fn);
-  if (dataType !== type) throw new MsPASSError(`${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${type}`, "Fatal");
+  if (dataType !== type)
+    throw new MsPASSError(
+      `${fn}: collection "${String(o.collection)}" holds ${dataType} data, but the datum is a ${type}`,
+      "Fatal",
+    );
   return {
     collection,
     mode: o.mode === undefined ? "cautious" : checkMode(o.mode, fn),
     excludeKeys: stringList(o.excludeKeys, "excludeKeys", fn, []),
     forceKeys: stringList(o.forceKeys, "forceKeys", fn, []),
-    normalizingCollections: stringList(o.normalizingCollections, "normalizingCollections", fn, ["channel", "site", "source"]),
+    normalizingCollections: stringList(o.normalizingCollections, "normalizingCollections", fn, [
+      "channel",
+      "site",
+      "source",
+    ]),
     algName: optString(o.algName, "algName", fn) ?? dfltAlg,
     dataTag: optString(o.dataTag, "dataTag", fn),
     algId: optString(o.algId, "algId", fn) ?? "0",
@@ -112,7 +137,10 @@ function resolve(db: Database, d: unknown, options: unknown, keys: readonly stri
 function requireId(d: Atomic, fn: string): unknown {
   const id = d.md.get("_id");
   if (id === undefined || id === null) {
-    throw new MsPASSError(`${fn}: the datum has no _id; an update needs the _id of the document to update (save it with saveData first)`, "Fatal");
+    throw new MsPASSError(
+      `${fn}: the datum has no _id; an update needs the _id of the document to update (save it with saveData first)`,
+      "Fatal",
+    );
   }
   return id;
 }
@@ -160,7 +188,13 @@ function metadataSet(db: Database, d: Atomic, r: Resolved): Record<string, unkno
  * not at all (a Complaint too). Normalized copies (`channel_lat`, ...),
  * blanks and excluded keys stay out, as for the other keys.
  */
-function keysNotInSchema(db: Database, d: Atomic, subset: Metadata, modified: ReadonlySet<string>, r: Resolved): Record<string, unknown> {
+function keysNotInSchema(
+  db: Database,
+  d: Atomic,
+  subset: Metadata,
+  modified: ReadonlySet<string>,
+  r: Resolved,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (r.mode === "promiscuous") return out;
   const view = db.schema.view(r.collection);
@@ -172,15 +206,29 @@ function keysNotInSchema(db: Database, d: Atomic, subset: Metadata, modified: Re
     if (rest !== undefined && rest !== "id" && r.normalizingCollections.includes(prefix!)) continue;
     if (r.mode === "cautious") {
       out[k] = v;
-      d.elog.log(r.algName, `key=${k} is not defined in the schema.  Updating record, but this may cause downstream problems`, "Complaint");
+      d.elog.log(
+        r.algName,
+        `key=${k} is not defined in the schema.  Updating record, but this may cause downstream problems`,
+        "Complaint",
+      );
     } else {
-      d.elog.log(r.algName, `cannot update data with key=${k} because it is not defined in the schema`, "Complaint");
+      d.elog.log(
+        r.algName,
+        `cannot update data with key=${k} because it is not defined in the schema`,
+        "Complaint",
+      );
     }
   }
   return out;
 }
 
-async function updateOne(db: Database, collection: string, id: unknown, update: Document, fn: string): Promise<void> {
+async function updateOne(
+  db: Database,
+  collection: string,
+  id: unknown,
+  update: Document,
+  fn: string,
+): Promise<void> {
   try {
     await db.collection(collection).updateOne({ _id: id }, update, { upsert: true });
   } catch (err) {
@@ -189,14 +237,24 @@ async function updateOne(db: Database, collection: string, id: unknown, update: 
 }
 
 /** Returns the datum (dead if the mode killed it; nothing written then), or null for a dead datum. */
-export async function updateMetadata(db: Database, d: Atomic, options?: UpdateMetadataOptions): Promise<Atomic | null> {
+export async function updateMetadata(
+  db: Database,
+  d: Atomic,
+  options?: UpdateMetadataOptions,
+): Promise<Atomic | null> {
   const fn = "Database.updateMetadata";
   const r = resolve(db, d, options, META_KEYS, fn, "updateMetadata");
   if (d.dead) return null;
   const id = requireId(d, fn);
   const set = metadataSet(db, d, r);
   if (set === null) return d;
-  await updateOne(db, r.collection, id, { $set: applyBsonTypes(set, r.collection, { schema: db.schema }) }, fn);
+  await updateOne(
+    db,
+    r.collection,
+    id,
+    { $set: applyBsonTypes(set, r.collection, { schema: db.schema }) },
+    fn,
+  );
   return d;
 }
 
@@ -206,7 +264,11 @@ export async function updateMetadata(db: Database, d: Atomic, options?: UpdateMe
  * `history_object_id`, `elog_id` (and `data_tag`) are `$set`. Returns the
  * datum, or null for a dead datum.
  */
-export async function updateData(db: Database, d: Atomic, options?: UpdateDataOptions): Promise<Atomic | null> {
+export async function updateData(
+  db: Database,
+  d: Atomic,
+  options?: UpdateDataOptions,
+): Promise<Atomic | null> {
   const fn = "Database.updateData";
   const r = resolve(db, d, options, DATA_KEYS, fn, "updateData");
   if (d.dead) return null;
@@ -222,7 +284,11 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
   try {
     [newGridfs] = (await storeGridfsSamples(db, [d.data])) as [string];
   } catch (err) {
-    if (historyId !== null) await db.collection(db.schema.resolveCollection("history_object")).deleteOne({ _id: historyId }).catch(() => undefined);
+    if (historyId !== null)
+      await db
+        .collection(db.schema.resolveCollection("history_object"))
+        .deleteOne({ _id: historyId })
+        .catch(() => undefined);
     throw toMsPASSError(err, `${what}: writing the samples`);
   }
   let elogId: ObjectId | undefined;
@@ -230,16 +296,28 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
     const notes: string[] = [];
     notes.push(await undoGridfsFiles(db, [newGridfs], "the new GridFS file"));
     if (historyId !== null) {
-      await db.collection(db.schema.resolveCollection("history_object")).deleteOne({ _id: historyId }).then(
-        () => notes.push("the new history_object document was removed"),
-        (e: unknown) => notes.push(`the history_object document ${historyId.toHexString()} could NOT be removed (${(e as Error).message})`),
-      );
+      await db
+        .collection(db.schema.resolveCollection("history_object"))
+        .deleteOne({ _id: historyId })
+        .then(
+          () => notes.push("the new history_object document was removed"),
+          (e: unknown) =>
+            notes.push(
+              `the history_object document ${historyId.toHexString()} could NOT be removed (${(e as Error).message})`,
+            ),
+        );
     }
     if (elogId !== undefined) {
-      await db.collection("elog").deleteOne({ _id: elogId }).then(
-        () => notes.push("the new elog document was removed"),
-        (e: unknown) => notes.push(`the elog document ${elogId!.toHexString()} could NOT be removed (${(e as Error).message})`),
-      );
+      await db
+        .collection("elog")
+        .deleteOne({ _id: elogId })
+        .then(
+          () => notes.push("the new elog document was removed"),
+          (e: unknown) =>
+            notes.push(
+              `the elog document ${elogId!.toHexString()} could NOT be removed (${(e as Error).message})`,
+            ),
+        );
     }
     return notes.join("; ");
   };
@@ -257,14 +335,25 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
     if (r.dataTag !== undefined) set.data_tag = r.dataTag;
     for (const k of FILE_LOCATION_KEYS) delete set[k];
     const unset = Object.fromEntries(FILE_LOCATION_KEYS.map((k) => [k, ""]));
-    await db.collection(r.collection).updateOne({ _id: id }, { $set: applyBsonTypes(set, r.collection, { schema: db.schema }), $unset: unset }, { upsert: true });
+    await db
+      .collection(r.collection)
+      .updateOne(
+        { _id: id },
+        { $set: applyBsonTypes(set, r.collection, { schema: db.schema }), $unset: unset },
+        { upsert: true },
+      );
   } catch (err) {
     const undone = await undo();
-    throw new MsPASSError(`${what}: updating the document failed, the document is unchanged: ${(err as Error).message}; ${undone}`, "Fatal", { cause: err });
+    throw new MsPASSError(
+      `${what}: updating the document failed, the document is unchanged: ${(err as Error).message}; ${undone}`,
+      "Fatal",
+      { cause: err },
+    );
   }
 
   // The datum now describes what is stored.
-  const old = d.md.get("storage_mode") === "gridfs" || d.md.has("gridfs_id") ? d.md.get("gridfs_id") : undefined;
+  const old =
+    d.md.get("storage_mode") === "gridfs" || d.md.has("gridfs_id") ? d.md.get("gridfs_id") : undefined;
   for (const k of FILE_LOCATION_KEYS) if (d.md.has(k)) d.md.erase(k);
   d.md.put("storage_mode", "gridfs");
   d.md.put("gridfs_id", set.gridfs_id as ObjectId);
@@ -274,7 +363,10 @@ export async function updateData(db: Database, d: Atomic, options?: UpdateDataOp
     try {
       await deleteGridfsFiles(db, [old.toHexString()]);
     } catch (err) {
-      throw toMsPASSError(err, `${what}: updated, but deleting the previous GridFS file ${old.toHexString()} failed`);
+      throw toMsPASSError(
+        err,
+        `${what}: updated, but deleting the previous GridFS file ${old.toHexString()} failed`,
+      );
     }
   }
   return d;

@@ -27,27 +27,39 @@ export interface VerifyOptions {
   tests?: readonly VerifyTest[];
 }
 
-export async function verify(db: Database, documentId: unknown, options?: VerifyOptions): Promise<Record<string, VerifyTest[]>> {
+export async function verify(
+  db: Database,
+  documentId: unknown,
+  options?: VerifyOptions,
+): Promise<Record<string, VerifyTest[]>> {
   const fn = "Database.verify";
-  if (options !== undefined && !isDocument(options)) throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
+  if (options !== undefined && !isDocument(options))
+    throw new MsPASSError(`${fn}: options must be an object, got ${describe(options)}`, "Invalid");
   const o = (options ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (k !== "collection" && k !== "tests") throw new MsPASSError(`${fn}: unknown option "${k}" (options are collection, tests)`, "Invalid");
+    if (k !== "collection" && k !== "tests")
+      throw new MsPASSError(`${fn}: unknown option "${k}" (options are collection, tests)`, "Invalid");
   }
   const tests = o.tests ?? VERIFY_TESTS;
-  if (!Array.isArray(tests)) throw new MsPASSError(`${fn}: tests must be an array of "xref", "type", "undefined"`, "Invalid");
+  if (!Array.isArray(tests))
+    throw new MsPASSError(`${fn}: tests must be an array of "xref", "type", "undefined"`, "Invalid");
   for (const t of tests) {
     if (!(VERIFY_TESTS as readonly unknown[]).includes(t)) {
-      throw new MsPASSError(`${fn}: only xref, type and undefined are supported, received ${describe(t)}`, "Invalid");
+      throw new MsPASSError(
+        `${fn}: only xref, type and undefined are supported, received ${describe(t)}`,
+        "Invalid",
+      );
     }
   }
   const run = new Set(tests as VerifyTest[]);
   const name = o.collection ?? "wf";
-  if (typeof name !== "string") throw new MsPASSError(`${fn}: collection must be a string, got ${describe(name)}`, "Invalid");
+  if (typeof name !== "string")
+    throw new MsPASSError(`${fn}: collection must be a string, got ${describe(name)}`, "Invalid");
   const schema = db.schema;
   const collection = schema.resolveCollection(name);
   const doc = await findOneTyped(db, collection, { _id: documentId }, fn);
-  if (doc === null) throw new MsPASSError(`${fn}: no document with _id=${String(documentId)} in ${collection}`, "Invalid");
+  if (doc === null)
+    throw new MsPASSError(`${fn}: no document with _id=${String(documentId)} in ${collection}`, "Invalid");
 
   const problems: Record<string, VerifyTest[]> = {};
   const flag = (k: string, t: VerifyTest) => (problems[k] ??= []).push(t);
@@ -55,7 +67,11 @@ export async function verify(db: Database, documentId: unknown, options?: Verify
     const attr = schema.attribute(collection, key);
     if (attr === undefined) continue;
     const unique = attr.name;
-    if (run.has("xref") && attr.constraint === "xref_key" && !(await targetExists(db, attr.reference ?? unique.replace(/_id$/, ""), value))) {
+    if (
+      run.has("xref") &&
+      attr.constraint === "xref_key" &&
+      !(await targetExists(db, attr.reference ?? unique.replace(/_id$/, ""), value))
+    ) {
       flag(unique, "xref");
     }
     if (run.has("type") && !matchesType(value, attr.type)) flag(unique, "type");

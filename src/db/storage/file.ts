@@ -10,10 +10,19 @@ import path from "node:path";
 import type { Document } from "mongodb";
 import { native, toMsPASSError } from "../../native.js";
 import type { Database } from "../database.js";
-import { int, type FilePlacement, type LiveSlot, type SampleWriteContext, type SampleWriter } from "./types.js";
+import {
+  int,
+  type FilePlacement,
+  type LiveSlot,
+  type SampleWriteContext,
+  type SampleWriter,
+} from "./types.js";
 
 /** Live slots grouped by file placement (dir, dfile, append or positional), in input order within a group. */
-export function groupByPlacement(live: LiveSlot[], ctx: SampleWriteContext): Array<{ place: FilePlacement; at: number[] }> {
+export function groupByPlacement(
+  live: LiveSlot[],
+  ctx: SampleWriteContext,
+): Array<{ place: FilePlacement; at: number[] }> {
   const groups = new Map<string, { place: FilePlacement; at: number[] }>();
   live.forEach((s, i) => {
     const p = ctx.place(s);
@@ -38,13 +47,26 @@ export const writeBinaryFiles: SampleWriter = async (live, ctx) => {
   for (const { place, at } of groupByPlacement(live, ctx)) {
     let w;
     try {
-      w = await native.writeFileSamples(path.resolve(place.dir), place.dfile, at.map((i) => live[i]!.d.data), ncomp, place.startOffset ?? null);
+      w = await native.writeFileSamples(
+        path.resolve(place.dir),
+        place.dfile,
+        at.map((i) => live[i]!.d.data),
+        ncomp,
+        place.startOffset ?? null,
+      );
     } catch (err) {
       throw toMsPASSError(err, `${ctx.what}: writing the samples`);
     }
-    if (place.startOffset === undefined) appended.push(`${w.nbytes.reduce((a, b) => a + b, 0)} bytes appended to ${path.join(w.dir, w.dfile)}`);
+    if (place.startOffset === undefined)
+      appended.push(`${w.nbytes.reduce((a, b) => a + b, 0)} bytes appended to ${path.join(w.dir, w.dfile)}`);
     w.foffs.forEach((foff, k) => {
-      const r: Record<string, unknown> = { storage_mode: "file", dir: w.dir, dfile: w.dfile, foff: int(foff), nbytes: int(w.nbytes[k]!) };
+      const r: Record<string, unknown> = {
+        storage_mode: "file",
+        dir: w.dir,
+        dfile: w.dfile,
+        foff: int(foff),
+        nbytes: int(w.nbytes[k]!),
+      };
       r.format = ctx.format ?? "binary"; // MsPASS's save_data always records the format
       records[at[k]!] = r;
     });
@@ -62,7 +84,12 @@ export const writeBinaryFiles: SampleWriter = async (live, ctx) => {
  * `collections` still references it; returns the path deleted, or
  * undefined. A failure is pushed on `left` (what could not be removed).
  */
-export async function deleteUnreferencedFile(db: Database, collections: string[], doc: Document, left: string[]): Promise<string | undefined> {
+export async function deleteUnreferencedFile(
+  db: Database,
+  collections: string[],
+  doc: Document,
+  left: string[],
+): Promise<string | undefined> {
   const ref = { dir: doc.dir as string, dfile: doc.dfile as string };
   for (const c of collections) {
     if ((await db.collection(c).countDocuments(ref, { limit: 1 })) > 0) return undefined;

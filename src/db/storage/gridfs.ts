@@ -11,7 +11,12 @@ import type { SampleWriter } from "./types.js";
 
 /** Store each sample array as one GridFS file; returns the file ids (hex), the given `ids` when passed. */
 export function storeGridfsSamples(db: Database, data: Float64Array[], ids?: string[]): Promise<string[]> {
-  return native.writeGridfsSamples(db.client.connectionString, db.name, data, ids === undefined ? undefined : { ids });
+  return native.writeGridfsSamples(
+    db.client.connectionString,
+    db.name,
+    data,
+    ids === undefined ? undefined : { ids },
+  );
 }
 
 /** Delete GridFS files (hex ids) with their chunks; a missing file is not an error. Throws the core's error. */
@@ -20,7 +25,11 @@ export async function deleteGridfsFiles(db: Database, ids: string[]): Promise<vo
 }
 
 /** Best-effort removal of files this call wrote, for an undo: says what happened, never throws. */
-export async function undoGridfsFiles(db: Database, ids: string[], what = `the ${ids.length} GridFS file(s) written`): Promise<string> {
+export async function undoGridfsFiles(
+  db: Database,
+  ids: string[],
+  what = `the ${ids.length} GridFS file(s) written`,
+): Promise<string> {
   try {
     await deleteGridfsFiles(db, ids);
     return `${what} were removed`;
@@ -35,7 +44,11 @@ export const writeGridfs: SampleWriter = async (live, ctx) => {
   const ids = wanted.every((x) => x !== undefined) ? (wanted as string[]) : undefined;
   let written: string[];
   try {
-    written = await storeGridfsSamples(ctx.db, live.map((s) => s.d.data), ids);
+    written = await storeGridfsSamples(
+      ctx.db,
+      live.map((s) => s.d.data),
+      ids,
+    );
   } catch (err) {
     throw toMsPASSError(err, `${ctx.what}: writing the samples`);
   }

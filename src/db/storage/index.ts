@@ -19,7 +19,10 @@ import { writeS3 } from "./s3.js";
 import type { FileFormat, SampleWriter } from "./types.js";
 
 /** The writer for a storage mode and format. */
-export function sampleWriterFor(storageMode: "gridfs" | "file" | "s3", format: FileFormat | undefined): SampleWriter {
+export function sampleWriterFor(
+  storageMode: "gridfs" | "file" | "s3",
+  format: FileFormat | undefined,
+): SampleWriter {
   if (storageMode === "gridfs") return writeGridfs;
   if (storageMode === "s3") return writeS3;
   switch (format) {

@@ -54,16 +54,21 @@ function code(d: TimeSeries | Seismogram, key: keyof typeof CODE_LIMITS): string
  * Why a datum cannot be written as miniSEED (it is then killed with this
  * reason in its elog, before anything is written), or undefined.
  */
-export function mseedUnwritable(d: TimeSeries | Seismogram, dataType: "TimeSeries" | "Seismogram"): string | undefined {
-  if (dataType !== "TimeSeries") return "miniSEED holds one channel per trace: only a TimeSeries can be saved with format \"mseed\"";
-  if (code(d, "chan") === "") return "format \"mseed\" needs a channel code (Metadata chan)";
+export function mseedUnwritable(
+  d: TimeSeries | Seismogram,
+  dataType: "TimeSeries" | "Seismogram",
+): string | undefined {
+  if (dataType !== "TimeSeries")
+    return 'miniSEED holds one channel per trace: only a TimeSeries can be saved with format "mseed"';
+  if (code(d, "chan") === "") return 'format "mseed" needs a channel code (Metadata chan)';
   for (const k of Object.keys(CODE_LIMITS) as Array<keyof typeof CODE_LIMITS>) {
     const v = code(d, k);
     if (v.length > CODE_LIMITS[k] || !/^[\x20-\x7e]*$/.test(v)) {
       return `format "mseed": ${k}=${JSON.stringify(v)} is not a miniSEED 2 code (at most ${CODE_LIMITS[k]} ASCII characters)`;
     }
   }
-  if (!(d.dt > 0) || !Number.isFinite(1 / d.dt)) return `format "mseed" needs a positive sample interval, got delta=${d.dt}`;
+  if (!(d.dt > 0) || !Number.isFinite(1 / d.dt))
+    return `format "mseed" needs a positive sample interval, got delta=${d.dt}`;
   return undefined;
 }
 
@@ -126,9 +131,18 @@ export const writeMseedFiles: SampleWriter = async (live, ctx) => {
       for (const i of at) {
         const d = live[i]!.d as TimeSeries;
         parts.push(
-          native.encodeMseed(d.data, code(d, "net"), code(d, "sta"), code(d, "loc"), code(d, "chan"), d.t0, 1 / d.dt, {
-            encoding: mseedEncodingFor(d.data),
-          }),
+          native.encodeMseed(
+            d.data,
+            code(d, "net"),
+            code(d, "sta"),
+            code(d, "loc"),
+            code(d, "chan"),
+            d.t0,
+            1 / d.dt,
+            {
+              encoding: mseedEncodingFor(d.data),
+            },
+          ),
         );
       }
     } catch (err) {
@@ -145,7 +159,14 @@ export const writeMseedFiles: SampleWriter = async (live, ctx) => {
     let foff = start;
     at.forEach((i, k) => {
       const nbytes = parts[k]!.length;
-      records[i] = { storage_mode: "file", format: "mseed", dir, dfile, foff: int(foff), nbytes: int(nbytes) };
+      records[i] = {
+        storage_mode: "file",
+        format: "mseed",
+        dir,
+        dfile,
+        foff: int(foff),
+        nbytes: int(nbytes),
+      };
       foff += nbytes;
     });
     if (place.startOffset === undefined) appended.push(`${foff - start} bytes appended to ${file}`);
@@ -174,7 +195,10 @@ export interface MseedMemberInfo {
 }
 
 /** `info` by member index, for a read whose result has an `mseed` column. */
-export function mseedInfoByIndex(res: { mseed?: readonly MseedMemberInfo[] }, shift = 0): Map<number, MseedMemberInfo> {
+export function mseedInfoByIndex(
+  res: { mseed?: readonly MseedMemberInfo[] },
+  shift = 0,
+): Map<number, MseedMemberInfo> {
   const out = new Map<number, MseedMemberInfo>();
   for (const m of res.mseed ?? []) out.set(m.index + shift, m);
   return out;
@@ -191,10 +215,16 @@ function complaint(message: string): LogEntry {
 export function applyMseedHeader(md: Metadata, info: MseedMemberInfo, npts: number): LogEntry[] {
   const entries: LogEntry[] = [];
   if (info.pieces > 1) {
-    entries.push(complaint(`the miniSEED segment has ${info.pieces} traces (gaps or overlaps); they were merged`));
+    entries.push(
+      complaint(`the miniSEED segment has ${info.pieces} traces (gaps or overlaps); they were merged`),
+    );
   }
   if (info.otherIds > 0) {
-    entries.push(complaint(`${info.otherIds} trace(s) of another source id in the segment were left out (the first trace is kept)`));
+    entries.push(
+      complaint(
+        `${info.otherIds} trace(s) of another source id in the segment were left out (the first trace is kept)`,
+      ),
+    );
   }
   if (info.integrityFailures > 0) {
     entries.push(
@@ -206,7 +236,11 @@ export function applyMseedHeader(md: Metadata, info: MseedMemberInfo, npts: numb
   }
   const reset = (key: string, value: number, same: boolean) => {
     if (same) return;
-    entries.push(complaint(`${key} of the document (${String(md.get(key))}) differs from the miniSEED data (${value}); the data's value is used`));
+    entries.push(
+      complaint(
+        `${key} of the document (${String(md.get(key))}) differs from the miniSEED data (${value}); the data's value is used`,
+      ),
+    );
     md.put(key, value);
   };
   reset("npts", npts, md.get("npts") === npts);
@@ -215,10 +249,12 @@ export function applyMseedHeader(md: Metadata, info: MseedMemberInfo, npts: numb
   const stored = md.get("delta");
   // delta is stored as 1/rate by the indexer; compare the rate it stands for, not the last bit.
   reset("delta", delta, typeof stored === "number" && Math.abs(stored * info.samplingRate - 1) < 1e-9);
-  if (md.get("sampling_rate") !== undefined && md.get("sampling_rate") !== info.samplingRate) md.put("sampling_rate", info.samplingRate);
+  if (md.get("sampling_rate") !== undefined && md.get("sampling_rate") !== info.samplingRate)
+    md.put("sampling_rate", info.samplingRate);
   if (info.gaps.length > 0) {
     const gaps: Array<{ starttime: number; endtime: number }> = [];
-    for (let k = 0; k + 1 < info.gaps.length; k += 2) gaps.push({ starttime: info.gaps[k]!, endtime: info.gaps[k + 1]! });
+    for (let k = 0; k + 1 < info.gaps.length; k += 2)
+      gaps.push({ starttime: info.gaps[k]!, endtime: info.gaps[k + 1]! });
     md.put("has_gap", true);
     md.put("gaps", gaps);
   }

@@ -47,16 +47,19 @@ export interface S3ReadOptions {
 export type S3SampleResult = { data: Float64Array; npts: number } | { dead: string } | { abort: string };
 
 function int(v: unknown): number | undefined {
-  const n = typeof v === "object" && v !== null && "toNumber" in v ? (v as { toNumber(): number }).toNumber() : v;
+  const n =
+    typeof v === "object" && v !== null && "toNumber" in v ? (v as { toNumber(): number }).toNumber() : v;
   return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 function locate(doc: Document, bucket: string): S3Location {
   const mode = doc.storage_mode as string;
   const b = typeof doc.s3_bucket === "string" && doc.s3_bucket !== "" ? doc.s3_bucket : bucket;
-  if (mode === "s3_continuous") return { bucket: b, key: s3ContinuousKey(doc as never, "s3_continuous document") };
+  if (mode === "s3_continuous")
+    return { bucket: b, key: s3ContinuousKey(doc as never, "s3_continuous document") };
   if (mode === "s3_event") return { bucket: b, key: s3EventKey(doc as never, "s3_event document") };
-  if (typeof doc.s3_key !== "string" || doc.s3_key === "") throw new MsPASSError("s3 document: s3_key must be a non-empty string", "Invalid");
+  if (typeof doc.s3_key !== "string" || doc.s3_key === "")
+    throw new MsPASSError("s3 document: s3_key must be a non-empty string", "Invalid");
   return { bucket: b, key: doc.s3_key };
 }
 
@@ -76,7 +79,8 @@ export async function readS3Samples(doc: Document, o: S3ReadOptions): Promise<S3
     try {
       conn = o.s3 ?? fetchS3Connection();
     } catch (err) {
-      if (err instanceof MsPASSError) return { abort: `${String(doc.storage_mode)} document: ${err.message}` };
+      if (err instanceof MsPASSError)
+        return { abort: `${String(doc.storage_mode)} document: ${err.message}` };
       throw err;
     }
     loc = locate(doc, o.s3Bucket ?? conn.options.bucket ?? DEFAULT_S3_BUCKET);
@@ -88,20 +92,31 @@ export async function readS3Samples(doc: Document, o: S3ReadOptions): Promise<S3
   const foff = int(doc.foff) ?? 0;
   const nbytes = int(doc.nbytes);
   const format = doc.format ?? (doc.storage_mode === "s3" ? "binary" : "mseed");
-  if (format !== "binary" && format !== "mseed") return { abort: `${doc.storage_mode} document: format ${JSON.stringify(format)} is not readable from S3 (binary or mseed)` };
-  if (format === "binary" && nbytes === undefined) return { abort: `${doc.storage_mode} document: raw binary samples need nbytes` };
+  if (format !== "binary" && format !== "mseed")
+    return {
+      abort: `${doc.storage_mode} document: format ${JSON.stringify(format)} is not readable from S3 (binary or mseed)`,
+    };
+  if (format === "binary" && nbytes === undefined)
+    return { abort: `${doc.storage_mode} document: raw binary samples need nbytes` };
   // MsPASS's s3_continuous reads the whole day; an indexed segment (foff/nbytes) needs only its bytes.
   const range = nbytes !== undefined && nbytes > 0 ? { foff, nbytes } : undefined;
   const got = await getS3Bytes(o.s3!.client, loc, range);
   if (!got.ok) return { dead: got.message };
   if (format === "binary") {
-    if (got.bytes.byteLength % (8 * o.ncomponents) !== 0) return { dead: `S3 object ${loc.key}: ${got.bytes.byteLength} bytes is not a whole number of float64 samples` };
+    if (got.bytes.byteLength % (8 * o.ncomponents) !== 0)
+      return {
+        dead: `S3 object ${loc.key}: ${got.bytes.byteLength} bytes is not a whole number of float64 samples`,
+      };
     const data = bytesToSamples(got.bytes, o.ncomponents);
     return { data, npts: data.length / o.ncomponents };
   }
-  if (o.ncomponents !== 1) return { abort: "miniSEED on S3 holds single channels: read it into a TimeSeries (collection wf_miniseed)" };
+  if (o.ncomponents !== 1)
+    return {
+      abort: "miniSEED on S3 holds single channels: read it into a TimeSeries (collection wf_miniseed)",
+    };
   const dec = await decodeMiniseedBytes(got.bytes);
-  if ("error" in dec) return { dead: `S3 object s3://${loc.bucket}/${loc.key}: cannot decode miniSEED: ${dec.error}` };
+  if ("error" in dec)
+    return { dead: `S3 object s3://${loc.bucket}/${loc.key}: cannot decode miniSEED: ${dec.error}` };
   return { data: dec.data, npts: dec.data.length };
 }
 
@@ -112,9 +127,15 @@ export const writeS3: SampleWriter = async (live, ctx) => {
   const res = await writeS3Samples(
     live.map((s) => s.d.data),
     ctx.dataType === "Seismogram" ? 3 : 1,
-    { connection, bucket: plan.bucket ?? connection.options.bucket ?? DEFAULT_S3_BUCKET, ...(plan.keyPrefix === undefined ? {} : { keyPrefix: plan.keyPrefix }) },
+    {
+      connection,
+      bucket: plan.bucket ?? connection.options.bucket ?? DEFAULT_S3_BUCKET,
+      ...(plan.keyPrefix === undefined ? {} : { keyPrefix: plan.keyPrefix }),
+    },
   ).catch((err: unknown) => {
-    throw err instanceof MsPASSError ? new MsPASSError(`${ctx.what}: ${err.message}`, err.severity, { cause: err }) : err;
+    throw err instanceof MsPASSError
+      ? new MsPASSError(`${ctx.what}: ${err.message}`, err.severity, { cause: err })
+      : err;
   });
   return res;
 };

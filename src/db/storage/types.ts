@@ -30,7 +30,18 @@ export interface LiveSlot extends Slot {
 export type FileFormat = "binary" | "mseed";
 
 /** Keys that describe where samples are; the writer replaces them all. */
-export const STORAGE_KEYS = ["storage_mode", "gridfs_id", "dir", "dfile", "foff", "nbytes", "format", "url", "s3_bucket", "s3_key"] as const;
+export const STORAGE_KEYS = [
+  "storage_mode",
+  "gridfs_id",
+  "dir",
+  "dfile",
+  "foff",
+  "nbytes",
+  "format",
+  "url",
+  "s3_bucket",
+  "s3_key",
+] as const;
 
 const INT32_MAX = 2_147_483_647;
 

@@ -47,7 +47,15 @@ import { sampleWriterFor } from "../storage/index.js";
 import { deleteGridfsFiles } from "../storage/gridfs.js";
 import { mseedUnwritable } from "../storage/mseed.js";
 import type { Atomic } from "../../data/atomic.js";
-import { STORAGE_KEYS, int, type FileFormat, type FilePlacement, type LiveSlot, type S3SavePlan, type Slot } from "../storage/types.js";
+import {
+  STORAGE_KEYS,
+  int,
+  type FileFormat,
+  type FilePlacement,
+  type LiveSlot,
+  type S3SavePlan,
+  type Slot,
+} from "../storage/types.js";
 
 export type { LiveSlot, Slot } from "../storage/types.js";
 export type { Atomic };
@@ -115,7 +123,8 @@ export interface WritePlan {
 /** Step 1: live and writable data (with their documents) vs the dead (killed, with the reason in their elog). */
 export function sortLiveDead(
   slots: Slot[],
-  plan: Pick<WritePlan, "alg" | "collection" | "mode" | "excludeKeys" | "schema"> & Partial<Pick<WritePlan, "storageMode" | "format" | "dataType">>,
+  plan: Pick<WritePlan, "alg" | "collection" | "mode" | "excludeKeys" | "schema"> &
+    Partial<Pick<WritePlan, "storageMode" | "format" | "dataType">>,
 ): { live: LiveSlot[]; dead: Slot[] } {
   const live: LiveSlot[] = [];
   const dead: Slot[] = [];
@@ -132,7 +141,10 @@ export function sortLiveDead(
       continue;
     }
     // Data miniSEED cannot hold (no channel code, over-long codes) are bad data: killed, not a failed save.
-    const unwritable = plan.storageMode === "file" && plan.format === "mseed" ? mseedUnwritable(d, plan.dataType ?? "TimeSeries") : undefined;
+    const unwritable =
+      plan.storageMode === "file" && plan.format === "mseed"
+        ? mseedUnwritable(d, plan.dataType ?? "TimeSeries")
+        : undefined;
     if (unwritable !== undefined) {
       d.elog.log(plan.alg, `${unwritable}; it was killed and not saved`, "Invalid");
       d.kill();
@@ -140,7 +152,10 @@ export function sortLiveDead(
       continue;
     }
     logSampleWarnings(d, plan.alg, plan.storageMode === "file" ? plan.format : undefined);
-    const built = buildWfDocument(d, plan.collection, plan.mode, { excludeKeys: plan.excludeKeys, schema: plan.schema });
+    const built = buildWfDocument(d, plan.collection, plan.mode, {
+      excludeKeys: plan.excludeKeys,
+      schema: plan.schema,
+    });
     d.elog.append(built.elogEntries);
     if (built.dead) {
       d.kill();
@@ -159,11 +174,23 @@ function previousId(d: Atomic): ObjectId | undefined {
 }
 
 /** Step 2: samples, elog, wf documents. Returns the new wf id of each live slot. */
-export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteHooks = {}): Promise<ObjectId[]> {
+export async function writeLive(
+  live: LiveSlot[],
+  plan: WritePlan,
+  hooks: WriteHooks = {},
+): Promise<ObjectId[]> {
   if (live.length === 0) return [];
   const { db, ids } = plan;
   const writer = sampleWriterFor(plan.storageMode, plan.format);
-  const samples = await writer(live, { db, dataType: plan.dataType, what: plan.what, format: plan.format, gridfsId: (s) => ids.gridfs(s), place: (s) => plan.place(s), ...(plan.s3 === undefined ? {} : { s3: plan.s3 }) });
+  const samples = await writer(live, {
+    db,
+    dataType: plan.dataType,
+    what: plan.what,
+    format: plan.format,
+    gridfsId: (s) => ids.gridfs(s),
+    place: (s) => plan.place(s),
+    ...(plan.s3 === undefined ? {} : { s3: plan.s3 }),
+  });
 
   const wfIds = live.map((s) => ids.wf(s));
   const elogDocs: Document[] = [];
@@ -206,10 +233,22 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
       await db.collection(plan.collection).insertMany(wfDocs);
     } catch (err) {
       const notes = [await samples.undo()];
-      if (elogWritten) notes.push(await removeElog(db, elogIds.filter((x): x is ObjectId => x !== undefined)));
+      if (elogWritten)
+        notes.push(
+          await removeElog(
+            db,
+            elogIds.filter((x): x is ObjectId => x !== undefined),
+          ),
+        );
       const done = notes.filter((n): n is string => n !== undefined);
-      const undone = (done.length > 0 ? done.join("; ") : "nothing had been written to the database") + (samples.leftover === undefined ? "" : ` ${samples.leftover}`);
-      throw new MsPASSError(`${plan.what}: inserting the documents failed, nothing was saved: ${(err as Error).message}; ${undone}`, "Fatal", { cause: err });
+      const undone =
+        (done.length > 0 ? done.join("; ") : "nothing had been written to the database") +
+        (samples.leftover === undefined ? "" : ` ${samples.leftover}`);
+      throw new MsPASSError(
+        `${plan.what}: inserting the documents failed, nothing was saved: ${(err as Error).message}; ${undone}`,
+        "Fatal",
+        { cause: err },
+      );
     }
   }
 
@@ -217,14 +256,16 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
   const oldGridfs: string[] = [];
   live.forEach((s, i) => {
     const old = s.d.md.get("gridfs_id");
-    if (plan.overwrite && plan.storageMode === "gridfs" && old instanceof ObjectId) oldGridfs.push(old.toHexString());
+    if (plan.overwrite && plan.storageMode === "gridfs" && old instanceof ObjectId)
+      oldGridfs.push(old.toHexString());
     if (!plan.updateData) return;
     const md = s.d.md;
     for (const k of STORAGE_KEYS) if (md.has(k)) md.erase(k);
     const historyId = pendingHistoryId(s.d);
     if (historyId !== undefined) md.put("history_object_id", historyId);
     else if (md.has("history_object_id")) md.erase("history_object_id");
-    for (const [k, v] of Object.entries(samples.records[i]!)) md.put(k, (v instanceof Long ? v.toNumber() : v) as MetadataValue);
+    for (const [k, v] of Object.entries(samples.records[i]!))
+      md.put(k, (v instanceof Long ? v.toNumber() : v) as MetadataValue);
     md.put("_id", wfIds[i]!);
     if (elogIds[i] !== undefined) md.put("elog_id", elogIds[i]!);
     if (plan.dataTag !== undefined) md.put("data_tag", plan.dataTag);
@@ -235,7 +276,10 @@ export async function writeLive(live: LiveSlot[], plan: WritePlan, hooks: WriteH
     try {
       await deleteGridfsFiles(db, unique);
     } catch (err) {
-      throw toMsPASSError(err, `${plan.what}: saved, but deleting the overwritten GridFS files ${unique.join(", ")} failed`);
+      throw toMsPASSError(
+        err,
+        `${plan.what}: saved, but deleting the overwritten GridFS files ${unique.join(", ")} failed`,
+      );
     }
   }
   return wfIds;
@@ -248,7 +292,10 @@ export interface WriteHooks {
 }
 
 /** Step 3: bury the dead (unless `cremate`) and mummify them. */
-export async function buryDead(dead: Slot[], plan: Pick<WritePlan, "db" | "what" | "dataTag" | "cremate" | "ids">): Promise<void> {
+export async function buryDead(
+  dead: Slot[],
+  plan: Pick<WritePlan, "db" | "what" | "dataTag" | "cremate" | "ids">,
+): Promise<void> {
   if (dead.length === 0) return;
   if (!plan.cremate) {
     const docs: Record<TombKind, Document[]> = { cemetery: [], abortions: [] };
@@ -283,21 +330,34 @@ async function removeElog(db: Database, ids: ObjectId[]): Promise<string> {
  * ids, same content): it counts as written once every id is verified
  * present.
  */
-export async function insertIdempotent(db: Database, collection: string, docs: Document[], what: string): Promise<void> {
+export async function insertIdempotent(
+  db: Database,
+  collection: string,
+  docs: Document[],
+  what: string,
+): Promise<void> {
   if (docs.length === 0) return;
   const coll = db.collection(collection);
   try {
     await coll.insertMany(docs, { ordered: false });
   } catch (err) {
     if (nativeErrorKind(err) !== "DuplicateKey") {
-      throw new MsPASSError(`${what}: inserting into ${collection} failed: ${(err as Error).message}`, "Fatal", { cause: err });
+      throw new MsPASSError(
+        `${what}: inserting into ${collection} failed: ${(err as Error).message}`,
+        "Fatal",
+        { cause: err },
+      );
     }
     const ids = docs.map((d) => d._id);
     const n = await coll.countDocuments({ _id: { $in: ids } });
     if (n !== ids.length) {
-      throw new MsPASSError(`${what}: inserting into ${collection} failed (${ids.length - n} document(s) missing): ${(err as Error).message}`, "Fatal", {
-        cause: err,
-      });
+      throw new MsPASSError(
+        `${what}: inserting into ${collection} failed (${ids.length - n} document(s) missing): ${(err as Error).message}`,
+        "Fatal",
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

@@ -40,7 +40,12 @@ export class Dispatcher {
   #avgMs = new Map<string, number>();
   #stream: StreamSegment[] = [];
 
-  constructor(tasks: TaskTable, pool: () => WorkerPool, closing: () => boolean, emit: (event: string, payload: unknown) => void) {
+  constructor(
+    tasks: TaskTable,
+    pool: () => WorkerPool,
+    closing: () => boolean,
+    emit: (event: string, payload: unknown) => void,
+  ) {
     this.#tasks = tasks;
     this.#pool = pool;
     this.#closing = closing;
@@ -71,7 +76,8 @@ export class Dispatcher {
 
   /** Fail every queued task with `err`. */
   failQueued(err: Error): void {
-    for (const t of this.#queue.drain()) if (t.state === "queued") this.#tasks.settle(t, "error", undefined, err);
+    for (const t of this.#queue.drain())
+      if (t.state === "queued") this.#tasks.settle(t, "error", undefined, err);
   }
 
   /** Settle `t` cancelled; a running one's worker is told (once per microtask, for all cancelled together). */
@@ -218,12 +224,21 @@ export class Dispatcher {
           tasks[i],
           "error",
           undefined,
-          new MsPASSError(`task ${tasks[i].key}: its arguments cannot be sent to a worker: ${(e as Error).message}`, "Invalid"),
+          new MsPASSError(
+            `task ${tasks[i].key}: its arguments cannot be sent to a worker: ${(e as Error).message}`,
+            "Invalid",
+          ),
         );
       }
     }
     if (keep.length === tasks.length) {
-      for (const t of tasks) this.#tasks.settle(t, "error", undefined, new MsPASSError(`cannot send task ${t.key} to ${w.name}: ${err.message}`, "Fatal"));
+      for (const t of tasks)
+        this.#tasks.settle(
+          t,
+          "error",
+          undefined,
+          new MsPASSError(`cannot send task ${t.key} to ${w.name}: ${err.message}`, "Fatal"),
+        );
       return;
     }
     const pick = <T>(xs: T[]): T[] => keep.map((i) => xs[i]);
@@ -232,7 +247,14 @@ export class Dispatcher {
       const out = keep.flatMap((i, j) => (set.has(i) ? [j] : []));
       return out.length > 0 ? out : null;
     };
-    const again: MainToWorker = { ...msg, ids: pick(msg.ids), fns: pick(msg.fns), args: pick(msg.args), refs: kept(msg.refs), coded: kept(msg.coded) };
+    const again: MainToWorker = {
+      ...msg,
+      ids: pick(msg.ids),
+      fns: pick(msg.fns),
+      args: pick(msg.args),
+      refs: kept(msg.refs),
+      coded: kept(msg.coded),
+    };
     // Failed tasks stay in the in-flight list as settled entries; the worker never reports them, so drop them.
     const failed = new Set(tasks.filter((_t, i) => !keep.includes(i)));
     const rest = w.inflight.drain().filter((t) => !failed.has(t));
@@ -254,7 +276,10 @@ export class Dispatcher {
       const t = w.inflight.shift();
       tasks[i] = t;
       if (t === undefined || t.id !== m.ids[i]) {
-        this.#emit("protocol-error", new MsPASSError(`internal: ${w.name} reported task ${m.ids[i]} out of order`, "Fatal"));
+        this.#emit(
+          "protocol-error",
+          new MsPASSError(`internal: ${w.name} reported task ${m.ids[i]} out of order`, "Fatal"),
+        );
         continue;
       }
       let err: ErrorInfo | undefined;

@@ -39,7 +39,9 @@ export class PluginSet {
     if (wire === undefined) return;
     const name = wire.name;
     const targets = this.#pool.live();
-    const results = await Promise.all(targets.map((w) => this.#pool.control(w, { t: "plugin-add", seq: 0, plugin: wire })));
+    const results = await Promise.all(
+      targets.map((w) => this.#pool.control(w, { t: "plugin-add", seq: 0, plugin: wire })),
+    );
     const failure = results.find((r) => r !== null);
     if (failure === undefined || failure === null) return;
     this.#table.dropIfCurrent(wire);
@@ -55,7 +57,9 @@ export class PluginSet {
   async unregister(name: string): Promise<void> {
     this.#table.remove(name);
     const live = this.#pool.live();
-    const results = await Promise.all(live.map((w) => this.#pool.control(w, { t: "plugin-remove", seq: 0, name })));
+    const results = await Promise.all(
+      live.map((w) => this.#pool.control(w, { t: "plugin-remove", seq: 0, name })),
+    );
     const failure = results.find((r, i) => r !== null && live[i].status !== "dead");
     if (failure) throw deserializeError(failure);
   }

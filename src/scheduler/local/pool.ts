@@ -14,7 +14,15 @@ import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from "n
 import { MsPASSError } from "../../errors.js";
 import { deserializeError, type ErrorInfo } from "../error-transport.js";
 import type { Task } from "../future.js";
-import type { ControlMessage, MainToWorker, MemoryInfo, PluginWire, ResultsMessage, WorkerBoot, WorkerToMain } from "../protocol.js";
+import type {
+  ControlMessage,
+  MainToWorker,
+  MemoryInfo,
+  PluginWire,
+  ResultsMessage,
+  WorkerBoot,
+  WorkerToMain,
+} from "../protocol.js";
 import { Deque } from "../queue.js";
 import type { WorkerStatus } from "../front.js";
 import type { TaskTable } from "../task-table.js";
@@ -135,7 +143,8 @@ export class WorkerPool {
 
   /** Send a control message and resolve with the worker's answer (null = done; an error if it died first). */
   control(w: WorkerRec, msg: ControlMessage): Promise<ErrorInfo | null> {
-    if (w.status === "dead") return Promise.resolve({ name: "WorkerDiedError", message: `${w.name} is gone` });
+    if (w.status === "dead")
+      return Promise.resolve({ name: "WorkerDiedError", message: `${w.name} is gone` });
     const seq = this.#nextSeq++;
     this.activate(1);
     return new Promise<ErrorInfo | null>((resolve) => {
@@ -185,7 +194,12 @@ export class WorkerPool {
       pluginEpoch: epoch,
       data: broadcast,
     };
-    const thread = new Worker(WORKER_URL, { workerData: boot, transferList: [plugins.port2], resourceLimits: this.#resourceLimits, execArgv: workerThreadExecArgv() });
+    const thread = new Worker(WORKER_URL, {
+      workerData: boot,
+      transferList: [plugins.port2],
+      resourceLimits: this.#resourceLimits,
+      execArgv: workerThreadExecArgv(),
+    });
     let onExit!: (code: number) => void;
     const w: WorkerRec = {
       id,
@@ -302,16 +316,24 @@ export class WorkerPool {
     w.pluginPort.close();
     this.#workers = this.#workers.filter((x) => x !== w);
     const closing = this.#host.closing();
-    const reason = prev === "booting" && w.bootError ? `plugin setup failed: ${w.bootError.message}` : this.#describeDeath(w, code);
+    const reason =
+      prev === "booting" && w.bootError
+        ? `plugin setup failed: ${w.bootError.message}`
+        : this.#describeDeath(w, code);
     for (const a of w.acks.values()) {
-      a.resolve({ name: "WorkerDiedError", message: w.bootError?.message ?? `${w.name} died before answering: ${reason}`, stack: w.bootError?.stack });
+      a.resolve({
+        name: "WorkerDiedError",
+        message: w.bootError?.message ?? `${w.name} died before answering: ${reason}`,
+        stack: w.bootError?.stack,
+      });
     }
     w.acks.clear();
     const rescheduled = this.#chargeDeath(w, reason, closing);
     if (closing || prev === "stopping") return;
     if (prev === "booting") {
       w.slot.bootFailures++;
-      this.#lastBootError = w.bootError ?? new MsPASSError(`${w.name} died while starting: ${reason}`, "Fatal");
+      this.#lastBootError =
+        w.bootError ?? new MsPASSError(`${w.name} died while starting: ${reason}`, "Fatal");
     }
     this.#host.emit("worker-died", { id: w.id, name: w.name, reason, rescheduled });
     if (w.slot.bootFailures >= MAX_BOOT_FAILURES) {
@@ -341,7 +363,12 @@ export class WorkerPool {
       unreported--;
       if (t.worker !== w || t.state !== "processing") continue;
       if (closing) {
-        tasks.settle(t, "error", undefined, new MsPASSError(`the scheduler closed before task ${t.key} finished`, "Fatal"));
+        tasks.settle(
+          t,
+          "error",
+          undefined,
+          new MsPASSError(`the scheduler closed before task ${t.key} finished`, "Fatal"),
+        );
         continue;
       }
       const charge = t.id === culprit;
@@ -356,14 +383,18 @@ export class WorkerPool {
           t,
           "error",
           undefined,
-          new WorkerDiedError(`${w.name} died holding task ${t.key}, whose moved (transferred) arguments died with it: ${reason}`),
+          new WorkerDiedError(
+            `${w.name} died holding task ${t.key}, whose moved (transferred) arguments died with it: ${reason}`,
+          ),
         );
       } else if (charge && t.retriesLeft <= 0) {
         tasks.settle(
           t,
           "error",
           undefined,
-          new WorkerDiedError(`${w.name} died while running task ${t.key}: ${reason}; no retries left after ${t.attempts} attempt(s)`),
+          new WorkerDiedError(
+            `${w.name} died while running task ${t.key}: ${reason}; no retries left after ${t.attempts} attempt(s)`,
+          ),
         );
       } else {
         if (charge) t.retriesLeft--;

@@ -29,12 +29,18 @@ export interface RedisAddress {
 
 export function parseRedisAddress(address: unknown, what = "schedulerHost"): RedisAddress {
   if (typeof address !== "string" || address.trim() === "") {
-    throw new MsPASSError(`${what} must be a Redis address (host, host:port or redis://host:port), got ${JSON.stringify(address)}`, "Fatal");
+    throw new MsPASSError(
+      `${what} must be a Redis address (host, host:port or redis://host:port), got ${JSON.stringify(address)}`,
+      "Fatal",
+    );
   }
   let text = address.trim();
   if (!text.includes("://")) text = `redis://${text}`;
   if (!/^rediss?:\/\//i.test(text)) {
-    throw new MsPASSError(`${what} has an unsupported scheme: ${maskCredentials(text)} (use redis:// or rediss://)`, "Fatal");
+    throw new MsPASSError(
+      `${what} has an unsupported scheme: ${maskCredentials(text)} (use redis:// or rediss://)`,
+      "Fatal",
+    );
   }
   let u: URL;
   try {
@@ -47,7 +53,10 @@ export function parseRedisAddress(address: unknown, what = "schedulerHost"): Red
   const port = u.port === "" ? DEFAULT_REDIS_PORT : Number(u.port);
   const dbText = u.pathname.replace(/^\//, "");
   if (dbText !== "" && !/^\d+$/.test(dbText)) {
-    throw new MsPASSError(`${what}: the database number must be an integer, got "${dbText}" in ${maskCredentials(text)}`, "Fatal");
+    throw new MsPASSError(
+      `${what}: the database number must be an integer, got "${dbText}" in ${maskCredentials(text)}`,
+      "Fatal",
+    );
   }
   const tls = u.protocol === "rediss:";
   const hostPart = host.includes(":") ? `[${host}]` : host;

@@ -8,7 +8,16 @@
  * writeDistributedData keys its document ids on.
  */
 import { serializeError } from "../error-transport.js";
-import { explainReferenceError, failedFn, foldbyCombine, foldCombine, loadFn, runPartition, type FnEntry, type Stage } from "../executor.js";
+import {
+  explainReferenceError,
+  failedFn,
+  foldbyCombine,
+  foldCombine,
+  loadFn,
+  runPartition,
+  type FnEntry,
+  type Stage,
+} from "../executor.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "../protocol.js";
 import { getWorker } from "../worker-context.js";
 import type { FnDef } from "../task-ref.js";
@@ -63,7 +72,8 @@ export async function runJobChunk(payload: JobPayload, worker: string): Promise<
     try {
       unpackAll(t.args);
       // Stay synchronous for synchronous tasks: an await per task would cost a microtask turn each.
-      if (t.fnId === FN_PARTITION) vals[i] = await runPartition(resolve, t.args[0] as Stage[], t.args[1] as unknown[]);
+      if (t.fnId === FN_PARTITION)
+        vals[i] = await runPartition(resolve, t.args[0] as Stage[], t.args[1] as unknown[]);
       else if (t.fnId === FN_FOLD_COMBINE) vals[i] = await foldCombine(resolve, t.args);
       else if (t.fnId === FN_FOLDBY_COMBINE) vals[i] = await foldbyCombine(resolve, t.args);
       else {
@@ -87,7 +97,15 @@ export async function runJobChunk(payload: JobPayload, worker: string): Promise<
         serialize(vals[i]);
       } catch (err) {
         vals[i] = undefined;
-        errs.push([i, serializeError(new MsPASSError(`task ${payload.tasks[i].id}: its result cannot be sent back to the client: ${(err as Error).message}`, "Invalid"))]);
+        errs.push([
+          i,
+          serializeError(
+            new MsPASSError(
+              `task ${payload.tasks[i].id}: its result cannot be sent back to the client: ${(err as Error).message}`,
+              "Invalid",
+            ),
+          ),
+        ]);
       }
     }
     errs.sort((a, b) => a[0] - b[0]);

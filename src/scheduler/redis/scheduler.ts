@@ -47,7 +47,16 @@ import { PluginTable } from "../plugin-table.js";
 import type { FnDef } from "../task-ref.js";
 import type { PluginSpec, RegisterPluginOptions } from "../worker-context.js";
 import { parseRedisAddress, type RedisAddress } from "./address.js";
-import { bullQueueName, decode, encode, keys, type JobPayload, type JobResult, type WireTask, type WorkerHeartbeat } from "./wire.js";
+import {
+  bullQueueName,
+  decode,
+  encode,
+  keys,
+  type JobPayload,
+  type JobResult,
+  type WireTask,
+  type WorkerHeartbeat,
+} from "./wire.js";
 
 const MAX_JOB_TASKS = 1024;
 const STREAM_KEEP = 4000;
@@ -141,7 +150,10 @@ export class RedisScheduler extends FuturesFront {
     this.address = addr.display;
     this.queueName = options.queue ?? "mspass";
     if (!/^[A-Za-z0-9_.-]+$/.test(this.queueName)) {
-      throw new MsPASSError(`queue must be letters, digits, '_', '.' or '-', got ${JSON.stringify(this.queueName)}`, "Invalid");
+      throw new MsPASSError(
+        `queue must be letters, digits, '_', '.' or '-', got ${JSON.stringify(this.queueName)}`,
+        "Invalid",
+      );
     }
     this.#keys = keys(this.queueName);
     this.#redisTimeoutMs = positiveMs(options.redisTimeoutMs, "redisTimeoutMs", 30_000);
@@ -155,13 +167,15 @@ export class RedisScheduler extends FuturesFront {
    * after; tasks wait in Redis until one takes them.
    */
   static async start(options: RedisSchedulerOptions): Promise<RedisScheduler> {
-    if (typeof options !== "object" || options === null) throw new MsPASSError("RedisScheduler.start: options must be an object", "Invalid");
+    if (typeof options !== "object" || options === null)
+      throw new MsPASSError("RedisScheduler.start: options must be an object", "Invalid");
     const addr = parseRedisAddress(options.address, "schedulerHost");
     const s = new RedisScheduler(addr, options);
     try {
       await s.#connect();
       if (options.dashboard !== false && options.dashboardPort !== false) {
-        const port = options.dashboardPort === undefined ? 8787 : nonNegativeInt(options.dashboardPort, "dashboardPort");
+        const port =
+          options.dashboardPort === undefined ? 8787 : nonNegativeInt(options.dashboardPort, "dashboardPort");
         s.#dashboard = await Dashboard.start(s, port);
       }
     } catch (err) {
@@ -184,14 +198,20 @@ export class RedisScheduler extends FuturesFront {
     if (first !== null) {
       // A refused AUTH ("WRONGPASS ...") arrives as an error event; connect() itself then only says "Connection is closed".
       const why = this.#downError ?? first;
-      throw new MsPASSError(`cannot reach the Redis server at ${this.address}: ${maskCredentials(why.message)}`, "Fatal", { cause: why });
+      throw new MsPASSError(
+        `cannot reach the Redis server at ${this.address}: ${maskCredentials(why.message)}`,
+        "Fatal",
+        { cause: why },
+      );
     }
     const name = bullQueueName(this.queueName);
     this.#queue = new Queue(name, { connection });
     this.#queue.on("error", (err: Error) => this.#onRedisError(err));
     this.#events = new QueueEvents(name, { connection });
     this.#events.on("error", (err: Error) => this.#onRedisError(err));
-    this.#events.on("completed", ({ jobId, returnvalue }) => this.#onJobCompleted(jobId, returnvalue as unknown));
+    this.#events.on("completed", ({ jobId, returnvalue }) =>
+      this.#onJobCompleted(jobId, returnvalue as unknown),
+    );
     this.#events.on("failed", ({ jobId, failedReason }) => this.#onJobFailed(jobId, failedReason));
     this.#events.on("active", ({ jobId }) => this.#onJobActive(jobId));
     await Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]);
@@ -270,9 +290,11 @@ export class RedisScheduler extends FuturesFront {
     for (const j of [...this.#jobs.values()]) {
       this.#jobs.delete(j.id);
       void this.#queue.remove(j.id).catch(() => undefined);
-      for (const t of j.tasks) if (t.worker === j.id && t.state === "processing") this.tasks.settle(t, "error", undefined, err);
+      for (const t of j.tasks)
+        if (t.worker === j.id && t.state === "processing") this.tasks.settle(t, "error", undefined, err);
     }
-    for (const t of this.#pending.drain()) if (t.state === "queued") this.tasks.settle(t, "error", undefined, err);
+    for (const t of this.#pending.drain())
+      if (t.state === "queued") this.tasks.settle(t, "error", undefined, err);
     this.emit("no-worker", { address: this.address, waitedMs: waited });
   }
 
@@ -290,7 +312,8 @@ export class RedisScheduler extends FuturesFront {
       this.#jobs.delete(j.id);
       for (const t of j.tasks) if (t.worker === j.id) this.tasks.settle(t, "error", undefined, err);
     }
-    for (const t of this.#pending.drain()) if (t.state === "queued") this.tasks.settle(t, "error", undefined, err);
+    for (const t of this.#pending.drain())
+      if (t.state === "queued") this.tasks.settle(t, "error", undefined, err);
   }
 
   // ---------------------------------------------------------------- workers (heartbeats)
@@ -357,7 +380,10 @@ export class RedisScheduler extends FuturesFront {
       await this.#pollWorkers();
       if (this.#remote.length >= n) return this.workers();
       if (Date.now() > deadline) {
-        throw new MsPASSError(`waitForWorkers: ${this.#remote.length} of ${n} worker process(es) joined ${this.address} within ${timeoutMs} ms`, "Fatal");
+        throw new MsPASSError(
+          `waitForWorkers: ${this.#remote.length} of ${n} worker process(es) joined ${this.address} within ${timeoutMs} ms`,
+          "Fatal",
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -387,7 +413,10 @@ export class RedisScheduler extends FuturesFront {
 
   #dispatch(): void {
     if (this.tasks.counts.queued === 0 || this.#closing !== undefined) return;
-    const size = Math.max(1, Math.min(MAX_JOB_TASKS, Math.ceil(this.tasks.counts.queued / (2 * this.#threads()))));
+    const size = Math.max(
+      1,
+      Math.min(MAX_JOB_TASKS, Math.ceil(this.tasks.counts.queued / (2 * this.#threads()))),
+    );
     const jobs: JobRec[] = [];
     while (this.tasks.counts.queued > 0) {
       const job = this.#cutJob(size);
@@ -400,8 +429,16 @@ export class RedisScheduler extends FuturesFront {
     });
   }
 
-  #bullJob(j: JobRec): { name: string; data: { p: string }; opts: { jobId: string; removeOnComplete: boolean; removeOnFail: boolean; attempts: number } } {
-    return { name: "tasks", data: { p: j.data }, opts: { jobId: j.id, removeOnComplete: true, removeOnFail: true, attempts: 1 } };
+  #bullJob(j: JobRec): {
+    name: string;
+    data: { p: string };
+    opts: { jobId: string; removeOnComplete: boolean; removeOnFail: boolean; attempts: number };
+  } {
+    return {
+      name: "tasks",
+      data: { p: j.data },
+      opts: { jobId: j.id, removeOnComplete: true, removeOnFail: true, attempts: 1 },
+    };
   }
 
   /** Take up to `size` queued tasks into one job; null when every taken task failed to encode. */
@@ -441,7 +478,15 @@ export class RedisScheduler extends FuturesFront {
           serialize(wire(t).args);
           ok.push(t);
         } catch (e) {
-          this.tasks.settle(t, "error", undefined, new MsPASSError(`task ${t.key}: its arguments cannot be sent to a worker: ${(e as Error).message}`, "Invalid"));
+          this.tasks.settle(
+            t,
+            "error",
+            undefined,
+            new MsPASSError(
+              `task ${t.key}: its arguments cannot be sent to a worker: ${(e as Error).message}`,
+              "Invalid",
+            ),
+          );
         }
       }
       if (ok.length === 0) return null;
@@ -494,7 +539,14 @@ export class RedisScheduler extends FuturesFront {
       }
     }
     const name = j.tasks[0]?.group.name ?? "?";
-    this.#stream.push({ worker: this.#workerNumber(r.worker), name, start: r.start, end: r.end, n: j.tasks.length, erred });
+    this.#stream.push({
+      worker: this.#workerNumber(r.worker),
+      name,
+      start: r.start,
+      end: r.end,
+      n: j.tasks.length,
+      erred,
+    });
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream = this.#stream.slice(-STREAM_KEEP);
   }
 
@@ -570,7 +622,10 @@ export class RedisScheduler extends FuturesFront {
     try {
       serialize(pack(value, packContext("bytes")));
     } catch (err) {
-      throw new MsPASSError(`scatter: the data cannot be sent to workers: ${(err as Error).message}`, "Invalid");
+      throw new MsPASSError(
+        `scatter: the data cannot be sent to workers: ${(err as Error).message}`,
+        "Invalid",
+      );
     }
     const f = this.makeTask(null, 0, [], { hold: true }, this.groupOf("scatter")) as Future<T>;
     const t = f[TASK];
@@ -664,7 +719,10 @@ export class RedisScheduler extends FuturesFront {
     const summary = this.taskSummary();
     // A task is "processing" here from the moment its job is in Redis; what a
     // worker runs is what the worker rows report: count the rest as waiting.
-    const running = Math.min(summary.counts.processing, this.workers().reduce((n, w) => n + w.processing, 0));
+    const running = Math.min(
+      summary.counts.processing,
+      this.workers().reduce((n, w) => n + w.processing, 0),
+    );
     summary.counts.waiting += summary.counts.processing - running;
     summary.counts.processing = running;
     return {
@@ -691,11 +749,13 @@ export class RedisScheduler extends FuturesFront {
     clearInterval(this.#workersTimer);
     clearInterval(this.#healthTimer);
     const closed = new MsPASSError("the scheduler was closed", "Fatal");
-    for (const t of this.#pending.drain()) if (t.state === "queued") this.tasks.settle(t, "error", undefined, closed);
+    for (const t of this.#pending.drain())
+      if (t.state === "queued") this.tasks.settle(t, "error", undefined, closed);
     this.tasks.failWaiting(closed);
     const inflight = [...this.#jobs.values()];
     this.#jobs.clear();
-    for (const j of inflight) for (const t of j.tasks) if (t.worker === j.id) this.tasks.settle(t, "error", undefined, closed);
+    for (const j of inflight)
+      for (const t of j.tasks) if (t.worker === j.id) this.tasks.settle(t, "error", undefined, closed);
     if (inflight.length > 0 && this.#queue !== undefined && this.#downSince === undefined) {
       // Jobs nobody will collect: drop the ones not yet started.
       await Promise.all(inflight.map((j) => this.#queue.remove(j.id).catch(() => 0)));

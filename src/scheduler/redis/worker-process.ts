@@ -132,13 +132,23 @@ export class RedisWorkerProcess {
       throw new MsPASSError(`--nthreads must be a positive integer, got ${String(nthreads)}`, "Invalid");
     }
     const stalled = options.stalledIntervalMs ?? 30_000;
-    if (!Number.isFinite(stalled) || stalled <= 0) throw new MsPASSError(`--stalled-interval must be a positive number of ms, got ${stalled}`, "Invalid");
+    if (!Number.isFinite(stalled) || stalled <= 0)
+      throw new MsPASSError(`--stalled-interval must be a positive number of ms, got ${stalled}`, "Invalid");
     const death = options.deathTimeoutMs;
-    if (death !== undefined && (!Number.isFinite(death) || death <= 0)) throw new MsPASSError(`--death-timeout must be a positive number, got ${String(death)}`, "Invalid");
+    if (death !== undefined && (!Number.isFinite(death) || death <= 0))
+      throw new MsPASSError(`--death-timeout must be a positive number, got ${String(death)}`, "Invalid");
     const grace = options.closeGraceMs;
-    if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) throw new MsPASSError(`closeGraceMs must be a non-negative number of ms, got ${String(grace)}`, "Invalid");
+    if (grace !== undefined && (!Number.isFinite(grace) || grace < 0))
+      throw new MsPASSError(
+        `closeGraceMs must be a non-negative number of ms, got ${String(grace)}`,
+        "Invalid",
+      );
     const w = new RedisWorkerProcess(addr, options);
-    w.#pool = await LocalScheduler.start({ nworkers: nthreads, dashboard: false, stopTimeoutMs: THREAD_STOP_MS });
+    w.#pool = await LocalScheduler.start({
+      nworkers: nthreads,
+      dashboard: false,
+      stopTimeoutMs: THREAD_STOP_MS,
+    });
     (w as { nthreads: number }).nthreads = w.#pool.nworkers;
     try {
       const connection = { ...addr.connection, maxRetriesPerRequest: null };
@@ -149,13 +159,17 @@ export class RedisWorkerProcess {
       await w.#syncPlugins();
       await w.#heartbeat();
       w.#timer = setInterval(() => void w.#tick(), w.#heartbeatMs);
-      w.#bull = new BullWorker(bullQueueName(w.#queue), (job: Job, token?: string) => w.#process(job, token), {
-        connection,
-        concurrency: options.concurrency ?? w.nthreads,
-        lockDuration: stalled,
-        stalledInterval: stalled,
-        maxStalledCount: options.maxStalledCount ?? 1,
-      });
+      w.#bull = new BullWorker(
+        bullQueueName(w.#queue),
+        (job: Job, token?: string) => w.#process(job, token),
+        {
+          connection,
+          concurrency: options.concurrency ?? w.nthreads,
+          lockDuration: stalled,
+          stalledInterval: stalled,
+          maxStalledCount: options.maxStalledCount ?? 1,
+        },
+      );
       w.#bull.on("error", (err: Error) => w.#onError(err, false));
       await w.#bull.waitUntilReady();
     } catch (err) {
@@ -176,7 +190,10 @@ export class RedisWorkerProcess {
     try {
       await new Promise<void>((resolve, reject) => {
         redis.once("ready", resolve);
-        timer = setTimeout(() => reject(this.#deathError(Date.now() - this.#lastContact)), this.#deathTimeoutMs);
+        timer = setTimeout(
+          () => reject(this.#deathError(Date.now() - this.#lastContact)),
+          this.#deathTimeoutMs,
+        );
         redis.connect().catch(() => undefined); // a refusal: ioredis goes on reconnecting
       });
     } finally {
@@ -191,7 +208,9 @@ export class RedisWorkerProcess {
     if (this.#closing !== undefined || this.#down) return;
     this.#down = true;
     const what = this.#timer === undefined ? "cannot reach" : "lost";
-    this.#log(`${what} the Redis server at ${this.address}: ${message} (reconnecting; giving up after ${this.#deathTimeoutMs / 1000} s without it)`);
+    this.#log(
+      `${what} the Redis server at ${this.address}: ${message} (reconnecting; giving up after ${this.#deathTimeoutMs / 1000} s without it)`,
+    );
   }
 
   #onReady(): void {
@@ -287,7 +306,10 @@ export class RedisWorkerProcess {
     for (const p of wanted) {
       if (this.#applied.get(p.name) === p.version) continue;
       try {
-        await this.#pool.registerPlugin({ module: p.module, export: p.export, options: p.options }, { name: p.name });
+        await this.#pool.registerPlugin(
+          { module: p.module, export: p.export, options: p.options },
+          { name: p.name },
+        );
         this.#applied.set(p.name, p.version);
       } catch (err) {
         this.#applied.delete(p.name);
@@ -323,9 +345,19 @@ export class RedisWorkerProcess {
    * check re-delivers it after the stall interval.
    */
   async #handBack(job: Job, token: string | undefined): Promise<void> {
-    const moved = token !== undefined && this.#redis.status === "ready" ? job.moveToWait(token).then(() => true, () => false) : Promise.resolve(false);
+    const moved =
+      token !== undefined && this.#redis.status === "ready"
+        ? job.moveToWait(token).then(
+            () => true,
+            () => false,
+          )
+        : Promise.resolve(false);
     const back = await withTimeout(moved, CLOSING_CALL_MS, false);
-    this.#log(back ? `handed job ${job.id} back to the queue` : `abandoned job ${job.id}: BullMQ re-delivers it after the stall interval`);
+    this.#log(
+      back
+        ? `handed job ${job.id} back to the queue`
+        : `abandoned job ${job.id}: BullMQ re-delivers it after the stall interval`,
+    );
   }
 
   /**
@@ -340,12 +372,16 @@ export class RedisWorkerProcess {
 
   async #close(): Promise<void> {
     clearInterval(this.#timer);
-    const reachable = this.#redis?.status === "ready" && Date.now() - this.#lastContact <= 3 * this.#heartbeatMs;
+    const reachable =
+      this.#redis?.status === "ready" && Date.now() - this.#lastContact <= 3 * this.#heartbeatMs;
     const bull = this.#bull;
     let bullClosed: Promise<boolean> = Promise.resolve(true);
     if (bull !== undefined) {
       // force (Redis away): BullMQ drops its connections without waiting for the jobs or a QUIT.
-      const closing = bull.close(!reachable).then(() => true, () => true);
+      const closing = bull.close(!reachable).then(
+        () => true,
+        () => true,
+      );
       bullClosed = closing;
       if (!reachable || !(await within(closing, this.#closeGraceMs))) this.#abandoning = true;
     }
@@ -353,7 +389,12 @@ export class RedisWorkerProcess {
     await within(bullClosed, 2 * CLOSING_CALL_MS);
     const redis = this.#redis;
     if (redis !== undefined) {
-      const left = reachable && (await within(redis.multi().del(this.#keys.worker(this.id)).srem(this.#keys.workers, this.id).exec(), CLOSING_CALL_MS));
+      const left =
+        reachable &&
+        (await within(
+          redis.multi().del(this.#keys.worker(this.id)).srem(this.#keys.workers, this.id).exec(),
+          CLOSING_CALL_MS,
+        ));
       if (!left || !(await within(redis.quit(), CLOSING_CALL_MS))) redis.disconnect();
     }
   }
@@ -372,5 +413,12 @@ async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T
 
 /** Whether `p` settled (resolved or rejected) within `ms`. */
 function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return withTimeout(p.then(() => true, () => true), ms, false);
+  return withTimeout(
+    p.then(
+      () => true,
+      () => true,
+    ),
+    ms,
+    false,
+  );
 }

@@ -22,7 +22,9 @@ impl ScalingMethod {
             "rms" | "RMS" => Ok(Self::Rms),
             "perc" => Ok(Self::Perc(level)),
             "mad" | "MAD" => Ok(Self::Mad),
-            _ => invalid(format!("scale: method must be peak, rms, perc or mad, got {name:?}")),
+            _ => invalid(format!(
+                "scale: method must be peak, rms, perc or mad, got {name:?}"
+            )),
         }
     }
 }
@@ -33,7 +35,10 @@ pub fn amplitude(data: &[f64], ncomp: usize, method: ScalingMethod) -> Result<f6
         return invalid(format!("amplitude: ncomp must be 1 or 3, got {ncomp}"));
     }
     if data.len() % ncomp != 0 {
-        return invalid(format!("amplitude: {} samples is not a multiple of {ncomp}", data.len()));
+        return invalid(format!(
+            "amplitude: {} samples is not a multiple of {ncomp}",
+            data.len()
+        ));
     }
     let n = data.len() / ncomp;
     if n == 0 {
@@ -79,7 +84,9 @@ mod tests {
     fn measures() {
         let d = [3.0, -4.0, 1.0, 0.0];
         assert_eq!(amplitude(&d, 1, ScalingMethod::Peak).unwrap(), 4.0);
-        assert!((amplitude(&d, 1, ScalingMethod::Rms).unwrap() - (26.0f64 / 4.0).sqrt()).abs() < 1e-15);
+        assert!(
+            (amplitude(&d, 1, ScalingMethod::Rms).unwrap() - (26.0f64 / 4.0).sqrt()).abs() < 1e-15
+        );
         assert_eq!(amplitude(&d, 1, ScalingMethod::Mad).unwrap(), 3.0);
         assert_eq!(amplitude(&d, 1, ScalingMethod::Perc(1.0)).unwrap(), 4.0);
     }

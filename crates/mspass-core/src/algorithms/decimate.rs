@@ -10,7 +10,9 @@ use super::filter::{self, Sos};
 use super::invalid;
 use crate::Result;
 use sci_rs::na::Complex;
-use sci_rs::signal::filter::design::{bilinear_zpk_dyn, lp2lp_zpk_dyn, zpk2sos_dyn, ZpkFormatFilter};
+use sci_rs::signal::filter::design::{
+    bilinear_zpk_dyn, lp2lp_zpk_dyn, zpk2sos_dyn, ZpkFormatFilter,
+};
 use std::f64::consts::PI;
 
 /// scipy.signal.cheb2ord(wp, ws, gpass, gstop) for a digital lowpass: (order, wn).
@@ -38,7 +40,10 @@ fn cheb2ap(n: usize, rs: f64) -> ZpkFormatFilter<f64> {
         (-ni + 1..ni).step_by(2).collect()
     };
     // z = -conj(1j / sin(m·π/(2n))): purely imaginary.
-    let z: Vec<Complex<f64>> = m.iter().map(|&mi| Complex::new(0.0, 1.0 / (mi as f64 * PI / (2.0 * n as f64)).sin())).collect();
+    let z: Vec<Complex<f64>> = m
+        .iter()
+        .map(|&mi| Complex::new(0.0, 1.0 / (mi as f64 * PI / (2.0 * n as f64)).sin()))
+        .collect();
     let p: Vec<Complex<f64>> = (-ni + 1..ni)
         .step_by(2)
         .map(|k| {
@@ -56,7 +61,9 @@ pub fn lowpass_cheby2(freq: f64, sampling_rate: f64, maxorder: usize) -> Result<
     let nyquist = 0.5 * sampling_rate;
     let ws = (freq / nyquist).min(1.0);
     if !(ws > 0.0) {
-        return invalid(format!("decimate: anti-alias corner must be > 0 Hz, got {freq}"));
+        return invalid(format!(
+            "decimate: anti-alias corner must be > 0 Hz, got {freq}"
+        ));
     }
     let (rp, rs) = (1.0, 96.0);
     let mut wp = ws;
@@ -69,21 +76,38 @@ pub fn lowpass_cheby2(freq: f64, sampling_rate: f64, maxorder: usize) -> Result<
     let warped = 4.0 * (PI * wn / 2.0).tan();
     let zpk = bilinear_zpk_dyn(lp2lp_zpk_dyn(cheb2ap(order, rs), Some(warped)), 2.0);
     let s = zpk2sos_dyn(order, zpk, None, Some(false));
-    Ok(Sos { sections: s.sos.iter().map(|x| [x.b[0], x.b[1], x.b[2], x.a[0], x.a[1], x.a[2]]).collect() })
+    Ok(Sos {
+        sections: s
+            .sos
+            .iter()
+            .map(|x| [x.b[0], x.b[1], x.b[2], x.a[0], x.a[1], x.a[2]])
+            .collect(),
+    })
 }
 
 /// Decimate each of the `ncomp` component rows in place; the first
 /// `ncomp · ceil(n / factor)` samples of `data` become the result,
 /// component-major. Returns the new samples per component.
-pub fn decimate(data: &mut [f64], ncomp: usize, factor: usize, sampling_rate: f64, no_filter: bool) -> Result<usize> {
+pub fn decimate(
+    data: &mut [f64],
+    ncomp: usize,
+    factor: usize,
+    sampling_rate: f64,
+    no_filter: bool,
+) -> Result<usize> {
     if factor == 0 {
         return invalid("decimate: factor must be >= 1".to_string());
     }
     if !no_filter && factor > 16 {
-        return invalid(format!("decimate: automatic filter design is unstable for factors above 16, got {factor}"));
+        return invalid(format!(
+            "decimate: automatic filter design is unstable for factors above 16, got {factor}"
+        ));
     }
     if ncomp == 0 || data.len() % ncomp != 0 {
-        return invalid(format!("decimate: {} samples do not make {ncomp} component rows", data.len()));
+        return invalid(format!(
+            "decimate: {} samples do not make {ncomp} component rows",
+            data.len()
+        ));
     }
     let n = data.len() / ncomp;
     let m = n.div_ceil(factor);

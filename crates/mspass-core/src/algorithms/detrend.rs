@@ -20,7 +20,9 @@ impl DetrendType {
             "linear" => Ok(Self::Linear),
             "constant" | "demean" => Ok(Self::Constant),
             "simple" => Ok(Self::Simple),
-            _ => invalid(format!("detrend: type must be linear, constant, demean or simple, got {name:?}")),
+            _ => invalid(format!(
+                "detrend: type must be linear, constant, demean or simple, got {name:?}"
+            )),
         }
     }
 }
@@ -42,7 +44,9 @@ pub fn detrend(data: &mut [f64], kind: DetrendType) {
             }
             let (x1, x2) = (data[0], data[n - 1]);
             let slope = (x2 - x1) / (n - 1) as f64;
-            data.iter_mut().enumerate().for_each(|(i, x)| *x -= x1 + i as f64 * slope);
+            data.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x -= x1 + i as f64 * slope);
         }
         DetrendType::Linear => {
             // Least squares on a centred abscissa: the normal equations
@@ -56,7 +60,9 @@ pub fn detrend(data: &mut [f64], kind: DetrendType) {
                 sxx += t * t;
             }
             let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-            data.iter_mut().enumerate().for_each(|(i, x)| *x -= mean + slope * (i as f64 - c));
+            data.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x -= mean + slope * (i as f64 - c));
         }
     }
 }

@@ -35,7 +35,9 @@ fn check_freq(name: &str, f: f64) -> Result<()> {
 /// scipy then refuses, as here); any corner at or above Nyquist is an error.
 pub fn butterworth(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Result<Sos> {
     if !sampling_rate.is_finite() || sampling_rate <= 0.0 {
-        return invalid(format!("filter: sampling rate must be > 0, got {sampling_rate}"));
+        return invalid(format!(
+            "filter: sampling rate must be > 0, got {sampling_rate}"
+        ));
     }
     if corners == 0 || corners > 32 {
         return invalid(format!("filter: corners must be 1..32, got {corners}"));
@@ -46,14 +48,21 @@ pub fn butterworth(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Resu
             check_freq("freqmin", freqmin)?;
             check_freq("freqmax", freqmax)?;
             if freqmax / fe - 1.0 > -1e-6 {
-                return butterworth(FilterSpec::Highpass { freq: freqmin }, sampling_rate, corners);
+                return butterworth(
+                    FilterSpec::Highpass { freq: freqmin },
+                    sampling_rate,
+                    corners,
+                );
             }
             (vec![freqmin / fe, freqmax / fe], FilterBandType::Bandpass)
         }
         FilterSpec::Bandstop { freqmin, freqmax } => {
             check_freq("freqmin", freqmin)?;
             check_freq("freqmax", freqmax)?;
-            (vec![freqmin / fe, (freqmax / fe).min(1.0)], FilterBandType::Bandstop)
+            (
+                vec![freqmin / fe, (freqmax / fe).min(1.0)],
+                FilterBandType::Bandstop,
+            )
         }
         FilterSpec::Lowpass { freq } => {
             check_freq("freq", freq)?;
@@ -65,14 +74,27 @@ pub fn butterworth(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Resu
         }
     };
     if wn.iter().any(|w| *w >= 1.0) {
-        return invalid(format!("filter: corner frequencies must be below Nyquist ({fe} Hz)"));
+        return invalid(format!(
+            "filter: corner frequencies must be below Nyquist ({fe} Hz)"
+        ));
     }
     if wn.len() == 2 && wn[0] >= wn[1] {
         return invalid("filter: freqmin must be below freqmax".to_string());
     }
-    match butter_dyn::<f64>(corners, wn, Some(band), Some(false), Some(FilterOutputType::Sos), None) {
+    match butter_dyn::<f64>(
+        corners,
+        wn,
+        Some(band),
+        Some(false),
+        Some(FilterOutputType::Sos),
+        None,
+    ) {
         DigitalFilter::Sos(s) => Ok(Sos {
-            sections: s.sos.iter().map(|x| [x.b[0], x.b[1], x.b[2], x.a[0], x.a[1], x.a[2]]).collect(),
+            sections: s
+                .sos
+                .iter()
+                .map(|x| [x.b[0], x.b[1], x.b[2], x.a[0], x.a[1], x.a[2]])
+                .collect(),
         }),
         _ => invalid("filter: the design did not return second-order sections".to_string()),
     }
@@ -114,9 +136,24 @@ mod tests {
     #[test]
     fn bandpass_design_matches_scipy() {
         // scipy.signal.zpk2sos(*scipy.signal.iirfilter(2, [0.1, 0.3], btype="band", ftype="butter", output="zpk"))
-        let sos = butterworth(FilterSpec::Bandpass { freqmin: 1.0, freqmax: 3.0 }, 20.0, 2).unwrap();
+        let sos = butterworth(
+            FilterSpec::Bandpass {
+                freqmin: 1.0,
+                freqmax: 3.0,
+            },
+            20.0,
+            2,
+        )
+        .unwrap();
         let expected = [
-            [0.06745527388907191, 0.13491054777814382, 0.06745527388907191, 1.0, -1.0246612719312358, 0.5441183540527813],
+            [
+                0.06745527388907191,
+                0.13491054777814382,
+                0.06745527388907191,
+                1.0,
+                -1.0246612719312358,
+                0.5441183540527813,
+            ],
             [1.0, -2.0, 1.0, 1.0, -1.6489176331890314, 0.7586614107417984],
         ];
         assert_eq!(sos.sections.len(), 2);
@@ -133,14 +170,24 @@ mod tests {
         let mut dc = vec![1.0; 2000];
         apply(&sos, &mut dc, false);
         assert!((dc[1999] - 1.0).abs() < 1e-9);
-        let mut alt: Vec<f64> = (0..2000).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let mut alt: Vec<f64> = (0..2000)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         apply(&sos, &mut alt, false);
         assert!(alt[1999].abs() < 1e-9);
     }
 
     #[test]
     fn bandpass_reaching_nyquist_becomes_highpass() {
-        let a = butterworth(FilterSpec::Bandpass { freqmin: 1.0, freqmax: 10.0 }, 20.0, 4).unwrap();
+        let a = butterworth(
+            FilterSpec::Bandpass {
+                freqmin: 1.0,
+                freqmax: 10.0,
+            },
+            20.0,
+            4,
+        )
+        .unwrap();
         let b = butterworth(FilterSpec::Highpass { freq: 1.0 }, 20.0, 4).unwrap();
         assert_eq!(a, b);
     }
@@ -149,7 +196,15 @@ mod tests {
     fn bad_corners_are_errors() {
         assert!(butterworth(FilterSpec::Highpass { freq: 12.0 }, 20.0, 4).is_err());
         assert!(butterworth(FilterSpec::Lowpass { freq: 10.0 }, 20.0, 4).is_err());
-        assert!(butterworth(FilterSpec::Bandstop { freqmin: 3.0, freqmax: 2.0 }, 20.0, 4).is_err());
+        assert!(butterworth(
+            FilterSpec::Bandstop {
+                freqmin: 3.0,
+                freqmax: 2.0
+            },
+            20.0,
+            4
+        )
+        .is_err());
         assert!(butterworth(FilterSpec::Lowpass { freq: -1.0 }, 20.0, 4).is_err());
     }
 }

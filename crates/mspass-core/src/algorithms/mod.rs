@@ -21,9 +21,16 @@ pub(crate) fn invalid<T>(msg: impl Into<String>) -> Result<T> {
 }
 
 /// Run `f` on each of the `ncomp` component rows of a component-major buffer.
-pub fn rows(data: &mut [f64], ncomp: usize, mut f: impl FnMut(&mut [f64]) -> Result<()>) -> Result<()> {
+pub fn rows(
+    data: &mut [f64],
+    ncomp: usize,
+    mut f: impl FnMut(&mut [f64]) -> Result<()>,
+) -> Result<()> {
     if ncomp == 0 || data.len() % ncomp != 0 {
-        return invalid(format!("{} samples do not make {ncomp} equal component rows", data.len()));
+        return invalid(format!(
+            "{} samples do not make {ncomp} equal component rows",
+            data.len()
+        ));
     }
     let n = data.len() / ncomp;
     if n == 0 {

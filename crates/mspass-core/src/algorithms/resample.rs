@@ -33,10 +33,15 @@ pub fn resampled_len(n: usize, old_rate: f64, new_rate: f64) -> usize {
 /// Resample each of the `ncomp` component rows; returns the new buffer (component-major).
 pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Result<Vec<f64>> {
     if !(old_rate.is_finite() && old_rate > 0.0 && new_rate.is_finite() && new_rate > 0.0) {
-        return invalid(format!("resample: sampling rates must be > 0, got {old_rate} → {new_rate}"));
+        return invalid(format!(
+            "resample: sampling rates must be > 0, got {old_rate} → {new_rate}"
+        ));
     }
     if ncomp == 0 || data.len() % ncomp != 0 {
-        return invalid(format!("resample: {} samples do not make {ncomp} component rows", data.len()));
+        return invalid(format!(
+            "resample: {} samples do not make {ncomp} component rows",
+            data.len()
+        ));
     }
     let n = data.len() / ncomp;
     if n == 0 {
@@ -48,7 +53,9 @@ pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Res
     let inv = planner.plan_fft_inverse(num);
     let half = n / 2 + 1;
     // ifftshift(periodic hann(n))[k] for k < n/2+1.
-    let w: Vec<f64> = (0..half).map(|k| 0.5 - 0.5 * (2.0 * PI * ((k + n / 2) % n) as f64 / n as f64).cos()).collect();
+    let w: Vec<f64> = (0..half)
+        .map(|k| 0.5 - 0.5 * (2.0 * PI * ((k + n / 2) % n) as f64 / n as f64).cos())
+        .collect();
     let df = old_rate / n as f64;
     let dlf = new_rate / num as f64;
     let nlf = num / 2 + 1;
@@ -60,7 +67,8 @@ pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Res
     let mut big = inv.make_input_vec();
     for c in 0..ncomp {
         input.copy_from_slice(&data[c * n..(c + 1) * n]);
-        fwd.process(&mut input, &mut spec).map_err(|e| crate::CoreError::InvalidArgument(format!("resample: {e}")))?;
+        fwd.process(&mut input, &mut spec)
+            .map_err(|e| crate::CoreError::InvalidArgument(format!("resample: {e}")))?;
         for k in 0..half {
             re[k] = spec[k].re * w[k];
             im[k] = spec[k].im * w[k];
@@ -75,7 +83,8 @@ pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Res
             big[num / 2].im = 0.0;
         }
         let row = &mut out[c * num..(c + 1) * num];
-        inv.process(&mut big, row).map_err(|e| crate::CoreError::InvalidArgument(format!("resample: {e}")))?;
+        inv.process(&mut big, row)
+            .map_err(|e| crate::CoreError::InvalidArgument(format!("resample: {e}")))?;
         let s = 1.0 / n as f64;
         row.iter_mut().for_each(|x| *x *= s);
     }
@@ -89,7 +98,9 @@ mod tests {
     #[test]
     fn keeps_a_low_frequency_sine() {
         let n = 2000;
-        let d: Vec<f64> = (0..n).map(|i| (2.0 * PI * 1.0 * i as f64 / 100.0).sin()).collect();
+        let d: Vec<f64> = (0..n)
+            .map(|i| (2.0 * PI * 1.0 * i as f64 / 100.0).sin())
+            .collect();
         let out = resample(&d, 1, 100.0, 50.0).unwrap();
         assert_eq!(out.len(), 1000);
         // Away from the ends, the 1 Hz sine is preserved (the Hann weighting

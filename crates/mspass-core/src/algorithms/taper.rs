@@ -26,7 +26,9 @@ impl TaperType {
             "blackman" => Ok(Self::Blackman),
             "bartlett" => Ok(Self::Bartlett),
             "cosine" => Ok(Self::Cosine),
-            _ => invalid(format!("taper: type must be hann, hamming, blackman, bartlett or cosine, got {name:?}")),
+            _ => invalid(format!(
+                "taper: type must be hann, hamming, blackman, bartlett or cosine, got {name:?}"
+            )),
         }
     }
 }
@@ -44,7 +46,9 @@ impl TaperSide {
             "left" => Ok(Self::Left),
             "right" => Ok(Self::Right),
             "both" => Ok(Self::Both),
-            _ => invalid(format!("taper: side must be left, right or both, got {name:?}")),
+            _ => invalid(format!(
+                "taper: side must be left, right or both, got {name:?}"
+            )),
         }
     }
 }
@@ -59,8 +63,15 @@ fn window(kind: TaperType, m: usize) -> Vec<f64> {
     let general_cosine = |a: &[f64]| -> Vec<f64> {
         (0..m)
             .map(|i| {
-                let x = if i == m - 1 { PI } else { -PI + step * i as f64 };
-                a.iter().enumerate().map(|(k, ak)| ak * (k as f64 * x).cos()).sum()
+                let x = if i == m - 1 {
+                    PI
+                } else {
+                    -PI + step * i as f64
+                };
+                a.iter()
+                    .enumerate()
+                    .map(|(k, ak)| ak * (k as f64 * x).cos())
+                    .sum()
             })
             .collect()
     };
@@ -70,7 +81,15 @@ fn window(kind: TaperType, m: usize) -> Vec<f64> {
         TaperType::Blackman => general_cosine(&[0.42, 0.50, 0.08]),
         TaperType::Bartlett => {
             let h = (m - 1) as f64;
-            (0..m).map(|i| if i as f64 <= h / 2.0 { 2.0 * i as f64 / h } else { 2.0 - 2.0 * i as f64 / h }).collect()
+            (0..m)
+                .map(|i| {
+                    if i as f64 <= h / 2.0 {
+                        2.0 * i as f64 / h
+                    } else {
+                        2.0 - 2.0 * i as f64 / h
+                    }
+                })
+                .collect()
         }
         TaperType::Cosine => cosine_taper(m),
     }
@@ -104,12 +123,20 @@ fn cosine_taper(npts: usize) -> Vec<f64> {
 
 /// Taper `data` in place. `max_percentage` is a fraction (0.05 = 5 % per
 /// side); `max_length_samples` is obspy's max_length·sampling_rate.
-pub fn taper(data: &mut [f64], kind: TaperType, side: TaperSide, max_percentage: Option<f64>, max_length_samples: Option<f64>) -> Result<()> {
+pub fn taper(
+    data: &mut [f64],
+    kind: TaperType,
+    side: TaperSide,
+    max_percentage: Option<f64>,
+    max_length_samples: Option<f64>,
+) -> Result<()> {
     let npts = data.len();
     let mut half = npts / 2;
     if let Some(p) = max_percentage {
         if !p.is_finite() || p < 0.0 {
-            return invalid(format!("taper: maxPercentage must be a number >= 0, got {p}"));
+            return invalid(format!(
+                "taper: maxPercentage must be a number >= 0, got {p}"
+            ));
         }
         half = half.min((p * npts as f64) as usize);
     }
@@ -122,12 +149,25 @@ pub fn taper(data: &mut [f64], kind: TaperType, side: TaperSide, max_percentage:
     if half == 0 {
         return Ok(());
     }
-    let w = window(kind, if 2 * half == npts { 2 * half } else { 2 * half + 1 });
+    let w = window(
+        kind,
+        if 2 * half == npts {
+            2 * half
+        } else {
+            2 * half + 1
+        },
+    );
     if side != TaperSide::Right {
-        data[..half].iter_mut().zip(&w[..half]).for_each(|(x, f)| *x *= f);
+        data[..half]
+            .iter_mut()
+            .zip(&w[..half])
+            .for_each(|(x, f)| *x *= f);
     }
     if side != TaperSide::Left {
-        data[npts - half..].iter_mut().zip(&w[w.len() - half..]).for_each(|(x, f)| *x *= f);
+        data[npts - half..]
+            .iter_mut()
+            .zip(&w[w.len() - half..])
+            .for_each(|(x, f)| *x *= f);
     }
     Ok(())
 }
@@ -157,7 +197,19 @@ mod tests {
     #[test]
     fn cosine_window_matches_obspy_formula() {
         // obspy.signal.invsim.cosine_taper(11, p=1.0)
-        let want = [0.0, 0.1464466094067262, 0.49999999999999994, 0.8535533905932737, 1.0, 1.0, 1.0, 0.8535533905932737, 0.5, 0.14644660940672627, 0.0];
+        let want = [
+            0.0,
+            0.1464466094067262,
+            0.49999999999999994,
+            0.8535533905932737,
+            1.0,
+            1.0,
+            1.0,
+            0.8535533905932737,
+            0.5,
+            0.14644660940672627,
+            0.0,
+        ];
         for (got, want) in cosine_taper(11).iter().zip(want) {
             assert!((got - want).abs() < 1e-15, "{got} vs {want}");
         }

@@ -81,7 +81,10 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 /// Validate `frame` and locate its parts.
 pub fn parse(frame: &[u8]) -> Result<Layout, FrameError> {
     if frame.len() < FIXED {
-        return bad(format!("{} bytes is shorter than the {FIXED}-byte header", frame.len()));
+        return bad(format!(
+            "{} bytes is shorter than the {FIXED}-byte header",
+            frame.len()
+        ));
     }
     if &frame[0..4] != MAGIC {
         return bad("wrong magic");
@@ -110,23 +113,35 @@ pub fn parse(frame: &[u8]) -> Result<Layout, FrameError> {
         return bad("head length overflows");
     };
     if head_end > frame.len() {
-        return bad(format!("head ends at {head_end}, past the {}-byte frame", frame.len()));
+        return bad(format!(
+            "head ends at {head_end}, past the {}-byte frame",
+            frame.len()
+        ));
     }
     let mut counts = Vec::with_capacity(nbuf);
     for i in 0..nbuf {
         let at = FIXED + 8 * i;
-        counts.push(u64::from_le_bytes(frame[at..at + 8].try_into().expect("8 bytes")));
+        counts.push(u64::from_le_bytes(
+            frame[at..at + 8].try_into().expect("8 bytes"),
+        ));
     }
     let samples_at = padded(head_end);
     let mut samples = Vec::with_capacity(nbuf);
     let mut at = samples_at;
     for (i, &c) in counts.iter().enumerate() {
-        let bytes = if detached { Some(0) } else { usize::try_from(c).ok().and_then(|c| c.checked_mul(8)) };
+        let bytes = if detached {
+            Some(0)
+        } else {
+            usize::try_from(c).ok().and_then(|c| c.checked_mul(8))
+        };
         let Some(end) = bytes.and_then(|b| at.checked_add(b)) else {
             return bad(format!("sample array {i} claims {c} samples"));
         };
         if end > frame.len() {
-            return bad(format!("sample array {i} ends at {end}, past the {}-byte frame", frame.len()));
+            return bad(format!(
+                "sample array {i} ends at {end}, past the {}-byte frame",
+                frame.len()
+            ));
         }
         samples.push(at..end);
         at = end;
@@ -138,7 +153,13 @@ pub fn parse(frame: &[u8]) -> Result<Layout, FrameError> {
     if let Err(e) = bson::Document::from_reader(&frame[head.clone()]) {
         return bad(format!("its head is not BSON ({e})"));
     }
-    Ok(Layout { kind, detached, head, samples, counts })
+    Ok(Layout {
+        kind,
+        detached,
+        head,
+        samples,
+        counts,
+    })
 }
 
 /// Build a whole frame: `head` is the BSON head, `samples` the arrays in order.
@@ -170,7 +191,9 @@ fn append_f64_le(out: &mut Vec<u8>, s: &[f64]) {
     {
         // SAFETY: f64 has no padding or invalid bit patterns, and on a
         // little-endian host its in-memory bytes are the LE encoding.
-        let bytes = unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), std::mem::size_of_val(s)) };
+        let bytes = unsafe {
+            std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), std::mem::size_of_val(s))
+        };
         out.extend_from_slice(bytes);
     }
     #[cfg(not(target_endian = "little"))]
@@ -181,7 +204,10 @@ fn append_f64_le(out: &mut Vec<u8>, s: &[f64]) {
 
 /// The samples of array `i` of a whole frame, decoded (a copy).
 pub fn samples_of(frame: &[u8], layout: &Layout, i: usize) -> Vec<f64> {
-    frame[layout.samples[i].clone()].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()
+    frame[layout.samples[i].clone()]
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect()
 }
 
 #[cfg(test)]
@@ -190,7 +216,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn head_doc(n: usize) -> Vec<u8> {
-        let members: Vec<bson::Bson> = (0..n).map(|i| bson::Bson::Document(bson::doc! { "md": { "sta": format!("S{i}") }, "f": 1 })).collect();
+        let members: Vec<bson::Bson> = (0..n)
+            .map(|i| bson::Bson::Document(bson::doc! { "md": { "sta": format!("S{i}") }, "f": 1 }))
+            .collect();
         bson::to_vec(&bson::doc! { "m": members }).unwrap()
     }
 
@@ -204,12 +232,19 @@ mod tests {
         assert_eq!(&f[l.head.clone()], &head[..]);
         assert_eq!(l.samples[0].start % 8, 0);
         let back = samples_of(&f, &l, 0);
-        assert_eq!(back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), s.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            s.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn refuses_bad_headers() {
-        let f = encode(Kind::TimeSeriesEnsemble, &head_doc(2), &[&[1.0], &[2.0, 3.0]]);
+        let f = encode(
+            Kind::TimeSeriesEnsemble,
+            &head_doc(2),
+            &[&[1.0], &[2.0, 3.0]],
+        );
         let mut g = f.clone();
         g[0] = b'X';
         assert!(parse(&g).unwrap_err().0.contains("magic"));

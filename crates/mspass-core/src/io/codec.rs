@@ -11,7 +11,12 @@ pub const SAMPLE_BYTES: usize = 8;
 #[cfg(target_endian = "little")]
 pub fn as_le_bytes(samples: &[f64]) -> &[u8] {
     // SAFETY: f64 has no padding and u8 has alignment 1; the length is exact.
-    unsafe { std::slice::from_raw_parts(samples.as_ptr().cast::<u8>(), std::mem::size_of_val(samples)) }
+    unsafe {
+        std::slice::from_raw_parts(
+            samples.as_ptr().cast::<u8>(),
+            std::mem::size_of_val(samples),
+        )
+    }
 }
 
 /// Mutable byte view of a sample slice, so a file can be read straight into
@@ -20,13 +25,20 @@ pub fn as_le_bytes(samples: &[f64]) -> &[u8] {
 pub fn as_le_bytes_mut(samples: &mut [f64]) -> &mut [u8] {
     // SAFETY: as above; every byte pattern is a valid f64.
     unsafe {
-        std::slice::from_raw_parts_mut(samples.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(samples))
+        std::slice::from_raw_parts_mut(
+            samples.as_mut_ptr().cast::<u8>(),
+            std::mem::size_of_val(samples),
+        )
     }
 }
 
 /// Decode little-endian f64 bytes into `dst` (`src.len() == 8 * dst.len()`).
 pub fn decode_le_into(src: &[u8], dst: &mut [f64]) {
-    assert_eq!(src.len(), dst.len() * SAMPLE_BYTES, "decode_le_into: length mismatch");
+    assert_eq!(
+        src.len(),
+        dst.len() * SAMPLE_BYTES,
+        "decode_le_into: length mismatch"
+    );
     #[cfg(target_endian = "little")]
     {
         as_le_bytes_mut(dst).copy_from_slice(src);
@@ -59,7 +71,11 @@ pub fn encode_le(samples: &[f64]) -> Vec<u8> {
 /// Decode a column-major file record (x0,y0,z0,x1,...) of `ncomp` components
 /// into component-major `dst` (all of component 0, then 1, ...).
 pub fn decode_column_major_into(src: &[u8], ncomp: usize, dst: &mut [f64]) {
-    assert_eq!(src.len(), dst.len() * SAMPLE_BYTES, "decode_column_major_into: length mismatch");
+    assert_eq!(
+        src.len(),
+        dst.len() * SAMPLE_BYTES,
+        "decode_column_major_into: length mismatch"
+    );
     if ncomp <= 1 {
         return decode_le_into(src, dst);
     }
@@ -109,7 +125,10 @@ mod tests {
         let mem = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
         let mut file = Vec::new();
         encode_column_major(&mem, 3, &mut file);
-        let expect: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let expect: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         assert_eq!(file, expect);
         let mut back = [0.0; 6];
         decode_column_major_into(&file, 3, &mut back);

@@ -9,7 +9,10 @@ use std::io::{BufWriter, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::codec::{as_le_bytes, as_le_bytes_mut, decode_column_major_into, encode_column_major, fix_endianness_in_place};
+use super::codec::{
+    as_le_bytes, as_le_bytes_mut, decode_column_major_into, encode_column_major,
+    fix_endianness_in_place,
+};
 use super::member_error::MemberError;
 use super::read::Placed;
 use crate::error::{CoreError, Result};
@@ -21,7 +24,10 @@ const MAX_SCRATCH_RUN: u64 = 32 << 20;
 /// Read every group (one file each, members sorted by foff with buffer
 /// offsets assigned in that order) into `dst`. Returns `(member index,
 /// message)` for each member that could not be read; the others are filled.
-pub(crate) fn read_file_groups(groups: &[(PathBuf, Vec<Placed>)], dst: &mut [f64]) -> Vec<(usize, MemberError)> {
+pub(crate) fn read_file_groups(
+    groups: &[(PathBuf, Vec<Placed>)],
+    dst: &mut [f64],
+) -> Vec<(usize, MemberError)> {
     let mut errors = Vec::new();
     let mut scratch: Vec<u8> = Vec::new();
     for (path, members) in groups {
@@ -30,7 +36,13 @@ pub(crate) fn read_file_groups(groups: &[(PathBuf, Vec<Placed>)], dst: &mut [f64
     errors
 }
 
-fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Vec<u8>, errors: &mut Vec<(usize, MemberError)>) {
+fn read_group(
+    path: &Path,
+    members: &[Placed],
+    dst: &mut [f64],
+    scratch: &mut Vec<u8>,
+    errors: &mut Vec<(usize, MemberError)>,
+) {
     let fail_all = |errors: &mut Vec<(usize, MemberError)>, e: MemberError| {
         errors.extend(members.iter().map(|p| (p.index, e.clone())));
     };
@@ -111,7 +123,10 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
             Ok(())
         });
         if let Err(e) = result {
-            let err = MemberError::bad_samples(format!("cannot read file {} at foff {fstart}: {e}", path.display()));
+            let err = MemberError::bad_samples(format!(
+                "cannot read file {} at foff {fstart}: {e}",
+                path.display()
+            ));
             errors.extend(run.iter().map(|p| (p.index, err.clone())));
         }
         i = j;
@@ -120,8 +135,14 @@ fn read_group(path: &Path, members: &[Placed], dst: &mut [f64], scratch: &mut Ve
 
 /// Whether `nbytes` at `foff` lie inside the file at `path` (checked before
 /// any space is reserved for them); the member's error if not.
-pub(crate) fn file_fits(path: &Path, foff: u64, nbytes: u64) -> std::result::Result<(), MemberError> {
-    let flen = std::fs::metadata(path).map_err(|e| open_error(path, e))?.len();
+pub(crate) fn file_fits(
+    path: &Path,
+    foff: u64,
+    nbytes: u64,
+) -> std::result::Result<(), MemberError> {
+    let flen = std::fs::metadata(path)
+        .map_err(|e| open_error(path, e))?
+        .len();
     match foff.checked_add(nbytes) {
         Some(end) if end <= flen => Ok(()),
         _ => Err(MemberError::bad_samples(format!(
@@ -135,7 +156,10 @@ pub(crate) fn file_fits(path: &Path, foff: u64, nbytes: u64) -> std::result::Res
 /// missing; any other failure: unreadable samples.
 pub(crate) fn open_sample_file(path: &Path) -> std::result::Result<(File, u64), MemberError> {
     let file = File::open(path).map_err(|e| open_error(path, e))?;
-    let len = file.metadata().map_err(|e| MemberError::bad_samples(format!("cannot stat file {}: {e}", path.display())))?.len();
+    let len = file
+        .metadata()
+        .map_err(|e| MemberError::bad_samples(format!("cannot stat file {}: {e}", path.display())))?
+        .len();
     Ok((file, len))
 }
 
@@ -159,7 +183,9 @@ fn read_exact_parallel(file: &mut File, offset: u64, out: &mut [u8]) -> std::io:
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
         if threads > 1 && out.len() >= PARALLEL_READ_MIN {
             let part = out.len().div_ceil(threads);
             let file: &File = file;
@@ -167,9 +193,13 @@ fn read_exact_parallel(file: &mut File, offset: u64, out: &mut [u8]) -> std::io:
                 let handles: Vec<_> = out
                     .chunks_mut(part)
                     .enumerate()
-                    .map(|(k, piece)| s.spawn(move || file.read_exact_at(piece, offset + (k * part) as u64)))
+                    .map(|(k, piece)| {
+                        s.spawn(move || file.read_exact_at(piece, offset + (k * part) as u64))
+                    })
                     .collect();
-                handles.into_iter().try_for_each(|h| h.join().expect("read thread panicked"))
+                handles
+                    .into_iter()
+                    .try_for_each(|h| h.join().expect("read thread panicked"))
             });
         }
     }
@@ -219,7 +249,12 @@ impl Drop for FileLock<'_> {
 /// `dir/dfile` in order, creating `dir` if needed, with one open. Returns the
 /// `foff` of each member. Seismograms are transposed to MsPASS's
 /// column-major file layout.
-pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize) -> Result<Vec<u64>> {
+pub fn append_members(
+    dir: &Path,
+    dfile: &str,
+    members: &[&[f64]],
+    ncomp: usize,
+) -> Result<Vec<u64>> {
     write_members(dir, dfile, members, ncomp, None)
 }
 
@@ -232,14 +267,26 @@ pub fn append_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize)
 /// dead attempt's late write harmless to a retry's file (docs/parallel.md).
 /// Anything the file held past `off` is replaced, so use it only on a file
 /// (or a tail of one) that belongs to this write alone.
-pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, start: Option<u64>) -> Result<Vec<u64>> {
+pub fn write_members(
+    dir: &Path,
+    dfile: &str,
+    members: &[&[f64]],
+    ncomp: usize,
+    start: Option<u64>,
+) -> Result<Vec<u64>> {
     if ncomp != 1 && ncomp != 3 {
-        return Err(CoreError::InvalidArgument(format!("ncomponents must be 1 or 3, got {ncomp}")));
+        return Err(CoreError::InvalidArgument(format!(
+            "ncomponents must be 1 or 3, got {ncomp}"
+        )));
     }
     if dfile.is_empty() {
         return Err(CoreError::InvalidArgument("dfile must not be empty".into()));
     }
-    if let Some((i, m)) = members.iter().enumerate().find(|(_, m)| m.len() % ncomp != 0) {
+    if let Some((i, m)) = members
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.len() % ncomp != 0)
+    {
         return Err(CoreError::InvalidArgument(format!(
             "member {i} has {} samples, not a multiple of ncomponents={ncomp}",
             m.len()
@@ -255,15 +302,22 @@ pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, 
             .write(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| CoreError::Io(format!("cannot open {} for writing: {e}", path.display())))?;
+            .map_err(|e| {
+                CoreError::Io(format!("cannot open {} for writing: {e}", path.display()))
+            })?;
         // Locked too: the final set_len must not cut another writer's append.
         let _lock = FileLock::exclusive(&file).map_err(io_err)?;
         let foffs = offsets_from(start, members);
         let mut scratch = Vec::new();
         for (m, &at) in members.iter().zip(&foffs) {
-            file.write_all_at(member_bytes(m, ncomp, &mut scratch), at).map_err(io_err)?;
+            file.write_all_at(member_bytes(m, ncomp, &mut scratch), at)
+                .map_err(io_err)?;
         }
-        let end = start + members.iter().map(|m| std::mem::size_of_val(*m) as u64).sum::<u64>();
+        let end = start
+            + members
+                .iter()
+                .map(|m| std::mem::size_of_val(*m) as u64)
+                .sum::<u64>();
         file.set_len(end).map_err(io_err)?;
         return Ok(foffs);
     }
@@ -284,7 +338,10 @@ pub fn write_members(dir: &Path, dfile: &str, members: &[&[f64]], ncomp: usize, 
         // TimeSeries: the samples are the file bytes; gather-write them
         // (writev) with no intermediate copy.
         let mut file = &file;
-        let mut slices: Vec<IoSlice<'_>> = members.iter().map(|m| IoSlice::new(as_le_bytes(m))).collect();
+        let mut slices: Vec<IoSlice<'_>> = members
+            .iter()
+            .map(|m| IoSlice::new(as_le_bytes(m)))
+            .collect();
         write_all_vectored(&mut file, &mut slices).map_err(io_err)?;
         return Ok(foffs);
     }
@@ -377,7 +434,10 @@ mod tests {
         let f2 = append_members(&dir, "x", &[&a], 1).unwrap();
         assert_eq!(f2, vec![40]);
         let bytes = std::fs::read(dir.join("x")).unwrap();
-        let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0, 1.0, 2.0, 3.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0, 1.0, 2.0, 3.0f64]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         assert_eq!(bytes, expect);
     }
 
@@ -386,10 +446,19 @@ mod tests {
         let dir = tmpdir("at");
         let a = [1.0, 2.0, 3.0];
         let b = [4.0, 5.0];
-        let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
-        assert_eq!(write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap(), vec![0, 24]);
+        let expect: Vec<u8> = [1.0, 2.0, 3.0, 4.0, 5.0f64]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap(),
+            vec![0, 24]
+        );
         // The same write again (a dead attempt's late copy): same bytes, same length.
-        assert_eq!(write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap(), vec![0, 24]);
+        assert_eq!(
+            write_members(&dir, "p", &[&a, &b], 1, Some(0)).unwrap(),
+            vec![0, 24]
+        );
         assert_eq!(std::fs::read(dir.join("p")).unwrap(), expect);
         // Stale bytes past the members' end are cut off.
         append_members(&dir, "p", &[&a], 1).unwrap();
@@ -398,9 +467,18 @@ mod tests {
         assert_eq!(std::fs::read(dir.join("p")).unwrap(), expect);
         // Seismograms: column-major from a nonzero offset, foffs from it.
         let s = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
-        assert_eq!(write_members(&dir, "q", &[&s, &s], 3, Some(8)).unwrap(), vec![8, 56]);
-        assert_eq!(write_members(&dir, "q", &[&s, &s], 3, Some(8)).unwrap(), vec![8, 56]);
-        let col: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(
+            write_members(&dir, "q", &[&s, &s], 3, Some(8)).unwrap(),
+            vec![8, 56]
+        );
+        assert_eq!(
+            write_members(&dir, "q", &[&s, &s], 3, Some(8)).unwrap(),
+            vec![8, 56]
+        );
+        let col: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let bytes = std::fs::read(dir.join("q")).unwrap();
         assert_eq!(bytes.len(), 104);
         assert_eq!(&bytes[..8], &[0u8; 8]);
@@ -414,33 +492,58 @@ mod tests {
         let s = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
         append_members(&dir, "s", &[&s], 3).unwrap();
         let bytes = std::fs::read(dir.join("s")).unwrap();
-        let expect: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let expect: Vec<u8> = [0.0, 10.0, 20.0, 1.0, 11.0, 21.0f64]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         assert_eq!(bytes, expect);
-        assert!(append_members(&dir, "s", &[&[1.0, 2.0]], 3).unwrap_err().to_string().contains("multiple"));
+        assert!(append_members(&dir, "s", &[&[1.0, 2.0]], 3)
+            .unwrap_err()
+            .to_string()
+            .contains("multiple"));
     }
 
     #[tokio::test]
     async fn read_back_out_of_order_with_bad_members() {
         let dir = tmpdir("read");
-        let members: Vec<Vec<f64>> = (0..5).map(|k| (0..7).map(|i| (k * 100 + i) as f64).collect()).collect();
+        let members: Vec<Vec<f64>> = (0..5)
+            .map(|k| (0..7).map(|i| (k * 100 + i) as f64).collect())
+            .collect();
         let refs: Vec<&[f64]> = members.iter().map(|m| m.as_slice()).collect();
         let foffs = append_members(&dir, "e", &refs, 1).unwrap();
-        let mut docs: Vec<RawDocumentBuf> = foffs.iter().rev().map(|&f| file_doc(&dir, "e", f, 7)).collect();
+        let mut docs: Vec<RawDocumentBuf> = foffs
+            .iter()
+            .rev()
+            .map(|&f| file_doc(&dir, "e", f, 7))
+            .collect();
         docs.push(file_doc(&dir, "missing", 0, 7));
         docs.push(file_doc(&dir, "e", foffs[4], 8)); // runs past the end
-        docs.push(RawDocumentBuf::from_document(&doc! {"npts": "7", "storage_mode": "file"}).unwrap());
+        docs.push(
+            RawDocumentBuf::from_document(&doc! {"npts": "7", "storage_mode": "file"}).unwrap(),
+        );
         let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
-        let batch = read_members(None, &refs, &ReadOptions::default()).await.unwrap();
+        let batch = read_members(None, &refs, &ReadOptions::default())
+            .await
+            .unwrap();
         for k in 0..5 {
             assert_eq!(batch.member(k).unwrap(), members[4 - k].as_slice());
         }
         assert!(batch.member(5).unwrap_err().contains("cannot open file"));
-        assert!(batch.member(6).unwrap_err().contains("shorter than foff+nbytes"));
-        assert!(batch.member(7).unwrap_err().contains("npts has type string"));
+        assert!(batch
+            .member(6)
+            .unwrap_err()
+            .contains("shorter than foff+nbytes"));
+        assert!(batch
+            .member(7)
+            .unwrap_err()
+            .contains("npts has type string"));
         // The decision (abortion / killed / retry) is made on these kinds, not on the text.
         use crate::io::MemberErrorKind::*;
         let kinds: Vec<_> = (5..8).map(|k| batch.error_kind(k)).collect();
-        assert_eq!(kinds, [Some(MissingSamples), Some(BadSamples), Some(BadType)]);
+        assert_eq!(
+            kinds,
+            [Some(MissingSamples), Some(BadSamples), Some(BadType)]
+        );
         // Space is reserved only for what the files hold: the missing file and
         // the member running past the end get none.
         assert_eq!(batch.data.len(), 5 * 7);
@@ -450,11 +553,23 @@ mod tests {
     async fn a_huge_npts_reserves_nothing() {
         let dir = tmpdir("huge");
         append_members(&dir, "h", &[&[1.0; 100]], 1).unwrap();
-        let docs = [file_doc(&dir, "h", 0, 1 << 40), file_doc(&dir, "h", 0, (1 << 31) - 1), file_doc(&dir, "h", 0, 100)];
+        let docs = [
+            file_doc(&dir, "h", 0, 1 << 40),
+            file_doc(&dir, "h", 0, (1 << 31) - 1),
+            file_doc(&dir, "h", 0, 100),
+        ];
         let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
-        let batch = read_members(None, &refs, &ReadOptions::default()).await.unwrap();
-        assert!(batch.member(0).unwrap_err().contains("shorter than foff+nbytes"));
-        assert!(batch.member(1).unwrap_err().contains("shorter than foff+nbytes"));
+        let batch = read_members(None, &refs, &ReadOptions::default())
+            .await
+            .unwrap();
+        assert!(batch
+            .member(0)
+            .unwrap_err()
+            .contains("shorter than foff+nbytes"));
+        assert!(batch
+            .member(1)
+            .unwrap_err()
+            .contains("shorter than foff+nbytes"));
         assert_eq!(batch.member(2).unwrap(), &[1.0; 100][..]);
         assert_eq!(batch.data.len(), 100);
     }
@@ -467,7 +582,9 @@ mod tests {
     /// CHILD_ENV = "dir writer"); a no-op in a normal run.
     #[test]
     fn append_child() {
-        let Ok(spec) = std::env::var(CHILD_ENV) else { return };
+        let Ok(spec) = std::env::var(CHILD_ENV) else {
+            return;
+        };
         let (dir, w) = spec.rsplit_once(' ').unwrap();
         let (dir, w) = (PathBuf::from(dir), w.parse::<usize>().unwrap());
         let offs: Vec<String> = (0..CHILD_ITEMS)
@@ -488,7 +605,12 @@ mod tests {
         let children: Vec<_> = (0..2)
             .map(|w| {
                 std::process::Command::new(&exe)
-                    .args(["--exact", "io::file::tests::append_child", "--test-threads", "1"])
+                    .args([
+                        "--exact",
+                        "io::file::tests::append_child",
+                        "--test-threads",
+                        "1",
+                    ])
                     .env(CHILD_ENV, format!("{} {w}", dir.display()))
                     .stdout(std::process::Stdio::null())
                     .spawn()
@@ -506,7 +628,10 @@ mod tests {
             for (k, off) in offs.lines().enumerate() {
                 let at: usize = off.parse().unwrap();
                 let want = ((w * 1_000_000 + k) as f64).to_le_bytes();
-                assert!(bytes[at..at + CHILD_NPTS * 8].chunks(8).all(|c| c == want), "writer {w} item {k} at {at}");
+                assert!(
+                    bytes[at..at + CHILD_NPTS * 8].chunks(8).all(|c| c == want),
+                    "writer {w} item {k} at {at}"
+                );
             }
         }
         std::fs::remove_dir_all(&dir).unwrap();
@@ -521,9 +646,14 @@ mod tests {
         let b: Vec<f64> = (0..n).map(|i| -(i as f64) - 0.5).collect();
         let foffs = append_members(&dir, "big", &[&a, &b], 1).unwrap();
         assert!(2 * n * 8 >= PARALLEL_READ_MIN);
-        let docs = [file_doc(&dir, "big", foffs[0], n as i64), file_doc(&dir, "big", foffs[1], n as i64)];
+        let docs = [
+            file_doc(&dir, "big", foffs[0], n as i64),
+            file_doc(&dir, "big", foffs[1], n as i64),
+        ];
         let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
-        let batch = read_members(None, &refs, &ReadOptions::default()).await.unwrap();
+        let batch = read_members(None, &refs, &ReadOptions::default())
+            .await
+            .unwrap();
         assert!(batch.member(0).unwrap() == a.as_slice());
         assert!(batch.member(1).unwrap() == b.as_slice());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -535,9 +665,15 @@ mod tests {
         let a: Vec<f64> = (0..30).map(|i| i as f64).collect();
         let b: Vec<f64> = (0..12).map(|i| -(i as f64)).collect();
         let foffs = append_members(&dir, "s", &[&a, &b], 3).unwrap();
-        let docs = [file_doc(&dir, "s", foffs[1], 4), file_doc(&dir, "s", foffs[0], 10)];
+        let docs = [
+            file_doc(&dir, "s", foffs[1], 4),
+            file_doc(&dir, "s", foffs[0], 10),
+        ];
         let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
-        let opts = ReadOptions { ncomponents: 3, ..Default::default() };
+        let opts = ReadOptions {
+            ncomponents: 3,
+            ..Default::default()
+        };
         let batch = read_members(None, &refs, &opts).await.unwrap();
         assert_eq!(batch.member(0).unwrap(), b.as_slice());
         assert_eq!(batch.member(1).unwrap(), a.as_slice());

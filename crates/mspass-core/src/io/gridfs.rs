@@ -42,7 +42,11 @@ pub struct GridFsReadOptions {
 
 impl Default for GridFsReadOptions {
     fn default() -> Self {
-        GridFsReadOptions { bucket: "fs".to_string(), batch_size: 10_000, concurrency: 2 }
+        GridFsReadOptions {
+            bucket: "fs".to_string(),
+            batch_size: 10_000,
+            concurrency: 2,
+        }
     }
 }
 
@@ -89,7 +93,11 @@ pub(crate) struct GridFsPrefetch {
 }
 
 /// Query fs.files (and open the chunks cursor) for the given members.
-pub(crate) async fn prefetch_gridfs(db: &Database, members: &[(usize, Member)], opts: &GridFsReadOptions) -> Result<GridFsPrefetch> {
+pub(crate) async fn prefetch_gridfs(
+    db: &Database,
+    members: &[(usize, Member)],
+    opts: &GridFsReadOptions,
+) -> Result<GridFsPrefetch> {
     let mut ids: Vec<ObjectId> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (_, m) in members {
@@ -104,30 +112,48 @@ pub(crate) async fn prefetch_gridfs(db: &Database, members: &[(usize, Member)], 
     // Server batches of about CURSOR_BATCH_BYTES: the driver holds a whole
     // reply (and its documents) at a time, so this bounds the memory used on
     // top of the sample buffer (peak RSS) at a few more getMore round trips.
-    let largest_chunk = members.iter().map(|(_, m)| m.nbytes().min(DEFAULT_CHUNK_SIZE as u64)).max().unwrap_or(1).max(1);
+    let largest_chunk = members
+        .iter()
+        .map(|(_, m)| m.nbytes().min(DEFAULT_CHUNK_SIZE as u64))
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let cursor_batch = (CURSOR_BATCH_BYTES / largest_chunk).clamp(4, 1000) as u32;
     let single = ids.len() <= opts.batch_size.max(1);
     let (info, early) = if single && !ids.is_empty() {
-        let (info, cursor) =
-            futures_util::future::join(files_info(&files, &ids), open_chunks(&chunks, &ids, cursor_batch)).await;
+        let (info, cursor) = futures_util::future::join(
+            files_info(&files, &ids),
+            open_chunks(&chunks, &ids, cursor_batch),
+        )
+        .await;
         (info?, Some(cursor?))
     } else {
         (files_info(&files, &ids).await?, None)
     };
-    Ok(GridFsPrefetch { info, early, cursor_batch })
+    Ok(GridFsPrefetch {
+        info,
+        early,
+        cursor_batch,
+    })
 }
 
 impl GridFsPrefetch {
     /// Why a member cannot be read from its GridFS file (no file, no valid
     /// length or chunk size, a length other than npts needs), if it cannot.
     pub(crate) fn member_error(&self, m: &Member, bucket: &str) -> Option<MemberError> {
-        let Location::GridFs { id } = m.location else { unreachable!("gridfs list holds only gridfs members") };
+        let Location::GridFs { id } = m.location else {
+            unreachable!("gridfs list holds only gridfs members")
+        };
         match self.info.get(&id) {
-            None => Some(MemberError::missing_samples(format!("gridfs_id {id} has no file in {bucket}.files"))),
-            Some((None, _)) => Some(MemberError::bad_samples(format!("GridFS file {id} has no valid length"))),
-            Some((Some(len), cs)) if cs.unwrap_or(0) == 0 && *len > 0 => {
-                Some(MemberError::bad_samples(format!("GridFS file {id} has no valid chunkSize")))
-            }
+            None => Some(MemberError::missing_samples(format!(
+                "gridfs_id {id} has no file in {bucket}.files"
+            ))),
+            Some((None, _)) => Some(MemberError::bad_samples(format!(
+                "GridFS file {id} has no valid length"
+            ))),
+            Some((Some(len), cs)) if cs.unwrap_or(0) == 0 && *len > 0 => Some(
+                MemberError::bad_samples(format!("GridFS file {id} has no valid chunkSize")),
+            ),
             Some((Some(len), _)) if *len != m.nbytes() => Some(MemberError::bad_samples(format!(
                 "GridFS file {id} has length {len}; expected {} bytes for npts={}",
                 m.nbytes(),
@@ -155,7 +181,9 @@ pub(crate) async fn read_gridfs(
     let mut wanted: HashMap<ObjectId, Vec<&Placed>> = HashMap::new();
     let mut ids: Vec<ObjectId> = Vec::new();
     for p in placed {
-        let Location::GridFs { id } = p.member.location else { unreachable!("gridfs list holds only gridfs members") };
+        let Location::GridFs { id } = p.member.location else {
+            unreachable!("gridfs list holds only gridfs members")
+        };
         wanted
             .entry(id)
             .or_insert_with(|| {
@@ -167,14 +195,27 @@ pub(crate) async fn read_gridfs(
     let chunks: Collection<RawDocumentBuf> = db.collection(&format!("{}.chunks", opts.bucket));
     let mut targets: HashMap<ObjectId, Target> = HashMap::new();
     for id in &ids {
-        let Some((Some(length), chunk_size)) = pre.info.get(id) else { unreachable!("placed members have a file") };
+        let Some((Some(length), chunk_size)) = pre.info.get(id) else {
+            unreachable!("placed members have a file")
+        };
         let dests: Vec<usize> = wanted[id].iter().map(|p| (p.offset - base) * 8).collect();
         if *length > 0 {
-            targets.insert(*id, Target { length: *length, chunk_size: chunk_size.unwrap_or(1).max(1), dests });
+            targets.insert(
+                *id,
+                Target {
+                    length: *length,
+                    chunk_size: chunk_size.unwrap_or(1).max(1),
+                    dests,
+                },
+            );
         }
     }
 
-    let order: Vec<ObjectId> = ids.iter().filter(|i| targets.contains_key(i)).copied().collect();
+    let order: Vec<ObjectId> = ids
+        .iter()
+        .filter(|i| targets.contains_key(i))
+        .copied()
+        .collect();
     let out = Mutex::new(as_le_bytes_mut(dst));
     let mut file_errors: Vec<Vec<(ObjectId, String)>> = Vec::new();
     if let Some(cursor) = pre.early {
@@ -188,10 +229,20 @@ pub(crate) async fn read_gridfs(
         // when the whole future must be Send (napi's async fns).
         let queries: Vec<_> = order
             .chunks(opts.batch_size.max(1))
-            .map(|batch| Box::pin(fetch_chunks(&chunks, batch.to_vec(), pre.cursor_batch, &targets, &out)))
+            .map(|batch| {
+                Box::pin(fetch_chunks(
+                    &chunks,
+                    batch.to_vec(),
+                    pre.cursor_batch,
+                    &targets,
+                    &out,
+                ))
+            })
             .collect();
-        file_errors =
-            stream::iter(queries).buffer_unordered(opts.concurrency.max(1)).try_collect().await?;
+        file_errors = stream::iter(queries)
+            .buffer_unordered(opts.concurrency.max(1))
+            .try_collect()
+            .await?;
     }
     for (id, msg) in file_errors.into_iter().flatten() {
         for p in &wanted[&id] {
@@ -222,14 +273,26 @@ async fn files_info(
     let mut info = HashMap::with_capacity(ids.len());
     for batch in ids.chunks(FILES_QUERY_BATCH) {
         let mut cursor = files
-            .find(doc! {"_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}})
+            .find(
+                doc! {"_id": {"$in": batch.iter().map(|i| Bson::ObjectId(*i)).collect::<Vec<_>>()}},
+            )
             .projection(doc! {"length": 1, "chunkSize": 1})
             .await
             .map_err(|e| CoreError::from_driver("GridFS files query failed", e))?;
-        while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS files query failed", e))? {
+        while cursor
+            .advance()
+            .await
+            .map_err(|e| CoreError::from_driver("GridFS files query failed", e))?
+        {
             let d = cursor.current();
             if let Ok(id) = d.get_object_id("_id") {
-                info.insert(id, (count_of(d.get("length").ok().flatten()), count_of(d.get("chunkSize").ok().flatten())));
+                info.insert(
+                    id,
+                    (
+                        count_of(d.get("length").ok().flatten()),
+                        count_of(d.get("chunkSize").ok().flatten()),
+                    ),
+                );
             }
         }
     }
@@ -266,27 +329,44 @@ async fn drain_chunks(
 ) -> Result<Vec<(ObjectId, String)>> {
     let mut seen: HashMap<ObjectId, Vec<bool>> = batch
         .iter()
-        .filter_map(|id| targets.get(id).map(|t| (*id, vec![false; t.nchunks() as usize])))
+        .filter_map(|id| {
+            targets
+                .get(id)
+                .map(|t| (*id, vec![false; t.nchunks() as usize]))
+        })
         .collect();
     let mut bad: HashMap<ObjectId, String> = HashMap::new();
-    while cursor.advance().await.map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))? {
+    while cursor
+        .advance()
+        .await
+        .map_err(|e| CoreError::from_driver("GridFS chunks query failed", e))?
+    {
         let d: &RawDocument = cursor.current();
-        let Ok(fid) = d.get_object_id("files_id") else { continue };
-        let (Some(t), Some(seen_f)) = (targets.get(&fid), seen.get_mut(&fid)) else { continue };
+        let Ok(fid) = d.get_object_id("files_id") else {
+            continue;
+        };
+        let (Some(t), Some(seen_f)) = (targets.get(&fid), seen.get_mut(&fid)) else {
+            continue;
+        };
         let n = count_of(d.get("n").ok().flatten());
         let data = match d.get("data") {
             Ok(Some(RawBsonRef::Binary(RawBinaryRef { bytes, .. }))) => Some(bytes),
             _ => None,
         };
         let (Some(n), Some(bytes)) = (n, data) else {
-            bad.entry(fid).or_insert_with(|| format!("GridFS file {fid} has a chunk without a valid n or data"));
+            bad.entry(fid).or_insert_with(|| {
+                format!("GridFS file {fid} has a chunk without a valid n or data")
+            });
             continue;
         };
         let start = n.saturating_mul(t.chunk_size);
         let expect = t.length.saturating_sub(start).min(t.chunk_size);
         if n >= t.nchunks() || bytes.len() as u64 != expect {
             bad.entry(fid).or_insert_with(|| {
-                format!("GridFS file {fid} chunk n={n} has {} bytes; expected {expect}", bytes.len())
+                format!(
+                    "GridFS file {fid} chunk n={n} has {} bytes; expected {expect}",
+                    bytes.len()
+                )
             });
             continue;
         }
@@ -301,7 +381,10 @@ async fn drain_chunks(
     for (id, s) in seen {
         let got = s.iter().filter(|x| **x).count();
         if got != s.len() && !errors.iter().any(|(e, _)| *e == id) {
-            errors.push((id, format!("GridFS file {id} has {got} of {} chunks", s.len())));
+            errors.push((
+                id,
+                format!("GridFS file {id} has {got} of {} chunks", s.len()),
+            ));
         }
     }
     Ok(errors)
@@ -319,13 +402,19 @@ pub struct GridFsWriteOptions {
 
 impl Default for GridFsWriteOptions {
     fn default() -> Self {
-        GridFsWriteOptions { bucket: "fs".to_string(), chunk_size: DEFAULT_CHUNK_SIZE, bytes_per_insert: 16 << 20 }
+        GridFsWriteOptions {
+            bucket: "fs".to_string(),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            bytes_per_insert: 16 << 20,
+        }
     }
 }
 
 /// pymongo stores a Python int as int32 when it fits, else int64.
 fn py_int(v: u64) -> Bson {
-    i32::try_from(v).map(Bson::Int32).unwrap_or(Bson::Int64(v as i64))
+    i32::try_from(v)
+        .map(Bson::Int32)
+        .unwrap_or(Bson::Int64(v as i64))
 }
 
 /// The `_id` of chunk `n` of GridFS file `fid`: deterministic, so a late or
@@ -373,7 +462,9 @@ pub async fn write_gridfs(
         }
     }
     if opts.chunk_size == 0 {
-        return Err(CoreError::InvalidArgument("chunk_size must be positive".into()));
+        return Err(CoreError::InvalidArgument(
+            "chunk_size must be positive".into(),
+        ));
     }
     let ids: Vec<ObjectId> = match ids {
         Some(ids) => ids.to_vec(),
@@ -396,11 +487,22 @@ pub async fn write_gridfs(
             d.append("_id", chunk_id(fid, n as u64));
             d.append("files_id", *fid);
             d.append("n", n as i32);
-            d.append_ref("data", RawBinaryRef { subtype: BinarySubtype::Generic, bytes: piece });
+            d.append_ref(
+                "data",
+                RawBinaryRef {
+                    subtype: BinarySubtype::Generic,
+                    bytes: piece,
+                },
+            );
             pending_bytes += piece.len();
             pending.push(d);
             if pending_bytes >= opts.bytes_per_insert {
-                insert_all(&chunks, std::mem::take(&mut pending), "GridFS chunks insert failed").await?;
+                insert_all(
+                    &chunks,
+                    std::mem::take(&mut pending),
+                    "GridFS chunks insert failed",
+                )
+                .await?;
                 pending_bytes = 0;
             }
         }
@@ -433,7 +535,11 @@ use crate::error::DUPLICATE_KEY_CODE as DUPLICATE_KEY;
 /// Unordered insertMany. When every failure is a duplicate key, the batch
 /// counts as written if each of its documents is present with the same
 /// content (see `same_content`); anything else is an error.
-async fn insert_all(coll: &Collection<RawDocumentBuf>, docs: Vec<RawDocumentBuf>, what: &str) -> Result<()> {
+async fn insert_all(
+    coll: &Collection<RawDocumentBuf>,
+    docs: Vec<RawDocumentBuf>,
+    what: &str,
+) -> Result<()> {
     let err = match coll.insert_many(&docs).ordered(false).await {
         Ok(_) => return Ok(()),
         Err(e) => e,
@@ -441,9 +547,14 @@ async fn insert_all(coll: &Collection<RawDocumentBuf>, docs: Vec<RawDocumentBuf>
     let only_duplicates = match err.kind.as_ref() {
         mongodb::error::ErrorKind::InsertMany(ime) => {
             ime.write_concern_error.is_none()
-                && ime.write_errors.as_ref().is_some_and(|w| !w.is_empty() && w.iter().all(|x| x.code == DUPLICATE_KEY))
+                && ime
+                    .write_errors
+                    .as_ref()
+                    .is_some_and(|w| !w.is_empty() && w.iter().all(|x| x.code == DUPLICATE_KEY))
         }
-        mongodb::error::ErrorKind::Write(mongodb::error::WriteFailure::WriteError(w)) => w.code == DUPLICATE_KEY,
+        mongodb::error::ErrorKind::Write(mongodb::error::WriteFailure::WriteError(w)) => {
+            w.code == DUPLICATE_KEY
+        }
         _ => false,
     };
     if !only_duplicates {
@@ -453,26 +564,39 @@ async fn insert_all(coll: &Collection<RawDocumentBuf>, docs: Vec<RawDocumentBuf>
     // the driver numbers errors across its own sub-batches.
     let ids: Vec<Bson> = docs
         .iter()
-        .filter_map(|d| d.get("_id").ok().flatten().and_then(|v| v.to_raw_bson().try_into().ok()))
+        .filter_map(|d| {
+            d.get("_id")
+                .ok()
+                .flatten()
+                .and_then(|v| v.to_raw_bson().try_into().ok())
+        })
         .collect();
     let mut stored: HashMap<Vec<u8>, RawDocumentBuf> = HashMap::with_capacity(docs.len());
     let mut cursor = coll
         .find(doc! {"_id": {"$in": ids}})
         .await
         .map_err(|e| CoreError::from_driver(what, e))?;
-    while cursor.advance().await.map_err(|e| CoreError::from_driver(what, e))? {
+    while cursor
+        .advance()
+        .await
+        .map_err(|e| CoreError::from_driver(what, e))?
+    {
         let d = cursor.current();
         if let Ok(Some(id)) = d.get("_id") {
             stored.insert(raw_key(id), d.to_raw_document_buf());
         }
     }
     for d in &docs {
-        let Ok(Some(id)) = d.get("_id") else { return Err(CoreError::from_driver(what, err)) };
+        let Ok(Some(id)) = d.get("_id") else {
+            return Err(CoreError::from_driver(what, err));
+        };
         match stored.get(&raw_key(id)) {
             Some(s) if same_content(d, s) => {}
             _ => {
                 return Err(CoreError::from_driver(
-                    &format!("{what} (a duplicate _id with different content or a missing document)"),
+                    &format!(
+                        "{what} (a duplicate _id with different content or a missing document)"
+                    ),
                     err,
                 ))
             }
@@ -539,7 +663,9 @@ mod tests {
 
     async fn test_db(tag: &str) -> Option<Database> {
         let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
-            eprintln!("MSPASS_TEST_DB_URI not set; skipping the GridFS round trip (vitest covers it)");
+            eprintln!(
+                "MSPASS_TEST_DB_URI not set; skipping the GridFS round trip (vitest covers it)"
+            );
             return None;
         };
         // A client of this test's own runtime: the shared pool's client would be
@@ -550,51 +676,91 @@ mod tests {
     }
 
     fn gridfs_doc(id: ObjectId, npts: i64) -> RawDocumentBuf {
-        RawDocumentBuf::from_document(&doc! {"npts": npts, "storage_mode": "gridfs", "gridfs_id": id}).unwrap()
+        RawDocumentBuf::from_document(
+            &doc! {"npts": npts, "storage_mode": "gridfs", "gridfs_id": id},
+        )
+        .unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn gridfs_write_same_ids_twice_stores_once_and_refuses_other_content() {
-        let Some(db) = test_db("dup").await else { return };
-        let big: Vec<f64> = (0..(DEFAULT_CHUNK_SIZE / 8 * 2 + 3)).map(|i| i as f64).collect();
+        let Some(db) = test_db("dup").await else {
+            return;
+        };
+        let big: Vec<f64> = (0..(DEFAULT_CHUNK_SIZE / 8 * 2 + 3))
+            .map(|i| i as f64)
+            .collect();
         let small = vec![1.0, 2.0];
         let ids = [ObjectId::new(), ObjectId::new()];
         let opts = GridFsWriteOptions::default();
-        write_gridfs(&db, &[&big, &small], Some(&ids), &opts).await.unwrap();
+        write_gridfs(&db, &[&big, &small], Some(&ids), &opts)
+            .await
+            .unwrap();
         // A late or repeated write of the same files (a dead worker's native
         // work still running): duplicates of identical content are success.
-        write_gridfs(&db, &[&big, &small], Some(&ids), &opts).await.unwrap();
+        write_gridfs(&db, &[&big, &small], Some(&ids), &opts)
+            .await
+            .unwrap();
         let chunks = db.collection::<bson::Document>("fs.chunks");
         assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 4);
-        assert_eq!(db.collection::<bson::Document>("fs.files").count_documents(doc! {}).await.unwrap(), 2);
-        let c = chunks.find_one(doc! {"files_id": ids[0], "n": 2}).await.unwrap().unwrap();
+        assert_eq!(
+            db.collection::<bson::Document>("fs.files")
+                .count_documents(doc! {})
+                .await
+                .unwrap(),
+            2
+        );
+        let c = chunks
+            .find_one(doc! {"files_id": ids[0], "n": 2})
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(c.get_object_id("_id").unwrap(), chunk_id(&ids[0], 2));
         // Half the chunks deleted (a cleanup racing a late insert), then rewritten: whole again.
-        chunks.delete_many(doc! {"files_id": ids[0], "n": {"$in": [0, 2]}}).await.unwrap();
-        write_gridfs(&db, &[&big, &small], Some(&ids), &opts).await.unwrap();
+        chunks
+            .delete_many(doc! {"files_id": ids[0], "n": {"$in": [0, 2]}})
+            .await
+            .unwrap();
+        write_gridfs(&db, &[&big, &small], Some(&ids), &opts)
+            .await
+            .unwrap();
         assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 4);
         // The same ids with other samples: a duplicate key that is NOT the same content fails.
         let other = vec![1.0, 2.5];
-        let err = write_gridfs(&db, &[&other], Some(&ids[1..]), &opts).await.unwrap_err();
+        let err = write_gridfs(&db, &[&other], Some(&ids[1..]), &opts)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("different content"), "{err}");
         assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 4);
         // chunk ids of one file are distinct for distinct n.
-        let set: std::collections::HashSet<ObjectId> = (0..10_000).map(|n| chunk_id(&ids[0], n)).collect();
+        let set: std::collections::HashSet<ObjectId> =
+            (0..10_000).map(|n| chunk_id(&ids[0], n)).collect();
         assert_eq!(set.len(), 10_000);
         db.drop().await.unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn gridfs_round_trip_layout_and_bad_members() {
-        let Some(db) = test_db("rt").await else { return };
+        let Some(db) = test_db("rt").await else {
+            return;
+        };
         // 3 chunks + a bit for the big one; an empty member too.
-        let big: Vec<f64> = (0..(DEFAULT_CHUNK_SIZE / 8 * 3 + 5)).map(|i| i as f64 * 0.5).collect();
+        let big: Vec<f64> = (0..(DEFAULT_CHUNK_SIZE / 8 * 3 + 5))
+            .map(|i| i as f64 * 0.5)
+            .collect();
         let small = vec![1.0, -2.0, 3.5];
         let empty: Vec<f64> = vec![];
-        let ids = write_gridfs(&db, &[&big, &small, &empty], None, &Default::default()).await.unwrap();
+        let ids = write_gridfs(&db, &[&big, &small, &empty], None, &Default::default())
+            .await
+            .unwrap();
 
         // Stored exactly as pymongo would: fs.files fields, 255 KiB chunks, LE f64.
-        let f = db.collection::<bson::Document>("fs.files").find_one(doc! {"_id": ids[0]}).await.unwrap().unwrap();
+        let f = db
+            .collection::<bson::Document>("fs.files")
+            .find_one(doc! {"_id": ids[0]})
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(f.get_i32("chunkSize").unwrap(), 261_120);
         assert_eq!(f.get_i32("length").unwrap() as usize, big.len() * 8);
         assert!(f.get_datetime("uploadDate").is_ok());
@@ -631,43 +797,97 @@ mod tests {
             let b = read_members(Some(&db), &refs, &opts).await.unwrap();
             assert_eq!(b.member(0).unwrap(), small.as_slice());
             assert_eq!(b.member(1).unwrap(), big.as_slice());
-            assert!(b.member(2).unwrap_err().contains("has no file in fs.files"), "{:?}", b.member(2));
-            assert!(b.member(3).unwrap_err().contains("has length 24; expected 32"), "{:?}", b.member(3));
-            assert_eq!(b.error_kind(2), Some(crate::io::MemberErrorKind::MissingSamples));
-            assert_eq!(b.error_kind(3), Some(crate::io::MemberErrorKind::BadSamples));
+            assert!(
+                b.member(2).unwrap_err().contains("has no file in fs.files"),
+                "{:?}",
+                b.member(2)
+            );
+            assert!(
+                b.member(3)
+                    .unwrap_err()
+                    .contains("has length 24; expected 32"),
+                "{:?}",
+                b.member(3)
+            );
+            assert_eq!(
+                b.error_kind(2),
+                Some(crate::io::MemberErrorKind::MissingSamples)
+            );
+            assert_eq!(
+                b.error_kind(3),
+                Some(crate::io::MemberErrorKind::BadSamples)
+            );
             assert_eq!(b.error_kind(0), None);
             assert_eq!(b.member(4).unwrap(), &[] as &[f64]);
             assert_eq!(b.member(5).unwrap(), small.as_slice());
         }
 
         // A lost chunk is a per-member error, not a failure of the batch.
-        db.collection::<bson::Document>("fs.chunks").delete_one(doc! {"files_id": ids[0], "n": 2}).await.unwrap();
-        let b = read_members(Some(&db), &refs[..2], &ReadOptions::default()).await.unwrap();
+        db.collection::<bson::Document>("fs.chunks")
+            .delete_one(doc! {"files_id": ids[0], "n": 2})
+            .await
+            .unwrap();
+        let b = read_members(Some(&db), &refs[..2], &ReadOptions::default())
+            .await
+            .unwrap();
         assert_eq!(b.member(0).unwrap(), small.as_slice());
-        assert!(b.member(1).unwrap_err().contains("has 3 of 4 chunks"), "{:?}", b.member(1));
-        assert_eq!(b.error_kind(1), Some(crate::io::MemberErrorKind::BadSamples));
+        assert!(
+            b.member(1).unwrap_err().contains("has 3 of 4 chunks"),
+            "{:?}",
+            b.member(1)
+        );
+        assert_eq!(
+            b.error_kind(1),
+            Some(crate::io::MemberErrorKind::BadSamples)
+        );
 
         assert_eq!(delete_gridfs(&db, &ids, "fs").await.unwrap(), 3);
-        assert_eq!(db.collection::<bson::Document>("fs.chunks").count_documents(doc! {}).await.unwrap(), 0);
+        assert_eq!(
+            db.collection::<bson::Document>("fs.chunks")
+                .count_documents(doc! {})
+                .await
+                .unwrap(),
+            0
+        );
         db.drop().await.unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn caller_chosen_ids_and_seismogram_row_major() {
-        let Some(db) = test_db("ids").await else { return };
+        let Some(db) = test_db("ids").await else {
+            return;
+        };
         let seis = [0.0, 1.0, 10.0, 11.0, 20.0, 21.0];
         let want = [ObjectId::new()];
-        let ids = write_gridfs(&db, &[&seis], Some(&want), &Default::default()).await.unwrap();
+        let ids = write_gridfs(&db, &[&seis], Some(&want), &Default::default())
+            .await
+            .unwrap();
         assert_eq!(ids, want);
-        let c = db.collection::<bson::Document>("fs.chunks").find_one(doc! {"files_id": want[0]}).await.unwrap().unwrap();
+        let c = db
+            .collection::<bson::Document>("fs.chunks")
+            .find_one(doc! {"files_id": want[0]})
+            .await
+            .unwrap()
+            .unwrap();
         let expect: Vec<u8> = seis.iter().flat_map(|v| v.to_le_bytes()).collect();
-        assert_eq!(c.get_binary_generic("data").unwrap(), &expect, "GridFS keeps component-major order");
+        assert_eq!(
+            c.get_binary_generic("data").unwrap(),
+            &expect,
+            "GridFS keeps component-major order"
+        );
         assert_eq!(c.get_i32("n").unwrap(), 0);
         let doc = gridfs_doc(want[0], 2);
-        let opts = ReadOptions { ncomponents: 3, ..Default::default() };
-        let b = read_members(Some(&db), &[doc.as_ref()], &opts).await.unwrap();
+        let opts = ReadOptions {
+            ncomponents: 3,
+            ..Default::default()
+        };
+        let b = read_members(Some(&db), &[doc.as_ref()], &opts)
+            .await
+            .unwrap();
         assert_eq!(b.member(0).unwrap(), &seis);
-        let err = write_gridfs(&db, &[&seis, &seis], Some(&want), &Default::default()).await.unwrap_err();
+        let err = write_gridfs(&db, &[&seis, &seis], Some(&want), &Default::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), "InvalidArgument");
         db.drop().await.unwrap();
     }

@@ -22,7 +22,11 @@ pub enum Location {
     /// miniSEED records in `nbytes` bytes at `foff` of `dir/dfile` (a
     /// `wf_miniseed` document as `index_mseed_file` writes it). The number
     /// of samples is known only once decoded.
-    Mseed { path: PathBuf, foff: u64, nbytes: u64 },
+    Mseed {
+        path: PathBuf,
+        foff: u64,
+        nbytes: u64,
+    },
 }
 
 /// A member that passed validation: `npts * ncomp` samples at `location`.
@@ -62,7 +66,9 @@ fn type_name(v: &RawBsonRef<'_>) -> &'static str {
 }
 
 fn get<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<RawBsonRef<'a>>, MemberError> {
-    doc.get(key).map_err(|e| MemberError::bad_document(format!("the document is malformed BSON near '{key}': {e}")))
+    doc.get(key).map_err(|e| {
+        MemberError::bad_document(format!("the document is malformed BSON near '{key}': {e}"))
+    })
 }
 
 /// A strict integer (int32/int64): MsPASS types `npts` as int, and a value of
@@ -72,9 +78,16 @@ fn strict_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, MemberError
         None | Some(RawBsonRef::Null) => Ok(None),
         Some(RawBsonRef::Int32(v)) if v >= 0 => Ok(Some(v as u64)),
         Some(RawBsonRef::Int64(v)) if v >= 0 => Ok(Some(v as u64)),
-        Some(RawBsonRef::Int32(v)) => Err(MemberError::bad_document(format!("{key}={v} is negative"))),
-        Some(RawBsonRef::Int64(v)) => Err(MemberError::bad_document(format!("{key}={v} is negative"))),
-        Some(other) => Err(MemberError::bad_type(format!("{key} has type {}; expected an integer", type_name(&other)))),
+        Some(RawBsonRef::Int32(v)) => {
+            Err(MemberError::bad_document(format!("{key}={v} is negative")))
+        }
+        Some(RawBsonRef::Int64(v)) => {
+            Err(MemberError::bad_document(format!("{key}={v} is negative")))
+        }
+        Some(other) => Err(MemberError::bad_type(format!(
+            "{key} has type {}; expected an integer",
+            type_name(&other)
+        ))),
     }
 }
 
@@ -82,10 +95,14 @@ fn strict_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, MemberError
 /// doubles, so an integral non-negative double is accepted too.
 fn byte_count(doc: &RawDocument, key: &str) -> Result<Option<u64>, MemberError> {
     match get(doc, key)? {
-        Some(RawBsonRef::Double(v)) if v >= 0.0 && v.fract() == 0.0 && v <= 9.007_199_254_740_992e15 => {
+        Some(RawBsonRef::Double(v))
+            if v >= 0.0 && v.fract() == 0.0 && v <= 9.007_199_254_740_992e15 =>
+        {
             Ok(Some(v as u64))
         }
-        Some(RawBsonRef::Double(v)) => Err(MemberError::bad_document(format!("{key}={v} is not a non-negative integer"))),
+        Some(RawBsonRef::Double(v)) => Err(MemberError::bad_document(format!(
+            "{key}={v} is not a non-negative integer"
+        ))),
         _ => strict_count(doc, key),
     }
 }
@@ -94,7 +111,10 @@ fn string_field<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<&'a str>, 
     match get(doc, key)? {
         None | Some(RawBsonRef::Null) => Ok(None),
         Some(RawBsonRef::String(s)) => Ok(Some(s)),
-        Some(other) => Err(MemberError::bad_type(format!("{key} has type {}; expected a string", type_name(&other)))),
+        Some(other) => Err(MemberError::bad_type(format!(
+            "{key} has type {}; expected a string",
+            type_name(&other)
+        ))),
     }
 }
 
@@ -108,7 +128,10 @@ fn string_field<'a>(doc: &'a RawDocument, key: &str) -> Result<Option<&'a str>, 
 fn sample_path(dir: &str, dfile: &str) -> Result<PathBuf, MemberError> {
     use std::path::Component;
     let rel = std::path::Path::new(dfile);
-    if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return Err(MemberError::bad_document(format!(
             "dfile '{dfile}' must be a relative path inside dir (no leading '/', no '..'); dir is '{dir}'"
         )));
@@ -117,7 +140,8 @@ fn sample_path(dir: &str, dfile: &str) -> Result<PathBuf, MemberError> {
 }
 
 fn required<T>(value: Option<T>, key: &str, mode: &str) -> Result<T, MemberError> {
-    value.ok_or_else(|| MemberError::bad_document(format!("{key} is missing (storage_mode {mode})")))
+    value
+        .ok_or_else(|| MemberError::bad_document(format!("{key} is missing (storage_mode {mode})")))
 }
 
 /// Validate a wf document and describe its samples. `ncomp` is 1 for
@@ -138,10 +162,13 @@ fn required<T>(value: Option<T>, key: &str, mode: &str) -> Result<T, MemberError
 ///   whose `nbytes` is missing or <= 0 before reading). TimeSeries only:
 ///   miniSEED holds one channel per segment.
 pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberError> {
-    let npts = strict_count(doc, "npts")?.ok_or_else(|| MemberError::bad_document("npts is missing"))?;
+    let npts =
+        strict_count(doc, "npts")?.ok_or_else(|| MemberError::bad_document("npts is missing"))?;
     let too_large = || MemberError::bad_document(format!("npts={npts} is too large"));
     let npts = usize::try_from(npts).map_err(|_| too_large())?;
-    npts.checked_mul(ncomp).and_then(|n| n.checked_mul(SAMPLE_BYTES)).ok_or_else(too_large)?;
+    npts.checked_mul(ncomp)
+        .and_then(|n| n.checked_mul(SAMPLE_BYTES))
+        .ok_or_else(too_large)?;
     // MsPASS's default storage_mode is gridfs.
     let mode = string_field(doc, "storage_mode")?.unwrap_or("gridfs");
     let location = match mode {
@@ -160,13 +187,23 @@ pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberErr
             let dir = required(string_field(doc, "dir")?, "dir", mode)?;
             let dfile = required(string_field(doc, "dfile")?, "dfile", mode)?;
             let foff = required(byte_count(doc, "foff")?, "foff", mode)?;
-            Location::File { path: sample_path(dir, dfile)?, foff }
+            Location::File {
+                path: sample_path(dir, dfile)?,
+                foff,
+            }
         }
         "gridfs" => match get(doc, "gridfs_id")? {
             Some(RawBsonRef::ObjectId(id)) => Location::GridFs { id },
-            None | Some(RawBsonRef::Null) => return Err(MemberError::bad_document("gridfs_id is missing (storage_mode gridfs)")),
+            None | Some(RawBsonRef::Null) => {
+                return Err(MemberError::bad_document(
+                    "gridfs_id is missing (storage_mode gridfs)",
+                ))
+            }
             Some(other) => {
-                return Err(MemberError::bad_type(format!("gridfs_id has type {}; expected ObjectId", type_name(&other))))
+                return Err(MemberError::bad_type(format!(
+                    "gridfs_id has type {}; expected ObjectId",
+                    type_name(&other)
+                )))
             }
         },
         other => {
@@ -175,22 +212,38 @@ pub fn parse_member(doc: &RawDocument, ncomp: usize) -> Result<Member, MemberErr
             )))
         }
     };
-    Ok(Member { npts, ncomp, location })
+    Ok(Member {
+        npts,
+        ncomp,
+        location,
+    })
 }
 
 fn mseed_member(doc: &RawDocument, npts: usize, ncomp: usize) -> Result<Member, MemberError> {
     const MODE: &str = "file, format mseed";
     if ncomp != 1 {
-        return Err(MemberError::unsupported("format 'mseed' holds one channel per segment: it can be read as a TimeSeries only"));
+        return Err(MemberError::unsupported(
+            "format 'mseed' holds one channel per segment: it can be read as a TimeSeries only",
+        ));
     }
     let dir = required(string_field(doc, "dir")?, "dir", MODE)?;
     let dfile = required(string_field(doc, "dfile")?, "dfile", MODE)?;
     let foff = required(byte_count(doc, "foff")?, "foff", MODE)?;
     let nbytes = required(byte_count(doc, "nbytes")?, "nbytes", MODE)?;
     if nbytes == 0 {
-        return Err(MemberError::bad_document("nbytes=0: a miniSEED segment needs nbytes > 0"));
+        return Err(MemberError::bad_document(
+            "nbytes=0: a miniSEED segment needs nbytes > 0",
+        ));
     }
-    Ok(Member { npts, ncomp, location: Location::Mseed { path: sample_path(dir, dfile)?, foff, nbytes } })
+    Ok(Member {
+        npts,
+        ncomp,
+        location: Location::Mseed {
+            path: sample_path(dir, dfile)?,
+            foff,
+            nbytes,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -205,9 +258,17 @@ mod tests {
 
     #[test]
     fn file_member() {
-        let d = raw(doc! {"npts": 10, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 80i64, "nbytes": 80});
+        let d = raw(
+            doc! {"npts": 10, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 80i64, "nbytes": 80},
+        );
         let m = parse_member(&d, 1).unwrap();
-        assert_eq!(m.location, Location::File { path: "/d/f".into(), foff: 80 });
+        assert_eq!(
+            m.location,
+            Location::File {
+                path: "/d/f".into(),
+                foff: 80
+            }
+        );
         assert_eq!(m.nbytes(), 80);
     }
 
@@ -226,8 +287,8 @@ mod tests {
         let id = ObjectId::new();
         let leftovers = [
             doc! {"nbytes": 4096i64, "format": "mseed", "dir": "/data/raw", "dfile": "x.mseed", "foff": 8192i64},
-            doc! {"nbytes": 81},                       // disagrees with npts
-            doc! {"nbytes": -1, "foff": -5},            // values a file read would refuse
+            doc! {"nbytes": 81},             // disagrees with npts
+            doc! {"nbytes": -1, "foff": -5}, // values a file read would refuse
             doc! {"nbytes": "4096", "foff": 1.5, "dir": 3, "dfile": null, "format": 7}, // wrong types
         ];
         for extra in leftovers {
@@ -248,9 +309,20 @@ mod tests {
     /// (MsPASS's update_data leaves such pairs); the file reader ignores it.
     #[test]
     fn file_ignores_leftover_gridfs_fields() {
-        for gridfs_id in [bson::Bson::ObjectId(ObjectId::new()), bson::Bson::String("abc".into())] {
-            let d = raw(doc! {"npts": 2, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 0, "gridfs_id": gridfs_id});
-            assert_eq!(parse_member(&d, 1).unwrap().location, Location::File { path: "/d/f".into(), foff: 0 });
+        for gridfs_id in [
+            bson::Bson::ObjectId(ObjectId::new()),
+            bson::Bson::String("abc".into()),
+        ] {
+            let d = raw(
+                doc! {"npts": 2, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 0, "gridfs_id": gridfs_id},
+            );
+            assert_eq!(
+                parse_member(&d, 1).unwrap().location,
+                Location::File {
+                    path: "/d/f".into(),
+                    foff: 0
+                }
+            );
         }
     }
 
@@ -259,7 +331,12 @@ mod tests {
     /// reader instead.
     #[test]
     fn binary_file_does_not_use_nbytes() {
-        for nbytes in [bson::Bson::Int32(81), bson::Bson::Int64(0), bson::Bson::String("x".into()), bson::Bson::Double(-1.0)] {
+        for nbytes in [
+            bson::Bson::Int32(81),
+            bson::Bson::Int64(0),
+            bson::Bson::String("x".into()),
+            bson::Bson::Double(-1.0),
+        ] {
             for format in [None, Some("binary")] {
                 let mut d = doc! {"npts": 10, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 8, "nbytes": nbytes.clone()};
                 if let Some(f) = format {
@@ -274,7 +351,9 @@ mod tests {
     #[test]
     fn counts_may_be_int32_or_int64_and_offsets_integral_doubles() {
         for npts in [bson::Bson::Int32(5), bson::Bson::Int64(5)] {
-            let d = raw(doc! {"npts": npts, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 16i32});
+            let d = raw(
+                doc! {"npts": npts, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 16i32},
+            );
             assert_eq!(parse_member(&d, 1).unwrap().npts, 5);
         }
     }
@@ -282,26 +361,90 @@ mod tests {
     #[test]
     fn bad_documents_give_kinds_and_messages() {
         let cases: [(bson::Document, MemberErrorKind, &str); 20] = [
-            (doc! {"storage_mode": "gridfs"}, BadDocument, "npts is missing"),
-            (doc! {"npts": null, "gridfs_id": ObjectId::new()}, BadDocument, "npts is missing"),
+            (
+                doc! {"storage_mode": "gridfs"},
+                BadDocument,
+                "npts is missing",
+            ),
+            (
+                doc! {"npts": null, "gridfs_id": ObjectId::new()},
+                BadDocument,
+                "npts is missing",
+            ),
             (doc! {"npts": "10"}, BadType, "npts has type string"),
             (doc! {"npts": 1.5}, BadType, "npts has type double"),
-            (doc! {"npts": 10.0, "gridfs_id": ObjectId::new()}, BadType, "npts has type double"),
+            (
+                doc! {"npts": 10.0, "gridfs_id": ObjectId::new()},
+                BadType,
+                "npts has type double",
+            ),
             (doc! {"npts": -1}, BadDocument, "negative"),
-            (doc! {"npts": 10, "storage_mode": "s3_event"}, Unsupported, "storage_mode 's3_event' is not supported"),
-            (doc! {"npts": 10, "storage_mode": 1}, BadType, "storage_mode has type int32"),
+            (
+                doc! {"npts": 10, "storage_mode": "s3_event"},
+                Unsupported,
+                "storage_mode 's3_event' is not supported",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": 1},
+                BadType,
+                "storage_mode has type int32",
+            ),
             (doc! {"npts": 10}, BadDocument, "gridfs_id is missing"),
-            (doc! {"npts": 10, "gridfs_id": "abc"}, BadType, "gridfs_id has type string"),
-            (doc! {"npts": 10, "storage_mode": "file", "dfile": "x", "foff": 0}, BadDocument, "dir is missing"),
-            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y"}, BadDocument, "foff is missing"),
-            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": "8"}, BadType, "foff has type string"),
-            (doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": 8.5}, BadDocument, "foff=8.5"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "sac"}, Unsupported, "format 'sac'"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed"}, BadDocument, "dir is missing"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0}, BadDocument, "nbytes is missing"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": 0}, BadDocument, "nbytes=0"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": -4}, BadDocument, "nbytes=-4"),
-            (doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": "512"}, BadType, "nbytes has type string"),
+            (
+                doc! {"npts": 10, "gridfs_id": "abc"},
+                BadType,
+                "gridfs_id has type string",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "dfile": "x", "foff": 0},
+                BadDocument,
+                "dir is missing",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y"},
+                BadDocument,
+                "foff is missing",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": "8"},
+                BadType,
+                "foff has type string",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "dir": "x", "dfile": "y", "foff": 8.5},
+                BadDocument,
+                "foff=8.5",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "format": "sac"},
+                Unsupported,
+                "format 'sac'",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "format": "mseed"},
+                BadDocument,
+                "dir is missing",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0},
+                BadDocument,
+                "nbytes is missing",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": 0},
+                BadDocument,
+                "nbytes=0",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": -4},
+                BadDocument,
+                "nbytes=-4",
+            ),
+            (
+                doc! {"npts": 10, "storage_mode": "file", "format": "mseed", "dir": "x", "dfile": "y", "foff": 0, "nbytes": "512"},
+                BadType,
+                "nbytes has type string",
+            ),
         ];
         for (d, kind, want) in cases {
             let err = parse_member(&raw(d.clone()), 1).unwrap_err();
@@ -313,35 +456,71 @@ mod tests {
     #[test]
     fn mseed_member_any_case_timeseries_only() {
         for fmt in ["mseed", "MSEED"] {
-            let d = raw(doc! {"npts": 10, "storage_mode": "file", "format": fmt, "dir": "/d", "dfile": "f.ms", "foff": 512, "nbytes": 4096});
+            let d = raw(
+                doc! {"npts": 10, "storage_mode": "file", "format": fmt, "dir": "/d", "dfile": "f.ms", "foff": 512, "nbytes": 4096},
+            );
             let m = parse_member(&d, 1).unwrap();
-            assert_eq!(m.location, Location::Mseed { path: "/d/f.ms".into(), foff: 512, nbytes: 4096 });
+            assert_eq!(
+                m.location,
+                Location::Mseed {
+                    path: "/d/f.ms".into(),
+                    foff: 512,
+                    nbytes: 4096
+                }
+            );
             assert_eq!(parse_member(&d, 3).unwrap_err().kind, Unsupported);
         }
     }
 
     #[test]
     fn dfile_must_stay_inside_dir() {
-        for (fmt, dfile) in [("binary", "/etc/passwd"), ("binary", "../x"), ("mseed", "a/../../x"), ("mseed", "/abs.ms")] {
-            let d = raw(doc! {"npts": 1, "storage_mode": "file", "format": fmt, "dir": "/d", "dfile": dfile, "foff": 0, "nbytes": 8});
+        for (fmt, dfile) in [
+            ("binary", "/etc/passwd"),
+            ("binary", "../x"),
+            ("mseed", "a/../../x"),
+            ("mseed", "/abs.ms"),
+        ] {
+            let d = raw(
+                doc! {"npts": 1, "storage_mode": "file", "format": fmt, "dir": "/d", "dfile": dfile, "foff": 0, "nbytes": 8},
+            );
             let err = parse_member(&d, 1).unwrap_err();
             assert_eq!(err.kind, BadDocument, "{dfile}");
             assert!(err.message.contains("relative path inside dir"), "{err}");
         }
-        let d = raw(doc! {"npts": 1, "storage_mode": "file", "dir": "rel", "dfile": "2017/./day.bin", "foff": 0});
-        assert_eq!(parse_member(&d, 1).unwrap().location, Location::File { path: "rel/2017/./day.bin".into(), foff: 0 });
+        let d = raw(
+            doc! {"npts": 1, "storage_mode": "file", "dir": "rel", "dfile": "2017/./day.bin", "foff": 0},
+        );
+        assert_eq!(
+            parse_member(&d, 1).unwrap().location,
+            Location::File {
+                path: "rel/2017/./day.bin".into(),
+                foff: 0
+            }
+        );
     }
 
     #[test]
     fn huge_npts_is_a_bad_document_not_an_overflow() {
-        let err = parse_member(&raw(doc! {"npts": i64::MAX, "gridfs_id": ObjectId::new()}), 3).unwrap_err();
+        let err = parse_member(
+            &raw(doc! {"npts": i64::MAX, "gridfs_id": ObjectId::new()}),
+            3,
+        )
+        .unwrap_err();
         assert_eq!(err.kind, BadDocument);
         assert!(err.message.contains("too large"), "{err}");
     }
 
     #[test]
     fn integral_double_offsets_are_accepted() {
-        let d = raw(doc! {"npts": 1, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 3.0e9, "nbytes": 8.0});
-        assert_eq!(parse_member(&d, 1).unwrap().location, Location::File { path: "/d/f".into(), foff: 3_000_000_000 });
+        let d = raw(
+            doc! {"npts": 1, "storage_mode": "file", "dir": "/d", "dfile": "f", "foff": 3.0e9, "nbytes": 8.0},
+        );
+        assert_eq!(
+            parse_member(&d, 1).unwrap().location,
+            Location::File {
+                path: "/d/f".into(),
+                foff: 3_000_000_000
+            }
+        );
     }
 }

@@ -64,7 +64,10 @@ impl MemberErrorKind {
     /// failed: MsPASS constructs the datum from the document and then kills
     /// it (cemetery), instead of an abortion.
     pub fn is_storage(self) -> bool {
-        matches!(self, MemberErrorKind::MissingSamples | MemberErrorKind::BadSamples)
+        matches!(
+            self,
+            MemberErrorKind::MissingSamples | MemberErrorKind::BadSamples
+        )
     }
 }
 
@@ -83,7 +86,10 @@ pub struct MemberError {
 
 impl MemberError {
     pub fn new(kind: MemberErrorKind, message: impl Into<String>) -> Self {
-        MemberError { kind, message: message.into() }
+        MemberError {
+            kind,
+            message: message.into(),
+        }
     }
     pub fn bad_document(message: impl Into<String>) -> Self {
         Self::new(MemberErrorKind::BadDocument, message)
@@ -119,8 +125,22 @@ mod tests {
         // These strings are matched by src/db/read.ts: changing one is a
         // binding change, not a rewording.
         let names: Vec<&str> = MemberErrorKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(names, ["BadDocument", "BadType", "Unsupported", "MissingSamples", "BadSamples", "NoDatabase"]);
-        let storage: Vec<&str> = MemberErrorKind::ALL.iter().filter(|k| k.is_storage()).map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "BadDocument",
+                "BadType",
+                "Unsupported",
+                "MissingSamples",
+                "BadSamples",
+                "NoDatabase"
+            ]
+        );
+        let storage: Vec<&str> = MemberErrorKind::ALL
+            .iter()
+            .filter(|k| k.is_storage())
+            .map(|k| k.as_str())
+            .collect();
         assert_eq!(storage, ["MissingSamples", "BadSamples"]);
     }
 

@@ -19,9 +19,11 @@ pub mod query;
 pub mod read;
 
 pub use file::{append_members, default_dfile, write_members};
-pub use gridfs::{delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOptions, DEFAULT_CHUNK_SIZE};
+pub use gridfs::{
+    delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOptions, DEFAULT_CHUNK_SIZE,
+};
 pub use member::{parse_member, Location, Member};
 pub use member_error::{MemberError, MemberErrorKind};
-pub use query::{read_cursor, read_ensemble, split_documents, EnsembleRead, FindSpec};
 pub use mseed_read::MseedSegmentInfo;
+pub use query::{read_cursor, read_ensemble, split_documents, EnsembleRead, FindSpec};
 pub use read::{read_members, MemberSlot, ReadOptions, SampleBatch};

@@ -61,8 +61,15 @@ pub(crate) fn read_mseed_groups(
     out
 }
 
-fn read_group(path: &Path, spans: &[MseedSpan], opts: &MergeOptions, out: &mut Vec<(usize, Result<Decoded, MemberError>)>) {
-    let fail_all = |out: &mut Vec<_>, e: MemberError| out.extend(spans.iter().map(|s| (s.index, Err(e.clone()))));
+fn read_group(
+    path: &Path,
+    spans: &[MseedSpan],
+    opts: &MergeOptions,
+    out: &mut Vec<(usize, Result<Decoded, MemberError>)>,
+) {
+    let fail_all = |out: &mut Vec<_>, e: MemberError| {
+        out.extend(spans.iter().map(|s| (s.index, Err(e.clone()))))
+    };
     // One open per file, whatever the number of members in it.
     let (file, flen) = match open_sample_file(path) {
         Ok(f) => f,
@@ -104,7 +111,10 @@ fn read_group(path: &Path, spans: &[MseedSpan], opts: &MergeOptions, out: &mut V
                 }
             }
             Err(e) => {
-                let err = MemberError::bad_samples(format!("cannot read {} at foff {start}: {e}", path.display()));
+                let err = MemberError::bad_samples(format!(
+                    "cannot read {} at foff {start}: {e}",
+                    path.display()
+                ));
                 out.extend(run.iter().map(|s| (s.index, Err(err.clone()))));
             }
         }
@@ -112,8 +122,19 @@ fn read_group(path: &Path, spans: &[MseedSpan], opts: &MergeOptions, out: &mut V
     }
 }
 
-fn decode_member(path: &Path, s: &MseedSpan, bytes: &[u8], opts: &MergeOptions) -> Result<Decoded, MemberError> {
-    let SegmentRead { merged, pieces, other_ids, integrity_failures, .. } = decode_segment(bytes, s.foff, opts)
+fn decode_member(
+    path: &Path,
+    s: &MseedSpan,
+    bytes: &[u8],
+    opts: &MergeOptions,
+) -> Result<Decoded, MemberError> {
+    let SegmentRead {
+        merged,
+        pieces,
+        other_ids,
+        integrity_failures,
+        ..
+    } = decode_segment(bytes, s.foff, opts)
         .map_err(|e| MemberError::bad_samples(format!("cannot decode {}: {e}", path.display())))?;
     let info = MseedSegmentInfo {
         index: s.index,
@@ -160,7 +181,11 @@ mod tests {
     async fn a_lone_segment_gives_obspys_samples_and_header() {
         let name = "steim2.mseed";
         let want = decode_pieces(&std::fs::read(fixtures().join(name)).unwrap(), 0, false).unwrap();
-        let b = read(&[mseed_doc(name, 0, file_len(name))], &ReadOptions::default()).await;
+        let b = read(
+            &[mseed_doc(name, 0, file_len(name))],
+            &ReadOptions::default(),
+        )
+        .await;
         assert_eq!(b.member(0).unwrap(), want[0].samples.as_slice());
         assert_eq!(b.mseed.len(), 1);
         assert_eq!(b.mseed[0].pieces, 1);
@@ -174,9 +199,14 @@ mod tests {
     #[tokio::test]
     async fn gaps_are_merged_zero_filled_and_reported() {
         let name = "gaps.mseed";
-        let pieces = decode_pieces(&std::fs::read(fixtures().join(name)).unwrap(), 0, false).unwrap();
+        let pieces =
+            decode_pieces(&std::fs::read(fixtures().join(name)).unwrap(), 0, false).unwrap();
         assert_eq!(pieces.len(), 4);
-        let b = read(&[mseed_doc(name, 0, file_len(name))], &ReadOptions::default()).await;
+        let b = read(
+            &[mseed_doc(name, 0, file_len(name))],
+            &ReadOptions::default(),
+        )
+        .await;
         let got = b.member(0).unwrap();
         let info = &b.mseed[0];
         assert_eq!((info.pieces, info.gaps.len()), (4, 3));
@@ -186,15 +216,30 @@ mod tests {
             assert_eq!(&got[at..at + p.samples.len()], p.samples.as_slice());
         }
         let last = pieces.last().unwrap();
-        let end = ((last.start_ns - t0) as f64 / 1e9 * last.rate).round() as usize + last.samples.len();
+        let end =
+            ((last.start_ns - t0) as f64 / 1e9 * last.rate).round() as usize + last.samples.len();
         assert_eq!(got.len(), end);
         // the first gap: from one sample after piece 0 to one sample before piece 1
         let dt = 1.0 / pieces[0].rate;
         let p0_end = pieces[0].start_ns as f64 / 1e9 + (pieces[0].samples.len() - 1) as f64 * dt;
-        assert!((info.gaps[0].0 - (p0_end + dt)).abs() < 1e-6, "{:?}", info.gaps[0]);
-        assert!((info.gaps[0].1 - (pieces[1].start_ns as f64 / 1e9 - dt)).abs() < 1e-6, "{:?}", info.gaps[0]);
+        assert!(
+            (info.gaps[0].0 - (p0_end + dt)).abs() < 1e-6,
+            "{:?}",
+            info.gaps[0]
+        );
+        assert!(
+            (info.gaps[0].1 - (pieces[1].start_ns as f64 / 1e9 - dt)).abs() < 1e-6,
+            "{:?}",
+            info.gaps[0]
+        );
         // A fill value fills instead, and no gap is reported.
-        let opts = ReadOptions { mseed_merge: MergeOptions { fill: FillValue::Value(-7.0), ..Default::default() }, ..Default::default() };
+        let opts = ReadOptions {
+            mseed_merge: MergeOptions {
+                fill: FillValue::Value(-7.0),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         let b = read(&[mseed_doc(name, 0, file_len(name))], &opts).await;
         assert!(b.mseed[0].gaps.is_empty());
         let gap_at = pieces[0].samples.len();
@@ -209,13 +254,27 @@ mod tests {
         let bytes = std::fs::read(fixtures().join(g)).unwrap();
         let idx = crate::mseed::index_bytes(&bytes, true);
         assert!(idx.segments.len() >= 2);
-        let mut docs: Vec<RawDocumentBuf> = idx.segments.iter().rev().map(|s| mseed_doc(g, s.foff, s.nbytes)).collect();
+        let mut docs: Vec<RawDocumentBuf> = idx
+            .segments
+            .iter()
+            .rev()
+            .map(|s| mseed_doc(g, s.foff, s.nbytes))
+            .collect();
         docs.push(mseed_doc("steim2.mseed", 0, file_len("steim2.mseed")));
         let b = read(&docs, &ReadOptions::default()).await;
         let n = idx.segments.len();
         for (k, s) in idx.segments.iter().rev().enumerate() {
-            let want = decode_pieces(&bytes[s.foff as usize..(s.foff + s.nbytes) as usize], s.foff, false).unwrap();
-            assert_eq!(b.member(k).unwrap(), want[0].samples.as_slice(), "segment {k}");
+            let want = decode_pieces(
+                &bytes[s.foff as usize..(s.foff + s.nbytes) as usize],
+                s.foff,
+                false,
+            )
+            .unwrap();
+            assert_eq!(
+                b.member(k).unwrap(),
+                want[0].samples.as_slice(),
+                "segment {k}"
+            );
         }
         assert_eq!(b.member(n).unwrap().len(), 5980);
         assert_eq!(b.mseed.len(), n + 1);
@@ -224,16 +283,36 @@ mod tests {
     #[tokio::test]
     async fn bad_files_are_member_errors() {
         let cases = [
-            (mseed_doc("infinite-loop.mseed", 0, file_len("infinite-loop.mseed")), MemberErrorKind::BadSamples, "cannot decode"),
-            (mseed_doc("not.mseed", 0, file_len("not.mseed")), MemberErrorKind::BadSamples, "cannot decode"),
-            (mseed_doc("steim2.mseed", 0, file_len("steim2.mseed") + 1), MemberErrorKind::BadSamples, "shorter than"),
-            (mseed_doc("no-such-file.mseed", 0, 512), MemberErrorKind::MissingSamples, "cannot open"),
+            (
+                mseed_doc("infinite-loop.mseed", 0, file_len("infinite-loop.mseed")),
+                MemberErrorKind::BadSamples,
+                "cannot decode",
+            ),
+            (
+                mseed_doc("not.mseed", 0, file_len("not.mseed")),
+                MemberErrorKind::BadSamples,
+                "cannot decode",
+            ),
+            (
+                mseed_doc("steim2.mseed", 0, file_len("steim2.mseed") + 1),
+                MemberErrorKind::BadSamples,
+                "shorter than",
+            ),
+            (
+                mseed_doc("no-such-file.mseed", 0, 512),
+                MemberErrorKind::MissingSamples,
+                "cannot open",
+            ),
         ];
         let docs: Vec<RawDocumentBuf> = cases.iter().map(|c| c.0.clone()).collect();
         let b = read(&docs, &ReadOptions::default()).await;
         for (i, (_, kind, msg)) in cases.iter().enumerate() {
             assert_eq!(b.error_kind(i), Some(*kind), "case {i}");
-            assert!(b.member(i).unwrap_err().contains(msg), "case {i}: {:?}", b.member(i));
+            assert!(
+                b.member(i).unwrap_err().contains(msg),
+                "case {i}: {:?}",
+                b.member(i)
+            );
         }
         assert!(b.mseed.is_empty());
     }

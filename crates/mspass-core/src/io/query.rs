@@ -19,7 +19,11 @@ pub struct EnsembleRead {
 }
 
 /// Run a find and keep the raw documents in one buffer.
-pub async fn find_raw(db: &Database, collection: &str, query: &FindSpec) -> Result<(Vec<u8>, Vec<usize>)> {
+pub async fn find_raw(
+    db: &Database,
+    collection: &str,
+    query: &FindSpec,
+) -> Result<(Vec<u8>, Vec<usize>)> {
     let coll: Collection<RawDocumentBuf> = db.collection(collection);
     let opts = query.find_options();
     let mut cursor = coll
@@ -47,7 +51,12 @@ pub fn split_documents(buf: &[u8]) -> Result<Vec<&RawDocument>> {
 }
 
 /// Run the query and read the samples of every document found.
-pub async fn read_ensemble(db: &Database, collection: &str, query: &FindSpec, opts: &ReadOptions) -> Result<EnsembleRead> {
+pub async fn read_ensemble(
+    db: &Database,
+    collection: &str,
+    query: &FindSpec,
+    opts: &ReadOptions,
+) -> Result<EnsembleRead> {
     let (docs, offsets) = find_raw(db, collection, query).await?;
     read_raw_documents(db, docs, offsets, opts).await
 }
@@ -55,7 +64,11 @@ pub async fn read_ensemble(db: &Database, collection: &str, query: &FindSpec, op
 /// Drain an open cursor ([`crate::cursor::ServerCursor`]) and read the
 /// samples of the remaining documents; `db` is the database whose GridFS
 /// holds them.
-pub async fn read_cursor(cursor: &crate::cursor::ServerCursor, db: &Database, opts: &ReadOptions) -> Result<EnsembleRead> {
+pub async fn read_cursor(
+    cursor: &crate::cursor::ServerCursor,
+    db: &Database,
+    opts: &ReadOptions,
+) -> Result<EnsembleRead> {
     let docs = cursor.drain().await?;
     let mut offsets = vec![0usize];
     for d in split_documents(&docs)? {
@@ -64,13 +77,24 @@ pub async fn read_cursor(cursor: &crate::cursor::ServerCursor, db: &Database, op
     read_raw_documents(db, docs, offsets, opts).await
 }
 
-async fn read_raw_documents(db: &Database, docs: Vec<u8>, offsets: Vec<usize>, opts: &ReadOptions) -> Result<EnsembleRead> {
+async fn read_raw_documents(
+    db: &Database,
+    docs: Vec<u8>,
+    offsets: Vec<usize>,
+    opts: &ReadOptions,
+) -> Result<EnsembleRead> {
     let samples = {
         let refs: Vec<&RawDocument> = offsets
             .windows(2)
-            .map(|w| RawDocument::from_bytes(&docs[w[0]..w[1]]).expect("the server sent valid BSON"))
+            .map(|w| {
+                RawDocument::from_bytes(&docs[w[0]..w[1]]).expect("the server sent valid BSON")
+            })
             .collect();
         read_members(Some(db), &refs, opts).await?
     };
-    Ok(EnsembleRead { docs, offsets, samples })
+    Ok(EnsembleRead {
+        docs,
+        offsets,
+        samples,
+    })
 }

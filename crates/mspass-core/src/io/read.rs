@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use bson::raw::RawDocument;
 use mongodb::Database;
 
-use super::file::read_file_groups;
 use super::file::file_fits;
+use super::file::read_file_groups;
 use super::gridfs::{prefetch_gridfs, read_gridfs, GridFsReadOptions};
 use super::member::{parse_member, Location, Member};
 use super::member_error::{MemberError, MemberErrorKind};
@@ -36,7 +36,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { ncomponents: 1, gridfs: GridFsReadOptions::default(), mseed_merge: MergeOptions::default() }
+        ReadOptions {
+            ncomponents: 1,
+            gridfs: GridFsReadOptions::default(),
+            mseed_merge: MergeOptions::default(),
+        }
     }
 }
 
@@ -85,15 +89,24 @@ pub(crate) struct Placed {
 /// Read the samples of the given wf documents. Per-member problems become
 /// `slots[i].error`; only an unusable call (bad options, a database failure)
 /// is an `Err`. `db` is needed only if some member is in GridFS.
-pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &ReadOptions) -> Result<SampleBatch> {
+pub async fn read_members(
+    db: Option<&Database>,
+    docs: &[&RawDocument],
+    opts: &ReadOptions,
+) -> Result<SampleBatch> {
     if opts.ncomponents != 1 && opts.ncomponents != 3 {
         return Err(CoreError::InvalidArgument(format!(
             "ncomponents must be 1 (TimeSeries) or 3 (Seismogram), got {}",
             opts.ncomponents
         )));
     }
-    let mut slots: Vec<MemberSlot> =
-        (0..docs.len()).map(|_| MemberSlot { offset: 0, len: 0, error: None }).collect();
+    let mut slots: Vec<MemberSlot> = (0..docs.len())
+        .map(|_| MemberSlot {
+            offset: 0,
+            len: 0,
+            error: None,
+        })
+        .collect();
 
     // Group file members by path, each group in foff order; GridFS members after.
     let mut files: BTreeMap<PathBuf, Vec<(u64, usize, Member)>> = BTreeMap::new();
@@ -102,11 +115,18 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
     for (i, doc) in docs.iter().enumerate() {
         match parse_member(doc, opts.ncomponents) {
             Ok(m) => match &m.location {
-                Location::File { path, foff } => files.entry(path.clone()).or_default().push((*foff, i, m)),
-                Location::GridFs { .. } => gridfs.push((i, m)),
-                Location::Mseed { path, foff, nbytes } => {
-                    mseed_files.entry(path.clone()).or_default().push(MseedSpan { index: i, foff: *foff, nbytes: *nbytes })
+                Location::File { path, foff } => {
+                    files.entry(path.clone()).or_default().push((*foff, i, m))
                 }
+                Location::GridFs { .. } => gridfs.push((i, m)),
+                Location::Mseed { path, foff, nbytes } => mseed_files
+                    .entry(path.clone())
+                    .or_default()
+                    .push(MseedSpan {
+                        index: i,
+                        foff: *foff,
+                        nbytes: *nbytes,
+                    }),
             },
             Err(e) => slots[i].error = Some(e),
         }
@@ -140,7 +160,13 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         }
         (None, false) => {
             for (i, _) in gridfs.drain(..) {
-                errors.push((i, MemberError::new(MemberErrorKind::NoDatabase, "no database given for a gridfs member")));
+                errors.push((
+                    i,
+                    MemberError::new(
+                        MemberErrorKind::NoDatabase,
+                        "no database given for a gridfs member",
+                    ),
+                ));
             }
             None
         }
@@ -167,7 +193,11 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         let placed = members
             .into_iter()
             .map(|(_, index, member)| {
-                let p = Placed { index, offset: total, member };
+                let p = Placed {
+                    index,
+                    offset: total,
+                    member,
+                };
                 total += p.member.nsamples();
                 p
             })
@@ -188,7 +218,11 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
     let gridfs_placed: Vec<Placed> = gridfs
         .into_iter()
         .map(|(index, member)| {
-            let p = Placed { index, offset: total, member };
+            let p = Placed {
+                index,
+                offset: total,
+                member,
+            };
             total += p.member.nsamples();
             p
         })
@@ -200,7 +234,11 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         // A single miniSEED datum (the usual readData call): its decoded
         // samples ARE the batch buffer, no copy.
         let (info, samples) = decoded.pop().expect("one decoded member");
-        slots[info.index] = MemberSlot { offset: 0, len: samples.len(), error: None };
+        slots[info.index] = MemberSlot {
+            offset: 0,
+            len: samples.len(),
+            error: None,
+        };
         mseed.push(info);
         samples
     } else {
@@ -210,7 +248,11 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
         advise_huge_pages(&mut data);
         for ((info, samples), &at) in decoded.into_iter().zip(&mseed_at) {
             data[at..at + samples.len()].copy_from_slice(&samples);
-            slots[info.index] = MemberSlot { offset: at, len: samples.len(), error: None };
+            slots[info.index] = MemberSlot {
+                offset: at,
+                len: samples.len(),
+                error: None,
+            };
             mseed.push(info);
         }
         data
@@ -230,12 +272,30 @@ pub async fn read_members(db: Option<&Database>, docs: &[&RawDocument], opts: &R
     if let (Some(db), Some(pre)) = (db, gridfs_pre) {
         if !gridfs_placed.is_empty() {
             let gridfs_part = &mut data[mseed_end..];
-            errors.extend(read_gridfs(db, pre, &gridfs_placed, mseed_end, gridfs_part, &opts.gridfs).await?);
+            errors.extend(
+                read_gridfs(
+                    db,
+                    pre,
+                    &gridfs_placed,
+                    mseed_end,
+                    gridfs_part,
+                    &opts.gridfs,
+                )
+                .await?,
+            );
         }
     }
-    for group in file_groups.iter().map(|(_, g)| g).chain(std::iter::once(&gridfs_placed)) {
+    for group in file_groups
+        .iter()
+        .map(|(_, g)| g)
+        .chain(std::iter::once(&gridfs_placed))
+    {
         for p in group {
-            slots[p.index] = MemberSlot { offset: p.offset, len: p.member.nsamples(), error: None };
+            slots[p.index] = MemberSlot {
+                offset: p.offset,
+                len: p.member.nsamples(),
+                error: None,
+            };
         }
     }
     for (i, e) in errors {

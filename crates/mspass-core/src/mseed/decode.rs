@@ -36,7 +36,13 @@ pub fn scan_all(buf: &[u8], base: u64) -> Result<Vec<RecordAt>, MseedError> {
 }
 
 /// Unpack one record into `out`; `Ok(true)` when its Steim integrity check failed.
-fn unpack_into(parser: &mut Parser, buf: &[u8], base: u64, rec: &RecordAt, out: &mut [f64]) -> Result<bool, MseedError> {
+fn unpack_into(
+    parser: &mut Parser,
+    buf: &[u8],
+    base: u64,
+    rec: &RecordAt,
+    out: &mut [f64],
+) -> Result<bool, MseedError> {
     let at = (rec.offset - base) as usize;
     parser.parse(&buf[at..], true);
     let written = parser
@@ -49,7 +55,11 @@ fn unpack_into(parser: &mut Parser, buf: &[u8], base: u64, rec: &RecordAt, out: 
     if written != out.len() {
         return Err(MseedError::at(
             rec.offset,
-            format!("{}: decoded {written} samples, header says {}", rec.header.sid, out.len()),
+            format!(
+                "{}: decoded {written} samples, header says {}",
+                rec.header.sid,
+                out.len()
+            ),
         ));
     }
     Ok(parser.integrity_failed())
@@ -75,14 +85,20 @@ pub struct Unpacked {
 
 /// Unpacks every record's samples into one buffer (record order), in parallel.
 pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Unpacked, MseedError> {
-    let counts: Vec<usize> = records.iter().map(|r| r.header.samplecnt.max(0) as usize).collect();
+    let counts: Vec<usize> = records
+        .iter()
+        .map(|r| r.header.samplecnt.max(0) as usize)
+        .collect();
     let total: usize = counts.iter().sum();
     // The scanner's sample-count bound keeps this within a small multiple of the input.
     let mut out = vec![0.0f64; total];
     // Faulting in hundreds of MB of fresh 4 KiB pages was ~60% of a 100 MB
     // decode (perf: exc_page_fault, clear_page); 2 MiB pages cut that.
     crate::mem::advise_huge_pages(&mut out);
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
     if threads <= 1 || records.len() < PARALLEL_MIN_RECORDS {
         let mut parser = Parser::new();
         let mut rest = &mut out[..];
@@ -92,7 +108,10 @@ pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Unpacke
             integrity_failures += unpack_into(&mut parser, buf, base, r, head)? as usize;
             rest = tail;
         }
-        return Ok(Unpacked { samples: out, integrity_failures });
+        return Ok(Unpacked {
+            samples: out,
+            integrity_failures,
+        });
     }
     // Split records into `threads` runs of about equal sample counts.
     let per = total.div_ceil(threads).max(1);
@@ -129,14 +148,20 @@ pub fn unpack_all(buf: &[u8], base: u64, records: &[RecordAt]) -> Result<Unpacke
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(MseedError::at(base, "decoder thread panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(MseedError::at(base, "decoder thread panicked")))
+            })
             .collect()
     });
     let mut integrity_failures = 0;
     for r in results {
         integrity_failures += r?;
     }
-    Ok(Unpacked { samples: out, integrity_failures })
+    Ok(Unpacked {
+        samples: out,
+        integrity_failures,
+    })
 }
 
 /// Groups records into obspy-like pieces. With `keep_empty`, records without
@@ -162,7 +187,11 @@ pub fn group_pieces(records: &[RecordAt], samples: Vec<f64>, keep_empty: bool) -
         if n == 0 && !keep_empty {
             continue;
         }
-        let kind = if n == 0 { b'd' } else { encoding_sample_type(h.encoding) };
+        let kind = if n == 0 {
+            b'd'
+        } else {
+            encoding_sample_type(h.encoding)
+        };
         let slot = last_of_sid.iter().position(|(s, _)| *s == h.sid);
         let joins = slot.map(|k| last_of_sid[k].1).filter(|&p| {
             let a = &pieces[p];
@@ -179,7 +208,14 @@ pub fn group_pieces(records: &[RecordAt], samples: Vec<f64>, keep_empty: bool) -
                 pieces[p].ranges.push(range);
             }
             None => {
-                pieces.push(Acc { sid: h.sid.clone(), start_ns: h.start_ns, rate: h.rate, kind, npts: n, ranges: vec![range] });
+                pieces.push(Acc {
+                    sid: h.sid.clone(),
+                    start_ns: h.start_ns,
+                    rate: h.rate,
+                    kind,
+                    npts: n,
+                    ranges: vec![range],
+                });
                 let p = pieces.len() - 1;
                 match slot {
                     Some(k) => last_of_sid[k].1 = p,
@@ -196,7 +232,15 @@ pub fn group_pieces(records: &[RecordAt], samples: Vec<f64>, keep_empty: bool) -
                 ids.push(&p.sid);
             }
         }
-        ids.iter().flat_map(|id| pieces.iter().enumerate().filter(move |(_, p)| p.sid == *id).map(|(i, _)| i)).collect()
+        ids.iter()
+            .flat_map(|id| {
+                pieces
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, p)| p.sid == *id)
+                    .map(|(i, _)| i)
+            })
+            .collect()
     };
     let whole = pieces.len() == 1 && pieces[0].npts == samples.len();
     let mut samples = Some(samples);
@@ -213,7 +257,13 @@ pub fn group_pieces(records: &[RecordAt], samples: Vec<f64>, keep_empty: bool) -
                 }
                 d
             };
-            Some(Piece { sid: a.sid.clone(), start_ns: a.start_ns, rate: a.rate, kind: a.kind, samples: data })
+            Some(Piece {
+                sid: a.sid.clone(),
+                start_ns: a.start_ns,
+                rate: a.rate,
+                kind: a.kind,
+                samples: data,
+            })
         })
         .collect();
     order.into_iter().filter_map(|i| built[i].take()).collect()
@@ -225,13 +275,20 @@ pub fn decode_pieces(buf: &[u8], base: u64, keep_empty: bool) -> Result<Vec<Piec
 }
 
 /// [`decode_pieces`] and the number of records that failed their Steim integrity check.
-fn decode_checked(buf: &[u8], base: u64, keep_empty: bool) -> Result<(Vec<Piece>, usize), MseedError> {
+fn decode_checked(
+    buf: &[u8],
+    base: u64,
+    keep_empty: bool,
+) -> Result<(Vec<Piece>, usize), MseedError> {
     let records = scan_all(buf, base)?;
     if records.is_empty() {
         return Err(MseedError::at(base, "no miniSEED record found"));
     }
     let u = unpack_all(buf, base, &records)?;
-    Ok((group_pieces(&records, u.samples, keep_empty), u.integrity_failures))
+    Ok((
+        group_pieces(&records, u.samples, keep_empty),
+        u.integrity_failures,
+    ))
 }
 
 /// One segment read as MsPASS's `read_data` does: decoded, merged, first trace.
@@ -248,7 +305,11 @@ pub struct SegmentRead {
     pub integrity_failures: usize,
 }
 
-pub fn decode_segment(buf: &[u8], base: u64, opts: &MergeOptions) -> Result<SegmentRead, MseedError> {
+pub fn decode_segment(
+    buf: &[u8],
+    base: u64,
+    opts: &MergeOptions,
+) -> Result<SegmentRead, MseedError> {
     let (pieces, integrity_failures) = decode_checked(buf, base, false)?;
     let n = pieces.len();
     if n == 0 {
@@ -257,5 +318,11 @@ pub fn decode_segment(buf: &[u8], base: u64, opts: &MergeOptions) -> Result<Segm
     let sid = pieces[0].sid.clone();
     let (same, other): (Vec<Piece>, Vec<Piece>) = pieces.into_iter().partition(|p| p.sid == sid);
     let merged = merge_pieces(same, opts).map_err(|m| MseedError::at(base, m))?;
-    Ok(SegmentRead { sid, merged, pieces: n, other_ids: other.len(), integrity_failures })
+    Ok(SegmentRead {
+        sid,
+        merged,
+        pieces: n,
+        other_ids: other.len(),
+        integrity_failures,
+    })
 }

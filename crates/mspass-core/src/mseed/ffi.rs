@@ -25,7 +25,10 @@ extern "C" fn capture(msg: *const c_char) {
         return;
     }
     // SAFETY: libmseed passes a NUL-terminated message it owns for the call.
-    let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy().trim().to_string();
+    let text = unsafe { CStr::from_ptr(msg) }
+        .to_string_lossy()
+        .trim()
+        .to_string();
     LOG_LINES.with(|l| {
         let mut l = l.borrow_mut();
         if l.len() < 16 {
@@ -98,7 +101,10 @@ impl Parser {
         // SAFETY: allocates a fresh record (NULL in → new record out).
         let msr = unsafe { sys::msr3_init(ptr::null_mut()) };
         assert!(!msr.is_null(), "libmseed could not allocate a record");
-        Parser { msr, integrity_failed: false }
+        Parser {
+            msr,
+            integrity_failed: false,
+        }
     }
 
     /// Parses the record at the start of `buf` (headers only; samples are
@@ -113,7 +119,15 @@ impl Parser {
         let at_end = at_end && len == buf.len();
         let flags = if at_end { sys::MSF_ATENDOFFILE } else { 0 };
         // SAFETY: buf is valid for len bytes; msr is our own record.
-        let rv = unsafe { sys::msr3_parse(buf.as_ptr() as *const c_char, len as u64, &mut self.msr, flags, 0) };
+        let rv = unsafe {
+            sys::msr3_parse(
+                buf.as_ptr() as *const c_char,
+                len as u64,
+                &mut self.msr,
+                flags,
+                0,
+            )
+        };
         if self.msr.is_null() {
             // libmseed frees the record on some errors; keep the invariant.
             // SAFETY: fresh allocation.
@@ -138,7 +152,9 @@ impl Parser {
     pub fn header(&self) -> Header {
         // SAFETY: msr is valid; fields are plain values after a successful parse.
         let m = unsafe { &*self.msr };
-        let sid = unsafe { CStr::from_ptr(m.sid.as_ptr()) }.to_string_lossy().into_owned();
+        let sid = unsafe { CStr::from_ptr(m.sid.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
         Header {
             reclen: m.reclen.max(0) as u32,
             sid,
@@ -207,9 +223,18 @@ impl Parser {
         // SAFETY: libmseed filled `count` samples of `sampletype` at `p`.
         let out = unsafe {
             match m.sampletype as u8 {
-                b'i' => sink(Samples::Int(std::slice::from_raw_parts(p as *const i32, count))),
-                b'f' => sink(Samples::Float(std::slice::from_raw_parts(p as *const f32, count))),
-                b'd' => sink(Samples::Double(std::slice::from_raw_parts(p as *const f64, count))),
+                b'i' => sink(Samples::Int(std::slice::from_raw_parts(
+                    p as *const i32,
+                    count,
+                ))),
+                b'f' => sink(Samples::Float(std::slice::from_raw_parts(
+                    p as *const f32,
+                    count,
+                ))),
+                b'd' => sink(Samples::Double(std::slice::from_raw_parts(
+                    p as *const f64,
+                    count,
+                ))),
                 b't' => return Err("text (ASCII) record: log data, not samples".into()),
                 other => return Err(format!("unknown sample type {:?}", other as char)),
             }
@@ -243,13 +268,25 @@ pub fn split_sid(sid: &str) -> Option<(String, String, String, String)> {
     let mut parts = [[0 as c_char; 72]; 4];
     let [net, sta, loc, chan] = &mut parts;
     // SAFETY: each buffer is longer than the whole sid.
-    let rv = unsafe { sys::ms_sid2nslc(c.as_ptr(), net.as_mut_ptr(), sta.as_mut_ptr(), loc.as_mut_ptr(), chan.as_mut_ptr()) };
+    let rv = unsafe {
+        sys::ms_sid2nslc(
+            c.as_ptr(),
+            net.as_mut_ptr(),
+            sta.as_mut_ptr(),
+            loc.as_mut_ptr(),
+            chan.as_mut_ptr(),
+        )
+    };
     if rv != 0 {
         let _ = take_log();
         return None;
     }
     // SAFETY: libmseed NUL-terminates every part it writes (the buffers start zeroed).
-    let s = |b: &[c_char; 72]| unsafe { CStr::from_ptr(b.as_ptr()) }.to_string_lossy().into_owned();
+    let s = |b: &[c_char; 72]| {
+        unsafe { CStr::from_ptr(b.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    };
     Some((s(&parts[0]), s(&parts[1]), s(&parts[2]), s(&parts[3])))
 }
 

@@ -91,7 +91,10 @@ pub fn index_bytes(buf: &[u8], segment_time_tears: bool) -> IndexOutcome {
         let rec = match rec {
             Ok(r) => r,
             Err(MseedError { offset, message }) => {
-                out.complaints.push(Complaint { badness: "Complaint", message: format!("byte {offset}: {message}; scan stopped") });
+                out.complaints.push(Complaint {
+                    badness: "Complaint",
+                    message: format!("byte {offset}: {message}; scan stopped"),
+                });
                 if let Some(o) = open.take() {
                     out.segments.push(o.close(offset));
                 }
@@ -148,22 +151,35 @@ pub fn index_bytes(buf: &[u8], segment_time_tears: bool) -> IndexOutcome {
         out.segments.push(o.close(end));
     }
     if bad_sid > 0 {
-        out.complaints.push(Complaint { badness: "Complaint", message: format!("{bad_sid} record(s) with a source id that could not be decoded were skipped") });
+        out.complaints.push(Complaint {
+            badness: "Complaint",
+            message: format!(
+                "{bad_sid} record(s) with a source id that could not be decoded were skipped"
+            ),
+        });
     }
     if rate_zero > 0 {
         out.complaints.push(Complaint {
             badness: "Complaint",
-            message: format!("{rate_zero} record(s) with no sampling rate (log or text records) were left out"),
+            message: format!(
+                "{rate_zero} record(s) with no sampling rate (log or text records) were left out"
+            ),
         });
     }
     if valid == 0 && out.segments.is_empty() {
-        out.complaints.push(Complaint { badness: "Invalid", message: "Hit end of file before reading any valid packets".into() });
+        out.complaints.push(Complaint {
+            badness: "Invalid",
+            message: "Hit end of file before reading any valid packets".into(),
+        });
     }
     out
 }
 
 /// Indexes a file (read whole; a missing/unreadable file is an error).
-pub fn index_file(path: &std::path::Path, segment_time_tears: bool) -> std::io::Result<IndexOutcome> {
+pub fn index_file(
+    path: &std::path::Path,
+    segment_time_tears: bool,
+) -> std::io::Result<IndexOutcome> {
     let buf = std::fs::read(path)?;
     Ok(index_bytes(&buf, segment_time_tears))
 }

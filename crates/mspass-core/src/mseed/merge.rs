@@ -30,7 +30,11 @@ pub struct MergeOptions {
 
 impl Default for MergeOptions {
     fn default() -> Self {
-        MergeOptions { method: 0, fill: FillValue::Masked, interpolation_samples: 0 }
+        MergeOptions {
+            method: 0,
+            fill: FillValue::Masked,
+            interpolation_samples: 0,
+        }
     }
 }
 
@@ -94,7 +98,10 @@ impl Out {
                 FillValue::Masked => (0.0, true),
                 FillValue::Value(x) => (cast(*x), false),
                 FillValue::Latest => (latest, false),
-                FillValue::Interpolate => (cast(latest + (next - latest) * (k + 1) as f64 / (n + 1) as f64), false),
+                FillValue::Interpolate => (
+                    cast(latest + (next - latest) * (k + 1) as f64 / (n + 1) as f64),
+                    false,
+                ),
             };
             self.data.push(v);
             self.mask.push(m);
@@ -102,12 +109,21 @@ impl Out {
         }
     }
     fn into_tr(self, start_ns: i64, rate: f64, int: bool) -> Tr {
-        Tr { start_ns, rate, int, data: self.data, mask: if self.any_mask { Some(self.mask) } else { None } }
+        Tr {
+            start_ns,
+            rate,
+            int,
+            data: self.data,
+            mask: if self.any_mask { Some(self.mask) } else { None },
+        }
     }
 }
 
 fn same(a: &Tr, ar: std::ops::Range<usize>, b: &Tr, br: std::ops::Range<usize>) -> bool {
-    ar.len() == br.len() && ar.zip(br).all(|(i, j)| a.masked(i) || b.masked(j) || a.data[i] == b.data[j])
+    ar.len() == br.len()
+        && ar
+            .zip(br)
+            .all(|(i, j)| a.masked(i) || b.masked(j) || a.data[i] == b.data[j])
 }
 
 /// obspy `Trace.__add__` (lt starts no later than rt).
@@ -125,7 +141,11 @@ fn add(lt: Tr, rt: Tr, opts: &MergeOptions) -> Result<Tr, String> {
     let next = rt.data[0];
     let delta = round_away((rt.start_ns as f64 / 1e9 - lt.end_s()) * sr) - 1;
     let delta_endtime = lt.end_s() - rt.end_s();
-    let mut out = Out { data: Vec::with_capacity(ln + rn), mask: Vec::with_capacity(ln + rn), any_mask: false };
+    let mut out = Out {
+        data: Vec::with_capacity(ln + rn),
+        mask: Vec::with_capacity(ln + rn),
+        any_mask: false,
+    };
     if delta < 0 && delta_endtime < 0.0 {
         let d = (delta.unsigned_abs() as usize).min(ln).min(rn);
         if same(&lt, ln - d..ln, &rt, 0..d) {
@@ -136,8 +156,16 @@ fn add(lt: Tr, rt: Tr, opts: &MergeOptions) -> Result<Tr, String> {
             out.push_chunk(d, &opts.fill, int, latest, next);
             out.push_from(&rt, d..rn);
         } else if opts.method == 1 && opts.interpolation_samples >= -1 {
-            let ls = if ln > d { lt.data[ln - d - 1] } else { lt.data[0] };
-            let is = if opts.interpolation_samples == -1 { d } else { (opts.interpolation_samples as usize).min(d) };
+            let ls = if ln > d {
+                lt.data[ln - d - 1]
+            } else {
+                lt.data[0]
+            };
+            let is = if opts.interpolation_samples == -1 {
+                d
+            } else {
+                (opts.interpolation_samples as usize).min(d)
+            };
             if is >= rn {
                 out.push_from(&lt, 0..ln);
             } else {
@@ -147,7 +175,10 @@ fn add(lt: Tr, rt: Tr, opts: &MergeOptions) -> Result<Tr, String> {
                 out.push_from(&rt, is..rn);
             }
         } else {
-            return Err(format!("merge method {} is not one of -1, 0, 1", opts.method));
+            return Err(format!(
+                "merge method {} is not one of -1, 0, 1",
+                opts.method
+            ));
         }
     } else if delta < 0 {
         // rt lies inside lt
@@ -161,13 +192,18 @@ fn add(lt: Tr, rt: Tr, opts: &MergeOptions) -> Result<Tr, String> {
             out.push_chunk(t2 - t1, &opts.fill, int, latest, next);
             out.push_from(&lt, t2..ln);
         } else {
-            return Err(format!("merge method {} is not one of -1, 0, 1", opts.method));
+            return Err(format!(
+                "merge method {} is not one of -1, 0, 1",
+                opts.method
+            ));
         }
     } else {
         // A gap is filled with one value per missing sample, so a corrupt or
         // far-off start time would otherwise ask for an allocation bounded
         // by nothing in the input (found by tests/mseed_fuzz.rs: 24 GB).
-        let total = (ln as u64).saturating_add(delta.max(0) as u64).saturating_add(rn as u64);
+        let total = (ln as u64)
+            .saturating_add(delta.max(0) as u64)
+            .saturating_add(rn as u64);
         if total > MAX_MERGED_SAMPLES {
             return Err(format!(
                 "merging across a gap of {delta} samples ({:.0} s) would make {total} samples, more than the {MAX_MERGED_SAMPLES} one merged trace may hold",
@@ -194,7 +230,11 @@ fn cleanup_first(mut trs: Vec<Tr>) -> Tr {
         let expected = cur.end_s() + dt;
         let gap = t.start_ns as f64 / 1e9 - expected;
         if gap.abs() <= 0.01 * dt {
-            let mut out = Out { data: Vec::new(), mask: Vec::new(), any_mask: false };
+            let mut out = Out {
+                data: Vec::new(),
+                mask: Vec::new(),
+                any_mask: false,
+            };
             out.push_from(&cur, 0..cur.len());
             out.push_from(&t, 0..t.len());
             cur = out.into_tr(cur.start_ns, cur.rate, cur.int);
@@ -202,7 +242,11 @@ fn cleanup_first(mut trs: Vec<Tr>) -> Tr {
             let overlap = round_away(-gap / dt) as usize;
             let k = overlap.min(cur.len()).min(t.len());
             if same(&cur, cur.len() - k..cur.len(), &t, 0..k) {
-                let mut out = Out { data: Vec::new(), mask: Vec::new(), any_mask: false };
+                let mut out = Out {
+                    data: Vec::new(),
+                    mask: Vec::new(),
+                    any_mask: false,
+                };
                 out.push_from(&cur, 0..cur.len());
                 out.push_from(&t, k..t.len());
                 cur = out.into_tr(cur.start_ns, cur.rate, cur.int);
@@ -224,17 +268,32 @@ pub fn merge_pieces(pieces: Vec<super::Piece>, opts: &MergeOptions) -> Result<Me
     }
     let rate = pieces[0].rate;
     if pieces.iter().any(|p| p.rate != rate) {
-        return Err(format!("{}: pieces with different sampling rates cannot be merged", pieces[0].sid));
+        return Err(format!(
+            "{}: pieces with different sampling rates cannot be merged",
+            pieces[0].sid
+        ));
     }
     if !(rate > 0.0) || !rate.is_finite() {
-        return Err(format!("{}: sampling rate {rate} is not positive", pieces[0].sid));
+        return Err(format!(
+            "{}: sampling rate {rate} is not positive",
+            pieces[0].sid
+        ));
     }
     if !matches!(opts.method, -1..=1) {
-        return Err(format!("merge method {} is not one of -1, 0, 1", opts.method));
+        return Err(format!(
+            "merge method {} is not one of -1, 0, 1",
+            opts.method
+        ));
     }
     let mut trs: Vec<Tr> = pieces
         .into_iter()
-        .map(|p| Tr { start_ns: p.start_ns, rate: p.rate, int: p.kind == b'i', data: p.samples, mask: None })
+        .map(|p| Tr {
+            start_ns: p.start_ns,
+            rate: p.rate,
+            int: p.kind == b'i',
+            data: p.samples,
+            mask: None,
+        })
         .collect();
     trs.sort_by_key(|t| t.start_ns);
     let merged = if trs.len() == 1 {
@@ -265,7 +324,12 @@ pub fn merge_pieces(pieces: Vec<super::Piece>, opts: &MergeOptions) -> Result<Me
             }
         }
     }
-    Ok(Merged { start_ns: merged.start_ns, rate, samples: merged.data, gaps })
+    Ok(Merged {
+        start_ns: merged.start_ns,
+        rate,
+        samples: merged.data,
+        gaps,
+    })
 }
 
 #[cfg(test)]
@@ -274,16 +338,30 @@ mod tests {
     use crate::mseed::Piece;
 
     fn piece(start_s: f64, n: usize) -> Piece {
-        Piece { sid: "FDSN:XX_STA__B_H_Z".into(), start_ns: (start_s * 1e9) as i64, rate: 100.0, kind: b'i', samples: vec![1.0; n] }
+        Piece {
+            sid: "FDSN:XX_STA__B_H_Z".into(),
+            start_ns: (start_s * 1e9) as i64,
+            rate: 100.0,
+            kind: b'i',
+            samples: vec![1.0; n],
+        }
     }
 
     #[test]
     fn a_gap_too_long_to_fill_is_an_error_not_an_allocation() {
         // Ten years at 100 Hz: 3.2e10 fill samples.
-        let err = merge_pieces(vec![piece(0.0, 10), piece(3.2e8, 10)], &MergeOptions::default()).unwrap_err();
+        let err = merge_pieces(
+            vec![piece(0.0, 10), piece(3.2e8, 10)],
+            &MergeOptions::default(),
+        )
+        .unwrap_err();
         assert!(err.contains("more than the 268435456"), "{err}");
         // A gap that fits is filled and reported.
-        let m = merge_pieces(vec![piece(0.0, 10), piece(1.0, 10)], &MergeOptions::default()).unwrap();
+        let m = merge_pieces(
+            vec![piece(0.0, 10), piece(1.0, 10)],
+            &MergeOptions::default(),
+        )
+        .unwrap();
         assert_eq!(m.samples.len(), 110);
         assert_eq!(m.gaps.len(), 1);
     }

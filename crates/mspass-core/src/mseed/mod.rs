@@ -25,7 +25,10 @@ pub struct MseedError {
 
 impl MseedError {
     pub fn at(offset: u64, message: impl Into<String>) -> Self {
-        MseedError { offset, message: message.into() }
+        MseedError {
+            offset,
+            message: message.into(),
+        }
     }
 }
 

@@ -23,7 +23,13 @@ pub struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// `base` is the file offset of `buf[0]` (offsets reported are file offsets).
     pub fn new(buf: &'a [u8], base: u64) -> Self {
-        Scanner { buf, pos: 0, base, parser: Parser::new(), done: false }
+        Scanner {
+            buf,
+            pos: 0,
+            base,
+            parser: Parser::new(),
+            done: false,
+        }
     }
 
     pub fn parser(&mut self) -> &mut Parser {
@@ -61,14 +67,24 @@ impl Iterator for Scanner<'_> {
                     let _ = ffi::take_log();
                     return Some(Err(MseedError::at(
                         offset,
-                        format!("truncated record: only {} bytes left", self.buf.len() - self.pos),
+                        format!(
+                            "truncated record: only {} bytes left",
+                            self.buf.len() - self.pos
+                        ),
                     )));
                 }
                 Parsed::Error(code) => {
                     self.done = true;
                     let log = ffi::take_log();
-                    let msg = if log.is_empty() { format!("libmseed error {code}") } else { log };
-                    return Some(Err(MseedError::at(offset, format!("corrupt record: {msg}"))));
+                    let msg = if log.is_empty() {
+                        format!("libmseed error {code}")
+                    } else {
+                        log
+                    };
+                    return Some(Err(MseedError::at(
+                        offset,
+                        format!("corrupt record: {msg}"),
+                    )));
                 }
             }
         }

@@ -45,21 +45,38 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { encoding: Encoding::Steim2, record_length: 4096, format_version: 2 }
+        WriteOptions {
+            encoding: Encoding::Steim2,
+            record_length: 4096,
+            format_version: 2,
+        }
     }
 }
 
 fn fdsn_sid(net: &str, sta: &str, loc: &str, chan: &str) -> Result<CString, MseedError> {
-    let c = |s: &str| CString::new(s).map_err(|_| MseedError::at(0, format!("code {s:?} contains NUL")));
+    let c = |s: &str| {
+        CString::new(s).map_err(|_| MseedError::at(0, format!("code {s:?} contains NUL")))
+    };
     let (n, s, l, ch) = (c(net)?, c(sta)?, c(loc)?, c(chan)?);
     let mut buf = [0 as c_char; 64];
     // SAFETY: buf has LM_SIDLEN bytes, the length passed.
     let rv = unsafe {
-        libmseed_sys::ms_nslc2sid(buf.as_mut_ptr(), buf.len() as i32, 0, n.as_ptr(), s.as_ptr(), l.as_ptr(), ch.as_ptr())
+        libmseed_sys::ms_nslc2sid(
+            buf.as_mut_ptr(),
+            buf.len() as i32,
+            0,
+            n.as_ptr(),
+            s.as_ptr(),
+            l.as_ptr(),
+            ch.as_ptr(),
+        )
     };
     let _ = super::ffi::take_log();
     if rv < 0 {
-        return Err(MseedError::at(0, format!("cannot form a source id from {net}.{sta}.{loc}.{chan}")));
+        return Err(MseedError::at(
+            0,
+            format!("cannot form a source id from {net}.{sta}.{loc}.{chan}"),
+        ));
     }
     // SAFETY: NUL-terminated by libmseed.
     Ok(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_owned())
@@ -76,13 +93,26 @@ pub fn write_records(
     opts: &WriteOptions,
 ) -> Result<usize, MseedError> {
     if !(sampling_rate > 0.0) || !sampling_rate.is_finite() {
-        return Err(MseedError::at(0, format!("sampling rate {sampling_rate} is not positive")));
+        return Err(MseedError::at(
+            0,
+            format!("sampling rate {sampling_rate} is not positive"),
+        ));
     }
-    if !(opts.record_length >= 128 && opts.record_length <= 65536 && (opts.record_length & (opts.record_length - 1)) == 0) {
-        return Err(MseedError::at(0, format!("record length {} is not a power of two in 128..65536", opts.record_length)));
+    if !(opts.record_length >= 128
+        && opts.record_length <= 65536
+        && (opts.record_length & (opts.record_length - 1)) == 0)
+    {
+        return Err(MseedError::at(
+            0,
+            format!(
+                "record length {} is not a power of two in 128..65536",
+                opts.record_length
+            ),
+        ));
     }
     let sid = fdsn_sid(codes.0, codes.1, codes.2, codes.3)?;
-    let mut info = PackInfo::with_sample_rate(sid.as_bytes(), sampling_rate).map_err(|e| MseedError::at(0, e.to_string()))?;
+    let mut info = PackInfo::with_sample_rate(sid.as_bytes(), sampling_rate)
+        .map_err(|e| MseedError::at(0, e.to_string()))?;
     info.rec_len = opts.record_length;
     info.format_version = opts.format_version;
     info.encoding = match opts.encoding {
@@ -110,8 +140,16 @@ pub fn write_records(
             mseed::pack_raw(&mut data, &start, handler, &info, flags)
         }
         enc => {
-            let (lo, hi) = if enc == Encoding::Int16 { (i16::MIN as f64, i16::MAX as f64) } else { (i32::MIN as f64, i32::MAX as f64) };
-            if let Some((i, v)) = samples.iter().enumerate().find(|(_, &v)| v.fract() != 0.0 || !(lo..=hi).contains(&v)) {
+            let (lo, hi) = if enc == Encoding::Int16 {
+                (i16::MIN as f64, i16::MAX as f64)
+            } else {
+                (i32::MIN as f64, i32::MAX as f64)
+            };
+            if let Some((i, v)) = samples
+                .iter()
+                .enumerate()
+                .find(|(_, &v)| v.fract() != 0.0 || !(lo..=hi).contains(&v))
+            {
                 return Err(MseedError::at(
                     0,
                     format!("sample {i} = {v} is not an integer in the range of {enc:?}; use encoding \"float64\" (or \"float32\") for non-integer data"),
