@@ -518,7 +518,8 @@ pub async fn write_gridfs(
             let d = doc! {
                 "_id": *fid,
                 "chunkSize": py_int(opts.chunk_size as u64),
-                "length": py_int(std::mem::size_of_val(*m) as u64),
+                // Int64 whatever its size, as pymongo's GridFS writes it.
+                "length": Bson::Int64(std::mem::size_of_val(*m) as i64),
                 "uploadDate": now,
             };
             RawDocumentBuf::from_document(&d).expect("a fixed-shape document always encodes")
@@ -762,7 +763,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(f.get_i32("chunkSize").unwrap(), 261_120);
-        assert_eq!(f.get_i32("length").unwrap() as usize, big.len() * 8);
+        assert_eq!(f.get_i64("length").unwrap() as usize, big.len() * 8);
         assert!(f.get_datetime("uploadDate").is_ok());
         let chunks: Vec<bson::Document> = db
             .collection::<bson::Document>("fs.chunks")
