@@ -130,8 +130,8 @@ describe("against obspy 1.5.1 on 1T.MONN.00.EDH (7501 samples, 125 Hz)", () => {
       const before = d.data;
       const { factor, samplingRate, ...opts } = options(c.kwargs) as Record<string, never>;
       if (c.op === "detrend") detrend(d, opts);
-      else if (c.op === "taper") taper(d, opts);
-      else if (c.op === "filter") filter(d, opts);
+      else if (c.op === "taper") taper(d, opts as never);
+      else if (c.op === "filter") filter(d, opts as never);
       else if (c.op === "decimate") decimate(d, factor, opts);
       else resample(d, samplingRate);
       expect(d.elog.entries).toEqual([]);

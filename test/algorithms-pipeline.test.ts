@@ -68,7 +68,7 @@ async function pipeline(client: Client): Promise<void> {
     expect(ids).toHaveLength(1);
     expect(ids[0]).not.toBeNull();
 
-    const d = (await db.readData(ids[0] as never, { dataTag: "processed" })) as TimeSeries;
+    const d = (await db.readData(ids[0] as never, { dataTag: "processed" })) as unknown as TimeSeries;
     expect(d.live).toBe(true);
 
     const ref = obspyProcessed();
