@@ -191,10 +191,12 @@ describe("mspass up: failures give one clear message and leave nothing running",
   });
 
   it("a scheduler port taken", async () => {
-    const [dbPort, redisPort] = [await findFreePort(), await findFreePort()];
+    // The database port is taken only after the squatter holds its port, so the two can never be the same.
+    const redisPort = await findFreePort();
     const squatter = createServer().listen(redisPort, "127.0.0.1");
     servers.push(squatter);
     await new Promise((r) => squatter.once("listening", r));
+    const dbPort = await findFreePort();
     const d = project({
       "mspass-desktop.yaml": `scheduler: redis\nports: { database: ${dbPort}, scheduler: ${redisPort} }\n`,
     });

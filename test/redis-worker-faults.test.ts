@@ -215,14 +215,10 @@ describe("--death-timeout: a worker gives up on a Redis that is away", () => {
   it("at start: waits for Redis up to the death timeout (a worker may start first), then gives up", async () => {
     const port = await freePort();
     const early = runWorker(["--scheduler", `127.0.0.1:${port}`, "--nthreads", "1", "--death-timeout", "30"]);
-    const never = runWorker([
-      "--scheduler",
-      `redis://:pw@127.0.0.1:${await freePort()}`,
-      "--nthreads",
-      "1",
-      "--death-timeout",
-      "1",
-    ]);
+    // The password comes from the environment: a worker refuses one on its command line.
+    const never = runWorker(["--nthreads", "1", "--death-timeout", "1"], {
+      MSPASS_SCHEDULER_ADDRESS: `redis://:pw@127.0.0.1:${await freePort()}`,
+    });
     await until(() => /cannot reach the Redis server/.test(early.log()), 30_000, "the early worker to try");
     const redis = await startRedisServer({ port });
     try {
