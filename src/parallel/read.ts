@@ -188,6 +188,19 @@ export async function readDistributedData(
   const retryTimeoutMS = optRetryTimeout(FN, o);
   const dbclientKey = optString(o.dbclientKey, "dbclientKey", FN) ?? DEFAULT_DBCLIENT_KEY;
   const merge = mergeReadOptions(o);
+  // What every partition of this call shares, whichever way its data are given.
+  const readCommon = (db: Database, collection: string): ReadCommon => ({
+    db: db.name,
+    server: rememberClient(db.client),
+    dbclientKey,
+    collection,
+    mode,
+    excludeKeys,
+    dataTag,
+    retryTimeoutMS,
+    ...normalizeSpecs(db, o.normalize),
+    ...merge,
+  });
   if (o.listOf !== undefined && o.listOf !== "queries" && o.listOf !== "documents") {
     throw new MsPASSError(
       `${FN}: listOf must be "queries" or "documents", got ${describe(o.listOf)}`,
@@ -208,18 +221,7 @@ export async function readDistributedData(
       );
     const db = resolveDb(o.db, "db");
     const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
-    const common: ReadCommon = {
-      db: db.name,
-      server: rememberClient(db.client),
-      dbclientKey,
-      collection,
-      mode,
-      excludeKeys,
-      dataTag,
-      retryTimeoutMS,
-      ...normalizeSpecs(db, o.normalize),
-      ...merge,
-    };
+    const common = readCommon(db, collection);
     data.forEach((x, i) => {
       if (!isDocument(x))
         throw new MsPASSError(
@@ -281,18 +283,7 @@ export async function readDistributedData(
     `${FN}(${db.name}.${collection}): splitting the query by _id`,
     retryTimeoutMS,
   );
-  const common: ReadCommon = {
-    db: db.name,
-    server: rememberClient(db.client),
-    dbclientKey,
-    collection,
-    mode,
-    excludeKeys,
-    dataTag,
-    retryTimeoutMS,
-    ...normalizeSpecs(db, o.normalize),
-    ...merge,
-  };
+  const common = readCommon(db, collection);
   const ranges = cutRanges(
     split,
     npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)),
