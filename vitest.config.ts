@@ -6,7 +6,10 @@ export default defineConfig({
     // Tests use the package as users do: `import { Client } from "mspass"`
     // resolves to the built dist/ (npm test builds it first). Worker threads
     // load the same compiled files, so there is one copy of every class.
-    alias: { mspass: fileURLToPath(new URL("./dist/index.js", import.meta.url)) },
+    alias: [
+      { find: /^mspass$/, replacement: fileURLToPath(new URL("./dist/index.js", import.meta.url)) },
+      { find: /^mspass\/testing$/, replacement: fileURLToPath(new URL("./dist/testing.js", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

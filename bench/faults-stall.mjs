@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RedisScheduler, startRedisServer, task, taskOptions } from "../dist/index.js";
+import { RedisScheduler, task, taskOptions } from "../dist/index.js";
+import { startRedisServer } from "../dist/testing.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const TASKS = new URL("../test/fixtures/redis-tasks.mjs", import.meta.url);

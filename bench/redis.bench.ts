@@ -20,7 +20,8 @@ import { existsSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { Client, RedisScheduler, startRedisServer, task } from "mspass";
+import { Client, RedisScheduler, task } from "mspass";
+import { startRedisServer } from "mspass/testing";
 import { cpuSeconds, machineCpu, pidListeningOn } from "./cpu-accounting.js";
 import { startThrowawayServer } from "./throwaway-server.js";
 

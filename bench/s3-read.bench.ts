@@ -23,7 +23,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { LocalScheduler, S3Worker, createS3Client, startLocalS3Server, task, type S3Options } from "mspass";
+import { LocalScheduler, S3Worker, createS3Client, task, type S3Options } from "mspass";
+import { startLocalS3Server } from "mspass/testing";
 import { sampleConnections } from "./parallel-connections.js";
 import { getBytes } from "./s3-tasks.js";
 

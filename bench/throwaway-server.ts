@@ -4,7 +4,7 @@
  * loopback port), or the server named by MSPASS_BENCH_DB_URI (then `stop`
  * leaves it alone).
  */
-import { startThrowawayDatabaseServer } from "mspass";
+import { startThrowawayDatabaseServer } from "mspass/testing";
 
 export interface ThrowawayServer {
   uri: string;

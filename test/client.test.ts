@@ -10,7 +10,6 @@ import { join } from "node:path";
 import {
   Client,
   LocalScheduler,
-  MsPASSError,
   findFreePort,
   stopDatabaseServer,
   databaseServerStatus,

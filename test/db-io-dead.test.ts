@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Double, MongoClient, ObjectId, type Db, type Document } from "mongodb";
+import { Double, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMsPASSError, openTestDatabase, type TestDatabase } from "./helpers.js";
 import {
@@ -30,7 +30,6 @@ const MSPASS_YAML = path.resolve(repoRoot, "test/fixtures/schema/mspass-schema.y
 let uri: string;
 let client: Client;
 let db: Database;
-let raw: MongoClient;
 let rdb: Db;
 let dir: string;
 
@@ -38,7 +37,7 @@ let env: TestDatabase;
 
 beforeAll(async () => {
   env = await openTestDatabase("db_io_dead");
-  ({ uri, client, db, raw, rdb, dir } = env);
+  ({ uri, client, db, rdb, dir } = env);
 });
 
 afterAll(() => env?.close());

@@ -7,11 +7,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
+import { ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "./helpers.js";
 import {
-  Client,
   Seismogram,
   SeismogramEnsemble,
   TimeSeries,
@@ -20,9 +19,7 @@ import {
 } from "mspass";
 
 const CHUNK = 261_120;
-let client: Client;
 let db: Database;
-let raw: MongoClient;
 let rdb: Db;
 let dir: string;
 
@@ -30,7 +27,7 @@ let env: TestDatabase;
 
 beforeAll(async () => {
   env = await openTestDatabase("db_io");
-  ({ client, db, raw, rdb, dir } = env);
+  ({ db, rdb, dir } = env);
 });
 
 afterAll(() => env?.close());

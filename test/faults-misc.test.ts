@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { testDbUri, useTestDatabase } from "./helpers.js";
-import { RedisScheduler, TimeSeries, startRedisServer, type TimeSeriesEnsemble } from "mspass";
+import { RedisScheduler, TimeSeries, type TimeSeriesEnsemble } from "mspass";
+import { startRedisServer } from "mspass/testing";
 
 const CONNECT = fileURLToPath(new URL("./faults/connect-local.mjs", import.meta.url));
 

@@ -42,8 +42,8 @@ describe("printing data", () => {
     const e = new TimeSeriesEnsemble([trace(), new TimeSeries()]);
     const lines = inspect(e).split("\n");
     expect(lines[0]).toBe("TimeSeriesEnsemble: 2 members (1 live), live | 0 keys [] | elog 0");
-    expect(lines[1]).toMatch(/^  TimeSeries XX\.ABC\.00\.HHZ \| live/);
-    expect(lines[2]).toMatch(/^  TimeSeries \.\.\. \| dead/);
+    expect(lines[1]).toMatch(/^ {2}TimeSeries XX\.ABC\.00\.HHZ \| live/);
+    expect(lines[2]).toMatch(/^ {2}TimeSeries \.\.\. \| dead/);
   });
 
   it("Metadata shows its keys and values, ErrorLogger its entries", () => {

@@ -10,7 +10,6 @@ import { startRepl } from "./launch-repl-driver.js";
 
 const CLI = resolve("dist/cli/main.js");
 const DB = process.env.MSPASS_TEST_DB_URI!;
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 describe("mspass shell", () => {

@@ -7,7 +7,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Client, TimeSeries, findFreePort, startRedisServer, type MsPASSError } from "mspass";
+import { Client, TimeSeries, findFreePort, type MsPASSError } from "mspass";
+import { startRedisServer } from "mspass/testing";
 import { useTestDatabase } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "miniseed");

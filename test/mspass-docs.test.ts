@@ -18,7 +18,6 @@ import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Client,
-  LocalScheduler,
   Seismogram,
   TimeSeries,
   readDistributedData,

@@ -14,7 +14,7 @@ import { cutRanges, rangeFilter, splitIds } from "../dist/parallel/read.js";
 import { useTestDatabase } from "./helpers.js";
 
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a task function of any signature
 const t = (name: string) => task<(...a: any[]) => any>(TASKS, name);
 const N = 120;
 

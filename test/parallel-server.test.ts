@@ -25,7 +25,7 @@ import {
 } from "mspass";
 
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a task function of any signature
 const t = (name: string) => task<(...a: any[]) => any>(TASKS, name);
 const dataDir = mkdtempSync(join(tmpdir(), "mspass-parallel-server-"));
 let port = 0;

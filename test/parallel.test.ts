@@ -33,7 +33,7 @@ const uri = process.env.MSPASS_TEST_DB_URI!;
 const port = Number(new URL(uri).port);
 const dbName = `mspass_test_parallel_${process.pid}`;
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a task function of any signature
 const t = (name: string) => task<(...a: any[]) => any>(TASKS, name);
 const N = 60;
 

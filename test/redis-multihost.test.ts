@@ -19,7 +19,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { findFreePort, startRedisServer, type RedisServerHandle } from "mspass";
+import { findFreePort } from "mspass";
+import { startRedisServer, type RedisServerHandle } from "mspass/testing";
 import { CLI } from "./redis/cluster.js";
 
 const tag = `${process.pid % 10000}`;
@@ -198,7 +199,7 @@ it("workers on two hosts: one SIGKILLed, one host cut off mid-job; the job compl
   redis = await startRedisServer({ host, prefix: inHost(0) });
   const db = await startFerret(host);
   const a = await startWorker(1, redis.url);
-  const b = await startWorker(1, redis.url);
+  await startWorker(1, redis.url);
   const c = await startWorker(2, redis.url); // host 2 reaches host 0's address through its own link (a route)
   writeFileSync(trace, "");
   const argv = [

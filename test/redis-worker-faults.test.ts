@@ -14,7 +14,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RedisScheduler, startRedisServer, task, type Future } from "mspass";
+import { RedisScheduler, task, type Future } from "mspass";
+import { startRedisServer } from "mspass/testing";
 import { runWorker, startCluster, type Cluster, type RawWorker, type WorkerProc } from "./redis/cluster.js";
 
 const RT = new URL("./fixtures/redis-tasks.mjs", import.meta.url);

@@ -24,7 +24,7 @@ async function eventually(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 const CRASHING_SCRIPT = `
-import { startLocalS3Server } from "mspass";
+import { startLocalS3Server } from "mspass/testing";
 const s3 = await startLocalS3Server({ buckets: ["crash"] });
 console.log(JSON.stringify({ pid: s3.pid, dataDir: s3.dataDir }));
 throw new Error("the script crashes before s3.stop()");

@@ -22,10 +22,9 @@ import {
   indexMseedS3Continuous,
   s3ContinuousKey,
   s3EventKey,
-  startLocalS3Server,
   type Database,
-  type LocalS3Server,
 } from "mspass";
+import { startLocalS3Server, type LocalS3Server } from "mspass/testing";
 
 const BUCKET = "mspass-storage-test";
 const hasMseedDecoder =

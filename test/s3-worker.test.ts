@@ -16,11 +16,10 @@ import {
   createS3Client,
   fetchS3Client,
   fetchS3Connection,
-  startLocalS3Server,
   task,
   taskOptions,
-  type LocalS3Server,
 } from "mspass";
+import { startLocalS3Server, type LocalS3Server } from "mspass/testing";
 
 const TASKS = new URL("./fixtures/s3-tasks.mjs", import.meta.url);
 type Probe = { worker: number; nbytes: number; clientsCreated: number };

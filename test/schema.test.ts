@@ -182,7 +182,7 @@ describe("loading mspass.yaml", () => {
   it("a user schema changes behaviour: readonly flag and a new attribute", () => {
     const text = readFileSync(MSPASS_YAML, "utf8")
       .replace(
-        /      calib:\n        collection: wf_TimeSeries\n        readonly: false/,
+        / {6}calib:\n {8}collection: wf_TimeSeries\n {8}readonly: false/,
         "      calib:\n        collection: wf_TimeSeries\n        readonly: true",
       )
       .replace(

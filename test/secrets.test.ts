@@ -8,7 +8,8 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { Client, startRedisServer } from "mspass";
+import { Client } from "mspass";
+import { startRedisServer } from "mspass/testing";
 import { CLI, mspass, newProject } from "./launch-helpers.js";
 
 const SECRET = `Pl4nted${process.pid}Secret`;

@@ -94,7 +94,7 @@ export async function saveData(
   const slots: Slot[] = members.map((d, member) => ({ item: 0, member, d }));
   let candidates: Slot[];
   const dead: Slot[] = [];
-  if (ensemble !== undefined && ensemble.dead) {
+  if (ensemble?.dead) {
     dead.push(...slots);
     candidates = [];
   } else {

@@ -1,4 +1,4 @@
-/** S3: per-worker client plugin, storage modes, a local S3-compatible server. */
+/** S3: per-worker client plugin and storage modes (a local S3 server for tests is in mspass/testing). */
 export { S3Worker } from "./s3-worker.js";
 export type { S3WorkerOptions, S3WorkerWire } from "./s3-worker.js";
 export {
@@ -13,7 +13,5 @@ export type { S3Options } from "./config.js";
 export type { S3KeyPair } from "./credentials.js";
 export { S3_STORAGE_MODES, s3ContinuousKey, s3EventKey } from "./keys.js";
 export type { ContinuousKeyParts } from "./keys.js";
-export { startLocalS3Server, s3ServerBinary } from "./local-server.js";
-export type { LocalS3Server, LocalS3ServerOptions } from "./local-server.js";
 export { indexMseedS3Continuous } from "./index-continuous.js";
 export type { IndexMseedS3ContinuousOptions } from "./index-continuous.js";

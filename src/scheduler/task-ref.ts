@@ -30,7 +30,7 @@ const TASK_REF = Symbol.for("mspass.scheduler.taskRef");
 const TRANSFER = Symbol.for("mspass.scheduler.transfer");
 const OPTIONS = Symbol.for("mspass.scheduler.submitOptions");
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a task function of any signature
 export type AnyFunction = (...args: any[]) => unknown;
 
 /** A function named by module and export; `F` only types the result. */

@@ -353,8 +353,8 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     try {
       if (entry === undefined)
         throw new MsPASSError(`internal: function ${fnId} was never sent to ${self.name}`, "Fatal");
-      if (coded !== null && coded.has(i)) unpackAll(b.args[i]);
-      const args = refs !== null && refs.has(i) ? resolveRefs(b.args[i]) : b.args[i];
+      if (coded?.has(i)) unpackAll(b.args[i]);
+      const args = refs?.has(i) ? resolveRefs(b.args[i]) : b.args[i];
       value = entry.fn.apply(undefined, args);
       if (isThenable(value)) value = await value;
       if (isTransfer(value)) {

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { startRedisServer, type RedisServerHandle } from "mspass";
+import { startRedisServer, type RedisServerHandle } from "mspass/testing";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
