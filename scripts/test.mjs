@@ -2,7 +2,8 @@
 // `npm test`: the whole suite against a real MongoDB-API server.
 //
 // 1. brings the build up to date (addon, TypeScript, FerretDB; each step is a
-//    no-op when nothing changed), type-checks the tests and benches, and makes
+//    no-op when nothing changed), type-checks the tests and benches, lints and
+//    checks the formatting (biome, madge, rustfmt, clippy -D warnings), and makes
 //    sure Chromium is there for the dashboard's browser test;
 // 2. starts a throw-away FerretDB on a free loopback port (or uses
 //    MSPASS_TEST_DB_URI if you point it at a server of your own);
@@ -78,6 +79,18 @@ async function main() {
   if (run("npm", ["run", "typecheck"]) !== 0) return 1;
   if (run("npm", ["run", "lint"]) !== 0) return 1; // biome lint + import cycles (madge)
   if (run("npm", ["run", "format:check"]) !== 0) return 1; // biome + rustfmt: the committed code is formatted
+  const target = hostTriple();
+  // The addon's compilers too (build:native uses --use-napi-cross), or cargo rebuilds the C crates and all above them.
+  const cargoEnv = { ...process.env, ...(target ? napiCrossEnv(target, process.env) : {}) };
+  const targetArgs = ["--release", ...(target ? ["--target", target] : [])];
+  if (
+    run(
+      "cargo",
+      ["clippy", "--workspace", "--lib", "--tests", ...targetArgs, "--", "-D", "warnings"],
+      cargoEnv,
+    ) !== 0
+  )
+    return 1;
   if (run("bash", ["scripts/ensure-chromium.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-redis.sh"]) !== 0) return 1;
   if (run("sh", ["scripts/ensure-iproute2.sh"]) !== 0) return 1;
@@ -99,17 +112,8 @@ async function main() {
   const env = { ...process.env, MSPASS_TEST_DB_URI: uri };
   let failed = 0;
   try {
-    const target = hostTriple();
-    // The addon's compilers too (build:native uses --use-napi-cross), or cargo rebuilds the C crates and all above them.
-    const cargoEnv = { ...env, ...(target ? napiCrossEnv(target, env) : {}) };
     failed +=
-      run(
-        "cargo",
-        ["test", "-p", "mspass-core", "--release", ...(target ? ["--target", target] : [])],
-        cargoEnv,
-      ) !== 0
-        ? 1
-        : 0;
+      run("cargo", ["test", "-p", "mspass-core", ...targetArgs], { ...cargoEnv, MSPASS_TEST_DB_URI: uri }) !== 0 ? 1 : 0;
     failed += run("npx", ["vitest", "run", ...extraArgs], env) !== 0 ? 1 : 0;
   } finally {
     await server?.stop();

@@ -110,114 +110,6 @@ pub(crate) fn merge_options(o: Option<MseedMergeOptions>) -> napi::Result<MergeO
     })
 }
 
-/// One segment read as MsPASS's read_data does (decode, merge, first trace).
-#[napi(object)]
-pub struct MseedSegment {
-    pub samples: Float64Array,
-    pub net: String,
-    pub sta: String,
-    pub loc: String,
-    pub chan: String,
-    pub starttime: f64,
-    pub sampling_rate: f64,
-    /// Pieces before the merge (>1: the segment had gaps or overlaps).
-    pub pieces: u32,
-    /// Masked intervals [start, end] in epoch seconds, flattened.
-    pub gaps: Vec<f64>,
-}
-
-/// Per-segment outcome: the segment, or why it could not be read.
-#[napi(object)]
-pub struct MseedSegmentResult {
-    pub segment: Option<MseedSegment>,
-    pub error: Option<String>,
-}
-
-/// Reads segments `(foff, nbytes)` of one file, reading the file once (the
-/// byte span covering all of them) and decoding each segment on its own.
-#[napi]
-pub async fn read_mseed_segments(
-    path: String,
-    foffs: Vec<f64>,
-    nbytes: Vec<f64>,
-    merge: Option<MseedMergeOptions>,
-) -> napi::Result<Vec<MseedSegmentResult>> {
-    if foffs.len() != nbytes.len() {
-        return Err(invalid("foffs and nbytes differ in length".into()));
-    }
-    let opts = merge_options(merge)?;
-    let out = tokio::task::spawn_blocking(move || read_segments(&path, &foffs, &nbytes, &opts))
-        .await
-        .map_err(|e| io_error(format!("read task failed: {e}")))?;
-    Ok(out
-        .into_iter()
-        .map(|r| match r {
-            Ok(s) => MseedSegmentResult {
-                segment: Some(s),
-                error: None,
-            },
-            Err(e) => MseedSegmentResult {
-                segment: None,
-                error: Some(e),
-            },
-        })
-        .collect())
-}
-
-fn read_segments(
-    path: &str,
-    foffs: &[f64],
-    nbytes: &[f64],
-    opts: &MergeOptions,
-) -> Vec<Result<MseedSegment, String>> {
-    use std::io::{Read, Seek, SeekFrom};
-    let spans: Vec<Option<(u64, u64)>> = foffs
-        .iter()
-        .zip(nbytes)
-        .map(|(&f, &n)| {
-            (f >= 0.0 && n > 0.0 && f.fract() == 0.0 && n.fract() == 0.0)
-                .then_some((f as u64, n as u64))
-        })
-        .collect();
-    let lo = spans.iter().flatten().map(|s| s.0).min().unwrap_or(0);
-    let hi = spans.iter().flatten().map(|s| s.0 + s.1).max().unwrap_or(0);
-    let whole = (|| -> std::io::Result<Vec<u8>> {
-        let mut f = std::fs::File::open(path)?;
-        f.seek(SeekFrom::Start(lo))?;
-        let mut buf = Vec::new();
-        f.take(hi - lo).read_to_end(&mut buf)?;
-        Ok(buf)
-    })();
-    spans
-        .iter()
-        .map(|span| {
-            let (foff, n) =
-                span.ok_or_else(|| "foff/nbytes are not a valid byte range".to_string())?;
-            let buf = whole.as_ref().map_err(|e| format!("{path}: {e}"))?;
-            let (a, b) = ((foff - lo) as usize, (foff - lo + n) as usize);
-            if b > buf.len() {
-                return Err(format!(
-                    "{path}: bytes {foff}..{} are past the end of the file",
-                    foff + n
-                ));
-            }
-            let seg = mseed::decode_segment(&buf[a..b], foff, opts).map_err(|e| e.to_string())?;
-            let (net, sta, loc, chan) = mseed::ffi::split_sid(&seg.sid).unwrap_or_default();
-            Ok(MseedSegment {
-                net,
-                sta,
-                loc,
-                chan,
-                starttime: mseed::ns_to_epoch(seg.merged.start_ns),
-                sampling_rate: seg.merged.rate,
-                pieces: seg.pieces as u32,
-                gaps: seg.merged.gaps.iter().flat_map(|&(a, b)| [a, b]).collect(),
-                samples: Float64Array::new(seg.merged.samples),
-            })
-        })
-        .collect()
-}
-
 /// Decodes a whole buffer (all records, all channels) into float64 samples
 /// in record order: the bench's raw decode path.
 #[napi]
@@ -247,6 +139,8 @@ pub struct MseedEncodeOptions {
 }
 
 /// Packs samples into miniSEED records.
+// The arguments are the JavaScript call's, positional as the TS wrapper passes them.
+#[allow(clippy::too_many_arguments)]
 #[napi]
 pub fn encode_mseed(
     samples: Float64Array,
@@ -290,77 +184,4 @@ pub fn encode_mseed(
     )
     .map_err(|e| invalid(e.message))?;
     Ok(Buffer::from(out))
-}
-
-#[napi(object)]
-pub struct MseedBytesDecoded {
-    pub samples: Float64Array,
-}
-
-/// Decodes a miniSEED byte buffer held in memory (e.g. an S3 object) as one
-/// segment, merged as read_data does (method 0, masked gaps → 0). Throws on bad data.
-#[napi]
-pub async fn decode_mseed_bytes(bytes: Buffer) -> napi::Result<MseedBytesDecoded> {
-    let data: Vec<u8> = bytes.to_vec();
-    let seg = tokio::task::spawn_blocking(move || {
-        mseed::decode_segment(&data, 0, &MergeOptions::default())
-    })
-    .await
-    .map_err(|e| io_error(format!("decode task failed: {e}")))?
-    .map_err(|e| invalid(e.to_string()))?;
-    Ok(MseedBytesDecoded {
-        samples: Float64Array::new(seg.merged.samples),
-    })
-}
-
-#[napi(object)]
-pub struct MseedBytesSegment {
-    pub net: String,
-    pub sta: String,
-    pub loc: String,
-    pub chan: String,
-    pub sampling_rate: f64,
-    pub starttime: f64,
-    pub last_packet_time: f64,
-    pub foff: f64,
-    pub nbytes: f64,
-    pub npts: f64,
-}
-
-#[napi(object)]
-pub struct MseedBytesIndex {
-    pub segments: Vec<MseedBytesSegment>,
-    /// The scan's complaints joined, if any.
-    pub log: Option<String>,
-}
-
-/// The index_mseed_file scan of a byte buffer held in memory.
-#[napi]
-pub fn index_mseed_bytes(bytes: Buffer, segment_time_tears: bool) -> MseedBytesIndex {
-    let out = mseed::index_bytes(&bytes, segment_time_tears);
-    MseedBytesIndex {
-        segments: out
-            .segments
-            .into_iter()
-            .map(|s| MseedBytesSegment {
-                net: s.net,
-                sta: s.sta,
-                loc: s.loc,
-                chan: s.chan,
-                sampling_rate: s.sampling_rate,
-                starttime: s.starttime,
-                last_packet_time: s.last_packet_time,
-                foff: s.foff as f64,
-                nbytes: s.nbytes as f64,
-                npts: s.npts as f64,
-            })
-            .collect(),
-        log: (!out.complaints.is_empty()).then(|| {
-            out.complaints
-                .iter()
-                .map(|c| format!("{}: {}", c.badness, c.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        }),
-    }
 }

@@ -34,7 +34,7 @@ pub fn amplitude(data: &[f64], ncomp: usize, method: ScalingMethod) -> Result<f6
     if ncomp != 1 && ncomp != 3 {
         return invalid(format!("amplitude: ncomp must be 1 or 3, got {ncomp}"));
     }
-    if data.len() % ncomp != 0 {
+    if !data.len().is_multiple_of(ncomp) {
         return invalid(format!(
             "amplitude: {} samples is not a multiple of {ncomp}",
             data.len()

@@ -60,7 +60,7 @@ fn cheb2ap(n: usize, rs: f64) -> ZpkFormatFilter<f64> {
 pub fn lowpass_cheby2(freq: f64, sampling_rate: f64, maxorder: usize) -> Result<Sos> {
     let nyquist = 0.5 * sampling_rate;
     let ws = (freq / nyquist).min(1.0);
-    if !(ws > 0.0) {
+    if ws.is_nan() || ws <= 0.0 {
         return invalid(format!(
             "decimate: anti-alias corner must be > 0 Hz, got {freq}"
         ));
@@ -103,7 +103,7 @@ pub fn decimate(
             "decimate: automatic filter design is unstable for factors above 16, got {factor}"
         ));
     }
-    if ncomp == 0 || data.len() % ncomp != 0 {
+    if ncomp == 0 || !data.len().is_multiple_of(ncomp) {
         return invalid(format!(
             "decimate: {} samples do not make {ncomp} component rows",
             data.len()

@@ -21,12 +21,8 @@ pub(crate) fn invalid<T>(msg: impl Into<String>) -> Result<T> {
 }
 
 /// Run `f` on each of the `ncomp` component rows of a component-major buffer.
-pub fn rows(
-    data: &mut [f64],
-    ncomp: usize,
-    mut f: impl FnMut(&mut [f64]) -> Result<()>,
-) -> Result<()> {
-    if ncomp == 0 || data.len() % ncomp != 0 {
+pub fn rows(data: &mut [f64], ncomp: usize, f: impl FnMut(&mut [f64]) -> Result<()>) -> Result<()> {
+    if ncomp == 0 || !data.len().is_multiple_of(ncomp) {
         return invalid(format!(
             "{} samples do not make {ncomp} equal component rows",
             data.len()
@@ -36,5 +32,5 @@ pub fn rows(
     if n == 0 {
         return Ok(());
     }
-    data.chunks_exact_mut(n).try_for_each(|r| f(r))
+    data.chunks_exact_mut(n).try_for_each(f)
 }

@@ -37,7 +37,7 @@ pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Res
             "resample: sampling rates must be > 0, got {old_rate} → {new_rate}"
         ));
     }
-    if ncomp == 0 || data.len() % ncomp != 0 {
+    if ncomp == 0 || !data.len().is_multiple_of(ncomp) {
         return invalid(format!(
             "resample: {} samples do not make {ncomp} component rows",
             data.len()
@@ -79,7 +79,7 @@ pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Res
         }
         // obspy drops the imaginary parts at 0 Hz and (even length) Nyquist.
         big[0].im = 0.0;
-        if num % 2 == 0 {
+        if num.is_multiple_of(2) {
             big[num / 2].im = 0.0;
         }
         let row = &mut out[c * num..(c + 1) * num];
@@ -106,9 +106,9 @@ mod tests {
         // Away from the ends, the 1 Hz sine is preserved (the Hann weighting
         // at 1 Hz of a 50 Hz Nyquist is 1 − sin²(π·0.01)).
         let g = 0.5 + 0.5 * (PI * 1.0 / 50.0).cos();
-        for i in 200..800 {
+        for (i, &o) in out.iter().enumerate().take(800).skip(200) {
             let want = g * (2.0 * PI * i as f64 / 50.0).sin();
-            assert!((out[i] - want).abs() < 1e-9, "{i}: {} vs {want}", out[i]);
+            assert!((o - want).abs() < 1e-9, "{i}: {o} vs {want}");
         }
     }
 }

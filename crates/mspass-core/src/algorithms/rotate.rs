@@ -6,7 +6,7 @@ use crate::Result;
 
 /// Apply the row-major 3×3 matrix `m` to every sample of `data`, in place.
 pub fn transform(data: &mut [f64], m: &[f64; 9]) -> Result<()> {
-    if data.len() % 3 != 0 {
+    if !data.len().is_multiple_of(3) {
         return invalid(format!(
             "transform: {} samples do not make 3 component rows",
             data.len()

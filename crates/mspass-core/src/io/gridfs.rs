@@ -782,7 +782,7 @@ mod tests {
 
         // Read back with the bad cases mixed in, via both query strategies.
         let missing = ObjectId::new();
-        let docs = vec![
+        let docs = [
             gridfs_doc(ids[1], 3),
             gridfs_doc(ids[0], big.len() as i64),
             gridfs_doc(missing, 3),

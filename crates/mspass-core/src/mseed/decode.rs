@@ -250,7 +250,7 @@ pub fn group_pieces(records: &[RecordAt], samples: Vec<f64>, keep_empty: bool) -
             let data = if whole {
                 samples.take().unwrap_or_default()
             } else {
-                let src = samples.as_ref().map(|v| v.as_slice()).unwrap_or(&[]);
+                let src = samples.as_deref().unwrap_or(&[]);
                 let mut d = Vec::with_capacity(a.npts);
                 for &(s, e) in &a.ranges {
                     d.extend_from_slice(&src[s..e]);

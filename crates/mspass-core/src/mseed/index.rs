@@ -102,7 +102,7 @@ pub fn index_bytes(buf: &[u8], segment_time_tears: bool) -> IndexOutcome {
             }
         };
         let h = rec.header;
-        if !(h.rate > 0.0) || !h.rate.is_finite() {
+        if !(h.rate.is_finite() && h.rate > 0.0) {
             rate_zero += 1;
             continue;
         }

@@ -273,7 +273,7 @@ pub fn merge_pieces(pieces: Vec<super::Piece>, opts: &MergeOptions) -> Result<Me
             pieces[0].sid
         ));
     }
-    if !(rate > 0.0) || !rate.is_finite() {
+    if !(rate.is_finite() && rate > 0.0) {
         return Err(format!(
             "{}: sampling rate {rate} is not positive",
             pieces[0].sid

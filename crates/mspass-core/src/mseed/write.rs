@@ -92,7 +92,7 @@ pub fn write_records(
     samples: &[f64],
     opts: &WriteOptions,
 ) -> Result<usize, MseedError> {
-    if !(sampling_rate > 0.0) || !sampling_rate.is_finite() {
+    if !(sampling_rate.is_finite() && sampling_rate > 0.0) {
         return Err(MseedError::at(
             0,
             format!("sampling rate {sampling_rate} is not positive"),
