@@ -5,7 +5,7 @@
  * Client and runs a task, read the reply. Installs JupyterLab + tslab with the
  * project's script first (pip + npm; minutes the first time).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,8 +17,22 @@ import { CLI, leftoversAfter, mspass, newProject } from "./launch-helpers.js";
 const DB = process.env.MSPASS_TEST_DB_URI!;
 let dir: string;
 
-beforeAll(() => {
-  execFileSync("sh", [resolve("scripts/ensure-notebook.sh")], { stdio: "inherit", timeout: 15 * 60_000 });
+/** The install script, awaited (a synchronous run of minutes would starve vitest's own messages). */
+function ensureNotebook(): Promise<void> {
+  return new Promise((res, rej) => {
+    const p = spawn("sh", [resolve("scripts/ensure-notebook.sh")], {
+      stdio: "inherit",
+      timeout: 15 * 60_000,
+    });
+    p.once("error", rej);
+    p.once("exit", (code, signal) =>
+      code === 0 ? res() : rej(new Error(`ensure-notebook.sh failed (${code ?? signal})`)),
+    );
+  });
+}
+
+beforeAll(async () => {
+  await ensureNotebook();
   dir = newProject("mspass-nb-");
   // The TypeScript kernel type-checks cells: a project has @types/node (as this one does).
   symlinkSync(resolve("node_modules/@types"), join(dir, "node_modules", "@types"));

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { readDesktopState } from "../launcher/desktop-state.js";
 import { workflowEnv } from "../launcher/desktop.js";
 import { installNotebook, notebookCommand, notebookHome, stopOrphanKernels } from "../launcher/notebook.js";
-import { requirePortFree } from "../launcher/processes.js";
+import { requirePortFree } from "../service/ports.js";
 import { EXIT, parseArgs, UsageError, type CliCommand } from "./args.js";
 
 export const NOTEBOOK_USAGE = `Usage: mspass notebook [--install] [--port N] [--project-dir DIR]

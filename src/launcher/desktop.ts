@@ -22,16 +22,9 @@ import {
   type DesktopState,
   type ServiceRecord,
 } from "./desktop-state.js";
-import {
-  logShows,
-  portAnswers,
-  processAlive,
-  requirePortFree,
-  requireProgram,
-  spawnDetached,
-  stopProcess,
-  waitUntil,
-} from "./processes.js";
+import { portAnswers, requirePortFree } from "../service/ports.js";
+import { processAlive, stopProcess } from "../service/processes.js";
+import { logShows, requireProgram, spawnDetached, waitUntil } from "./processes.js";
 import { startNotebookServer, stopOrphanKernels } from "./notebook.js";
 
 /** After Ctrl-C, how long a workflow script has to exit before it is killed. */

@@ -17,16 +17,9 @@ import { pingMongo } from "../service/probe.js";
 import { CLI_ENTRY } from "./desktop.js";
 import { loadHpcConfig, type HpcConfig } from "./hpc-config.js";
 import { slurmNodes } from "./hostlist.js";
-import {
-  logShows,
-  portAnswers,
-  processAlive,
-  requireProgram,
-  spawnDetached,
-  stopProcess,
-  waitUntil,
-  type Detached,
-} from "./processes.js";
+import { portAnswers } from "../service/ports.js";
+import { processAlive, stopProcess } from "../service/processes.js";
+import { logShows, requireProgram, spawnDetached, waitUntil, type Detached } from "./processes.js";
 
 export interface HpcService {
   name: string; // database, scheduler, worker
@@ -189,7 +182,7 @@ export async function hpcLaunch(opts: HpcOptions = {}): Promise<HpcState> {
   const cfg = loadHpcConfig(opts);
   const wd = cfg.workingDirectory;
   const old = readHpcState(wd);
-  if (old && old.services.some((s) => processAlive(s.pid, s.command))) {
+  if (old?.services.some((s) => processAlive(s.pid, s.command))) {
     throw new MsPASSError(
       `an HPC cluster launched from ${wd} is still running: 'mspass hpc shutdown' first`,
       "Fatal",

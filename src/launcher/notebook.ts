@@ -11,7 +11,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { MsPASSError } from "../errors.js";
 import { packageRoot } from "../service/paths.js";
-import { requirePortFree, spawnDetached, stopProcess, waitUntil } from "./processes.js";
+import { requirePortFree } from "../service/ports.js";
+import { stopProcess } from "../service/processes.js";
+import { spawnDetached, waitUntil } from "./processes.js";
 
 export function notebookHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.MSPASS_NOTEBOOK_HOME ?? join(packageRoot(), ".mspass", "notebook");

@@ -1,32 +1,15 @@
 /**
- * Background processes the launchers start and stop: detached (own process
- * group, output to a log file, surviving the command that started them),
- * waited on until they answer, stopped by process group.
+ * Background processes the launchers start: found on PATH, spawned detached
+ * (own process group, output to a log file, surviving the command that
+ * started them) and waited on until they answer. Stopping them, liveness and
+ * ports are the service toolkit's (service/processes.ts, service/ports.ts).
  */
 import { spawn } from "node:child_process";
-import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { accessSync, closeSync, constants, existsSync, fstatSync, openSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { basename } from "node:path";
-import { processAlive as pidAlive } from "../service/state.js";
-import { stopWithDeadline } from "../service/stop-process.js";
 import { sleep } from "../option-checks.js";
-
-/**
- * True when `pid` is alive and (with `command`) still runs that program: a
- * reused pid is not ours. Matched on the command line's text, because some
- * servers rewrite their argv (redis-server shows "redis-server 127.0.0.1:6379").
- */
-export function processAlive(pid: number, command?: string): boolean {
-  if (!pidAlive(pid)) return false;
-  if (!command) return true;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(basename(command));
-  } catch {
-    return true; // no /proc: trust kill(pid, 0)
-  }
-}
+import { logSince, processAlive } from "../service/processes.js";
 
 /** The absolute path of `program` on PATH (or itself if it is a path), else undefined. */
 export function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -91,54 +74,6 @@ export async function spawnDetached(
   return { pid: child.pid, command, log: opts.log, logOffset, exitStatus: () => exit };
 }
 
-/** What a process wrote to its log since `offset` (last `max` characters). */
-export function logSince(log: string, offset: number, max = 2000): string {
-  try {
-    const text = readFileSync(log, "utf8").slice(offset);
-    return text.length > max ? "…" + text.slice(-max) : text;
-  } catch {
-    return "";
-  }
-}
-
-/** True when something accepts TCP connections on host:port. */
-export function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((res) => {
-    const sock = createConnection({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      res(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once("connect", () => done(true));
-    sock.once("error", () => done(false));
-  });
-}
-
-/** True when this process could listen on host:port now. */
-export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.once("error", () => res(false));
-    srv.listen(port, host, () => srv.close(() => res(true)));
-  });
-}
-
-/** One clear error for a port another program holds. */
-export async function requirePortFree(
-  port: number,
-  what: string,
-  option: string,
-  host = "127.0.0.1",
-): Promise<void> {
-  if (port !== 0 && !(await portFree(port, host))) {
-    throw new MsPASSError(
-      `port ${port} on ${host} (for ${what}) is taken by another program; free it or choose another with ${option}`,
-      "Fatal",
-    );
-  }
-}
-
 /**
  * Wait until `ready()` is true, failing early if the process exits and with
  * the tail of its log when `timeoutMs` passes.
@@ -155,13 +90,13 @@ export async function waitUntil(
     const exit = p.exitStatus();
     if (exit !== undefined || !processAlive(p.pid)) {
       throw new MsPASSError(
-        `${what} exited while starting (${exit ?? "gone"}); its output (${p.log}):\n${logSince(p.log, p.logOffset)}`,
+        `${what} exited while starting (${exit ?? "gone"}); its output (${p.log}):\n${logSince(p.log, p.logOffset, 2000)}`,
         "Fatal",
       );
     }
     if (Date.now() > deadline) {
       throw new MsPASSError(
-        `${what} did not come up within ${Math.round(timeoutMs / 1000)} s; its output (${p.log}):\n${logSince(p.log, p.logOffset)}`,
+        `${what} did not come up within ${Math.round(timeoutMs / 1000)} s; its output (${p.log}):\n${logSince(p.log, p.logOffset, 2000)}`,
         "Fatal",
       );
     }
@@ -172,19 +107,4 @@ export async function waitUntil(
 /** Wait for a line in the process's log since it started. */
 export function logShows(p: Detached, pattern: RegExp): () => Promise<boolean> {
   return async () => existsSync(p.log) && pattern.test(logSince(p.log, p.logOffset, 1 << 20));
-}
-
-/**
- * Stop a process we started (SIGTERM to its group, SIGKILL after
- * `timeoutMs`). Resolves true if it was running. A pid that is no longer our
- * program (`command`) is left alone.
- */
-export async function stopProcess(
-  pid: number,
-  command: string | undefined,
-  timeoutMs = 10_000,
-): Promise<boolean> {
-  if (!processAlive(pid, command)) return false;
-  if (await stopWithDeadline(pid, () => processAlive(pid, command), timeoutMs)) return true;
-  throw new MsPASSError(`cannot stop process ${pid} (${command ?? "?"}); kill it by hand`, "Fatal");
 }

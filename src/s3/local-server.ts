@@ -27,7 +27,7 @@ import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import { packageRoot } from "../service/paths.js";
-import { findFreePort } from "../service/probe.js";
+import { findFreePort } from "../service/ports.js";
 import { createS3Client, type S3Options } from "./config.js";
 import { maskedCredentials, type S3KeyPair } from "./credentials.js";
 

@@ -21,10 +21,6 @@ export type {
 } from "./server.js";
 export type { DatabaseServerKind } from "./state.js";
 export type { DatabaseEngine } from "./engines.js";
-export { findFreePort } from "./probe.js";
+export { findFreePort } from "./ports.js";
 export { servicePaths, MONGODB_DEFAULT_PORT } from "./paths.js";
 export type { ServicePaths } from "./paths.js";
-export { startRedisServer } from "./redis.js";
-export type { RedisServerOptions, RedisServerHandle } from "./redis.js";
-export { startThrowawayDatabaseServer } from "./throwaway.js";
-export type { ThrowawayDatabaseServer, ThrowawayDatabaseServerOptions } from "./throwaway.js";

@@ -10,7 +10,7 @@
  * the driver's MongoClient.close() leaves that socket open, which would leak a
  * connection to whatever program holds the port. BSON comes from the driver.
  */
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { BSON } from "mongodb";
 
 /**
@@ -98,21 +98,4 @@ export async function pingMongo(uri: string, timeoutMS: number): Promise<boolean
   const url = new URL(uri);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   return (await wirePing(host, Number(url.port || 27017), timeoutMS)).ok;
-}
-
-/**
- * A TCP port free on 127.0.0.1 right now (the kernel's choice for port 0).
- * Another process could take it before it is used; the server start checks.
- */
-export function findFreePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }

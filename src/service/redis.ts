@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MsPASSError } from "../errors.js";
-import { findFreePort } from "./probe.js";
+import { findFreePort } from "./ports.js";
+import { stopChild } from "./processes.js";
 import { packageRoot } from "./paths.js";
 
 export interface RedisServerOptions {
@@ -123,13 +124,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
-    const c = child;
-    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise((r) => c.once("exit", r));
-    c.kill(signal);
-    const t = setTimeout(() => c.kill("SIGKILL"), 5000);
-    await gone;
-    clearTimeout(t);
+    if (child !== undefined) await stopChild(child, signal);
   };
 
   await launch();

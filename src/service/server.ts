@@ -33,16 +33,10 @@ import {
   type LaunchPlan,
 } from "./engines.js";
 import { checkPort, defaultServicePort, servicePaths, type ServicePaths } from "./paths.js";
-import { findFreePort, pingMongo, probeMongo } from "./probe.js";
-import { signalGroup, stopWithDeadline } from "./stop-process.js";
-import {
-  processAlive,
-  readState,
-  removeState,
-  withLock,
-  writeState,
-  type DatabaseServerState,
-} from "./state.js";
+import { pingMongo, probeMongo } from "./probe.js";
+import { findFreePort } from "./ports.js";
+import { logSince, processAlive, signalGroup, stopWithDeadline, withLock } from "./processes.js";
+import { readState, removeState, writeState, type DatabaseServerState } from "./state.js";
 import { sleep } from "../option-checks.js";
 
 /** Options shared by start, stop and status. */
@@ -200,15 +194,6 @@ function ensureWritableDir(dir: string, what: string, hint: string): void {
     throw new MsPASSError(`cannot write the ${what} ${dir} (${e.code ?? e.message}); ${hint}`, "Fatal", {
       cause: err,
     });
-  }
-}
-
-/** What the log file gained since byte `offset` (this start's output). */
-function logSince(logFile: string, offset: number): string {
-  try {
-    return readFileSync(logFile).subarray(offset).toString("utf8").trimEnd();
-  } catch {
-    return "";
   }
 }
 

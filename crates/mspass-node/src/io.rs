@@ -1,4 +1,4 @@
-//! Sample I/O binding (issue 3): thin wrappers over `mspass_core::io`.
+//! Sample I/O binding: thin wrappers over `mspass_core::io`.
 //!
 //! Samples cross as ONE `Float64Array` per call created from the core's
 //! `Vec<f64>` (V8 adopts the allocation: no copy, 8-byte aligned); each
