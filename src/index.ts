@@ -8,6 +8,8 @@ export { Client } from "./client/client.js";
 export type { DatabaseSource } from "./client/client.js";
 export type { ClientOptions, SchedulerKind } from "./client/options.js";
 export type { Scheduler } from "./client/scheduler-factory.js";
+// Loading the package installs the scheduler argument guard that refuses database handles as task arguments.
+export { refuseDatabaseHandle } from "./client/handle-guards.js";
 // Seismic data objects and the schema system.
 export * from "./data/index.js";
 export * from "./schema/index.js";
@@ -18,8 +20,8 @@ export * from "./scheduler/redis/index.js";
 // The database service: find or start the local MongoDB-API server.
 export * from "./service/index.js";
 // Database access through the process-wide Rust pool.
-export { DatabaseClient } from "./client/database-client.js";
-export type { DatabaseClientOptions, PoolStats } from "./client/database-client.js";
+export { DatabaseClient } from "./db/database-client.js";
+export type { DatabaseClientOptions, PoolStats } from "./db/database-client.js";
 export { Database } from "./db/database.js";
 export type { DatabaseOptions } from "./db/database.js";
 export { Collection } from "./db/collection.js";

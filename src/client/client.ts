@@ -14,7 +14,7 @@
  */
 import { inspect } from "node:util";
 import { MsPASSError, maskCredentials } from "../errors.js";
-import { DatabaseClient } from "./database-client.js";
+import { DatabaseClient } from "../db/database-client.js";
 import { connectError } from "./connect-error.js";
 import type { Database } from "../db/database.js";
 import { parseDatabaseAddress, parsePort } from "./address.js";

@@ -11,7 +11,7 @@
 import type { Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { native, toMsPASSError } from "../native.js";
-import type { DatabaseClient } from "../client/database-client.js";
+import type { DatabaseClient } from "./database-client.js";
 import { Collection } from "./collection.js";
 import type { Schema } from "../schema/schema.js";
 import type { ObjectId } from "mongodb";

@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { MsPASSError } from "../errors.js";
-import { DatabaseClient } from "../client/database-client.js";
+import { DatabaseClient } from "../db/database-client.js";
 import { Database, checkDatabaseName } from "../db/database.js";
 import { getWorker, type SchedulerWorker } from "../scheduler/worker-context.js";
 import { describe } from "../option-checks.js";

@@ -24,8 +24,7 @@
  */
 import { inspect } from "node:util";
 import { MsPASSError, maskCredentials } from "../errors.js";
-import type { Client } from "../client/client.js";
-import { DatabaseClient, type DatabaseClientOptions } from "../client/database-client.js";
+import { DatabaseClient, type DatabaseClientOptions } from "../db/database-client.js";
 import type { SchedulerWorker, WorkerPlugin } from "../scheduler/worker-context.js";
 import { DEFAULT_DBCLIENT_KEY, setClientSchema } from "./fetch.js";
 
@@ -49,11 +48,22 @@ function isWire(v: unknown): v is MongoDBWorkerWire {
   return typeof o.uri === "string" && typeof o.dbclientKey === "string";
 }
 
-function isClient(v: unknown): v is Client {
+/**
+ * What this plugin takes of a MsPASS `Client`: its database client and its
+ * schema option. Structural, so parallel/ does not depend on client/ (which
+ * sits above it: a Client registers this plugin).
+ */
+export interface ClientLike {
+  getDatabaseClient(): DatabaseClient;
+  readonly options: { readonly schema?: unknown };
+  readonly schedulerType: unknown;
+}
+
+function isClient(v: unknown): v is ClientLike {
   return (
     typeof v === "object" &&
     v !== null &&
-    typeof (v as Client).getDatabaseClient === "function" &&
+    typeof (v as ClientLike).getDatabaseClient === "function" &&
     "schedulerType" in v
   );
 }
@@ -83,7 +93,7 @@ export class MongoDBWorker implements WorkerPlugin {
    *   calls this with the copied `options` instead.)
    */
   constructor(
-    client: Client | DatabaseClient | string | MongoDBWorkerWire,
+    client: ClientLike | DatabaseClient | string | MongoDBWorkerWire,
     options: MongoDBWorkerOptions = {},
   ) {
     if (isWire(client)) {

@@ -7,12 +7,12 @@
  * resolves it on the worker's one client at no cost.
  *
  * The guard is registered with the scheduler's argument check when this
- * module loads (the package index imports it), so `submit`, `map`,
+ * module loads (the package index exports from it), so `submit`, `map`,
  * `scatter` and bag items are all covered.
  */
 import { addArgumentGuard } from "../scheduler/arg-guards.js";
-import { Client } from "../client/client.js";
-import { DatabaseClient } from "../client/database-client.js";
+import { Client } from "./client.js";
+import { DatabaseClient } from "../db/database-client.js";
 import { Database } from "../db/database.js";
 import { Collection } from "../db/collection.js";
 import { Cursor } from "../db/cursor.js";

@@ -31,7 +31,7 @@
  */
 import { MsPASSError, maskCredentials } from "../errors.js";
 import { native, nativeErrorKind, toMsPASSError } from "../native.js";
-import { Database, type DatabaseOptions } from "../db/database.js";
+import { Database, type DatabaseOptions } from "./database.js";
 
 export interface DatabaseClientOptions {
   /** How long to look for a usable server before failing, ms (default 10 000). */
