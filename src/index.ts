@@ -7,7 +7,7 @@ export type { ErrorSeverity } from "./errors.js";
 export { Client } from "./client/client.js";
 export type { DatabaseSource } from "./client/client.js";
 export type { ClientOptions, SchedulerKind } from "./client/options.js";
-export type { Scheduler } from "./client/scheduler-factory.js";
+export type { Scheduler } from "./scheduler/scheduler.js";
 // Seismic data objects and the schema system.
 export * from "./data/index.js";
 export * from "./schema/index.js";
