@@ -78,7 +78,11 @@ export class BsonWriter {
   }
 
   ensure(n: number): void {
-    if (this.pos + n > this.buf.byteLength) this.#resize(Math.max(2 * this.buf.byteLength, this.pos + n));
+    if (this.pos + n > this.buf.length) this.#grow(n);
+  }
+
+  #grow(n: number): void {
+    this.#resize(Math.max(2 * this.buf.length, this.pos + n));
   }
 
   #resize(n: number): void {

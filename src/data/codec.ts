@@ -77,7 +77,7 @@ type Hint = [path: (string | number)[], code: "i" | "d" | "l" | "u" | "b"];
  */
 interface Section {
   md: Map<string, MetadataValue>;
-  /** Modified keys. */
+  /** Modified keys (written as `true` when all are). */
   mod: Set<string>;
   /** Datum state bits (F_*). */
   f?: number;
@@ -125,7 +125,7 @@ function readHead(r: BsonReader, at: number, limit: number): Head {
 function readSection(r: BsonReader, limit: number): Section {
   const at = r.at;
   const last = r.open(at, limit);
-  const out: Partial<Section> & Record<string, unknown> = {};
+  const out: Partial<Omit<Section, "mod">> & { mod?: Set<string> | true } & Record<string, unknown> = {};
   for (let t = r.next(last); t !== 0; t = r.next(last)) {
     const k = r.key;
     if (k === "md") {
@@ -135,9 +135,10 @@ function readSection(r: BsonReader, limit: number): Section {
       r.at = start + r.dv.getInt32(start, true);
     } else if (k === "mod") {
       const mod = r.value(t, last);
-      if (!Array.isArray(mod) || !mod.every((x) => typeof x === "string"))
-        throw new BsonFormatError("mod is not a list of keys");
-      out.mod = new Set(mod as string[]);
+      if (mod === true) out.mod = true;
+      else if (Array.isArray(mod) && mod.every((x) => typeof x === "string"))
+        out.mod = new Set(mod as string[]);
+      else throw new BsonFormatError("mod is not a list of keys");
     } else {
       const v = r.value(t, last);
       if (v === undefined) throw new BsonFormatError(`head field "${k}" has BSON type ${t}`);
@@ -147,6 +148,7 @@ function readSection(r: BsonReader, limit: number): Section {
   r.at = last + 1;
   if (out.md === undefined || out.mod === undefined)
     throw new BsonFormatError("a head section lacks md or mod");
+  if (out.mod === true) out.mod = new Set(out.md.keys());
   return out as Section;
 }
 
@@ -245,17 +247,26 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   return { frame, samples };
 }
 
-/** `md` and `mod` of a head; then `x`, the type hints, when a value needs them. */
+/**
+ * `md`, then the modified keys: `mod: true` when every key is modified (a
+ * datum built here, not read), else their list; then `x`, the type hints,
+ * when a value needs them.
+ */
 function writeMetadata(w: BsonWriter, md: Metadata): void {
   w.special = false;
   const at = w.open("md");
   for (const [k, v] of md) w.value(k, v);
   w.end(at);
   const special = w.special;
+  const before = w.pos;
   const mod = w.open("mod", true);
   let i = 0;
   for (const [k] of md) if (md.isModified(k)) w.string(indexKey(i++), k);
   w.end(mod);
+  if (i === md.size && i > 0) {
+    w.pos = before;
+    w.value("mod", true);
+  }
   if (special) {
     const hints = hintsOf(md.toObject());
     if (hints !== null) w.value("x", hints);
