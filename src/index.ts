@@ -7,7 +7,7 @@ export type { ErrorSeverity } from "./errors.js";
 export { Client } from "./client/client.js";
 export type { DatabaseSource } from "./client/client.js";
 export type { ClientOptions, SchedulerKind } from "./client/options.js";
-export type { Scheduler } from "./client/scheduler-factory.js";
+export type { Scheduler } from "./scheduler/scheduler.js";
 // Loading the package installs the scheduler argument guard that refuses database handles as task arguments.
 export { refuseDatabaseHandle } from "./client/handle-guards.js";
 // Seismic data objects and the schema system.

@@ -53,6 +53,17 @@ describe("Bag", () => {
     expect((workers as Error).message).toMatch(/no exported function "whoamiList"/);
   });
 
+  it("mapPartitions passes extra arguments after the partition, on workers and in this thread", async () => {
+    const b = fromSequence(range(6), { npartitions: 2 }).mapPartitions(
+      (part: number[], k: number, p: { add: number }) => part.map((x) => x * k + p.add),
+      10,
+      { add: 1 },
+    );
+    const want = [1, 11, 21, 31, 41, 51];
+    expect(await b.compute()).toEqual(want);
+    expect(await b.compute({ scheduler: "none" })).toEqual(want);
+  });
+
   it("mapPartitions must return an iterable", async () => {
     const seen = await fromSequence(range(20), { npartitions: 2 })
       .mapPartitions(((part: number[]) => part.length) as never)

@@ -24,6 +24,7 @@ import {
   transfer,
   type DataObject,
 } from "mspass";
+import { BsonReader, BsonWriter } from "../dist/data/codec-bson.js";
 import { startCluster, type Cluster } from "./redis/cluster.js";
 
 // ---------------------------------------------------------------- fixtures
@@ -203,6 +204,48 @@ describe("data codec", () => {
     expect(() => decodeFrame(huge)).toThrow(MsPASSError);
     const junk = new Uint8Array(200).map((_, i) => (i * 37) & 255);
     expect(() => decodeFrame(junk)).toThrow(MsPASSError);
+  });
+
+  it("writes the BSON bytes js-bson writes, and reads back what js-bson reads", () => {
+    const docs: Record<string, unknown>[] = [
+      richMetadata(1),
+      {
+        ints: [0, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 0.5, -0, NaN, Infinity],
+        text: ["", "ascii", "é ü 日本 🎉", "nul\u0000inside", "lone \ud800 surrogate"],
+        clé: { ключ: [true, false, null, undefined, new Date(0), new Date(-1)] },
+        deep: { a: { b: { c: [[1], [2, [3n]]] } } },
+        re: /x+/g,
+        code: new BSON.Code("f()"),
+        ts: new BSON.Timestamp({ t: 1, i: 2 }),
+        uuid: new BSON.UUID("0123456789abcdef0123456789abcdef"),
+        fn: () => 1,
+        skipped: undefined,
+      },
+    ];
+    const opts = { useBigInt64: true, bsonRegExp: true } as const;
+    for (const doc of docs) {
+      const w = new BsonWriter();
+      w.reset(0);
+      const at = w.begin();
+      for (const k of Object.keys(doc)) w.value(k, doc[k]);
+      w.end(at);
+      const ours = w.buf.slice(0, w.pos);
+      const theirs = BSON.serialize(doc, { ignoreUndefined: true });
+      expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
+      const back = new BsonReader(ours).document(0, ours.length);
+      expect(back).toEqual(BSON.deserialize(theirs, opts));
+      expect(new BsonReader(ours).map(0, ours.length)).toEqual(new Map(Object.entries(back)));
+    }
+    // Invalid UTF-8 in a key or a string is refused, as js-bson refuses it.
+    const w = new BsonWriter();
+    w.reset(0);
+    const at = w.begin();
+    w.value("k", "ab");
+    w.end(at);
+    const bad = w.buf.slice(0, w.pos);
+    bad[11] = 0xff;
+    expect(() => new BsonReader(bad).document(0, bad.length)).toThrow();
+    expect(() => BSON.deserialize(bad)).toThrow();
   });
 
   it("names a Metadata value BSON cannot hold", () => {

@@ -27,7 +27,8 @@ import {
   type SchedulerKind,
 } from "./options.js";
 import { ensureDatabaseService } from "../service/index.js";
-import { startScheduler, type Scheduler } from "./scheduler-factory.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import { startScheduler, switchWorkerDatabase } from "./scheduler-factory.js";
 import { GlobalHistoryManager, type GlobalHistoryManagerOptions } from "../db/history/global-history.js";
 
 const CONSTRUCT = Symbol("Client.construct");
@@ -215,7 +216,7 @@ export class Client {
     this.source = "argument";
     this.databases.clear();
     if (ownedPrevious) await previous.close();
-    this.scheduler?.onDatabaseChanged?.(uri);
+    if (this.scheduler !== null) switchWorkerDatabase(this.scheduler, uri, this.options);
   }
 
   /**

@@ -6,10 +6,8 @@ import { MsPASSError } from "../errors.js";
 import type { ResolvedOptions, SchedulerKind } from "./options.js";
 import { LocalScheduler } from "../scheduler/index.js";
 import { RedisScheduler } from "../scheduler/redis/scheduler.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
 import { MongoDBWorker } from "../parallel/mongodb-worker.js";
-
-/** What the Client needs from any scheduler it holds. */
-export type Scheduler = (LocalScheduler | RedisScheduler) & { onDatabaseChanged?(uri: string): void };
 
 /** The plugin name MsPASS registers its MongoDBWorker under. */
 export const MONGODB_WORKER_PLUGIN = "mongodb_worker";
@@ -68,15 +66,19 @@ export async function startScheduler(
         await s.close();
         throw err;
       }
-      // Client.setDatabaseClient: the workers switch to the new server too
-      // (registering the name again replaces the plugin on every worker).
-      s.onDatabaseChanged = (uri: string) => {
-        if (s.closed) return;
-        s.registerPlugin(dbWorker(uri, options), { name: MONGODB_WORKER_PLUGIN }).catch((err: unknown) => {
-          s.emit("plugin-error", { name: MONGODB_WORKER_PLUGIN, error: err });
-        });
-      };
       return s;
     }
   }
+}
+
+/**
+ * Client.setDatabaseClient: the workers switch to the new server too
+ * (registering the name again replaces the plugin on every worker). A
+ * failure is the scheduler's "plugin-error" event.
+ */
+export function switchWorkerDatabase(s: Scheduler, uri: string, options: StartOptions): void {
+  if (s.closed) return;
+  s.registerPlugin(dbWorker(uri, options), { name: MONGODB_WORKER_PLUGIN }).catch((err: unknown) => {
+    s.emit("plugin-error", { name: MONGODB_WORKER_PLUGIN, error: err });
+  });
 }

@@ -21,13 +21,13 @@
  * (one memcpy per array), never converted element by element, and a decoded
  * datum's samples are VIEWS into the frame, so decoding copies nothing.
  *
- * The same frame serves two transports: whole (Redis, and threads when the
- * sender keeps its data) or with its samples detached, when the sender gives
- * its arrays up and they are moved to the other thread as they are.
+ * The same frame serves two transports: whole (Redis, any byte stream) or
+ * with its samples detached (between threads: the arrays travel beside the
+ * frame as their own buffers, moved or copied one by one).
  *
- * The layout is also implemented (and fuzzed) in the Rust core,
- * crates/mspass-core/src/codec; see docs/architecture.md for why encoding
- * and decoding stay in TypeScript.
+ * The head is BSON written and read by ./codec-bson.ts (js-bson for the
+ * rare value types it does not handle itself). See docs/architecture.md
+ * for why all of this is TypeScript.
  */
 import { BSON } from "mongodb";
 import { endianness } from "node:os";
@@ -36,7 +36,8 @@ import { BasicTimeSeries } from "./basic-time-series.js";
 import { ENSEMBLE_KILLED, SeismogramEnsemble, TimeSeriesEnsemble } from "./ensemble.js";
 import type { LogEntry } from "./error-logger.js";
 import type { HistoryDocument } from "./history.js";
-import type { MetadataValue } from "./metadata.js";
+import { BsonFormatError, BsonReader, BsonWriter, indexKey, T_ARRAY, T_DOC } from "./codec-bson.js";
+import { ADOPT, type Metadata, type MetadataValue } from "./metadata.js";
 import { Seismogram } from "./seismogram.js";
 import { TimeSeries } from "./time-series.js";
 
@@ -62,9 +63,6 @@ const F_ABORTION = 2;
 const F_UTC = 4;
 const F_SHIFT_VALID = 8;
 
-const SERIALIZE: BSON.SerializeOptions = { ignoreUndefined: true };
-const DESERIALIZE: BSON.DeserializeOptions = { useBigInt64: true, bsonRegExp: true };
-
 /**
  * How a Metadata value that BSON would hand back as another JS type is
  * restored: bson wrappers (Int32, Double, Long) and byte arrays. Paths are
@@ -72,11 +70,17 @@ const DESERIALIZE: BSON.DeserializeOptions = { useBigInt64: true, bsonRegExp: tr
  */
 type Hint = [path: (string | number)[], code: "i" | "d" | "l" | "u" | "b"];
 
-interface MemberHead {
-  md: Record<string, unknown>;
-  /** Modified keys. */
-  mod: string[];
-  f: number;
+/**
+ * One section of a head: an atomic datum's, or the ensemble's own (which
+ * uses md, mod, el, ej, x and k). The Metadata is read straight into the Map
+ * the datum's Metadata adopts.
+ */
+interface Section {
+  md: Map<string, MetadataValue>;
+  /** Modified keys (written as `true` when all are). */
+  mod: Set<string>;
+  /** Datum state bits (F_*). */
+  f?: number;
   /** t0shift, when not 0. */
   s?: number;
   /** elog entries as [algorithm, message, badness, jobId, processId]. */
@@ -85,26 +89,67 @@ interface MemberHead {
   ej?: number;
   h?: HistoryDocument;
   /** history's opaque MsPASS parent. */
-  hp?: Uint8Array;
+  hp?: BSON.Binary;
   /** Seismogram transformation matrix, flat row-major, when not the identity. */
   tm?: number[];
-  /** Seismogram: Metadata lacks "tmatrix" although tm is set. */
-  tx?: boolean;
+  /** Type hints of Metadata values. */
   x?: Hint[];
-}
-
-interface EnsembleHead {
-  md: Record<string, unknown>;
-  mod: string[];
-  el?: MemberHead["el"];
-  ej?: number;
+  /** Ensemble killed. */
   k?: boolean;
-  x?: Hint[];
 }
 
 interface Head {
-  e?: EnsembleHead;
-  m: MemberHead[];
+  e?: Section;
+  m: Section[];
+}
+
+/** Read a head: its fixed fields one by one, each Metadata into a Map. */
+function readHead(r: BsonReader, at: number, limit: number): Head {
+  const head: Head = { m: [] };
+  const last = r.open(at, limit);
+  for (let t = r.next(last); t !== 0; t = r.next(last)) {
+    if (r.key === "e" && t === T_DOC) head.e = readSection(r, last);
+    else if (r.key === "m" && t === T_ARRAY) {
+      const start = r.at;
+      const end = r.open(start, last);
+      for (let u = r.next(end, false); u !== 0; u = r.next(end, false)) {
+        if (u !== T_DOC) throw new BsonFormatError("a member head is not a document");
+        head.m.push(readSection(r, end));
+      }
+      r.at = end + 1;
+    } else throw new BsonFormatError(`unexpected head field "${r.key}"`);
+  }
+  return head;
+}
+
+function readSection(r: BsonReader, limit: number): Section {
+  const at = r.at;
+  const last = r.open(at, limit);
+  const out: Partial<Omit<Section, "mod">> & { mod?: Set<string> | true } & Record<string, unknown> = {};
+  for (let t = r.next(last); t !== 0; t = r.next(last)) {
+    const k = r.key;
+    if (k === "md") {
+      if (t !== T_DOC) throw new BsonFormatError("md is not a document");
+      const start = r.at;
+      out.md = r.map(start, last) as Map<string, MetadataValue>;
+      r.at = start + r.dv.getInt32(start, true);
+    } else if (k === "mod") {
+      const mod = r.value(t, last);
+      if (mod === true) out.mod = true;
+      else if (Array.isArray(mod) && mod.every((x) => typeof x === "string"))
+        out.mod = new Set(mod as string[]);
+      else throw new BsonFormatError("mod is not a list of keys");
+    } else {
+      const v = r.value(t, last);
+      if (v === undefined) throw new BsonFormatError(`head field "${k}" has BSON type ${t}`);
+      out[k] = v;
+    }
+  }
+  r.at = last + 1;
+  if (out.md === undefined || out.mod === undefined)
+    throw new BsonFormatError("a head section lacks md or mod");
+  if (out.mod === true) out.mod = new Set(out.md.keys());
+  return out as Section;
 }
 
 export function isDataObject(v: unknown): v is DataObject {
@@ -132,27 +177,37 @@ export function encodeDetached(d: DataObject): { frame: Uint8Array; samples: Flo
   return build(d, true);
 }
 
+/** One writer per thread, reused by every frame (encoding is synchronous). */
+const writer = new BsonWriter();
+
 function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: Float64Array[] } {
   if (!LITTLE_ENDIAN) throw new MsPASSError("data codec: big-endian hosts are not supported", "Fatal");
-  let kind: number;
-  const head: Head = { m: [] };
   const samples = sampleArrays(d);
-  if (d instanceof BasicTimeSeries) {
-    kind = d instanceof Seismogram ? KIND_SEIS : KIND_TS;
-    head.m.push(memberHead(d));
-  } else {
-    kind = d instanceof SeismogramEnsemble ? KIND_SEISE : KIND_TSE;
-    const e: EnsembleHead = { md: d.md.toObject(), mod: [...d.md.modified()] };
-    const hints = hintsOf(e.md);
-    if (hints !== null) e.x = hints;
-    putElog(e, d.elog.entries, d.elog.jobId);
-    if (d[ENSEMBLE_KILLED]) e.k = true;
-    head.e = e;
-    for (const m of d.member) head.m.push(memberHead(m));
-  }
-  let bson: Uint8Array;
+  const nbuf = samples.length;
+  const headAt = FIXED + 8 * nbuf;
+  const w = writer;
+  w.reset(headAt);
+  let kind: number;
   try {
-    bson = BSON.serialize(head, SERIALIZE);
+    const top = w.begin();
+    if (d instanceof BasicTimeSeries) {
+      kind = d instanceof Seismogram ? KIND_SEIS : KIND_TS;
+      const m = w.open("m", true);
+      writeMember(w, indexKey(0), d);
+      w.end(m);
+    } else {
+      kind = d instanceof SeismogramEnsemble ? KIND_SEISE : KIND_TSE;
+      const e = w.open("e");
+      writeMetadata(w, d.md);
+      writeElog(w, d.elog.entries, d.elog.jobId);
+      if (d[ENSEMBLE_KILLED]) w.value("k", true);
+      w.end(e);
+      const m = w.open("m", true);
+      const members = d.member;
+      for (let i = 0; i < members.length; i++) writeMember(w, indexKey(i), members[i]);
+      w.end(m);
+    }
+    w.end(top);
   } catch (err) {
     throw new MsPASSError(
       `data codec: the Metadata of a ${d.constructor.name} cannot be encoded as BSON: ${(err as Error).message}`,
@@ -160,31 +215,28 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
       { cause: err },
     );
   }
-  return { frame: assemble(kind, bson, samples, detached), samples };
-}
-
-/** @internal The frame around a BSON head: header, sample table, head, padding, samples unless detached. */
-export function assemble(
-  kind: number,
-  bson: Uint8Array,
-  samples: readonly Float64Array[],
-  detached: boolean,
-): Uint8Array {
-  const nbuf = samples.length;
-  const headEnd = FIXED + 8 * nbuf + bson.byteLength;
-  const samplesAt = (headEnd + 7) & ~7;
-  let total = samplesAt;
-  if (!detached) for (const s of samples) total += s.byteLength;
-  const frame = new Uint8Array(total);
-  const dv = new DataView(frame.buffer);
+  const headLen = w.pos - headAt;
+  const samplesAt = (w.pos + 7) & ~7;
+  w.ensure(samplesAt - w.pos);
+  const b = w.buf;
+  for (let i = w.pos; i < samplesAt; i++) b[i] = 0;
+  const dv = w.dv;
   dv.setUint32(0, MAGIC, true);
-  frame[4] = VERSION;
-  frame[5] = kind;
+  b[4] = VERSION;
+  b[5] = kind;
   dv.setUint16(6, detached ? FLAG_DETACHED : 0, true);
-  dv.setUint32(8, bson.byteLength, true);
+  dv.setUint32(8, headLen, true);
   dv.setUint32(12, nbuf, true);
-  for (let i = 0; i < nbuf; i++) dv.setBigUint64(FIXED + 8 * i, BigInt(samples[i].length), true);
-  frame.set(bson, FIXED + 8 * nbuf);
+  let total = samplesAt;
+  for (let i = 0; i < nbuf; i++) {
+    const n = samples[i].length;
+    dv.setUint32(FIXED + 8 * i, n >>> 0, true);
+    dv.setUint32(FIXED + 8 * i + 4, Math.floor(n / 0x1_0000_0000), true);
+    if (!detached) total += 8 * n;
+  }
+  // A fresh, unshared buffer of exactly the frame's size (safe to transfer).
+  const frame = new Uint8Array(total);
+  frame.set(b.subarray(0, samplesAt));
   if (!detached) {
     let at = samplesAt;
     for (const s of samples) {
@@ -192,41 +244,73 @@ export function assemble(
       at += s.byteLength;
     }
   }
-  return frame;
+  return { frame, samples };
 }
 
-function memberHead(d: TimeSeries | Seismogram): MemberHead {
-  const md = d.md.toObject();
-  const h: MemberHead = { md, mod: [...d.md.modified()], f: 0 };
+/**
+ * `md`, then the modified keys: `mod: true` when every key is modified (a
+ * datum built here, not read), else their list; then `x`, the type hints,
+ * when a value needs them.
+ */
+function writeMetadata(w: BsonWriter, md: Metadata): void {
+  w.special = false;
+  const at = w.open("md");
+  for (const [k, v] of md) w.value(k, v);
+  w.end(at);
+  const special = w.special;
+  const before = w.pos;
+  const mod = w.open("mod", true);
+  let i = 0;
+  for (const [k] of md) if (md.isModified(k)) w.string(indexKey(i++), k);
+  w.end(mod);
+  if (i === md.size && i > 0) {
+    w.pos = before;
+    w.value("mod", true);
+  }
+  if (special) {
+    const hints = hintsOf(md.toObject());
+    if (hints !== null) w.value("x", hints);
+  }
+}
+
+function writeMember(w: BsonWriter, key: string, d: TimeSeries | Seismogram): void {
+  const at = w.open(key);
+  writeMetadata(w, d.md);
   let f = 0;
   if (d.live) f |= F_LIVE;
   if (d.isAbortion) f |= F_ABORTION;
   if (d.tref === "UTC") f |= F_UTC;
   if (d.shifted()) f |= F_SHIFT_VALID;
-  h.f = f;
-  if (d.t0shift !== 0) h.s = d.t0shift;
-  putElog(h, d.elog.entries, d.elog.jobId);
+  w.int32("f", f);
+  if (d.t0shift !== 0) w.value("s", d.t0shift);
+  writeElog(w, d.elog.entries, d.elog.jobId);
   const hist = d.history;
-  if (!hist.isEmpty() || hist.jobName !== "" || hist.jobId !== "") h.h = hist.toDocument();
-  if (hist.opaqueParent !== undefined) h.hp = hist.opaqueParent;
+  if (!hist.isEmpty() || hist.jobName !== "" || hist.jobId !== "") w.value("h", hist.toDocument());
+  if (hist.opaqueParent !== undefined) w.value("hp", hist.opaqueParent);
   if (d instanceof Seismogram) {
     const tm = d.tmatrixFlat();
-    if (!isIdentity(tm) || d.md.has("tmatrix")) h.tm = tm;
-    if (!d.md.has("tmatrix") && h.tm !== undefined) h.tx = true;
+    if (!isIdentity(tm) || d.md.has("tmatrix")) w.value("tm", tm);
   }
-  const hints = hintsOf(md);
-  if (hints !== null) h.x = hints;
-  return h;
+  w.end(at);
 }
 
-function putElog(
-  h: { el?: MemberHead["el"]; ej?: number },
-  entries: readonly LogEntry[],
-  jobId: number,
-): void {
-  if (entries.length > 0)
-    h.el = entries.map((e) => [e.algorithm, e.message, e.badness, e.jobId ?? null, e.processId ?? null]);
-  if (jobId !== 0) h.ej = jobId;
+/** elog entries as [algorithm, message, badness, jobId, processId] (`el`), and the logger's jobId (`ej`) when not 0. */
+function writeElog(w: BsonWriter, entries: readonly LogEntry[], jobId: number): void {
+  if (entries.length > 0) {
+    const el = w.open("el", true);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      const r = w.open(indexKey(i), true);
+      w.string("0", e.algorithm);
+      w.string("1", e.message);
+      w.string("2", e.badness);
+      w.value("3", e.jobId ?? null);
+      w.value("4", e.processId ?? null);
+      w.end(r);
+    }
+    w.end(el);
+  }
+  if (jobId !== 0) w.value("ej", jobId);
 }
 
 function isIdentity(t: readonly number[]): boolean {
@@ -263,31 +347,36 @@ function hintsOf(md: Record<string, unknown>): Hint[] | null {
   return out;
 }
 
-function restore(md: Record<string, unknown>, hints: Hint[] | undefined): void {
+function restore(md: Map<string, MetadataValue>, hints: Hint[] | undefined): void {
   if (hints === undefined) return;
   for (const [path, code] of hints) {
-    let parent = md as Record<string | number, unknown>;
-    for (let i = 0; i < path.length - 1; i++) parent = parent[path[i]] as Record<string | number, unknown>;
+    const top = path[0] as string;
+    let parent: Record<string | number, unknown> | undefined;
+    for (let i = 1; i < path.length; i++)
+      parent = (i === 1 ? md.get(top) : parent![path[i - 1]]) as Record<string | number, unknown>;
     const k = path[path.length - 1];
-    const v = parent[k];
+    const v = parent === undefined ? md.get(top) : parent[k];
+    let w: unknown;
     switch (code) {
       case "i":
-        parent[k] = new BSON.Int32(v as number);
+        w = new BSON.Int32(v as number);
         break;
       case "d":
-        parent[k] = new BSON.Double(v as number);
+        w = new BSON.Double(v as number);
         break;
       case "l":
-        parent[k] = BSON.Long.fromBigInt(v as bigint);
+        w = BSON.Long.fromBigInt(v as bigint);
         break;
       case "u":
       case "b": {
         const bin = v as BSON.Binary;
         const bytes = bin.buffer.subarray(0, bin.position);
-        parent[k] = code === "b" ? Buffer.from(bytes) : new Uint8Array(bytes);
+        w = code === "b" ? Buffer.from(bytes) : new Uint8Array(bytes);
         break;
       }
     }
+    if (parent === undefined) md.set(top, w as MetadataValue);
+    else parent[k] = w;
   }
 }
 
@@ -330,12 +419,11 @@ function layout(frame: Uint8Array): Layout {
   const counts: number[] = new Array(nbuf);
   let bytes = 0;
   for (let i = 0; i < nbuf; i++) {
-    const c = dv.getBigUint64(FIXED + 8 * i, true);
-    if (c > BigInt(frame.byteLength)) {
-      if (!detached) throw bad(`sample array ${i} claims ${c} samples`);
-    }
-    counts[i] = Number(c);
-    bytes += counts[i] * 8;
+    const c = dv.getUint32(FIXED + 8 * i, true) + dv.getUint32(FIXED + 8 * i + 4, true) * 0x1_0000_0000;
+    if (!Number.isSafeInteger(c) || (!detached && c > frame.byteLength))
+      throw bad(`sample array ${i} claims ${c} samples`);
+    counts[i] = c;
+    bytes += c * 8;
   }
   const want = detached ? samplesAt : samplesAt + bytes;
   if (frame.byteLength !== want) throw bad(`${frame.byteLength} bytes where the header says ${want}`);
@@ -352,12 +440,15 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
   const L = layout(frame);
   let head: Head;
   try {
-    head = BSON.deserialize(frame.subarray(L.headAt, L.headAt + L.headLen), DESERIALIZE) as Head;
+    const r = new BsonReader(frame);
+    const end = L.headAt + L.headLen;
+    if (r.dv.getInt32(L.headAt, true) !== L.headLen) throw new BsonFormatError("the head's length disagrees");
+    head = readHead(r, L.headAt, end);
   } catch (err) {
-    throw bad(`its head is not BSON (${(err as Error).message})`);
+    if (!(err instanceof BsonFormatError || err instanceof TypeError || err instanceof RangeError)) throw err;
+    throw bad(`its head is not BSON (${err.message})`);
   }
-  if (!Array.isArray(head.m) || head.m.length !== L.counts.length)
-    throw bad("head and sample table disagree on the number of data");
+  if (head.m.length !== L.counts.length) throw bad("head and sample table disagree on the number of data");
   const arrays: Float64Array[] = new Array(L.counts.length);
   if (L.detached) {
     if (samples === undefined || samples.length !== L.counts.length)
@@ -398,8 +489,7 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
         const ens = isTs
           ? new TimeSeriesEnsemble(members as TimeSeries[])
           : new SeismogramEnsemble(members as Seismogram[]);
-        for (const k of Object.keys(e.md)) ens.md.put(k, e.md[k] as MetadataValue);
-        remark(ens.md, e.mod);
+        ens.md[ADOPT](e.md, e.mod);
         loadElog(ens.elog, e.el, e.ej);
         if (e.k === true) ens.kill();
         return ens;
@@ -412,44 +502,27 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
   throw bad(`unknown kind ${L.kind}`);
 }
 
-function member<T extends TimeSeries | Seismogram>(d: T, h: MemberHead, samples: Float64Array): T {
-  if (typeof h !== "object" || h === null || typeof h.md !== "object" || !Array.isArray(h.mod))
-    throw bad("a member head is malformed");
+function member<T extends TimeSeries | Seismogram>(d: T, h: Section, samples: Float64Array): T {
   restore(h.md, h.x);
   if (d instanceof Seismogram && h.tm !== undefined) d.tmatrix = h.tm;
   d.data = samples;
-  const md = d.md;
-  for (const k of Object.keys(h.md)) md.put(k, h.md[k] as MetadataValue);
-  if (h.tx === true) md.erase("tmatrix");
+  // The head's Metadata is adopted whole with its modified set; npts, delta and starttime go through the datum's checks.
+  d.md[ADOPT](h.md, h.mod);
   // A head whose npts disagrees with its samples would have resized them.
   if (d.data !== samples)
-    throw bad(`a member's npts (${String(h.md.npts)}) does not match its ${samples.length} samples`);
-  remark(md, h.mod);
-  const f = h.f;
+    throw bad(`a member's npts (${String(h.md.get("npts"))}) does not match its ${samples.length} samples`);
+  const f = h.f ?? 0;
   d.live = (f & F_LIVE) !== 0;
   d.isAbortion = (f & F_ABORTION) !== 0;
   d.tref = (f & F_UTC) !== 0 ? "UTC" : "Relative";
   if ((f & F_SHIFT_VALID) !== 0) d.forceT0Shift(h.s ?? 0);
   loadElog(d.elog, h.el, h.ej);
   if (h.h !== undefined) d.history.loadDocument(h.h);
-  if (h.hp !== undefined) {
-    const bin = h.hp as unknown as BSON.Binary;
-    d.history.opaqueParent = new Uint8Array(bin.buffer.subarray(0, bin.position));
-  }
+  if (h.hp !== undefined) d.history.opaqueParent = new Uint8Array(h.hp.buffer.subarray(0, h.hp.position));
   return d;
 }
 
-/** Make the modified set exactly `mod` (every key was just put, so all are marked now). */
-function remark(md: TimeSeries["md"], mod: readonly string[]): void {
-  if (mod.length === md.size) return; // modified ⊆ keys, so the sets are already equal
-  md.clearModified();
-  for (const k of mod) {
-    const v = md.get(k);
-    if (v !== undefined) md.put(k, v);
-  }
-}
-
-function loadElog(log: TimeSeries["elog"], el: MemberHead["el"], ej: number | undefined): void {
+function loadElog(log: TimeSeries["elog"], el: Section["el"], ej: number | undefined): void {
   if (ej !== undefined) log.jobId = ej;
   if (el === undefined) return;
   const entries: LogEntry[] = el.map(([algorithm, message, badness, jobId, processId]) => {

@@ -36,14 +36,16 @@ export type MetadataGuard = (key: string, value: unknown) => MetadataValue;
 
 /** Symbol-keyed internals so the hook cannot be reached by accident from user code. */
 export const BIND_GUARD: unique symbol = Symbol("mspass.Metadata.bindGuard");
+/** Internal: adopt a decoded key/value map and modified set whole (the data codec's decoder). */
+export const ADOPT: unique symbol = Symbol("mspass.Metadata.adopt");
 
 function isBsonObject(v: unknown): v is BsonObject {
   return typeof v === "object" && v !== null && typeof (v as { _bsontype?: unknown })._bsontype === "string";
 }
 
 export class Metadata {
-  readonly #values = new Map<string, MetadataValue>();
-  readonly #modified = new Set<string>();
+  #values = new Map<string, MetadataValue>();
+  #modified = new Set<string>();
   #guard: MetadataGuard | undefined;
   #guardedKeys: ReadonlySet<string> = new Set();
 
@@ -203,6 +205,23 @@ export class Metadata {
   [BIND_GUARD](keys: readonly string[], guard: MetadataGuard): void {
     this.#guard = guard;
     this.#guardedKeys = new Set(keys);
+  }
+
+  /**
+   * Internal: take `values` and `modified` (a subset of its keys) as this
+   * container's own, without copying them. The guarded keys must be present;
+   * each goes through the guard, as a put would.
+   */
+  [ADOPT](values: Map<string, MetadataValue>, modified: Set<string>): void {
+    for (const k of this.#guardedKeys) {
+      const v = values.get(k);
+      if (v === undefined) throw new MsPASSError(`Metadata: key "${k}" is missing`, "Invalid");
+      values.set(k, this.#guard!(k, v));
+    }
+    for (const k of modified)
+      if (!values.has(k)) throw new MsPASSError(`Metadata: modified key "${k}" is not defined`, "Invalid");
+    this.#values = values;
+    this.#modified = modified;
   }
 
   #require(key: string): MetadataValue {

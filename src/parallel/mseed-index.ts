@@ -10,16 +10,15 @@ import type { Database } from "../db/database.js";
 import { checkOptions, type IndexMseedOptions } from "../db/mseed-index.js";
 import { fromSequence } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
-import type { LocalScheduler } from "../scheduler/local.js";
-import { optScheduler } from "./options.js";
+import { schedulerOption, type Scheduler } from "../scheduler/scheduler.js";
 import type { IndexTaskItem, IndexTaskResult } from "./mseed-index-task.js";
 import { describe } from "../option-checks.js";
 
 const TASK_URL = new URL("./mseed-index-task.js", import.meta.url).href;
 
 export interface IndexMseedFilesOptions extends Omit<IndexMseedOptions, "returnIds"> {
-  /** "local" (default: the oldest open LocalScheduler), "none" (this thread) or a LocalScheduler. */
-  scheduler?: "local" | "none" | LocalScheduler;
+  /** "local" (default: the oldest open scheduler), "none" (this thread) or a scheduler. */
+  scheduler?: "local" | "none" | Scheduler;
 }
 
 export interface IndexMseedFilesEntry {
@@ -49,7 +48,7 @@ export async function indexMseedFiles(
   }
   const { scheduler, ...rest } = options;
   const checked = checkOptions({ ...rest });
-  const sched = optScheduler(FNS, { scheduler });
+  const sched = schedulerOption(FNS, scheduler);
   const items: IndexTaskItem[] = paths.map((p) => ({
     db: db.name,
     path: path.isAbsolute(p) ? p : path.join(checked.dir ?? process.cwd(), p),

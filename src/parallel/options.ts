@@ -7,8 +7,6 @@ import { MsPASSError } from "../errors.js";
 import { isDocument } from "../db/bson.js";
 import { describe, positiveInt } from "../option-checks.js";
 import { MODES, type Mode } from "../schema/modes.js";
-import { LocalScheduler } from "../scheduler/local.js";
-import { isBagScheduler, type BagScheduler } from "../scheduler/runner-registry.js";
 import { DEFAULT_RETRY_TIMEOUT_MS } from "./retry.js";
 
 export function optPositiveInt(
@@ -48,19 +46,6 @@ export function optRetryTimeout(fn: string, o: Record<string, unknown>): number 
     );
   }
   return v;
-}
-
-export function optScheduler(
-  fn: string,
-  o: Record<string, unknown>,
-): LocalScheduler | BagScheduler | "none" | undefined {
-  const v = o.scheduler;
-  if (v === undefined || v === "local") return undefined; // the default open LocalScheduler
-  if (v === "none" || v instanceof LocalScheduler || isBagScheduler(v)) return v;
-  throw new MsPASSError(
-    `${fn}: scheduler must be "local", "none" or a LocalScheduler, got ${describe(v)}`,
-    "Invalid",
-  );
 }
 
 /** MsPASS's sort_clause: `{key: 1|-1}`, `[[key, dir], ...]` or one `[key, dir]`; returned as `{key: 1|-1}`. */

@@ -6,15 +6,14 @@
  *     const ids = await writeDistributedData(bag, db, { storageMode: "file", dir: "/data/wf", dataTag: "x" });
  *
  * As in MsPASS it always computes the bag (with `scheduler`, default the
- * oldest open LocalScheduler), each partition writes its samples in bulk
+ * oldest open scheduler), each partition writes its samples in bulk
  * and its wf documents with ONE insertMany, and the dead are buried unless
  * `cremate`. Unlike MsPASS a partition may be re-run safely (after a worker
  * died): see write-task.ts for how the write is made idempotent. Partitions
  * are re-run up to `retries` times (default 3).
  *
- * The per-job parameters reach the workers inside a tiny generated module
- * (a `data:` URL importing write-task.js), because a bag stage function
- * takes only its partition.
+ * The per-job parameters travel with each partition task, as the extra
+ * argument of `mapPartitions(writePartition, params)`.
  */
 import path from "node:path";
 import { ObjectId } from "mongodb";
@@ -25,7 +24,7 @@ import { Bag, type ComputeOptions } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
 import type { Mode } from "../schema/modes.js";
 import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
-import { optExcludeKeys, optMode, optPositiveInt, optRetryTimeout, optScheduler } from "./options.js";
+import { optExcludeKeys, optMode, optPositiveInt, optRetryTimeout } from "./options.js";
 import { checkKeys, optBool, optString, describe } from "../option-checks.js";
 import {
   JOURNAL_COLLECTION,
@@ -34,8 +33,7 @@ import {
   type WriteParams,
   type WriteResult,
 } from "./write-task.js";
-import type { LocalScheduler } from "../scheduler/local.js";
-import type { BagScheduler } from "../scheduler/runner-registry.js";
+import { schedulerOption, type Scheduler } from "../scheduler/scheduler.js";
 import type { FileFormat } from "../db/storage/types.js";
 
 export interface WriteDistributedOptions {
@@ -62,8 +60,8 @@ export interface WriteDistributedOptions {
   mode?: Mode;
   /** Metadata keys not saved. */
   excludeKeys?: string[];
-  /** "local" (default: the oldest open LocalScheduler), "none" (this thread) or a LocalScheduler. */
-  scheduler?: "local" | "none" | LocalScheduler | BagScheduler;
+  /** "local" (default: the oldest open scheduler), "none" (this thread) or a scheduler. */
+  scheduler?: "local" | "none" | Scheduler;
   /** Re-runs of a partition whose worker died or that failed (default 3). */
   retries?: number;
   /** How long a partition retries its write after connection errors (default 30 s), on top of the pool's server selection timeout. */
@@ -91,15 +89,10 @@ const KEYS = [
   "retryTimeoutMS",
   "dbclientKey",
 ] as const;
-const WRITE_TASK_URL = new URL("./write-task.js", import.meta.url).href;
-
-function partitionModule(params: WriteParams): string {
-  const src =
-    `import { writePartition } from ${JSON.stringify(WRITE_TASK_URL)};\n` +
-    `const P = ${JSON.stringify(params)};\n` +
-    "export function writeJobPartition(items) { return writePartition(items, P); }\n";
-  return `data:text/javascript;base64,${Buffer.from(src).toString("base64")}`;
-}
+const writer = task<(items: unknown[], p: WriteParams) => Promise<WriteResult[]>>(
+  new URL("./write-task.js", import.meta.url).href,
+  "writePartition",
+);
 
 export async function writeDistributedData(
   bag: Bag<unknown>,
@@ -138,7 +131,7 @@ export async function writeDistributedData(
     );
   }
   const dataTag = optString(o.dataTag, "dataTag", FN);
-  const scheduler = optScheduler(FN, o);
+  const scheduler = schedulerOption(FN, o.scheduler);
   const retries = optPositiveInt(FN, o, "retries", true) ?? 3;
   const job = new ObjectId();
   const params: WriteParams = {
@@ -159,14 +152,10 @@ export async function writeDistributedData(
     overwrite,
     retryTimeoutMS: optRetryTimeout(FN, o),
   };
-  const writer = task<(items: unknown[]) => Promise<WriteResult[]>>(
-    partitionModule(params),
-    "writeJobPartition",
-  );
   const compute: ComputeOptions = { retries, ...(scheduler === undefined ? {} : { scheduler }) };
   let out: WriteResult[];
   try {
-    out = (await bag.mapPartitions(writer).compute(compute)) as WriteResult[];
+    out = (await bag.mapPartitions(writer, params).compute(compute)) as WriteResult[];
   } catch (err) {
     throw await failedJob(database, params, err);
   }

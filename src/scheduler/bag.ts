@@ -13,8 +13,7 @@ import type { Stage } from "./executor.js";
 import { Future } from "./future.js";
 import { gatherAll } from "./futures-ops.js";
 import { InlineRunner, type BagRunner } from "./inline.js";
-import { currentScheduler, LocalScheduler } from "./local.js";
-import { currentBagScheduler, isBagScheduler, type BagScheduler } from "./runner-registry.js";
+import { currentScheduler, schedulerOption, type Scheduler } from "./scheduler.js";
 import { barFor, type ProgressOption } from "./progress.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import type { AnyFunction, FnDef, TaskFn } from "./task-ref.js";
@@ -28,10 +27,10 @@ export interface FromSequenceOptions {
 
 export interface ComputeOptions {
   /**
-   * Default: the oldest LocalScheduler still open. `"none"` runs every
+   * Default: the oldest scheduler still open. `"none"` runs every
    * partition in this thread, one after another (same function rules).
    */
-  scheduler?: LocalScheduler | BagScheduler | "none";
+  scheduler?: Scheduler | "none";
   /** Terminal progress bar over the partitions (drawn only on a TTY). */
   progress?: ProgressOption;
   /** Re-runs of a partition after its worker died or it threw (default 0; LocalScheduler only). */
@@ -39,8 +38,8 @@ export interface ComputeOptions {
 }
 
 type StageSpec =
-  | { op: "map"; fn: TaskFn; label: string; args: unknown[] }
-  | { op: "filter" | "mapPartitions"; fn: TaskFn; label: string }
+  | { op: "map" | "mapPartitions"; fn: TaskFn; label: string; args: unknown[] }
+  | { op: "filter"; fn: TaskFn; label: string }
   | { op: "flatten"; label: string };
 
 type Source =
@@ -53,17 +52,12 @@ function fnLabel(fn: TaskFn): string {
 }
 
 function resolveScheduler(options: ComputeOptions): BagRunner {
-  if (options.scheduler === "none") return new InlineRunner();
-  const s = options.scheduler ?? currentScheduler() ?? currentBagScheduler();
+  const chosen = schedulerOption("compute", options.scheduler);
+  if (chosen === "none") return new InlineRunner();
+  const s = chosen ?? currentScheduler();
   if (s === undefined) {
     throw new MsPASSError(
       'compute: no scheduler; start one with LocalScheduler.start(), or pass { scheduler } ("none" runs in this thread)',
-      "Invalid",
-    );
-  }
-  if (!(s instanceof LocalScheduler) && !isBagScheduler(s)) {
-    throw new MsPASSError(
-      `compute: scheduler must be a LocalScheduler, a RedisScheduler or "none", got ${String(s)}`,
       "Invalid",
     );
   }
@@ -143,9 +137,16 @@ export class Bag<T> implements AsyncIterable<T> {
     return this.#with({ op: "flatten", label: "flatten" });
   }
 
-  /** Apply `fn` to each whole partition (an array); it returns an array or iterable. */
-  mapPartitions<U>(fn: TaskFn<(partition: T[]) => Iterable<U> | Promise<Iterable<U>>>): Bag<U> {
-    return this.#with({ op: "mapPartitions", fn, label: `mapPartitions(${fnLabel(fn)})` });
+  /**
+   * Apply `fn` to each whole partition (an array); it returns an array or
+   * iterable. Extra `args` follow the partition in every call, as in `map`
+   * (dask's `map_partitions(func, *args)`).
+   */
+  mapPartitions<U, A extends unknown[] = []>(
+    fn: TaskFn<(partition: T[], ...args: A) => Iterable<U> | Promise<Iterable<U>>>,
+    ...args: A
+  ): Bag<U> {
+    return this.#with({ op: "mapPartitions", fn, label: `mapPartitions(${fnLabel(fn)})`, args });
   }
 
   /**
@@ -238,7 +239,7 @@ export class Bag<T> implements AsyncIterable<T> {
       else {
         const d = s.defOf(st.fn as TaskFn<AnyFunction>, st.op);
         defs.push(d);
-        stages.push(st.op === "map" && st.args.length > 0 ? ["map", d.id, st.args] : [st.op, d.id]);
+        stages.push(st.op !== "filter" && st.args.length > 0 ? [st.op, d.id, st.args] : [st.op, d.id]);
       }
     }
     stages.push(...extra);

@@ -74,6 +74,7 @@ export type Stage =
   | ["filter", number]
   | ["flatten"]
   | ["mapPartitions", number]
+  | ["mapPartitions", number, unknown[]]
   | ["fold", number, boolean, unknown]
   | ["foldby", number, number, boolean, unknown];
 
@@ -143,7 +144,7 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
         break;
       }
       case "mapPartitions": {
-        const r = await call(resolve(stage[1]), [items]);
+        const r = await call(resolve(stage[1]), stage[2] === undefined ? [items] : [items, ...stage[2]]);
         if (
           r === null ||
           typeof r !== "object" ||

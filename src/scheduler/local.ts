@@ -27,6 +27,7 @@ import { PluginSet } from "./local/plugins.js";
 import { WorkerPool } from "./local/pool.js";
 import type { MainToWorker } from "./protocol.js";
 import { checkArguments } from "./arg-guards.js";
+import { registerScheduler, unregisterScheduler, type Scheduler } from "./scheduler.js";
 import { pack, packContext } from "./serialize.js";
 import { inSchedulerWorker, type PluginSpec, type RegisterPluginOptions } from "./worker-context.js";
 
@@ -53,16 +54,7 @@ export interface LocalSchedulerOptions {
   stopTimeoutMs?: number;
 }
 
-/** Open schedulers, oldest first; the oldest is the default for Bag.compute(). */
-const openSchedulers = new Set<LocalScheduler>();
-
-/** @internal The scheduler bags use when compute() is given none. */
-export function currentScheduler(): LocalScheduler | undefined {
-  for (const s of openSchedulers) return s;
-  return undefined;
-}
-
-export class LocalScheduler extends FuturesFront {
+export class LocalScheduler extends FuturesFront implements Scheduler {
   readonly nworkers: number;
   readonly #startedAt = Date.now();
   #dashboard: Dashboard | undefined;
@@ -137,7 +129,7 @@ export class LocalScheduler extends FuturesFront {
     } finally {
       clearInterval(keepAlive);
     }
-    openSchedulers.add(s);
+    registerScheduler(s);
     return s;
   }
 
@@ -305,7 +297,7 @@ export class LocalScheduler extends FuturesFront {
   }
 
   async #close(): Promise<void> {
-    openSchedulers.delete(this);
+    unregisterScheduler(this);
     const closed = new MsPASSError("the scheduler was closed", "Fatal");
     this.#dispatcher.failQueued(closed);
     this.tasks.failWaiting(closed);
@@ -314,7 +306,7 @@ export class LocalScheduler extends FuturesFront {
     await this.#dashboard?.close();
     this.#dashboard = undefined;
     this.#pool.unref();
-    openSchedulers.delete(this);
+    unregisterScheduler(this); // a start() that finished while this close ran registered it meanwhile
   }
 }
 

@@ -28,11 +28,15 @@ interface Packed {
 
 /**
  * - "copy": the sender keeps its data (task arguments, scattered data):
- *   one copy into a whole frame, whose buffer is then moved.
+ *   each sample array is copied once, alone, and the copy moved (arrays the
+ *   caller gave up with `transfer(x, list)` are moved as they are).
  * - "move": the sender gives its data up (a worker's results, arguments
  *   wrapped in `transfer`): the sample buffers themselves are moved, with
  *   no copy, unless they are pinned or shared with data not being sent.
  * - "bytes": a self-contained frame for a byte stream (Redis), nothing moved.
+ *
+ * Between threads the frame is always detached (head only, a few hundred
+ * bytes per datum) and the samples travel beside it.
  */
 export type PackMode = "copy" | "move" | "bytes";
 
@@ -40,7 +44,7 @@ export interface PackContext {
   mode: PackMode;
   /** Buffers to move with the message (filled by pack). */
   transfer: Set<ArrayBuffer>;
-  /** Buffers the caller gives up (`transfer(x, list)`): data whose samples are all among them are moved, not copied. */
+  /** Buffers the caller gives up (`transfer(x, list)`): samples among them are moved, not copied. */
   givenUp?: ReadonlySet<ArrayBuffer>;
   /** Data objects packed so far. */
   count: number;
@@ -147,19 +151,13 @@ export function packAll(values: unknown[], ctx: PackContext): boolean {
 
 function packOne(d: DataObject, ctx: PackContext): Packed {
   ctx.count++;
-  const givenUp = ctx.givenUp;
-  const moving =
-    ctx.mode === "move" ||
-    (ctx.mode === "copy" &&
-      givenUp !== undefined &&
-      sampleArrays(d).every((a) => givenUp.has(a.buffer as ArrayBuffer)));
-  if (!moving) {
-    const frame = encodeFrame(d);
-    if (ctx.mode === "copy") ctx.transfer.add(frame.buffer as ArrayBuffer);
-    return { [TAG]: frame };
-  }
+  if (ctx.mode === "bytes") return { [TAG]: encodeFrame(d) };
+  // Between threads the samples never go into the frame: each array travels
+  // as its own buffer, moved when the sender gives it up, else copied alone
+  // (no second, frame-sized copy of everything beside the sender's own data).
   const { frame, samples } = encodeDetached(d);
   ctx.transfer.add(frame.buffer as ArrayBuffer);
+  const givenUp = ctx.givenUp;
   const s = samples.map((a) => {
     const b = a.buffer;
     const movable =

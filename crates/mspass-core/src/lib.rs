@@ -6,7 +6,6 @@
 pub mod algorithms;
 pub mod bson_split;
 pub mod bulk;
-pub mod codec;
 pub mod cursor;
 pub mod error;
 pub mod io;

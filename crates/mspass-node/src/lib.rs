@@ -3,7 +3,6 @@
 
 mod algorithms;
 mod bulk;
-mod codec;
 mod collection;
 mod cursor;
 mod errors;
