@@ -8,7 +8,9 @@
  * never on the main thread, so the process-wide connection pool survives
  * worker restarts.
  */
+import { constants as bufferConstants } from "node:buffer";
 import { createRequire } from "node:module";
+import { totalmem } from "node:os";
 import { MsPASSError, maskCredentials, type ErrorSeverity } from "./errors.js";
 import type * as Binding from "../native/index.cjs";
 
@@ -123,6 +125,11 @@ function wrap(binding: NativeBinding): NativeBinding {
 }
 
 export const native: NativeBinding = wrap(load());
+
+// The core must never size a sample buffer past what this process can hold
+// as one Float64Array, nor past the machine's memory (reads give a dead
+// datum naming the limit instead of an allocation that aborts the process).
+native.setSampleBufferLimit(Math.min(bufferConstants.MAX_LENGTH, totalmem()));
 
 /**
  * MsPASS severities per kind: a bad argument is "Invalid" (the caller can

@@ -1,7 +1,7 @@
 /**
  * Cross-process append safety of file-mode writes: two PROCESSES write into
- * one dir/dfile at the same time (saveData, then writeDistributedData with
- * each datum's own dfile); every wf document's foff/nbytes must point at its
+ * one dir/dfile at the same time (saveData as binary and as miniSEED, then
+ * writeDistributedData with each datum's own dfile); every wf document's foff/nbytes must point at its
  * own samples, nothing lost, nothing duplicated.
  */
 import { spawn } from "node:child_process";
@@ -12,8 +12,6 @@ import { describe, expect, it } from "vitest";
 import { Client, fromSequence, task, writeDistributedData, type RedisScheduler } from "mspass";
 import { startCluster } from "./redis/cluster.js";
 import { useTestDatabase } from "./helpers.js";
-// @ts-expect-error a plain .mjs helper of the test (no declarations)
-import { NPTS } from "./faults/append-writer.mjs";
 
 const WRITER_URL = new URL("./faults/append-writer.mjs", import.meta.url);
 const WRITER = fileURLToPath(WRITER_URL);
@@ -36,7 +34,8 @@ async function checkAll(dfile: string, writers: number, count: number): Promise<
   expect(seen.size).toBe(writers * count); // none duplicated, none lost
   const foffs = new Set(docs.map((d) => Number(d.foff)));
   expect(foffs.size).toBe(docs.length);
-  expect(statSync(join(dir, dfile)).size).toBe(docs.length * NPTS * 8);
+  // Nothing but the documents' bytes in the file: no overlap, no gap.
+  expect(statSync(join(dir, dfile)).size).toBe(docs.reduce((n, d) => n + Number(d.nbytes), 0));
   const ens = await db.readData(db.wf_TimeSeries.find({ dfile }));
   let bad = 0;
   for (const m of ens.member) {
@@ -51,6 +50,11 @@ describe("two processes append to one dfile", () => {
   it("saveData from two processes: every foff points at its own bytes", async () => {
     await Promise.all([0, 1].map((w) => run([uri, db.name, dir, "shared-save", String(w), "200", "save"])));
     await checkAll("shared-save", 2, 200);
+  }, 60_000);
+
+  it("saveData as miniSEED from two processes: every foff points at its own records", async () => {
+    await Promise.all([0, 1].map((w) => run([uri, db.name, dir, "shared-mseed", String(w), "200", "mseed"])));
+    await checkAll("shared-mseed", 2, 200);
   }, 60_000);
 
   it("writeDistributedData from two processes (each datum's dfile): every foff points at its own bytes", async () => {

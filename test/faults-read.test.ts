@@ -4,7 +4,9 @@
  * cursor; then a small seeded fuzz of wf documents read one by one and as
  * cursors, each read ending in a datum (live, or dead with an elog entry).
  */
-import { writeFileSync } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { statSync, truncateSync, writeFileSync } from "node:fs";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import { Double, Int32, Long, ObjectId, type Document } from "mongodb";
 import { describe, expect, it } from "vitest";
@@ -44,7 +46,7 @@ describe("a huge npts is bounded by what the storage holds", () => {
     for (const id of Object.values(insertedIds)) {
       expectDeadWithReason(
         await db.readData(id),
-        /shorter than foff\+nbytes|has length \d+; expected|npts has type double|cannot construct a TimeSeries/,
+        /shorter than foff\+nbytes|has length \d+; expected|more than the largest sample buffer|cannot construct a TimeSeries/,
       );
     }
     await rdb.collection("wf_TimeSeries").insertOne({ ...file, npts: 100, grp: "huge" });
@@ -54,9 +56,49 @@ describe("a huge npts is bounded by what the storage holds", () => {
     for (const m of ens.member.filter((x) => !x.live))
       expectDeadWithReason(
         m,
-        /shorter than foff\+nbytes|has length \d+; expected|npts has type double|cannot construct a TimeSeries/,
+        /shorter than foff\+nbytes|has length \d+; expected|more than the largest sample buffer|cannot construct a TimeSeries/,
       );
   });
+});
+
+// What the package sets: Node's Float64Array/Buffer limit, or the machine's memory if smaller.
+const limit = Math.min(bufferConstants.MAX_LENGTH, totalmem());
+
+describe("a file that really holds more samples than Node can hold", () => {
+  // (Node 20's limit is 4 GiB; where a process could hold 16 GiB this case is not past the limit.)
+  it.runIf(limit < 2 ** 31 * 8)(
+    "2^31 samples in a sparse file: a dead datum naming the size limit, by id and by cursor, nothing allocated",
+    async () => {
+      const npts = 2 ** 31;
+      const dfile = "sparse-2e31.bin";
+      // The length is real (16 GiB) but the file is sparse: no disk is used.
+      writeFileSync(join(dir, dfile), "");
+      truncateSync(join(dir, dfile), npts * 8);
+      expect(statSync(join(dir, dfile)).size).toBe(npts * 8);
+      const file = { ...base, storage_mode: "file", format: "binary", dir, dfile, grp: "sparse" };
+      const { insertedIds } = await rdb.collection("wf_TimeSeries").insertMany([
+        { ...file, foff: 0, npts: Long.fromNumber(npts) },
+        // One sample past the limit (when the limit is below the file's length).
+        { ...file, foff: 0, npts: Long.fromNumber(Math.min(Math.floor(limit / 8) + 1, npts)) },
+        { ...file, foff: 8, npts: 100 },
+      ]);
+      const [huge, past, small] = Object.values(insertedIds);
+      const why = new RegExp(
+        `more than the largest sample buffer this process can hold \\(${limit} bytes: the caller's limit, for Node the smaller of its Float64Array/Buffer size limit`,
+      );
+      const rss = process.memoryUsage().rss;
+      expectDeadWithReason(await db.readData(huge!), why);
+      expectDeadWithReason(await db.readData(past!), why);
+      const one = await db.readData(small!);
+      expect(one.live).toBe(true);
+      expect(one.npts).toBe(100);
+      const ens = (await db.readData(db.wf_TimeSeries.find({ grp: "sparse" }))) as TimeSeriesEnsemble;
+      expect(ens.member.map((m) => m.live)).toEqual([false, false, true]);
+      expectDeadWithReason(ens.member[0]!, why);
+      // Nothing near the member's size was ever committed.
+      expect(process.memoryUsage().rss - rss).toBeLessThan(1 << 30);
+    },
+  );
 });
 
 /** A small deterministic PRNG (mulberry32), so a failing case can be replayed by its seed. */

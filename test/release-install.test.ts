@@ -314,6 +314,16 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
       realpathSync(join(modules, "mspass-linux-x64-gnu", "mspass.linux-x64-gnu.node")),
     ]);
 
+    // The AWS SDK is an optional peer: not installed, and asking for S3 says how to get it.
+    expect(existsSync(join(modules, "@aws-sdk", "client-s3"))).toBe(false);
+    const s3 = await inProject("node", [
+      "--input-type=module",
+      "-e",
+      "const m = await import('mspass'); m.setDefaultS3({ endpoint: 'http://127.0.0.1:9' }); try { m.fetchS3Client(); } catch (e) { console.log(e.message); }",
+    ]);
+    expect(s3.status).toBe(0);
+    expect(s3.stdout).toMatch(/npm install @aws-sdk\/client-s3/);
+
     // The demo on a free port: MONGODB_PORT is where Client.connect() probes and starts the embedded server.
     const demo = await inProject(
       "npx",

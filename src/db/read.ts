@@ -25,7 +25,7 @@
  * failures to `abortions` at once; here `saveData` buries them, so the
  * caller sees them first). Only caller mistakes throw `MsPASSError`.
  */
-import { BSON, ObjectId, type Document } from "mongodb";
+import { BSON, Long, ObjectId, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import { Metadata, type MetadataValue } from "../data/metadata.js";
 import type { LogEntry } from "../data/error-logger.js";
@@ -179,6 +179,21 @@ function convertedForSamples(doc: Document, md: Metadata, r: ResolvedRead): Docu
   return fixed;
 }
 
+/**
+ * A decoded document holds an int64 count (npts, foff, nbytes past 2^31) as
+ * a JavaScript number, which BSON would encode back as a double: send it as
+ * the integer it is, so the reader checks its value, not a type it never had.
+ */
+function integerCounts(doc: Document): Document {
+  let out: Document | undefined;
+  for (const k of SAMPLE_KEYS) {
+    const v = doc[k];
+    if (typeof v === "number" && Number.isSafeInteger(v) && (v | 0) !== v)
+      (out ??= { ...doc })[k] = Long.fromNumber(v);
+  }
+  return out ?? doc;
+}
+
 function tagMismatch(doc: Document, r: ResolvedRead): boolean {
   return r.dataTag !== undefined && doc.data_tag !== r.dataTag;
 }
@@ -194,7 +209,10 @@ async function readDocument(db: Database, schema: Schema, doc: Document, r: Reso
   if (conv.dead) return abort(r, conv.md, conv.elogEntries, doc);
   let bytes: Buffer;
   try {
-    bytes = encodeDocument(convertedForSamples(doc, conv.md, r) ?? doc, "Database.readData(document)");
+    bytes = encodeDocument(
+      integerCounts(convertedForSamples(doc, conv.md, r) ?? doc),
+      "Database.readData(document)",
+    );
   } catch (err) {
     // A document that cannot be BSON (e.g. a value of no BSON type) cannot point at samples.
     return abort(r, conv.md, [...conv.elogEntries, entry((err as Error).message, "Invalid")], doc);

@@ -55,17 +55,20 @@ import {
   writeLive,
   type Atomic,
   type IdPolicy,
+  type LiveSlot,
   type Slot,
   type TombKind,
   type WriteHooks,
   type WritePlan,
 } from "../db/write/pipeline.js";
+import { encodeDocument } from "../db/bson.js";
+import { applyBsonTypes } from "../schema/bson-types.js";
 import type { FileFormat, FilePlacement } from "../db/storage/types.js";
 import { deleteGridfsFiles } from "../db/storage/gridfs.js";
 import { getWorker } from "../scheduler/worker-context.js";
 import { taskDatabase } from "./fetch.js";
 import { derivedId } from "../db/write/ids.js";
-import { ServerGoneError, withServerRetry } from "./retry.js";
+import { ServerGoneError, isConnectionError, withServerRetry } from "./retry.js";
 
 export const JOURNAL_COLLECTION = "write_journal";
 
@@ -194,6 +197,7 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
   const all = [...candidates, ...dead];
   const sorted = sortLiveDead(candidates, plan);
   dead.push(...sorted.dead);
+  let live = killUnencodable(sorted.live, plan, dead);
 
   const journalId = derivedId(job, part, "journal", 0);
   const journal = db.collection(JOURNAL_COLLECTION);
@@ -226,15 +230,23 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
     }
     // 2.–4. samples, elog, wf documents; the dead.
     step();
-    const wfIds = await writeLive(sorted.live, plan, {
-      beforeWfInsert: () => {
-        step();
-        return partitionHooks.beforeWfInsert?.();
+    const written = await writeLiveOrKill(
+      live,
+      dead,
+      plan,
+      {
+        beforeWfInsert: () => {
+          step();
+          return partitionHooks.beforeWfInsert?.();
+        },
       },
-    });
+      () => removeOutput(db, p, all, ids, files),
+      signal,
+    );
+    live = written.live;
     step();
     await buryDead(dead, plan);
-    return wfIds;
+    return written.wfIds;
   };
   let wfIds: ObjectId[];
   try {
@@ -247,12 +259,116 @@ export async function writePartition(items: unknown[], p: WriteParams): Promise<
     await journal.updateOne({ _id: journalId }, { $set: { ended: new Date() } }).catch(() => undefined);
   }
 
-  sorted.live.forEach((s, k) => {
+  live.forEach((s, k) => {
     const hex = wfIds[k]!.toHexString();
     if (s.member < 0) results[s.item] = hex;
     else (results[s.item] as Array<string | null>)[s.member] = hex;
   });
   return results;
+}
+
+/**
+ * Data whose wf document cannot be encoded as BSON (a Metadata value BSON
+ * has no type for) die, not the job: each is killed with an elog entry
+ * naming the keys, which are erased so that its tombstone can be stored,
+ * and the rest of the partition is written (MsPASS's md2doc kills a datum
+ * whose document it cannot build; save_data throws only for usage errors).
+ */
+function killUnencodable(live: LiveSlot[], plan: WritePlan, dead: Slot[]): LiveSlot[] {
+  const encodeError = (doc: Record<string, unknown>): string | undefined => {
+    try {
+      encodeDocument(applyBsonTypes(doc, plan.collection, { schema: plan.schema }), "the wf document");
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  return live.filter((s) => {
+    const why = encodeError(s.doc);
+    if (why === undefined) return true;
+    const keys = Object.keys(s.doc).filter((k) => encodeError({ [k]: s.doc[k] }) !== undefined);
+    for (const k of keys) if (s.d.md.has(k)) s.d.md.erase(k);
+    s.d.elog.log(
+      ALG,
+      `${why}; Metadata ${keys.map((k) => `"${k}"`).join(", ")} erased, the datum was killed and not saved`,
+      "Invalid",
+    );
+    s.d.kill();
+    dead.push(s);
+    return false;
+  });
+}
+
+/**
+ * Write the live data. When storing the samples fails for a reason other
+ * than the connection (a file that cannot be created or written, records
+ * that cannot be packed), the attempt's output is removed and the data are
+ * written again one storage unit at a time (one file in file mode, one
+ * datum in GridFS), so only the data of a unit that fails again die, with
+ * the error in their elog, and are buried with the dead: MsPASS's save_data
+ * kills a datum whose samples cannot be written and goes on. A failure
+ * after the samples are stored (a document insert) still fails the
+ * partition, as does a cancelled job.
+ */
+async function writeLiveOrKill(
+  live: LiveSlot[],
+  dead: Slot[],
+  plan: WritePlan,
+  hooks: WriteHooks,
+  removeAttempt: () => Promise<unknown>,
+  signal: AbortSignal | undefined,
+): Promise<{ live: LiveSlot[]; wfIds: ObjectId[] }> {
+  const attempt = async (slots: LiveSlot[]) => {
+    let stored = false;
+    try {
+      return await writeLive(slots, plan, { ...hooks, afterSamples: () => (stored = true) });
+    } catch (err) {
+      if (stored || signal?.aborted || isConnectionError(err)) throw err;
+      return err as Error;
+    }
+  };
+  const all = await attempt(live);
+  if (!(all instanceof Error)) return { live, wfIds: all };
+  await removeAttempt();
+  const kept: LiveSlot[] = [];
+  const wfIds: ObjectId[] = [];
+  const failedGridfs: string[] = [];
+  for (const unit of storageUnits(live, plan)) {
+    const r = await attempt(unit);
+    if (!(r instanceof Error)) {
+      kept.push(...unit);
+      wfIds.push(...r);
+      continue;
+    }
+    for (const s of unit) {
+      s.d.elog.log(
+        ALG,
+        `its samples could not be stored: ${r.message}; it was killed and not saved`,
+        "Invalid",
+      );
+      s.d.kill();
+      dead.push(s);
+      const fsId = plan.ids.gridfs(s);
+      if (plan.storageMode === "gridfs" && fsId !== undefined) failedGridfs.push(fsId);
+    }
+  }
+  // Whatever a failed GridFS write left (its ids are this partition's own).
+  if (failedGridfs.length > 0) await deleteGridfsFiles(plan.db, failedGridfs);
+  return { live: kept, wfIds };
+}
+
+/** The groups of data that share their sample storage: one file each in file mode, else one datum each. */
+function storageUnits(live: LiveSlot[], plan: WritePlan): LiveSlot[][] {
+  if (plan.storageMode !== "file") return live.map((s) => [s]);
+  const byFile = new Map<string, LiveSlot[]>();
+  for (const s of live) {
+    const f = plan.place(s);
+    const key = path.join(f.dir, f.dfile ?? "");
+    const unit = byFile.get(key);
+    if (unit === undefined) byFile.set(key, [s]);
+    else unit.push(s);
+  }
+  return [...byFile.values()];
 }
 
 /**
@@ -326,7 +442,7 @@ async function removeOutput(
     // A positional rewrite from byte 0 would cut the file anyway; removing
     // it matters when nothing live is written now. A dead attempt's late
     // write can recreate it only with the same bytes.
-    for (const f of files) await rm(f, { force: true });
+    for (const f of files) await rmFile(f);
     if (all.length === 0) return 0;
     const removed = await db.collection(p.collection).deleteMany({ _id: { $in: idsOf("wf") } });
     await db.collection("elog").deleteMany({ _id: { $in: idsOf("elog") } });
@@ -335,6 +451,15 @@ async function removeOutput(
     return removed.deletedCount;
   } catch (err) {
     throw toMsPASSError(err, what);
+  }
+}
+
+/** Remove a file; one that cannot exist (a missing directory, or a file where one is named) is fine. */
+async function rmFile(f: string): Promise<void> {
+  try {
+    await rm(f, { force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOTDIR") throw err;
   }
 }
 

@@ -11,9 +11,10 @@
 import { Agent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { inspect } from "node:util";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import { maskedCredentials, type S3KeyPair } from "./credentials.js";
+import { s3Sdk } from "./sdk.js";
 
 /** MsPASS's `read_data` reads this bucket (hard-coded there; the default here). */
 export const DEFAULT_S3_BUCKET = "scedc-pds";
@@ -135,8 +136,12 @@ export function s3ClientsCreated(): number {
   return created;
 }
 
-/** A new SDK client for these options. Callers keep it: one per worker, not one per task. */
+/**
+ * A new SDK client for these options. Callers keep it: one per worker, not one per task.
+ * Throws an `MsPASSError` naming `npm install @aws-sdk/client-s3` when the SDK is not installed.
+ */
 export function createS3Client(o: S3Options): S3Client {
+  const { S3Client } = s3Sdk();
   const agentOptions = { keepAlive: true, maxSockets: o.maxSockets ?? 50 };
   const client = new S3Client({
     region: o.region ?? process.env.AWS_REGION ?? "us-east-1",

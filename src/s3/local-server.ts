@@ -24,12 +24,12 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import { packageRoot } from "../service/paths.js";
 import { findFreePort } from "../service/ports.js";
 import { createS3Client, type S3Options } from "./config.js";
 import { maskedCredentials, type S3KeyPair } from "./credentials.js";
+import { s3Sdk } from "./sdk.js";
 
 const LIFELINE = fileURLToPath(new URL("../service/lifeline.js", import.meta.url));
 
@@ -77,6 +77,8 @@ function listening(port: number): Promise<boolean> {
 }
 
 export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<LocalS3Server> {
+  // Before anything is started: without the SDK the server could not be checked or used.
+  const { CreateBucketCommand, ListBucketsCommand } = s3Sdk();
   const bin = s3ServerBinary();
   if (!existsSync(bin))
     throw new MsPASSError(

@@ -8,9 +8,10 @@
  *   `MsPASSError` naming the endpoint, bucket and key.
  * Messages never carry a credential (`scrubSecrets`).
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import { scrubSecrets, type S3KeyPair } from "./credentials.js";
+import { s3Sdk } from "./sdk.js";
 
 export type S3ReadOutcome =
   | { ok: true; bytes: Uint8Array }
@@ -118,7 +119,7 @@ export async function getS3Bytes(
   let bytes: Uint8Array;
   try {
     const res = await client.send(
-      new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(Range ? { Range } : {}) }),
+      new (s3Sdk().GetObjectCommand)({ Bucket: loc.bucket, Key: loc.key, ...(Range ? { Range } : {}) }),
       signal ? { abortSignal: signal } : {},
     );
     if (res.Body === undefined) return { ok: false, kind: "missing", message: `${s3Url(loc)} has no body` };
@@ -162,7 +163,7 @@ export async function putS3Bytes(
 ): Promise<void> {
   try {
     await client.send(
-      new PutObjectCommand({
+      new (s3Sdk().PutObjectCommand)({
         Bucket: loc.bucket,
         Key: loc.key,
         Body: body,

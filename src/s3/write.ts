@@ -10,11 +10,11 @@
  * `undo` deletes what this call put, after a failed document insert.
  */
 import { randomUUID } from "node:crypto";
-import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { MsPASSError } from "../errors.js";
 import type { S3Connection } from "./fetch.js";
 import { samplesToBytes } from "./layout.js";
 import { putS3Bytes, s3Url } from "./object.js";
+import { s3Sdk } from "./sdk.js";
 
 export interface S3WriteOptions {
   connection: S3Connection;
@@ -69,6 +69,7 @@ export async function writeS3Samples(
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, data.length) }, lane));
   const undo = async (): Promise<string | undefined> => {
     if (written.length === 0) return undefined;
+    const { DeleteObjectCommand } = s3Sdk();
     const left: string[] = [];
     for (const key of written) {
       try {

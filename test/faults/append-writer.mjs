@@ -1,7 +1,8 @@
 // One writer process of the cross-process append test: writes `count`
 // TimeSeries whose samples encode (writer, k) into ONE dir/dfile shared with
 // the other writer, by saveData (4 calls in flight) or writeDistributedData
-// (the data carry their dfile, as data read from a file-mode database do).
+// (the data carry their dfile, as data read from a file-mode database do),
+// or saveData as miniSEED ("mseed": integer samples, so Steim2 keeps them exact).
 // argv: uri dbName dir dfile writer count how
 import { Client, TimeSeries, fromSequence, task, writeDistributedData } from "mspass";
 
@@ -11,7 +12,12 @@ export const NPTS = 20_000;
 export function make({ w, k, dir, dfile }) {
   const data = new Float64Array(NPTS);
   for (let i = 0; i < NPTS; i++) data[i] = w * 1e9 + k * 1e5 + i;
-  return new TimeSeries({ dt: 0.01, data, metadata: { writer: w, k, dir, dfile } });
+  // A channel code, so the datum can also be saved as miniSEED.
+  return new TimeSeries({
+    dt: 0.01,
+    data,
+    metadata: { writer: w, k, dir, dfile, sta: `W${w}`, chan: "HHZ" },
+  });
 }
 
 if (process.argv.length > 2) {
@@ -30,10 +36,11 @@ if (process.argv.length > 2) {
       const ids = await writeDistributedData(bag, db, { storageMode: "file" });
       if (ids.length !== specs.length) throw new Error(`got ${ids.length} ids`);
     } else {
+      const format = how === "mseed" ? { format: "mseed" } : {};
       let next = 0;
       const lane = async () => {
         while (next < specs.length)
-          await db.saveData(make(specs[next++]), { storageMode: "file", dir, dfile });
+          await db.saveData(make(specs[next++]), { storageMode: "file", dir, dfile, ...format });
       };
       await Promise.all([lane(), lane(), lane(), lane()]);
     }

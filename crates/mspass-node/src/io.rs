@@ -10,6 +10,7 @@
 //! mistakes and database failures reject.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bson::oid::ObjectId;
 use mspass_core::io::{self, GridFsReadOptions, GridFsWriteOptions, ReadOptions, SampleBatch};
@@ -113,8 +114,30 @@ fn invalid(msg: String) -> napi::Error {
     to_napi(CoreError::InvalidArgument(msg))
 }
 
+/// The largest sample buffer (bytes) this process's JavaScript can hold;
+/// set once by the package at load (`buffer.constants.MAX_LENGTH`, or the
+/// machine's memory if smaller).
+static SAMPLE_BUFFER_LIMIT: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Set the largest sample buffer, in bytes, a read may produce for one
+/// member (`buffer.constants.MAX_LENGTH`, or less): a member needing more is dead
+/// with an error naming the limit, and nothing is allocated for it.
+#[napi]
+pub fn set_sample_buffer_limit(bytes: f64) -> napi::Result<()> {
+    if !(bytes >= 0.0 && bytes.fract() == 0.0) {
+        return Err(invalid(format!(
+            "the sample buffer limit must be a non-negative integer, got {bytes}"
+        )));
+    }
+    SAMPLE_BUFFER_LIMIT.store(bytes as u64, Ordering::Relaxed);
+    Ok(())
+}
+
 fn read_options(o: Option<SampleReadOptions>) -> napi::Result<ReadOptions> {
-    let mut r = ReadOptions::default();
+    let mut r = ReadOptions {
+        max_member_bytes: SAMPLE_BUFFER_LIMIT.load(Ordering::Relaxed),
+        ..ReadOptions::default()
+    };
     if let Some(o) = o {
         if let Some(n) = o.ncomponents {
             if n != 1 && n != 3 {
@@ -311,6 +334,18 @@ pub fn read_cursor_ensemble<'env>(
     })
 }
 
+/// A `startOffset` from JS as a byte offset.
+fn byte_offset(o: f64) -> napi::Result<u64> {
+    // Above 2^53 a JS number is no longer an exact byte offset.
+    if o >= 0.0 && o.fract() == 0.0 && o <= 9007199254740991.0 {
+        Ok(o as u64)
+    } else {
+        Err(invalid(format!(
+            "startOffset must be a non-negative integer, got {o}"
+        )))
+    }
+}
+
 /// Append members (component-major samples, `ncomponents` per frame) to
 /// `dir/dfile` with one open; Seismograms are written column-major as in
 /// MsPASS. `dfile` null → a new `<uuid4>-binary`. `dir` is created.
@@ -329,16 +364,7 @@ pub async fn write_file_samples(
     if dir.is_empty() {
         return Err(invalid("dir must be a non-empty path".into()));
     }
-    let start = match start_offset {
-        None => None,
-        // Above 2^53 a JS number is no longer an exact byte offset.
-        Some(o) if o >= 0.0 && o.fract() == 0.0 && o <= 9007199254740991.0 => Some(o as u64),
-        Some(o) => {
-            return Err(invalid(format!(
-                "startOffset must be a non-negative integer, got {o}"
-            )))
-        }
-    };
+    let start = start_offset.map(byte_offset).transpose()?;
     let dfile = dfile.unwrap_or_else(io::default_dfile);
     let (d, f) = (PathBuf::from(&dir), dfile.clone());
     // The typed arrays stay referenced (alive) until this promise settles;
@@ -357,6 +383,32 @@ pub async fn write_file_samples(
         foffs: foffs.into_iter().map(|o| o as f64).collect(),
         nbytes,
     })
+}
+
+/// Write bytes already in their file format (miniSEED records) to
+/// `dir/dfile` under the cross-process lock every file writer takes:
+/// appended, or with `startOffset` written from that byte and the file cut
+/// there. `dir` is created. Resolves to the offset where the bytes start,
+/// taken under the lock.
+#[napi]
+pub async fn write_file_bytes(
+    dir: String,
+    dfile: String,
+    bytes: Buffer,
+    start_offset: Option<f64>,
+) -> napi::Result<f64> {
+    if dir.is_empty() {
+        return Err(invalid("dir must be a non-empty path".into()));
+    }
+    let start = start_offset.map(byte_offset).transpose()?;
+    // The buffer stays referenced (alive) until this promise settles.
+    let at = tokio::task::spawn_blocking(move || {
+        io::write_bytes(&PathBuf::from(&dir), &dfile, &bytes, start)
+    })
+    .await
+    .map_err(|e| to_napi(CoreError::Io(format!("file write task failed: {e}"))))?
+    .map_err(to_napi)?;
+    Ok(at as f64)
 }
 
 /// Store each member as one GridFS file in `database` (bulk inserts, 255 KiB

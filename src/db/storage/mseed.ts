@@ -28,15 +28,13 @@
  *   samples; see docs/compatibility.md.)
  */
 import { randomUUID } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import { native, toMsPASSError } from "../../native.js";
 import type { TimeSeries } from "../../data/time-series.js";
 import type { Seismogram } from "../../data/seismogram.js";
 import type { Metadata } from "../../data/metadata.js";
 import type { LogEntry } from "../../data/error-logger.js";
-import { int, type FilePlacement, type SampleWriter } from "./types.js";
+import { int, type SampleWriter } from "./types.js";
 import { groupByPlacement } from "./file.js";
 
 const INT32_MIN = -2_147_483_648;
@@ -81,44 +79,6 @@ export function mseedEncodingFor(data: Float64Array): "steim2" | "float64" {
   return "steim2";
 }
 
-/** Appends from this thread to one path are serialised, so each `foff` (the file size before it) stays exact. */
-const appendChains = new Map<string, Promise<unknown>>();
-
-function serialised<T>(file: string, f: () => Promise<T>): Promise<T> {
-  const prev = appendChains.get(file) ?? Promise.resolve();
-  const next = prev.then(f, f);
-  const tail = next.catch(() => undefined);
-  appendChains.set(file, tail);
-  void tail.then(() => appendChains.get(file) === tail && appendChains.delete(file));
-  return next;
-}
-
-/** Write the records of one group; returns the byte offset where they start. */
-async function writeGroup(file: string, bytes: Buffer, place: FilePlacement): Promise<number> {
-  if (place.startOffset === 0) {
-    // The file belongs to this write: positional from 0, then cut to length,
-    // so a repeated identical write leaves identical bytes (as the binary writer).
-    const fh = await open(file, constants.O_CREAT | constants.O_WRONLY, 0o644);
-    try {
-      await fh.write(bytes, 0, bytes.length, 0);
-      await fh.truncate(bytes.length);
-    } finally {
-      await fh.close();
-    }
-    return 0;
-  }
-  return serialised(file, async () => {
-    const fh = await open(file, "a");
-    try {
-      const at = (await fh.stat()).size;
-      await fh.write(bytes, 0, bytes.length);
-      return at;
-    } finally {
-      await fh.close();
-    }
-  });
-}
-
 export const writeMseedFiles: SampleWriter = async (live, ctx) => {
   const records: Array<Record<string, unknown>> = new Array(live.length);
   const appended: string[] = [];
@@ -151,8 +111,11 @@ export const writeMseedFiles: SampleWriter = async (live, ctx) => {
     const file = path.join(dir, dfile);
     let start: number;
     try {
-      await mkdir(dir, { recursive: true });
-      start = await writeGroup(file, Buffer.concat(parts), place);
+      // Under the core's cross-process file lock, as every file writer: the
+      // offset is taken with the lock held, so writers in other processes or
+      // hosts appending to this dfile never record the same foff. With a
+      // start offset the group is written from there and the file cut to its end.
+      start = await native.writeFileBytes(dir, dfile, Buffer.concat(parts), place.startOffset);
     } catch (err) {
       throw toMsPASSError(err, `${ctx.what}: writing ${file}`);
     }

@@ -191,6 +191,7 @@ export async function writeLive(
     place: (s) => plan.place(s),
     ...(plan.s3 === undefined ? {} : { s3: plan.s3 }),
   });
+  hooks.afterSamples?.();
 
   const wfIds = live.map((s) => ids.wf(s));
   const elogDocs: Document[] = [];
@@ -287,6 +288,8 @@ export async function writeLive(
 
 /** Optional points a caller (or a test's fault injection, via the caller) may act at. */
 export interface WriteHooks {
+  /** After the samples are stored, before any document is inserted. */
+  afterSamples?: () => void;
   /** After the samples and elog are stored, before the wf insert. */
   beforeWfInsert?: () => void | Promise<void>;
 }

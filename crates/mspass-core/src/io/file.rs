@@ -292,67 +292,97 @@ pub fn write_members(
             m.len()
         )));
     }
+    let len = members
+        .iter()
+        .map(|m| std::mem::size_of_val(*m) as u64)
+        .sum();
+    let at = locked_write(dir, dfile, start, len, |file, at| {
+        if start.is_some() {
+            let mut scratch = Vec::new();
+            for (m, off) in members.iter().zip(offsets_from(at, members)) {
+                file.write_all_at(member_bytes(m, ncomp, &mut scratch), off)?;
+            }
+            return Ok(());
+        }
+        #[cfg(target_endian = "little")]
+        if ncomp == 1 {
+            // TimeSeries: the samples are the file bytes; gather-write them
+            // (writev) with no intermediate copy.
+            let mut file = file;
+            let mut slices: Vec<IoSlice<'_>> = members
+                .iter()
+                .map(|m| IoSlice::new(as_le_bytes(m)))
+                .collect();
+            return write_all_vectored(&mut file, &mut slices);
+        }
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut scratch = Vec::new();
+        for m in members {
+            encode_column_major(m, ncomp, &mut scratch);
+            out.write_all(&scratch)?;
+        }
+        out.flush()
+    })?;
+    Ok(offsets_from(at, members))
+}
+
+/// Write `bytes` (already in their file format, e.g. miniSEED records) to
+/// `dir/dfile` under the same lock as the sample writers, creating `dir` if
+/// needed: appended when `start` is `None`, else positionally from `start`
+/// with the file then cut to end where they end (see [`write_members`]).
+/// Returns the offset where the bytes start, taken under the lock.
+pub fn write_bytes(dir: &Path, dfile: &str, bytes: &[u8], start: Option<u64>) -> Result<u64> {
+    if dfile.is_empty() {
+        return Err(CoreError::InvalidArgument("dfile must not be empty".into()));
+    }
+    locked_write(dir, dfile, start, bytes.len() as u64, |mut file, at| {
+        if start.is_some() {
+            file.write_all_at(bytes, at)
+        } else {
+            file.write_all(bytes)
+        }
+    })
+}
+
+/// The one way this crate writes to a shared file: open `dir/dfile` (for
+/// append when `start` is `None`, else for positional writes), take the
+/// exclusive lock, take the offset (`start`, or the file's length), run
+/// `write(file, offset)` for `len` bytes, and with a `start` cut the file
+/// to `start + len`. The lock is held from taking the offset until the last
+/// byte is written (and the cut made), so another writer can neither take
+/// the same offset nor lose bytes to the cut. Returns the offset.
+fn locked_write(
+    dir: &Path,
+    dfile: &str,
+    start: Option<u64>,
+    len: u64,
+    write: impl FnOnce(&File, u64) -> std::io::Result<()>,
+) -> Result<u64> {
     std::fs::create_dir_all(dir)
         .map_err(|e| CoreError::Io(format!("cannot create directory {}: {e}", dir.display())))?;
     let path = dir.join(dfile);
     let io_err = |e: std::io::Error| CoreError::Io(format!("cannot write {}: {e}", path.display()));
-    if let Some(start) = start {
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| {
-                CoreError::Io(format!("cannot open {} for writing: {e}", path.display()))
-            })?;
-        // Locked too: the final set_len must not cut another writer's append.
-        let _lock = FileLock::exclusive(&file).map_err(io_err)?;
-        let foffs = offsets_from(start, members);
-        let mut scratch = Vec::new();
-        for (m, &at) in members.iter().zip(&foffs) {
-            file.write_all_at(member_bytes(m, ncomp, &mut scratch), at)
-                .map_err(io_err)?;
-        }
-        let end = start
-            + members
-                .iter()
-                .map(|m| std::mem::size_of_val(*m) as u64)
-                .sum::<u64>();
-        file.set_len(end).map_err(io_err)?;
-        return Ok(foffs);
-    }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
+    let mut open = OpenOptions::new();
+    match start {
+        None => open.create(true).append(true),
+        Some(_) => open.create(true).write(true).truncate(false),
+    };
+    let file = open
         .open(&path)
-        .map_err(|e| CoreError::Io(format!("cannot open {} for append: {e}", path.display())))?;
-    // Held from taking the offset (the length) until the last byte is written.
+        .map_err(|e| CoreError::Io(format!("cannot open {} for writing: {e}", path.display())))?;
     let _lock = FileLock::exclusive(&file).map_err(io_err)?;
-    let start = file
-        .metadata()
-        .map_err(|e| CoreError::Io(format!("cannot stat {}: {e}", path.display())))?
-        .len();
-    let foffs = offsets_from(start, members);
-    #[cfg(target_endian = "little")]
-    if ncomp == 1 {
-        // TimeSeries: the samples are the file bytes; gather-write them
-        // (writev) with no intermediate copy.
-        let mut file = &file;
-        let mut slices: Vec<IoSlice<'_>> = members
-            .iter()
-            .map(|m| IoSlice::new(as_le_bytes(m)))
-            .collect();
-        write_all_vectored(&mut file, &mut slices).map_err(io_err)?;
-        return Ok(foffs);
+    let at = match start {
+        Some(at) => at,
+        None => file
+            .metadata()
+            .map_err(|e| CoreError::Io(format!("cannot stat {}: {e}", path.display())))?
+            .len(),
+    };
+    write(&file, at).map_err(io_err)?;
+    if start.is_some() {
+        file.set_len(at + len).map_err(io_err)?;
     }
-    let mut out = BufWriter::with_capacity(1 << 20, &file);
-    let mut scratch = Vec::new();
-    for m in members {
-        encode_column_major(m, ncomp, &mut scratch);
-        out.write_all(&scratch).map_err(io_err)?;
-    }
-    out.flush().map_err(io_err)?;
-    Ok(foffs)
+    Ok(at)
 }
 
 /// A member's file bytes: the samples themselves for a TimeSeries on a
@@ -399,6 +429,7 @@ fn write_all_vectored(file: &mut &File, mut slices: &mut [IoSlice<'_>]) -> std::
 mod tests {
     use super::*;
     use crate::io::read::{read_members, ReadOptions};
+    use crate::io::MemberErrorKind;
     use bson::{doc, RawDocument, RawDocumentBuf};
 
     fn tmpdir(tag: &str) -> PathBuf {
@@ -574,6 +605,35 @@ mod tests {
         assert_eq!(batch.data.len(), 100);
     }
 
+    /// A member needing more than the caller's largest buffer is dead,
+    /// naming the limit, even though the file holds its samples; the others
+    /// of the batch are read.
+    #[tokio::test]
+    async fn members_past_the_buffer_limit_are_dead_not_allocated() {
+        let dir = tmpdir("limit");
+        let v: Vec<f64> = (0..100).map(f64::from).collect();
+        let foffs = append_members(&dir, "f", &[&v], 1).unwrap();
+        let docs = [
+            file_doc(&dir, "f", foffs[0], 100),
+            file_doc(&dir, "f", foffs[0], 50),
+        ];
+        let refs: Vec<&RawDocument> = docs.iter().map(|d| d.as_ref()).collect();
+        let opts = ReadOptions {
+            max_member_bytes: 799,
+            ..Default::default()
+        };
+        let batch = read_members(None, &refs, &opts).await.unwrap();
+        let err = batch.member(0).unwrap_err();
+        assert!(
+            err.contains("799 bytes") && err.contains("Float64Array"),
+            "{err}"
+        );
+        assert_eq!(batch.error_kind(0), Some(MemberErrorKind::BadSamples));
+        assert_eq!(batch.member(1).unwrap(), &v[..50]);
+        assert_eq!(batch.data.len(), 50);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     const CHILD_ENV: &str = "MSPASS_TEST_APPEND_CHILD";
     const CHILD_ITEMS: usize = 200;
     const CHILD_NPTS: usize = 4096;
@@ -590,14 +650,22 @@ mod tests {
         let offs: Vec<String> = (0..CHILD_ITEMS)
             .map(|k| {
                 let v = vec![(w * 1_000_000 + k) as f64; CHILD_NPTS];
-                append_members(&dir, "shared", &[&v], 1).unwrap()[0].to_string()
+                // Both writers of the crate, interleaved: they share one lock.
+                if k % 2 == 0 {
+                    append_members(&dir, "shared", &[&v], 1).unwrap()[0].to_string()
+                } else {
+                    write_bytes(&dir, "shared", as_le_bytes(&v), None)
+                        .unwrap()
+                        .to_string()
+                }
             })
             .collect();
         std::fs::write(dir.join(format!("offs-{w}")), offs.join("\n")).unwrap();
     }
 
-    /// Two PROCESSES appending to one file at once: with the advisory lock
-    /// every returned foff holds that writer's own bytes.
+    /// Two PROCESSES appending to one file at once (samples and raw bytes
+    /// alternately): with the advisory lock every returned foff holds that
+    /// writer's own bytes.
     #[test]
     fn appends_from_two_processes_get_their_own_offsets() {
         let dir = tmpdir("procs");

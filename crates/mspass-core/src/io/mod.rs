@@ -18,7 +18,7 @@ pub mod mseed_read;
 pub mod query;
 pub mod read;
 
-pub use file::{append_members, default_dfile, write_members};
+pub use file::{append_members, default_dfile, write_bytes, write_members};
 pub use gridfs::{
     delete_gridfs, write_gridfs, GridFsReadOptions, GridFsWriteOptions, DEFAULT_CHUNK_SIZE,
 };

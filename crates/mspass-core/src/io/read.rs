@@ -32,6 +32,11 @@ pub struct ReadOptions {
     /// How gaps and overlaps inside a miniSEED segment are merged (MsPASS's
     /// `merge_method` / `merge_fill_value` / `merge_interpolation_samples`).
     pub mseed_merge: MergeOptions,
+    /// The largest sample buffer, in bytes, the caller can hold (a Node
+    /// process: `buffer.constants.MAX_LENGTH`, or its memory if smaller). A file or GridFS member whose
+    /// samples need more is a dead member naming the limit; nothing is
+    /// allocated for it, even when the storage really holds that many.
+    pub max_member_bytes: u64,
 }
 
 impl Default for ReadOptions {
@@ -40,6 +45,7 @@ impl Default for ReadOptions {
             ncomponents: 1,
             gridfs: GridFsReadOptions::default(),
             mseed_merge: MergeOptions::default(),
+            max_member_bytes: u64::MAX,
         }
     }
 }
@@ -86,6 +92,18 @@ pub(crate) struct Placed {
     pub offset: usize,
 }
 
+/// A member larger than the caller's largest buffer: checked before the
+/// storage is even looked at, so no allocation is ever sized by it.
+fn too_large_for_caller(m: &Member, limit: u64) -> MemberError {
+    MemberError::bad_samples(format!(
+        "npts={} needs {} bytes of samples, more than the largest sample buffer this process can hold \
+         ({limit} bytes: the caller's limit, for Node the smaller of its Float64Array/Buffer size limit \
+         and the machine's memory); the datum cannot be read here",
+        m.npts,
+        m.nbytes()
+    ))
+}
+
 /// Read the samples of the given wf documents. Per-member problems become
 /// `slots[i].error`; only an unusable call (bad options, a database failure)
 /// is an `Err`. `db` is needed only if some member is in GridFS.
@@ -114,6 +132,13 @@ pub async fn read_members(
     let mut mseed_files: BTreeMap<PathBuf, Vec<MseedSpan>> = BTreeMap::new();
     for (i, doc) in docs.iter().enumerate() {
         match parse_member(doc, opts.ncomponents) {
+            // (A miniSEED member's npts is not what decoding allocates: not checked here.)
+            Ok(m)
+                if !matches!(m.location, Location::Mseed { .. })
+                    && m.nbytes() > opts.max_member_bytes =>
+            {
+                slots[i].error = Some(too_large_for_caller(&m, opts.max_member_bytes))
+            }
             Ok(m) => match &m.location {
                 Location::File { path, foff } => {
                     files.entry(path.clone()).or_default().push((*foff, i, m))
