@@ -29,7 +29,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { BSON, MongoClient, type Document } from "mongodb";
+import { BSON, MongoClient, ObjectId, type Document } from "mongodb";
 import {
   Client,
   LocalScheduler,
@@ -255,9 +255,13 @@ async function floor(w: Workload): Promise<Record<string, number>> {
       t0 = performance.now();
       const got = await chunks.find({ files_id: { $in: ids.slice(i, i + batch) } }, { raw: true }).toArray();
       readMs += performance.now() - t0;
+      // Copies under new file ids: fs.chunks has GridFS's unique {files_id, n} index.
+      const fresh = new Map<string, ObjectId>();
       const copies = got.map((b) => {
-        const { _id, ...rest } = BSON.deserialize(b as unknown as Uint8Array);
-        return { ...rest, floor: 1 };
+        const { _id, files_id, ...rest } = BSON.deserialize(b as unknown as Uint8Array);
+        const key = String(files_id);
+        if (!fresh.has(key)) fresh.set(key, new ObjectId());
+        return { ...rest, files_id: fresh.get(key), floor: 1 };
       });
       t0 = performance.now();
       await chunks.insertMany(copies, { ordered: false });
