@@ -7,7 +7,8 @@
  *   2 worker threads; MsPASS: read_distributed_data → map → write_distributed_data
  *   on a dask LocalCluster of 2 processes × 1 thread (bench/mspasspy_e2e.py);
  * - ensembles: 100 queries of 40 members (a list of queries), demean, written back;
- * - serial: the tutorial loop readData(doc) → demean → saveData, one datum at a time.
+ * - serial: the tutorial loop readData(doc) → demean → saveData, one datum at a time;
+ * - seismic: atomic with 3-C Seismograms (wf_Seismogram; BENCH_SEIS_N of them, default N/4).
  *
  * Each in "file" and/or "gridfs" storage. The floor of a workload is what the
  * server and the disk need for the same documents and bytes, one after
@@ -20,7 +21,7 @@
  * the same rounds, for the time-vs-data ratio from one run.
  *
  *   env: BENCH_N (4000 TimeSeries), BENCH_NPTS (10000), BENCH_ROUNDS (3), BENCH_PARTS (16; 0: readDistributedData's default),
- *        BENCH_WORKLOADS (atomic-file,atomic-gridfs,ensembles-file,serial-file), BENCH_SERIAL_N (2000),
+ *        BENCH_WORKLOADS (atomic-file,atomic-gridfs,ensembles-file,serial-file), BENCH_SERIAL_N (2000), BENCH_SEIS_N (N/4),
  *        BENCH_PYTHON (/tmp/mspass-venv/bin/python; "" skips the MsPASS side), BENCH_SIDES (ours,mspasspy,floor)
  */
 import { spawnSync } from "node:child_process";
@@ -34,6 +35,8 @@ import {
   Client,
   LocalScheduler,
   MongoDBWorker,
+  Seismogram,
+  SeismogramEnsemble,
   TimeSeries,
   TimeSeriesEnsemble,
   readDistributedData,
@@ -48,6 +51,8 @@ const NPTS = Number(process.env.BENCH_NPTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTS = Number(process.env.BENCH_PARTS ?? 16);
 const SERIAL_N = Number(process.env.BENCH_SERIAL_N ?? 2000);
+const SEIS_N = process.env.BENCH_SEIS_N === undefined ? undefined : Number(process.env.BENCH_SEIS_N);
+const seisCount = (n: number) => SEIS_N ?? Math.ceil(n / 4);
 const WORKLOADS = (
   process.env.BENCH_WORKLOADS ?? "atomic-file,atomic-gridfs,ensembles-file,serial-file"
 ).split(",");
@@ -59,7 +64,7 @@ const DB = "bench_e2e";
 const GROUP = 40; // members per ensemble (evid)
 
 type Storage = "file" | "gridfs";
-type Kind = "atomic" | "ensembles" | "serial";
+type Kind = "atomic" | "ensembles" | "serial" | "seismic";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => +(ms / 1000).toFixed(2);
 
@@ -77,7 +82,9 @@ const rdbOf = (n: number) => raw.db(dbName(n));
 const pyOk = PYTHON !== "" && SIDES.has("mspasspy") && existsSync(PYTHON);
 
 // ---------------------------------------------------------------- inputs (not timed)
-const storages = [...new Set(WORKLOADS.map((w) => w.split("-")[1] as Storage))];
+const storages = [
+  ...new Set(WORKLOADS.filter((w) => !w.startsWith("seismic")).map((w) => w.split("-")[1] as Storage)),
+];
 for (const storage of storages)
   for (const N of SIZES) {
     const db = dbs.get(N)!;
@@ -109,9 +116,37 @@ for (const storage of storages)
     );
   }
 
+const seisStorages = [
+  ...new Set(WORKLOADS.filter((w) => w.startsWith("seismic")).map((w) => w.split("-")[1] as Storage)),
+];
+for (const storage of seisStorages)
+  for (const N of SIZES) {
+    const db = dbs.get(N)!;
+    const M = seisCount(N);
+    const t0 = performance.now();
+    for (let i = 0; i < M; i += 50) {
+      const members: Seismogram[] = [];
+      for (let k = i; k < Math.min(M, i + 50); k++) {
+        const data = new Float64Array(3 * NPTS);
+        for (let j = 0; j < data.length; j++) data[j] = k + Math.sin(j / 7);
+        members.push(new Seismogram({ dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data, metadata: { k } }));
+      }
+      const where = storage === "file" ? { dir: join(work, `seis${N}`), dfile: `in-${i / 50}` } : {};
+      await db.saveData(new SeismogramEnsemble(members), {
+        storageMode: storage,
+        dataTag: `seis_${storage}_${N}`,
+        ...where,
+      });
+    }
+    console.log(
+      `setup: ${M} Seismograms of 3 × ${NPTS} samples in ${storage} mode, ${secs(performance.now() - t0)} s`,
+    );
+  }
+
 const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
 await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
 const dm = task<(d: TimeSeries) => TimeSeries>(TASKS, "demean");
+const dmSeis = task<(d: Seismogram) => Seismogram>(TASKS, "demeanSeismogram");
 const dmEns = task<(e: TimeSeriesEnsemble) => TimeSeriesEnsemble>(TASKS, "demeanEnsemble");
 
 interface Workload {
@@ -131,16 +166,18 @@ const workloads: Workload[] = WORKLOADS.flatMap((base) =>
       n,
       kind,
       storage,
-      query: { data_tag: `in_${storage}_${n}` },
-      count: kind === "serial" ? Math.min(SERIAL_N, n) : n,
+      query: { data_tag: `${kind === "seismic" ? "seis" : "in"}_${storage}_${n}` },
+      count: kind === "serial" ? Math.min(SERIAL_N, n) : kind === "seismic" ? seisCount(n) : n,
     };
   }),
 );
 
+const wfOf = (w: Workload) => (w.kind === "seismic" ? "wf_Seismogram" : "wf_TimeSeries");
+
 async function cleanup(w: Workload, tag: string): Promise<void> {
   const rdb = rdbOf(w.n);
   const out = await rdb
-    .collection("wf_TimeSeries")
+    .collection(wfOf(w))
     .find({ data_tag: tag }, { projection: { gridfs_id: 1 } })
     .toArray();
   const files = out.map((d) => d.gridfs_id).filter((x) => x !== undefined);
@@ -148,7 +185,7 @@ async function cleanup(w: Workload, tag: string): Promise<void> {
     await rdb.collection("fs.chunks").deleteMany({ files_id: { $in: files } });
     await rdb.collection("fs.files").deleteMany({ _id: { $in: files } });
   }
-  await rdb.collection("wf_TimeSeries").deleteMany({ data_tag: tag });
+  await rdb.collection(wfOf(w)).deleteMany({ data_tag: tag });
   rmSync(join(work, "out"), { recursive: true, force: true });
 }
 
@@ -163,11 +200,16 @@ async function ours(w: Workload, tag: string): Promise<number> {
   } as const;
   const t0 = performance.now();
   let n = 0;
-  if (w.kind === "atomic") {
-    const bag = (
-      await readDistributedData(db, { query: w.query, ...(PARTS > 0 ? { npartitions: PARTS } : {}) })
-    ).map(dm);
-    n = (await writeDistributedData(bag, db, opts)).length;
+  if (w.kind === "atomic" || w.kind === "seismic") {
+    const seis = w.kind === "seismic";
+    const read = await readDistributedData(db, {
+      query: w.query,
+      ...(seis ? { collection: "wf_Seismogram" } : {}),
+      ...(PARTS > 0 ? { npartitions: PARTS } : {}),
+    });
+    const bag = seis ? read.map(dmSeis) : read.map(dm);
+    n = (await writeDistributedData(bag, db, { ...opts, ...(seis ? { collection: "wf_Seismogram" } : {}) }))
+      .length;
   } else if (w.kind === "ensembles") {
     const queries = Array.from({ length: Math.ceil(w.n / GROUP) }, (_x, e) => ({ ...w.query, evid: e }));
     const bag = (await readDistributedData(queries, { db, listOf: "queries", sortClause: { sta: 1 } })).map(
@@ -194,7 +236,8 @@ function mspasspy(w: Workload, tag: string): number {
   const spec = {
     uri,
     db: dbName(w.n),
-    workload: w.kind === "ensembles" ? "ensembles" : w.kind,
+    workload: w.kind === "seismic" ? "atomic" : w.kind,
+    collection: wfOf(w),
     storage_mode: w.storage,
     outdir: join(work, "out"),
     out_tag: tag,
@@ -218,7 +261,7 @@ function mspasspy(w: Workload, tag: string): number {
 /** The floor, step by step (ms): find raw, insertMany, samples read, samples written. */
 async function floor(w: Workload): Promise<Record<string, number>> {
   const rdb = rdbOf(w.n);
-  const coll = rdb.collection("wf_TimeSeries");
+  const coll = rdb.collection(wfOf(w));
   const q = w.kind === "serial" ? { ...w.query, k: { $lt: w.count } } : w.query;
   let t0 = performance.now();
   const found = await coll.find(q, { raw: true, batchSize: 10_000 }).toArray();
