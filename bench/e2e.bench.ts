@@ -82,66 +82,37 @@ const rdbOf = (n: number) => raw.db(dbName(n));
 const pyOk = PYTHON !== "" && SIDES.has("mspasspy") && existsSync(PYTHON);
 
 // ---------------------------------------------------------------- inputs (not timed)
-const storages = [
-  ...new Set(WORKLOADS.filter((w) => !w.startsWith("seismic")).map((w) => w.split("-")[1] as Storage)),
-];
-for (const storage of storages)
-  for (const N of SIZES) {
-    const db = dbs.get(N)!;
-    const t0 = performance.now();
-    for (let i = 0; i < N; i += 100) {
-      const members: TimeSeries[] = [];
-      for (let k = i; k < Math.min(N, i + 100); k++) {
-        const data = new Float64Array(NPTS);
-        for (let j = 0; j < NPTS; j++) data[j] = k + Math.sin(j / 7);
-        members.push(
-          new TimeSeries({
-            dt: 0.01,
-            t0: 1.6e9 + k,
-            tref: "UTC",
-            data,
-            metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` },
-          }),
-        );
-      }
-      const where = storage === "file" ? { dir: join(work, `in${N}`), dfile: `in-${i / 100}` } : {};
-      await db.saveData(new TimeSeriesEnsemble(members), {
-        storageMode: storage,
-        dataTag: `in_${storage}_${N}`,
-        ...where,
-      });
-    }
-    console.log(
-      `setup: ${N} TimeSeries of ${NPTS} samples in ${storage} mode, ${secs(performance.now() - t0)} s`,
-    );
-  }
+/** Input k: samples k + sin(j/7); TimeSeries carry an evid/sta (the ensembles' queries). */
+function input(k: number, seismic: boolean): TimeSeries | Seismogram {
+  const data = new Float64Array((seismic ? 3 : 1) * NPTS);
+  for (let j = 0; j < data.length; j++) data[j] = k + Math.sin(j / 7);
+  const head = { dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data } as const;
+  return seismic
+    ? new Seismogram({ ...head, metadata: { k } })
+    : new TimeSeries({ ...head, metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` } });
+}
 
-const seisStorages = [
-  ...new Set(WORKLOADS.filter((w) => w.startsWith("seismic")).map((w) => w.split("-")[1] as Storage)),
-];
-for (const storage of seisStorages)
-  for (const N of SIZES) {
-    const db = dbs.get(N)!;
-    const M = seisCount(N);
-    const t0 = performance.now();
-    for (let i = 0; i < M; i += 50) {
-      const members: Seismogram[] = [];
-      for (let k = i; k < Math.min(M, i + 50); k++) {
-        const data = new Float64Array(3 * NPTS);
-        for (let j = 0; j < data.length; j++) data[j] = k + Math.sin(j / 7);
-        members.push(new Seismogram({ dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data, metadata: { k } }));
-      }
-      const where = storage === "file" ? { dir: join(work, `seis${N}`), dfile: `in-${i / 50}` } : {};
-      await db.saveData(new SeismogramEnsemble(members), {
-        storageMode: storage,
-        dataTag: `seis_${storage}_${N}`,
-        ...where,
-      });
-    }
-    console.log(
-      `setup: ${M} Seismograms of 3 × ${NPTS} samples in ${storage} mode, ${secs(performance.now() - t0)} s`,
-    );
+/** Save `count` inputs, 100 per saveData (one file each in file mode), tagged `${prefix}_${storage}_${N}`. */
+async function saveInputs(N: number, storage: Storage, seismic: boolean): Promise<void> {
+  const db = dbs.get(N)!;
+  const prefix = seismic ? "seis" : "in";
+  const count = seismic ? seisCount(N) : N;
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += 100) {
+    const members = Array.from({ length: Math.min(count, i + 100) - i }, (_x, m) => input(i + m, seismic));
+    const where = storage === "file" ? { dir: join(work, `${prefix}${N}`), dfile: `in-${i / 100}` } : {};
+    const ens = seismic
+      ? new SeismogramEnsemble(members as Seismogram[])
+      : new TimeSeriesEnsemble(members as TimeSeries[]);
+    await db.saveData(ens, { storageMode: storage, dataTag: `${prefix}_${storage}_${N}`, ...where });
   }
+  const what = seismic ? `Seismograms of 3 × ${NPTS}` : `TimeSeries of ${NPTS}`;
+  console.log(`setup: ${count} ${what} samples in ${storage} mode, ${secs(performance.now() - t0)} s`);
+}
+
+const inputs = new Set(WORKLOADS.map((w) => `${w.startsWith("seismic") ? "seis" : "in"}-${w.split("-")[1]}`));
+for (const key of inputs)
+  for (const N of SIZES) await saveInputs(N, key.split("-")[1] as Storage, key.startsWith("seis"));
 
 const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
 await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
