@@ -7,7 +7,8 @@
  *   2 worker threads; MsPASS: read_distributed_data → map → write_distributed_data
  *   on a dask LocalCluster of 2 processes × 1 thread (bench/mspasspy_e2e.py);
  * - ensembles: 100 queries of 40 members (a list of queries), demean, written back;
- * - serial: the tutorial loop readData(doc) → demean → saveData, one datum at a time.
+ * - serial: the tutorial loop readData(doc) → demean → saveData, one datum at a time;
+ * - seismic: atomic with 3-C Seismograms (wf_Seismogram; BENCH_SEIS_N of them, default N/4).
  *
  * Each in "file" and/or "gridfs" storage. The floor of a workload is what the
  * server and the disk need for the same documents and bytes, one after
@@ -20,7 +21,7 @@
  * the same rounds, for the time-vs-data ratio from one run.
  *
  *   env: BENCH_N (4000 TimeSeries), BENCH_NPTS (10000), BENCH_ROUNDS (3), BENCH_PARTS (16; 0: readDistributedData's default),
- *        BENCH_WORKLOADS (atomic-file,atomic-gridfs,ensembles-file,serial-file), BENCH_SERIAL_N (2000),
+ *        BENCH_WORKLOADS (atomic-file,atomic-gridfs,ensembles-file,serial-file), BENCH_SERIAL_N (2000), BENCH_SEIS_N (N/4),
  *        BENCH_PYTHON (/tmp/mspass-venv/bin/python; "" skips the MsPASS side), BENCH_SIDES (ours,mspasspy,floor)
  */
 import { spawnSync } from "node:child_process";
@@ -29,11 +30,13 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { BSON, MongoClient, type Document } from "mongodb";
+import { BSON, MongoClient, ObjectId, type Document } from "mongodb";
 import {
   Client,
   LocalScheduler,
   MongoDBWorker,
+  Seismogram,
+  SeismogramEnsemble,
   TimeSeries,
   TimeSeriesEnsemble,
   readDistributedData,
@@ -48,6 +51,8 @@ const NPTS = Number(process.env.BENCH_NPTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTS = Number(process.env.BENCH_PARTS ?? 16);
 const SERIAL_N = Number(process.env.BENCH_SERIAL_N ?? 2000);
+const SEIS_N = process.env.BENCH_SEIS_N === undefined ? undefined : Number(process.env.BENCH_SEIS_N);
+const seisCount = (n: number) => SEIS_N ?? Math.ceil(n / 4);
 const WORKLOADS = (
   process.env.BENCH_WORKLOADS ?? "atomic-file,atomic-gridfs,ensembles-file,serial-file"
 ).split(",");
@@ -59,7 +64,7 @@ const DB = "bench_e2e";
 const GROUP = 40; // members per ensemble (evid)
 
 type Storage = "file" | "gridfs";
-type Kind = "atomic" | "ensembles" | "serial";
+type Kind = "atomic" | "ensembles" | "serial" | "seismic";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => +(ms / 1000).toFixed(2);
 
@@ -77,41 +82,42 @@ const rdbOf = (n: number) => raw.db(dbName(n));
 const pyOk = PYTHON !== "" && SIDES.has("mspasspy") && existsSync(PYTHON);
 
 // ---------------------------------------------------------------- inputs (not timed)
-const storages = [...new Set(WORKLOADS.map((w) => w.split("-")[1] as Storage))];
-for (const storage of storages)
-  for (const N of SIZES) {
-    const db = dbs.get(N)!;
-    const t0 = performance.now();
-    for (let i = 0; i < N; i += 100) {
-      const members: TimeSeries[] = [];
-      for (let k = i; k < Math.min(N, i + 100); k++) {
-        const data = new Float64Array(NPTS);
-        for (let j = 0; j < NPTS; j++) data[j] = k + Math.sin(j / 7);
-        members.push(
-          new TimeSeries({
-            dt: 0.01,
-            t0: 1.6e9 + k,
-            tref: "UTC",
-            data,
-            metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` },
-          }),
-        );
-      }
-      const where = storage === "file" ? { dir: join(work, `in${N}`), dfile: `in-${i / 100}` } : {};
-      await db.saveData(new TimeSeriesEnsemble(members), {
-        storageMode: storage,
-        dataTag: `in_${storage}_${N}`,
-        ...where,
-      });
-    }
-    console.log(
-      `setup: ${N} TimeSeries of ${NPTS} samples in ${storage} mode, ${secs(performance.now() - t0)} s`,
-    );
+/** Input k: samples k + sin(j/7); TimeSeries carry an evid/sta (the ensembles' queries). */
+function input(k: number, seismic: boolean): TimeSeries | Seismogram {
+  const data = new Float64Array((seismic ? 3 : 1) * NPTS);
+  for (let j = 0; j < data.length; j++) data[j] = k + Math.sin(j / 7);
+  const head = { dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data } as const;
+  return seismic
+    ? new Seismogram({ ...head, metadata: { k } })
+    : new TimeSeries({ ...head, metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` } });
+}
+
+/** Save `count` inputs, 100 per saveData (one file each in file mode), tagged `${prefix}_${storage}_${N}`. */
+async function saveInputs(N: number, storage: Storage, seismic: boolean): Promise<void> {
+  const db = dbs.get(N)!;
+  const prefix = seismic ? "seis" : "in";
+  const count = seismic ? seisCount(N) : N;
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += 100) {
+    const members = Array.from({ length: Math.min(count, i + 100) - i }, (_x, m) => input(i + m, seismic));
+    const where = storage === "file" ? { dir: join(work, `${prefix}${N}`), dfile: `in-${i / 100}` } : {};
+    const ens = seismic
+      ? new SeismogramEnsemble(members as Seismogram[])
+      : new TimeSeriesEnsemble(members as TimeSeries[]);
+    await db.saveData(ens, { storageMode: storage, dataTag: `${prefix}_${storage}_${N}`, ...where });
   }
+  const what = seismic ? `Seismograms of 3 × ${NPTS}` : `TimeSeries of ${NPTS}`;
+  console.log(`setup: ${count} ${what} samples in ${storage} mode, ${secs(performance.now() - t0)} s`);
+}
+
+const inputs = new Set(WORKLOADS.map((w) => `${w.startsWith("seismic") ? "seis" : "in"}-${w.split("-")[1]}`));
+for (const key of inputs)
+  for (const N of SIZES) await saveInputs(N, key.split("-")[1] as Storage, key.startsWith("seis"));
 
 const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
 await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
 const dm = task<(d: TimeSeries) => TimeSeries>(TASKS, "demean");
+const dmSeis = task<(d: Seismogram) => Seismogram>(TASKS, "demeanSeismogram");
 const dmEns = task<(e: TimeSeriesEnsemble) => TimeSeriesEnsemble>(TASKS, "demeanEnsemble");
 
 interface Workload {
@@ -131,16 +137,18 @@ const workloads: Workload[] = WORKLOADS.flatMap((base) =>
       n,
       kind,
       storage,
-      query: { data_tag: `in_${storage}_${n}` },
-      count: kind === "serial" ? Math.min(SERIAL_N, n) : n,
+      query: { data_tag: `${kind === "seismic" ? "seis" : "in"}_${storage}_${n}` },
+      count: kind === "serial" ? Math.min(SERIAL_N, n) : kind === "seismic" ? seisCount(n) : n,
     };
   }),
 );
 
+const wfOf = (w: Workload) => (w.kind === "seismic" ? "wf_Seismogram" : "wf_TimeSeries");
+
 async function cleanup(w: Workload, tag: string): Promise<void> {
   const rdb = rdbOf(w.n);
   const out = await rdb
-    .collection("wf_TimeSeries")
+    .collection(wfOf(w))
     .find({ data_tag: tag }, { projection: { gridfs_id: 1 } })
     .toArray();
   const files = out.map((d) => d.gridfs_id).filter((x) => x !== undefined);
@@ -148,7 +156,7 @@ async function cleanup(w: Workload, tag: string): Promise<void> {
     await rdb.collection("fs.chunks").deleteMany({ files_id: { $in: files } });
     await rdb.collection("fs.files").deleteMany({ _id: { $in: files } });
   }
-  await rdb.collection("wf_TimeSeries").deleteMany({ data_tag: tag });
+  await rdb.collection(wfOf(w)).deleteMany({ data_tag: tag });
   rmSync(join(work, "out"), { recursive: true, force: true });
 }
 
@@ -163,11 +171,16 @@ async function ours(w: Workload, tag: string): Promise<number> {
   } as const;
   const t0 = performance.now();
   let n = 0;
-  if (w.kind === "atomic") {
-    const bag = (
-      await readDistributedData(db, { query: w.query, ...(PARTS > 0 ? { npartitions: PARTS } : {}) })
-    ).map(dm);
-    n = (await writeDistributedData(bag, db, opts)).length;
+  if (w.kind === "atomic" || w.kind === "seismic") {
+    const seis = w.kind === "seismic";
+    const read = await readDistributedData(db, {
+      query: w.query,
+      ...(seis ? { collection: "wf_Seismogram" } : {}),
+      ...(PARTS > 0 ? { npartitions: PARTS } : {}),
+    });
+    const bag = seis ? read.map(dmSeis) : read.map(dm);
+    n = (await writeDistributedData(bag, db, { ...opts, ...(seis ? { collection: "wf_Seismogram" } : {}) }))
+      .length;
   } else if (w.kind === "ensembles") {
     const queries = Array.from({ length: Math.ceil(w.n / GROUP) }, (_x, e) => ({ ...w.query, evid: e }));
     const bag = (await readDistributedData(queries, { db, listOf: "queries", sortClause: { sta: 1 } })).map(
@@ -194,7 +207,8 @@ function mspasspy(w: Workload, tag: string): number {
   const spec = {
     uri,
     db: dbName(w.n),
-    workload: w.kind === "ensembles" ? "ensembles" : w.kind,
+    workload: w.kind === "seismic" ? "atomic" : w.kind,
+    collection: wfOf(w),
     storage_mode: w.storage,
     outdir: join(work, "out"),
     out_tag: tag,
@@ -218,7 +232,7 @@ function mspasspy(w: Workload, tag: string): number {
 /** The floor, step by step (ms): find raw, insertMany, samples read, samples written. */
 async function floor(w: Workload): Promise<Record<string, number>> {
   const rdb = rdbOf(w.n);
-  const coll = rdb.collection("wf_TimeSeries");
+  const coll = rdb.collection(wfOf(w));
   const q = w.kind === "serial" ? { ...w.query, k: { $lt: w.count } } : w.query;
   let t0 = performance.now();
   const found = await coll.find(q, { raw: true, batchSize: 10_000 }).toArray();
@@ -255,9 +269,13 @@ async function floor(w: Workload): Promise<Record<string, number>> {
       t0 = performance.now();
       const got = await chunks.find({ files_id: { $in: ids.slice(i, i + batch) } }, { raw: true }).toArray();
       readMs += performance.now() - t0;
+      // Copies under new file ids: fs.chunks has GridFS's unique {files_id, n} index.
+      const fresh = new Map<string, ObjectId>();
       const copies = got.map((b) => {
-        const { _id, ...rest } = BSON.deserialize(b as unknown as Uint8Array);
-        return { ...rest, floor: 1 };
+        const { _id, files_id, ...rest } = BSON.deserialize(b as unknown as Uint8Array);
+        const key = String(files_id);
+        if (!fresh.has(key)) fresh.set(key, new ObjectId());
+        return { ...rest, files_id: fresh.get(key), floor: 1 };
       });
       t0 = performance.now();
       await chunks.insertMany(copies, { ordered: false });

@@ -57,6 +57,10 @@ describe("embedded FerretDB: _id look-ups use the index", () => {
       [{ odd: 1, _id: { $gte: ids[10], $lt: ids[20] } }, range(10, 20).filter((i) => i % 2 === 1)],
       [{ _id: { $gte: ids[55] } }, range(55, 60)],
       [{ _id: { $lt: ids[3], $ne: ids[1] } }, [0, 2]],
+      // pymongo's find_one by _id.
+      [{ _id: { $eq: ids[42] } }, [42]],
+      // GridFS readers look files up by a list of ids.
+      [{ _id: { $in: [ids[9], ids[5], ids[50]] } }, [5, 9, 50]],
     ];
     for (const [filter, want] of cases) {
       const r = await t.rdb.command({ explain: { find: "r", filter }, verbosity: "queryPlanner" });
@@ -69,6 +73,51 @@ describe("embedded FerretDB: _id look-ups use the index", () => {
     // Bounds that are not ObjectIds are not pushed down, and still filter right (MongoDB's type bracketing).
     expect((await c.find({ _id: { $gte: "a" } }).toArray()).map((d) => d.i)).toEqual([-1]);
     expect((await c.find({ _id: { $lt: 100 } }).toArray()).map((d) => d.i)).toEqual([-2]);
+    expect((await c.find({ _id: { $in: [ids[2], "text-id", 7] } }).toArray()).map((d) => d.i).sort()).toEqual(
+      [-1, -2, 2],
+    );
+  });
+});
+
+describe("embedded FerretDB: GridFS chunk look-ups by files_id use the {files_id, n} index", () => {
+  it("plans files_id equality and $in on a *.chunks collection as an index search, with the same results as the filter", async (ctx) => {
+    if (!ferret) ctx.skip();
+    const files = Array.from({ length: 30 }, () => new ObjectId());
+    const chunks = t.db.collection("g.chunks");
+    await chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
+    await chunks.insertMany(
+      files.flatMap((files_id, f) => [0, 1, 2].map((n) => ({ _id: new ObjectId(), files_id, n, f }))),
+    );
+    // A document whose files_id is not an ObjectId is never excluded wrongly (it is not pushed down).
+    await chunks.insertOne({ _id: new ObjectId(), files_id: "name", n: 0, f: -1 });
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ files_id: files[7] }, 3],
+      [{ files_id: files[7], n: 2 }, 1],
+      // pymongo's GridFS reads a file's chunks with $eq.
+      [{ files_id: { $eq: files[8] }, n: { $gte: 0 } }, 3],
+      [{ files_id: { $in: [files[1], files[2], files[29]] } }, 9],
+      [{ files_id: { $in: [files[1], files[2]] }, n: { $gte: 1 } }, 4],
+    ];
+    for (const [filter, count] of cases) {
+      const r = await t.rdb.command({ explain: { find: "g.chunks", filter }, verbosity: "queryPlanner" });
+      const plan = (r.queryPlanner as { Plan: string[] }).Plan.join("\n");
+      expect(plan).toMatch(/SEARCH .* USING INDEX .*files_id/);
+      expect(plan).not.toMatch(/SCAN/);
+      const got = await chunks.find(filter).toArray();
+      expect(got.length).toBe(count);
+      const f = filter.files_id as { $in?: ObjectId[]; $eq?: ObjectId };
+      const want = new Set(f.$in ?? [f.$eq ?? filter.files_id]);
+      for (const d of got)
+        expect([...want].some((w) => (w as ObjectId).equals(d.files_id as ObjectId))).toBe(true);
+    }
+    // Not pushed down (and still right): a mixed $in, and any other collection.
+    expect(await chunks.countDocuments({ files_id: { $in: ["name", files[0]] } })).toBe(4);
+    const other = t.db.collection("notchunks");
+    await other.insertMany([{ files_id: [files[0], files[1]] }, { files_id: files[0] }]);
+    expect(await other.countDocuments({ files_id: files[0] })).toBe(2);
+    // Deletes read through the same clause.
+    await chunks.deleteMany({ files_id: { $in: [files[3], files[4]] } });
+    expect(await t.rdb.collection("g.chunks").countDocuments({})).toBe(30 * 3 + 1 - 6);
   });
 });
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ObjectId, type Document } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LocalScheduler, MongoDBWorker, TimeSeries, readDistributedData, task } from "mspass";
-import { cutRanges, rangeFilter, splitIds } from "../dist/parallel/read.js";
+import { cutBySamples, cutRanges, rangeFilter, splitIds } from "../dist/parallel/read.js";
 import { useTestDatabase } from "./helpers.js";
 
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
@@ -116,6 +116,26 @@ describe("readDistributedData: _id range partitions", () => {
     expect(rangeFilter({ _id: { $ne: ids[0] } }, ranges[0]!)).toEqual({
       $and: [{ _id: { $ne: ids[0] } }, { _id: { $gte: ranges[0]!.lo, $lt: ranges[0]!.hi } }],
     });
+  });
+
+  it("by default, cuts ranges by samples: each about the target, every document in exactly one", async () => {
+    // The default (no npartitions) reads everything once.
+    expect(sorted(await ks(await readDistributedData(db, { dataTag: "in" }), "none"))).toEqual(range(N));
+    const filter = { data_tag: "in" };
+    const split = await splitIds(db, "wf_TimeSeries", filter);
+    expect(split.count).toBe(N);
+    // 8 samples each, but a document weighs at least 1/1000 of a 2,000,000-sample partition.
+    expect(split.total).toBe(N * 2000);
+    const ranges = cutBySamples(split, 2000 * 25);
+    expect(ranges.map((r) => r.last)).toEqual([false, false, false, false, true]);
+    const counts: number[] = [];
+    for (const r of ranges) counts.push(await db.wf_TimeSeries.countDocuments(rangeFilter(filter, r)));
+    expect(counts).toEqual([25, 25, 25, 25, 20]);
+    // Seismograms weigh 3 samples per npts.
+    const s3 = await splitIds(db, "wf_TimeSeries", filter, 3);
+    expect(s3.before).toEqual(split.before);
+    // An empty query: no ranges.
+    expect(cutBySamples(await splitIds(db, "wf_TimeSeries", { data_tag: "none" }), 10)).toEqual([]);
   });
 
   it("a worker dying in the middle of the job: its partition is re-run and every document is still read exactly once", async () => {

@@ -9,11 +9,13 @@
  * - a `Database` or its name, with `query` (default `{}`): one atomic datum
  *   per document. The main thread does NOT load the documents: it streams
  *   only their `_id`s (a projection, sorted) and keeps a bounded sample of
- *   them (at most SPLIT_KEEP, thinned as it goes), from which it cuts
- *   `npartitions` `_id` ranges. Each partition reads `query AND lo <= _id
- *   < hi` on a worker. Memory on the main thread is O(npartitions), not
- *   O(documents). `_id`s must be of one BSON type (ObjectIds, as MsPASS
- *   writes).
+ *   them (at most SPLIT_KEEP, thinned as it goes), with the samples before
+ *   each, from which it cuts `_id` ranges: `npartitions` of equal counts, or
+ *   by default ranges of about DEFAULT_PARTITION_SAMPLES samples, so a
+ *   worker's memory is bounded by a partition whatever the number of
+ *   documents. Each partition reads `query AND lo <= _id < hi` on a worker.
+ *   Memory on the main thread is O(SPLIT_KEEP), not O(documents). `_id`s must
+ *   be of one BSON type (ObjectIds, as MsPASS writes).
  * - an array of query objects (with `db`): one ensemble per query, sorted
  *   by `sortClause`.
  * - an array of wf documents (with `db`): one atomic datum per document.
@@ -56,7 +58,7 @@ export interface ReadDistributedOptions {
   collection?: string;
   /** "promiscuous" (default), "cautious" or "pedantic". */
   mode?: Mode;
-  /** Partitions of the bag (default: one per 5,000 documents for a query; 100 at most for a list, as dask). */
+  /** Partitions of the bag (default for a query: about DEFAULT_PARTITION_SAMPLES samples each; for a list, 100 at most, as dask). */
   npartitions?: number;
   /** Only documents with this `data_tag`. */
   dataTag?: string;
@@ -107,8 +109,15 @@ const KEYS = [
 ] as const;
 /** `_id` split: at most this many sampled ids are held while streaming. */
 export const SPLIT_KEEP = 65_536;
-/** Default documents per partition of a query read. */
-export const DEFAULT_PARTITION_DOCS = 5000;
+/**
+ * Default size of a partition of a query read, in samples (× 3 for a
+ * Seismogram): 16 MB of float64. A partition's samples are held a few times
+ * over on its worker (the read buffer, the data, the write), so this, not
+ * the number of documents, bounds a worker's memory.
+ */
+export const DEFAULT_PARTITION_SAMPLES = 2_000_000;
+/** ... and at most this many documents (a document counts at least 1/this of a partition). */
+export const DEFAULT_PARTITION_DOCS = 1000;
 
 const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(
   new URL("./read-task.js", import.meta.url),
@@ -272,22 +281,22 @@ export async function readDistributedData(
   const query = o.query ?? {};
   if (!isDocument(query))
     throw new MsPASSError(`${FN}: query must be an object, got ${describe(query)}`, "Invalid");
-  const { collection } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
+  const { collection, dataType } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
   const filter: Document =
     dataTag === undefined ? (query as Document) : { $and: [query, { data_tag: dataTag }] };
   encode(filter, "query");
 
   const split = await withServerRetry(
-    () => splitIds(db, collection, filter),
+    () => splitIds(db, collection, filter, dataType === "Seismogram" ? 3 : 1),
     db.client.connectionString,
     `${FN}(${db.name}.${collection}): splitting the query by _id`,
     retryTimeoutMS,
   );
   const common = readCommon(db, collection);
-  const ranges = cutRanges(
-    split,
-    npartitions ?? Math.max(1, Math.ceil(split.count / DEFAULT_PARTITION_DOCS)),
-  );
+  const ranges =
+    npartitions === undefined
+      ? cutBySamples(split, DEFAULT_PARTITION_SAMPLES)
+      : cutRanges(split, npartitions);
   const specs: ReadSpec[] = ranges.map((r, i) => ({
     ...common,
     kind: "range",
@@ -298,39 +307,61 @@ export async function readDistributedData(
   return fromSequence(specs, { npartitions: Math.max(1, specs.length) }).mapPartitions(READ_TASK);
 }
 
-/** The streamed `_id` sample: every `stride`-th id in `_id` order, and the last one. */
+/**
+ * The streamed `_id` sample: every `stride`-th id in `_id` order, and the
+ * last one; `before[i]`: the samples (weighed as in `splitIds`) of the
+ * documents before `starts[i]`; `total`: those of all of them.
+ */
 export interface IdSplit {
   count: number;
   stride: number;
   starts: unknown[];
+  before: number[];
+  total: number;
   last: unknown;
 }
 
+/** What a document weighs in a partition: its samples, at least 1/DEFAULT_PARTITION_DOCS of a partition. */
+function docWeight(npts: unknown, ncomp: number): number {
+  const n = typeof npts === "number" && Number.isFinite(npts) && npts > 0 ? npts * ncomp : 0;
+  return Math.max(n, DEFAULT_PARTITION_SAMPLES / DEFAULT_PARTITION_DOCS);
+}
+
 /**
- * Stream the `_id`s of `filter` in order, keeping every `stride`-th one;
- * when SPLIT_KEEP would be exceeded, the stride doubles and every other
- * kept id is dropped — so memory stays bounded whatever the count.
+ * Stream the `_id`s (and `npts`) of `filter` in order, keeping every
+ * `stride`-th id; when SPLIT_KEEP would be exceeded, the stride doubles and
+ * every other kept id is dropped — so memory stays bounded whatever the count.
  */
-export async function splitIds(db: Database, collection: string, filter: Document): Promise<IdSplit> {
+export async function splitIds(
+  db: Database,
+  collection: string,
+  filter: Document,
+  ncomp = 1,
+): Promise<IdSplit> {
   let stride = 1;
   let starts: unknown[] = [];
+  let before: number[] = [];
   let count = 0;
+  let total = 0;
   let last: unknown;
   const cursor = db
     .collection(collection)
-    .find(filter, { projection: { _id: 1 }, sort: { _id: 1 }, batchSize: 10_000 });
+    .find(filter, { projection: { _id: 1, npts: 1 }, sort: { _id: 1 }, batchSize: 10_000 });
   for await (const d of cursor) {
     if (count % stride === 0) {
       starts.push(d._id);
+      before.push(total);
       if (starts.length > SPLIT_KEEP) {
         starts = starts.filter((_x, i) => i % 2 === 0);
+        before = before.filter((_x, i) => i % 2 === 0);
         stride *= 2;
       }
     }
+    total += docWeight(d.npts, ncomp);
     last = d._id;
     count++;
   }
-  return { count, stride, starts, last };
+  return { count, stride, starts, before, total, last };
 }
 
 export interface Range {
@@ -351,6 +382,25 @@ export interface Range {
 export function rangeFilter(filter: Document, r: Range): Document {
   const bounds = r.last ? { $gte: r.lo, $lte: r.hi } : { $gte: r.lo, $lt: r.hi };
   return Object.hasOwn(filter, "_id") ? { $and: [filter, { _id: bounds }] } : { ...filter, _id: bounds };
+}
+
+/**
+ * Contiguous `_id` ranges of about `samples` samples each (whole granules of
+ * the split: a range ends at the first kept id at or past its share).
+ */
+export function cutBySamples(split: IdSplit, samples: number): Range[] {
+  const g = split.starts.length;
+  if (g === 0) return [];
+  const out: Range[] = [];
+  let a = 0;
+  for (let b = 1; b < g; b++) {
+    if (split.before[b]! - split.before[a]! >= samples) {
+      out.push({ lo: split.starts[a], hi: split.starts[b], last: false });
+      a = b;
+    }
+  }
+  out.push({ lo: split.starts[a], hi: split.last, last: true });
+  return out;
 }
 
 /** `n` contiguous `_id` ranges of nearly equal size (fewer if there are fewer granules). */

@@ -9,8 +9,39 @@ import { native, toMsPASSError } from "../../native.js";
 import type { Database } from "../database.js";
 import type { SampleWriter } from "./types.js";
 
+/** Databases (connection string + name) whose GridFS indexes this thread has ensured. */
+const indexed = new Map<string, Promise<void>>();
+
+/**
+ * The indexes every GridFS driver creates before its first write to a bucket
+ * (pymongo's `GridFS.put`, the Node driver's `GridFSBucket`): chunks by
+ * `{files_id: 1, n: 1}` (unique) and files by `{filename: 1, uploadDate: 1}`.
+ * Without the first, each chunk look-up reads the whole `fs.chunks` (on mongod,
+ * and on the embedded FerretDB, whose patch answers `files_id` from it). Once
+ * per database per thread: creating an index that exists is a no-op, so a
+ * failed attempt is simply tried again by the next write.
+ */
+function ensureGridfsIndexes(db: Database): Promise<void> {
+  const key = `${db.client.connectionString}\0${db.name}`;
+  let p = indexed.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      await db.collection("fs.chunks").createIndex({ files_id: 1, n: 1 }, { unique: true });
+      await db.collection("fs.files").createIndex({ filename: 1, uploadDate: 1 });
+    })();
+    indexed.set(key, p);
+    p.catch(() => indexed.delete(key));
+  }
+  return p;
+}
+
 /** Store each sample array as one GridFS file; returns the file ids (hex), the given `ids` when passed. */
-export function storeGridfsSamples(db: Database, data: Float64Array[], ids?: string[]): Promise<string[]> {
+export async function storeGridfsSamples(
+  db: Database,
+  data: Float64Array[],
+  ids?: string[],
+): Promise<string[]> {
+  await ensureGridfsIndexes(db);
   return native.writeGridfsSamples(
     db.client.connectionString,
     db.name,
