@@ -120,6 +120,50 @@ describe("scale (MsPASS)", () => {
     expect(z.dead).toBe(true);
     expect(z.elog.entries[0]!.message).toMatch(/all 0s/);
   });
+
+  const ts = (data: number[], t0 = 0) => new TimeSeries({ dt: 1, t0, data: Float64Array.from(data) });
+
+  it("measures inside a window, clipped to the data; a window outside kills", () => {
+    const w = scale(ts([1, -4, 2, 0, 8]), { computeFromWindow: true, window: { start: -5, end: 2 } });
+    expect([...w.data]).toEqual([0.25, -1, 0.5, 0, 2]);
+    expect(w.md.get("amplitude")).toBe(4);
+    expect(w.md.get("calib")).toBe(4);
+    const one = scale(ts([1, -4, 2, 0, 8], 10), {
+      method: "rms",
+      computeFromWindow: true,
+      window: { start: 12, end: 12 },
+    });
+    expect(one.md.get("rms_amplitude")).toBe(2);
+    // A reversed window is MsPASS's signal for the whole datum.
+    const all = scale(ts([1, -4, 2, 0, 8]), { computeFromWindow: true, window: { start: 1, end: 0 } });
+    expect(all.md.get("amplitude")).toBe(8);
+    const out = scale(ts([1, 2]), { computeFromWindow: true, window: { start: 5, end: 9 } });
+    expect(out.dead).toBe(true);
+    expect(out.elog.entries[0]!.message).toMatch(/no intersection/);
+    expect([...out.data]).toEqual([1, 2]);
+    expect(() => scale(ts([1]), { computeFromWindow: true })).toThrow(/needs window/);
+    expect(() => scale(ts([1]), { window: { start: 0, end: 1 } })).toThrow(/only with computeFromWindow/);
+  });
+
+  it("scaleBySection: one gain for the ensemble from the median (or mean) log amplitude", () => {
+    const section = () => {
+      const e = new TimeSeriesEnsemble([ts([2, -1]), ts([0, 8]), ts([64, 1]), ts([1000, 0])]);
+      e.member[3]!.kill();
+      return e;
+    };
+    const med = scale(section(), { scaleBySection: true });
+    expect(med.md.get("amplitude")).toBeCloseTo(8, 12);
+    [0.25, 0, 8, 1000].forEach((v, i) => expect(med.member[i]!.data[0]).toBeCloseTo(v, 12));
+    [8, 8, 8].forEach((v, i) => expect(med.member[i]!.md.get("calib")).toBeCloseTo(v, 12));
+    expect(med.member[3]!.md.has("calib")).toBe(false);
+    const mean = scale(section(), { scaleBySection: true, useMean: true, level: 2 });
+    const avg = Math.cbrt(2 * 8 * 64);
+    expect(mean.md.get("amplitude")).toBeCloseTo(avg, 12);
+    expect(mean.member[2]!.data[0]).toBeCloseTo((64 * 2) / avg, 12);
+    // Without scaleBySection each member is scaled on its own.
+    const each = scale(section());
+    expect(each.member.map((m) => m.md.get("amplitude"))).toEqual([2, 8, 64, undefined]);
+  });
 });
 
 describe("windowData (MsPASS WindowData)", () => {

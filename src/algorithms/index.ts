@@ -27,5 +27,7 @@ export { ator, rtoa } from "./time.js";
 export { decimate, resample } from "./resampling.js";
 export type { DecimateOptions } from "./resampling.js";
 export type { HistoryOptions, MsPASSData } from "./apply.js";
-export { rotateToStandard, extractComponent } from "./three-component.js";
+export { rotateToStandard, extractComponent, freeSurfaceTransformation } from "./three-component.js";
+export type { FreeSurfaceTransformationOptions, SlownessVector } from "./three-component.js";
+export { bundleSeedData } from "./bundle.js";
 export { algorithms } from "./tasks.js";

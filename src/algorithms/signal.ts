@@ -10,8 +10,10 @@ import {
   applyEach,
   checkOptions,
   choiceOption,
+  isAtomic,
   ncomp,
   numberOption,
+  type Atomic,
   type HistoryOptions,
   type MsPASSData,
 } from "./apply.js";
@@ -151,6 +153,18 @@ export interface ScaleOptions extends HistoryOptions {
   method?: ScaleMethod;
   /** Target amplitude; for "perc", the clip fraction in (0, 1] (default 1). */
   level?: number;
+  /** Measure the amplitude inside `window` only (default false). */
+  computeFromWindow?: boolean;
+  /**
+   * Time range of the amplitude measurement (MsPASS's TimeWindow, on each
+   * datum's own time axis), clipped to the data; a reversed window
+   * (start > end) means the whole datum.
+   */
+  window?: { start: number; end: number };
+  /** Ensembles only: one gain for all members, from their typical amplitude (default false). */
+  scaleBySection?: boolean;
+  /** With scaleBySection: the mean of the members' log amplitudes instead of their median (default false). */
+  useMean?: boolean;
 }
 
 /** Metadata key MsPASS posts each measured amplitude under, per method. */
@@ -161,15 +175,50 @@ const AMPLITUDE_KEY: Record<string, string> = {
   mad: "mad_amplitude",
 };
 
+/** Multiply the samples by `factor` and divide calib by it, so calib·samples keeps the original units. */
+function gain(x: Atomic, factor: number): void {
+  native.algScaleBy(x.data, factor);
+  const calib = x.md.has("calib") ? Number(x.md.get("calib")) : 1;
+  x.md.put("calib", calib / factor);
+}
+
+/** The samples of `x` inside [start, end] (clipped to the data), component-major; as MsPASS's WindowData. */
+function windowSamples(x: Atomic, start: number, end: number): Float64Array {
+  const from = Math.max(start, x.t0);
+  const to = Math.min(end, x.endtime());
+  if (from > to)
+    throw new MsPASSError(
+      `amplitude measurement window [${start}, ${end}] has no intersection with data range [${x.t0}, ${x.endtime()}]`,
+      "Invalid",
+    );
+  const n = x.npts;
+  const first = Math.max(0, Math.round((from - x.t0) / x.dt));
+  const m = Math.min(n - first, Math.round((to - from) / x.dt) + 1);
+  const k = ncomp(x);
+  const out = new Float64Array(k * m);
+  for (let c = 0; c < k; c++) out.set(x.data.subarray(c * n + first, c * n + first + m), c * m);
+  return out;
+}
+
 /**
- * MsPASS's `scale` of each datum on its own: measure the amplitude, multiply
- * the samples by level/amplitude, divide `calib` by the same factor (so
- * calib·samples keeps the original units) and post the amplitude under
- * amplitude | rms_amplitude | perc_amplitude | mad_amplitude. An all-zero
- * datum is killed, as in MsPASS.
+ * MsPASS's `scale`: measure each datum's amplitude (over `window` with
+ * computeFromWindow), multiply the samples by level/amplitude, divide
+ * `calib` by the same factor and post the amplitude under amplitude |
+ * rms_amplitude | perc_amplitude | mad_amplitude. An all-zero datum, or a
+ * window outside the data, is killed. With `scaleBySection` an ensemble gets
+ * one factor for all its live members, from the median (or, with useMean,
+ * the mean) of their log amplitudes; the amplitude is then posted in the
+ * ensemble's Metadata and the window is not used, as in MsPASS.
  */
 export function scale<D extends MsPASSData>(d: D, options: ScaleOptions = {}): D {
-  const o = checkOptions<ScaleOptions>("scale", options, ["method", "level"]);
+  const o = checkOptions<ScaleOptions>("scale", options, [
+    "method",
+    "level",
+    "computeFromWindow",
+    "window",
+    "scaleBySection",
+    "useMean",
+  ]);
   const method = choiceOption("scale", "method", o.method, SCALE_METHODS, "peak").toLowerCase();
   const level =
     numberOption(
@@ -179,13 +228,53 @@ export function scale<D extends MsPASSData>(d: D, options: ScaleOptions = {}): D
       (x) => x > 0 && (method !== "perc" || x <= 1),
       method === "perc" ? "a fraction in (0, 1]" : "a number > 0",
     ) ?? 1;
+  for (const k of ["computeFromWindow", "scaleBySection", "useMean"] as const)
+    if (o[k] !== undefined && typeof o[k] !== "boolean")
+      throw new MsPASSError(`scale: ${k} must be a boolean`, "Invalid");
+  let window: { start: number; end: number } | undefined;
+  if (o.computeFromWindow === true) {
+    const w = o.window as { start?: unknown; end?: unknown } | undefined;
+    if (typeof w !== "object" || w === null)
+      throw new MsPASSError("scale: computeFromWindow needs window: { start, end } (seconds)", "Invalid");
+    numberOption("scale", "window.start", w.start);
+    numberOption("scale", "window.end", w.end);
+    if (w.start === undefined || w.end === undefined)
+      throw new MsPASSError("scale: window needs start and end (seconds)", "Invalid");
+    if ((w.start as number) <= (w.end as number)) window = w as { start: number; end: number };
+  } else if (o.window !== undefined) {
+    throw new MsPASSError("scale: window is used only with computeFromWindow: true", "Invalid");
+  }
+  const key = AMPLITUDE_KEY[method]!;
+  const measure = (x: Atomic) =>
+    native.algAmplitude(
+      window === undefined ? x.data : windowSamples(x, window.start, window.end),
+      ncomp(x),
+      method,
+      level,
+    );
+  if (o.scaleBySection === true && !isAtomic(d)) {
+    if (d.dead) return d;
+    const logs = d.member
+      .filter((x) => x.live)
+      .map((x) => Math.log(native.algAmplitude(x.data, ncomp(x), method, level)))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
+    if (logs.length === 0) return d;
+    const h = logs.length >> 1;
+    const avg = Math.exp(
+      o.useMean === true
+        ? logs.reduce((a, b) => a + b, 0) / logs.length
+        : logs.length % 2 === 1
+          ? logs[h]!
+          : (logs[h - 1]! + logs[h]!) / 2,
+    );
+    d.md.put(key, avg);
+    return applyEach("scale", d, o, (x) => gain(x, level / avg));
+  }
   return applyEach("scale", d, o, (x) => {
-    const amp = native.algAmplitude(x.data, ncomp(x), method, level);
+    const amp = measure(x);
     if (!(amp > 0)) throw new MsPASSError("Data array is all 0s and cannot be scaled", "Invalid");
-    const factor = level / amp;
-    native.algScaleBy(x.data, factor);
-    const calib = x.md.has("calib") ? Number(x.md.get("calib")) : 1;
-    x.md.put("calib", calib / factor);
-    x.md.put(AMPLITUDE_KEY[method]!, amp);
+    gain(x, level / amp);
+    x.md.put(key, amp);
   });
 }

@@ -12,7 +12,8 @@ import type { ator, rtoa } from "./time.js";
 import type { detrend, filter, scale, taper } from "./signal.js";
 import type { windowData } from "./window.js";
 import type { decimate, resample } from "./resampling.js";
-import type { extractComponent, rotateToStandard } from "./three-component.js";
+import type { bundleSeedData } from "./bundle.js";
+import type { extractComponent, freeSurfaceTransformation, rotateToStandard } from "./three-component.js";
 
 const ref = <F extends (...args: never[]) => unknown>(name: string): TaskRef<F> => task<F>("mspass", name);
 
@@ -28,4 +29,6 @@ export const algorithms = Object.freeze({
   resample: ref<typeof resample>("resample"),
   rotateToStandard: ref<typeof rotateToStandard>("rotateToStandard"),
   extractComponent: ref<typeof extractComponent>("extractComponent"),
+  freeSurfaceTransformation: ref<typeof freeSurfaceTransformation>("freeSurfaceTransformation"),
+  bundleSeedData: ref<typeof bundleSeedData>("bundleSeedData"),
 });
