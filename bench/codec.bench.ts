@@ -96,6 +96,19 @@ if (arg !== undefined) {
   process.exit(0);
 }
 
+// Peak memory, one fresh process per method, started FIRST: Linux carries the
+// parent's peak RSS into a forked child's maxRSS, so a child started once this
+// process holds the ensemble would report this process's peak instead of its own.
+const self = fileURLToPath(import.meta.url);
+const memory: string[] = [];
+for (const m of ["floor", "codec"]) {
+  const out = execFileSync(process.execPath, [self, `--mem=${m}`], { encoding: "utf8" });
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { method: string; extraPeak: number };
+  memory.push(
+    `${m}: peak RSS growth during one round trip ${(r.extraPeak / 1e6).toFixed(0)} MB = ${(r.extraPeak / SAMPLE_BYTES).toFixed(2)}× the ${SAMPLE_BYTES / 1e6} MB of samples`,
+  );
+}
+
 const { e, p, w, s } = await setup();
 
 const small = new TimeSeries({
@@ -162,15 +175,7 @@ console.log(
 await s.close();
 await w.terminate();
 
-// Peak memory, one fresh process per method (maxRSS is per process and never goes down).
-const self = fileURLToPath(import.meta.url);
-for (const m of ["floor", "codec"]) {
-  const out = execFileSync(process.execPath, [self, `--mem=${m}`], { encoding: "utf8" });
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { method: string; extraPeak: number };
-  console.log(
-    `${m}: peak RSS growth during one round trip ${(r.extraPeak / 1e6).toFixed(0)} MB = ${(r.extraPeak / SAMPLE_BYTES).toFixed(2)}× the ${SAMPLE_BYTES / 1e6} MB of samples`,
-  );
-}
+for (const line of memory) console.log(line);
 console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${new Date().toISOString()}`,
 );

@@ -122,6 +122,9 @@ function readHead(r: BsonReader, at: number, limit: number): Head {
   return head;
 }
 
+/** The fields of a section besides md and mod (anything else is refused, `__proto__` included). */
+const SECTION_FIELDS = new Set(["f", "s", "el", "ej", "h", "hp", "tm", "x", "k"]);
+
 function readSection(r: BsonReader, limit: number): Section {
   const at = r.at;
   const last = r.open(at, limit);
@@ -140,6 +143,7 @@ function readSection(r: BsonReader, limit: number): Section {
         out.mod = new Set(mod as string[]);
       else throw new BsonFormatError("mod is not a list of keys");
     } else {
+      if (!SECTION_FIELDS.has(k)) throw new BsonFormatError(`unknown head field "${k}"`);
       const v = r.value(t, last);
       if (v === undefined) throw new BsonFormatError(`head field "${k}" has BSON type ${t}`);
       out[k] = v;
@@ -170,8 +174,8 @@ export function encodeFrame(d: DataObject): Uint8Array {
 }
 
 /**
- * Frame without its samples, plus the arrays themselves (not copied): for a
- * sender that gives the arrays up and moves them.
+ * Frame without its samples, plus the arrays themselves (not copied): for
+ * threads, where each array travels beside the frame as its own buffer.
  */
 export function encodeDetached(d: DataObject): { frame: Uint8Array; samples: Float64Array[] } {
   return build(d, true);

@@ -39,6 +39,10 @@ export const BIND_GUARD: unique symbol = Symbol("mspass.Metadata.bindGuard");
 /** Internal: adopt a decoded key/value map and modified set whole (the data codec's decoder). */
 export const ADOPT: unique symbol = Symbol("mspass.Metadata.adopt");
 
+/** Guarded-key sets, shared by every datum that binds the same key list (one Set, not one per datum). */
+const NO_KEYS: ReadonlySet<string> = new Set();
+const keySets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 function isBsonObject(v: unknown): v is BsonObject {
   return typeof v === "object" && v !== null && typeof (v as { _bsontype?: unknown })._bsontype === "string";
 }
@@ -47,7 +51,7 @@ export class Metadata {
   #values = new Map<string, MetadataValue>();
   #modified = new Set<string>();
   #guard: MetadataGuard | undefined;
-  #guardedKeys: ReadonlySet<string> = new Set();
+  #guardedKeys: ReadonlySet<string> = NO_KEYS;
 
   /**
    * Build from nothing, a plain object (a document) or another Metadata.
@@ -204,7 +208,9 @@ export class Metadata {
    */
   [BIND_GUARD](keys: readonly string[], guard: MetadataGuard): void {
     this.#guard = guard;
-    this.#guardedKeys = new Set(keys);
+    let set = keySets.get(keys);
+    if (set === undefined) keySets.set(keys, (set = new Set(keys)));
+    this.#guardedKeys = set;
   }
 
   /**
