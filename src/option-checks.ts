@@ -75,4 +75,14 @@ export function positiveInt(
   return v;
 }
 
+/** An integer >= 0; `what` names it in the message. */
+export function nonNegativeInt(v: unknown, what: string): number {
+  return positiveInt(v, what, { allowZero: true });
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A promise or any object with a `then` method (what `await` would wait for). */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+}

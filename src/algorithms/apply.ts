@@ -13,8 +13,9 @@ import { Seismogram } from "../data/seismogram.js";
 import { TimeSeries } from "../data/time-series.js";
 import { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { AtomicType } from "../data/history.js";
+import type { Atomic } from "../data/atomic.js";
 
-export type Atomic = TimeSeries | Seismogram;
+export type { Atomic };
 export type Ensemble = TimeSeriesEnsemble | SeismogramEnsemble;
 export type MsPASSData = Atomic | Ensemble;
 

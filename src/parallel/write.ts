@@ -25,7 +25,7 @@ import { task } from "../scheduler/task-ref.js";
 import type { Mode } from "../schema/modes.js";
 import { fetchDbhandle, rememberClient, DEFAULT_DBCLIENT_KEY } from "./fetch.js";
 import { optExcludeKeys, optMode, optPositiveInt, optRetryTimeout } from "./options.js";
-import { checkKeys, optBool, optString, describe } from "../option-checks.js";
+import { checkKeys, optBool, optString, describe, sleep } from "../option-checks.js";
 import {
   JOURNAL_COLLECTION,
   removeJournaledOutput,
@@ -170,7 +170,6 @@ export async function writeDistributedData(
 
 /** How long the main thread waits for cancelled partitions to say they stopped. */
 const STOP_WAIT_MS = 20_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * A job failed (its other partitions are cancelled by then): wait for the

@@ -5,6 +5,7 @@
  */
 import { MsPASSError } from "../errors.js";
 import { compileSource, type AnyFunction, type FnDef } from "./task-ref.js";
+import { isThenable, typeName } from "../option-checks.js";
 
 export interface FnEntry {
   fn: AnyFunction;
@@ -78,10 +79,6 @@ export type Stage =
   | ["fold", number, boolean, unknown]
   | ["foldby", number, number, boolean, unknown];
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
-}
-
 async function call(entry: FnEntry, args: unknown[]): Promise<unknown> {
   try {
     const r = entry.fn(...args);
@@ -136,7 +133,7 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
             typeof (x as Iterable<unknown>)[Symbol.iterator] !== "function" ||
             typeof x === "string"
           ) {
-            throw new MsPASSError(`flatten: item ${describe(x)} is not an array or iterable`, "Invalid");
+            throw new MsPASSError(`flatten: item ${typeName(x)} is not an array or iterable`, "Invalid");
           }
           for (const y of x as Iterable<unknown>) out.push(y);
         }
@@ -151,7 +148,7 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
           typeof (r as Iterable<unknown>)[Symbol.iterator] !== "function"
         ) {
           throw new MsPASSError(
-            `mapPartitions: the function must return an array or iterable, got ${describe(r)}`,
+            `mapPartitions: the function must return an array or iterable, got ${typeName(r)}`,
             "Invalid",
           );
         }
@@ -167,10 +164,6 @@ export async function runPartition(resolve: Resolve, stages: Stage[], input: unk
     }
   }
   return items;
-}
-
-function describe(x: unknown): string {
-  return x === null ? "null" : Array.isArray(x) ? "array" : typeof x;
 }
 
 /** [acc] or [] for an empty input without an initial value. */

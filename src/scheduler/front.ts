@@ -18,7 +18,7 @@ import {
   type WaitOptions,
   type WaitResult,
 } from "./futures-ops.js";
-import { positiveInt } from "./int-options.js";
+import { positiveInt } from "../option-checks.js";
 import { barFor, type ProgressOption } from "./progress.js";
 import type { MemoryInfo } from "./protocol.js";
 import { FnRegistry, GroupTable } from "./registry.js";

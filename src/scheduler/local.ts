@@ -21,7 +21,7 @@ import { Dashboard } from "./dashboard.js";
 import { deserializeError } from "./error-transport.js";
 import { Future, TASK, type Task } from "./future.js";
 import { FuturesFront, type SchedulerState, type WorkerInfo } from "./front.js";
-import { nonNegativeInt, positiveInt } from "./int-options.js";
+import { nonNegativeInt, positiveInt } from "../option-checks.js";
 import { Dispatcher, MAX_BATCH } from "./local/dispatcher.js";
 import { PluginSet } from "./local/plugins.js";
 import { WorkerPool } from "./local/pool.js";

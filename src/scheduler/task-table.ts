@@ -22,7 +22,7 @@ import {
   type TaskGroup,
   type TaskState,
 } from "./future.js";
-import { nonNegativeInt } from "./int-options.js";
+import { nonNegativeInt } from "../option-checks.js";
 import { isTransfer, type FnDef } from "./task-ref.js";
 
 /** Options of one task (submit's, map's, and the bags'). */

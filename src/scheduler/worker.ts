@@ -37,6 +37,7 @@ import {
 import { packContext, pack, pinSamples, unpack, unpackAll } from "./serialize.js";
 import { isTransfer } from "./task-ref.js";
 import { SchedulerWorker, setCurrentWorker, type WorkerPlugin } from "./worker-context.js";
+import { isThenable } from "../option-checks.js";
 
 const FLUSH_MS = 10;
 const MEM_EVERY_MS = 500;
@@ -271,10 +272,6 @@ function lookup(r: DataRef): unknown {
   if (!store.has(r.__mspassData))
     throw new MsPASSError(`scattered data ${r.__mspassData} is not on ${self.name}`, "Fatal");
   return store.get(r.__mspassData);
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
 }
 
 async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void> {

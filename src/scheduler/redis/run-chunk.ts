@@ -25,10 +25,7 @@ import { serialize } from "node:v8";
 import { MsPASSError } from "../../errors.js";
 import { pack, packContext, unpackAll } from "../serialize.js";
 import { encode, type JobPayload, type JobResult } from "./wire.js";
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
-}
+import { isThenable } from "../../option-checks.js";
 
 /** Functions by definition text, per thread: a job's defs are loaded once per thread, not once per job. */
 const loaded = new Map<string, FnEntry>();

@@ -30,7 +30,7 @@ import { checkArguments } from "../arg-guards.js";
 import { Dashboard } from "../dashboard.js";
 import { CancelledError, Future, TASK, type Task } from "../future.js";
 import { FuturesFront, type SchedulerState } from "../front.js";
-import { nonNegativeInt } from "../int-options.js";
+import { nonNegativeInt } from "../../option-checks.js";
 import { registerScheduler, unregisterScheduler, type Scheduler } from "../scheduler.js";
 import { pack, packContext } from "../serialize.js";
 import type { PluginSpec, RegisterPluginOptions } from "../worker-context.js";

@@ -8,7 +8,7 @@
 import type { Redis } from "ioredis";
 import { MsPASSError } from "../../errors.js";
 import type { WorkerInfo } from "../front.js";
-import { positiveInt } from "../int-options.js";
+import { positiveInt } from "../../option-checks.js";
 import type { keys as keysOf, WorkerHeartbeat } from "./wire.js";
 
 /** A worker process as the dashboard shows it (one row per process, with its host). */
