@@ -31,6 +31,8 @@ def demean_atomic(d, outdir):
 def demean_ensemble(e, outdir):
     for d in e.member:
         demean_atomic(d, outdir)
+    if outdir is not None:
+        e["dir"] = outdir  # an ensemble's file goes where its Metadata says, else the working directory
     return e
 
 
