@@ -23,6 +23,10 @@
  *    attempt counts as written after checking it is there);
  * 4. the dead are buried (cemetery / abortions, deterministic ids) unless
  *    `cremate`.
+ * A datum that cannot be saved — its document cannot be encoded, its
+ * samples cannot be stored — is killed with the reason in its elog and
+ * buried with the dead; the rest of the partition is written (MsPASS's
+ * save_data semantics; `killUnencodable`, `writeLiveOrKill`).
  * The main thread removes the job's journal documents when the job ends.
  *
  * A connection error re-runs the partition's WRITE here (not its upstream
@@ -324,7 +328,7 @@ async function writeLiveOrKill(
       return await writeLive(slots, plan, { ...hooks, afterSamples: () => (stored = true) });
     } catch (err) {
       if (stored || signal?.aborted || isConnectionError(err)) throw err;
-      return err as Error;
+      return err instanceof Error ? err : new Error(String(err));
     }
   };
   const all = await attempt(live);
