@@ -102,8 +102,6 @@ pub fn butterworth(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Resu
     }
 }
 
-/// scipy.signal.sosfilt from rest, in place; `reverse` runs it from the last
-/// sample to the first (the backward pass of a zero-phase filter).
 thread_local! {
     static DESIGNS: Memo<(FilterSpec, u64, usize), Sos> = const { Memo::new() };
 }
@@ -117,6 +115,8 @@ pub fn butterworth_cached(spec: FilterSpec, sampling_rate: f64, corners: usize) 
     })
 }
 
+/// scipy.signal.sosfilt from rest, in place; `reverse` runs it from the last
+/// sample to the first (the backward pass of a zero-phase filter).
 pub fn sosfilt(sos: &Sos, data: &mut [f64], reverse: bool) {
     let mut z = vec![[0.0f64; 2]; sos.sections.len()];
     let mut step = |x: &mut f64| {

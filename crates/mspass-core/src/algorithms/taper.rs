@@ -54,11 +54,11 @@ impl TaperSide {
     }
 }
 
-/// The window of `m` points obspy takes the taper's sides from.
 thread_local! {
     static WINDOWS: Memo<(TaperType, usize), Vec<f64>> = const { Memo::new() };
 }
 
+/// The window of `m` points obspy takes the taper's sides from.
 fn window(kind: TaperType, m: usize) -> Vec<f64> {
     if m == 1 {
         return vec![1.0];
