@@ -18,7 +18,6 @@
  *   env: BENCH_N (4000 TimeSeries), BENCH_NPTS (10000, at 100 Hz), BENCH_ROUNDS (3), BENCH_PARTS (16),
  *        BENCH_PYTHON (/tmp/mspass-venv/bin/python; "" skips the MsPASS side)
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +34,7 @@ import {
   readDistributedData,
   writeDistributedData,
 } from "mspass";
+import { runPythonSide } from "./python-side.js";
 import { startThrowawayServer } from "./throwaway-server.js";
 
 const N = Number(process.env.BENCH_N ?? 4000);
@@ -103,14 +103,7 @@ async function ours(tag: string): Promise<number> {
 
 function mspasspy(tag: string): number {
   const spec = { uri: server.uri, db: DB, query: QUERY, npartitions: PARTS, outdir, out_tag: tag };
-  const r = spawnSync(PYTHON, [PY_SCRIPT, JSON.stringify(spec)], { encoding: "utf8", maxBuffer: 1 << 26 });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  let out: { seconds: number; n: number };
-  try {
-    out = JSON.parse(line) as { seconds: number; n: number };
-  } catch {
-    throw new Error(`mspasspy failed (status ${r.status}):\n${r.stderr.slice(-3000)}`);
-  }
+  const out = runPythonSide(PYTHON, PY_SCRIPT, spec);
   if (out.n !== N) throw new Error(`mspasspy wrote ${out.n} of ${N}`);
   return out.seconds * 1000;
 }

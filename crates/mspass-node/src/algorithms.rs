@@ -101,7 +101,7 @@ pub fn alg_filter(
     ncomp: u32,
     params: FilterParams,
 ) -> napi::Result<()> {
-    let sos = filter::butterworth(
+    let sos = filter::butterworth_cached(
         spec(&params)?,
         params.sampling_rate,
         params.corners as usize,

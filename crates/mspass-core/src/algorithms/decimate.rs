@@ -8,6 +8,7 @@
 
 use super::filter::{self, Sos};
 use super::invalid;
+use super::memo::Memo;
 use crate::Result;
 use sci_rs::na::Complex;
 use sci_rs::signal::filter::design::{
@@ -85,6 +86,10 @@ pub fn lowpass_cheby2(freq: f64, sampling_rate: f64, maxorder: usize) -> Result<
     })
 }
 
+thread_local! {
+    static CHEBY2: Memo<(u64, u64), Sos> = const { Memo::new() };
+}
+
 /// Decimate each of the `ncomp` component rows in place; the first
 /// `ncomp · ceil(n / factor)` samples of `data` become the result,
 /// component-major. Returns the new samples per component.
@@ -112,7 +117,12 @@ pub fn decimate(
     let n = data.len() / ncomp;
     let m = n.div_ceil(factor);
     if !no_filter && factor > 1 {
-        let sos = lowpass_cheby2(sampling_rate * 0.5 / factor as f64, sampling_rate, 12)?;
+        let freq = sampling_rate * 0.5 / factor as f64;
+        let sos = CHEBY2.with(|m| {
+            m.get_or_try((freq.to_bits(), sampling_rate.to_bits()), || {
+                lowpass_cheby2(freq, sampling_rate, 12)
+            })
+        })?;
         super::rows(data, ncomp, |r| {
             filter::apply(&sos, r, false);
             Ok(())

@@ -5,8 +5,10 @@
 //! scipy functions; the cascade runs here, in place on the caller's buffer.
 
 use super::invalid;
+use super::memo::Memo;
 use crate::Result;
 use sci_rs::signal::filter::design::{butter_dyn, DigitalFilter, FilterBandType, FilterOutputType};
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FilterSpec {
@@ -98,6 +100,19 @@ pub fn butterworth(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Resu
         }),
         _ => invalid("filter: the design did not return second-order sections".to_string()),
     }
+}
+
+thread_local! {
+    static DESIGNS: Memo<(FilterSpec, u64, usize), Sos> = const { Memo::new() };
+}
+
+/// `butterworth`, designed once per thread for each (spec, rate, corners).
+pub fn butterworth_cached(spec: FilterSpec, sampling_rate: f64, corners: usize) -> Result<Rc<Sos>> {
+    DESIGNS.with(|m| {
+        m.get_or_try((spec, sampling_rate.to_bits(), corners), || {
+            butterworth(spec, sampling_rate, corners)
+        })
+    })
 }
 
 /// scipy.signal.sosfilt from rest, in place; `reverse` runs it from the last

@@ -10,6 +10,7 @@ pub mod amplitude;
 pub mod decimate;
 pub mod detrend;
 pub mod filter;
+pub mod memo;
 pub mod resample;
 pub mod rotate;
 pub mod taper;

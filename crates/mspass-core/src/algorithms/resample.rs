@@ -5,9 +5,11 @@
 //! scaled by new/old length. FFTs are realfft's (over rustfft).
 
 use super::invalid;
+use super::memo::Memo;
 use crate::Result;
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
+use std::cell::RefCell;
 use std::f64::consts::PI;
 
 /// numpy.interp on a uniform grid `f = df·k` (k = 0..len): clamps outside.
@@ -30,6 +32,12 @@ pub fn resampled_len(n: usize, old_rate: f64, new_rate: f64) -> usize {
     ((n as f64 / (old_rate / new_rate)) as usize).max(1)
 }
 
+thread_local! {
+    // The planner keeps every plan it made: one per length per thread.
+    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
+    static HANN: Memo<usize, Vec<f64>> = const { Memo::new() };
+}
+
 /// Resample each of the `ncomp` component rows; returns the new buffer (component-major).
 pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Result<Vec<f64>> {
     if !(old_rate.is_finite() && old_rate > 0.0 && new_rate.is_finite() && new_rate > 0.0) {
@@ -48,14 +56,19 @@ pub fn resample(data: &[f64], ncomp: usize, old_rate: f64, new_rate: f64) -> Res
         return Ok(Vec::new());
     }
     let num = resampled_len(n, old_rate, new_rate);
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fwd = planner.plan_fft_forward(n);
-    let inv = planner.plan_fft_inverse(num);
+    let (fwd, inv) = PLANNER.with(|p| {
+        let mut p = p.borrow_mut();
+        (p.plan_fft_forward(n), p.plan_fft_inverse(num))
+    });
     let half = n / 2 + 1;
     // ifftshift(periodic hann(n))[k] for k < n/2+1.
-    let w: Vec<f64> = (0..half)
-        .map(|k| 0.5 - 0.5 * (2.0 * PI * ((k + n / 2) % n) as f64 / n as f64).cos())
-        .collect();
+    let w = HANN.with(|m| {
+        m.get_or_try(n, || {
+            Ok((0..half)
+                .map(|k| 0.5 - 0.5 * (2.0 * PI * ((k + n / 2) % n) as f64 / n as f64).cos())
+                .collect::<Vec<f64>>())
+        })
+    })?;
     let df = old_rate / n as f64;
     let dlf = new_rate / num as f64;
     let nlf = num / 2 + 1;

@@ -5,6 +5,7 @@
 //! windows, or obspy's `cosine_taper` with p = 1).
 
 use super::invalid;
+use super::memo::Memo;
 use crate::Result;
 use std::f64::consts::PI;
 
@@ -51,6 +52,10 @@ impl TaperSide {
             )),
         }
     }
+}
+
+thread_local! {
+    static WINDOWS: Memo<(TaperType, usize), Vec<f64>> = const { Memo::new() };
 }
 
 /// The window of `m` points obspy takes the taper's sides from.
@@ -149,14 +154,12 @@ pub fn taper(
     if half == 0 {
         return Ok(());
     }
-    let w = window(
-        kind,
-        if 2 * half == npts {
-            2 * half
-        } else {
-            2 * half + 1
-        },
-    );
+    let m = if 2 * half == npts {
+        2 * half
+    } else {
+        2 * half + 1
+    };
+    let w = WINDOWS.with(|c| c.get_or_try((kind, m), || Ok(window(kind, m))))?;
     if side != TaperSide::Right {
         data[..half]
             .iter_mut()
