@@ -20,13 +20,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MsPASSError } from "../errors.js";
 import { packageRoot } from "../service/paths.js";
-import { findFreePort } from "../service/ports.js";
+import { findFreePort, portAnswers } from "../service/ports.js";
+import { stopChild } from "../service/processes.js";
 import { createS3Client, type S3Options } from "./config.js";
 import { maskedCredentials, type S3KeyPair } from "./credentials.js";
 import { s3Sdk } from "./sdk.js";
@@ -63,17 +63,6 @@ async function freePorts(n: number): Promise<number[]> {
   // grpc ports are separate flags here, so any free port will do; a set avoids duplicates.
   while (out.size < n) out.add(await findFreePort());
   return [...out];
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      res(true);
-    });
-    s.once("error", () => res(false));
-  });
 }
 
 export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<LocalS3Server> {
@@ -152,14 +141,8 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
     child.once("exit", () => res(child.pid!));
   });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      // The lifeline gives the server 10 s before SIGKILL; this is for the lifeline itself.
-      const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await gone;
-      clearTimeout(t);
-    }
+    // The lifeline gives the server 10 s before SIGKILL; the 15 s here are for the lifeline itself.
+    await stopChild(child, "SIGTERM", 15_000);
     rmSync(dir, { recursive: true, force: true });
   };
   const endpoint = `http://127.0.0.1:${s3}`;
@@ -185,7 +168,7 @@ export async function startLocalS3Server(o: LocalS3ServerOptions = {}): Promise<
           `the S3 server (${bin} mini) exited with code ${child.exitCode}: ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
           "Fatal",
         );
-      if (await listening(s3)) {
+      if (await portAnswers("127.0.0.1", s3)) {
         try {
           await client.send(new ListBucketsCommand({}));
           break;
