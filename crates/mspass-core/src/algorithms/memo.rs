@@ -36,6 +36,12 @@ impl<K: PartialEq, V> Memo<K, V> {
     }
 }
 
+impl<K: PartialEq, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
