@@ -113,7 +113,10 @@ async function main() {
   let failed = 0;
   try {
     failed +=
-      run("cargo", ["test", "-p", "mspass-core", ...targetArgs], { ...cargoEnv, MSPASS_TEST_DB_URI: uri }) !== 0 ? 1 : 0;
+      run("cargo", ["test", "-p", "mspass-core", ...targetArgs], { ...cargoEnv, MSPASS_TEST_DB_URI: uri }) !==
+      0
+        ? 1
+        : 0;
     failed += run("npx", ["vitest", "run", ...extraArgs], env) !== 0 ? 1 : 0;
   } finally {
     await server?.stop();

@@ -7,13 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Client,
-  LocalScheduler,
-  findFreePort,
-  stopDatabaseServer,
-  databaseServerStatus,
-} from "mspass";
+import { Client, LocalScheduler, findFreePort, stopDatabaseServer, databaseServerStatus } from "mspass";
 import { parseDatabaseAddress } from "../dist/client/address.js";
 import { resolveOptions } from "../dist/client/options.js";
 import { expectMsPASSError as expectError } from "./helpers.js";

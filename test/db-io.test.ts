@@ -10,13 +10,7 @@ import { join } from "node:path";
 import { ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "./helpers.js";
-import {
-  Seismogram,
-  SeismogramEnsemble,
-  TimeSeries,
-  TimeSeriesEnsemble,
-  type Database,
-} from "mspass";
+import { Seismogram, SeismogramEnsemble, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
 
 const CHUNK = 261_120;
 let db: Database;

@@ -16,14 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Client,
-  Seismogram,
-  TimeSeries,
-  readDistributedData,
-  task,
-  type Database,
-} from "mspass";
+import { Client, Seismogram, TimeSeries, readDistributedData, task, type Database } from "mspass";
 import {
   expectedSamples,
   loadCases,
