@@ -324,6 +324,16 @@ describe.runIf(process.platform === "linux")("npm install mspass from a registry
     expect(s3.status).toBe(0);
     expect(s3.stdout).toMatch(/npm install @aws-sdk\/client-s3/);
 
+    // So is BullMQ (the Redis scheduler): the local scheduler runs without it, the Redis one says how to get it.
+    expect(existsSync(join(modules, "bullmq"))).toBe(false);
+    const redis = await inProject("node", [
+      "--input-type=module",
+      "-e",
+      "const m = await import('mspass'); try { await m.RedisScheduler.start({ address: 'redis://127.0.0.1:9' }); } catch (e) { console.log(e.message); }",
+    ]);
+    expect(redis.status).toBe(0);
+    expect(redis.stdout).toMatch(/npm install bullmq/);
+
     // The demo on a free port: MONGODB_PORT is where Client.connect() probes and starts the embedded server.
     const demo = await inProject(
       "npx",

@@ -5,10 +5,11 @@
  * this records since when Redis has been unreachable, and why, and says
  * when it went away and came back.
  */
-import { Queue, QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
+import type { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
 import { MsPASSError, maskCredentials } from "../../errors.js";
 import type { RedisAddress } from "./address.js";
+import { redisLibraries } from "./libraries.js";
 import { bullQueueName } from "./wire.js";
 
 /** What the scheduler hears from its connections. */
@@ -58,8 +59,9 @@ export class RedisConnection {
 
   /** Connect and resolve once the result stream is being read; a clear error when Redis cannot be reached. */
   async connect(): Promise<void> {
+    const { bullmq, ioredis } = redisLibraries();
     const connection = { ...this.#addr.connection, maxRetriesPerRequest: null, enableReadyCheck: true };
-    this.redis = new Redis({ ...connection, lazyConnect: true });
+    this.redis = new ioredis.Redis({ ...connection, lazyConnect: true });
     this.redis.on("error", (err: Error) => this.failed(err));
     this.redis.on("ready", () => this.#ready());
     const first = await this.redis.connect().then(
@@ -76,9 +78,9 @@ export class RedisConnection {
       );
     }
     const name = bullQueueName(this.#queueName);
-    this.queue = new Queue(name, { connection });
+    this.queue = new bullmq.Queue(name, { connection });
     this.queue.on("error", (err: Error) => this.failed(err));
-    this.#events = new QueueEvents(name, { connection });
+    this.#events = new bullmq.QueueEvents(name, { connection });
     this.#events.on("error", (err: Error) => this.failed(err));
     this.#events.on("completed", ({ jobId, returnvalue }) =>
       this.#on.completed(jobId, returnvalue as unknown),

@@ -28,14 +28,15 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { getHeapStatistics } from "node:v8";
-import { Worker as BullWorker, WaitingError, type Job } from "bullmq";
-import { Redis } from "ioredis";
+import type { Worker as BullWorker, Job } from "bullmq";
+import type { Redis } from "ioredis";
 import { MsPASSError, maskCredentials } from "../../errors.js";
 import { serializeError, type ErrorInfo } from "../error-transport.js";
 import { LocalScheduler } from "../local.js";
 import type { PluginWire } from "../protocol.js";
 import { task } from "../task-ref.js";
 import { parseRedisAddress, type RedisAddress } from "./address.js";
+import { redisLibraries } from "./libraries.js";
 import type { runJobChunk } from "./run-chunk.js";
 import { bullQueueName, decode, keys, type JobPayload, type WorkerHeartbeat } from "./wire.js";
 
@@ -143,6 +144,7 @@ export class RedisWorkerProcess {
         `closeGraceMs must be a non-negative number of ms, got ${String(grace)}`,
         "Invalid",
       );
+    const { bullmq, ioredis } = redisLibraries();
     const w = new RedisWorkerProcess(addr, options);
     w.#pool = await LocalScheduler.start({
       nworkers: nthreads,
@@ -152,14 +154,14 @@ export class RedisWorkerProcess {
     (w as { nthreads: number }).nthreads = w.#pool.nworkers;
     try {
       const connection = { ...addr.connection, maxRetriesPerRequest: null };
-      w.#redis = new Redis({ ...connection, lazyConnect: true });
+      w.#redis = new ioredis.Redis({ ...connection, lazyConnect: true });
       w.#redis.on("error", (err: Error) => w.#onError(err, true));
       w.#redis.on("ready", () => w.#onReady());
       await w.#firstContact();
       await w.#syncPlugins();
       await w.#heartbeat();
       w.#timer = setInterval(() => void w.#tick(), w.#heartbeatMs);
-      w.#bull = new BullWorker(
+      w.#bull = new bullmq.Worker(
         bullQueueName(w.#queue),
         (job: Job, token?: string) => w.#process(job, token),
         {
@@ -333,7 +335,7 @@ export class RedisWorkerProcess {
     } catch (err) {
       if (!this.#abandoning) throw err;
       await this.#handBack(job, token);
-      throw new WaitingError(); // BullMQ: neither completed nor failed
+      throw new (redisLibraries().bullmq.WaitingError)(); // BullMQ: neither completed nor failed
     } finally {
       this.#processing--;
     }
