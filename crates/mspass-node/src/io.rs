@@ -183,17 +183,8 @@ fn parse_ids(ids: &[String]) -> napi::Result<Vec<ObjectId>> {
         .collect()
 }
 
-/// The JS-facing parts of a batch; the sample Vec is handed over as is.
-struct Parts {
-    samples: Float64Array,
-    offsets: Float64Array,
-    lengths: Float64Array,
-    errors: Vec<Option<String>>,
-    error_kinds: Vec<Option<String>>,
-    mseed: Vec<MseedMemberInfo>,
-}
-
-fn parts(b: SampleBatch) -> Parts {
+/// A batch as JS sees it; the sample Vec is handed over as is.
+fn sample_result(b: SampleBatch) -> SampleReadResult {
     let mseed = b
         .mseed
         .into_iter()
@@ -216,7 +207,7 @@ fn parts(b: SampleBatch) -> Parts {
         error_kinds.push(s.error.as_ref().map(|e| e.kind.as_str().to_string()));
         errors.push(s.error.map(|e| e.message));
     }
-    Parts {
+    SampleReadResult {
         samples: Float64Array::new(b.data),
         offsets: Float64Array::new(offsets),
         lengths: Float64Array::new(lengths),
@@ -253,34 +244,19 @@ pub async fn read_samples(
     let batch = io::read_members(db.as_ref(), &list, &opts)
         .await
         .map_err(to_napi)?;
-    let Parts {
-        samples,
-        offsets,
-        lengths,
-        errors,
-        error_kinds,
-        mseed,
-    } = parts(batch);
-    Ok(SampleReadResult {
-        samples,
-        offsets,
-        lengths,
-        errors,
-        error_kinds,
-        mseed,
-    })
+    Ok(sample_result(batch))
 }
 
 fn ensemble_result(r: io::EnsembleRead) -> EnsembleReadResult {
     let doc_offsets = Float64Array::new(r.offsets.iter().map(|&o| o as f64).collect());
-    let Parts {
+    let SampleReadResult {
         samples,
         offsets,
         lengths,
         errors,
         error_kinds,
         mseed,
-    } = parts(r.samples);
+    } = sample_result(r.samples);
     EnsembleReadResult {
         docs: Buffer::from(r.docs),
         doc_offsets,

@@ -13,8 +13,8 @@ use super::codec::{
     as_le_bytes, as_le_bytes_mut, decode_column_major_into, encode_column_major,
     fix_endianness_in_place,
 };
+use super::member::Placed;
 use super::member_error::MemberError;
-use super::read::Placed;
 use crate::error::{CoreError, Result};
 
 /// Seismogram records are read through a scratch buffer (to transpose); cap

@@ -15,9 +15,8 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use mongodb::{Collection, Database};
 
 use super::codec::{as_le_bytes_mut, fix_endianness_in_place};
-use super::member::{Location, Member};
+use super::member::{Location, Member, Placed};
 use super::member_error::MemberError;
-use super::read::Placed;
 use crate::error::{CoreError, Result};
 
 /// pymongo's (and every driver's) default GridFS chunk size: 255 KiB.

@@ -29,6 +29,16 @@ pub enum Location {
     },
 }
 
+/// A member placed in a batch: input position `index`, its samples go to
+/// `data[offset..offset + member.nsamples()]` of the batch's one buffer. The
+/// storage readers (file, GridFS) fill placed members; read.rs places them.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed {
+    pub index: usize,
+    pub member: Member,
+    pub offset: usize,
+}
+
 /// A member that passed validation: `npts * ncomp` samples at `location`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {

@@ -16,7 +16,7 @@ use mongodb::Database;
 use super::file::file_fits;
 use super::file::read_file_groups;
 use super::gridfs::{prefetch_gridfs, read_gridfs, GridFsReadOptions};
-use super::member::{parse_member, Location, Member};
+use super::member::{parse_member, Location, Member, Placed};
 use super::member_error::{MemberError, MemberErrorKind};
 use super::mseed_read::{read_mseed_groups, Decoded, MseedSegmentInfo, MseedSpan};
 use crate::error::{CoreError, Result};
@@ -82,14 +82,6 @@ impl SampleBatch {
     pub fn error_kind(&self, i: usize) -> Option<MemberErrorKind> {
         self.slots[i].error.as_ref().map(|e| e.kind)
     }
-}
-
-/// A member whose samples go to `data[offset..offset+len]`.
-#[derive(Debug, Clone)]
-pub(crate) struct Placed {
-    pub index: usize,
-    pub member: Member,
-    pub offset: usize,
 }
 
 /// A member larger than the caller's largest buffer: checked before the
