@@ -47,7 +47,7 @@ import {
 } from "./member-error.js";
 import { resolveReadOptions, wfCollectionOf, type ReadDataOptions, type ResolvedRead } from "./io-options.js";
 import type { Database } from "./database.js";
-import { applyReadNormalize, parseNormalizeList } from "../normalize/read-hook.js";
+import { readNormalizer } from "./read-normalizer.js";
 import { isS3StorageMode, readS3Samples } from "./storage/s3.js";
 import { applyMseedHeader, mseedInfoByIndex, type MseedMemberInfo } from "./storage/mseed.js";
 import { describe } from "../option-checks.js";
@@ -93,9 +93,12 @@ export async function readData(
   arg: unknown,
   options?: ReadDataOptions,
 ): Promise<ReadDataResult> {
-  // normalize (src/normalize/read-hook.ts): matchers applied once each datum is built.
-  const matchers = parseNormalizeList(db, options?.normalize);
-  return applyReadNormalize(await readBuilt(db, schema, arg, options), matchers);
+  const list = options?.normalize;
+  if (list === undefined || list === null) return readBuilt(db, schema, arg, options);
+  // Matchers are checked before anything is read, and applied once each datum is built.
+  const normalizer = readNormalizer("Database.readData");
+  const matchers = normalizer.parse(db, list, "Database.readData");
+  return normalizer.apply(await readBuilt(db, schema, arg, options), matchers);
 }
 
 async function readBuilt(

@@ -3,10 +3,12 @@
  * and the normalization step of `read_data`): matchers run in order after
  * each datum is built, stop at the first kill, and a datum killed by a
  * failed match is flagged `isAbortion` (as MsPASS: it is saved to
- * `abortions`). Ensembles are normalized member by member.
+ * `abortions`). Ensembles are normalized member by member. readData reaches
+ * these through the seam in db/read-normalizer.ts, installed below.
  */
 import { MsPASSError } from "../errors.js";
 import type { Database } from "../db/database.js";
+import { installReadNormalizer } from "../db/read-normalizer.js";
 import { BasicMatcher, isAtomic, isEnsembleLike, type MatcherSpec } from "./basic-matcher.js";
 import { ObjectIdDBMatcher } from "./object-id.js";
 import { matcherFromSpec } from "./spec.js";
@@ -111,3 +113,8 @@ export async function applyReadNormalize<R>(result: R, matchers: readonly BasicM
   }
   return result;
 }
+
+installReadNormalizer({
+  parse: parseNormalizeList,
+  apply: (result, matchers) => applyReadNormalize(result, matchers as readonly BasicMatcher[]),
+});

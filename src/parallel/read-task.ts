@@ -13,6 +13,8 @@ import type { Mode } from "../schema/modes.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
+// Loaded for its effect: readData on this worker applies the specs in `normalize`.
+import "../normalize/read-hook.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
 import type { Atomic } from "../data/atomic.js";
 
