@@ -16,12 +16,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BSON, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { Bench } from "tinybench";
 import { startThrowawayServer } from "./throwaway-server.js";
-import type * as NativeModule from "../dist/native.js";
+import { benchArgs, loadNative } from "./bench-env.js";
 import {
   baselineReadDocs,
   baselineReadEnsemble,
@@ -29,18 +29,9 @@ import {
   baselineWriteGridfs,
 } from "./baseline-reader.js";
 
-const here = dirname(fileURLToPath(import.meta.url)); // bench/out
-const root = resolve(here, "..", "..");
-// Compiled into bench/out/, so the package's dist/ is two levels up at run time.
-const { native } = (await import(pathToFileURL(join(root, "dist", "native.js")).href)) as typeof NativeModule;
+const native = await loadNative();
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const kv = a.replace(/^--/, "");
-    const eq = kv.indexOf("=");
-    return eq < 0 ? ([kv, "true"] as const) : ([kv.slice(0, eq), kv.slice(eq + 1)] as const);
-  }),
-);
+const args = benchArgs();
 const MEMBERS = Number(args.get("members") ?? 1000);
 const NPTS = Number(args.get("npts") ?? 10_000);
 const GRIDFS_MEMBERS = Number(args.get("gridfs-members") ?? MEMBERS);

@@ -19,15 +19,10 @@
 import { Bench } from "tinybench";
 import type { Document } from "mongodb";
 import { startThrowawayServer } from "./throwaway-server.js";
+import { benchArgs } from "./bench-env.js";
 import { Client, MiniseedDBMatcher, normalizeMseed, type Database } from "mspass";
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const kv = a.replace(/^--/, "");
-    const eq = kv.indexOf("=");
-    return eq < 0 ? ([kv, "true"] as const) : ([kv.slice(0, eq), kv.slice(eq + 1)] as const);
-  }),
-);
+const args = benchArgs();
 const DOCS = Number(args.get("docs") ?? 100_000);
 const NAIVE_DOCS = Number(args.get("naive-docs") ?? 2_000);
 const ITER = Number(args.get("iterations") ?? 3);

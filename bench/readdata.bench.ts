@@ -18,26 +18,17 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { BSON, MongoClient, ObjectId, type Db, type Document } from "mongodb";
 import { Bench } from "tinybench";
 import { startThrowawayServer } from "./throwaway-server.js";
+import { benchArgs, loadNative } from "./bench-env.js";
 import { Client, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
-import type * as NativeModule from "../dist/native.js";
 import { baselineReadEnsemble, baselineWriteFile, baselineWriteGridfs } from "./baseline-reader.js";
 
-const here = dirname(fileURLToPath(import.meta.url)); // bench/out
-const root = resolve(here, "..", "..");
-const { native } = (await import(pathToFileURL(join(root, "dist", "native.js")).href)) as typeof NativeModule;
+const native = await loadNative();
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const kv = a.replace(/^--/, "");
-    const eq = kv.indexOf("=");
-    return eq < 0 ? ([kv, "true"] as const) : ([kv.slice(0, eq), kv.slice(eq + 1)] as const);
-  }),
-);
+const args = benchArgs();
 const MEMBERS = Number(args.get("members") ?? 1000);
 const NPTS = Number(args.get("npts") ?? 10_000);
 const GRIDFS_MEMBERS = Number(args.get("gridfs-members") ?? MEMBERS);

@@ -24,19 +24,16 @@ import { Client, RedisScheduler, task } from "mspass";
 import { startRedisServer } from "mspass/testing";
 import { cpuSeconds, machineCpu, pidListeningOn } from "./cpu-accounting.js";
 import { startThrowawayServer } from "./throwaway-server.js";
+import { benchArgs } from "./bench-env.js";
 
-const arg = (name: string, dflt: number): number => {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a === undefined ? dflt : Number(a.split("=")[1]);
-};
+const args = benchArgs();
+const arg = (name: string, dflt: number): number => Number(args.get(name) ?? dflt);
 const N_TASKS = arg("tasks", 100_000);
 const N_IO = arg("io-tasks", 20_000);
 const ITER = arg("iterations", 5);
 const DASK_ITER = arg("dask-iterations", 2);
 const IO_ITER = arg("io-iterations", 3);
-const PARTS = new Set(
-  (process.argv.find((x) => x.startsWith("--parts="))?.split("=")[1] ?? "overhead,io,dask").split(","),
-);
+const PARTS = new Set((args.get("parts") ?? "overhead,io,dask").split(","));
 const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const TASKS = new URL("./scheduler-tasks.js", import.meta.url);
 const IO = new URL("./redis-tasks.js", import.meta.url);

@@ -20,22 +20,21 @@
  *   env: BENCH_S3_OBJECTS (1000), BENCH_S3_RUNS (5)
  */
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { LocalScheduler, S3Worker, createS3Client, task, type S3Options } from "mspass";
 import { startLocalS3Server } from "mspass/testing";
 import { sampleConnections } from "./parallel-connections.js";
 import { getBytes } from "./s3-tasks.js";
+import { repoRoot } from "./bench-env.js";
 
 const N = Number(process.env.BENCH_S3_OBJECTS ?? 1000);
 const RUNS = Number(process.env.BENCH_S3_RUNS ?? 5);
 const WORKERS = 4;
 const BUCKET = "bench";
 const TASKS = new URL("./s3-tasks.js", import.meta.url);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIXTURES = ["test.mseed", "steim2.mseed", "BW.BGLD.__.EHE.D.2008.001.first_10_records"].map((f) =>
-  readFileSync(join(root, "test", "fixtures", "miniseed", f)),
+  readFileSync(join(repoRoot, "test", "fixtures", "miniseed", f)),
 );
 
 const server = await startLocalS3Server({ buckets: [BUCKET] });
