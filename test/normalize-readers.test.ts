@@ -12,7 +12,6 @@ import { useTestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
 const { db } = await useTestDatabase("norm_r", { scheduler: "local", nworkers: 2, dashboardPort: false });
-const dbName = db.name;
 let qep: Document;
 let ace: Document;
 const T_IN = Date.UTC(2010, 0, 9, 12) / 1000;
