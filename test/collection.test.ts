@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Binary, Long, ObjectId } from "mongodb";
 import { Collection, Cursor, DatabaseClient } from "mspass";
-import { expectMsPASSError, useTestDatabase } from "./helpers.js";
+import { expectMsPASSError, expectMsPASSErrorSync, useTestDatabase } from "./helpers.js";
 
 const { uri, db } = await useTestDatabase("mspass_test_collection");
 const dbName = db.name;
@@ -185,12 +185,12 @@ describe("Cursor", () => {
   it("refuses modifiers once started and bad options at once", async () => {
     const cursor = coll.find({});
     await cursor.next();
-    await expectMsPASSError(() => cursor.limit(3), /already started/, "Invalid");
+    expectMsPASSErrorSync(() => cursor.limit(3), /already started/, "Invalid");
     await cursor.close();
-    await expectMsPASSError(() => coll.find({}).limit(-1), /limit must be a non-negative integer/, "Invalid");
-    await expectMsPASSError(() => coll.find({}, { skip: 1.5 }), /options\.skip/, "Invalid");
-    await expectMsPASSError(() => coll.find({}).sort({ i: 2 as 1 }), /sort direction/, "Invalid");
-    await expectMsPASSError(
+    expectMsPASSErrorSync(() => coll.find({}).limit(-1), /limit must be a non-negative integer/, "Invalid");
+    expectMsPASSErrorSync(() => coll.find({}, { skip: 1.5 }), /options\.skip/, "Invalid");
+    expectMsPASSErrorSync(() => coll.find({}).sort({ i: 2 as 1 }), /sort direction/, "Invalid");
+    expectMsPASSErrorSync(
       () => coll.find([] as unknown as Record<string, unknown>),
       /filter must be a document/,
       "Invalid",
@@ -237,8 +237,8 @@ describe("argument and state errors", () => {
       /^Collection\.findOne\(.*\.errors\): .*\$badop/,
       "Fatal",
     );
-    await expectMsPASSError(() => db.collection(""), /collection name must be a non-empty string/, "Invalid");
-    await expectMsPASSError(() => db.collection("a$b"), /collection name/, "Invalid");
+    expectMsPASSErrorSync(() => db.collection(""), /collection name must be a non-empty string/, "Invalid");
+    expectMsPASSErrorSync(() => db.collection("a$b"), /collection name/, "Invalid");
   });
 
   it("fails operations through a closed handle, while other handles keep working", async () => {

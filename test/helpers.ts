@@ -99,6 +99,21 @@ export async function expectMsPASSError(
   } catch (e) {
     caught = e;
   }
+  return checkMsPASSError(caught, pattern, severity);
+}
+
+/** `fn` throws, synchronously, an MsPASSError whose message matches `pattern`; returns it. */
+export function expectMsPASSErrorSync(fn: () => unknown, pattern: RegExp, severity?: string): MsPASSError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  return checkMsPASSError(caught, pattern, severity);
+}
+
+function checkMsPASSError(caught: unknown, pattern: RegExp, severity: string | undefined): MsPASSError {
   expect(caught, "expected an MsPASSError").toBeInstanceOf(MsPASSError);
   expect((caught as MsPASSError).message).toMatch(pattern);
   if (severity !== undefined) expect((caught as MsPASSError).severity).toBe(severity);
