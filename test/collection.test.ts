@@ -3,48 +3,13 @@
  * CRUD with ObjectIds, dates and nested documents, cursors over many
  * batches, argument errors, and the `db.wf_TimeSeries` idiom.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Binary, Long, ObjectId } from "mongodb";
-import { Collection, Cursor, Database, DatabaseClient, MsPASSError } from "mspass";
+import { Collection, Cursor, DatabaseClient } from "mspass";
+import { expectMsPASSError, expectMsPASSErrorSync, useTestDatabase } from "./helpers.js";
 
-const uri = process.env.MSPASS_TEST_DB_URI!;
-const dbName = `mspass_test_collection_${process.pid}`;
-let client: DatabaseClient;
-let db: Database;
-
-beforeAll(async () => {
-  client = await DatabaseClient.connect(uri);
-  db = client.getDatabase(dbName);
-});
-
-afterAll(async () => {
-  await db.dropDatabase();
-  await client.close();
-});
-
-function invalid(fn: () => unknown, pattern: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(MsPASSError);
-  expect((err as MsPASSError).severity).toBe("Invalid");
-  expect((err as MsPASSError).message).toMatch(pattern);
-}
-
-async function rejects(p: Promise<unknown>, pattern: RegExp, severity = "Invalid"): Promise<void> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(MsPASSError);
-  expect((err as MsPASSError).message).toMatch(pattern);
-  expect((err as MsPASSError).severity).toBe(severity);
-}
+const { uri, db } = await useTestDatabase("mspass_test_collection");
+const dbName = db.name;
 
 describe("CRUD round trip", () => {
   it("stores and returns ObjectIds, dates, nested documents, arrays, longs and binaries", async () => {
@@ -130,7 +95,7 @@ describe("CRUD round trip", () => {
     expect(await coll.createIndex({ sta: 1, time: -1 }, { unique: true })).toBe("sta_1_time_-1");
     expect(await coll.createIndex("chan")).toBe("chan_1");
     await coll.insertOne({ sta: "X", time: 1 });
-    await rejects(coll.insertOne({ sta: "X", time: 1 }), /duplicate key/i, "Fatal");
+    await expectMsPASSError(coll.insertOne({ sta: "X", time: 1 }), /duplicate key/i, "Fatal");
     expect(await db.listCollectionNames()).toContain("indexed");
     expect(await coll.drop()).toBe(true);
     expect(await db.listCollectionNames()).not.toContain("indexed");
@@ -220,12 +185,16 @@ describe("Cursor", () => {
   it("refuses modifiers once started and bad options at once", async () => {
     const cursor = coll.find({});
     await cursor.next();
-    invalid(() => cursor.limit(3), /already started/);
+    expectMsPASSErrorSync(() => cursor.limit(3), /already started/, "Invalid");
     await cursor.close();
-    invalid(() => coll.find({}).limit(-1), /limit must be a non-negative integer/);
-    invalid(() => coll.find({}, { skip: 1.5 }), /options\.skip/);
-    invalid(() => coll.find({}).sort({ i: 2 as 1 }), /sort direction/);
-    invalid(() => coll.find([] as unknown as Record<string, unknown>), /filter must be a document/);
+    expectMsPASSErrorSync(() => coll.find({}).limit(-1), /limit must be a non-negative integer/, "Invalid");
+    expectMsPASSErrorSync(() => coll.find({}, { skip: 1.5 }), /options\.skip/, "Invalid");
+    expectMsPASSErrorSync(() => coll.find({}).sort({ i: 2 as 1 }), /sort direction/, "Invalid");
+    expectMsPASSErrorSync(
+      () => coll.find([] as unknown as Record<string, unknown>),
+      /filter must be a document/,
+      "Invalid",
+    );
   });
 
   it("runs aggregation pipelines", async () => {
@@ -243,27 +212,33 @@ describe("Cursor", () => {
 describe("argument and state errors", () => {
   it("names the bad argument", async () => {
     const coll = db.collection("errors");
-    await rejects(
+    await expectMsPASSError(
       coll.updateOne({}, { sta: "x" }),
       /update must be a non-empty document of update operators/,
+      "Invalid",
     );
-    await rejects(coll.replaceOne({}, { $set: { a: 1 } }), /replacement must not contain update operators/);
-    await rejects(coll.insertMany([]), /docs must be a non-empty array/);
-    await rejects(
+    await expectMsPASSError(
+      coll.replaceOne({}, { $set: { a: 1 } }),
+      /replacement must not contain update operators/,
+      "Invalid",
+    );
+    await expectMsPASSError(coll.insertMany([]), /docs must be a non-empty array/, "Invalid");
+    await expectMsPASSError(
       coll.insertOne([1, 2] as unknown as Record<string, unknown>),
       /document must be a plain object/,
+      "Invalid",
     );
-    await rejects(coll.distinct(""), /key must be a non-empty field name/);
+    await expectMsPASSError(coll.distinct(""), /key must be a non-empty field name/, "Invalid");
     // A server-side error: an unknown query operator (FerretDB only notices
     // it when a document is examined).
     await coll.insertOne({ a: 1 });
-    await rejects(
+    await expectMsPASSError(
       coll.findOne({ a: { $badop: 1 } }),
       /^Collection\.findOne\(.*\.errors\): .*\$badop/,
       "Fatal",
     );
-    invalid(() => db.collection(""), /collection name must be a non-empty string/);
-    invalid(() => db.collection("a$b"), /collection name/);
+    expectMsPASSErrorSync(() => db.collection(""), /collection name must be a non-empty string/, "Invalid");
+    expectMsPASSErrorSync(() => db.collection("a$b"), /collection name/, "Invalid");
   });
 
   it("fails operations through a closed handle, while other handles keep working", async () => {
@@ -272,9 +247,9 @@ describe("argument and state errors", () => {
     const coll = odb.collection("closed_handle");
     const cursor = coll.find({});
     await other.close();
-    await rejects(coll.insertOne({ a: 1 }), /is closed/, "Fatal");
-    await rejects(cursor.toArray(), /is closed/, "Fatal");
-    await rejects(odb.listCollectionNames(), /is closed/, "Fatal");
+    await expectMsPASSError(coll.insertOne({ a: 1 }), /is closed/, "Fatal");
+    await expectMsPASSError(cursor.toArray(), /is closed/, "Fatal");
+    await expectMsPASSError(odb.listCollectionNames(), /is closed/, "Fatal");
     expect(await db.collection("closed_handle").countDocuments()).toBe(0);
   });
 });

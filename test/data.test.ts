@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import {
   ErrorLogger,
   Metadata,
-  MsPASSError,
   ProcessingHistory,
   Seismogram,
   SeismogramEnsemble,
@@ -12,19 +11,7 @@ import {
   TimeSeriesEnsemble,
   makeAbortion,
 } from "mspass";
-
-/** Expect `fn` to throw an MsPASSError whose message matches `re`. */
-function throwsMsPASS(fn: () => unknown, re: RegExp): MsPASSError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(MsPASSError);
-  expect((caught as MsPASSError).message).toMatch(re);
-  return caught as MsPASSError;
-}
+import { expectMsPASSErrorSync } from "./helpers.js";
 
 describe("Metadata", () => {
   it("typed getters, has/erase/keys and type errors naming the key", () => {
@@ -35,13 +22,13 @@ describe("Metadata", () => {
     expect(md.getBool("b")).toBe(true);
     expect(md.get<number[]>("arr")).toEqual([1, 2]);
     expect(md.keys().sort()).toEqual(["a", "arr", "b", "n", "s", "sub"]);
-    throwsMsPASS(() => md.getInt("a"), /"a".*not a integer/);
-    throwsMsPASS(() => md.getString("n"), /"n".*not a string/);
-    throwsMsPASS(() => md.getDouble("missing"), /"missing" is not defined/);
+    expectMsPASSErrorSync(() => md.getInt("a"), /"a".*not a integer/);
+    expectMsPASSErrorSync(() => md.getString("n"), /"n".*not a string/);
+    expectMsPASSErrorSync(() => md.getDouble("missing"), /"missing" is not defined/);
     expect(md.erase("s")).toBe(true);
     expect(md.has("s")).toBe(false);
-    throwsMsPASS(() => md.put("", 1), /key must be a non-empty string/);
-    throwsMsPASS(() => md.put("u", undefined as never), /undefined/);
+    expectMsPASSErrorSync(() => md.put("", 1), /key must be a non-empty string/);
+    expectMsPASSErrorSync(() => md.put("u", undefined as never), /undefined/);
   });
 
   it("records modified keys until clearModified; erase forgets them; copies keep the set", () => {
@@ -83,7 +70,7 @@ describe("ErrorLogger and ProcessingHistory", () => {
       error_message: "minor",
       process_id: process.pid,
     });
-    throwsMsPASS(() => elog.log("x", "y", "Terrible" as never), /badness must be one of/);
+    expectMsPASSErrorSync(() => elog.log("x", "y", "Terrible" as never), /badness must be one of/);
   });
 
   it("history: origin, raw and chained nodes", () => {
@@ -133,25 +120,31 @@ describe("TimeSeries construction", () => {
   });
 
   it("bad arguments throw MsPASSError naming the field", () => {
-    throwsMsPASS(() => new TimeSeries({ npts: -1 }), /npts must be a non-negative integer/);
-    throwsMsPASS(() => new TimeSeries({ npts: 2.5 }), /npts must be a non-negative integer/);
-    throwsMsPASS(() => new TimeSeries({ dt: 0 }), /delta \(dt\) must be > 0/);
-    throwsMsPASS(() => new TimeSeries({ dt: -0.1 }), /delta \(dt\) must be > 0/);
-    throwsMsPASS(() => new TimeSeries({ dt: Number.NaN }), /dt must be a finite number/);
-    throwsMsPASS(() => new TimeSeries({ t0: Number.POSITIVE_INFINITY }), /t0 must be a finite number/);
-    throwsMsPASS(
+    expectMsPASSErrorSync(() => new TimeSeries({ npts: -1 }), /npts must be a non-negative integer/);
+    expectMsPASSErrorSync(() => new TimeSeries({ npts: 2.5 }), /npts must be a non-negative integer/);
+    expectMsPASSErrorSync(() => new TimeSeries({ dt: 0 }), /delta \(dt\) must be > 0/);
+    expectMsPASSErrorSync(() => new TimeSeries({ dt: -0.1 }), /delta \(dt\) must be > 0/);
+    expectMsPASSErrorSync(() => new TimeSeries({ dt: Number.NaN }), /dt must be a finite number/);
+    expectMsPASSErrorSync(
+      () => new TimeSeries({ t0: Number.POSITIVE_INFINITY }),
+      /t0 must be a finite number/,
+    );
+    expectMsPASSErrorSync(
       () => new TimeSeries({ npts: 3, data: new Float64Array(4) }),
       /data length 4 does not match npts = 3/,
     );
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => new TimeSeries({ data: [1, 2] as unknown as Float64Array }),
       /data must be a Float64Array/,
     );
-    throwsMsPASS(() => new TimeSeries({ tref: "GPS" as never }), /tref must be "UTC" or "Relative"/);
-    throwsMsPASS(() => new TimeSeries({ npts: "10" as never }), /npts must be a finite number/);
-    throwsMsPASS(() => new TimeSeries({ delta: 0.1 } as never), /unknown option "delta".*fromMetadata/);
-    throwsMsPASS(() => new TimeSeries(5 as never), /options object or a Metadata/);
-    throwsMsPASS(() => new TimeSeries({ tref: "UTC", t0shift: 5 }), /t0shift is only meaningful/);
+    expectMsPASSErrorSync(() => new TimeSeries({ tref: "GPS" as never }), /tref must be "UTC" or "Relative"/);
+    expectMsPASSErrorSync(() => new TimeSeries({ npts: "10" as never }), /npts must be a finite number/);
+    expectMsPASSErrorSync(
+      () => new TimeSeries({ delta: 0.1 } as never),
+      /unknown option "delta".*fromMetadata/,
+    );
+    expectMsPASSErrorSync(() => new TimeSeries(5 as never), /options object or a Metadata/);
+    expectMsPASSErrorSync(() => new TimeSeries({ tref: "UTC", t0shift: 5 }), /t0shift is only meaningful/);
   });
 
   it("fromMetadata: Relative unless time_standard is UTC; a starttime_shift makes relative data convertible", () => {
@@ -179,19 +172,19 @@ describe("TimeSeries construction", () => {
     expect(shifted.timeReference()).toBe(1000);
     const data = new Float64Array(2);
     expect(TimeSeries.fromMetadata({ delta: 1, starttime: 0 }, { data }).data).toBe(data);
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => TimeSeries.fromMetadata({ npts: 3, starttime: 0 }),
       /required Metadata key "delta" is missing/,
     );
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => TimeSeries.fromMetadata({ npts: "x", delta: 1, starttime: 0 }),
       /"npts" is not a valid integer/,
     );
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => TimeSeries.fromMetadata({ npts: -2, delta: 1, starttime: 0 }),
       /npts must be a non-negative integer/,
     );
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => TimeSeries.fromMetadata({ npts: 3, delta: 1, starttime: 0 }, { data: new Float64Array(2) }),
       /data length 2 does not match npts = 3/,
     );
@@ -226,9 +219,9 @@ describe("TimeSeries time methods", () => {
     expect([ts.tref, ts.t0, ts.shifted()]).toEqual(["UTC", 1_600_000_000, false]);
 
     const rel = new TimeSeries({ npts: 3, dt: 1, t0: 0 });
-    const err = throwsMsPASS(() => rel.rtoa(), /time shift to return to UTC is not defined/);
+    const err = expectMsPASSErrorSync(() => rel.rtoa(), /time shift to return to UTC is not defined/);
     expect(err.severity).toBe("Invalid");
-    throwsMsPASS(() => rel.timeReference(), /not valid/);
+    expectMsPASSErrorSync(() => rel.timeReference(), /not valid/);
     const withShift = new TimeSeries({ npts: 3, dt: 1, t0: 2, t0shift: 50 });
     withShift.rtoa();
     expect([withShift.tref, withShift.t0]).toEqual(["UTC", 52]);
@@ -245,7 +238,7 @@ describe("TimeSeries time methods", () => {
     expect(ts.dead).toBe(true);
     ts.setLive();
     expect(ts.live).toBe(true);
-    throwsMsPASS(() => {
+    expectMsPASSErrorSync(() => {
       ts.live = 1 as never;
     }, /live must be a boolean/);
   });
@@ -280,14 +273,14 @@ describe("TimeSeries Metadata sync", () => {
 
   it("invalid values are rejected through Metadata too, and synced keys cannot be erased", () => {
     const ts = new TimeSeries({ npts: 2 });
-    throwsMsPASS(() => ts.md.put("delta", -1), /delta \(dt\) must be > 0/);
-    throwsMsPASS(() => ts.md.put("npts", -3), /npts must be a non-negative integer/);
-    throwsMsPASS(() => ts.md.put("starttime", "now"), /starttime \(t0\) must be a finite number/);
-    throwsMsPASS(() => {
+    expectMsPASSErrorSync(() => ts.md.put("delta", -1), /delta \(dt\) must be > 0/);
+    expectMsPASSErrorSync(() => ts.md.put("npts", -3), /npts must be a non-negative integer/);
+    expectMsPASSErrorSync(() => ts.md.put("starttime", "now"), /starttime \(t0\) must be a finite number/);
+    expectMsPASSErrorSync(() => {
       ts.npts = 1.5;
     }, /npts must be a non-negative integer/);
     expect([ts.npts, ts.dt, ts.data.length]).toEqual([2, 1, 2]);
-    throwsMsPASS(() => ts.md.erase("npts"), /kept in step/);
+    expectMsPASSErrorSync(() => ts.md.erase("npts"), /kept in step/);
     // a copy of the Metadata is free of the binding
     const copy = ts.md.clone();
     copy.put("delta", 99);
@@ -305,7 +298,7 @@ describe("Seismogram", () => {
     s.component(2)[0] = -1;
     expect(buf[6]).toBe(-1);
     expect(s.component(0).buffer).toBe(buf.buffer);
-    throwsMsPASS(() => s.component(3), /k must be 0, 1 or 2/);
+    expectMsPASSErrorSync(() => s.component(3), /k must be 0, 1 or 2/);
   });
 
   it("resizing keeps each component's leading samples", () => {
@@ -339,23 +332,23 @@ describe("Seismogram", () => {
     // the getter hands out a copy
     s.tmatrix[0]![0] = 99;
     expect(s.tmatrix[0]![0]).toBe(1);
-    throwsMsPASS(() => {
+    expectMsPASSErrorSync(() => {
       s.tmatrix = [
         [1, 0],
         [0, 1],
       ];
     }, /tmatrix must be a 3×3 array/);
-    throwsMsPASS(() => {
+    expectMsPASSErrorSync(() => {
       s.tmatrix = [1, 0, 0, 0, 1, 0, 0, 0, "x"] as never;
     }, /tmatrix element 8 must be a finite number/);
   });
 
   it("construction errors and fromMetadata with tmatrix", () => {
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => new Seismogram({ npts: 2, data: new Float64Array(4) }),
       /data length 4 does not match 3 × npts = 6/,
     );
-    throwsMsPASS(() => new Seismogram({ data: new Float64Array(4) }), /not a multiple of 3/);
+    expectMsPASSErrorSync(() => new Seismogram({ data: new Float64Array(4) }), /not a multiple of 3/);
     const s = Seismogram.fromMetadata({
       npts: 2,
       delta: 1,
@@ -370,7 +363,7 @@ describe("Seismogram", () => {
       [0, 0, 1],
     ]);
     expect([s.cardinal, s.orthogonal]).toEqual([false, true]);
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => Seismogram.fromMetadata({ npts: 1, delta: 1, starttime: 0, tmatrix: [1, 2] }),
       /tmatrix/,
     );
@@ -421,19 +414,19 @@ describe("Ensembles", () => {
     expect(e.member[0]!.md.get("evname")).toBe("other");
     e.syncMetadata(["npts"]);
     expect(e.member[1]!.data.length).toBe(9);
-    throwsMsPASS(() => e.syncMetadata(["nope"]), /"nope" is not in the ensemble Metadata/);
+    expectMsPASSErrorSync(() => e.syncMetadata(["nope"]), /"nope" is not in the ensemble Metadata/);
   });
 
   it("members are type-checked", () => {
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => new SeismogramEnsemble([new TimeSeries()] as never),
       /member\[0\] must be a Seismogram/,
     );
-    throwsMsPASS(() => new TimeSeriesEnsemble("x" as never), /members must be an array/);
+    expectMsPASSErrorSync(() => new TimeSeriesEnsemble("x" as never), /members must be an array/);
     const se = new SeismogramEnsemble([new Seismogram({ npts: 1 })]);
     expect(se.live).toBe(true);
     se.member.push(new TimeSeries() as never);
-    throwsMsPASS(() => se.syncMetadata(), /member\[1\] must be a Seismogram/);
+    expectMsPASSErrorSync(() => se.syncMetadata(), /member\[1\] must be a Seismogram/);
   });
 });
 
@@ -453,6 +446,9 @@ describe("abortions", () => {
     const s = makeAbortion("Seismogram", new Metadata({ npts: 1e9, delta: 0.1 }));
     expect(s).toBeInstanceOf(Seismogram);
     expect([s.npts, s.dt, s.data.length]).toEqual([0, 0.1, 0]);
-    throwsMsPASS(() => makeAbortion("Trace" as never, {}), /type must be "TimeSeries" or "Seismogram"/);
+    expectMsPASSErrorSync(
+      () => makeAbortion("Trace" as never, {}),
+      /type must be "TimeSeries" or "Seismogram"/,
+    );
   });
 });

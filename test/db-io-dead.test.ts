@@ -9,38 +9,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Double, ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectMsPASSError, openTestDatabase, type TestDatabase } from "./helpers.js";
-import {
-  Client,
-  MsPASSError,
-  Schema,
-  Seismogram,
-  TimeSeries,
-  TimeSeriesEnsemble,
-  Undertaker,
-  type Database,
-} from "mspass";
+import { Double, ObjectId, type Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { expectMsPASSError, useTestDatabase } from "./helpers.js";
+import { Client, MsPASSError, Schema, Seismogram, TimeSeries, TimeSeriesEnsemble, Undertaker } from "mspass";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** A user's schema file in MsPASS's mspass.yaml format, kept in the repository. */
 const MSPASS_YAML = path.resolve(repoRoot, "test/fixtures/schema/mspass-schema.yaml");
 
-let uri: string;
-let client: Client;
-let db: Database;
-let rdb: Db;
-let dir: string;
-
-let env: TestDatabase;
-
-beforeAll(async () => {
-  env = await openTestDatabase("db_io_dead");
-  ({ uri, client, db, rdb, dir } = env);
-});
-
-afterAll(() => env?.close());
+const { uri, client, db, rdb, dir } = await useTestDatabase("db_io_dead");
 
 const base = { delta: 0.5, starttime: 10, time_standard: "UTC" };
 

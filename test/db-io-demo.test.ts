@@ -4,25 +4,16 @@
  * removes the first run's files and data.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { MongoClient } from "mongodb";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "./helpers.js";
 
 const run = promisify(execFile);
 const cli = resolve("dist/cli/main.js");
-const cwd = mkdtempSync(join(tmpdir(), "mspass-demo-"));
-const dbName = `demo_${process.pid}_${Date.now()}`;
-const uri = process.env.MSPASS_TEST_DB_URI!;
-
-afterAll(async () => {
-  const c = await MongoClient.connect(uri);
-  await c.db(dbName).dropDatabase();
-  await c.close();
-  rmSync(cwd, { recursive: true, force: true });
-});
+const { uri, db, dir: cwd } = await useTestDatabase("demo");
+const dbName = db.name;
 
 async function demo() {
   return run(process.execPath, [cli, "demo", "--database", dbName, "--scheduler", "none"], {

@@ -7,24 +7,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
-import { Seismogram, SeismogramEnsemble, TimeSeries, TimeSeriesEnsemble, type Database } from "mspass";
+import { ObjectId, type Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "./helpers.js";
+import { Seismogram, SeismogramEnsemble, TimeSeries, TimeSeriesEnsemble } from "mspass";
 
 const CHUNK = 261_120;
-let db: Database;
-let rdb: Db;
-let dir: string;
-
-let env: TestDatabase;
-
-beforeAll(async () => {
-  env = await openTestDatabase("db_io");
-  ({ db, rdb, dir } = env);
-});
-
-afterAll(() => env?.close());
+const { db, rdb, dir } = await useTestDatabase("db_io");
 
 /** Little-endian float64 bytes, MsPASS's stored form. */
 function le(values: ArrayLike<number>): Buffer {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, expect } from "vitest";
-import { Client, MsPASSError, type Database } from "mspass";
+import { Client, MsPASSError, type ClientOptions, type Database } from "mspass";
 
 /** The suite's server (test/global-setup.ts or MSPASS_TEST_DB_URI). */
 export function testDbUri(): string {
@@ -39,11 +39,19 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** Open a fresh database for one test file; call `close()` in afterAll. */
-export async function openTestDatabase(prefix: string): Promise<TestDatabase> {
+/**
+ * Open a fresh database for one test file; call `close()` in afterAll.
+ * `options` are more `Client.connect` options (a scheduler, a jobName, ...);
+ * a `databaseName` among them is used as the test database's name (make it
+ * unique with `uniqueDbName`), so the client's `getDatabase()` returns it.
+ */
+export async function openTestDatabase(
+  prefix: string,
+  options: Omit<ClientOptions, "databaseHost"> = {},
+): Promise<TestDatabase> {
   const uri = testDbUri();
-  const name = uniqueDbName(prefix);
-  const client = await Client.connect({ databaseHost: uri, scheduler: "none" });
+  const name = options.databaseName ?? uniqueDbName(prefix);
+  const client = await Client.connect({ databaseHost: uri, scheduler: "none", ...options });
   const raw = await MongoClient.connect(uri);
   const dir = mkdtempSync(join(tmpdir(), `mspass-${prefix.replace(/_/g, "-")}-`));
   const db = client.getDatabase(name);
@@ -70,8 +78,11 @@ export async function openTestDatabase(prefix: string): Promise<TestDatabase> {
  * `openTestDatabase` for a whole test file, closed after its last test:
  * `const { db, rdb } = await useTestDatabase("prefix");` at the top level.
  */
-export async function useTestDatabase(prefix: string): Promise<TestDatabase> {
-  const t = await openTestDatabase(prefix);
+export async function useTestDatabase(
+  prefix: string,
+  options: Omit<ClientOptions, "databaseHost"> = {},
+): Promise<TestDatabase> {
+  const t = await openTestDatabase(prefix, options);
   afterAll(() => t.close());
   return t;
 }
@@ -88,6 +99,21 @@ export async function expectMsPASSError(
   } catch (e) {
     caught = e;
   }
+  return checkMsPASSError(caught, pattern, severity);
+}
+
+/** `fn` throws, synchronously, an MsPASSError whose message matches `pattern`; returns it. */
+export function expectMsPASSErrorSync(fn: () => unknown, pattern: RegExp, severity?: string): MsPASSError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  return checkMsPASSError(caught, pattern, severity);
+}
+
+function checkMsPASSError(caught: unknown, pattern: RegExp, severity: string | undefined): MsPASSError {
   expect(caught, "expected an MsPASSError").toBeInstanceOf(MsPASSError);
   expect((caught as MsPASSError).message).toMatch(pattern);
   if (severity !== undefined) expect((caught as MsPASSError).severity).toBe(severity);

@@ -4,43 +4,23 @@
  * and mspassMap / mspassFold log bag operations as MsPASS's patched
  * mspass_map / mspass_reduce do.
  */
-import { Double, MongoClient, ObjectId, type Db } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Double, ObjectId } from "mongodb";
+import { describe, expect, it } from "vitest";
 import {
-  Client,
   GLOBAL_HISTORY_INDEX,
   GlobalHistoryManager,
   MsPASSError,
   fromSequence,
   mspassFold,
   mspassMap,
-  type Database,
 } from "mspass";
+import { uniqueDbName, useTestDatabase } from "./helpers.js";
 
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-const dbName = `hist_glob_${process.pid}_${Date.now()}`;
-
-beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({
-    databaseHost: uri,
-    scheduler: "none",
-    databaseName: dbName,
-    jobName: "tutorial",
-  });
-  db = client.getDatabase();
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(dbName);
+const { client, db, rdb } = await useTestDatabase("hist_glob", {
+  databaseName: uniqueDbName("hist_glob"),
+  jobName: "tutorial",
 });
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-});
+const dbName = db.name;
 
 function double(x: number): number {
   return 2 * x;

@@ -5,17 +5,17 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MongoClient } from "mongodb";
 import { startRepl } from "./launch-repl-driver.js";
+import { useTestDatabase } from "./helpers.js";
 
 const CLI = resolve("dist/cli/main.js");
-const DB = process.env.MSPASS_TEST_DB_URI!;
+const { uri: DB, db } = await useTestDatabase("launch_shell");
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 describe("mspass shell", () => {
   it("gives a terminal REPL with client, db and the dashboard link; awaited queries answer", async () => {
     expect(spawnSync("script", ["--version"]).status, "util-linux `script` is needed for a pty").toBe(0);
-    const dbName = `launch_shell_${process.pid}`;
+    const dbName = db.name;
     const cmd = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} shell --database ${dbName} --nworkers 2 --dashboard-port 0`;
     const repl = startRepl("script", ["-qfec", cmd, "/dev/null"], {
       cwd: resolve("."),
@@ -46,9 +46,6 @@ describe("mspass shell", () => {
       expect(await repl.exited).toBe(0);
     } finally {
       repl.child.kill();
-      const mc = await MongoClient.connect(DB);
-      await mc.db(dbName).dropDatabase();
-      await mc.close();
     }
   });
 

@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { Double, ObjectId, type Document } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { MsPASSError, Seismogram, TimeSeries } from "mspass";
-import { useTestDatabase } from "./helpers.js";
+import { Seismogram, TimeSeries } from "mspass";
+import { expectMsPASSError, useTestDatabase } from "./helpers.js";
 
 const { client, db, rdb, dir } = await useTestDatabase("maint_upd");
 
@@ -139,10 +139,7 @@ describe("updateMetadata", () => {
     ).toBe(0);
 
     const noId = makeTs(6);
-    const err = await db.updateMetadata(noId).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MsPASSError);
-    expect((err as MsPASSError).severity).toBe("Fatal");
-    expect((err as Error).message).toMatch(/_id/);
+    await expectMsPASSError(db.updateMetadata(noId), /_id/, "Fatal");
 
     const fresh = makeTs(7);
     const newId = new ObjectId();

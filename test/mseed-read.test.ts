@@ -9,8 +9,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, readDistributedData, type Database, type TimeSeries, type TimeSeriesEnsemble } from "mspass";
+import { describe, expect, it } from "vitest";
+import { readDistributedData, type TimeSeries, type TimeSeriesEnsemble } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const FIX = join(import.meta.dirname, "fixtures", "miniseed");
 
@@ -26,18 +27,7 @@ const EXPECTED = JSON.parse(readFileSync(join(FIX, "expected.json"), "utf8")).fi
   { traces?: Trace[]; obspy_error?: string }
 >;
 
-let client: Client;
-let db: Database;
-
-beforeAll(async () => {
-  client = await Client.connect({ databaseHost: process.env.MSPASS_TEST_DB_URI!, scheduler: "none" });
-  db = client.getDatabase(`mseed_read_${process.pid}_${Date.now()}`);
-});
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-});
+const { db } = await useTestDatabase("mseed_read");
 
 function sha(data: Float64Array): string {
   return createHash("sha256")

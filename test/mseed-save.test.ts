@@ -7,28 +7,14 @@
  * are killed with an elog entry.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, TimeSeries, fromSequence, writeDistributedData, type Database } from "mspass";
+import { describe, expect, it } from "vitest";
+import { TimeSeries, fromSequence, writeDistributedData } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const PY = resolve(import.meta.dirname, "..", ".mspass", "obspy-venv", "bin", "python");
-let client: Client;
-let db: Database;
-let dir: string;
-
-beforeAll(async () => {
-  client = await Client.connect({ databaseHost: process.env.MSPASS_TEST_DB_URI!, scheduler: "none" });
-  db = client.getDatabase(`mseed_save_${process.pid}_${Date.now()}`);
-  dir = mkdtempSync(join(tmpdir(), "mspass-mseed-save-"));
-});
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { db, dir } = await useTestDatabase("mseed_save");
 
 function ts(data: Float64Array, md: Record<string, unknown>, t0 = 1_700_000_000.125): TimeSeries {
   return new TimeSeries({

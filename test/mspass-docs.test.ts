@@ -11,12 +11,10 @@
  * readDistributedData. Also the round trip read → saveData(gridfs) → read
  * of a document with leftovers, and the abortions / cemetery shapes.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client, Seismogram, TimeSeries, readDistributedData, task, type Database } from "mspass";
+import { ObjectId, type Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { Seismogram, TimeSeries, readDistributedData, task } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 import {
   expectedSamples,
   loadCases,
@@ -28,31 +26,13 @@ import type { Digest } from "./fixtures/mspass-docs/tasks.d.mts";
 const TASKS = new URL("./fixtures/mspass-docs/tasks.mjs", import.meta.url);
 const digest = task<(d: unknown) => Digest>(TASKS, "digest");
 
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
-let dir: string;
-let cases: FixtureCase[];
-
-beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "local", nworkers: 1, dashboardPort: false });
-  const name = `mspass_docs_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
-  dir = mkdtempSync(join(tmpdir(), "mspass-docs-"));
-  cases = [...loadCases("gridfs.json", dir), ...loadCases("file.json", dir)];
-  await writeFixtures(rdb, cases);
+const { db, rdb, dir } = await useTestDatabase("mspass_docs", {
+  scheduler: "local",
+  nworkers: 1,
+  dashboardPort: false,
 });
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await raw?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const cases: FixtureCase[] = [...loadCases("gridfs.json", dir), ...loadCases("file.json", dir)];
+await writeFixtures(rdb, cases);
 
 type Atomic = TimeSeries | Seismogram;
 

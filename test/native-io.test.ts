@@ -5,33 +5,16 @@
  * f64, no header; Seismogram row-major in GridFS, column-major in files;
  * 255 KiB chunks; file writes append, one foff per member.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { BSON, MongoClient, ObjectId, type Db } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BSON, ObjectId } from "mongodb";
+import { describe, expect, it } from "vitest";
 import { native, nativeErrorKind, toMsPASSError } from "../dist/native.js";
+import { useTestDatabase } from "./helpers.js";
 
 const CHUNK = 261_120;
-let uri: string;
-let client: MongoClient;
-let dbName: string;
-let db: Db;
-let dir: string;
-
-beforeAll(async () => {
-  uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await MongoClient.connect(uri);
-  dbName = `native_io_${process.pid}_${Date.now()}`;
-  db = client.db(dbName);
-  dir = mkdtempSync(join(tmpdir(), "mspass-native-io-"));
-});
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { uri, rdb: db, dir } = await useTestDatabase("native_io");
+const dbName = db.databaseName;
 
 /** Little-endian bytes of the values, as MsPASS stores them. */
 function le(values: ArrayLike<number>): Buffer {

@@ -4,7 +4,7 @@
  * datum has it, ensembles by their starttime/endtime keys (cached variant),
  * MsPASS's defaults (phase and time as arrival_phase / arrival_time).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   ArrivalDBMatcher,
   ArrivalMatcher,
@@ -14,9 +14,9 @@ import {
   matcherFromSpec,
   normalize,
 } from "mspass";
-import { openTestDatabase, type TestDatabase } from "./helpers.js";
+import { useTestDatabase } from "./helpers.js";
 
-let t: TestDatabase;
+const t = await useTestDatabase("arrival");
 const T0 = 1.6e9;
 
 /** 100 s of data of AAK (net II unless given) from T0 + start. */
@@ -28,7 +28,6 @@ function datum(sta: string | undefined, start: number, net?: string): TimeSeries
 }
 
 beforeAll(async () => {
-  t = await openTestDatabase("arrival");
   await t.db.collection("arrival").insertMany([
     { sta: "AAK", net: "II", phase: "S", time: T0 + 150, snr: 3 },
     { sta: "AAK", net: "II", phase: "P", time: T0 + 50, snr: 9 },
@@ -37,7 +36,6 @@ beforeAll(async () => {
     { sta: "AAK", net: "II", phase: "PP", time: T0 + 100 }, // exactly at endtime(): inside
   ]);
 });
-afterAll(() => t.close());
 
 for (const [name, make] of [
   ["ArrivalDBMatcher", () => new ArrivalDBMatcher(t.db)],

@@ -4,23 +4,13 @@
  * channel/site from a real StationXML file.
  */
 import { fileURLToPath } from "node:url";
-import { MongoClient, ObjectId, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Client,
-  MsPASSError,
-  ObjectIdMatcher,
-  OriginTimeMatcher,
-  bulkNormalize,
-  normalizeMseed,
-  type Database,
-} from "mspass";
+import { ObjectId, type Document } from "mongodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { MsPASSError, ObjectIdMatcher, OriginTimeMatcher, bulkNormalize, normalizeMseed } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
-let client: Client;
-let db: Database;
-let raw: MongoClient;
-let rdb: Db;
+const { db, rdb } = await useTestDatabase("norm_b");
 const T_IN = Date.UTC(2010, 0, 9, 12) / 1000;
 
 /** A wf_miniseed document as MsPASS's index_mseed_file writes it (loc omitted when empty). */
@@ -46,19 +36,7 @@ function wfMiniseed(net: string, sta: string, chan: string, loc: string, t0: num
 }
 
 beforeAll(async () => {
-  const uri = process.env.MSPASS_TEST_DB_URI!;
-  client = await Client.connect({ databaseHost: uri, scheduler: "none" });
-  const name = `norm_b_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(name);
-  raw = await MongoClient.connect(uri);
-  rdb = raw.db(name);
   await db.saveInventory(fx("only_soh.xml"));
-});
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await raw?.close();
-  await client?.close();
 });
 
 describe("Collection.bulkUpdate", () => {

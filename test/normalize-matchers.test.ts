@@ -5,9 +5,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { ObjectId, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
-  Client,
   EqualityDBMatcher,
   EqualityMatcher,
   Metadata,
@@ -22,12 +21,11 @@ import {
   TimeSeriesEnsemble,
   matcherCacheLoads,
   normalize,
-  type Database,
 } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
-let client: Client;
-let db: Database;
+const { db } = await useTestDatabase("norm_m");
 let qep: Document; // TA.034A.EP.QEP, 2010-01-08 .. 2010-01-09T23:59:59
 let ace: Document; // TA.034A..ACE, 2010-01-08 .. 2011-11-17T17:05
 const T_IN = Date.UTC(2010, 0, 9, 12) / 1000;
@@ -39,8 +37,6 @@ function datum(md: Record<string, unknown>, t0 = T_IN, npts = 100): TimeSeries {
 }
 
 beforeAll(async () => {
-  client = await Client.connect({ databaseHost: process.env.MSPASS_TEST_DB_URI!, scheduler: "none" });
-  db = client.getDatabase(`norm_m_${process.pid}_${Date.now()}`);
   await db.saveInventory(fx("only_soh.xml"));
   qep = (await db.channel.findOne({ chan: "QEP" }))!;
   ace = (await db.channel.findOne({ chan: "ACE" }))!;
@@ -49,11 +45,6 @@ beforeAll(async () => {
     { lat: 3, lon: 4, depth: 20, time: 1003.0 },
     { lat: 5, lon: 6, depth: 30, time: 1010.0 },
   ]);
-});
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
 });
 
 describe("ObjectId matchers", () => {

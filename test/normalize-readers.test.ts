@@ -6,21 +6,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { ObjectId, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  Client,
-  MiniseedMatcher,
-  ObjectIdMatcher,
-  TimeSeries,
-  readDistributedData,
-  task,
-  type Database,
-} from "mspass";
+import { beforeAll, describe, expect, it } from "vitest";
+import { MiniseedMatcher, ObjectIdMatcher, TimeSeries, readDistributedData, task } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
 const fx = (f: string) => fileURLToPath(new URL(`./fixtures/stationxml/${f}`, import.meta.url));
-let client: Client;
-let db: Database;
-let dbName: string;
+const { db } = await useTestDatabase("norm_r", { scheduler: "local", nworkers: 2, dashboardPort: false });
 let qep: Document;
 let ace: Document;
 const T_IN = Date.UTC(2010, 0, 9, 12) / 1000;
@@ -33,22 +24,9 @@ function ts(md: Record<string, unknown>): TimeSeries {
 }
 
 beforeAll(async () => {
-  client = await Client.connect({
-    databaseHost: process.env.MSPASS_TEST_DB_URI!,
-    scheduler: "local",
-    nworkers: 2,
-    dashboardPort: false,
-  });
-  dbName = `norm_r_${process.pid}_${Date.now()}`;
-  db = client.getDatabase(dbName);
   await db.saveInventory(fx("only_soh.xml"));
   qep = (await db.channel.findOne({ chan: "QEP" }))!;
   ace = (await db.channel.findOne({ chan: "ACE" }))!;
-});
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
 });
 
 describe("readData({ normalize })", () => {

@@ -12,8 +12,6 @@ import { inspect } from "node:util";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  Client,
-  MsPASSError,
   S3Worker,
   TimeSeries,
   Seismogram,
@@ -22,9 +20,9 @@ import {
   indexMseedS3Continuous,
   s3ContinuousKey,
   s3EventKey,
-  type Database,
 } from "mspass";
 import { startLocalS3Server, type LocalS3Server } from "mspass/testing";
+import { expectMsPASSError, useTestDatabase } from "./helpers.js";
 
 const BUCKET = "mspass-storage-test";
 const hasMseedDecoder =
@@ -32,8 +30,7 @@ const hasMseedDecoder =
   "function";
 let server: LocalS3Server;
 let s3: S3Client;
-let client: Client;
-let db: Database;
+const { db } = await useTestDatabase("s3_storage");
 
 /** float64 little-endian bytes of `values` (the raw binary layout of file mode). */
 function f64(values: number[]): Uint8Array {
@@ -63,12 +60,8 @@ beforeAll(async () => {
   server = await startLocalS3Server({ buckets: [BUCKET, "other-bucket"] });
   new S3Worker(server.options); // this thread's settings (fetchS3Connection on the main thread)
   s3 = createS3Client(server.options);
-  client = await Client.connect({ databaseHost: process.env.MSPASS_TEST_DB_URI!, scheduler: "none" });
-  db = client.getDatabase(`s3_storage_${process.pid}_${Date.now()}`);
 });
 afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
   s3?.destroy();
   await server?.stop();
 });
@@ -330,18 +323,14 @@ describe("S3 faults", () => {
     void bad; // this thread now uses the wrong pair
     try {
       const c = fetchS3Connection();
-      let err: unknown;
-      try {
-        await db.readData(
+      const err = await expectMsPASSError(
+        db.readData(
           { ...header(3), storage_mode: "s3", s3_key: "trunc.bin", foff: 0, nbytes: 24 },
           { s3: c },
-        );
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(MsPASSError);
-      const msg = (err as Error).message;
-      expect(msg).toMatch(/refused the credentials \((InvalidAccessKeyId|SignatureDoesNotMatch)\)/);
+        ),
+        /refused the credentials \((InvalidAccessKeyId|SignatureDoesNotMatch)\)/,
+      );
+      const msg = err.message;
       expect(msg).toContain(`s3://${BUCKET}/trunc.bin`);
       for (const s of [wrong.secretAccessKey, wrong.accessKeyId, server.options.credentials!.secretAccessKey])
         expect(msg).not.toContain(s);
@@ -358,22 +347,13 @@ describe("S3 faults", () => {
       (new S3Worker({ ...other.options, maxAttempts: 1, connectTimeoutMs: 2000 }), fetchS3Connection());
     await other.stop();
     try {
-      let err: unknown;
-      try {
-        await db.readData(
-          { ...header(1), storage_mode: "s3", s3_key: "k.bin", foff: 0, nbytes: 8 },
-          { s3: conn },
-        );
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(MsPASSError);
-      expect((err as Error).message).toMatch(
+      const err = await expectMsPASSError(
+        db.readData({ ...header(1), storage_mode: "s3", s3_key: "k.bin", foff: 0, nbytes: 8 }, { s3: conn }),
         new RegExp(
           `s3://gone/k.bin at ${other.endpoint.replace(/[.]/g, "\\.")}: the S3 server is not reachable \\(ECONNREFUSED\\)`,
         ),
       );
-      expect((err as Error).message).not.toContain(other.options.credentials!.secretAccessKey);
+      expect(err.message).not.toContain(other.options.credentials!.secretAccessKey);
     } finally {
       new S3Worker(server.options);
     }

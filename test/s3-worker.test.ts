@@ -11,7 +11,6 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   LocalScheduler,
-  MsPASSError,
   S3Worker,
   createS3Client,
   fetchS3Client,
@@ -20,6 +19,7 @@ import {
   taskOptions,
 } from "mspass";
 import { startLocalS3Server, type LocalS3Server } from "mspass/testing";
+import { expectMsPASSErrorSync } from "./helpers.js";
 
 const TASKS = new URL("./fixtures/s3-tasks.mjs", import.meta.url);
 type Probe = { worker: number; nbytes: number; clientsCreated: number };
@@ -80,15 +80,11 @@ describe("S3Worker", () => {
   it("rejects bad options with an MsPASSError naming the option, not its value", () => {
     expect(() => new S3Worker({ endpoint: "not a url" })).toThrow(/endpoint must be a URL/);
     expect(() => new S3Worker({ bogus: 1 } as never)).toThrow(/unknown S3 option "bogus"/);
-    let err: unknown;
-    try {
-      new S3Worker({ credentials: { accessKeyId: keyId, secretAccessKey: 42 } } as never);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(MsPASSError);
-    expect((err as Error).message).toMatch(/credentials\.secretAccessKey must be a non-empty string/);
-    expectNoSecret((err as Error).message);
+    const err = expectMsPASSErrorSync(
+      () => new S3Worker({ credentials: { accessKeyId: keyId, secretAccessKey: 42 } } as never),
+      /credentials\.secretAccessKey must be a non-empty string/,
+    );
+    expectNoSecret(err.message);
     expect(() => new S3Worker({ endpoint: `http://${keyId}:${secret}@127.0.0.1:1` })).toThrow(
       /must not carry credentials/,
     );

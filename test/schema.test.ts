@@ -11,7 +11,6 @@ import {
   DEFAULT_SCHEMA,
   applyBsonTypes,
   Metadata,
-  MsPASSError,
   Schema,
   Seismogram,
   TimeSeries,
@@ -22,6 +21,7 @@ import {
   metadataToDoc,
   wfDocFields,
 } from "mspass";
+import { expectMsPASSErrorSync } from "./helpers.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Our own user schema in MsPASS's mspass.yaml format (tools/write-schema-fixture.mjs). */
@@ -29,18 +29,6 @@ const MSPASS_YAML = path.resolve(repoRoot, "test/fixtures/schema/mspass-schema.y
 /** MsPASS's own file, checked too when a reference checkout sits next to the repository (never required). */
 const UPSTREAM_YAML = path.resolve(repoRoot, "../shared/reference/mspass.yaml");
 const LOADABLE = [MSPASS_YAML, ...(existsSync(UPSTREAM_YAML) ? [UPSTREAM_YAML] : [])];
-
-function throwsMsPASS(fn: () => unknown, re: RegExp): MsPASSError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(MsPASSError);
-  expect((caught as MsPASSError).message).toMatch(re);
-  return caught as MsPASSError;
-}
 
 /** A schema's content without the free-text concepts, for comparisons. */
 function shape(s: Schema) {
@@ -87,7 +75,7 @@ describe("default schema", () => {
     expect(s.dataType("wf")).toBe("TimeSeries");
     expect(s.dataType("wf_Seismogram")).toBe("Seismogram");
     expect(s.dataType("site")).toBeUndefined();
-    const err = throwsMsPASS(() => s.resolveCollection("wf_Nope"), /unknown collection "wf_Nope"/);
+    const err = expectMsPASSErrorSync(() => s.resolveCollection("wf_Nope"), /unknown collection "wf_Nope"/);
     expect(err.severity).toBe("Invalid");
     expect(Schema.default()).toBe(s);
   });
@@ -161,9 +149,9 @@ describe("default schema", () => {
     expect(convertValue("TRUE", "bool")).toBe(true);
     const oid = convertValue("0123456789abcdef01234567", "objectid") as ObjectId;
     expect(oid.toHexString()).toBe("0123456789abcdef01234567");
-    throwsMsPASS(() => convertValue("abc", "int"), /cannot convert string "abc" to int/);
-    throwsMsPASS(() => convertValue("maybe", "bool"), /to bool/);
-    throwsMsPASS(() => convertValue(5, "list"), /to list/);
+    expectMsPASSErrorSync(() => convertValue("abc", "int"), /cannot convert string "abc" to int/);
+    expectMsPASSErrorSync(() => convertValue("maybe", "bool"), /to bool/);
+    expectMsPASSErrorSync(() => convertValue(5, "list"), /to list/);
   });
 });
 
@@ -252,14 +240,14 @@ describe("loading mspass.yaml", () => {
     cases.forEach(([text, re], i) => {
       const file = path.join(dir, `bad${i}.yaml`);
       writeFileSync(file, text);
-      const err = throwsMsPASS(() => Schema.fromYaml(file), re);
+      const err = expectMsPASSErrorSync(() => Schema.fromYaml(file), re);
       expect(err.severity).toBe("Fatal");
     });
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => Schema.fromYaml(path.join(dir, "missing.yaml")),
       /Cannot open schema definition file: .*missing\.yaml/,
     );
-    throwsMsPASS(
+    expectMsPASSErrorSync(
       () => Schema.fromObject([1, 2]),
       /^The schema definition is not valid: the top level must be a mapping/,
     );
@@ -344,11 +332,14 @@ describe("docToMetadata (reads)", () => {
   });
 
   it("unknown mode or collection and wrong argument types throw", () => {
-    const err = throwsMsPASS(() => docToMetadata(doc, "wf", "sloppy" as never), /unknown mode "sloppy"/);
+    const err = expectMsPASSErrorSync(
+      () => docToMetadata(doc, "wf", "sloppy" as never),
+      /unknown mode "sloppy"/,
+    );
     expect(err.severity).toBe("Fatal");
-    throwsMsPASS(() => docToMetadata(doc, "wf_Bogus", "cautious"), /unknown collection "wf_Bogus"/);
-    throwsMsPASS(() => docToMetadata([] as never, "wf", "cautious"), /doc must be a document/);
-    throwsMsPASS(
+    expectMsPASSErrorSync(() => docToMetadata(doc, "wf_Bogus", "cautious"), /unknown collection "wf_Bogus"/);
+    expectMsPASSErrorSync(() => docToMetadata([] as never, "wf", "cautious"), /doc must be a document/);
+    expectMsPASSErrorSync(
       () => docToMetadata(doc, "wf", "cautious", { excludeKeys: "x" as never }),
       /excludeKeys must be an array/,
     );
@@ -451,7 +442,10 @@ describe("metadataToDoc (saves)", () => {
   });
 
   it("unknown mode throws", () => {
-    throwsMsPASS(() => metadataToDoc(new Metadata(), "wf", "strict" as never), /unknown mode "strict"/);
+    expectMsPASSErrorSync(
+      () => metadataToDoc(new Metadata(), "wf", "strict" as never),
+      /unknown mode "strict"/,
+    );
   });
 });
 

@@ -12,13 +12,13 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MongoClient } from "mongodb";
 import {
-  MsPASSError,
   databaseServerStatus,
   findFreePort,
   resolveDatabaseService,
   startDatabaseServer,
   stopDatabaseServer,
 } from "mspass";
+import { expectMsPASSError } from "./helpers.js";
 
 const projects: string[] = [];
 const servers: Server[] = [];
@@ -80,16 +80,6 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   delete env.MSPASS_PROJECT_DIR;
   delete env.MONGODB_PORT;
   return { ...env, ...extra };
-}
-
-async function expectMsPASSError(p: Promise<unknown>, pattern: RegExp): Promise<MsPASSError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MsPASSError);
-  expect((err as MsPASSError).message).toMatch(pattern);
-  return err as MsPASSError;
 }
 
 describe("resolveDatabaseService: the order", () => {

@@ -7,11 +7,12 @@
 import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { DatabaseClient } from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
-const base = process.env.MSPASS_TEST_DB_URI!;
+const { uri: base, db } = await useTestDatabase("mspass_test_worker_share");
 // A URI no other test in this process uses, so its pool is created here.
 const uri = `${base}${base.includes("?") ? "&" : "?"}appName=worker-share-${process.pid}`;
-const dbName = `mspass_test_worker_share_${process.pid}`;
+const dbName = db.name;
 
 interface Report {
   tag: string;
@@ -34,11 +35,7 @@ function runWorker(tag: string): Promise<Report> {
   });
 }
 
-afterAll(async () => {
-  const c = await DatabaseClient.connect(base);
-  await c.getDatabase(dbName).dropDatabase();
-  await DatabaseClient.shutdown(uri);
-});
+afterAll(() => DatabaseClient.shutdown(uri));
 
 describe("worker threads share the process-wide pool", () => {
   it("creates one mongodb::Client for a URI used by two workers at once", async () => {
