@@ -22,12 +22,10 @@ import {
   readDistributedData,
   task,
 } from "mspass";
+import { CHANS, EPOCH_SPLIT, STATIONS, channelEpochs } from "./channel-epochs.js";
 
 export const MSEED_FILES = 50;
 export const MSEED_TRACES = 40;
-const STATIONS = 250;
-const CHANS = ["BHZ", "BHN"];
-const EPOCH_SPLIT = 1.6e9;
 const MAKER = fileURLToPath(new URL("../make_mseed_e2e.py", import.meta.url));
 const liveMembers = task<(e: TimeSeriesEnsemble) => number>(
   new URL("./e2e-tasks.js", import.meta.url),
@@ -42,31 +40,6 @@ export interface MseedInput {
   bytes: number;
   /** The wf_miniseed documents of one indexing (captured from the first run), for the floor. */
   docs?: Document[];
-}
-
-function channelEpochs(): Document[] {
-  const out: Document[] = [];
-  for (let s = 0; s < STATIONS; s++)
-    for (const chan of CHANS)
-      for (const [starttime, endtime] of [
-        [1.5e9, EPOCH_SPLIT - 1],
-        [EPOCH_SPLIT, 2556144000.0],
-      ])
-        out.push({
-          net: "XX",
-          sta: `S${String(s).padStart(3, "0")}`,
-          loc: "",
-          chan,
-          lat: s * 0.1,
-          lon: s * 0.2,
-          elev: 0.1,
-          edepth: 0,
-          hang: 0,
-          vang: chan === "BHZ" ? 0 : 90,
-          starttime,
-          endtime,
-        });
-  return out;
 }
 
 /** Writes the files (obspy, not timed), stores the channel epochs, indexes `dfile`. */
