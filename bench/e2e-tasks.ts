@@ -14,3 +14,8 @@ export function demeanEnsemble(e: TimeSeriesEnsemble): TimeSeriesEnsemble {
 
 /** The whole 3-C sample block minus its mean (as mspasspy_e2e.py's numpy demean of the dmatrix): the same loop over `data`. */
 export const demeanSeismogram = demean as unknown as (d: Seismogram) => Seismogram;
+
+/** The live members of an ensemble (what the miniSEED workload's read returns per file). */
+export function liveMembers(e: TimeSeriesEnsemble): number {
+  return e.member.filter((d) => d.live).length;
+}

@@ -8,7 +8,10 @@
  *   on a dask LocalCluster of 2 processes × 1 thread (bench/mspasspy_e2e.py);
  * - ensembles: 100 queries of 40 members (a list of queries), demean, written back;
  * - serial: the tutorial loop readData(doc) → demean → saveData, one datum at a time;
- * - seismic: atomic with 3-C Seismograms (wf_Seismogram; BENCH_SEIS_N of them, default N/4).
+ * - seismic: atomic with 3-C Seismograms (wf_Seismogram; BENCH_SEIS_N of them, default N/4);
+ * - mseed ("mseed-file"): index 50 miniSEED files written by obspy (40 channels of NPTS samples each),
+ *   bulkNormalize against 1,000 channel epochs, read wf_miniseed as one ensemble per file
+ *   (bench/e2e-mseed.ts; its floor is there too).
  *
  * Each in "file" and/or "gridfs" storage. The floor of a workload is what the
  * server and the disk need for the same documents and bytes, one after
@@ -22,7 +25,8 @@
  *
  *   env: BENCH_N (4000 TimeSeries), BENCH_NPTS (10000), BENCH_ROUNDS (3), BENCH_PARTS (16; 0: readDistributedData's default),
  *        BENCH_WORKLOADS (atomic-file,atomic-gridfs,ensembles-file,serial-file), BENCH_SERIAL_N (2000), BENCH_SEIS_N (N/4),
- *        BENCH_PYTHON (/tmp/mspass-venv/bin/python; "" skips the MsPASS side), BENCH_SIDES (ours,mspasspy,floor)
+ *        BENCH_PYTHON (/tmp/mspass-venv/bin/python; "" skips the MsPASS side), BENCH_SIDES (ours,mspasspy,floor);
+ *        the miniSEED input is written with the obspy of MSPASS_OBSPY_VENV, else of BENCH_PYTHON
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +49,15 @@ import {
 } from "mspass";
 import { startThrowawayServer } from "./throwaway-server.js";
 import { demean } from "./e2e-tasks.js";
+import {
+  MSEED_FILES,
+  MSEED_TRACES,
+  cleanupMseed,
+  floorMseed,
+  oursMseed,
+  prepareMseed,
+  type MseedInput,
+} from "./e2e-mseed.js";
 
 const SIZES = (process.env.BENCH_N ?? "4000").split(",").map(Number);
 const NPTS = Number(process.env.BENCH_NPTS ?? 10_000);
@@ -64,9 +77,11 @@ const DB = "bench_e2e";
 const GROUP = 40; // members per ensemble (evid)
 
 type Storage = "file" | "gridfs";
-type Kind = "atomic" | "ensembles" | "serial" | "seismic";
+type Kind = "atomic" | "ensembles" | "serial" | "seismic" | "mseed";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => +(ms / 1000).toFixed(2);
+const stageSecs = (st: Record<string, number>, unit = 1000) =>
+  Object.fromEntries(Object.entries(st).map(([k, v]) => [k.replace(/(Ms|S)$/, ""), +(v / unit).toFixed(2)]));
 
 const server = await startThrowawayServer("e2e");
 const uri = server.uri;
@@ -110,9 +125,29 @@ async function saveInputs(N: number, storage: Storage, seismic: boolean): Promis
   console.log(`setup: ${count} ${what} samples in ${storage} mode, ${secs(performance.now() - t0)} s`);
 }
 
-const inputs = new Set(WORKLOADS.map((w) => `${w.startsWith("seismic") ? "seis" : "in"}-${w.split("-")[1]}`));
+const inputs = new Set(
+  WORKLOADS.filter((w) => !w.startsWith("mseed")).map(
+    (w) => `${w.startsWith("seismic") ? "seis" : "in"}-${w.split("-")[1]}`,
+  ),
+);
 for (const key of inputs)
   for (const N of SIZES) await saveInputs(N, key.split("-")[1] as Storage, key.startsWith("seis"));
+// The ensembles' key is indexed, as a workflow that reads ensembles by evid would have it (on mongod too).
+if (WORKLOADS.some((w) => w.startsWith("ensembles")))
+  for (const N of SIZES) await rdbOf(N).collection("wf_TimeSeries").createIndex({ evid: 1 });
+const obspyPython = process.env.MSPASS_OBSPY_VENV
+  ? join(process.env.MSPASS_OBSPY_VENV, "bin", "python")
+  : PYTHON;
+const mseedInputs = new Map<number, MseedInput>();
+if (WORKLOADS.some((w) => w.startsWith("mseed")))
+  for (const N of SIZES) {
+    const t0 = performance.now();
+    mseedInputs.set(N, await prepareMseed(rdbOf(N), join(work, `mseed${N}`), obspyPython, NPTS));
+    const m = mseedInputs.get(N)!;
+    console.log(
+      `setup: ${m.files.length} miniSEED files × ${MSEED_TRACES} channels of ${NPTS} samples (${(m.bytes / 1e6).toFixed(1)} MB), ${secs(performance.now() - t0)} s`,
+    );
+  }
 
 const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
 await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
@@ -138,7 +173,14 @@ const workloads: Workload[] = WORKLOADS.flatMap((base) =>
       kind,
       storage,
       query: { data_tag: `${kind === "seismic" ? "seis" : "in"}_${storage}_${n}` },
-      count: kind === "serial" ? Math.min(SERIAL_N, n) : kind === "seismic" ? seisCount(n) : n,
+      count:
+        kind === "serial"
+          ? Math.min(SERIAL_N, n)
+          : kind === "seismic"
+            ? seisCount(n)
+            : kind === "mseed"
+              ? MSEED_FILES * MSEED_TRACES
+              : n,
     };
   }),
 );
@@ -147,6 +189,7 @@ const wfOf = (w: Workload) => (w.kind === "seismic" ? "wf_Seismogram" : "wf_Time
 
 async function cleanup(w: Workload, tag: string): Promise<void> {
   const rdb = rdbOf(w.n);
+  if (w.kind === "mseed") return cleanupMseed(rdb);
   const out = await rdb
     .collection(wfOf(w))
     .find({ data_tag: tag }, { projection: { gridfs_id: 1 } })
@@ -169,6 +212,12 @@ async function ours(w: Workload, tag: string): Promise<number> {
     scheduler: s,
     ...(w.storage === "file" ? { dir } : {}),
   } as const;
+  if (w.kind === "mseed") {
+    const r = await oursMseed(db, rdbOf(w.n), s, mseedInputs.get(w.n)!);
+    if (r.n !== w.count) throw new Error(`${w.name}: mspass read ${r.n} of ${w.count}`);
+    console.log(`${w.name}: mspass stages (s)`, stageSecs(r.stages));
+    return r.ms;
+  }
   const t0 = performance.now();
   let n = 0;
   if (w.kind === "atomic" || w.kind === "seismic") {
@@ -216,22 +265,25 @@ function mspasspy(w: Workload, tag: string): number {
     npartitions: w.kind === "ensembles" || PARTS === 0 ? null : PARTS,
     queries: Array.from({ length: Math.ceil(w.n / GROUP) }, (_x, e) => ({ ...w.query, evid: e })),
     query: w.kind === "serial" ? { ...w.query, k: { $lt: w.count } } : w.query,
+    ...(w.kind === "mseed" ? { dir: mseedInputs.get(w.n)!.dir, files: mseedInputs.get(w.n)!.files } : {}),
   };
   const r = spawnSync(PYTHON, [PY_SCRIPT, JSON.stringify(spec)], { encoding: "utf8", maxBuffer: 1 << 26 });
   const line = r.stdout.trim().split("\n").pop() ?? "";
-  let out: { seconds: number; n: number };
+  let out: { seconds: number; n: number; stages?: Record<string, number> };
   try {
-    out = JSON.parse(line) as { seconds: number; n: number };
+    out = JSON.parse(line) as typeof out;
   } catch {
     throw new Error(`${w.name}: mspasspy failed (status ${r.status}):\n${r.stderr.slice(-3000)}`);
   }
   if (out.n !== w.count) throw new Error(`${w.name}: mspasspy wrote ${out.n} of ${w.count}`);
+  if (out.stages) console.log(`${w.name}: mspasspy stages (s)`, stageSecs(out.stages, 1));
   return out.seconds * 1000;
 }
 
 /** The floor, step by step (ms): find raw, insertMany, samples read, samples written. */
 async function floor(w: Workload): Promise<Record<string, number>> {
   const rdb = rdbOf(w.n);
+  if (w.kind === "mseed") return floorMseed(rdb, mseedInputs.get(w.n)!);
   const coll = rdb.collection(wfOf(w));
   const q = w.kind === "serial" ? { ...w.query, k: { $lt: w.count } } : w.query;
   let t0 = performance.now();

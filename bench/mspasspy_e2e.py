@@ -11,6 +11,9 @@ Workloads (the spec's "workload"):
 - "atomic": read_distributed_data(db, query) -> map(demean) -> write_distributed_data
 - "ensembles": read_distributed_data(list of queries) -> map(demean members) -> write (ensembles)
 - "serial": the tutorial loop read_data(doc) -> demean -> save_data, one datum at a time, no dask
+- "mseed": index_mseed_file of each file (a dask bag, index_mseed_file_parallel, as MsPASS's
+  tutorial) -> bulk_normalize with a MiniseedMatcher on channel -> read_distributed_data of
+  one query per file ({"dfile": name}) on wf_miniseed, each ensemble's live members counted
 """
 import json
 import sys
@@ -34,6 +37,38 @@ def demean_ensemble(e, outdir):
     if outdir is not None:
         e["dir"] = outdir  # an ensemble's file goes where its Metadata says, else the working directory
     return e
+
+
+def live_members(e):
+    return sum(1 for d in e.member if d.live)
+
+
+def run_mseed(spec, db):
+    """The miniSEED workload on the running dask client; returns (seconds, live members read, stage seconds)."""
+    import dask.bag
+    from mspasspy.db.database import index_mseed_file_parallel
+    from mspasspy.db.normalize import MiniseedMatcher, bulk_normalize
+    from mspasspy.io.distributed import read_distributed_data
+
+    files, where = spec["files"], spec["dir"]
+    t0 = time.perf_counter()
+    errors = (
+        dask.bag.from_sequence(files, npartitions=len(files))
+        .map(lambda f: index_mseed_file_parallel(db, f, dir=where))
+        .compute()
+    )
+    if any(e is not None for e in errors):
+        raise RuntimeError("index_mseed_file failed: %s" % [e for e in errors if e is not None][:3])
+    t1 = time.perf_counter()
+    matcher = MiniseedMatcher(db, attributes_to_load=["starttime", "endtime", "_id"])
+    ndocs, hits = bulk_normalize(db, matcher_list=[matcher])
+    if hits != ndocs:
+        raise RuntimeError("bulk_normalize matched %d of %d documents" % (hits, ndocs))
+    t2 = time.perf_counter()
+    bag = read_distributed_data([{"dfile": f} for f in files], db=db, collection="wf_miniseed")
+    n = sum(bag.map(live_members).compute())
+    t3 = time.perf_counter()
+    return t3 - t0, n, {"indexS": t1 - t0, "normalizeS": t2 - t1, "readS": t3 - t2}
 
 
 class _ClientShim:
@@ -81,6 +116,10 @@ def main():
     client._mspass_db_host = spec["uri"]
     dask_client.register_plugin(MongoDBWorker(_ClientShim(client)), name="mongodb_worker")
     try:
+        if spec["workload"] == "mseed":
+            seconds, n, stages = run_mseed(spec, db)
+            print(json.dumps({"seconds": seconds, "n": n, "stages": stages}))
+            return
         t0 = time.perf_counter()
         if spec["workload"] == "atomic":
             bag = read_distributed_data(db, query=spec["query"], collection=collection, npartitions=spec["npartitions"])

@@ -20,44 +20,13 @@ import { Bench } from "tinybench";
 import type { Document } from "mongodb";
 import { startThrowawayServer } from "./throwaway-server.js";
 import { benchArgs } from "./bench-env.js";
+import { CHANS, STATIONS, channelEpochs } from "./channel-epochs.js";
 import { Client, MiniseedDBMatcher, normalizeMseed, type Database } from "mspass";
 
 const args = benchArgs();
 const DOCS = Number(args.get("docs") ?? 100_000);
 const NAIVE_DOCS = Number(args.get("naive-docs") ?? 2_000);
 const ITER = Number(args.get("iterations") ?? 3);
-const STATIONS = 250;
-const CHANS = ["BHZ", "BHN"];
-const EPOCH_SPLIT = 1.6e9; // epoch 1: [1.5e9, 1.6e9), epoch 2: [1.6e9, 2.556144e9]
-
-function channels(): Document[] {
-  const out: Document[] = [];
-  for (let s = 0; s < STATIONS; s++) {
-    for (const chan of CHANS) {
-      for (const [starttime, endtime] of [
-        [1.5e9, EPOCH_SPLIT - 1],
-        [EPOCH_SPLIT, 2556144000.0],
-      ]) {
-        out.push({
-          net: "XX",
-          sta: `S${String(s).padStart(3, "0")}`,
-          loc: "",
-          chan,
-          lat: s * 0.1,
-          lon: s * 0.2,
-          elev: 0.1,
-          edepth: 0,
-          hang: 0,
-          vang: chan === "BHZ" ? 0 : 90,
-          starttime,
-          endtime,
-        });
-      }
-    }
-  }
-  return out;
-}
-
 /** wf_miniseed documents in MsPASS's shape (loc omitted when empty), spread over every channel epoch. */
 function wfDocs(n: number, offset: number): Document[] {
   return Array.from({ length: n }, (_, j) => {
@@ -129,7 +98,7 @@ const client = await Client.connect({ databaseHost: server.uri, scheduler: "none
 const db = client.getDatabase("bench_normalize");
 try {
   await db.dropDatabase();
-  await db.channel.insertMany(channels());
+  await db.channel.insertMany(channelEpochs());
   console.log(`channel epochs: ${await db.channel.countDocuments()}`);
   const insertMs = await fill(db, "wf_miniseed", DOCS);
   console.error(
