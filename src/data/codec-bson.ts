@@ -17,20 +17,28 @@ import { BSON } from "mongodb";
 const SERIALIZE: BSON.SerializeOptions = { ignoreUndefined: true };
 const DESERIALIZE: BSON.DeserializeOptions = { useBigInt64: true, bsonRegExp: true };
 
-const T_DOUBLE = 0x01;
+export const T_DOUBLE = 0x01;
 const T_STRING = 0x02;
 export const T_DOC = 0x03;
 export const T_ARRAY = 0x04;
 const T_BINARY = 0x05;
 const T_OID = 0x07;
-const T_BOOL = 0x08;
+export const T_BOOL = 0x08;
 const T_DATE = 0x09;
 const T_NULL = 0x0a;
-const T_INT32 = 0x10;
+const T_UNDEFINED = 0x06;
+const T_REGEXP = 0x0b;
+const T_DBPOINTER = 0x0c;
+const T_CODE = 0x0d;
+const T_SYMBOL = 0x0e;
+const T_CODE_W_SCOPE = 0x0f;
+export const T_INT32 = 0x10;
+const T_TIMESTAMP = 0x11;
 const T_INT64 = 0x12;
+const T_DECIMAL128 = 0x13;
+const T_MIN_KEY = 0xff;
+const T_MAX_KEY = 0x7f;
 
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
 /** Deeper than this is a cycle or a mistake (js-bson refuses cycles too). */
 const MAX_DEPTH = 100;
 /** A buffer grown past this by one large head is not kept for the next one. */
@@ -168,7 +176,8 @@ export class BsonWriter {
   value(k: string, v: unknown, inArray = false, depth = 0): void {
     switch (typeof v) {
       case "number":
-        if (Number.isSafeInteger(v) && v <= INT32_MAX && v >= INT32_MIN && !Object.is(v, -0)) {
+        // An int32 (not -0) is written as js-bson writes it: as an int32.
+        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
           this.int32(k, v);
         } else {
           this.key(T_DOUBLE, k);
@@ -249,6 +258,14 @@ export class BsonWriter {
     return true;
   }
 
+  /** Whole elements already encoded: bytes [from, to) of `src`, copied as they are. */
+  raw(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n);
+    this.buf.set(src.subarray(from, to), this.pos);
+    this.pos += n;
+  }
+
   /** One element through js-bson: its bytes inside a one-key document. */
   #jsBson(k: string, v: unknown): void {
     this.special = true;
@@ -264,6 +281,9 @@ export class BsonWriter {
 export class BsonFormatError extends Error {}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** One float64 and its bytes, to read a double without a DataView. */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 const KEY_CACHE = 1024;
 const keyCache: (string | undefined)[] = new Array(KEY_CACHE);
 
@@ -282,20 +302,38 @@ const AS_MAP = 2;
  */
 export class BsonReader {
   readonly b: Uint8Array;
-  readonly dv: DataView;
-  /** After `next`: the element's key and where its value starts. */
+  #dv: DataView | undefined;
+  /** After `next`: the element's key, where the key's bytes start, and where its value starts. */
   key = "";
+  keyAt = 0;
   at = 0;
 
   constructor(b: Uint8Array) {
     this.b = b;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** A DataView of `b`, made on first use (only 64-bit integers need one: a DataView costs more than a small head's reading). */
+  get dv(): DataView {
+    return (this.#dv ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength));
+  }
+
+  /** Little-endian int32 at `p` (in bounds: checked by the caller). */
+  i32(p: number): number {
+    const b = this.b;
+    return b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  }
+
+  /** Little-endian float64 at `p` (in bounds: checked by the caller; the codec runs on little-endian hosts only). */
+  f64(p: number): number {
+    const b = this.b;
+    for (let i = 0; i < 8; i++) F64_BYTES[i] = b[p + i];
+    return F64[0];
   }
 
   /** Check the document at `at` (ending by `limit`); returns the offset of its last byte, for `next`. */
   open(at: number, limit: number): number {
     if (at + 5 > limit) throw new BsonFormatError(`a document at ${at} runs past its end`);
-    const len = this.dv.getInt32(at, true);
+    const len = this.i32(at);
     const end = at + len;
     if (len < 5 || end > limit) throw new BsonFormatError(`a document at ${at} claims ${len} bytes`);
     if (this.b[end - 1] !== 0) throw new BsonFormatError(`the document at ${at} is not terminated`);
@@ -317,25 +355,108 @@ export class BsonReader {
     while (p < last && b[p] !== 0) h = (h * 31 + b[p++]) | 0;
     if (p >= last) throw new BsonFormatError("a key runs past its document");
     this.key = withKey ? this.#key(keyAt, p, h) : "";
+    this.keyAt = keyAt;
     this.at = p + 1;
     return type;
+  }
+
+  /** True when the current element's key (after `next`) is `k`, an ASCII string; no string is made. */
+  keyIs(k: string): boolean {
+    const n = k.length;
+    const from = this.keyAt;
+    if (this.at - 1 - from !== n) return false;
+    const b = this.b;
+    for (let i = 0; i < n; i++) if (b[from + i] !== k.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Step over the current element's value, whatever its type, its lengths checked; nothing is read into JS. */
+  skip(type: number, last: number): void {
+    const b = this.b;
+    const p = this.at;
+    let n: number;
+    switch (type) {
+      case T_DOUBLE:
+      case T_DATE:
+      case T_INT64:
+      case T_TIMESTAMP:
+        n = 8;
+        break;
+      case T_STRING:
+      case T_CODE:
+      case T_SYMBOL:
+        this.#need(p, 4, last);
+        n = this.i32(p);
+        if (n < 1 || b[p + 3 + n] !== 0) throw new BsonFormatError(`a string of ${n} bytes at ${p}`);
+        n += 4;
+        break;
+      case T_DOC:
+      case T_ARRAY:
+      case T_CODE_W_SCOPE:
+        this.#need(p, 4, last);
+        n = this.i32(p);
+        if (n < 5) throw new BsonFormatError(`a document at ${p} claims ${n} bytes`);
+        break;
+      case T_BINARY:
+        this.#need(p, 5, last);
+        n = this.i32(p);
+        if (n < 0) throw new BsonFormatError(`binary of ${n} bytes at ${p}`);
+        n += 5;
+        break;
+      case T_OID:
+        n = 12;
+        break;
+      case T_BOOL:
+        n = 1;
+        break;
+      case T_UNDEFINED:
+      case T_NULL:
+      case T_MIN_KEY:
+      case T_MAX_KEY:
+        n = 0;
+        break;
+      case T_INT32:
+        n = 4;
+        break;
+      case T_DECIMAL128:
+        n = 16;
+        break;
+      case T_REGEXP: {
+        let q = p;
+        for (let z = 0; z < 2; z++) {
+          while (q < last && b[q] !== 0) q++;
+          q++;
+        }
+        n = q - p;
+        break;
+      }
+      case T_DBPOINTER:
+        this.#need(p, 4, last);
+        n = this.i32(p);
+        if (n < 1) throw new BsonFormatError(`a string of ${n} bytes at ${p}`);
+        n += 16;
+        break;
+      default:
+        throw new BsonFormatError(`unknown BSON type ${type} at ${p - 1}`);
+    }
+    this.#need(p, n, last);
+    this.at = p + n;
   }
 
   /** The value of the current element; `undefined` for a type not read here (the caller falls back). */
   value(type: number, last: number, depth = 0): unknown {
     const b = this.b;
-    const dv = this.dv;
     const p = this.at;
     let v: unknown;
     switch (type) {
       case T_DOUBLE:
         this.#need(p, 8, last);
-        v = dv.getFloat64(p, true);
+        v = this.f64(p);
         this.at = p + 8;
         return v;
       case T_STRING: {
         this.#need(p, 4, last);
-        const n = dv.getInt32(p, true);
+        const n = this.i32(p);
         if (n < 1 || p + 4 + n > last || b[p + 3 + n] !== 0)
           throw new BsonFormatError(`a string of ${n} bytes at ${p}`);
         this.at = p + 4 + n;
@@ -344,11 +465,11 @@ export class BsonReader {
       case T_DOC:
       case T_ARRAY:
         v = this.#container(p, last, type === T_ARRAY ? AS_ARRAY : AS_OBJECT, depth + 1);
-        this.at = p + dv.getInt32(p, true);
+        this.at = p + this.i32(p);
         return v;
       case T_BINARY: {
         this.#need(p, 5, last);
-        const n = dv.getInt32(p, true);
+        const n = this.i32(p);
         if (b[p + 4] !== 0) return undefined; // other subtypes keep js-bson's reading
         if (n < 0 || p + 5 + n > last) throw new BsonFormatError(`binary of ${n} bytes at ${p}`);
         this.at = p + 5 + n;
@@ -366,17 +487,17 @@ export class BsonReader {
       case T_DATE:
         this.#need(p, 8, last);
         this.at = p + 8;
-        return new Date(Number(dv.getBigInt64(p, true)));
+        return new Date(Number(this.dv.getBigInt64(p, true)));
       case T_NULL:
         return null;
       case T_INT32:
         this.#need(p, 4, last);
         this.at = p + 4;
-        return dv.getInt32(p, true);
+        return this.i32(p);
       case T_INT64:
         this.#need(p, 8, last);
         this.at = p + 8;
-        return dv.getBigInt64(p, true);
+        return this.dv.getBigInt64(p, true);
     }
     return undefined;
   }
