@@ -10,14 +10,20 @@
  *     6  u16 flags         bit 0: samples detached (they travel beside the frame)
  *     8  u32 head length   bytes of the BSON head
  *    12  u32 nbuf          number of sample arrays (one per atomic datum)
- *    16  u64 × nbuf        samples per array (npts for a TimeSeries, 3·npts for a Seismogram)
- *     …  BSON head         Metadata (all BSON types), the modified-key set, elog,
- *                          history, live/dead, abortion, time reference, tmatrix
+ *    16  32 bytes × nbuf   one row per atomic datum:
+ *                            u64 samples (npts for a TimeSeries, 3·npts for a Seismogram)
+ *                            f64 delta, f64 starttime
+ *                            u32 state bits (live, abortion, UTC, valid t0shift, `tmatrix` in its Metadata), u32 0
+ *     …  BSON head         per datum its Metadata (all BSON types) and, when not every key,
+ *                          its modified keys; elog, history, t0shift, tmatrix when not empty
  *     …  zero padding to a multiple of 8
  *     …  f64 little-endian samples, array after array (absent when detached)
  *
  * One head for the whole object (an ensemble's members are entries of one
- * BSON array, never frames inside a frame). Samples are copied as bytes
+ * BSON array, never frames inside a frame). What every datum has is in its
+ * row, read without parsing BSON; npts, delta and starttime are in its
+ * Metadata too (key order is part of a Metadata), and the row's copy lets
+ * a decoded datum leave its Metadata unread until first used. Samples are copied as bytes
  * (one memcpy per array), never converted element by element, and a decoded
  * datum's samples are VIEWS into the frame, so decoding copies nothing.
  *
@@ -36,7 +42,7 @@ import { BasicTimeSeries, BLANK, RESTORE, syncedProblem } from "./basic-time-ser
 import { ENSEMBLE_KILLED, SeismogramEnsemble, TimeSeriesEnsemble } from "./ensemble.js";
 import type { LogEntry } from "./error-logger.js";
 import type { HistoryDocument } from "./history.js";
-import { BsonFormatError, BsonReader, BsonWriter, indexKey, T_ARRAY, T_BOOL, T_DOC } from "./codec-bson.js";
+import { BsonFormatError, BsonReader, BsonWriter, indexKey, T_ARRAY, T_DOC } from "./codec-bson.js";
 import {
   ADOPT,
   DEFERRED,
@@ -54,6 +60,8 @@ export type DataObject = TimeSeries | Seismogram | TimeSeriesEnsemble | Seismogr
 const MAGIC = 0x4350534d; // "MSPC" read as a little-endian u32
 const VERSION = 2;
 const FIXED = 16;
+/** Bytes of a datum's row. */
+const ROW = 32;
 const FLAG_DETACHED = 1;
 const KIND_TS = 1;
 const KIND_SEIS = 2;
@@ -64,7 +72,7 @@ const MAX_HEAD = 0x7fffffff;
 
 const LITTLE_ENDIAN = endianness() === "LE";
 
-/** Datum state bits in a member head. */
+/** Datum state bits in its row. */
 const F_LIVE = 1;
 const F_ABORTION = 2;
 const F_UTC = 4;
@@ -88,7 +96,7 @@ type Hint = [path: (string | number)[], code: "i" | "d" | "l" | "u" | "b"];
 interface Section {
   /** Offset of the Metadata document. */
   md: number;
-  /** Offset of the modified-key list; -1 for `mod: true` (every key modified). */
+  /** Offset of the modified-key list; -1 when there is none: every key is modified. */
   mod: number;
   /** Offset of the type hints of Metadata values, or -1. */
   x: number;
@@ -97,12 +105,6 @@ interface Section {
   rawTo: number;
   /** Offset of the section's last byte (what the Metadata must end by). */
   last: number;
-  /** An atomic datum's npts, delta and starttime, also in its Metadata: read without reading the Metadata. */
-  n?: number;
-  d?: number;
-  t?: number;
-  /** Datum state bits (F_*). */
-  f?: number;
   /** t0shift, when not 0. */
   s?: number;
   /** elog entries as [algorithm, message, badness, jobId, processId]. */
@@ -147,15 +149,11 @@ function readSection(r: BsonReader, limit: number): Section {
   const last = r.open(at, limit);
   const out: Section = {
     md: -1,
-    mod: -2,
+    mod: -1,
     x: -1,
     rawFrom: -1,
     rawTo: -1,
     last,
-    n: undefined,
-    d: undefined,
-    t: undefined,
-    f: undefined,
     s: undefined,
     el: undefined,
     ej: undefined,
@@ -175,16 +173,13 @@ function readSection(r: BsonReader, limit: number): Section {
         out.md = from;
         run = out.rawFrom = elem;
       } else if (k === "mod") {
-        if (t === T_BOOL) {
-          if (r.value(t, last) !== true) throw new BsonFormatError("mod is false");
-          out.mod = -1;
-        } else if (t === T_ARRAY) out.mod = from;
-        else throw new BsonFormatError("mod is not a list of keys");
+        if (t !== T_ARRAY) throw new BsonFormatError("mod is not a list of keys");
+        out.mod = from;
       } else {
         if (t !== T_ARRAY) throw new BsonFormatError("x is not a list");
         out.x = from;
       }
-      if (r.at === from) r.skip(t, last);
+      r.skip(t, last);
       if (run === elem) run = out.rawTo = r.at;
       else out.rawFrom = -1;
     } else {
@@ -192,18 +187,6 @@ function readSection(r: BsonReader, limit: number): Section {
       if (v === undefined) throw new BsonFormatError(`head field "${k}" has BSON type ${t}`);
       // A switch, not out[k]: a keyed store would also let `__proto__` or any other key in.
       switch (k) {
-        case "n":
-          out.n = v as number;
-          break;
-        case "d":
-          out.d = v as number;
-          break;
-        case "t":
-          out.t = v as number;
-          break;
-        case "f":
-          out.f = v as number;
-          break;
         case "s":
           out.s = v as number;
           break;
@@ -231,7 +214,7 @@ function readSection(r: BsonReader, limit: number): Section {
     }
   }
   r.at = last + 1;
-  if (out.md < 0 || out.mod < -1) throw new BsonFormatError("a head section lacks md or mod");
+  if (out.md < 0) throw new BsonFormatError("a head section lacks its Metadata");
   return out;
 }
 
@@ -276,25 +259,38 @@ function loadMetadata(
  * most data crossing a thread are read or changed in their samples only,
  * and a Metadata never loaded is written back by copying its bytes. The
  * synced keys (npts, delta, starttime), and whether `tmatrix` is present,
- * come from the section's own fields (checked at decode time), so they are
- * known without loading. Bytes in the Metadata that are not BSON are found
- * when it is loaded: the first use throws the codec's MsPASSError.
+ * come from the datum's row (checked at decode time), so they are known
+ * without loading. Bytes in the Metadata that are not BSON are found when
+ * it is loaded: that first use throws the codec's MsPASSError.
  */
 class HeadMetadata implements DeferredMetadata {
   readonly bytes: Uint8Array;
   readonly section: Section;
+  readonly #npts: number;
+  readonly #delta: number;
+  readonly #starttime: number;
   readonly #tmatrix: boolean;
 
-  constructor(bytes: Uint8Array, s: Section, tmatrix: boolean) {
+  constructor(
+    bytes: Uint8Array,
+    s: Section,
+    npts: number,
+    delta: number,
+    starttime: number,
+    tmatrix: boolean,
+  ) {
     this.bytes = bytes;
     this.section = s;
+    this.#npts = npts;
+    this.#delta = delta;
+    this.#starttime = starttime;
     this.#tmatrix = tmatrix;
   }
 
   peek(key: string): MetadataValue | undefined {
-    if (key === "npts") return this.section.n;
-    if (key === "delta") return this.section.d;
-    if (key === "starttime") return this.section.t;
+    if (key === "npts") return this.#npts;
+    if (key === "delta") return this.#delta;
+    if (key === "starttime") return this.#starttime;
     return undefined;
   }
 
@@ -305,11 +301,15 @@ class HeadMetadata implements DeferredMetadata {
   }
 
   load(): { values: Map<string, MetadataValue>; modified: Set<string> | null } {
-    const s = this.section;
-    const out = loadMetadata(this.bytes, s);
+    const out = loadMetadata(this.bytes, this.section);
     const v = out.values;
-    if (v.get("npts") !== s.n || v.get("delta") !== s.d || v.get("starttime") !== s.t)
-      throw bad("a member's Metadata disagrees with its npts, delta or starttime");
+    if (
+      !Object.is(v.get("npts"), this.#npts) ||
+      !Object.is(v.get("delta"), this.#delta) ||
+      !Object.is(v.get("starttime"), this.#starttime) ||
+      v.has("tmatrix") !== this.#tmatrix
+    )
+      throw bad("a datum's Metadata disagrees with its row (npts, delta, starttime or tmatrix)");
     return out;
   }
 }
@@ -348,7 +348,7 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   if (!LITTLE_ENDIAN) throw new MsPASSError("data codec: big-endian hosts are not supported", "Fatal");
   const samples = sampleArrays(d);
   const nbuf = samples.length;
-  const headAt = FIXED + 8 * nbuf;
+  const headAt = FIXED + ROW * nbuf;
   const w = writer;
   w.reset(headAt);
   let kind: number;
@@ -357,7 +357,7 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
     if (d instanceof BasicTimeSeries) {
       kind = d instanceof Seismogram ? KIND_SEIS : KIND_TS;
       const m = w.open("m", true);
-      writeMember(w, indexKey(0), d);
+      writeMember(w, 0, d);
       w.end(m);
     } else {
       kind = d instanceof SeismogramEnsemble ? KIND_SEISE : KIND_TSE;
@@ -368,7 +368,7 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
       w.end(e);
       const m = w.open("m", true);
       const members = d.member;
-      for (let i = 0; i < members.length; i++) writeMember(w, indexKey(i), members[i]);
+      for (let i = 0; i < members.length; i++) writeMember(w, i, members[i]);
       w.end(m);
     }
     w.end(top);
@@ -392,12 +392,7 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   dv.setUint32(8, headLen, true);
   dv.setUint32(12, nbuf, true);
   let total = samplesAt;
-  for (let i = 0; i < nbuf; i++) {
-    const n = samples[i].length;
-    dv.setUint32(FIXED + 8 * i, n >>> 0, true);
-    dv.setUint32(FIXED + 8 * i + 4, Math.floor(n / 0x1_0000_0000), true);
-    if (!detached) total += 8 * n;
-  }
+  if (!detached) for (let i = 0; i < nbuf; i++) total += 8 * samples[i].length;
   // A fresh, unshared buffer of exactly the frame's size (safe to transfer).
   const frame = new Uint8Array(total);
   frame.set(b.subarray(0, samplesAt));
@@ -414,10 +409,10 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
 }
 
 /**
- * `md`, then the modified keys: `mod: true` when every key is modified (a
- * datum built here, not read), else their list; then `x`, the type hints,
- * when a value needs them. A Metadata still held in the head it was decoded
- * from (never used since) is those three elements, copied as they are.
+ * `md`, then the modified keys unless every key is (a datum built here, not
+ * read); then `x`, the type hints, when a value needs them. A Metadata still
+ * held in the head it was decoded from (never used since) is those
+ * elements, copied as they are.
  */
 function writeMetadata(w: BsonWriter, md: Metadata): void {
   const held = md[DEFERRED];
@@ -433,8 +428,7 @@ function writeMetadata(w: BsonWriter, md: Metadata): void {
   md[EACH](writeEntry);
   w.end(at);
   const special = w.special;
-  if (md.allModified()) w.value("mod", true);
-  else {
+  if (!md.allModified()) {
     const mod = w.open("mod", true);
     let i = 0;
     for (const k of md.modified()) w.string(indexKey(i++), k);
@@ -446,21 +440,27 @@ function writeMetadata(w: BsonWriter, md: Metadata): void {
   }
 }
 
-function writeMember(w: BsonWriter, key: string, d: TimeSeries | Seismogram): void {
-  const at = w.open(key);
+/** Datum `i`: its row, and its section of the head. */
+function writeMember(w: BsonWriter, i: number, d: TimeSeries | Seismogram): void {
   const md = d.md;
-  writeMetadata(w, md);
-  w.value("n", md.get("npts"));
-  w.value("d", md.get("delta"));
-  w.value("t", md.get("starttime"));
   let f = 0;
   if (d.live) f |= F_LIVE;
   if (d.isAbortion) f |= F_ABORTION;
   if (d.tref === "UTC") f |= F_UTC;
   if (d.shifted()) f |= F_SHIFT_VALID;
   if (md.has("tmatrix")) f |= F_TMATRIX_KEY;
+  const n = d.data.length;
+  const row = FIXED + ROW * i;
+  const dv = w.dv;
+  dv.setUint32(row, n >>> 0, true);
+  dv.setUint32(row + 4, Math.floor(n / 0x1_0000_0000), true);
+  dv.setFloat64(row + 8, d.dt, true);
+  dv.setFloat64(row + 16, d.t0, true);
+  dv.setUint32(row + 24, f, true);
+  dv.setUint32(row + 28, 0, true);
+  const at = w.open(indexKey(i));
+  writeMetadata(w, md);
   const seis = d instanceof Seismogram;
-  w.int32("f", f);
   if (d.t0shift !== 0) w.value("s", d.t0shift);
   writeElog(w, d.elog.entries, d.elog.jobId);
   const hist = d.history;
@@ -592,7 +592,7 @@ function layout(frame: Uint8Array): Layout {
   if (headLen > MAX_HEAD) throw bad(`head length ${headLen}`);
   if ((kind === KIND_TS || kind === KIND_SEIS) && nbuf !== 1)
     throw bad(`an atomic datum has ${nbuf} sample arrays`);
-  const headAt = FIXED + 8 * nbuf;
+  const headAt = FIXED + ROW * nbuf;
   if (headAt + headLen > frame.byteLength)
     throw bad(`head ends at ${headAt + headLen}, past the ${frame.byteLength}-byte frame`);
   const samplesAt = (headAt + headLen + 7) & ~7;
@@ -600,7 +600,7 @@ function layout(frame: Uint8Array): Layout {
   const counts: number[] = new Array(nbuf);
   let bytes = 0;
   for (let i = 0; i < nbuf; i++) {
-    const c = u32(FIXED + 8 * i) + u32(FIXED + 8 * i + 4) * 0x1_0000_0000;
+    const c = u32(FIXED + ROW * i) + u32(FIXED + ROW * i + 4) * 0x1_0000_0000;
     if (!Number.isSafeInteger(c) || (!detached && c > frame.byteLength))
       throw bad(`sample array ${i} claims ${c} samples`);
     counts[i] = c;
@@ -655,13 +655,13 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
   try {
     switch (L.kind) {
       case KIND_TS:
-        return member(r, true, head.m[0], arrays[0]);
+        return member(r, 0, true, head.m[0], arrays[0]);
       case KIND_SEIS:
-        return member(r, false, head.m[0], arrays[0]);
+        return member(r, 0, false, head.m[0], arrays[0]);
       case KIND_TSE:
       case KIND_SEISE: {
         const isTs = L.kind === KIND_TSE;
-        const members = head.m.map((h, i) => member(r, isTs, h, arrays[i]));
+        const members = head.m.map((h, i) => member(r, i, isTs, h, arrays[i]));
         const e = head.e;
         if (e === undefined) throw bad("an ensemble frame has no ensemble head");
         const ens = isTs
@@ -682,17 +682,29 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
 }
 
 /** A datum built bare and given the state of its section: nothing put only to be replaced, its Metadata left in the head. */
-function member(r: BsonReader, isTs: boolean, h: Section, samples: Float64Array): TimeSeries | Seismogram {
+/** Datum `i` of a frame: built bare and given the state of its row and section, its Metadata left in the head. */
+function member(
+  r: BsonReader,
+  i: number,
+  isTs: boolean,
+  h: Section,
+  samples: Float64Array,
+): TimeSeries | Seismogram {
+  const row = FIXED + ROW * i;
+  const ncomp = isTs ? 1 : 3;
+  // The row's sample count is the array's length (checked by layout or the detached arrays).
+  const npts = samples.length / ncomp;
+  const delta = r.f64(row + 8);
+  const starttime = r.f64(row + 16);
+  const f = r.i32(row + 24);
   const tn = isTs ? "TimeSeries" : "Seismogram";
   const problem =
-    syncedProblem(tn, "npts", h.n) ?? syncedProblem(tn, "delta", h.d) ?? syncedProblem(tn, "starttime", h.t);
-  if (problem !== undefined) throw bad(`a member: ${problem}`);
-  if (h.n! * (isTs ? 1 : 3) !== samples.length)
-    throw bad(`a member's npts (${h.n}) does not match its ${samples.length} samples`);
-  const f = h.f ?? 0;
-  if (typeof f !== "number") throw bad(`a member's state is ${String(f)}`);
+    (Number.isInteger(npts) ? undefined : `${samples.length} samples are not ${ncomp} × npts`) ??
+    syncedProblem(tn, "delta", delta) ??
+    syncedProblem(tn, "starttime", starttime);
+  if (problem !== undefined) throw bad(`datum ${i}: ${problem}`);
   const d = isTs ? new TimeSeries(BLANK as never) : new Seismogram(BLANK as never);
-  d.md[DEFERRED] = new HeadMetadata(r.b, h, (f & F_TMATRIX_KEY) !== 0);
+  d.md[DEFERRED] = new HeadMetadata(r.b, h, npts, delta, starttime, (f & F_TMATRIX_KEY) !== 0);
   let shift: number | undefined;
   if ((f & F_SHIFT_VALID) !== 0) {
     shift = h.s ?? 0;
