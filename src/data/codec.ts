@@ -574,13 +574,16 @@ interface Layout {
   samplesAt: number;
 }
 
+/** Little-endian u32 at `p` of `b`: read byte by byte, since a DataView costs more than a frame's whole header. */
+function readU32(b: Uint8Array, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
 function layout(frame: Uint8Array): Layout {
   if (!(frame instanceof Uint8Array)) throw bad("expected a Uint8Array");
   if (frame.byteLength < FIXED)
     throw bad(`${frame.byteLength} bytes is shorter than the ${FIXED}-byte header`);
-  // Read byte by byte: a DataView costs more than this whole header.
-  const u32 = (p: number): number =>
-    (frame[p] | (frame[p + 1] << 8) | (frame[p + 2] << 16) | (frame[p + 3] << 24)) >>> 0;
+  const u32 = (p: number): number => readU32(frame, p);
   if (u32(0) !== MAGIC) throw bad("wrong magic");
   if (frame[4] !== VERSION) throw bad(`version ${frame[4]} (this package reads ${VERSION})`);
   const kind = frame[5];
