@@ -17,27 +17,17 @@ import { BSON } from "mongodb";
 const SERIALIZE: BSON.SerializeOptions = { ignoreUndefined: true };
 const DESERIALIZE: BSON.DeserializeOptions = { useBigInt64: true, bsonRegExp: true };
 
-export const T_DOUBLE = 0x01;
+const T_DOUBLE = 0x01;
 const T_STRING = 0x02;
 export const T_DOC = 0x03;
 export const T_ARRAY = 0x04;
 const T_BINARY = 0x05;
 const T_OID = 0x07;
-export const T_BOOL = 0x08;
+const T_BOOL = 0x08;
 const T_DATE = 0x09;
 const T_NULL = 0x0a;
-const T_UNDEFINED = 0x06;
-const T_REGEXP = 0x0b;
-const T_DBPOINTER = 0x0c;
-const T_CODE = 0x0d;
-const T_SYMBOL = 0x0e;
-const T_CODE_W_SCOPE = 0x0f;
-export const T_INT32 = 0x10;
-const T_TIMESTAMP = 0x11;
+const T_INT32 = 0x10;
 const T_INT64 = 0x12;
-const T_DECIMAL128 = 0x13;
-const T_MIN_KEY = 0xff;
-const T_MAX_KEY = 0x7f;
 
 /** Deeper than this is a cycle or a mistake (js-bson refuses cycles too). */
 const MAX_DEPTH = 100;
@@ -291,9 +281,8 @@ const AS_MAP = 2;
 export class BsonReader {
   readonly b: Uint8Array;
   #dv: DataView | undefined;
-  /** After `next`: the element's key, where the key's bytes start, and where its value starts. */
+  /** After `next`: the element's key and where its value starts. */
   key = "";
-  keyAt = 0;
   at = 0;
 
   constructor(b: Uint8Array) {
@@ -343,92 +332,8 @@ export class BsonReader {
     while (p < last && b[p] !== 0) h = (h * 31 + b[p++]) | 0;
     if (p >= last) throw new BsonFormatError("a key runs past its document");
     this.key = withKey ? this.#key(keyAt, p, h) : "";
-    this.keyAt = keyAt;
     this.at = p + 1;
     return type;
-  }
-
-  /** True when the current element's key (after `next`) is `k`, an ASCII string; no string is made. */
-  keyIs(k: string): boolean {
-    const n = k.length;
-    const from = this.keyAt;
-    if (this.at - 1 - from !== n) return false;
-    const b = this.b;
-    for (let i = 0; i < n; i++) if (b[from + i] !== k.charCodeAt(i)) return false;
-    return true;
-  }
-
-  /** Step over the current element's value, whatever its type, its lengths checked; nothing is read into JS. */
-  skip(type: number, last: number): void {
-    const b = this.b;
-    const p = this.at;
-    let n: number;
-    switch (type) {
-      case T_DOUBLE:
-      case T_DATE:
-      case T_INT64:
-      case T_TIMESTAMP:
-        n = 8;
-        break;
-      case T_STRING:
-      case T_CODE:
-      case T_SYMBOL:
-        this.#need(p, 4, last);
-        n = this.i32(p);
-        if (n < 1 || b[p + 3 + n] !== 0) throw new BsonFormatError(`a string of ${n} bytes at ${p}`);
-        n += 4;
-        break;
-      case T_DOC:
-      case T_ARRAY:
-      case T_CODE_W_SCOPE:
-        this.#need(p, 4, last);
-        n = this.i32(p);
-        if (n < 5) throw new BsonFormatError(`a document at ${p} claims ${n} bytes`);
-        break;
-      case T_BINARY:
-        this.#need(p, 5, last);
-        n = this.i32(p);
-        if (n < 0) throw new BsonFormatError(`binary of ${n} bytes at ${p}`);
-        n += 5;
-        break;
-      case T_OID:
-        n = 12;
-        break;
-      case T_BOOL:
-        n = 1;
-        break;
-      case T_UNDEFINED:
-      case T_NULL:
-      case T_MIN_KEY:
-      case T_MAX_KEY:
-        n = 0;
-        break;
-      case T_INT32:
-        n = 4;
-        break;
-      case T_DECIMAL128:
-        n = 16;
-        break;
-      case T_REGEXP: {
-        let q = p;
-        for (let z = 0; z < 2; z++) {
-          while (q < last && b[q] !== 0) q++;
-          q++;
-        }
-        n = q - p;
-        break;
-      }
-      case T_DBPOINTER:
-        this.#need(p, 4, last);
-        n = this.i32(p);
-        if (n < 1) throw new BsonFormatError(`a string of ${n} bytes at ${p}`);
-        n += 16;
-        break;
-      default:
-        throw new BsonFormatError(`unknown BSON type ${type} at ${p - 1}`);
-    }
-    this.#need(p, n, last);
-    this.at = p + n;
   }
 
   /** The value of the current element; `undefined` for a type not read here (the caller falls back). */

@@ -179,7 +179,7 @@ function readSection(r: BsonReader, limit: number): Section {
         if (t !== T_ARRAY) throw new BsonFormatError("x is not a list");
         out.x = from;
       }
-      r.skip(t, last);
+      r.at = r.open(from, last) + 1; // over the container, its length checked
       if (run === elem) run = out.rawTo = r.at;
       else out.rawFrom = -1;
     } else {
