@@ -147,6 +147,18 @@ describe("a decoded datum's Metadata", () => {
     }
   });
 
+  it("of a frame read at an odd offset inside a larger buffer is read from a copy of the head", () => {
+    const d = timeSeries(8);
+    const frame = encodeFrame(d);
+    const message = new Uint8Array(frame.length + 3);
+    message.set(frame, 3);
+    const back = decodeFrame(message.subarray(3)) as TimeSeries;
+    expect(back.data.buffer).not.toBe(message.buffer); // samples copied to align them
+    message.fill(0); // the message is gone: nothing decoded may still read it
+    expect(back.md.toObject()).toEqual(d.md.toObject());
+    expect(Array.from(back.data)).toEqual(Array.from(d.data));
+  });
+
   it("that is not BSON, or disagrees with the datum's row, fails at first use with the codec's error", () => {
     const frame = encodeFrame(timeSeries(7));
     const text = Buffer.from(frame);

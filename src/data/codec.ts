@@ -623,7 +623,12 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
   if (!LITTLE_ENDIAN) throw new MsPASSError("data codec: big-endian hosts are not supported", "Fatal");
   const L = layout(frame);
   let head: Head;
-  const r = new BsonReader(frame);
+  // Decoded data keep their Metadata in the head (see HeadMetadata), so the head's bytes live as
+  // long as they do. A whole frame read at an odd offset (inside some other message, e.g. a Redis
+  // payload) has its samples copied to align them: its head is copied too, so that nothing keeps
+  // the message alive.
+  const misaligned = !L.detached && (frame.byteOffset + L.samplesAt) % 8 !== 0;
+  const r = new BsonReader(misaligned ? frame.slice(0, L.samplesAt) : frame);
   try {
     const end = L.headAt + L.headLen;
     if (r.i32(L.headAt) !== L.headLen) throw new BsonFormatError("the head's length disagrees");
@@ -645,13 +650,12 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
     }
   } else {
     let at = frame.byteOffset + L.samplesAt;
-    const aligned = at % 8 === 0;
     for (let i = 0; i < nbuf; i++) {
       const n = L.counts[i];
-      // A frame read at an odd offset (inside some other message) is copied once to align it.
-      arrays[i] = aligned
-        ? new Float64Array(frame.buffer, at, n)
-        : new Float64Array(frame.buffer.slice(at, at + 8 * n));
+      // A frame read at an odd offset is copied once to align it.
+      arrays[i] = misaligned
+        ? new Float64Array(frame.buffer.slice(at, at + 8 * n))
+        : new Float64Array(frame.buffer, at, n);
       at += 8 * n;
     }
   }
@@ -670,7 +674,7 @@ export function decodeFrame(frame: Uint8Array, samples?: readonly Float64Array[]
         const ens = isTs
           ? new TimeSeriesEnsemble(members as TimeSeries[])
           : new SeismogramEnsemble(members as Seismogram[]);
-        const { values, modified } = loadMetadata(frame, e);
+        const { values, modified } = loadMetadata(r.b, e);
         ens.md[ADOPT](values, modified);
         loadElog(ens.elog, e.el, e.ej);
         if (e.k === true) ens.kill();
