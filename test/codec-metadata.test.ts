@@ -159,6 +159,30 @@ describe("a decoded datum's Metadata", () => {
     expect(Array.from(back.data)).toEqual(Array.from(d.data));
   });
 
+  it("keeps its modified set when a head lists it before the Metadata (not the encoder's order)", () => {
+    const d = new TimeSeries({ npts: 2, dt: 1, metadata: { sta: "A", chan: "Z" } });
+    d.md.clearModified();
+    d.md.put("chan", "N");
+    const frame = encodeFrame(d);
+    const dv = new DataView(frame.buffer);
+    const headAt = 16 + 32;
+    const headLen = dv.getUint32(8, true);
+    const head = BSON.deserialize(frame.subarray(headAt, headAt + headLen), { useBigInt64: true });
+    const { md, mod, ...rest } = head.m[0];
+    const swapped = BSON.serialize({ m: [{ mod, ...rest, md }] });
+    const samplesAt = (headAt + swapped.length + 7) & ~7;
+    const out = new Uint8Array(samplesAt + 16);
+    out.set(frame.subarray(0, headAt));
+    out.set(swapped, headAt);
+    out.set(frame.subarray(frame.length - 16), samplesAt);
+    new DataView(out.buffer).setUint32(8, swapped.length, true);
+    const back = decodeFrame(out) as TimeSeries;
+    const again = decodeFrame(encodeFrame(back)) as TimeSeries; // re-encoded without being used
+    expect(modifiedOf(back.md)).toEqual(["chan"]);
+    expect(modifiedOf(again.md)).toEqual(["chan"]);
+    expect(again.md.toObject()).toEqual(d.md.toObject());
+  });
+
   it("that is not BSON, or disagrees with the datum's row, fails at first use with the codec's error", () => {
     const frame = encodeFrame(timeSeries(7));
     const text = Buffer.from(frame);

@@ -23,9 +23,10 @@
  * BSON array, never frames inside a frame). What every datum has is in its
  * row, read without parsing BSON; npts, delta and starttime are in its
  * Metadata too (key order is part of a Metadata), and the row's copy lets
- * a decoded datum leave its Metadata unread until first used. Samples are copied as bytes
- * (one memcpy per array), never converted element by element, and a decoded
- * datum's samples are VIEWS into the frame, so decoding copies nothing.
+ * a decoded datum leave its Metadata unread until first used. Samples are
+ * copied as bytes (one memcpy per array), never converted element by
+ * element, and a decoded datum's samples are VIEWS into the frame, so
+ * decoding copies nothing.
  *
  * The same frame serves two transports: whole (Redis, any byte stream) or
  * with its samples detached (between threads: the arrays travel beside the
@@ -162,8 +163,9 @@ function readSection(r: BsonReader, limit: number): Section {
     tm: undefined,
     k: undefined,
   };
-  // The run of md, mod, x: -1 before md, then its end while the three follow each other in that order.
+  // The run of md, mod, x: where it ends so far (-1 before md); `inOrder` while they follow each other in that order.
   let run = -1;
+  let inOrder = true;
   for (let elem = r.at, t = r.next(last); t !== 0; elem = r.at, t = r.next(last)) {
     const k = r.key;
     if (k === "md" || k === "mod" || k === "x") {
@@ -172,6 +174,7 @@ function readSection(r: BsonReader, limit: number): Section {
         if (t !== T_DOC) throw new BsonFormatError("md is not a document");
         out.md = from;
         run = out.rawFrom = elem;
+        if (out.mod >= 0 || out.x >= 0) inOrder = false;
       } else if (k === "mod") {
         if (t !== T_ARRAY) throw new BsonFormatError("mod is not a list of keys");
         out.mod = from;
@@ -181,7 +184,7 @@ function readSection(r: BsonReader, limit: number): Section {
       }
       r.at = r.open(from, last) + 1; // over the container, its length checked
       if (run === elem) run = out.rawTo = r.at;
-      else out.rawFrom = -1;
+      else inOrder = false;
     } else {
       const v = r.value(t, last);
       if (v === undefined) throw new BsonFormatError(`head field "${k}" has BSON type ${t}`);
@@ -215,6 +218,7 @@ function readSection(r: BsonReader, limit: number): Section {
   }
   r.at = last + 1;
   if (out.md < 0) throw new BsonFormatError("a head section lacks its Metadata");
+  if (!inOrder) out.rawFrom = -1;
   return out;
 }
 
