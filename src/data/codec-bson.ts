@@ -62,6 +62,8 @@ function isPlain(v: object): boolean {
 export class BsonWriter {
   buf = new Uint8Array(4096);
   dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  /** The buffer as float64s (its size is kept a multiple of 8): the codec appends samples through it. */
+  f64 = new Float64Array(this.buf.buffer);
   pos = 0;
   /** Set when a value needed js-bson or is a byte array: the caller then records type hints. */
   special = false;
@@ -84,10 +86,11 @@ export class BsonWriter {
   }
 
   #resize(n: number): void {
-    const b = new Uint8Array(n);
+    const b = new Uint8Array((n + 7) & ~7);
     b.set(this.buf.subarray(0, Math.min(this.pos, n)));
     this.buf = b;
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.f64 = new Float64Array(b.buffer);
   }
 
   /** Open a document (or array) body; returns where it starts, for `end`. */

@@ -63,6 +63,8 @@ const VERSION = 2;
 const FIXED = 16;
 /** Bytes of a datum's row. */
 const ROW = 32;
+/** Frames up to this size are put together in the writer's buffer (see `build`). */
+const SMALL_FRAME = 64 * 1024;
 const FLAG_DETACHED = 1;
 const KIND_TS = 1;
 const KIND_SEIS = 2;
@@ -385,7 +387,12 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   }
   const headLen = w.pos - headAt;
   const samplesAt = (w.pos + 7) & ~7;
-  w.ensure(samplesAt - w.pos);
+  let total = samplesAt;
+  if (!detached) for (let i = 0; i < nbuf; i++) total += 8 * samples[i].length;
+  // A small frame is put together in the writer's buffer and copied out whole (one allocation and
+  // one copy, no views made); a large one has its samples copied straight into the fresh frame.
+  const small = total <= SMALL_FRAME;
+  w.ensure((small ? total : samplesAt) - w.pos);
   const b = w.buf;
   for (let i = w.pos; i < samplesAt; i++) b[i] = 0;
   const dv = w.dv;
@@ -395,9 +402,18 @@ function build(d: DataObject, detached: boolean): { frame: Uint8Array; samples: 
   dv.setUint16(6, detached ? FLAG_DETACHED : 0, true);
   dv.setUint32(8, headLen, true);
   dv.setUint32(12, nbuf, true);
-  let total = samplesAt;
-  if (!detached) for (let i = 0; i < nbuf; i++) total += 8 * samples[i].length;
-  // A fresh, unshared buffer of exactly the frame's size (safe to transfer).
+  // Either way the frame is a fresh, unshared buffer of exactly its size (safe to transfer).
+  if (small) {
+    if (!detached) {
+      let at = samplesAt / 8;
+      const f64 = w.f64;
+      for (const s of samples) {
+        f64.set(s, at);
+        at += s.length;
+      }
+    }
+    return { frame: b.slice(0, total), samples };
+  }
   const frame = new Uint8Array(total);
   frame.set(b.subarray(0, samplesAt));
   if (!detached && total > samplesAt) {
