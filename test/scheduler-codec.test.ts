@@ -184,6 +184,19 @@ describe("data codec", () => {
     }
   });
 
+  it("frames small and large (put together in the writer's buffer or not) carry the same data", () => {
+    for (const npts of [0, 1, 100, 8000, 8300, 20_000]) {
+      const ts = timeSeries(npts % 7, npts);
+      const whole = encodeFrame(ts);
+      expect(whole.byteLength, `npts ${npts}`).toBe(whole.buffer.byteLength); // a buffer of its own
+      same(ts, decodeFrame(whole));
+    }
+    const big = new TimeSeriesEnsemble([timeSeries(1, 5000), timeSeries(2, 5000)], { evid: 4 });
+    same(big, decodeFrame(encodeFrame(big)));
+    const after = timeSeries(3, 7);
+    same(after, decodeFrame(encodeFrame(after))); // a small one after a large one
+  });
+
   it("decodes samples as views into the frame (no copy)", () => {
     const ts = timeSeries(1, 1000);
     const frame = encodeFrame(ts);

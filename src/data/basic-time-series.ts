@@ -58,6 +58,31 @@ export function isTimeReference(v: unknown): v is TimeReference {
   return v === "UTC" || v === "Relative";
 }
 
+/**
+ * Internal: a constructor argument that builds a bare datum for the data
+ * codec's decoder, which then gives it its whole state with `RESTORE` (no
+ * default keys put only to be replaced).
+ */
+export const BLANK: unique symbol = Symbol("mspass.BasicTimeSeries.blank");
+/** Internal: see `BasicTimeSeries[RESTORE]`. */
+export const RESTORE: unique symbol = Symbol("mspass.BasicTimeSeries.restore");
+/** The placeholder samples of a BLANK datum until `RESTORE` (never seen outside). */
+const NO_SAMPLES = new Float64Array(0);
+
+/**
+ * What is wrong with `value` as the synced key `key` of a datum named `tn`
+ * (undefined when it is valid). One rule for puts and for the codec's decoder.
+ */
+export function syncedProblem(tn: string, key: string, value: unknown): string | undefined {
+  const field = key === "delta" ? "delta (dt)" : key === "starttime" ? "starttime (t0)" : "npts";
+  if (typeof value !== "number" || !Number.isFinite(value))
+    return `${tn}: ${field} must be a finite number, got ${describeValue(value)} ${String(value)}`;
+  if (key === "npts" && (!Number.isSafeInteger(value) || value < 0))
+    return `${tn}: npts must be a non-negative integer, got ${value}`;
+  if (key === "delta" && value <= 0) return `${tn}: delta (dt) must be > 0, got ${value}`;
+  return undefined;
+}
+
 export abstract class BasicTimeSeries {
   /** One line a seismologist reads: seed id, live, time span, dt, npts, id, keys, elog size. */
   toString(): string {
@@ -85,9 +110,11 @@ export abstract class BasicTimeSeries {
   protected constructor(ncomp: 1 | 3, typeName: string, arg: unknown) {
     this.#ncomp = ncomp;
     this.#typeName = typeName;
-    this._data = new Float64Array(0);
+    // A bare datum gets its samples from the decoder at once: no buffer made for nothing.
+    this._data = arg === BLANK ? NO_SAMPLES : new Float64Array(0);
     this.md = new Metadata();
     this.md[BIND_GUARD](SYNCED_KEYS, (key, value) => this.#guard(key, value));
+    if (arg === BLANK) return;
     if (arg === undefined) {
       // MsPASS default construction: dead, t0=0, dt=1, npts=0, Relative.
       this.md.put("npts", 0).put("delta", 1).put("starttime", 0);
@@ -404,20 +431,31 @@ export abstract class BasicTimeSeries {
   }
 
   #validate(key: string, value: unknown): number {
-    const tn = this.#typeName;
-    const field = key === "delta" ? "delta (dt)" : key === "starttime" ? "starttime (t0)" : "npts";
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new MsPASSError(
-        `${tn}: ${field} must be a finite number, got ${describeValue(value)} ${String(value)}`,
-        "Invalid",
-      );
+    const problem = syncedProblem(this.#typeName, key, value);
+    if (problem !== undefined) throw new MsPASSError(problem, "Invalid");
+    return value as number;
+  }
+
+  /**
+   * Internal (the data codec's decoder, on a datum built with `BLANK`): the
+   * state a frame carries, taken as it is. The caller has checked that the
+   * Metadata it gives the datum holds valid synced keys matching `data`.
+   */
+  [RESTORE](
+    data: Float64Array,
+    live: boolean,
+    utc: boolean,
+    shift: number | undefined,
+    abortion: boolean,
+  ): void {
+    this._data = data;
+    this.#live = live;
+    this.#tref = utc ? "UTC" : "Relative";
+    if (shift !== undefined) {
+      this.#t0shift = shift;
+      this.#t0shiftValid = true;
     }
-    if (key === "npts" && (!Number.isSafeInteger(value) || value < 0)) {
-      throw new MsPASSError(`${tn}: npts must be a non-negative integer, got ${value}`, "Invalid");
-    }
-    if (key === "delta" && value <= 0)
-      throw new MsPASSError(`${tn}: delta (dt) must be > 0, got ${value}`, "Invalid");
-    return value;
+    this.isAbortion = abortion;
   }
 
   /** Metadata guard: validate, and resize the buffer when npts changes. */

@@ -29,8 +29,6 @@ const T_NULL = 0x0a;
 const T_INT32 = 0x10;
 const T_INT64 = 0x12;
 
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
 /** Deeper than this is a cycle or a mistake (js-bson refuses cycles too). */
 const MAX_DEPTH = 100;
 /** A buffer grown past this by one large head is not kept for the next one. */
@@ -64,6 +62,8 @@ function isPlain(v: object): boolean {
 export class BsonWriter {
   buf = new Uint8Array(4096);
   dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  /** The buffer as float64s (its size is kept a multiple of 8): the codec appends samples through it. */
+  f64 = new Float64Array(this.buf.buffer);
   pos = 0;
   /** Set when a value needed js-bson or is a byte array: the caller then records type hints. */
   special = false;
@@ -86,10 +86,11 @@ export class BsonWriter {
   }
 
   #resize(n: number): void {
-    const b = new Uint8Array(n);
+    const b = new Uint8Array((n + 7) & ~7);
     b.set(this.buf.subarray(0, Math.min(this.pos, n)));
     this.buf = b;
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.f64 = new Float64Array(b.buffer);
   }
 
   /** Open a document (or array) body; returns where it starts, for `end`. */
@@ -166,40 +167,29 @@ export class BsonWriter {
 
   /** Any value under key `k`, as js-bson would write it (`inArray`: undefined becomes null there). */
   value(k: string, v: unknown, inArray = false, depth = 0): void {
-    switch (typeof v) {
-      case "number":
-        if (Number.isSafeInteger(v) && v <= INT32_MAX && v >= INT32_MIN && !Object.is(v, -0)) {
-          this.int32(k, v);
-        } else {
-          this.key(T_DOUBLE, k);
-          this.dv.setFloat64(this.pos, v, true);
-          this.pos += 8;
-        }
-        return;
-      case "string":
-        this.string(k, v);
-        return;
-      case "boolean":
-        this.key(T_BOOL, k);
-        this.buf[this.pos++] = v ? 1 : 0;
-        return;
-      case "bigint":
-        this.key(T_INT64, k);
-        this.dv.setBigInt64(this.pos, v, true);
+    // typeof tests, not a switch on typeof: V8 compiles each to a type check without making the type's name.
+    if (typeof v === "number") {
+      // An int32 (not -0) is written as js-bson writes it: as an int32.
+      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) this.int32(k, v);
+      else {
+        this.key(T_DOUBLE, k);
+        this.dv.setFloat64(this.pos, v, true);
         this.pos += 8;
-        return;
-      case "undefined":
-        if (inArray) this.key(T_NULL, k);
-        return;
-      case "object":
-        if (v === null) {
-          this.key(T_NULL, k);
-          return;
-        }
-        if (this.#object(k, v, depth)) return;
-        break;
-    }
-    this.#jsBson(k, v);
+      }
+    } else if (typeof v === "string") this.string(k, v);
+    else if (typeof v === "object") {
+      if (v === null) this.key(T_NULL, k);
+      else if (!this.#object(k, v, depth)) this.#jsBson(k, v);
+    } else if (typeof v === "boolean") {
+      this.key(T_BOOL, k);
+      this.buf[this.pos++] = v ? 1 : 0;
+    } else if (typeof v === "bigint") {
+      this.key(T_INT64, k);
+      this.dv.setBigInt64(this.pos, v, true);
+      this.pos += 8;
+    } else if (typeof v === "undefined") {
+      if (inArray) this.key(T_NULL, k);
+    } else this.#jsBson(k, v);
   }
 
   /** The object types written here; false for those left to js-bson. */
@@ -249,6 +239,14 @@ export class BsonWriter {
     return true;
   }
 
+  /** Whole elements already encoded: bytes [from, to) of `src`, copied as they are. */
+  raw(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n);
+    this.buf.set(src.subarray(from, to), this.pos);
+    this.pos += n;
+  }
+
   /** One element through js-bson: its bytes inside a one-key document. */
   #jsBson(k: string, v: unknown): void {
     this.special = true;
@@ -264,6 +262,9 @@ export class BsonWriter {
 export class BsonFormatError extends Error {}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** One float64 and its bytes, to read a double without a DataView. */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
 const KEY_CACHE = 1024;
 const keyCache: (string | undefined)[] = new Array(KEY_CACHE);
 
@@ -282,20 +283,37 @@ const AS_MAP = 2;
  */
 export class BsonReader {
   readonly b: Uint8Array;
-  readonly dv: DataView;
+  #dv: DataView | undefined;
   /** After `next`: the element's key and where its value starts. */
   key = "";
   at = 0;
 
   constructor(b: Uint8Array) {
     this.b = b;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** A DataView of `b`, made on first use (only 64-bit integers need one: a DataView costs more than a small head's reading). */
+  get dv(): DataView {
+    return (this.#dv ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength));
+  }
+
+  /** Little-endian int32 at `p` (in bounds: checked by the caller). */
+  i32(p: number): number {
+    const b = this.b;
+    return b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  }
+
+  /** Little-endian float64 at `p` (in bounds: checked by the caller; the codec runs on little-endian hosts only). */
+  f64(p: number): number {
+    const b = this.b;
+    for (let i = 0; i < 8; i++) F64_BYTES[i] = b[p + i];
+    return F64[0];
   }
 
   /** Check the document at `at` (ending by `limit`); returns the offset of its last byte, for `next`. */
   open(at: number, limit: number): number {
     if (at + 5 > limit) throw new BsonFormatError(`a document at ${at} runs past its end`);
-    const len = this.dv.getInt32(at, true);
+    const len = this.i32(at);
     const end = at + len;
     if (len < 5 || end > limit) throw new BsonFormatError(`a document at ${at} claims ${len} bytes`);
     if (this.b[end - 1] !== 0) throw new BsonFormatError(`the document at ${at} is not terminated`);
@@ -324,18 +342,17 @@ export class BsonReader {
   /** The value of the current element; `undefined` for a type not read here (the caller falls back). */
   value(type: number, last: number, depth = 0): unknown {
     const b = this.b;
-    const dv = this.dv;
     const p = this.at;
     let v: unknown;
     switch (type) {
       case T_DOUBLE:
         this.#need(p, 8, last);
-        v = dv.getFloat64(p, true);
+        v = this.f64(p);
         this.at = p + 8;
         return v;
       case T_STRING: {
         this.#need(p, 4, last);
-        const n = dv.getInt32(p, true);
+        const n = this.i32(p);
         if (n < 1 || p + 4 + n > last || b[p + 3 + n] !== 0)
           throw new BsonFormatError(`a string of ${n} bytes at ${p}`);
         this.at = p + 4 + n;
@@ -344,11 +361,11 @@ export class BsonReader {
       case T_DOC:
       case T_ARRAY:
         v = this.#container(p, last, type === T_ARRAY ? AS_ARRAY : AS_OBJECT, depth + 1);
-        this.at = p + dv.getInt32(p, true);
+        this.at = p + this.i32(p);
         return v;
       case T_BINARY: {
         this.#need(p, 5, last);
-        const n = dv.getInt32(p, true);
+        const n = this.i32(p);
         if (b[p + 4] !== 0) return undefined; // other subtypes keep js-bson's reading
         if (n < 0 || p + 5 + n > last) throw new BsonFormatError(`binary of ${n} bytes at ${p}`);
         this.at = p + 5 + n;
@@ -366,17 +383,17 @@ export class BsonReader {
       case T_DATE:
         this.#need(p, 8, last);
         this.at = p + 8;
-        return new Date(Number(dv.getBigInt64(p, true)));
+        return new Date(Number(this.dv.getBigInt64(p, true)));
       case T_NULL:
         return null;
       case T_INT32:
         this.#need(p, 4, last);
         this.at = p + 4;
-        return dv.getInt32(p, true);
+        return this.i32(p);
       case T_INT64:
         this.#need(p, 8, last);
         this.at = p + 8;
-        return dv.getBigInt64(p, true);
+        return this.dv.getBigInt64(p, true);
     }
     return undefined;
   }

@@ -55,8 +55,8 @@ export class ProcessingHistory {
   jobId = "";
   /** Every node created, oldest first. */
   readonly #nodes: HistoryNode[] = [];
-  /** uuid of a node → uuids of its inputs. */
-  readonly #inputs = new Map<string, string[]>();
+  /** uuid of a node → uuids of its inputs (made with the first node: most data carry an empty history). */
+  #inputs: Map<string, string[]> | undefined;
   #current: HistoryNode | undefined;
   /**
    * The `processing_history` bytes of a MsPASS-written `history_object` this
@@ -80,7 +80,7 @@ export class ProcessingHistory {
 
   /** uuids of the inputs of node `uuid` (empty for an origin). */
   inputsOf(uuid: string): readonly string[] {
-    return this.#inputs.get(uuid) ?? [];
+    return this.#inputs?.get(uuid) ?? [];
   }
 
   /** uuid of the current node; throws if the history is empty. */
@@ -210,7 +210,7 @@ export class ProcessingHistory {
     this.clear();
     for (const { node, inputs } of nodes) {
       this.#nodes.push(node);
-      this.#inputs.set(node.uuid, inputs);
+      (this.#inputs ??= new Map()).set(node.uuid, inputs);
     }
     this.#current = current;
     if (typeof d.job_name === "string") this.jobName = d.job_name;
@@ -220,7 +220,7 @@ export class ProcessingHistory {
   clear(): void {
     this.opaqueParent = undefined;
     this.#nodes.length = 0;
-    this.#inputs.clear();
+    this.#inputs?.clear();
     this.#current = undefined;
   }
 
@@ -229,7 +229,7 @@ export class ProcessingHistory {
       throw new MsPASSError("ProcessingHistory: algorithm and algid must be strings", "Invalid");
     }
     this.#nodes.push(node);
-    this.#inputs.set(node.uuid, inputs);
+    (this.#inputs ??= new Map()).set(node.uuid, inputs);
     this.#current = node;
     return node.uuid;
   }

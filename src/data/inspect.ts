@@ -6,7 +6,7 @@
  */
 import { inspect, type InspectOptions } from "node:util";
 
-export const INSPECT = inspect.custom;
+export const INSPECT: typeof inspect.custom = inspect.custom;
 
 /** Structural views of the classes, so this module imports none of them. */
 interface MetadataView {

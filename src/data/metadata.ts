@@ -38,6 +38,24 @@ export type MetadataGuard = (key: string, value: unknown) => MetadataValue;
 export const BIND_GUARD: unique symbol = Symbol("mspass.Metadata.bindGuard");
 /** Internal: adopt a decoded key/value map and modified set whole (the data codec's decoder). */
 export const ADOPT: unique symbol = Symbol("mspass.Metadata.adopt");
+/** Internal: `md[EACH](fn)` calls fn(value, key) for each key in order (the data codec's encoder: no entry arrays). */
+export const EACH: unique symbol = Symbol("mspass.Metadata.each");
+/** Internal: adopt a `DeferredMetadata` (the data codec's decoder), or read the one still held. */
+export const DEFERRED: unique symbol = Symbol("mspass.Metadata.deferred");
+
+/**
+ * Internal: a Metadata still held in its encoded form (the data codec's
+ * decoder), turned into values on first use. A few keys the owner needs at
+ * once (a datum's `npts`, `delta`, `starttime`) are known without that.
+ */
+export interface DeferredMetadata {
+  /** The value of `key` when known without loading; undefined when not known (present or not). */
+  peek(key: string): MetadataValue | undefined;
+  /** True/false when whether `key` is present is known without loading, else undefined. */
+  knows(key: string): boolean | undefined;
+  /** The values in key order and the modified keys (null: every key). Throws MsPASSError on bad bytes. */
+  load(): { values: Map<string, MetadataValue>; modified: Set<string> | null };
+}
 
 /** Guarded-key sets, shared by every datum that binds the same key list (one Set, not one per datum). */
 const NO_KEYS: ReadonlySet<string> = new Set();
@@ -47,9 +65,23 @@ function isBsonObject(v: unknown): v is BsonObject {
   return typeof v === "object" && v !== null && typeof (v as { _bsontype?: unknown })._bsontype === "string";
 }
 
+/**
+ * The values of every Metadata that has none yet, never written to (a put
+ * makes the container its own Map first): a decoded datum's Metadata starts
+ * so, and may never need one.
+ */
+const NO_VALUES: Map<string, MetadataValue> = new Map();
+
 export class Metadata {
-  #values = new Map<string, MetadataValue>();
-  #modified = new Set<string>();
+  #values = NO_VALUES;
+  /**
+   * Keys set since the last `clearModified()`; null while that is every key
+   * (a datum built here, the common case: no Set kept beside the values).
+   * Always a subset of the keys.
+   */
+  #modified: Set<string> | null = null;
+  /** The encoded form not yet loaded (see `DeferredMetadata`); #values and #modified are empty until then. */
+  #deferred: DeferredMetadata | undefined;
   #guard: MetadataGuard | undefined;
   #guardedKeys: ReadonlySet<string> = NO_KEYS;
 
@@ -62,8 +94,8 @@ export class Metadata {
   constructor(init?: Metadata | Readonly<Record<string, unknown>> | null) {
     if (init === undefined || init === null) return;
     if (init instanceof Metadata) {
-      for (const [k, v] of init.#values) this.#values.set(k, v);
-      for (const k of init.#modified) this.#modified.add(k);
+      this.#values = new Map(init.#map);
+      this.#modified = init.#modified === null ? null : new Set(init.#modified);
       return;
     }
     if (typeof init !== "object" || Array.isArray(init)) {
@@ -78,9 +110,22 @@ export class Metadata {
     }
   }
 
+  /** The values, loaded from the deferred encoded form first if there is one. */
+  get #map(): Map<string, MetadataValue> {
+    if (this.#deferred !== undefined) this.#load();
+    return this.#values;
+  }
+
+  #load(): void {
+    const { values, modified } = this.#deferred!.load();
+    this.#deferred = undefined;
+    this.#values = values;
+    this.#modified = modified;
+  }
+
   /** Number of keys. */
   get size(): number {
-    return this.#values.size;
+    return this.#map.size;
   }
 
   /** `Metadata(n) { key: value, … }` */
@@ -102,18 +147,32 @@ export class Metadata {
         "Invalid",
       );
     }
+    if (this.#deferred !== undefined) this.#load();
     const stored = this.#guard !== undefined && this.#guardedKeys.has(key) ? this.#guard(key, value) : value;
+    if (this.#values === NO_VALUES) this.#values = new Map();
     this.#values.set(key, stored);
-    this.#modified.add(key);
+    this.#modified?.add(key);
     return this;
   }
 
   /** Raw value or undefined. The generic is a caller assertion, not a check. */
   get<T extends MetadataValue = MetadataValue>(key: string): T | undefined {
+    const d = this.#deferred;
+    if (d !== undefined) {
+      const v = d.peek(key);
+      if (v !== undefined) return v as T;
+      this.#load();
+    }
     return this.#values.get(key) as T | undefined;
   }
 
   has(key: string): boolean {
+    const d = this.#deferred;
+    if (d !== undefined) {
+      const known = d.knows(key);
+      if (known !== undefined) return known;
+      this.#load();
+    }
     return this.#values.has(key);
   }
 
@@ -129,40 +188,55 @@ export class Metadata {
         "Invalid",
       );
     }
-    this.#modified.delete(key);
-    return this.#values.delete(key);
+    const values = this.#map;
+    this.#modified?.delete(key);
+    return values.delete(key);
   }
 
   keys(): string[] {
-    return [...this.#values.keys()];
+    return [...this.#map.keys()];
   }
 
   entries(): Array<[string, MetadataValue]> {
-    return [...this.#values.entries()];
+    return [...this.#map.entries()];
   }
 
   [Symbol.iterator](): IterableIterator<[string, MetadataValue]> {
-    return this.#values.entries();
+    return this.#map.entries();
+  }
+
+  /** Internal: see `EACH`. */
+  [EACH](fn: (value: MetadataValue, key: string) => void): void {
+    this.#map.forEach(fn);
   }
 
   /** Shallow plain-object copy (values are shared, as in a document). */
   toObject(): MetadataRecord {
     const out: MetadataRecord = {};
-    for (const [k, v] of this.#values) out[k] = v;
+    for (const [k, v] of this.#map) out[k] = v;
     return out;
   }
 
   /** Keys set since construction or the last `clearModified()`. A fresh Set each call. */
   modified(): Set<string> {
-    return new Set(this.#modified);
+    const values = this.#map;
+    return new Set(this.#modified ?? values.keys());
   }
 
   isModified(key: string): boolean {
-    return this.#modified.has(key);
+    const values = this.#map;
+    return this.#modified === null ? values.has(key) : this.#modified.has(key);
+  }
+
+  /** True when every key is modified (as for a datum built here, not read). */
+  allModified(): boolean {
+    const values = this.#map;
+    return this.#modified === null || this.#modified.size === values.size;
   }
 
   clearModified(): void {
-    this.#modified.clear();
+    if (this.#deferred !== undefined) this.#load();
+    this.#modified = new Set();
   }
 
   /** Independent copy, including the modified set but not any data-object binding. */
@@ -214,24 +288,40 @@ export class Metadata {
   }
 
   /**
-   * Internal: take `values` and `modified` (a subset of its keys) as this
-   * container's own, without copying them. The guarded keys must be present;
-   * each goes through the guard, as a put would.
+   * Internal: take `values` and `modified` (a subset of its keys; null: all
+   * of them) as this container's own, without copying them. The guarded keys
+   * must be present; each goes through the guard, as a put would.
    */
-  [ADOPT](values: Map<string, MetadataValue>, modified: Set<string>): void {
+  [ADOPT](values: Map<string, MetadataValue>, modified: Set<string> | null): void {
     for (const k of this.#guardedKeys) {
       const v = values.get(k);
       if (v === undefined) throw new MsPASSError(`Metadata: key "${k}" is missing`, "Invalid");
       values.set(k, this.#guard!(k, v));
     }
-    for (const k of modified)
-      if (!values.has(k)) throw new MsPASSError(`Metadata: modified key "${k}" is not defined`, "Invalid");
+    if (modified !== null)
+      for (const k of modified)
+        if (!values.has(k)) throw new MsPASSError(`Metadata: modified key "${k}" is not defined`, "Invalid");
+    this.#deferred = undefined;
     this.#values = values;
     this.#modified = modified;
   }
 
+  /**
+   * Internal: the encoded form this container still holds (undefined once
+   * loaded), or, given one, hold it in place of the current content. The
+   * owner has checked its guarded keys (`peek` gives them, valid).
+   */
+  get [DEFERRED](): DeferredMetadata | undefined {
+    return this.#deferred;
+  }
+  set [DEFERRED](d: DeferredMetadata) {
+    this.#deferred = d;
+    this.#values = NO_VALUES;
+    this.#modified = null;
+  }
+
   #require(key: string): MetadataValue {
-    const v = this.#values.get(key);
+    const v = this.get(key);
     if (v === undefined) throw new MsPASSError(`Metadata: key "${key}" is not defined`, "Invalid");
     return v;
   }

@@ -27,6 +27,9 @@ export interface SeismogramOptions extends TimeSeriesOptions {
 
 const IDENTITY: readonly number[] = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
+/** Internal: see `Seismogram[RESTORE_TMATRIX]`. */
+export const RESTORE_TMATRIX: unique symbol = Symbol("mspass.Seismogram.restoreTmatrix");
+
 export class Seismogram extends BasicTimeSeries {
   /** Row-major flat copy of the transformation matrix. */
   #tm: number[] = [...IDENTITY];
@@ -87,10 +90,15 @@ export class Seismogram extends BasicTimeSeries {
   }
   /** Accepts 3×3 nested or flat 9 row-major; stores the flat list in Metadata `tmatrix`. */
   set tmatrix(m: readonly (readonly number[])[] | readonly number[]) {
+    this[RESTORE_TMATRIX](m);
+    this.md.put("tmatrix", [...this.#tm]);
+  }
+
+  /** Internal (the data codec's decoder; the setter): the matrix alone, not its Metadata key. */
+  [RESTORE_TMATRIX](m: readonly (readonly number[])[] | readonly number[]): void {
     this.#tm = flattenTmatrix(m);
     this.#cardinal = isCardinal(this.#tm);
     this.#orthogonal = this.#cardinal || isOrthogonal(this.#tm);
-    this.md.put("tmatrix", [...this.#tm]);
   }
 
   /** Flat 9, row-major, as stored in documents. */
