@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, expect } from "vitest";
 import { Client, MsPASSError, type ClientOptions, type Database } from "mspass";
@@ -19,6 +19,15 @@ export function testDbUri(): string {
       "MSPASS_TEST_DB_URI is not set: run the tests through vitest (its global setup starts a server)",
     );
   return uri;
+}
+
+/**
+ * The Python of the obspy virtualenv the oracle tests run (scripts/ensure-obspy.sh
+ * makes it: MSPASS_OBSPY_VENV, else .mspass/obspy-venv in the repository).
+ */
+export function obspyPython(): string {
+  const venv = process.env.MSPASS_OBSPY_VENV ?? join(import.meta.dirname, "..", ".mspass", "obspy-venv");
+  return resolve(venv, "bin", "python");
 }
 
 /** A database name no other test file (or run) uses. */

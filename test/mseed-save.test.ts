@@ -8,12 +8,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TimeSeries, fromSequence, writeDistributedData } from "mspass";
-import { useTestDatabase } from "./helpers.js";
+import { obspyPython, useTestDatabase } from "./helpers.js";
 
-const PY = resolve(import.meta.dirname, "..", ".mspass", "obspy-venv", "bin", "python");
+const PY = obspyPython();
 const { db, dir } = await useTestDatabase("mseed_save");
 
 function ts(data: Float64Array, md: Record<string, unknown>, t0 = 1_700_000_000.125): TimeSeries {
