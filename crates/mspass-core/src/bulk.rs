@@ -40,9 +40,12 @@ impl BulkUpdateOutcome {
 }
 
 /// The largest number of statements sent in one command. MongoDB accepts
-/// 100,000, but FerretDB v1.24 (SQLite) stalls indefinitely on an `update`
-/// command with 100 statements (observed with this binding AND with the
-/// Node driver's `bulkWrite`; 50 complete), so commands carry 50.
+/// 100,000, but an unpatched FerretDB v1.24 (SQLite) stalls indefinitely on
+/// an `update` command with 100 statements (each statement's query holds one
+/// of its 100 pooled connections until the command ends). The embedded
+/// server carries a patch for it (tools/ferretdb/patches.json), a user's
+/// FerretDB may not, and per-statement cost dominates anyway (a command of
+/// 50 costs the server 50 one-document updates), so commands carry 50.
 pub const MAX_STATEMENTS_PER_COMMAND: usize = 50;
 
 fn as_i64(d: &Document, key: &str) -> i64 {
