@@ -12,6 +12,7 @@ import { MsPASSError } from "../errors.js";
 import type { Mode } from "../schema/modes.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { Cursor } from "../db/cursor.js";
+import { native } from "../native.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
@@ -89,6 +90,10 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
     const uri = db.client.connectionString;
     switch (s.kind) {
       case "documents": {
+        // What the previous partition freed goes back to the system first:
+        // glibc would keep it in its per-thread arenas, and a worker's RSS
+        // would grow with the number of partitions it ran.
+        native.trimAllocator();
         // One core call reads all their samples (the collection is not
         // queried again); the members are the atomic data.
         const ens = await withServerRetry(

@@ -233,12 +233,7 @@ impl PartitionScan {
             if self.pending_docs == 0 && !self.fetch().await? {
                 break;
             }
-            let (bytes, start, end) = self.front();
-            let doc = RawDocument::from_bytes(&bytes[start..end]).map_err(|e| {
-                CoreError::Database(format!("malformed document from the server: {e}"))
-            })?;
-            hash_id(&mut h, doc);
-            self.advance(end - start);
+            self.take_front(&mut h, None)?;
             skipped += 1;
         }
         if skipped < self.emitted_docs || h.finish() != self.hash.finish() {
@@ -287,6 +282,21 @@ impl PartitionScan {
         let b = self.pending.front().expect("a pending document");
         let start = if b.next == 0 { 0 } else { b.ends[b.next - 1] };
         (&b.bytes, start, b.ends[b.next])
+    }
+
+    /// Hand out the first pending document: its `_id` into `h`, its bytes
+    /// onto `out` (when given). Returns its samples.
+    fn take_front(&mut self, h: &mut DefaultHasher, out: Option<&mut Vec<u8>>) -> Result<u64> {
+        let (bytes, start, end) = self.front();
+        let doc = RawDocument::from_bytes(&bytes[start..end])
+            .map_err(|e| CoreError::Database(format!("malformed document from the server: {e}")))?;
+        hash_id(h, doc);
+        let samples = doc_samples(doc, self.rule.ncomponents);
+        if let Some(out) = out {
+            out.extend_from_slice(doc.as_bytes());
+        }
+        self.advance(end - start);
+        Ok(samples)
     }
 
     fn advance(&mut self, len: usize) {
@@ -341,15 +351,8 @@ impl PartitionScan {
                 }
                 continue;
             }
-            let (bytes, start, end) = self.front();
-            let doc = RawDocument::from_bytes(&bytes[start..end]).map_err(|e| {
-                CoreError::Database(format!("malformed document from the server: {e}"))
-            })?;
-            hash_id(&mut h, doc);
-            samples = samples.saturating_add(doc_samples(doc, self.rule.ncomponents));
-            docs.extend_from_slice(doc.as_bytes());
+            samples = samples.saturating_add(self.take_front(&mut h, Some(&mut docs))?);
             count += 1;
-            self.advance(end - start);
         }
         if count == 0 {
             return Ok(None);
