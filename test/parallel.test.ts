@@ -579,8 +579,12 @@ describe("faults", () => {
       const marker = join(tmp, `rerun-marker-${storageMode}`);
       try {
         for (let k = 0; k < 12; k++) await d.saveData(ts(k), { dataTag: "in" });
+        // A partition of a query read: its documents travel with it (raw BSON).
+        const docs = Buffer.concat(
+          (await d.wf_TimeSeries.find({ data_tag: "in" }).toArray()).map((x) => BSON.serialize(x)),
+        );
         const spec = {
-          kind: "range",
+          kind: "documents",
           db: d.name,
           server: uriTag(uri),
           dbclientKey: "dbclient",
@@ -589,7 +593,7 @@ describe("faults", () => {
           excludeKeys: [],
           dataTag: "in",
           retryTimeoutMS: 5000,
-          filter: BSON.serialize({ data_tag: "in" }),
+          docs,
           label: "all",
         };
         const job = new ObjectId().toHexString();

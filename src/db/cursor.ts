@@ -179,6 +179,21 @@ export class Cursor<T = Document> implements AsyncIterable<T> {
     this.pipeline = pipeline;
   }
 
+  /**
+   * @internal A cursor over documents already fetched (concatenated raw
+   * BSON), with nothing left on the server: a distributed read's partition
+   * carries its documents to the worker in this form, and
+   * `readData(cursor)` reads their samples without querying the collection
+   * again.
+   */
+  static ofDocuments(collection: Collection<Document>, docs: Uint8Array): Cursor<Document> {
+    const c = new Cursor<Document>(collection, {}, {});
+    c.state = "exhausted";
+    c.batch = docs;
+    c.offsets = documentOffsets(docs);
+    return c;
+  }
+
   /** The query options (normalized; read-only: use the chainable methods). */
   get options(): CursorOptions {
     return this.opts;

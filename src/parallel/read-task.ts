@@ -11,6 +11,8 @@ import { BSON, type Document } from "mongodb";
 import { MsPASSError } from "../errors.js";
 import type { Mode } from "../schema/modes.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
+import { Cursor } from "../db/cursor.js";
+import { native } from "../native.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
 // Loaded for its effect: readData on this worker applies the specs in `normalize`.
@@ -41,10 +43,14 @@ export interface MergeReadOptions {
   mergeInterpolationSamples?: number;
 }
 
-/** One partition of an atomic read: the documents of `filter` (query AND an `_id` range), as atomic data. */
-export interface RangeSpec extends ReadCommon {
-  kind: "range";
-  filter: Uint8Array;
+/**
+ * One partition of an atomic read of a query: its wf documents, cut from
+ * the main thread's one scan (concatenated raw BSON), as atomic data. A
+ * re-run after a worker died gets the same documents.
+ */
+export interface DocumentsSpec extends ReadCommon {
+  kind: "documents";
+  docs: Uint8Array;
   /** For messages: "partition 3/20". */
   label: string;
 }
@@ -63,7 +69,7 @@ export interface DocumentSpec extends ReadCommon {
   doc: Uint8Array;
 }
 
-export type ReadSpec = RangeSpec | EnsembleSpec | DocumentSpec;
+export type ReadSpec = DocumentsSpec | EnsembleSpec | DocumentSpec;
 
 type AnyEnsemble = TimeSeriesEnsemble | SeismogramEnsemble;
 
@@ -85,14 +91,17 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
     const db = taskDatabase(s.db, s.dbclientKey, s.server);
     const uri = db.client.connectionString;
     switch (s.kind) {
-      case "range": {
-        const filter = BSON.deserialize(s.filter) as Document;
-        // One core call for the documents and all their samples; the members
-        // are the atomic data. Sorted by _id: the order of the main thread's split.
+      case "documents": {
+        // What the previous partition freed goes back to the system first:
+        // glibc would keep it in its per-thread arenas, and a worker's RSS
+        // would grow with the number of partitions it ran.
+        native.trimAllocator();
+        // One core call reads all their samples (the collection is not
+        // queried again); the members are the atomic data.
         const ens = await withServerRetry(
           () =>
             db.readData(
-              db.collection(s.collection).find(filter, { sort: { _id: 1 } }),
+              Cursor.ofDocuments(db.collection(s.collection), s.docs),
               readOptions(s),
             ) as Promise<AnyEnsemble>,
           uri,

@@ -7,15 +7,16 @@
  *
  * What `data` may be:
  * - a `Database` or its name, with `query` (default `{}`): one atomic datum
- *   per document. The main thread does NOT load the documents: it streams
- *   only their `_id`s (a projection, sorted) and keeps a bounded sample of
- *   them (at most SPLIT_KEEP, thinned as it goes), with the samples before
- *   each, from which it cuts `_id` ranges: `npartitions` of equal counts, or
- *   by default ranges of about DEFAULT_PARTITION_SAMPLES samples, so a
- *   worker's memory is bounded by a partition whatever the number of
- *   documents. Each partition reads `query AND lo <= _id < hi` on a worker.
- *   Memory on the main thread is O(SPLIT_KEEP), not O(documents). `_id`s must
- *   be of one BSON type (ObjectIds, as MsPASS writes).
+ *   per document. The query is run ONCE, streamed from the Rust core's
+ *   cursor as raw BSON, and cut into partitions as it arrives
+ *   (crates/mspass-core/src/partition.rs): by default of about
+ *   DEFAULT_PARTITION_SAMPLES samples and at most DEFAULT_PARTITION_DOCS
+ *   documents, so a worker's memory is bounded by a partition whatever the
+ *   number of documents; with `npartitions`, of equal document counts (see
+ *   LOOKAHEAD_DOCS). Each partition carries its documents to its worker,
+ *   which reads only their samples. The scan advances only while fewer than
+ *   a bounded number of partitions are in flight (src/scheduler/bag-stream.ts),
+ *   so memory on the main thread is bounded too.
  * - an array of query objects (with `db`): one ensemble per query, sorted
  *   by `sortClause`.
  * - an array of wf documents (with `db`): one atomic datum per document.
@@ -23,8 +24,8 @@
  *   `storage_mode` (what wf documents have and queries do not);
  *   `listOf: "queries" | "documents"` says it explicitly.
  *
- * It is async (unlike dask's) because the `_id` split is one streamed query;
- * the Bag itself is lazy: nothing is read before `compute()`.
+ * The Bag is lazy: nothing is read before `compute()`, and each compute
+ * runs the query again.
  *
  * If the server stops during `compute()`, each partition retries connection
  * errors for `retryTimeoutMS` (default 30 s, on top of the pool's server
@@ -32,11 +33,12 @@
  * see retry.ts and docs/parallel.md.
  */
 import { BSON, type Document } from "mongodb";
+import { native, toMsPASSError, type Binding } from "../native.js";
 import { MsPASSError } from "../errors.js";
-import { isDocument } from "../db/bson.js";
+import { asBuffer, isDocument } from "../db/bson.js";
 import { Database } from "../db/database.js";
 import { mergeOptions, resolveWfCollection } from "../db/io-options.js";
-import { fromSequence, type Bag } from "../scheduler/bag.js";
+import { fromPartitionStream, fromSequence, type Bag } from "../scheduler/bag.js";
 import { task } from "../scheduler/task-ref.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import type { Mode } from "../schema/modes.js";
@@ -58,7 +60,12 @@ export interface ReadDistributedOptions {
   collection?: string;
   /** "promiscuous" (default), "cautious" or "pedantic". */
   mode?: Mode;
-  /** Partitions of the bag (default for a query: about DEFAULT_PARTITION_SAMPLES samples each; for a list, 100 at most, as dask). */
+  /**
+   * Partitions of the bag. For a query: exactly this many when the query
+   * matches at most LOOKAHEAD_DOCS documents, else at least this many (see
+   * LOOKAHEAD_DOCS); default: about DEFAULT_PARTITION_SAMPLES samples each.
+   * For a list: default 100 at most, as dask.
+   */
   npartitions?: number;
   /** Only documents with this `data_tag`. */
   dataTag?: string;
@@ -107,8 +114,6 @@ const KEYS = [
   "mergeFillValue",
   "mergeInterpolationSamples",
 ] as const;
-/** `_id` split: at most this many sampled ids are held while streaming. */
-export const SPLIT_KEEP = 65_536;
 /**
  * Default size of a partition of a query read, in samples (× 3 for a
  * Seismogram): 16 MB of float64. A partition's samples are held a few times
@@ -116,8 +121,22 @@ export const SPLIT_KEEP = 65_536;
  * the number of documents, bounds a worker's memory.
  */
 export const DEFAULT_PARTITION_SAMPLES = 2_000_000;
-/** ... and at most this many documents (a document counts at least 1/this of a partition). */
+/** ... and at most this many documents. */
 export const DEFAULT_PARTITION_DOCS = 1000;
+/**
+ * With `npartitions`, the scan first holds up to this many documents (and
+ * LOOKAHEAD_BYTES of them: documents, not samples) to count them: when the
+ * query's result ends within that, it is cut into exactly `npartitions`
+ * partitions of equal counts; beyond, into partitions of
+ * LOOKAHEAD_DOCS / npartitions documents (and at most
+ * DEFAULT_PARTITION_SAMPLES samples), so at least `npartitions` of them.
+ * Counting first would be a second pass: on FerretDB v1 even
+ * `estimatedDocumentCount` reads the whole collection (docs/parallel.md).
+ */
+export const LOOKAHEAD_DOCS = 65_536;
+export const LOOKAHEAD_BYTES = 64 * 2 ** 20;
+/** Documents per server batch of the scan. */
+const SCAN_BATCH = 1000;
 
 const READ_TASK = task<(specs: ReadSpec[]) => Promise<Array<Atomic | AnyEnsemble>>>(
   new URL("./read-task.js", import.meta.url),
@@ -272,7 +291,7 @@ export async function readDistributedData(
     );
   if (sort !== undefined)
     throw new MsPASSError(
-      `${FN}: sortClause applies to a list of queries (ensembles); a query read gives atomic data in _id order`,
+      `${FN}: sortClause applies to a list of queries (ensembles); a query read gives atomic data in the order the server returns them`,
       "Invalid",
     );
   if (o.listOf !== undefined)
@@ -284,136 +303,69 @@ export async function readDistributedData(
   const { collection, dataType } = resolveWfCollection(db.schema, o.collection ?? "wf", FN);
   const filter: Document =
     dataTag === undefined ? (query as Document) : { $and: [query, { data_tag: dataTag }] };
-  encode(filter, "query");
 
-  const split = await withServerRetry(
-    () => splitIds(db, collection, filter, dataType === "Seismogram" ? 3 : 1),
-    db.client.connectionString,
-    `${FN}(${db.name}.${collection}): splitting the query by _id`,
-    retryTimeoutMS,
-  );
   const common = readCommon(db, collection);
-  const ranges =
-    npartitions === undefined
-      ? cutBySamples(split, DEFAULT_PARTITION_SAMPLES)
-      : cutRanges(split, npartitions);
-  const specs: ReadSpec[] = ranges.map((r, i) => ({
-    ...common,
-    kind: "range",
-    filter: encode(rangeFilter(filter, r), "query"),
-    label: `partition ${i + 1}/${ranges.length}`,
-  }));
-  // One spec per partition: the bag's partitions are exactly the _id ranges.
-  return fromSequence(specs, { npartitions: Math.max(1, specs.length) }).mapPartitions(READ_TASK);
+  const scan = {
+    uri: db.client.connectionString,
+    db: db.name,
+    collection,
+    filter: encode(filter, "query"),
+    rule: {
+      maxSamples: DEFAULT_PARTITION_SAMPLES,
+      maxDocs: DEFAULT_PARTITION_DOCS,
+      ncomponents: dataType === "Seismogram" ? 3 : 1,
+      ...(npartitions === undefined
+        ? {}
+        : { npartitions, lookaheadDocs: LOOKAHEAD_DOCS, lookaheadBytes: LOOKAHEAD_BYTES }),
+    },
+    retryTimeoutMS,
+  };
+  return fromPartitionStream<ReadSpec>({
+    expected: npartitions ?? Number.NaN,
+    open: () => scanPartitions(scan, common),
+  }).mapPartitions(READ_TASK);
+}
+
+interface ScanSpec {
+  uri: string;
+  db: string;
+  collection: string;
+  filter: Uint8Array;
+  rule: Binding.PartitionRule;
+  retryTimeoutMS: number;
 }
 
 /**
- * The streamed `_id` sample: every `stride`-th id in `_id` order, and the
- * last one; `before[i]`: the samples (weighed as in `splitIds`) of the
- * documents before `starts[i]`; `total`: those of all of them.
+ * One scan of the query, cut into partitions by the core as it is pulled
+ * (one read spec each, carrying its documents). A lost connection is
+ * retried with backoff for `retryTimeoutMS`; the core then resumes the scan
+ * after the documents already handed out (checking they are the same), so
+ * each document is in exactly one partition.
  */
-export interface IdSplit {
-  count: number;
-  stride: number;
-  starts: unknown[];
-  before: number[];
-  total: number;
-  last: unknown;
-}
-
-/** What a document weighs in a partition: its samples, at least 1/DEFAULT_PARTITION_DOCS of a partition. */
-function docWeight(npts: unknown, ncomp: number): number {
-  const n = typeof npts === "number" && Number.isFinite(npts) && npts > 0 ? npts * ncomp : 0;
-  return Math.max(n, DEFAULT_PARTITION_SAMPLES / DEFAULT_PARTITION_DOCS);
-}
-
-/**
- * Stream the `_id`s (and `npts`) of `filter` in order, keeping every
- * `stride`-th id; when SPLIT_KEEP would be exceeded, the stride doubles and
- * every other kept id is dropped — so memory stays bounded whatever the count.
- */
-export async function splitIds(
-  db: Database,
-  collection: string,
-  filter: Document,
-  ncomp = 1,
-): Promise<IdSplit> {
-  let stride = 1;
-  let starts: unknown[] = [];
-  let before: number[] = [];
-  let count = 0;
-  let total = 0;
-  let last: unknown;
-  const cursor = db
-    .collection(collection)
-    .find(filter, { projection: { _id: 1, npts: 1 }, sort: { _id: 1 }, batchSize: 10_000 });
-  for await (const d of cursor) {
-    if (count % stride === 0) {
-      starts.push(d._id);
-      before.push(total);
-      if (starts.length > SPLIT_KEEP) {
-        starts = starts.filter((_x, i) => i % 2 === 0);
-        before = before.filter((_x, i) => i % 2 === 0);
-        stride *= 2;
+async function* scanPartitions(s: ScanSpec, common: ReadCommon): AsyncGenerator<ReadSpec[], void, undefined> {
+  const scan = native.scanPartitions(
+    s.uri,
+    s.db,
+    s.collection,
+    asBuffer(s.filter),
+    { batchSize: SCAN_BATCH },
+    s.rule,
+  );
+  try {
+    for (let i = 1; ; i++) {
+      const of = s.rule.npartitions === undefined ? "" : `/${s.rule.npartitions}`;
+      const what = `${FN}(${s.db}.${s.collection}, partition ${i}${of})`;
+      let p: Binding.ScanPartition | null;
+      try {
+        p = await withServerRetry(() => scan.next(), s.uri, what, s.retryTimeoutMS);
+      } catch (err) {
+        throw err instanceof MsPASSError ? err : toMsPASSError(err, what);
       }
+      if (p === null) return;
+      const label = `partition ${i}${p.planned == null ? of : `/${p.planned}`}`;
+      yield [{ ...common, kind: "documents", docs: p.docs, label }];
     }
-    total += docWeight(d.npts, ncomp);
-    last = d._id;
-    count++;
+  } finally {
+    scan.close();
   }
-  return { count, stride, starts, before, total, last };
-}
-
-export interface Range {
-  lo: unknown;
-  hi: unknown;
-  /** hi is inclusive (the last partition ends at the last id seen). */
-  last: boolean;
-}
-
-/**
- * `filter AND r.lo <= _id < r.hi` (`<=` for the last range). The bounds go
- * in a top-level `_id` key beside the query's own keys (MongoDB ANDs them),
- * the shape that both mongod's planner and the embedded FerretDB (patched:
- * tools/ferretdb/patches.json) answer from the `_id` index, so a partition
- * reads only its own documents. Only a query with its own top-level `_id`
- * needs `$and`.
- */
-export function rangeFilter(filter: Document, r: Range): Document {
-  const bounds = r.last ? { $gte: r.lo, $lte: r.hi } : { $gte: r.lo, $lt: r.hi };
-  return Object.hasOwn(filter, "_id") ? { $and: [filter, { _id: bounds }] } : { ...filter, _id: bounds };
-}
-
-/**
- * Contiguous `_id` ranges of about `samples` samples each (whole granules of
- * the split: a range ends at the first kept id at or past its share).
- */
-export function cutBySamples(split: IdSplit, samples: number): Range[] {
-  const g = split.starts.length;
-  if (g === 0) return [];
-  const out: Range[] = [];
-  let a = 0;
-  for (let b = 1; b < g; b++) {
-    if (split.before[b]! - split.before[a]! >= samples) {
-      out.push({ lo: split.starts[a], hi: split.starts[b], last: false });
-      a = b;
-    }
-  }
-  out.push({ lo: split.starts[a], hi: split.last, last: true });
-  return out;
-}
-
-/** `n` contiguous `_id` ranges of nearly equal size (fewer if there are fewer granules). */
-export function cutRanges(split: IdSplit, n: number): Range[] {
-  const g = split.starts.length;
-  if (g === 0) return [];
-  const parts = Math.min(n, g);
-  const out: Range[] = [];
-  for (let p = 0; p < parts; p++) {
-    const a = Math.floor((p * g) / parts);
-    const b = Math.floor(((p + 1) * g) / parts);
-    const lastPart = p === parts - 1;
-    out.push({ lo: split.starts[a], hi: lastPart ? split.last : split.starts[b], last: lastPart });
-  }
-  return out;
 }

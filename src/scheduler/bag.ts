@@ -16,6 +16,7 @@ import { InlineRunner, type BagRunner } from "./inline.js";
 import { currentScheduler, schedulerOption, type Scheduler } from "./scheduler.js";
 import { barFor, type ProgressOption } from "./progress.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
+import { inFlightLimit, submitStream, type PartitionStream } from "./bag-stream.js";
 import type { AnyFunction, FnDef, TaskFn } from "./task-ref.js";
 
 export interface FromSequenceOptions {
@@ -44,7 +45,8 @@ type StageSpec =
 
 type Source =
   | { kind: "seq"; partitions: unknown[][] }
-  | { kind: "deferred"; label: string; run: (opts: ComputeOptions) => Promise<unknown[]> };
+  | { kind: "deferred"; label: string; run: (opts: ComputeOptions) => Promise<unknown[]> }
+  | { kind: "stream"; stream: PartitionStream };
 
 function fnLabel(fn: TaskFn): string {
   if (typeof fn === "function") return fn.name || "lambda";
@@ -101,6 +103,14 @@ export function fromSequence<T>(items: Iterable<T>, options: FromSequenceOptions
   return new Bag<T>({ kind: "seq", partitions }, []);
 }
 
+/**
+ * @internal A Bag whose partitions `stream` produces while the job runs,
+ * pulled with backpressure (bag-stream.ts); each compute opens it afresh.
+ */
+export function fromPartitionStream<T>(stream: PartitionStream): Bag<T> {
+  return new Bag<T>({ kind: "stream", stream }, []);
+}
+
 export class Bag<T> implements AsyncIterable<T> {
   readonly #source: Source;
   readonly #stages: StageSpec[];
@@ -111,8 +121,10 @@ export class Bag<T> implements AsyncIterable<T> {
     this.#stages = stages;
   }
 
+  /** Partitions of the bag; for a bag streamed from a source, what is known before it runs (NaN: not known). */
   get npartitions(): number {
-    return this.#source.kind === "seq" ? this.#source.partitions.length : 1;
+    if (this.#source.kind === "seq") return this.#source.partitions.length;
+    return this.#source.kind === "stream" ? this.#source.stream.expected : 1;
   }
 
   #with(stage: StageSpec): Bag<never> {
@@ -246,15 +258,15 @@ export class Bag<T> implements AsyncIterable<T> {
     const names = this.#stages.map((st) => st.label);
     if (extra.length > 0) names.push(label);
     const group = s.groupOf(names.length > 0 ? names.join("·") : "partition");
-    let partitions: unknown[][];
-    if (this.#source.kind === "seq") partitions = this.#source.partitions;
-    else partitions = [await this.#source.run({ ...opts, progress: false })];
-    const futures = partitions.map(
-      (p) =>
-        s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs, retries: opts.retries }, group) as Future<
-          unknown[]
-        >,
-    );
+    const submit = (p: unknown[]) =>
+      s.makeTask(null, FN_PARTITION, [stages, p], { needs: defs, retries: opts.retries }, group) as Future<
+        unknown[]
+      >;
+    let futures: Future<unknown[]>[];
+    if (this.#source.kind === "stream")
+      futures = await submitStream(this.#source.stream, submit, () => inFlightLimit(s));
+    else if (this.#source.kind === "seq") futures = this.#source.partitions.map(submit);
+    else futures = [submit(await this.#source.run({ ...opts, progress: false }))];
     const bar = barFor(opts.progress, group.name);
     if (bar !== null) {
       bar.track(futures);

@@ -12,6 +12,7 @@ pub mod io;
 pub mod mem;
 pub mod mseed;
 pub mod ops;
+pub mod partition;
 pub mod pool;
 pub mod uri;
 

@@ -8,4 +8,5 @@ mod cursor;
 mod errors;
 mod io;
 mod mseed;
+mod partition;
 mod pool;
