@@ -89,6 +89,7 @@ interface Step {
   floor?: [what: string, cost: (f: Floors) => number];
 }
 const readThenWrite: Step["floor"] = ["read + read/write pass", (f) => f.read + f.readWrite];
+const threeRowPasses: Step["floor"] = ["read/write pass × 3 rows", (f) => 3 * f.readWrite];
 const sections = (s: 2 | 4 | 6 | 8, what = `${s} sections`): Step["floor"] => [
   `recurrence, ${what}`,
   (f) => f[`recurrence${s}`],
@@ -175,13 +176,13 @@ const STEPS: Step[] = [
     name: "rotateToStandard 3C",
     input: "seisRotated",
     run: (d: Seismogram) => rotateToStandard(d),
-    floor: ["read/write pass × 3 rows", (f) => 3 * f.readWrite],
+    floor: threeRowPasses,
   },
   {
     name: "freeSurfaceTransformation 3C",
     input: "seis",
     run: (d: Seismogram) => freeSurfaceTransformation(d, { uvec: { ux: 0.05, uy: 0.08 }, vp0: 6, vs0: 3.5 }),
-    floor: ["read/write pass × 3 rows", (f) => 3 * f.readWrite],
+    floor: threeRowPasses,
   },
   {
     name: "extractComponent 3C",
