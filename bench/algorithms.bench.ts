@@ -8,6 +8,12 @@
  * three such channels. Every timed call gets a fresh copy of its input (the
  * copy is not timed, on either side). Medians; ratios = their time / ours.
  *
+ * Then the physical floor of each step, measured in the same run by
+ * bench/algorithms-floor (a Rust program, built by cargo): touching the same
+ * bytes (a read pass, an in-place read+write pass, a memcpy), the dependent
+ * multiply-adds of a filter's recurrence, resampling's two FFTs. Where obspy
+ * is within 20× of the floor, being 20× faster than obspy is impossible.
+ *
  *   npm run build:ts && npx tsc -p bench/tsconfig.json && node bench/out/algorithms.bench.js
  *
  *   --python=<interpreter with obspy and mspasspy> (default /tmp/mspass-venv/bin/python)
@@ -70,31 +76,72 @@ const ROT = [C, S, 0, -S, C, 0, 0, 0, 1];
 const ORIENT: Record<string, [number, number]> = { BHE: [90, 90], BHN: [0, 90], BHZ: [0, 0] };
 
 type Input = TimeSeries | Seismogram | TimeSeriesEnsemble;
+/** Medians in ms from bench/algorithms-floor for one size. */
+type Floors = Record<
+  "memcpy" | "read" | "readWrite" | "recurrence2" | "recurrence4" | "recurrence6" | "recurrence8" | "fft",
+  number
+>;
 interface Step {
   name: string;
   input: "ts" | "seis" | "seisRotated" | "channels";
   run: (d: never) => unknown;
+  /** What the step cannot avoid doing, and its measured cost. */
+  floor?: [what: string, cost: (f: Floors) => number];
 }
+const readThenWrite: Step["floor"] = ["read + read/write pass", (f) => f.read + f.readWrite];
+const threeRowPasses: Step["floor"] = ["read/write pass × 3 rows", (f) => 3 * f.readWrite];
+const sections = (s: 2 | 4 | 6 | 8, what = `${s} sections`): Step["floor"] => [
+  `recurrence, ${what}`,
+  (f) => f[`recurrence${s}`],
+];
 const STEPS: Step[] = [
-  { name: "detrend linear", input: "ts", run: (d: TimeSeries) => detrend(d, { type: "linear" }) },
-  { name: "detrend demean", input: "ts", run: (d: TimeSeries) => detrend(d, { type: "demean" }) },
-  { name: "taper hann 5%", input: "ts", run: (d: TimeSeries) => taper(d, { maxPercentage: 0.05 }) },
+  {
+    name: "detrend linear",
+    input: "ts",
+    run: (d: TimeSeries) => detrend(d, { type: "linear" }),
+    floor: readThenWrite,
+  },
+  {
+    name: "detrend demean",
+    input: "ts",
+    run: (d: TimeSeries) => detrend(d, { type: "demean" }),
+    floor: readThenWrite,
+  },
+  {
+    name: "taper hann 5%",
+    input: "ts",
+    run: (d: TimeSeries) => taper(d, { maxPercentage: 0.05 }),
+    floor: ["read/write of the tapered 10 %", (f) => 0.1 * f.readWrite],
+  },
   {
     name: "bandpass 1-10 Hz c4",
     input: "ts",
     run: (d: TimeSeries) => filter(d, { type: "bandpass", freqmin: 1, freqmax: 10 }),
+    floor: sections(4),
   },
   {
     name: "bandpass zerophase",
     input: "ts",
     run: (d: TimeSeries) => filter(d, { type: "bandpass", freqmin: 1, freqmax: 10, zerophase: true }),
+    floor: sections(8, "4 sections × 2 passes"),
   },
-  { name: "lowpass 5 Hz", input: "ts", run: (d: TimeSeries) => filter(d, { type: "lowpass", freq: 5 }) },
-  { name: "highpass 1 Hz", input: "ts", run: (d: TimeSeries) => filter(d, { type: "highpass", freq: 1 }) },
+  {
+    name: "lowpass 5 Hz",
+    input: "ts",
+    run: (d: TimeSeries) => filter(d, { type: "lowpass", freq: 5 }),
+    floor: sections(2),
+  },
+  {
+    name: "highpass 1 Hz",
+    input: "ts",
+    run: (d: TimeSeries) => filter(d, { type: "highpass", freq: 1 }),
+    floor: sections(2),
+  },
   {
     name: "bandstop 5-15 Hz",
     input: "ts",
     run: (d: TimeSeries) => filter(d, { type: "bandstop", freqmin: 5, freqmax: 15 }),
+    floor: sections(4),
   },
   {
     name: "windowData middle half",
@@ -103,20 +150,52 @@ const STEPS: Step[] = [
       const span = (d.npts - 1) * d.dt;
       return windowData(d, 0.25 * span, 0.75 * span, { t0shift: T0 });
     },
+    floor: ["memcpy of the half kept", (f) => 0.5 * f.memcpy],
   },
-  { name: "scale peak", input: "ts", run: (d: TimeSeries) => scale(d) },
-  { name: "scale rms", input: "ts", run: (d: TimeSeries) => scale(d, { method: "rms" }) },
+  { name: "scale peak", input: "ts", run: (d: TimeSeries) => scale(d), floor: readThenWrite },
+  {
+    name: "scale rms",
+    input: "ts",
+    run: (d: TimeSeries) => scale(d, { method: "rms" }),
+    floor: readThenWrite,
+  },
   { name: "ator+rtoa", input: "ts", run: (d: TimeSeries) => rtoa(ator(d, T0)) },
-  { name: "decimate 5", input: "ts", run: (d: TimeSeries) => decimate(d, 5) },
-  { name: "resample 50 Hz", input: "ts", run: (d: TimeSeries) => resample(d, 50) },
-  { name: "rotateToStandard 3C", input: "seisRotated", run: (d: Seismogram) => rotateToStandard(d) },
+  {
+    name: "decimate 5",
+    input: "ts",
+    run: (d: TimeSeries) => decimate(d, 5),
+    floor: sections(6, "the 6 Chebyshev sections"),
+  },
+  {
+    name: "resample 50 Hz",
+    input: "ts",
+    run: (d: TimeSeries) => resample(d, 50),
+    floor: ["FFT of n + inverse FFT of n/2", (f) => f.fft],
+  },
+  {
+    name: "rotateToStandard 3C",
+    input: "seisRotated",
+    run: (d: Seismogram) => rotateToStandard(d),
+    floor: threeRowPasses,
+  },
   {
     name: "freeSurfaceTransformation 3C",
     input: "seis",
     run: (d: Seismogram) => freeSurfaceTransformation(d, { uvec: { ux: 0.05, uy: 0.08 }, vp0: 6, vs0: 3.5 }),
+    floor: threeRowPasses,
   },
-  { name: "extractComponent 3C", input: "seis", run: (d: Seismogram) => extractComponent(d, 2) },
-  { name: "bundleSeedData 3×1C", input: "channels", run: (e: TimeSeriesEnsemble) => bundleSeedData(e) },
+  {
+    name: "extractComponent 3C",
+    input: "seis",
+    run: (d: Seismogram) => extractComponent(d, 2),
+    floor: ["memcpy of one row", (f) => f.memcpy],
+  },
+  {
+    name: "bundleSeedData 3×1C",
+    input: "channels",
+    run: (e: TimeSeriesEnsemble) => bundleSeedData(e),
+    floor: ["memcpy × 3 rows", (f) => 3 * f.memcpy],
+  },
 ];
 
 const ours = new Map<string, number>();
@@ -179,6 +258,14 @@ const theirs = JSON.parse(py.stdout) as {
   results: Record<string, { obspy: number | null; mspasspy: number | null; api: string | null }>;
 };
 
+const cargo = spawnSync(
+  "cargo",
+  ["run", "--release", "--quiet", "-p", "algorithms-floor", "--", ...SIZES.map(String)],
+  { cwd: fileURLToPath(new URL("../..", import.meta.url)), encoding: "utf8", maxBuffer: 1 << 20 },
+);
+if (cargo.status !== 0) throw new Error(`bench/algorithms-floor failed:\n${cargo.stderr}`);
+const floors = JSON.parse(cargo.stdout) as Record<string, Floors>;
+
 const fmt = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? "—" : ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`;
 const ratio = (o: number, t: number | null | undefined) =>
@@ -200,5 +287,33 @@ for (const n of SIZES)
     const r = theirs.results[key]!;
     console.log(
       `| ${step.name} | ${n.toLocaleString("en")} | ${fmt(o)} | ${fmt(r.obspy)} | ${fmt(r.mspasspy)}${r.api ? ` (${r.api})` : ""} | ${ratio(o, r.obspy)} | ${ratio(o, r.mspasspy)} |`,
+    );
+  }
+
+console.log();
+console.log(
+  "Physical floor (bench/algorithms-floor, same run): what no implementation of the step can avoid.",
+);
+console.log(
+  "| algorithm | npts | floor (what) | mspass | obspy | mspass / floor | obspy / floor | ≥ 20× obspy |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const n of SIZES)
+  for (const step of STEPS) {
+    if (!step.floor) continue;
+    const key = `${step.name} ${n}`;
+    const floor = step.floor[1](floors[String(n)]!);
+    const o = ours.get(key)!;
+    const obspy = theirs.results[key]!.obspy;
+    const verdict =
+      obspy === null
+        ? "—"
+        : obspy / floor < 20
+          ? "impossible (obspy < 20× floor)"
+          : o * 20 <= obspy
+            ? "met"
+            : "not met";
+    console.log(
+      `| ${step.name} | ${n.toLocaleString("en")} | ${fmt(floor)} (${step.floor[0]}) | ${fmt(o)} | ${fmt(obspy)} | ${(o / floor).toFixed(1)}× | ${obspy === null ? "—" : `${(obspy / floor).toFixed(1)}×`} | ${verdict} |`,
     );
   }

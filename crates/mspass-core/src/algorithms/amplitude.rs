@@ -2,7 +2,7 @@
 //! A Seismogram's amplitude at a sample is the vector norm of its three
 //! components; the buffer is component-major (3 rows of `npts`).
 
-use super::invalid;
+use super::{invalid, lane_sums, LANES};
 use crate::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,9 +61,6 @@ pub fn amplitude(data: &[f64], ncomp: usize, method: ScalingMethod) -> Result<f6
     })
 }
 
-/// Lanes of independent accumulators, so the loops below vectorize.
-const LANES: usize = 8;
-
 /// Largest |x| (NaN ignored).
 fn peak_abs(data: &[f64]) -> f64 {
     let mut acc = [0.0f64; LANES];
@@ -81,15 +78,8 @@ fn peak_abs(data: &[f64]) -> f64 {
 }
 
 fn sum_squares(data: &[f64]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let chunks = data.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (s, x) in acc.iter_mut().zip(c) {
-            *s += x * x;
-        }
-    }
-    acc.iter().sum::<f64>() + rest.iter().map(|x| x * x).sum::<f64>()
+    let [s] = lane_sums(data, |_, x| [x * x]);
+    s
 }
 
 /// MsPASS's PercAmplitude: sorted |x| at index floor(frac·n), clipped to n−1.

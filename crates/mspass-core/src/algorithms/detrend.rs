@@ -1,7 +1,7 @@
 //! Trend removal as obspy's `Trace.detrend` (which calls scipy for
 //! "linear"/"constant" and its own code for "simple").
 
-use super::invalid;
+use super::{invalid, lane_map, lane_sums};
 use crate::Result;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,8 @@ pub fn detrend(data: &mut [f64], kind: DetrendType) {
     }
     match kind {
         DetrendType::Constant => {
-            let mean = data.iter().sum::<f64>() / n as f64;
+            let [sum] = lane_sums(data, |_, x| [x]);
+            let mean = sum / n as f64;
             data.iter_mut().for_each(|x| *x -= mean);
         }
         DetrendType::Simple => {
@@ -44,25 +45,19 @@ pub fn detrend(data: &mut [f64], kind: DetrendType) {
             }
             let (x1, x2) = (data[0], data[n - 1]);
             let slope = (x2 - x1) / (n - 1) as f64;
-            data.iter_mut()
-                .enumerate()
-                .for_each(|(i, x)| *x -= x1 + i as f64 * slope);
+            lane_map(data, |i, x| x - (x1 + i * slope));
         }
         DetrendType::Linear => {
-            // Least squares on a centred abscissa: the normal equations
-            // decouple, so slope and intercept need one pass each.
-            let mean = data.iter().sum::<f64>() / n as f64;
+            // Least squares on a centred abscissa t = i − c: the normal
+            // equations decouple (Σt = 0), so the mean and Σt·x come from
+            // one pass and Σt² = n(n²−1)/12 needs none.
             let c = (n as f64 - 1.0) / 2.0;
-            let (mut sxy, mut sxx) = (0.0, 0.0);
-            for (i, x) in data.iter().enumerate() {
-                let t = i as f64 - c;
-                sxy += t * x;
-                sxx += t * t;
-            }
+            let [sum, sxy] = lane_sums(data, |i, x| [x, (i - c) * x]);
+            let mean = sum / n as f64;
+            let nf = n as f64;
+            let sxx = nf * (nf * nf - 1.0) / 12.0;
             let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-            data.iter_mut()
-                .enumerate()
-                .for_each(|(i, x)| *x -= mean + slope * (i as f64 - c));
+            lane_map(data, |i, x| x - (mean + slope * (i - c)));
         }
     }
 }
