@@ -11,9 +11,10 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TimeSeries, decimate, detrend, filter, resample, taper } from "mspass";
+import { obspyPython } from "./helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const PY = resolve(ROOT, ".mspass", "obspy-venv", "bin", "python");
+const PY = obspyPython();
 const FILE = resolve(ROOT, "test/fixtures/miniseed/1T_MONN_00_EDH.mseed");
 
 type Case = {

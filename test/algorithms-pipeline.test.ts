@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "./redis/cluster.js";
+import { obspyPython } from "./helpers.js";
 import {
   Client,
   OriginTimeMatcher,
@@ -25,7 +26,7 @@ import {
 } from "mspass";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const PY = resolve(ROOT, ".mspass", "obspy-venv", "bin", "python");
+const PY = obspyPython();
 const MSEED = resolve(ROOT, "test/fixtures/miniseed/1T_MONN_00_EDH.mseed");
 const dir = mkdtempSync(join(tmpdir(), "mspass-alg-pipeline-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
