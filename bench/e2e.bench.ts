@@ -40,7 +40,6 @@ import {
   LocalScheduler,
   MongoDBWorker,
   Seismogram,
-  SeismogramEnsemble,
   TimeSeries,
   TimeSeriesEnsemble,
   readDistributedData,
@@ -48,6 +47,7 @@ import {
   writeDistributedData,
 } from "mspass";
 import { startThrowawayServer } from "./throwaway-server.js";
+import { GROUP, saveInputs } from "./e2e-inputs.js";
 import { demean } from "./e2e-tasks.js";
 import {
   MSEED_FILES,
@@ -74,7 +74,6 @@ const PYTHON = process.env.BENCH_PYTHON ?? "/tmp/mspass-venv/bin/python";
 const PY_SCRIPT = fileURLToPath(new URL("../mspasspy_e2e.py", import.meta.url));
 const TASKS = new URL("./e2e-tasks.js", import.meta.url);
 const DB = "bench_e2e";
-const GROUP = 40; // members per ensemble (evid)
 
 type Storage = "file" | "gridfs";
 type Kind = "atomic" | "ensembles" | "serial" | "seismic" | "mseed";
@@ -97,30 +96,19 @@ const rdbOf = (n: number) => raw.db(dbName(n));
 const pyOk = PYTHON !== "" && SIDES.has("mspasspy") && existsSync(PYTHON);
 
 // ---------------------------------------------------------------- inputs (not timed)
-/** Input k: samples k + sin(j/7); TimeSeries carry an evid/sta (the ensembles' queries). */
-function input(k: number, seismic: boolean): TimeSeries | Seismogram {
-  const data = new Float64Array((seismic ? 3 : 1) * NPTS);
-  for (let j = 0; j < data.length; j++) data[j] = k + Math.sin(j / 7);
-  const head = { dt: 0.01, t0: 1.6e9 + k, tref: "UTC", data } as const;
-  return seismic
-    ? new Seismogram({ ...head, metadata: { k } })
-    : new TimeSeries({ ...head, metadata: { k, evid: Math.floor(k / GROUP), sta: `S${k % GROUP}` } });
-}
-
-/** Save `count` inputs, 100 per saveData (one file each in file mode), tagged `${prefix}_${storage}_${N}`. */
-async function saveInputs(N: number, storage: Storage, seismic: boolean): Promise<void> {
-  const db = dbs.get(N)!;
+/** Save the inputs of a workload kind at size N, tagged `${prefix}_${storage}_${N}`. */
+async function saveAll(N: number, storage: Storage, seismic: boolean): Promise<void> {
   const prefix = seismic ? "seis" : "in";
   const count = seismic ? seisCount(N) : N;
   const t0 = performance.now();
-  for (let i = 0; i < count; i += 100) {
-    const members = Array.from({ length: Math.min(count, i + 100) - i }, (_x, m) => input(i + m, seismic));
-    const where = storage === "file" ? { dir: join(work, `${prefix}${N}`), dfile: `in-${i / 100}` } : {};
-    const ens = seismic
-      ? new SeismogramEnsemble(members as Seismogram[])
-      : new TimeSeriesEnsemble(members as TimeSeries[]);
-    await db.saveData(ens, { storageMode: storage, dataTag: `${prefix}_${storage}_${N}`, ...where });
-  }
+  await saveInputs(dbs.get(N)!, {
+    count,
+    npts: NPTS,
+    seismic,
+    storage,
+    dataTag: `${prefix}_${storage}_${N}`,
+    dir: join(work, `${prefix}${N}`),
+  });
   const what = seismic ? `Seismograms of 3 × ${NPTS}` : `TimeSeries of ${NPTS}`;
   console.log(`setup: ${count} ${what} samples in ${storage} mode, ${secs(performance.now() - t0)} s`);
 }
@@ -131,7 +119,7 @@ const inputs = new Set(
   ),
 );
 for (const key of inputs)
-  for (const N of SIZES) await saveInputs(N, key.split("-")[1] as Storage, key.startsWith("seis"));
+  for (const N of SIZES) await saveAll(N, key.split("-")[1] as Storage, key.startsWith("seis"));
 // The ensembles' key is indexed, as a workflow that reads ensembles by evid would have it (on mongod too).
 if (WORKLOADS.some((w) => w.startsWith("ensembles")))
   for (const N of SIZES) await rdbOf(N).collection("wf_TimeSeries").createIndex({ evid: 1 });
