@@ -372,6 +372,18 @@ describe("LocalScheduler", () => {
     same(want, back);
   });
 
+  it("transfer(datum) of data viewing one shared buffer copies its samples and leaves the others whole", async () => {
+    // The members of one read view one sample buffer; moving it would empty every sibling.
+    const shared = new Float64Array(3 * 1024).map((_x, i) => i);
+    const [a, b] = [0, 1].map(
+      (k) => new TimeSeries({ dt: 0.01, t0: k, data: shared.subarray(k * 1024, (k + 1) * 1024) }),
+    );
+    const want = decodeFrame(encodeFrame(a!));
+    same(want, await s.submit(identity, transfer(a!)).result());
+    expect(shared.buffer.byteLength).toBe(3 * 1024 * 8); // not moved
+    expect(Array.from(b!.data.subarray(0, 3))).toEqual([1024, 1025, 1026]);
+  });
+
   it("a task returning scattered data does not take it from the worker", async () => {
     const d = timeSeries(2, 512);
     const f = s.scatter(d, { broadcast: true });

@@ -12,9 +12,9 @@ import { MsPASSError } from "../errors.js";
 import type { Mode } from "../schema/modes.js";
 import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js";
 import { Cursor } from "../db/cursor.js";
-import { native } from "../native.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
+import { countRead, releaseBeforeRead } from "./worker-memory.js";
 // Loaded for its effect: readData on this worker applies the specs in `normalize`.
 import "../normalize/read-hook.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
@@ -84,18 +84,19 @@ function readOptions(s: ReadCommon) {
   };
 }
 
+function* sampleBuffers(data: readonly Atomic[]): Generator<ArrayBufferLike> {
+  for (const d of data) yield d.data.buffer;
+}
+
 /** Read every spec of a partition; atomic data and ensembles in spec order. */
 export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | AnyEnsemble>> {
   const out: Array<Atomic | AnyEnsemble> = [];
   for (const s of specs) {
+    releaseBeforeRead();
     const db = taskDatabase(s.db, s.dbclientKey, s.server);
     const uri = db.client.connectionString;
     switch (s.kind) {
       case "documents": {
-        // What the previous partition freed goes back to the system first:
-        // glibc would keep it in its per-thread arenas, and a worker's RSS
-        // would grow with the number of partitions it ran.
-        native.trimAllocator();
         // One core call reads all their samples (the collection is not
         // queried again); the members are the atomic data.
         const ens = await withServerRetry(
@@ -108,12 +109,12 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
           `readDistributedData(${s.db}.${s.collection}, ${s.label})`,
           s.retryTimeoutMS,
         );
-        for (const m of ens.member as Atomic[]) {
-          // Members are views into one buffer for the whole partition; give
-          // each its own, so a datum sent elsewhere does not drag the rest along.
-          if (m.data.buffer.byteLength !== m.data.byteLength) m.data = m.data.slice();
-          out.push(m);
-        }
+        // Members stay views into the partition's one sample buffer: the
+        // partition's pipeline runs here, and a datum that crosses threads
+        // has only its own samples copied (scheduler/serialize.ts), so no
+        // per-datum copy is made up front.
+        for (const m of ens.member as Atomic[]) out.push(m);
+        countRead(sampleBuffers(ens.member));
         break;
       }
       case "ensemble": {
@@ -129,6 +130,7 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
           s.retryTimeoutMS,
         );
         out.push(ens);
+        countRead(sampleBuffers(ens.member));
         break;
       }
       case "document": {
@@ -140,6 +142,7 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
           s.retryTimeoutMS,
         );
         out.push(d);
+        countRead(sampleBuffers([d]));
         break;
       }
       default:

@@ -214,10 +214,16 @@ export function pinSamples(value: unknown): void {
   );
 }
 
-/** The sample buffers of a data object (what `transfer(datum)` moves). */
+/**
+ * The sample buffers a data object owns whole (what `transfer(datum)` moves).
+ * A view into a buffer shared with other data (the members of one read) is
+ * left out: it is copied alone when sent, and the others keep their samples.
+ */
 export function dataBuffers(value: unknown): ArrayBuffer[] | undefined {
   if (!isDataObject(value)) return undefined;
   const out = new Set<ArrayBuffer>();
-  for (const a of sampleArrays(value)) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  for (const a of sampleArrays(value))
+    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength)
+      out.add(a.buffer);
   return [...out];
 }
