@@ -132,10 +132,3 @@ pub fn scan_partitions(
         closed: Arc::new(AtomicBool::new(false)),
     })
 }
-
-/// Return the allocator's free memory to the system (see
-/// `mspass_core::mem::trim_allocator`); a worker calls it between partitions.
-#[napi]
-pub fn trim_allocator() {
-    mspass_core::mem::trim_allocator();
-}
