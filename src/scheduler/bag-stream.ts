@@ -7,6 +7,7 @@
  * the size of the job. Each compute opens the source afresh.
  */
 import { EventEmitter } from "node:events";
+import type { WorkerInfo } from "./front.js";
 import type { Future } from "./future.js";
 import type { BagRunner } from "./inline.js";
 
@@ -42,10 +43,13 @@ export const streamEvents = new EventEmitter();
  * during a job), at least 2.
  */
 export function inFlightLimit(runner: BagRunner): number {
-  const r = runner as BagRunner & { workers?: () => Array<{ nthreads?: number }> };
-  const threads =
-    typeof r.workers === "function" ? r.workers().reduce((n, w) => n + (w.nthreads ?? 1), 0) : 1;
+  const threads = runner.workers().reduce((n, w) => n + threadsOf(w), 0);
   return Math.max(2, IN_FLIGHT_PER_WORKER * threads);
+}
+
+/** A Redis worker process runs `nthreads` threads; a local worker is one thread. */
+function threadsOf(w: WorkerInfo): number {
+  return "nthreads" in w && typeof w.nthreads === "number" ? w.nthreads : 1;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type FnEntry,
   type Stage,
 } from "./executor.js";
+import type { WorkerInfo } from "./front.js";
 import { Future, settle, type TaskGroup } from "./future.js";
 import { FN_FOLD_COMBINE, FN_FOLDBY_COMBINE, FN_PARTITION } from "./protocol.js";
 import type { FnDef, TaskFn } from "./task-ref.js";
@@ -33,6 +34,8 @@ export interface BagRunner {
     opts: { needs?: FnDef[] | null; retries?: number },
     group: TaskGroup,
   ): Future<unknown>;
+  /** The workers running its tasks now (their threads bound how many partitions a streamed bag keeps in flight). */
+  workers(): WorkerInfo[];
 }
 
 export class InlineRunner implements BagRunner {
@@ -49,6 +52,11 @@ export class InlineRunner implements BagRunner {
 
   groupOf(name: string): TaskGroup {
     return this.#groups.groupOf(name);
+  }
+
+  /** None: every task runs in the calling thread. */
+  workers(): WorkerInfo[] {
+    return [];
   }
 
   makeTask(

@@ -8,7 +8,7 @@
 import { MsPASSError } from "../errors.js";
 import { describe } from "../option-checks.js";
 import type { Future } from "./future.js";
-import type { FuturesFront, SchedulerState, WorkerInfo } from "./front.js";
+import type { FuturesFront, SchedulerState } from "./front.js";
 import type { BagRunner } from "./inline.js";
 import type { PluginSpec, RegisterPluginOptions } from "./worker-context.js";
 
@@ -39,7 +39,6 @@ export interface Scheduler
   registerWorkerPlugin(spec: PluginSpec, options?: RegisterPluginOptions): Promise<void>;
   unregisterPlugin(name: string): Promise<void>;
   plugins(): string[];
-  workers(): WorkerInfo[];
   /** Ask the workers for their memory (what the dashboard shows). */
   pollMemory(): void;
   /** Snapshot for the dashboard. */

@@ -169,11 +169,7 @@ mod tests {
 
     #[test]
     fn batches_cover_all_documents_in_order() {
-        let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
-            eprintln!("MSPASS_TEST_DB_URI not set; skipping the server round trip");
-            return;
-        };
-        crate::pool::test_block_on(batches(uri));
+        crate::pool::with_test_server(batches);
     }
 
     async fn batches(uri: String) {

@@ -394,18 +394,9 @@ mod tests {
         assert!(err.to_string().starts_with("filter "), "{err}");
     }
 
-    fn test_uri() -> Option<String> {
-        let uri = std::env::var("MSPASS_TEST_DB_URI").ok();
-        if uri.is_none() {
-            eprintln!("MSPASS_TEST_DB_URI not set; skipping the server round trip");
-        }
-        uri
-    }
-
     #[test]
     fn crud_round_trip_against_real_server() {
-        let Some(uri) = test_uri() else { return };
-        crate::pool::test_block_on(crud_round_trip(uri));
+        crate::pool::with_test_server(crud_round_trip);
     }
 
     async fn crud_round_trip(uri: String) {

@@ -435,11 +435,7 @@ mod tests {
 
     #[test]
     fn cuts_one_scan_into_partitions() {
-        let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
-            eprintln!("MSPASS_TEST_DB_URI not set; skipping the server round trip");
-            return;
-        };
-        crate::pool::test_block_on(cuts(uri));
+        crate::pool::with_test_server(cuts);
     }
 
     async fn cuts(uri: String) {

@@ -180,6 +180,22 @@ pub(crate) fn test_block_on<F: std::future::Future>(fut: F) -> F::Output {
     .block_on(fut)
 }
 
+/// Runs `test` on the shared test runtime with the URI of the server in
+/// `MSPASS_TEST_DB_URI`; without one it says so and skips (the vitest suite
+/// always runs against a server).
+#[cfg(test)]
+pub(crate) fn with_test_server<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Ok(uri) = std::env::var("MSPASS_TEST_DB_URI") else {
+        eprintln!("MSPASS_TEST_DB_URI not set; skipping the server round trip");
+        return;
+    };
+    test_block_on(test(uri));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,16 +231,10 @@ mod tests {
     /// Runs against the real server when CI provides one.
     #[test]
     fn one_client_per_uri_against_real_server() {
-        let Ok(base) = std::env::var("MSPASS_TEST_DB_URI") else {
-            eprintln!(
-                "MSPASS_TEST_DB_URI not set; the vitest suite covers this against the server"
-            );
-            return;
-        };
-        // A URI no other test uses, so the pool is created here.
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let uri = format!("{base}{sep}appName=pool-test");
-        test_block_on(async {
+        with_test_server(|base| async move {
+            // A URI no other test uses, so the pool is created here.
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let uri = format!("{base}{sep}appName=pool-test");
             let before = clients_created();
             let opts = PoolOptions::default();
             let (a, b) = tokio::join!(client_for(&uri, &opts), client_for(&uri, &opts));
