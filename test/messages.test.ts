@@ -51,7 +51,9 @@ describe("sample values saved with a warning", () => {
   });
 
   it("a single non-finite sample is found wherever it is (each of four sums and the tail)", async () => {
-    const clean = (await db.saveData(series([1, 2, 3, 4, 5, 6, 7, 8, 9]), { returnData: true })) as TimeSeries;
+    const clean = (await db.saveData(series([1, 2, 3, 4, 5, 6, 7, 8, 9]), {
+      returnData: true,
+    })) as TimeSeries;
     expect(clean.elog.size).toBe(0);
     for (let at = 0; at < 9; at++) {
       const v = Array.from({ length: 9 }, (_x, i) => (i === at ? Number.NEGATIVE_INFINITY : i));
