@@ -8,17 +8,20 @@
  * worker that runs partition after partition carried up to four dead
  * partitions at its peaks, and a job's peak RSS grew with the number of
  * partitions it ran, not with their size. Counting each partition's samples
- * three times in V8's external memory (until the buffer is collected) makes
- * V8 start its own, incremental collection after a third as many (2,000 →
- * 20,000 documents: peak RSS 1.33–1.5× before, 1.16–1.18× after, in the same
- * time; bench/memory-scaling.bench.ts). A forced full
- * collection (`gc()`) was tried instead: it flushes compiled code and cost
- * a quarter of the job's time.
+ * twice in V8's external memory (until the buffer is collected) makes V8
+ * start its own, incremental collection after about half as many
+ * (bench/memory-scaling.bench.ts and bench/RESULTS.md: 2,000 → 20,000
+ * documents, peak RSS 1.33–1.5× without, 1.16–1.25× with). Each collection
+ * costs time, so the count is a trade: three times did better for memory
+ * (1.17×) but made the 4,000 × 10,000-sample job 10–17 % slower, twice about
+ * 8 %; counting a partition only once it had ended did worse for memory. A
+ * forced full collection (`gc()`) per partition was tried too: it flushes
+ * compiled code and cost a quarter of the job's time.
  */
 import { native } from "../native.js";
 
 /** Extra bytes counted per sample byte read, until the sample buffer is collected. */
-export const EXTRA_COUNT_PER_BYTE = 2;
+export const EXTRA_COUNT_PER_BYTE = 1;
 
 const counted = new WeakSet<ArrayBuffer>();
 const uncount = new FinalizationRegistry<number>((bytes) => native.adjustExternalMemory(-bytes));
