@@ -91,8 +91,9 @@ function* sampleBuffers(data: readonly Atomic[]): Generator<ArrayBufferLike> {
 /** Read every spec of a partition; atomic data and ensembles in spec order. */
 export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | AnyEnsemble>> {
   const out: Array<Atomic | AnyEnsemble> = [];
+  // Once per partition, not per spec: a partition of single documents has as many specs as data.
+  releaseBeforeRead();
   for (const s of specs) {
-    releaseBeforeRead();
     const db = taskDatabase(s.db, s.dbclientKey, s.server);
     const uri = db.client.connectionString;
     switch (s.kind) {
