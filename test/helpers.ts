@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MongoClient, type Db } from "mongodb";
 import { afterAll, expect } from "vitest";
-import { Client, MsPASSError, type ClientOptions, type Database } from "mspass";
+import {
+  Client,
+  LocalScheduler,
+  MongoDBWorker,
+  MsPASSError,
+  type ClientOptions,
+  type Database,
+} from "mspass";
 
 /** The suite's server (test/global-setup.ts or MSPASS_TEST_DB_URI). */
 export function testDbUri(): string {
@@ -127,4 +134,30 @@ function checkMsPASSError(caught: unknown, pattern: RegExp, severity: string | u
   expect((caught as MsPASSError).message).toMatch(pattern);
   if (severity !== undefined) expect((caught as MsPASSError).severity).toBe(severity);
   return caught as MsPASSError;
+}
+
+/**
+ * Run `body` on a fresh 2-worker LocalScheduler (with the MongoDBWorker
+ * plugin of `client`) whose worker dies once, on the datum with Metadata
+ * k = `dieAtK`, leaving `marker` behind (the `demeanOrDie` test task reads
+ * PARALLEL_DIE_K / PARALLEL_DIE_MARKER; workers copy the environment when
+ * they start, hence a fresh scheduler).
+ */
+export async function withDyingWorker<T>(
+  client: Client,
+  dieAtK: number,
+  marker: string,
+  body: (s: LocalScheduler) => Promise<T>,
+): Promise<T> {
+  process.env.PARALLEL_DIE_K = String(dieAtK);
+  process.env.PARALLEL_DIE_MARKER = marker;
+  const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
+  try {
+    await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
+    return await body(s);
+  } finally {
+    delete process.env.PARALLEL_DIE_K;
+    delete process.env.PARALLEL_DIE_MARKER;
+    await s.close();
+  }
 }

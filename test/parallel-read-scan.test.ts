@@ -21,7 +21,7 @@ import {
   task,
 } from "mspass";
 import { IN_FLIGHT_PER_WORKER, streamEvents, type StreamProgress } from "../dist/scheduler/bag-stream.js";
-import { useTestDatabase } from "./helpers.js";
+import { useTestDatabase, withDyingWorker } from "./helpers.js";
 
 const TASKS = new URL("./fixtures/parallel-tasks.mjs", import.meta.url);
 const READ_TASKS = new URL("./fixtures/parallel-read-tasks.mjs", import.meta.url);
@@ -221,12 +221,7 @@ describe("readDistributedData: one scan cut into partitions", () => {
 
   it("a worker dying in the middle of the job: its partition is re-run with the same documents, each read once", async () => {
     const marker = join(tmp, "died");
-    process.env.PARALLEL_DIE_K = "1234";
-    process.env.PARALLEL_DIE_MARKER = marker;
-    // Workers copy the environment when they start: a fresh scheduler.
-    const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
-    try {
-      await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
+    await withDyingWorker(client, 1234, marker, async (s) => {
       for (const npartitions of [undefined, 9]) {
         const bag = (
           await readDistributedData(db, {
@@ -240,10 +235,6 @@ describe("readDistributedData: one scan cut into partitions", () => {
       }
       expect(existsSync(marker)).toBe(true); // the worker did die
       expect(s.state().restarts).toBeGreaterThanOrEqual(1);
-    } finally {
-      delete process.env.PARALLEL_DIE_K;
-      delete process.env.PARALLEL_DIE_MARKER;
-      await s.close();
-    }
+    });
   });
 });

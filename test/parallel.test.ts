@@ -28,6 +28,7 @@ import {
 } from "mspass";
 import { establishedTo, sampleConnections } from "./fixtures/parallel-connections.mjs";
 import { uriTag } from "../dist/parallel/fetch.js";
+import { withDyingWorker } from "./helpers.js";
 
 const uri = process.env.MSPASS_TEST_DB_URI!;
 const port = Number(new URL(uri).port);
@@ -548,24 +549,19 @@ describe("faults", () => {
     const d = client.getDatabase(`${dbName}_kill`);
     await d.dropDatabase();
     const marker = join(tmp, "kill-marker");
-    process.env.PARALLEL_DIE_K = "17";
-    process.env.PARALLEL_DIE_MARKER = marker;
-    // Workers copy the environment when they start: use a fresh scheduler.
-    const s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
     try {
-      await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
-      for (let k = 0; k < 30; k++) await d.saveData(ts(k), { dataTag: "in" });
-      const bag = (await readDistributedData(d, { dataTag: "in", npartitions: 5 })).map(t("demeanOrDie"));
-      const ids = await writeDistributedData(bag, d, { dataTag: "out", scheduler: s });
-      expect(existsSync(marker)).toBe(true); // the worker did die
-      expect(s.state().restarts).toBeGreaterThanOrEqual(1);
-      expect(ids).toHaveLength(30);
-      const out = await d.wf_TimeSeries.find({ data_tag: "out" }).toArray();
-      expect(out.map((x) => x.k).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, k) => k));
-      await expectNoOrphans(d);
+      await withDyingWorker(client, 17, marker, async (s) => {
+        for (let k = 0; k < 30; k++) await d.saveData(ts(k), { dataTag: "in" });
+        const bag = (await readDistributedData(d, { dataTag: "in", npartitions: 5 })).map(t("demeanOrDie"));
+        const ids = await writeDistributedData(bag, d, { dataTag: "out", scheduler: s });
+        expect(existsSync(marker)).toBe(true); // the worker did die
+        expect(s.state().restarts).toBeGreaterThanOrEqual(1);
+        expect(ids).toHaveLength(30);
+        const out = await d.wf_TimeSeries.find({ data_tag: "out" }).toArray();
+        expect(out.map((x) => x.k).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, k) => k));
+        await expectNoOrphans(d);
+      });
     } finally {
-      delete process.env.PARALLEL_DIE_K;
-      await s.close();
       await d.dropDatabase();
     }
   });
