@@ -57,6 +57,14 @@ export function futuresCases(h: Harness): void {
     expect(err?.message).toMatch(/uses "factor", which is not defined in the worker/);
   });
 
+  it("releases what a task gives up (releaseAfterTask) only after its result has been sent", async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), "mspass-release-")), "state");
+    const r = (await h.s().submit(task(TASKS, "giveUpBuffer"), marker)) as { head: Float64Array };
+    expect(Array.from(r.head)).toEqual([0.5, 1.5, 2.5]);
+    for (let i = 0; i < 2000 && !existsSync(marker); i++) await new Promise((ok) => setTimeout(ok, 10));
+    expect(readFileSync(marker, "utf8")).toBe("released");
+  });
+
   it("rejects a task's error with the worker's message, type and stack", async () => {
     const f = h.s().submit(task(TASKS, "boom"), "bad input 17");
     await expect(f).rejects.toThrow("bad input 17");

@@ -8,6 +8,7 @@
  */
 import { isMainThread } from "node:worker_threads";
 import { MsPASSError } from "../errors.js";
+import { native } from "../native.js";
 
 /** A plugin instance living in one worker (built there from its module + export). */
 export interface WorkerPlugin {
@@ -50,6 +51,7 @@ export class SchedulerWorker {
   readonly #stop = new AbortController();
   #taskId = -1;
   #task: AbortController | undefined;
+  #releaseWhenSent: ArrayBuffer[] = [];
 
   constructor(id: number, name: string, threadId: number) {
     this.id = id;
@@ -85,6 +87,41 @@ export class SchedulerWorker {
    */
   get taskId(): number {
     return this.#taskId;
+  }
+
+  /**
+   * Hand `buffer`'s memory back as soon as the results of the running task
+   * have left this worker, instead of whenever the garbage collector next
+   * finds it unreachable (V8 does not collect for memory held outside its
+   * heap until that has grown by tens of megabytes, so a worker running task
+   * after task would otherwise carry several dead tasks' buffers).
+   *
+   * For memory the task owns alone, such as the samples it read: once
+   * released, the buffer is detached and every view of it reads as empty,
+   * so nothing may keep a view past the task, nor hand one to work the task
+   * does not await. What the task returns is sent (copied or moved) before
+   * the release, so results are safe. Only the addon's external buffers
+   * give their memory back at once; others are detached and left to the
+   * collector.
+   */
+  releaseAfterTask(buffer: ArrayBufferLike): void {
+    if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) this.#releaseWhenSent.push(buffer);
+  }
+
+  /** @internal The results waiting to leave have been sent: release what their tasks gave up. */
+  releaseSent(): void {
+    if (this.#releaseWhenSent.length === 0) return;
+    const list = this.#releaseWhenSent;
+    this.#releaseWhenSent = [];
+    for (const b of list) {
+      // Already detached: moved out with the results, or listed twice.
+      if (b.byteLength === 0) continue;
+      try {
+        native.releaseBuffer(b);
+      } catch {
+        // Not detachable (e.g. a WebAssembly memory): the collector frees it as before.
+      }
+    }
   }
 
   /** @internal */

@@ -301,6 +301,8 @@ async function runBatch(b: Extract<MainToWorker, { t: "batch" }>): Promise<void>
     closeSegment(now);
     if (now - lastMem >= MEM_EVERY_MS) out.mem = memory();
     send(out, [...transfer]);
+    // Only now: a result may hold a raw view that the post has just copied.
+    self.releaseSent();
     running[1] = 0;
     out = fresh();
     transfer = new Set();

@@ -1,7 +1,7 @@
 //! How a worker gives memory back between partitions (see
 //! src/parallel/worker-memory.ts).
 
-use napi::{Env, Result};
+use napi::Result;
 use napi_derive::napi;
 
 /// Return the allocator's free memory to the system (see
@@ -11,10 +11,11 @@ pub fn trim_allocator() {
     mspass_core::mem::trim_allocator();
 }
 
-/// Tell V8 that JavaScript objects keep `change` more (negative: fewer)
-/// bytes alive outside its heap, which brings its next collection nearer
-/// (or further); returns V8's new total.
+/// Detach `buffer` from JavaScript, so that its memory goes back now rather
+/// than when the garbage collector finds it unreachable (a buffer the addon
+/// made is freed by the core on the next turn of the event loop). Every view
+/// of it reads as empty afterwards.
 #[napi]
-pub fn adjust_external_memory(env: Env, change: i64) -> Result<i64> {
-    env.adjust_external_memory(change)
+pub fn release_buffer(buffer: napi::bindgen_prelude::ArrayBuffer) -> Result<()> {
+    buffer.detach()
 }

@@ -87,6 +87,16 @@ export async function runJobChunk(payload: JobPayload, worker: string): Promise<
   self.beginTask(outer);
   const result: JobResult = { vals, errs, worker, start, end: Date.now() };
   try {
+    return encodeResult(result, payload);
+  } finally {
+    // Only once encoded: a result may hold a raw view of what its task gave up.
+    self.releaseSent();
+  }
+}
+
+function encodeResult(result: JobResult, payload: JobPayload): string {
+  const { vals, errs } = result;
+  try {
     return encode(result);
   } catch {
     for (let i = 0; i < vals.length; i++) {
