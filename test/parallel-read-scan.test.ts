@@ -148,12 +148,12 @@ describe("readDistributedData: one scan cut into partitions", () => {
     }
   });
 
-  it("by default, cuts by samples and at most 1,000 documents: thousands of uneven documents, each once", async () => {
+  it("by default, cuts by samples and at most 500 documents: thousands of uneven documents, each once", async () => {
     const bag = await readDistributedData(db, { dataTag: "many" });
     expect(bag.npartitions).toBeNaN(); // not known before the scan
     const parts = await partitions(bag, "none");
-    // A few thousand small documents: the 1,000-document bound cuts them.
-    expect(parts.map((p) => p.n)).toEqual([1000, 1000, 1000]);
+    // A few thousand small documents: the 500-document bound cuts them.
+    expect(parts.map((p) => p.n)).toEqual([500, 500, 500, 500, 500, 500]);
     expectManyExactlyOnce(parts);
     // Computing the same bag again runs the query again: the same data.
     expectManyExactlyOnce(await partitions(bag, "none"));

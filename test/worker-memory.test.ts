@@ -1,56 +1,104 @@
 /**
- * A worker counts each partition's sample buffer in V8's external memory
- * (twice more than V8 itself does) until the buffer is collected, so V8
- * collects dead partitions sooner; the extra count goes away with the buffer.
+ * A worker hands a partition's samples back as soon as the partition's
+ * results have left it (SchedulerWorker.releaseAfterTask), not whenever the
+ * garbage collector next runs; whatever the results hold, data or raw views
+ * of the samples, is sent before that. On the calling thread nothing is
+ * released: the data are the results.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { describe, expect, it } from "vitest";
-import { native } from "../dist/native.js";
-import { EXTRA_COUNT_PER_BYTE, countRead } from "../dist/parallel/worker-memory.js";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  LocalScheduler,
+  MongoDBWorker,
+  TimeSeries,
+  TimeSeriesEnsemble,
+  readDistributedData,
+  task,
+} from "mspass";
+import { useTestDatabase } from "./helpers.js";
 
-/** V8's external memory total (an adjustment by 0 reads it). */
-const external = () => native.adjustExternalMemory(0);
+const READ_TASKS = new URL("./fixtures/parallel-read-tasks.mjs", import.meta.url);
+const watchRelease = task<(items: TimeSeries[], dir: string) => unknown[]>(READ_TASKS, "watchRelease");
+const N = 40;
+const NPTS = 50;
+const sample = (k: number, i: number) => k * 1000 + i;
 
-function collector(): () => void {
-  setFlagsFromString("--expose-gc");
-  try {
-    return runInNewContext("gc") as () => void;
-  } finally {
-    setFlagsFromString("--no-expose-gc");
-  }
+const { client, db, dir } = await useTestDatabase("worker_memory");
+let s: LocalScheduler;
+
+beforeAll(async () => {
+  const members = Array.from(
+    { length: N },
+    (_x, k) =>
+      new TimeSeries({
+        dt: 0.01,
+        t0: 1.6e9 + k,
+        tref: "UTC",
+        data: Float64Array.from({ length: NPTS }, (_y, i) => sample(k, i)),
+        metadata: { k },
+      }),
+  );
+  await db.saveData(new TimeSeriesEnsemble(members), {
+    storageMode: "file",
+    dir: join(dir, "in"),
+    dfile: "in",
+    dataTag: "in",
+  });
+  s = await LocalScheduler.start({ nworkers: 2, dashboard: false });
+  await s.registerPlugin(new MongoDBWorker(client), { name: "mongodb_worker" });
+}, 60_000);
+
+afterAll(async () => {
+  await s?.close();
+});
+
+const read = () => readDistributedData(db, { query: { data_tag: "in" }, npartitions: 4 });
+
+function expectIntact(k: number, data: ArrayLike<number>, n = NPTS): void {
+  expect(data.length).toBe(n);
+  for (let i = 0; i < n; i++) expect(data[i]).toBe(sample(k, i));
 }
 
-describe("worker memory accounting", () => {
-  it("counts a buffer once, however many data view it", () => {
-    const buf = new ArrayBuffer(1 << 20);
-    const before = external();
-    countRead([buf, buf, new Float64Array(buf, 8, 16).buffer]);
-    expect(external() - before).toBe(EXTRA_COUNT_PER_BYTE * (1 << 20));
-    countRead([buf]);
-    expect(external() - before).toBe(EXTRA_COUNT_PER_BYTE * (1 << 20));
-  });
-
-  it("takes the extra count back when the buffer is collected", async () => {
-    const gc = collector();
-    let buf: ArrayBuffer | null = new ArrayBuffer(4 << 20);
-    const before = external();
-    countRead([buf]);
-    const extra = EXTRA_COUNT_PER_BYTE * (4 << 20);
-    expect(external() - before).toBe(extra);
-    buf = null;
-    // Finalization callbacks run on a later turn after the collection.
-    for (let i = 0; i < 100 && external() > before; i++) {
-      gc();
-      await new Promise((r) => setImmediate(r));
+describe("a partition's samples on a worker", () => {
+  it("are released once the partition's results have been sent", async () => {
+    const marks = mkdtempSync(join(dir, "marks-"));
+    const bag = (await read()).mapPartitions(watchRelease, marks);
+    const parts = (await bag.compute({ scheduler: s })) as Array<{
+      n: number;
+      data: Array<{ k: number; npts: number; sum: number }>;
+    }>;
+    // The summaries were made from the samples before the release.
+    expect(parts.map((p) => p.n).reduce((a, b) => a + b, 0)).toBe(N);
+    for (const d of parts.flatMap((p) => p.data)) {
+      let sum = 0;
+      for (let i = 0; i < NPTS; i++) sum += sample(d.k, i);
+      expect(d).toMatchObject({ npts: NPTS, sum });
     }
-    // Without the take-back it would stay above `before` by extra less the buffer's own bytes.
-    expect(external()).toBeLessThanOrEqual(before);
+    // Each partition's watcher reports on its own buffers, after the task.
+    let names: string[] = [];
+    for (let i = 0; i < 2000 && names.length < parts.length; i++) {
+      names = readdirSync(marks);
+      if (names.length < parts.length) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(names).toHaveLength(parts.length);
+    for (const f of names) expect(readFileSync(join(marks, f), "utf8")).toBe("released");
   });
 
-  it("ignores empty and shared buffers", () => {
-    const before = external();
-    countRead([new ArrayBuffer(0), new SharedArrayBuffer(1024)]);
-    expect(external()).toBe(before);
+  it("still reach the caller intact, returned as data or as raw views in plain objects", async () => {
+    const data = (await (await read()).compute({ scheduler: s })) as TimeSeries[];
+    expect(data).toHaveLength(N);
+    for (const d of data) expectIntact(d.md.get("k") as number, d.data);
+    // A view into the partition's buffer inside a plain object: copied by the post, before the release.
+    const viewing = (await read()).map((d) => ({ k: d.md.get("k"), head: d.data.subarray(0, 3) }));
+    const heads = (await viewing.compute({ scheduler: s })) as Array<{ k: number; head: Float64Array }>;
+    expect(heads).toHaveLength(N);
+    for (const h of heads) expectIntact(h.k, h.head, 3);
+  });
+
+  it("are left alone on the calling thread (scheduler none): the data are the results", async () => {
+    const data = (await (await read()).compute({ scheduler: "none" })) as TimeSeries[];
+    expect(data).toHaveLength(N);
+    for (const d of data) expectIntact(d.md.get("k") as number, d.data);
   });
 });

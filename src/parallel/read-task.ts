@@ -14,7 +14,7 @@ import type { SeismogramEnsemble, TimeSeriesEnsemble } from "../data/ensemble.js
 import { Cursor } from "../db/cursor.js";
 import { taskDatabase } from "./fetch.js";
 import { withServerRetry } from "./retry.js";
-import { countRead, releaseBeforeRead } from "./worker-memory.js";
+import { releaseBeforeRead, releaseWithTask } from "./worker-memory.js";
 // Loaded for its effect: readData on this worker applies the specs in `normalize`.
 import "../normalize/read-hook.js";
 import type { MatcherSpec } from "../normalize/basic-matcher.js";
@@ -115,7 +115,7 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
         // has only its own samples copied (scheduler/serialize.ts), so no
         // per-datum copy is made up front.
         for (const m of ens.member as Atomic[]) out.push(m);
-        countRead(sampleBuffers(ens.member));
+        releaseWithTask(sampleBuffers(ens.member));
         break;
       }
       case "ensemble": {
@@ -131,7 +131,7 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
           s.retryTimeoutMS,
         );
         out.push(ens);
-        countRead(sampleBuffers(ens.member));
+        releaseWithTask(sampleBuffers(ens.member));
         break;
       }
       case "document": {
@@ -143,7 +143,7 @@ export async function readPartition(specs: ReadSpec[]): Promise<Array<Atomic | A
           s.retryTimeoutMS,
         );
         out.push(d);
-        countRead(sampleBuffers([d]));
+        releaseWithTask(sampleBuffers([d]));
         break;
       }
       default:

@@ -27,6 +27,11 @@
  * The Bag is lazy: nothing is read before `compute()`, and each compute
  * runs the query again.
  *
+ * On a worker, a partition's samples are released as soon as its results
+ * have left the worker (src/parallel/worker-memory.ts): a task that keeps a
+ * datum past its own end, or hands its samples to work it does not await,
+ * must copy them (`d.data.slice()`).
+ *
  * If the server stops during `compute()`, each partition retries connection
  * errors for `retryTimeoutMS` (default 30 s, on top of the pool's server
  * selection timeout), then the job fails with one error naming the server —
@@ -121,8 +126,17 @@ const KEYS = [
  * the number of documents, bounds a worker's memory.
  */
 export const DEFAULT_PARTITION_SAMPLES = 2_000_000;
-/** ... and at most this many documents. */
-export const DEFAULT_PARTITION_DOCS = 1000;
+/**
+ * ... and at most this many documents. A partition's JavaScript objects
+ * (documents, metadata, data objects) live as long as it runs; the more of
+ * them, the more young-generation collections they live through, and what
+ * survives two is promoted to the worker's old generation, which V8 lets
+ * grow a long way before it collects it. 1,000 small documents per
+ * partition grew each worker's heap by about 60 MB over 20,000 documents;
+ * 500 keep it level at no measured cost in time; 250 cost 10 % in the
+ * partitions' fixed work (bench/RESULTS.md, "Memory flat between partitions").
+ */
+export const DEFAULT_PARTITION_DOCS = 500;
 /**
  * With `npartitions`, the scan first holds up to this many documents (and
  * LOOKAHEAD_BYTES of them: documents, not samples) to count them: when the
