@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,6 +74,20 @@ describe("recovery from dying workers", () => {
         [299, "exit"],
       ]),
     );
+  });
+
+  it("caps a worker's old generation under 2 GB unless told otherwise, and never raises the process's own", async () => {
+    const heapLimit = task<() => number>(TASKS, "heapLimitMB");
+    const main = getHeapStatistics().heap_size_limit / 2 ** 20;
+    const byDefault = await (await start()).submit(heapLimit);
+    if (main > 2047) {
+      expect(byDefault).toBeGreaterThanOrEqual(2047);
+      expect(byDefault).toBeLessThan(2047 + 256); // the cap plus the young generation
+    } else {
+      expect(byDefault).toBeCloseTo(main, -1); // inherited, not raised
+    }
+    const given = await (await start({ resourceLimits: { maxOldGenerationSizeMb: 3000 } })).submit(heapLimit);
+    expect(given).toBeGreaterThanOrEqual(3000);
   });
 
   it("a worker exceeding its memory limit is replaced and the job completes", async () => {

@@ -41,7 +41,7 @@ export interface ClientOptions {
   maxPoolSize?: number;
   /** Options for the local scheduler. */
   nworkers?: number;
-  /** Per-worker memory limits for the local scheduler (worker_threads `resourceLimits`). */
+  /** Per-worker memory limits for the local scheduler (worker_threads `resourceLimits`; see LocalSchedulerOptions). */
   resourceLimits?: {
     maxOldGenerationSizeMb?: number;
     maxYoungGenerationSizeMb?: number;

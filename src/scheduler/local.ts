@@ -44,7 +44,11 @@ export { WorkerDiedError } from "./local/pool.js";
 export interface LocalSchedulerOptions {
   /** Worker threads (default: the machine's cores, `os.availableParallelism()`). */
   nworkers?: number;
-  /** Per-worker V8 limits, e.g. `{ maxOldGenerationSizeMb: 512 }`; a worker exceeding them is replaced. */
+  /**
+   * Per-worker V8 limits, e.g. `{ maxOldGenerationSizeMb: 512 }`; a worker exceeding them is replaced.
+   * Without `maxOldGenerationSizeMb` a worker's is 2047 MB (or the process's own, if lower): see
+   * DEFAULT_WORKER_OLD_GENERATION_MB in ./local/pool.ts.
+   */
   resourceLimits?: ResourceLimits;
   /** Serve the live dashboard (default true). */
   dashboard?: boolean;

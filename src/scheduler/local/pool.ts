@@ -10,6 +10,7 @@
  * held are rescheduled for free, and those that had completed without
  * reporting are counted as reruns on their futures.
  */
+import { getHeapStatistics } from "node:v8";
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { MsPASSError } from "../../errors.js";
 import { deserializeError, type ErrorInfo } from "../error-transport.js";
@@ -90,6 +91,26 @@ export interface PoolHost {
   emit(event: string, payload: unknown): void;
 }
 
+/**
+ * A worker's old generation, unless the caller sets it, is capped just under
+ * 2 GB (JavaScript objects only: samples live outside V8's heap). V8 lets a
+ * heap capped at 2 GB or more grow to 4× what survived its last full
+ * collection before it collects again, a smaller one to about 2× (its heap
+ * controller's growing factor). A worker's heap is mostly the short-lived
+ * objects of the partitions it has run, so at 4× each worker carried some
+ * 50 MB of them at its peaks; under 2 GB halves that, at no measured cost in
+ * time (bench/RESULTS.md, "Memory flat between partitions").
+ */
+export const DEFAULT_WORKER_OLD_GENERATION_MB = 2047;
+
+/** `given`, with the default old-generation cap when it sets none and the process's own is higher. */
+export function withWorkerHeapDefault(given: ResourceLimits | undefined): ResourceLimits | undefined {
+  if (given?.maxOldGenerationSizeMb !== undefined) return given;
+  // A worker inherits the process's heap limit: never raise it.
+  if (getHeapStatistics().heap_size_limit / 2 ** 20 <= DEFAULT_WORKER_OLD_GENERATION_MB) return given;
+  return { ...given, maxOldGenerationSizeMb: DEFAULT_WORKER_OLD_GENERATION_MB };
+}
+
 export class WorkerPool {
   #workers: WorkerRec[] = [];
   #nextWorkerId = 1;
@@ -107,7 +128,7 @@ export class WorkerPool {
 
   constructor(host: PoolHost, resourceLimits: ResourceLimits | undefined, stopTimeoutMs: number) {
     this.#host = host;
-    this.#resourceLimits = resourceLimits;
+    this.#resourceLimits = withWorkerHeapDefault(resourceLimits);
     this.#stopTimeoutMs = stopTimeoutMs;
   }
 
