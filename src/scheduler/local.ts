@@ -46,8 +46,8 @@ export interface LocalSchedulerOptions {
   nworkers?: number;
   /**
    * Per-worker V8 limits, e.g. `{ maxOldGenerationSizeMb: 512 }`; a worker exceeding them is replaced.
-   * Without `maxOldGenerationSizeMb` a worker's is 2047 MB (or the process's own, if lower): see
-   * DEFAULT_WORKER_OLD_GENERATION_MB in ./local/pool.ts.
+   * Without `maxOldGenerationSizeMb`, a worker's is 2047 MB (or the process's own, if lower): under
+   * 2 GB, V8 collects a heap before it grows past about twice what it keeps, instead of four times.
    */
   resourceLimits?: ResourceLimits;
   /** Serve the live dashboard (default true). */
