@@ -134,7 +134,8 @@ export const DEFAULT_PARTITION_SAMPLES = 2_000_000;
  * grow a long way before it collects it. 1,000 small documents per
  * partition grew each worker's heap by about 60 MB over 20,000 documents;
  * 500 keep it level at no measured cost in time; 250 cost 10 % in the
- * partitions' fixed work (bench/RESULTS.md, "Memory flat between partitions").
+ * partitions' fixed work (bench/RESULTS.md, "A partition's samples released when
+ * its results leave the worker").
  */
 export const DEFAULT_PARTITION_DOCS = 500;
 /**

@@ -99,7 +99,8 @@ export interface PoolHost {
  * controller's growing factor). A worker's heap is mostly the short-lived
  * objects of the partitions it has run, so at 4× each worker carried some
  * 50 MB of them at its peaks; under 2 GB halves that, at no measured cost in
- * time (bench/RESULTS.md, "Memory flat between partitions").
+ * time (bench/RESULTS.md, "A partition's samples released when its results
+ * leave the worker").
  */
 export const DEFAULT_WORKER_OLD_GENERATION_MB = 2047;
 
