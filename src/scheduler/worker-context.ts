@@ -100,9 +100,7 @@ export class SchedulerWorker {
    * released, the buffer is detached and every view of it reads as empty,
    * so nothing may keep a view past the task, nor hand one to work the task
    * does not await. What the task returns is sent (copied or moved) before
-   * the release, so results are safe. Only the addon's external buffers
-   * give their memory back at once; others are detached and left to the
-   * collector.
+   * the release, so results are safe.
    */
   releaseAfterTask(buffer: ArrayBufferLike): void {
     if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) this.#releaseWhenSent.push(buffer);
